@@ -1,0 +1,47 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/tenure
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test test-sqlite test-postgres lint browser clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## make demo: install, migrate, load the demo business, serve it with a worker on :8000
+demo: $(VENV)/.installed
+	$(BIN)/tenure demo
+
+## make test: lint, then the whole suite on SQLite and on PostgreSQL
+test: $(VENV)/.installed-test browser lint test-sqlite test-postgres
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
+
+test-sqlite: $(VENV)/.installed-test
+	TENURE_DATABASE_URL= TENURE_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest
+
+# The pure analytics tests touch no database: once (above) is enough.
+test-postgres: $(VENV)/.installed-test
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering on 127.0.0.1:5432: start it with 'pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start'"; exit 1; }
+	TENURE_DATABASE_URL=$(PG_URL) TENURE_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest --ignore=tests/analytics -m "not browser"
+
+# Debian's Chromium for the Playwright browser tests (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+clean:
+	rm -rf var/test .pytest_cache

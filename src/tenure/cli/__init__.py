@@ -1,0 +1,1 @@
+"""The `tenure` command: parse, make one service call, print."""

@@ -1,0 +1,3 @@
+"""Filled in by the demo work."""
+
+COMMANDS: list = []

@@ -1,0 +1,101 @@
+"""Running tenure: migrate, createuser, serve, worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import click
+
+from tenure.cli.main import setup_django
+
+
+@click.command()
+def migrate() -> None:
+    """Create or upgrade the database tables."""
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+
+
+@click.command()
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "manager", "success_manager", "analyst"]),
+    default="manager",
+    show_default=True,
+)
+@click.option("--email", default="")
+@click.option(
+    "--password",
+    envvar="TENURE_NEW_PASSWORD",
+    help="the new user's password (or TENURE_NEW_PASSWORD); asked for when missing",
+)
+def createuser(username: str, role: str, email: str, password: str | None) -> None:
+    """Create a team member who can log in to the web app."""
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from tenure.users.services import user_create
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = user_create(username=username, password=password, role=role, email=email)
+    except ValidationError as error:
+        raise click.ClickException("; ".join(error.messages)) from error
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created {user.username} ({user.get_role_display()})")
+
+
+def serve_app(host: str, port: int, *, with_worker: bool, threads: int = 8) -> None:
+    """Serve the web app with waitress (and a worker beside it when asked) until interrupted."""
+    setup_django()
+    from django.conf import settings
+    from waitress import serve as waitress_serve
+
+    from tenure.config.wsgi import application
+
+    worker = None
+    if with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "tenure", "worker"])
+        click.echo(f"background worker started (pid {worker.pid})")
+    click.echo(f"tenure is serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
+        click.echo(f"note: add {host} to TENURE_ALLOWED_HOSTS to reach it by that name", err=True)
+    try:
+        waitress_serve(application, host=host, port=port, threads=threads, ident="tenure")
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--with-worker", is_flag=True, help="also run a background worker beside it")
+def serve(host: str, port: int, with_worker: bool) -> None:
+    """Serve the web app (and its API) over HTTP."""
+    serve_app(host, port, with_worker=with_worker)
+
+
+@click.command()
+def worker() -> None:
+    """Run the background worker: imports, scheduled jobs, refits, emails."""
+    setup_django()
+    from django.core.management import call_command
+
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    call_command("qcluster")
+
+
+COMMANDS = [migrate, createuser, serve, worker]

@@ -1,0 +1,3 @@
+"""Filled in by the transfer work."""
+
+COMMANDS: list = []

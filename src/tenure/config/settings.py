@@ -1,0 +1,208 @@
+"""Django settings, read from the environment. Every variable tenure reads is listed here.
+
+| variable | default | meaning |
+|---|---|---|
+| TENURE_DATABASE_URL | sqlite:///$TENURE_DATA_DIR/tenure.sqlite3 | or postgresql://u@host:5432/db |
+| TENURE_DATA_DIR | ./var | where the embedded database and uploaded imports live |
+| TENURE_DEBUG | 0 | 1 for development (tracebacks in pages) |
+| TENURE_PRODUCTION | 0 | 1 refuses to start without TENURE_SECRET_KEY and TENURE_ALLOWED_HOSTS |
+| TENURE_SECRET_KEY | (generated once into $TENURE_DATA_DIR/secret_key unless production) | |
+| TENURE_HTTPS | 0 | 1 behind TLS: secure cookies, HSTS, redirect to https |
+| TENURE_ALLOWED_HOSTS | 127.0.0.1,localhost | comma-separated |
+| TENURE_REDIS_URL | (none: the queue uses the database) | redis://host:port/db for the queue |
+| TENURE_TIME_ZONE | UTC | the business's time zone (dates without a time mean its midnight) |
+| TENURE_CURRENCY | USD | default ISO 4217 currency of imported orders |
+| TENURE_TEST_DB_NAME | (derived) | name of the test database, for concurrent test runs |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes"}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("TENURE_DATA_DIR", Path.cwd() / "var")).resolve()
+
+DEBUG = _env_bool("TENURE_DEBUG")
+# Production mode refuses to start without a secret and hosts from the environment; a local
+# instance (the demo, a laptop) keeps a generated secret in its data directory instead.
+PRODUCTION = _env_bool("TENURE_PRODUCTION")
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("TENURE_SECRET_KEY", ""):
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured("TENURE_PRODUCTION=1 needs TENURE_SECRET_KEY to be set.")
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first
+            return key_file.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+if PRODUCTION and not os.environ.get("TENURE_ALLOWED_HOSTS"):
+    raise ImproperlyConfigured("TENURE_PRODUCTION=1 needs TENURE_ALLOWED_HOSTS to be set.")
+ALLOWED_HOSTS = _env_list("TENURE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_filters",
+    "django_q",
+    "tenure.jobs",
+    "tenure.users",
+    "tenure.customers",
+    "tenure.orders",
+    "tenure.interactions",
+    "tenure.transfer",
+    "tenure.demo",
+    "tenure.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tenure.config.urls"
+WSGI_APPLICATION = "tenure.config.wsgi.application"
+AUTH_USER_MODEL = "users.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------------------------
+_default_sqlite = f"sqlite:///{DATA_DIR / 'tenure.sqlite3'}"
+DATABASE_URL = os.environ.get("TENURE_DATABASE_URL") or _default_sqlite
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server, the worker and an import read and write side by side; the busy
+    # timeout makes a writer wait for another instead of failing at once.
+    _db["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+    }
+    _db["CONN_MAX_AGE"] = 0
+    # A file (not :memory:) so that subprocesses started by tests see the test database.
+    _db["TEST"] = {
+        "NAME": os.environ.get("TENURE_TEST_DB_NAME")
+        or str(DATA_DIR / f"test_tenure_{os.getpid()}.sqlite3")
+    }
+else:
+    # One test database per run, so that runs side by side do not drop each other's.
+    _db["TEST"] = {
+        "NAME": os.environ.get("TENURE_TEST_DB_NAME") or f"test_{_db['NAME']}_{os.getpid()}"
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- locale and money -----------------------------------------------------------------------
+TIME_ZONE = os.environ.get("TENURE_TIME_ZONE", "UTC")
+USE_TZ = True
+USE_I18N = True
+LANGUAGE_CODE = "en-us"
+TENURE_CURRENCY = os.environ.get("TENURE_CURRENCY", "USD").upper()
+
+# --- static files (vendored, served by WhiteNoise: no CDN) -----------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "uploads"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+
+# --- security -------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if _env_bool("TENURE_HTTPS"):
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- task queue (django-q2): the database by default, Redis when TENURE_REDIS_URL is set -------
+REDIS_URL = os.environ.get("TENURE_REDIS_URL", "")
+Q_CLUSTER: dict[str, object] = {
+    "name": "tenure",
+    "workers": int(os.environ.get("TENURE_WORKERS", "2")),
+    "timeout": 3600,
+    "retry": 3700,  # must exceed timeout, or a long import would be started twice
+    "max_attempts": 3,
+    "catch_up": False,
+    "save_limit": 1000,
+    "label": "Background jobs",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = 0.5
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("TENURE_LOG_LEVEL", "WARNING")},
+}

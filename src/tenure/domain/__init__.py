@@ -1,0 +1,1 @@
+"""Pure business rules and frozen dataclasses: no Django, no storage, no HTTP."""

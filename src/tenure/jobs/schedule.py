@@ -1,0 +1,25 @@
+"""The recurring jobs tenure runs, in one list. Later capabilities (nightly refits, lifecycle
+recompute, email sends) add their entries here; `schedules_sync` keeps the queue's table equal
+to this list after every migrate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RecurringJob:
+    name: str
+    func: str  # dotted path of the task function
+    cron: str  # minute hour day month weekday, in the server's UTC clock
+    description: str
+
+
+RECURRING_JOBS: tuple[RecurringJob, ...] = (
+    RecurringJob(
+        name="tenure.housekeeping",
+        func="tenure.jobs.tasks.housekeeping",
+        cron="17 3 * * *",
+        description="Nightly: remove expired sessions, old import uploads and old job results.",
+    ),
+)

@@ -1,0 +1,26 @@
+"""Shared fixtures. The suite runs on whichever database TENURE_DATABASE_URL names (SQLite when
+unset); `make test` runs it on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+
+def pytest_report_header() -> str:
+    try:
+        return f"tenure database: {connection.vendor}"
+    except Exception:  # settings not configured (e.g. -p no:django)
+        return "tenure database: none"
+
+
+@pytest.fixture
+def database_url(transactional_db: None) -> str:
+    """A TENURE_DATABASE_URL that points subprocesses (CLI, worker) at this test's database."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    user = settings.get("USER") or "postgres"
+    return f"postgresql://{user}@{host}:{port}/{settings['NAME']}"

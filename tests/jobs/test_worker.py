@@ -1,0 +1,131 @@
+"""The task queue, for real: a worker process picks jobs from the database or from Redis."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+import redis
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+from django_q.models import Schedule, Success
+from django_q.tasks import async_task
+
+from tenure.jobs.schedule import RECURRING_JOBS
+from tenure.jobs.services import schedules_sync
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _start_worker(database_url: str, **env: str) -> subprocess.Popen[bytes]:
+    environment = {**os.environ, "TENURE_DATABASE_URL": database_url, "TENURE_WORKERS": "1", **env}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tenure", "worker"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> str:
+    worker.send_signal(signal.SIGTERM)
+    try:
+        out, _ = worker.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        out, _ = worker.communicate()
+    return out.decode(errors="replace")
+
+
+def _wait_for_success(name: str, timeout: float = 60) -> Success:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = Success.objects.filter(name=name).first()
+        if found is not None:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"the worker did not finish {name!r} within {timeout} s")
+
+
+def _expired_session() -> None:
+    Session.objects.create(
+        session_key="expired-session-key-0000000000001",
+        session_data="e30",
+        expire_date=timezone.now() - timedelta(days=1),
+    )
+
+
+def test_worker_runs_a_job_queued_in_the_database(database_url):
+    _expired_session()
+    async_task("tenure.jobs.tasks.housekeeping", task_name="housekeeping-orm")
+    worker = _start_worker(database_url)
+    try:
+        done = _wait_for_success("housekeeping-orm")
+    finally:
+        log = _stop(worker)
+    assert done.result == {"sessions": 1, "results": 0, "uploads": 0}, log
+    assert not Session.objects.exists()
+
+
+def test_worker_runs_a_job_queued_in_redis(database_url):
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError as error:
+        pytest.fail(
+            f"Redis is not answering on {REDIS_URL} ({error}); start it with "
+            "'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\"'"
+        )
+    client.flushdb()
+    env = {"TENURE_REDIS_URL": REDIS_URL}
+    _expired_session()
+    enqueue = (
+        "import django; django.setup();"
+        "from django_q.tasks import async_task;"
+        "async_task('tenure.jobs.tasks.housekeeping', task_name='housekeeping-redis')"
+    )
+    subprocess.run(
+        [sys.executable, "-c", enqueue],
+        env={
+            **os.environ,
+            "TENURE_DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "tenure.config.settings",
+            **env,
+        },
+        check=True,
+    )
+    assert client.dbsize() >= 1  # the job waits in Redis, not in the database
+    worker = _start_worker(database_url, **env)
+    try:
+        done = _wait_for_success("housekeeping-redis")
+    finally:
+        log = _stop(worker)
+        client.flushdb()
+    assert done.result["sessions"] == 1, log
+
+
+@pytest.mark.django_db
+def test_recurring_jobs_are_scheduled_once():
+    schedules_sync()
+    schedules_sync()
+    names = sorted(
+        Schedule.objects.filter(name__startswith="tenure.").values_list("name", flat=True)
+    )
+    assert names == sorted(job.name for job in RECURRING_JOBS)
+    housekeeping = Schedule.objects.get(name="tenure.housekeeping")
+    assert housekeeping.schedule_type == Schedule.CRON
+    assert housekeeping.func == "tenure.jobs.tasks.housekeeping"
+
+
+@pytest.mark.django_db
+def test_a_schedule_no_longer_listed_is_removed():
+    Schedule.objects.create(name="tenure.retired", func="math.floor", schedule_type=Schedule.DAILY)
+    Schedule.objects.create(name="someone.elses", func="math.floor", schedule_type=Schedule.DAILY)
+    schedules_sync()
+    assert not Schedule.objects.filter(name="tenure.retired").exists()
+    assert Schedule.objects.filter(name="someone.elses").exists()
