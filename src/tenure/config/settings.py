@@ -13,6 +13,7 @@
 | TENURE_TIME_ZONE | UTC | the business's time zone (dates without a time mean its midnight) |
 | TENURE_CURRENCY | USD | default ISO 4217 currency of imported orders |
 | TENURE_TEST_DB_NAME | (derived) | name of the test database, for concurrent test runs |
+| TENURE_STATIC_ROOT | (none) | where `collectstatic` copies files, for a front web server |
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_q",
+    "ninja",
     "tenure.jobs",
     "tenure.users",
     "tenure.customers",
@@ -81,6 +83,7 @@ INSTALLED_APPS = [
     "tenure.interactions",
     "tenure.transfer",
     "tenure.demo",
+    "tenure.api",
     "tenure.web",
 ]
 
@@ -91,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenure.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -152,7 +156,8 @@ TENURE_CURRENCY = os.environ.get("TENURE_CURRENCY", "USD").upper()
 
 # --- static files (vendored, served by WhiteNoise: no CDN) -----------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Only `collectstatic` needs a root; WhiteNoise serves the apps' static folders directly.
+STATIC_ROOT = os.environ.get("TENURE_STATIC_ROOT") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

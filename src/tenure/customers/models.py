@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from tenure.customers.validators import validate_currency, validate_time_zone
+
 
 class SizeBand(models.TextChoices):
     MICRO = "1-10", "1-10 employees"
@@ -107,7 +109,7 @@ class Customer(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     birthday = models.DateField(null=True, blank=True)
     time_zone = models.CharField(
-        max_length=64, blank=True, help_text="IANA name, e.g. Europe/Paris"
+        max_length=64, blank=True, validators=[validate_time_zone], help_text="e.g. Europe/Paris"
     )
     channel = models.CharField("acquisition channel", max_length=60, blank=True)
     segment = models.CharField(max_length=60, blank=True)
@@ -230,7 +232,7 @@ class Subscription(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
     plan = models.CharField(max_length=100)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
-    currency = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3, validators=[validate_currency])
     interval = models.CharField(max_length=10, choices=BillingInterval.choices)
     started_at = models.DateTimeField()
     renews_at = models.DateTimeField(null=True, blank=True)

@@ -22,4 +22,10 @@ RECURRING_JOBS: tuple[RecurringJob, ...] = (
         cron="17 3 * * *",
         description="Nightly: remove expired sessions, old import uploads and old job results.",
     ),
+    RecurringJob(
+        name="tenure.idempotency_keys_purge",
+        func="tenure.api.tasks.idempotency_keys_purge",
+        cron="*/30 * * * *",
+        description="Every 30 minutes: forget API responses stored for Idempotency-Key retries.",
+    ),
 )

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from tenure.customers.models import Customer
+from tenure.customers.validators import validate_currency
 
 
 class OrderStatus(models.TextChoices):
@@ -22,7 +23,7 @@ class Order(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     placed_at = models.DateTimeField()
     amount = models.DecimalField(max_digits=14, decimal_places=2)
-    currency = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3, validators=[validate_currency])
     status = models.CharField(
         max_length=10, choices=OrderStatus.choices, default=OrderStatus.COMPLETED
     )

@@ -1,0 +1,43 @@
+"""The REST API under /api/v1/: one NinjaAPI, one router per app, one error shape."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from ninja import NinjaAPI, Schema
+
+from tenure.api.auth import BearerToken
+from tenure.api.customers import router as customers_router
+from tenure.api.errors import error_body, install_error_handlers
+
+api = NinjaAPI(
+    title="tenure API",
+    version="1",
+    description=(
+        "Customers, orders and their history. Authenticate with `Authorization: Bearer <token>` "
+        "(`tenure token create USERNAME`). Every POST accepts an `Idempotency-Key` header: a "
+        "retry with the same key returns the first response without running again."
+    ),
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("", customers_router)
+
+
+class Me(Schema):
+    username: str
+    role: str
+    email: str
+
+
+@api.get("/me", response=Me, tags=["users"], summary="Who the token belongs to")
+def me(request: HttpRequest) -> Me:
+    user = request.user
+    return Me(username=user.username, role=user.role, email=user.email)  # type: ignore[union-attr]
+
+
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Unknown paths under /api/ answer in the API's error shape, not with an HTML page."""
+    return JsonResponse(error_body("not_found", f"no endpoint at {request.path}"), status=404)
