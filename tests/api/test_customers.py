@@ -8,39 +8,10 @@ import pytest
 
 from tenure.customers.models import Customer
 from tenure.users.models import Role
-from tenure.users.services import api_token_create
+from tests.api.helpers import Api
 from tests.factories import make_account, make_customer, make_order, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-class Api:
-    """A test client that speaks to the API as one user."""
-
-    def __init__(self, client, role: str = Role.MANAGER, user=None):
-        self.user = user or make_user(role=role)
-        _, token = api_token_create(user=self.user)
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def get(self, path, **params):
-        return self.client.get(f"/api/v1{path}", params, headers=self.headers)
-
-    def post(self, path, body, **headers):
-        return self.client.post(
-            f"/api/v1{path}",
-            body,
-            content_type="application/json",
-            headers={**self.headers, **headers},
-        )
-
-    def patch(self, path, body):
-        return self.client.patch(
-            f"/api/v1{path}", body, content_type="application/json", headers=self.headers
-        )
-
-    def delete(self, path):
-        return self.client.delete(f"/api/v1{path}", headers=self.headers)
 
 
 def test_create_read_update_delete(client):
@@ -195,3 +166,19 @@ def test_timeline(client):
     rest = api.get(f"/customers/{customer.pk}/timeline", cursor=page["next_cursor"]).json()
     assert len(rest["items"]) == 1
     assert rest["next_cursor"] is None
+
+
+def test_change_history_records_who_changed_which_fields(client):
+    api = Api(client)
+    created = api.post("/customers", {"external_id": "H-1", "first_name": "Jo"}).json()
+    api.patch(f"/customers/{created['id']}", {"first_name": "Joanna", "segment": "vip"})
+    history = api.get(f"/customers/{created['id']}/history").json()
+    assert [entry["action"] for entry in history] == ["update", "create"]
+    update = history[0]
+    assert update["actor"] == api.user.username
+    assert update["changes"]["first_name"] == ["Jo", "Joanna"]
+    assert update["changes"]["segment"] == ["", "vip"]
+    assert "revenue" not in update["changes"]
+
+    outsider = Api(client, Role.SUCCESS_MANAGER)
+    assert outsider.get(f"/customers/{created['id']}/history").status_code == 404

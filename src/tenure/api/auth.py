@@ -1,17 +1,39 @@
-"""``Authorization: Bearer <token>`` for the API."""
+"""``Authorization: Bearer <token>`` for the API.
+
+The middleware resolves the token once, before the view, so that everything downstream (the
+change history's actor, the idempotency scope, the endpoint) sees the same user.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
 from ninja.security import HttpBearer
 
 from tenure.users.models import User
 from tenure.users.services import api_token_authenticate
 
 
+class ApiTokenMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.api_user = None  # type: ignore[attr-defined]
+        if request.path.startswith("/api/"):
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and token:
+                user = api_token_authenticate(token=token.strip())
+                if user is not None:
+                    request.user = user
+                    request.api_user = user  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
 class BearerToken(HttpBearer):
+    """Accepts the request when the middleware found a valid token (never a session cookie:
+    the API has no CSRF protection, so it must not act on a browser's cookies)."""
+
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = api_token_authenticate(token=token)
-        if user is not None:
-            request.user = user
-        return user
+        return getattr(request, "api_user", None)

@@ -1,21 +1,34 @@
-"""/api/v1/customers: the customers resource and a customer's timeline."""
+"""/api/v1/customers, /accounts, /contacts, /subscriptions, and a customer's timeline."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema
 
 from tenure.access import get_visible_or_404
-from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
+from tenure.api.crud import Resource, add_crud
 from tenure.api.types import Money
 from tenure.customers import services
-from tenure.customers.models import Customer
+from tenure.customers.models import (
+    Account,
+    BillingInterval,
+    BudgetBand,
+    Contact,
+    ContactRole,
+    Customer,
+    SizeBand,
+    Subscription,
+)
 from tenure.customers.selectors import CustomerFilters, customer_list, customer_timeline
 
 router = Router(tags=["customers"])
+
+
+# --- customers ---------------------------------------------------------------------------------
 
 
 class CustomerIn(Schema):
@@ -79,6 +92,34 @@ class CustomerListFilters(Schema):
     account_id: int | None = None
 
 
+def _customer_filters(user: Any, _: QuerySet, filters: CustomerListFilters) -> QuerySet:
+    return customer_list(user=user, filters=CustomerFilters(**filters.model_dump()))
+
+
+def _customer_create(by: Any, data: dict[str, Any]) -> Customer:
+    return services.customer_create(by=by, **data)
+
+
+add_crud(
+    router,
+    Resource(
+        path="/customers",
+        label="customer",
+        model=Customer,
+        schema_in=CustomerIn,
+        schema_patch=CustomerPatch,
+        schema_out=CustomerOut,
+        filters=CustomerListFilters,
+        apply_filters=_customer_filters,
+        create=_customer_create,
+        update=lambda by, pk, changes: services.customer_update(
+            by=by, customer_id=pk, changes=changes
+        ),
+        delete=lambda by, pk: services.customer_delete(by=by, customer_id=pk),
+    ),
+)
+
+
 class TimelineEntryOut(Schema):
     kind: str
     at: datetime
@@ -91,54 +132,6 @@ class TimelineEntryOut(Schema):
 class TimelineOut(Schema):
     items: list[TimelineEntryOut]
     next_cursor: str | None
-
-
-def _payload(schema: Schema, *, partial: bool) -> dict[str, Any]:
-    data = schema.model_dump(exclude_unset=partial)
-    if "email" in data:
-        data["email"] = data["email"] or ""
-    return data
-
-
-@router.get("/customers", response=Page[CustomerOut], summary="List customers")
-def list_customers(
-    request: HttpRequest,
-    filters: Query[CustomerListFilters],
-    cursor: str | None = None,
-    limit: int = LIMIT_DEFAULT,
-) -> dict[str, Any]:
-    found = customer_list(
-        user=request.user,  # type: ignore[arg-type]
-        filters=CustomerFilters(**filters.model_dump()),
-    )
-    return paginate(found, cursor=cursor, limit=limit)
-
-
-@router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
-def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
-    data = _payload(payload, partial=False)
-    customer = services.customer_create(by=request.user, **data)  # type: ignore[arg-type]
-    return Status(201, customer)
-
-
-@router.get("/customers/{customer_id}", response=CustomerOut, summary="One customer")
-def get_customer(request: HttpRequest, customer_id: int) -> Customer:
-    return get_visible_or_404(request.user, Customer, pk=customer_id)
-
-
-@router.patch("/customers/{customer_id}", response=CustomerOut, summary="Change a customer")
-def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Customer:
-    return services.customer_update(
-        by=request.user,  # type: ignore[arg-type]
-        customer_id=customer_id,
-        changes=_payload(payload, partial=True),
-    )
-
-
-@router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a customer")
-def delete_customer(request: HttpRequest, customer_id: int) -> Status:
-    services.customer_delete(by=request.user, customer_id=customer_id)  # type: ignore[arg-type]
-    return Status(204, None)
 
 
 @router.get(
@@ -159,13 +152,225 @@ def get_timeline(
         else:
             summary, amount, status = item.subject or item.body[:80], None, item.status
         items.append(
-            {
-                "kind": entry.kind,
-                "at": entry.at,
-                "id": item.pk,
-                "summary": summary,
-                "amount": amount,
-                "status": status,
-            }
-        )
+            {"kind": entry.kind, "at": entry.at, "id": item.pk, "summary": summary,
+             "amount": amount, "status": status}
+        )  # fmt: skip
     return {"items": items, "next_cursor": page.next_cursor}
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+class AccountIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    industry: str = Field("", max_length=100)
+    size_band: SizeBand | None = None
+    budget_band: BudgetBand | None = None
+    website: str = Field("", max_length=200)
+    custom_attributes: dict[str, Any] = Field(default_factory=dict)
+    owner_id: int | None = None
+    created_at: datetime | None = None
+
+
+class AccountPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    industry: str | None = Field(None, max_length=100)
+    size_band: SizeBand | None = None
+    budget_band: BudgetBand | None = None
+    website: str | None = Field(None, max_length=200)
+    custom_attributes: dict[str, Any] | None = None
+    owner_id: int | None = None
+
+
+class AccountOut(Schema):
+    id: int
+    name: str
+    industry: str
+    size_band: str
+    budget_band: str
+    website: str
+    custom_attributes: dict[str, Any]
+    owner_id: int | None
+    created_at: datetime
+
+
+class AccountFilters(Schema):
+    q: str = Field("", max_length=200, description="matched against name and industry")
+    industry: str = ""
+    size_band: str = ""
+    budget_band: str = ""
+    owner_id: int | None = None
+
+
+def _account_filters(_: Any, accounts: QuerySet, f: AccountFilters) -> QuerySet:
+    for term in f.q.split()[:5]:
+        accounts = accounts.filter(Q(name__icontains=term) | Q(industry__icontains=term))
+    for name in ("industry", "size_band", "budget_band", "owner_id"):
+        if value := getattr(f, name):
+            accounts = accounts.filter(**{name: value})
+    return accounts
+
+
+add_crud(
+    router,
+    Resource(
+        path="/accounts",
+        label="account",
+        model=Account,
+        schema_in=AccountIn,
+        schema_patch=AccountPatch,
+        schema_out=AccountOut,
+        filters=AccountFilters,
+        apply_filters=_account_filters,
+        create=lambda by, data: services.account_create(by=by, **data),
+        update=lambda by, pk, changes: services.account_update(
+            by=by, account_id=pk, changes=changes
+        ),
+        delete=lambda by, pk: services.account_delete(by=by, account_id=pk),
+    ),
+)
+
+
+# --- contacts ----------------------------------------------------------------------------------
+
+
+class ContactIn(Schema):
+    account_id: int
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field("", max_length=100)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+    title: str = Field("", max_length=120)
+    role: ContactRole = ContactRole.USER
+    is_primary: bool = False
+    notes: str = ""
+
+
+class ContactPatch(Schema):
+    first_name: str | None = Field(None, min_length=1, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=40)
+    title: str | None = Field(None, max_length=120)
+    role: ContactRole | None = None
+    is_primary: bool | None = None
+    notes: str | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    account_id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    title: str
+    role: str
+    is_primary: bool
+    notes: str
+
+
+class ContactFilters(Schema):
+    account_id: int | None = None
+    role: str = ""
+
+
+def _contact_filters(_: Any, contacts: QuerySet, f: ContactFilters) -> QuerySet:
+    if f.account_id is not None:
+        contacts = contacts.filter(account_id=f.account_id)
+    if f.role:
+        contacts = contacts.filter(role=f.role)
+    return contacts
+
+
+add_crud(
+    router,
+    Resource(
+        path="/contacts",
+        label="contact",
+        model=Contact,
+        schema_in=ContactIn,
+        schema_patch=ContactPatch,
+        schema_out=ContactOut,
+        filters=ContactFilters,
+        apply_filters=_contact_filters,
+        create=lambda by, data: services.contact_create(by=by, **data),
+        update=lambda by, pk, changes: services.contact_update(
+            by=by, contact_id=pk, changes=changes
+        ),
+        delete=lambda by, pk: services.contact_delete(by=by, contact_id=pk),
+    ),
+)
+
+
+# --- subscriptions -----------------------------------------------------------------------------
+
+
+class SubscriptionIn(Schema):
+    customer_id: int
+    external_id: str | None = Field(None, min_length=1, max_length=100)
+    plan: str = Field(min_length=1, max_length=100)
+    amount: Money
+    currency: str = Field(min_length=3, max_length=3)
+    interval: BillingInterval
+    started_at: datetime
+    renews_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancellation_reason: str = Field("", max_length=200)
+
+
+class SubscriptionPatch(Schema):
+    plan: str | None = Field(None, min_length=1, max_length=100)
+    amount: Money | None = None
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    interval: BillingInterval | None = None
+    renews_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancellation_reason: str | None = Field(None, max_length=200)
+
+
+class SubscriptionOut(Schema):
+    id: int
+    customer_id: int
+    external_id: str | None
+    plan: str
+    amount: Money
+    currency: str
+    interval: str
+    started_at: datetime
+    renews_at: datetime | None
+    cancelled_at: datetime | None
+    cancellation_reason: str
+
+
+class SubscriptionFilters(Schema):
+    customer_id: int | None = None
+    active: bool | None = Field(None, description="true: not cancelled; false: cancelled")
+
+
+def _subscription_filters(_: Any, subscriptions: QuerySet, f: SubscriptionFilters) -> QuerySet:
+    if f.customer_id is not None:
+        subscriptions = subscriptions.filter(customer_id=f.customer_id)
+    if f.active is not None:
+        subscriptions = subscriptions.filter(cancelled_at__isnull=f.active)
+    return subscriptions
+
+
+add_crud(
+    router,
+    Resource(
+        path="/subscriptions",
+        label="subscription",
+        model=Subscription,
+        schema_in=SubscriptionIn,
+        schema_patch=SubscriptionPatch,
+        schema_out=SubscriptionOut,
+        filters=SubscriptionFilters,
+        apply_filters=_subscription_filters,
+        create=lambda by, data: services.subscription_create(by=by, **data),
+        update=lambda by, pk, changes: services.subscription_update(
+            by=by, subscription_id=pk, changes=changes
+        ),
+        delete=lambda by, pk: services.subscription_delete(by=by, subscription_id=pk),
+    ),
+)

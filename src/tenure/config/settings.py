@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_q",
     "ninja",
+    "auditlog",
+    "tenure.history",
     "tenure.jobs",
     "tenure.users",
     "tenure.customers",
@@ -94,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenure.api.auth.ApiTokenMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "tenure.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -204,6 +208,10 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 0.5
+
+# --- change history (django-auditlog) ----------------------------------------------------------
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_DISABLE_REMOTE_ADDR = True  # who and when is enough; no visitor addresses kept
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,113 @@
+"""One recipe for the five endpoints of a resource: list, create, read, update, delete.
+
+(No ``from __future__ import annotations`` here: django-ninja reads the endpoint signatures,
+which must hold the resource's real schema classes, not strings.)
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from tenure.access import get_visible_or_404, visible
+from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
+from tenure.history.selectors import history_entry_view, history_of
+
+
+class HistoryEntryOut(Schema):
+    id: int
+    action: str
+    at: datetime
+    actor: str | None
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How a record type is exposed. ``create(by, data)``, ``update(by, pk, changes)`` and
+    ``delete(by, pk)`` call the app's services, which apply the role policy."""
+
+    path: str
+    label: str
+    model: type[Model]
+    schema_in: type[Schema]
+    schema_patch: type[Schema]
+    schema_out: type[Schema]
+    filters: type[Schema]
+    apply_filters: Callable[[Any, QuerySet, Any], QuerySet]
+    create: Callable[[Any, dict[str, Any]], Model]
+    update: Callable[[Any, int, dict[str, Any]], Model]
+    delete: Callable[[Any, int], None]
+
+
+def _payload(model: type[Model], schema: Schema, *, partial: bool) -> dict[str, Any]:
+    # Attributes, not model_dump(): dumping would apply the output serializers (money to text,
+    # rounded) to input that the services must validate as given.
+    names = schema.model_fields_set if partial else type(schema).model_fields
+    data = {name: getattr(schema, name) for name in names}
+    # A text column without NULL stores "" for "none"; the API accepts null for it too.
+    for name, value in data.items():
+        if value is None:
+            field = model._meta.get_field(name)  # also finds "account_id" and the like
+            if field.get_internal_type() in {"CharField", "TextField"} and not field.null:
+                data[name] = ""
+    return data
+
+
+def add_crud(router: Router, r: Resource) -> None:
+    detail = f"{r.path}/{{record_id}}"
+    In, Patch, Out, Filters = r.schema_in, r.schema_patch, r.schema_out, r.filters
+
+    page_schema = Page[Out]  # type: ignore[valid-type]
+
+    @router.get(
+        r.path, response=page_schema, summary=f"List {r.label}s", operation_id=f"list_{r.label}s"
+    )
+    def list_records(
+        request: HttpRequest,
+        filters: Query[Filters],  # type: ignore[valid-type]
+        cursor: str | None = None,
+        limit: int = LIMIT_DEFAULT,
+    ) -> dict[str, Any]:
+        records = r.apply_filters(request.user, visible(request.user, r.model), filters)
+        return paginate(records, cursor=cursor, limit=limit)
+
+    @router.post(
+        r.path, response={201: Out}, summary=f"Create a {r.label}", operation_id=f"create_{r.label}"
+    )
+    def create_record(request: HttpRequest, payload: In) -> Status:  # type: ignore[valid-type]
+        return Status(201, r.create(request.user, _payload(r.model, payload, partial=False)))
+
+    @router.get(detail, response=Out, summary=f"One {r.label}", operation_id=f"get_{r.label}")
+    def get_record(request: HttpRequest, record_id: int) -> Model:
+        return get_visible_or_404(request.user, r.model, pk=record_id)
+
+    @router.patch(
+        detail, response=Out, summary=f"Change a {r.label}", operation_id=f"update_{r.label}"
+    )
+    def update_record(request: HttpRequest, record_id: int, payload: Patch) -> Model:  # type: ignore[valid-type]
+        return r.update(request.user, record_id, _payload(r.model, payload, partial=True))
+
+    @router.delete(
+        detail,
+        response={204: None},
+        summary=f"Delete a {r.label}",
+        operation_id=f"delete_{r.label}",
+    )
+    def delete_record(request: HttpRequest, record_id: int) -> Status:
+        r.delete(request.user, record_id)
+        return Status(204, None)
+
+    @router.get(
+        f"{detail}/history",
+        response=list[HistoryEntryOut],
+        summary=f"Every change of a {r.label}: who, when, fields before and after",
+        operation_id=f"history_{r.label}",
+    )
+    def record_history(request: HttpRequest, record_id: int) -> list[dict[str, Any]]:
+        record = get_visible_or_404(request.user, r.model, pk=record_id)
+        return [history_entry_view(entry) for entry in history_of(record=record)[:500]]

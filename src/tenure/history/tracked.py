@@ -1,0 +1,25 @@
+"""Which records keep a change history (who, when, which fields, before -> after).
+
+django-auditlog writes one entry per create, update and delete made through the ORM's save and
+delete. Bulk writes (CSV imports of thousands of rows) bypass it by design: an import is
+recorded as a whole by its own report, not row by row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Cached figures that follow from orders are not changes anyone made.
+_DERIVED = ["updated_at", "first_order_at", "last_order_at", "orders_count", "revenue"]
+
+TRACKED: dict[str, dict[str, Any]] = {
+    "customers.Account": {"exclude_fields": ["updated_at"], "m2m_fields": {"team"}},
+    "customers.Contact": {},
+    "customers.Customer": {"exclude_fields": _DERIVED, "m2m_fields": {"team"}},
+    "customers.Subscription": {},
+    "customers.SpecialDate": {},
+    "customers.Consent": {},
+    "orders.Order": {},
+    "interactions.Interaction": {"exclude_fields": ["created_at"]},
+    "users.User": {"exclude_fields": ["password", "last_login"]},
+}
