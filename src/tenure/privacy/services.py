@@ -1,0 +1,132 @@
+"""Export everything tenure holds about a person; erase (anonymise) a person.
+
+Erasure keeps the orders, subscriptions and the kinds and dates of interactions as anonymous
+figures, so that revenue, retention and churn stay right, and removes every trace of who the
+person was: names, email, phone, birthday, free text, special dates, consents, custom
+attributes, and the change-history entries that held any of them. Both acts are themselves
+recorded in the history (who, when), without personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditlog.context import disable_auditlog
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Model
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from tenure.access import require
+from tenure.customers.models import Customer
+from tenure.domain.access import Action
+from tenure.history.selectors import history_entry_view, history_of
+from tenure.interactions.models import Interaction
+from tenure.users.models import User
+
+ERASED = "[erased]"
+JSON_ENCODER = DjangoJSONEncoder
+
+
+def _customer_for(by: User | None, customer_id: int) -> Customer:
+    if by is not None:
+        require(by, Action.ADMINISTER)
+    return Customer.objects.select_for_update().get(pk=customer_id)
+
+
+def _record(instance: Model, event: str, by: User | None) -> None:
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_pk=str(instance.pk),
+        object_id=instance.pk,
+        object_repr=f"{instance._meta.verbose_name} {instance.pk}",
+        action=LogEntry.Action.ACCESS if event == "export" else LogEntry.Action.UPDATE,
+        changes={"personal data": ["", event]},
+        additional_data={"event": event},
+        actor=by,
+        timestamp=timezone.now(),
+    )
+
+
+def _plain(instance: Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    data = model_to_dict(instance, exclude=list(exclude))
+    data["id"] = instance.pk
+    return data
+
+
+@transaction.atomic
+def person_export(*, by: User | None = None, customer_id: int) -> dict[str, Any]:
+    """Everything tenure holds about the customer, as JSON-ready data (DjangoJSONEncoder)."""
+    customer = _customer_for(by, customer_id)
+    orders = customer.orders.prefetch_related("lines").order_by("placed_at", "id")  # type: ignore[attr-defined]
+    data = {
+        "exported_at": timezone.now(),
+        "customer": _plain(customer, exclude=("team",)),
+        "account": customer.account.name if customer.account else None,
+        "owner": customer.owner.get_username() if customer.owner else None,
+        "team": [member.get_username() for member in customer.team.all()],
+        "consents": [_plain(c) for c in customer.consents.all()],  # type: ignore[attr-defined]
+        "special_dates": [_plain(d) for d in customer.special_dates.all()],  # type: ignore[attr-defined]
+        "subscriptions": [_plain(s) for s in customer.subscriptions.all()],  # type: ignore[attr-defined]
+        "orders": [
+            {**_plain(order), "lines": [_plain(line) for line in order.lines.all()]}
+            for order in orders
+        ],
+        "interactions": [
+            _plain(i)
+            for i in customer.interactions.order_by("occurred_at", "id")  # type: ignore[attr-defined]
+        ],
+        "history": [history_entry_view(entry) for entry in history_of(record=customer)],
+    }
+    _record(customer, "export", by)
+    return data
+
+
+def _forget_history(records: list[Model]) -> int:
+    """Delete the history entries of these records: their diffs hold the erased values."""
+    deleted = 0
+    for model in {type(record) for record in records}:
+        ids = [record.pk for record in records if type(record) is model]
+        deleted += LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id__in=ids
+        ).delete()[0]
+    return deleted
+
+
+@transaction.atomic
+def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
+    """Anonymise the customer in place. Returns how many records of each kind were touched."""
+    customer = _customer_for(by, customer_id)
+    interactions = list(customer.interactions.all())  # type: ignore[attr-defined]
+    related: list[Model] = [customer, *interactions]
+    related += list(customer.special_dates.all())  # type: ignore[attr-defined]
+    related += list(customer.consents.all())  # type: ignore[attr-defined]
+    related += list(customer.subscriptions.all())  # type: ignore[attr-defined]
+    with disable_auditlog():
+        customer.first_name = ""
+        customer.last_name = ""
+        customer.email = ""
+        customer.phone = ""
+        customer.birthday = None
+        customer.custom_attributes = {}
+        customer.external_id = f"erased-{customer.pk}"
+        customer.save()
+        customer.team.clear()
+        special_dates = customer.special_dates.all().delete()[0]  # type: ignore[attr-defined]
+        consents = customer.consents.all().delete()[0]  # type: ignore[attr-defined]
+        for interaction in interactions:
+            interaction.subject = ERASED if interaction.subject else ""
+            interaction.body = ERASED if interaction.body else ""
+            interaction.resolution = ERASED if interaction.resolution else ""
+        Interaction.objects.bulk_update(interactions, ["subject", "body", "resolution"])
+    history = _forget_history(related)
+    _record(customer, "erase", by)
+    return {
+        "interactions": len(interactions),
+        "special_dates": special_dates,
+        "consents": consents,
+        "history_entries": history,
+    }

@@ -1,0 +1,132 @@
+"""A person's export holds everything; after erase nothing anywhere names them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from auditlog.models import LogEntry
+from django.apps import apps
+from django.core import serializers
+from django.db.models import Sum
+
+from tenure.access import AccessDenied
+from tenure.customers.models import Consent, Customer, SpecialDate
+from tenure.customers.services import customer_update
+from tenure.interactions.models import Interaction
+from tenure.orders.models import Order
+from tenure.privacy.services import JSON_ENCODER, person_erase, person_export
+from tenure.users.models import Role
+from tests.factories import T0, make_customer, make_order, make_user
+
+NAME, SURNAME, EMAIL = "Zebulon", "Quixotic-Marsh", "zebulon.qm@example.org"
+
+
+@pytest.fixture
+def person(db):
+    customer = make_customer(
+        external_id="P-42",
+        first_name=NAME,
+        last_name=SURNAME,
+        email=EMAIL,
+        phone="+33 6 12 34 56 78",
+        custom_attributes={"nickname": NAME},
+    )
+    # A change made through a service leaves a history entry holding the old and new values.
+    customer_update(customer_id=customer.pk, changes={"email": EMAIL.upper()})
+    customer_update(customer_id=customer.pk, changes={"email": EMAIL})
+    make_order(customer=customer, external_id="P-42-1", amount=Decimal("30.00"))
+    make_order(customer=customer, external_id="P-42-2", amount=Decimal("12.50"))
+    Interaction.objects.create(
+        customer=customer,
+        kind="complaint",
+        status="resolved",
+        occurred_at=T0,
+        subject=f"{NAME} is unhappy",
+        body=f"Call {NAME} back at {EMAIL}",
+        resolution=f"Refunded {NAME}",
+        resolved_at=T0,
+    )
+    SpecialDate.objects.create(customer=customer, label="wedding", date=T0.date())
+    Consent.objects.create(
+        customer=customer, purpose="email_marketing", granted=True, changed_at=T0
+    )
+    make_customer(external_id="BYSTANDER", first_name="Other")
+    return customer
+
+
+def _everything_stored() -> str:
+    text = []
+    for model in apps.get_models():
+        if model._meta.managed and not model._meta.proxy:
+            text.append(serializers.serialize("json", model._default_manager.all()))
+    return "\n".join(text)
+
+
+def test_export_holds_orders_interactions_and_history(person):
+    data = json.loads(json.dumps(person_export(customer_id=person.pk), cls=JSON_ENCODER))
+    assert data["customer"]["email"] == EMAIL
+    assert [o["external_id"] for o in data["orders"]] == ["P-42-1", "P-42-2"]
+    assert data["interactions"][0]["body"] == f"Call {NAME} back at {EMAIL}"
+    assert data["special_dates"][0]["label"] == "wedding"
+    assert data["consents"][0]["purpose"] == "email_marketing"
+    assert len(data["history"]) >= 2
+    assert LogEntry.objects.filter(additional_data__event="export").count() == 1
+
+
+def test_erase_leaves_no_trace_and_keeps_the_figures(person):
+    revenue_before = Order.objects.aggregate(total=Sum("amount"))["total"]
+    assert NAME in _everything_stored()  # the probe below can see the name when it is there
+
+    person_erase(customer_id=person.pk)
+
+    stored = _everything_stored()
+    for trace in (NAME, SURNAME, EMAIL, EMAIL.upper(), "12 34 56 78", 'P-42"'):
+        assert trace not in stored, trace
+    assert Order.objects.aggregate(total=Sum("amount"))["total"] == revenue_before
+    erased = Customer.objects.get(pk=person.pk)
+    assert erased.orders_count == 2
+    assert erased.revenue == Decimal("42.50")
+    assert Interaction.objects.get(customer=erased).kind == "complaint"  # the fact stays
+    assert Customer.objects.filter(external_id="BYSTANDER", first_name="Other").exists()
+    assert LogEntry.objects.filter(additional_data__event="erase", object_id=person.pk).exists()
+
+
+def test_only_admins_may_export_or_erase(person):
+    for role in (Role.MANAGER, Role.SUCCESS_MANAGER, Role.ANALYST):
+        user = make_user(role=role)
+        with pytest.raises(AccessDenied):
+            person_export(by=user, customer_id=person.pk)
+        with pytest.raises(AccessDenied):
+            person_erase(by=user, customer_id=person.pk)
+    admin = make_user(role=Role.ADMIN)
+    assert person_export(by=admin, customer_id=person.pk)["customer"]["id"] == person.pk
+
+
+def test_person_commands(database_url, tmp_path):
+    make_customer(external_id="CLI-1", first_name=NAME, email=EMAIL)
+    env = {**os.environ, "TENURE_DATABASE_URL": database_url}
+    out = tmp_path / "person.json"
+
+    def tenure(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tenure", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    exported = tenure("person", "export", "CLI-1", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(out.read_text())["customer"]["email"] == EMAIL
+    erased = tenure("person", "erase", "CLI-1", "--yes")
+    assert erased.returncode == 0, erased.stderr
+    assert not Customer.objects.filter(email=EMAIL).exists()
+    missing = tenure("person", "export", "NOPE")
+    assert missing.returncode == 1
+    assert "no customer with customer_id 'NOPE'" in missing.stderr
