@@ -7,8 +7,9 @@
 | TENURE_DEBUG | 0 | 1 for development (tracebacks in pages) |
 | TENURE_PRODUCTION | 0 | 1 refuses to start without TENURE_SECRET_KEY and TENURE_ALLOWED_HOSTS |
 | TENURE_SECRET_KEY | (generated once into $TENURE_DATA_DIR/secret_key unless production) | |
-| TENURE_HTTPS | 0 | 1 behind TLS: secure cookies, HSTS, redirect to https |
+| TENURE_HTTPS | = PRODUCTION | 1 behind TLS: secure cookies, HSTS, redirect to https |
 | TENURE_ALLOWED_HOSTS | 127.0.0.1,localhost | comma-separated |
+| TENURE_BEHIND_PROXY | 0 | 1 behind a TLS proxy that sets X-Forwarded-Proto |
 | TENURE_REDIS_URL | (none: the queue uses the database) | redis://host:port/db for the queue |
 | TENURE_TIME_ZONE | UTC | the business's time zone (dates without a time mean its midnight) |
 | TENURE_CURRENCY | USD | default ISO 4217 currency of imported orders |
@@ -183,13 +184,16 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if _env_bool("TENURE_HTTPS"):
+if _env_bool("TENURE_HTTPS", default=PRODUCTION):  # production sits behind TLS
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+if _env_bool("TENURE_BEHIND_PROXY"):
+    # Only behind a proxy that sets this header itself: otherwise a client could forge it.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- task queue (django-q2): the database by default, Redis when TENURE_REDIS_URL is set -------
 REDIS_URL = os.environ.get("TENURE_REDIS_URL", "")
