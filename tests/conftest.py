@@ -24,3 +24,12 @@ def database_url(transactional_db: None) -> str:
     port = settings.get("PORT") or 5432
     user = settings.get("USER") or "postgres"
     return f"postgresql://{user}@{host}:{port}/{settings['NAME']}"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
+    """Factories set a password for every user; the production hasher is slow by design."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        return  # the pure analytics tests may run with -p no:django
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
