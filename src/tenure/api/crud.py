@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from tenure.access import get_visible_or_404, visible
+from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.history.selectors import history_entry_view, history_of
 
@@ -65,7 +66,10 @@ def add_crud(router: Router, r: Resource) -> None:
     page_schema = Page[Out]  # type: ignore[valid-type]
 
     @router.get(
-        r.path, response=page_schema, summary=f"List {r.label}s", operation_id=f"list_{r.label}s"
+        r.path,
+        response={200: page_schema, **ERROR_RESPONSES},
+        summary=f"List {r.label}s",
+        operation_id=f"list_{r.label}s",
     )
     def list_records(
         request: HttpRequest,
@@ -77,24 +81,35 @@ def add_crud(router: Router, r: Resource) -> None:
         return paginate(records, cursor=cursor, limit=limit)
 
     @router.post(
-        r.path, response={201: Out}, summary=f"Create a {r.label}", operation_id=f"create_{r.label}"
+        r.path,
+        response={201: Out, **ERROR_RESPONSES},
+        summary=f"Create a {r.label}",
+        operation_id=f"create_{r.label}",
     )
     def create_record(request: HttpRequest, payload: In) -> Status:  # type: ignore[valid-type]
         return Status(201, r.create(request.user, _payload(r.model, payload, partial=False)))
 
-    @router.get(detail, response=Out, summary=f"One {r.label}", operation_id=f"get_{r.label}")
+    @router.get(
+        detail,
+        response={200: Out, **ERROR_RESPONSES},
+        summary=f"One {r.label}",
+        operation_id=f"get_{r.label}",
+    )
     def get_record(request: HttpRequest, record_id: int) -> Model:
         return get_visible_or_404(request.user, r.model, pk=record_id)
 
     @router.patch(
-        detail, response=Out, summary=f"Change a {r.label}", operation_id=f"update_{r.label}"
+        detail,
+        response={200: Out, **ERROR_RESPONSES},
+        summary=f"Change a {r.label}",
+        operation_id=f"update_{r.label}",
     )
     def update_record(request: HttpRequest, record_id: int, payload: Patch) -> Model:  # type: ignore[valid-type]
         return r.update(request.user, record_id, _payload(r.model, payload, partial=True))
 
     @router.delete(
         detail,
-        response={204: None},
+        response={204: None, **ERROR_RESPONSES},
         summary=f"Delete a {r.label}",
         operation_id=f"delete_{r.label}",
     )
@@ -104,7 +119,7 @@ def add_crud(router: Router, r: Resource) -> None:
 
     @router.get(
         f"{detail}/history",
-        response=list[HistoryEntryOut],
+        response={200: list[HistoryEntryOut], **ERROR_RESPONSES},
         summary=f"Every change of a {r.label}: who, when, fields before and after",
         operation_id=f"history_{r.label}",
     )

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 
 from tenure.access import get_visible_or_404
 from tenure.api.crud import Resource, add_crud
+from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.types import Money
 from tenure.customers import services
 from tenure.customers.models import (
@@ -136,7 +137,7 @@ class TimelineOut(Schema):
 
 @router.get(
     "/customers/{customer_id}/timeline",
-    response=TimelineOut,
+    response={200: TimelineOut, **ERROR_RESPONSES},
     summary="A customer's orders and interactions, newest first",
 )
 def get_timeline(

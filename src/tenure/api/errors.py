@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -29,6 +29,22 @@ _STATUS_CODES = {
     409: "conflict",
     422: "validation_error",
     429: "rate_limited",
+}
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+# The error answers every endpoint may give, for the OpenAPI document.
+ERROR_RESPONSES: dict[int, type[Schema]] = {
+    status: ErrorOut for status in (400, 401, 403, 404, 409, 422)
 }
 
 

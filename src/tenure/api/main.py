@@ -7,7 +7,7 @@ from ninja import NinjaAPI, Schema
 
 from tenure.api.auth import BearerToken
 from tenure.api.customers import router as customers_router
-from tenure.api.errors import error_body, install_error_handlers
+from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handlers
 
 api = NinjaAPI(
     title="tenure API",
@@ -32,7 +32,9 @@ class Me(Schema):
     email: str
 
 
-@api.get("/me", response=Me, tags=["users"], summary="Who the token belongs to")
+@api.get(
+    "/me", response={200: Me, **ERROR_RESPONSES}, tags=["users"], summary="Who the token belongs to"
+)
 def me(request: HttpRequest) -> Me:
     user = request.user
     return Me(username=user.username, role=user.role, email=user.email)  # type: ignore[union-attr]
