@@ -4,6 +4,7 @@ unset); `make test` runs it on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
+from django.conf import global_settings
 from django.db import connection
 
 
@@ -28,8 +29,15 @@ def database_url(transactional_db: None) -> str:
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
-    """Factories set a password for every user; the production hasher is slow by design."""
+    """Factories hash with MD5 (`tests.factories`): the production hasher is slow by design.
+
+    MD5 comes last, so it verifies those hashes without ever being preferred: a real login
+    never rewrites a password hash that a subprocess (the CLI) must still read.
+    """
     if not request.config.pluginmanager.hasplugin("django"):
         return  # the pure analytics tests may run with -p no:django
     settings = request.getfixturevalue("settings")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        *global_settings.PASSWORD_HASHERS,
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]

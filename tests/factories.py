@@ -7,19 +7,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
+
 from tenure.customers.models import Account, Customer
 from tenure.orders.models import Order
 from tenure.orders.services import customer_stats_refresh
 from tenure.users.models import Role, User
 
 _seq = itertools.count(1)
+PASSWORD = "correct horse battery staple"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def make_user(*, role: str = Role.MANAGER, username: str | None = None, **fields: Any) -> User:
     username = username or f"user{next(_seq)}"
     user = User(username=username, role=role, **fields)
-    user.set_password("correct horse battery staple")
+    user.password = make_password(PASSWORD, hasher="md5")  # fast; see tests/conftest.py
     user.save()
     return user
 

@@ -1,0 +1,283 @@
+"""Write a generated demo business to the database, table by table, in bulk.
+
+Called by ``demo_load`` inside its transaction; every insert is a ``bulk_create`` in batches,
+and the primary keys it returns (PostgreSQL, SQLite >= 3.35) link the next table to the last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db import models
+
+from tenure.customers.models import (
+    Account,
+    Consent,
+    Contact,
+    Customer,
+    SpecialDate,
+    Subscription,
+)
+from tenure.demo.models import DemoTruth
+from tenure.demo.records import DemoBusiness, TeamMemberRecord
+from tenure.interactions.models import Interaction
+from tenure.orders.models import Order, OrderLine
+from tenure.orders.services import customer_stats_refresh
+from tenure.users.models import Role, User
+
+BATCH_SIZE = 2000
+M = TypeVar("M", bound=models.Model)
+
+
+def _insert(model: type[M], rows: Sequence[M]) -> list[int]:
+    """Insert ``rows`` and return their primary keys, in order."""
+    created = model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
+    ids = [row.pk for row in created]
+    if any(pk is None for pk in ids):  # a database that cannot return ids from bulk inserts
+        raise RuntimeError(f"{model.__name__}: the database did not return the new ids")
+    return ids
+
+
+def _team(members: Sequence[TeamMemberRecord]) -> dict[str, int]:
+    """The demo team by username; members who exist already (same username) are reused."""
+    existing = dict(
+        User.objects.filter(username__in=[m.username for m in members]).values_list(
+            "username", "id"
+        )
+    )
+    new = []
+    for member in members:
+        if member.username in existing:
+            continue
+        user = User(
+            username=member.username,
+            first_name=member.first_name,
+            last_name=member.last_name,
+            email=member.email,
+            role=member.role,
+            # the same rule as users.services.user_create; no password: nobody logs in as them
+            is_staff=member.role in (Role.ADMIN, Role.MANAGER),
+            is_superuser=member.role == Role.ADMIN,
+        )
+        user.set_unusable_password()
+        new.append(user)
+    ids = _insert(User, new)
+    return existing | {user.username: pk for user, pk in zip(new, ids, strict=True)}
+
+
+def _teams(through: Any, owner_field: str, ids: list[int], teams: list[tuple[int, ...]]) -> None:
+    """Rows of a ``team`` many-to-many table: (record id, user id) pairs."""
+    rows = [
+        through(**{owner_field: record_id, "user_id": user_id})
+        for record_id, members in zip(ids, teams, strict=True)
+        for user_id in members
+    ]
+    through.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+
+
+def business_write(business: DemoBusiness) -> None:
+    """Insert every record of ``business``; the caller owns the transaction."""
+    users = _team(business.team)
+    account_ids = _insert(
+        Account,
+        [
+            Account(
+                name=a.name,
+                industry=a.industry,
+                size_band=a.size_band,
+                budget_band=a.budget_band,
+                website=a.website,
+                custom_attributes=a.custom_attributes,
+                owner_id=users[a.owner],
+                created_at=a.created_at,
+            )
+            for a in business.accounts
+        ],
+    )
+    _teams(
+        Account.team.through,
+        "account_id",
+        account_ids,
+        [tuple(users[u] for u in a.team) for a in business.accounts],
+    )
+    contact_ids = _insert(
+        Contact,
+        [
+            Contact(
+                account_id=account_ids[c.account],
+                first_name=c.first_name,
+                last_name=c.last_name,
+                email=c.email,
+                phone=c.phone,
+                title=c.title,
+                role=c.role,
+                is_primary=c.is_primary,
+            )
+            for c in business.contacts
+        ],
+    )
+    customer_ids = _customers_write(business, users=users, account_ids=account_ids)
+    _orders_write(business, customer_ids=customer_ids)
+    _profile_write(business, customer_ids=customer_ids)
+    _interactions_write(
+        business,
+        users=users,
+        account_ids=account_ids,
+        contact_ids=contact_ids,
+        customer_ids=customer_ids,
+    )
+
+
+def _customers_write(
+    business: DemoBusiness, *, users: dict[str, int], account_ids: list[int]
+) -> list[int]:
+    customer_ids = _insert(
+        Customer,
+        [
+            Customer(
+                external_id=c.external_id,
+                first_name=c.first_name,
+                last_name=c.last_name,
+                email=c.email,
+                phone=c.phone,
+                birthday=c.birthday,
+                time_zone=c.time_zone,
+                channel=c.channel,
+                segment=c.segment,
+                account_id=None if c.account is None else account_ids[c.account],
+                custom_attributes=c.custom_attributes,
+                owner_id=None if c.owner is None else users[c.owner],
+                created_at=c.created_at,
+            )
+            for c in business.customers
+        ],
+    )
+    _teams(
+        Customer.team.through,
+        "customer_id",
+        customer_ids,
+        [tuple(users[u] for u in c.team) for c in business.customers],
+    )
+    _insert(
+        DemoTruth,
+        [
+            DemoTruth(
+                customer_id=customer_ids[t.customer],
+                purchases_per_year=t.purchases_per_year,
+                dropout_probability=t.dropout_probability,
+                dropped_out_at=t.dropped_out_at,
+            )
+            for t in business.truths
+        ],
+    )
+    return customer_ids
+
+
+def _orders_write(business: DemoBusiness, *, customer_ids: list[int]) -> None:
+    order_ids = _insert(
+        Order,
+        [
+            Order(
+                external_id=o.external_id,
+                customer_id=customer_ids[o.customer],
+                placed_at=o.placed_at,
+                amount=o.amount,
+                currency=o.currency,
+                status=o.status,
+            )
+            for o in business.orders
+        ],
+    )
+    _insert(
+        OrderLine,
+        [
+            OrderLine(
+                order_id=order_ids[line.order],
+                sku=line.sku,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+            )
+            for line in business.order_lines
+        ],
+    )
+    customer_stats_refresh(customer_ids=customer_ids)
+
+
+def _profile_write(business: DemoBusiness, *, customer_ids: list[int]) -> None:
+    _insert(
+        SpecialDate,
+        [
+            SpecialDate(
+                customer_id=customer_ids[d.customer],
+                label=d.label,
+                date=d.date,
+                recurs_yearly=d.recurs_yearly,
+            )
+            for d in business.special_dates
+        ],
+    )
+    _insert(
+        Consent,
+        [
+            Consent(
+                customer_id=customer_ids[c.customer],
+                purpose=c.purpose,
+                granted=c.granted,
+                changed_at=c.changed_at,
+                source=c.source,
+            )
+            for c in business.consents
+        ],
+    )
+    _insert(
+        Subscription,
+        [
+            Subscription(
+                external_id=s.external_id,
+                customer_id=customer_ids[s.customer],
+                plan=s.plan,
+                amount=s.amount,
+                currency=s.currency,
+                interval=s.interval,
+                started_at=s.started_at,
+                renews_at=s.renews_at,
+                cancelled_at=s.cancelled_at,
+                cancellation_reason=s.cancellation_reason,
+            )
+            for s in business.subscriptions
+        ],
+    )
+
+
+def _interactions_write(
+    business: DemoBusiness,
+    *,
+    users: dict[str, int],
+    account_ids: list[int],
+    contact_ids: list[int],
+    customer_ids: list[int],
+) -> None:
+    def pick(ids: list[int], index: int | None) -> int | None:
+        return None if index is None else ids[index]
+
+    _insert(
+        Interaction,
+        [
+            Interaction(
+                customer_id=pick(customer_ids, i.customer),
+                account_id=pick(account_ids, i.account),
+                contact_id=pick(contact_ids, i.contact),
+                kind=i.kind,
+                occurred_at=i.occurred_at,
+                author_id=None if i.author is None else users[i.author],
+                subject=i.subject,
+                body=i.body,
+                status=i.status,
+                resolution=i.resolution,
+                resolved_at=i.resolved_at,
+            )
+            for i in business.interactions
+        ],
+    )
