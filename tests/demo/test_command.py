@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.contrib.auth import authenticate
 from django.db.models import Max, Min
+from django.test import RequestFactory
 
 from tenure.customers.models import Account, Contact, Customer, Subscription
 from tenure.demo.generator import DEFAULT_SEED
@@ -42,7 +43,7 @@ def test_demo_loads_the_full_business_once_and_prints_a_working_login(database_u
     assert first.returncode == 0, first.stderr
     assert "loaded in" in first.stdout
     username, password = LOGIN.search(first.stdout).groups()
-    user = authenticate(username=username, password=password)
+    user = authenticate(RequestFactory().post("/login/"), username=username, password=password)
     assert user is not None and user.is_superuser
 
     assert Customer.objects.count() >= 2000

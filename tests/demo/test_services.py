@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import authenticate
 from django.db.models import Count, F, Max
+from django.test import RequestFactory
 
 from tenure.customers.models import Account, Consent, Contact, Customer, SpecialDate, Subscription
 from tenure.demo.generator import generate_business
@@ -123,7 +124,7 @@ def test_the_demo_login_is_an_admin_created_once():
     second = demo_login_ensure()
     assert first.created and not second.created
     assert first.password == second.password and first.works and second.works
-    user = authenticate(username="demo", password=first.password)
+    user = authenticate(RequestFactory().post("/login/"), username="demo", password=first.password)
     assert user is not None and user.is_superuser and user.role == Role.ADMIN
 
 
@@ -134,6 +135,14 @@ def test_a_changed_demo_password_is_kept_unless_reset():
     user.set_password("my own secret phrase 42")
     user.save()
     assert not demo_login_ensure().works
-    assert authenticate(username="demo", password="my own secret phrase 42") is not None
+    assert (
+        authenticate(
+            RequestFactory().post("/login/"), username="demo", password="my own secret phrase 42"
+        )
+        is not None
+    )
     assert demo_login_ensure(reset=True).works
-    assert authenticate(username="demo", password=login.password) is not None
+    assert (
+        authenticate(RequestFactory().post("/login/"), username="demo", password=login.password)
+        is not None
+    )

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django_q",
     "ninja",
     "auditlog",
+    "axes",
     "tenure.history",
     "tenure.jobs",
     "tenure.users",
@@ -102,7 +103,20 @@ MIDDLEWARE = [
     "tenure.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# Login attempts are rate-limited by django-axes: 5 failures for one username from one address
+# lock that pair out for 15 minutes (answered 429); a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 
 ROOT_URLCONF = "tenure.config.urls"
 WSGI_APPLICATION = "tenure.config.wsgi.application"
