@@ -107,3 +107,31 @@ def test_anonymous_and_inactive_users_see_nothing(book):
     assert visible(AnonymousUser(), Customer).count() == 0
     inactive = make_user(role=Role.ADMIN, is_active=False)
     assert visible(inactive, Customer).count() == 0
+
+
+def test_django_flags_follow_the_role(db):
+    user = make_user(role=Role.ANALYST)
+    assert (user.is_staff, user.is_superuser) == (False, False)
+    user.role = Role.ADMIN
+    user.save(update_fields=["role"])
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser) == (True, True)
+    user.role = Role.MANAGER
+    user.save()
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser) == (True, False)
+
+
+def test_admin_site_follows_the_policy(client, db):
+    customer = make_customer(external_id="ADMIN-SEEN")
+    manager = make_user(role=Role.MANAGER)
+    client.force_login(manager)
+    listing = client.get("/admin/customers/customer/")
+    assert listing.status_code == 200
+    assert b"ADMIN-SEEN" in listing.content
+    assert client.get(f"/admin/customers/customer/{customer.pk}/change/").status_code == 200
+    assert client.get("/admin/users/user/").status_code == 403  # users are for admins only
+    client.force_login(make_user(role=Role.ADMIN))
+    assert client.get("/admin/users/user/").status_code == 200
+    client.force_login(make_user(role=Role.ANALYST))
+    assert client.get("/admin/").status_code == 302  # not staff: sent to the login page

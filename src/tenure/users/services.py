@@ -32,8 +32,6 @@ def user_create(
         first_name=first_name,
         last_name=last_name,
         role=role,
-        is_staff=role in (Role.ADMIN, Role.MANAGER),
-        is_superuser=role == Role.ADMIN,
     )
     if validate:
         validate_password(password, user)
