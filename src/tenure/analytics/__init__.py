@@ -1,2 +1,27 @@
 """Pure statistics for the customer lifecycle: metrics, RFM summaries, cohorts and the
-buy-till-you-die models. No Django: works on plain DataFrames in a notebook."""
+buy-till-you-die models. No Django: works on plain DataFrames in a notebook.
+
+Modules (imported on demand, so ``import tenure.analytics.metrics`` stays light):
+
+- :mod:`~tenure.analytics.metrics`: retention, churn, historical CLV, order metrics, NPS,
+  CSAT, renewal rate, gross and net revenue retention.
+- :mod:`~tenure.analytics.summary`: ``rfm_summary`` (transactions -> frequency, recency, T,
+  monetary value; calibration/holdout split) and ``compress_rfm``.
+- :mod:`~tenure.analytics.rfm`: RFM quintile scores and named segments.
+- :mod:`~tenure.analytics.cohorts`: cohort retention tables and per-period order metrics.
+- :mod:`~tenure.analytics.models`: ``BetaGeo``, ``ParetoNBD``, ``GammaGamma``,
+  ``ShiftedBetaGeometric``.
+- :mod:`~tenure.analytics.simulate`: simulated customer bases with the truth kept.
+- :mod:`~tenure.analytics.errors`: the exceptions raised on purpose.
+
+Example
+-------
+>>> from tenure.analytics.summary import rfm_summary
+>>> from tenure.analytics.models import BetaGeo, GammaGamma
+>>> s = rfm_summary(orders, "customer_id", "ordered_at", "total", freq="D")
+>>> purchases = BetaGeo().fit(s["frequency"], s["recency"], s["T"])
+>>> spend = GammaGamma().fit(s["frequency"], s["monetary_value"])
+>>> clv = spend.customer_lifetime_value(
+...     purchases, s["frequency"], s["recency"], s["T"], s["monetary_value"],
+...     horizon=365, periods_per_year=365.25, discount_rate_annual=0.1)
+"""

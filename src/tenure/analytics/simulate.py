@@ -21,6 +21,8 @@ class SimulatedPurchases:
 
     ``customer`` and ``time`` hold one row per repeat purchase (the first purchase, at time 0 of
     each customer, is not in them). ``dropout_time`` is NaN for customers alive at their ``T``.
+    ``dropout_probability`` is BG/NBD's p per purchase (NaN for Pareto/NBD) and
+    ``dropout_rate`` Pareto/NBD's mu (None for BG/NBD).
     """
 
     customer: IntArray
@@ -29,6 +31,7 @@ class SimulatedPurchases:
     purchase_rate: FloatArray
     dropout_probability: FloatArray
     dropout_time: FloatArray
+    dropout_rate: FloatArray | None = None
 
     @property
     def alive_at_end(self) -> npt.NDArray[np.bool_]:
@@ -37,6 +40,16 @@ class SimulatedPurchases:
     @property
     def frequency(self) -> IntArray:
         return np.bincount(self.customer, minlength=len(self.T)).astype(np.int64)
+
+    @property
+    def recency(self) -> FloatArray:
+        """Time of each customer's last repeat purchase (0 without one): t_x."""
+        out = np.zeros(len(self.T))
+        if self.customer.size:
+            # Rows are sorted by customer then time: the last row of each customer is t_x.
+            last = np.append(self.customer[1:] != self.customer[:-1], True)
+            out[self.customer[last]] = self.time[last]
+        return out
 
 
 def simulate_bg_nbd(
@@ -87,6 +100,45 @@ def simulate_bg_nbd(
         purchase_rate=rate,
         dropout_probability=p,
         dropout_time=dropout_time,
+    )
+
+
+def simulate_pareto_nbd(
+    T: npt.ArrayLike,
+    *,
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    rng: np.random.Generator,
+) -> SimulatedPurchases:
+    """Draw repeat purchases from the Pareto/NBD process (Schmittlein, Morrison & Colombo 1987).
+
+    Each customer buys at a Poisson rate ``lambda ~ Gamma(r, rate=alpha)`` until an
+    exponential lifetime with rate ``mu ~ Gamma(s, rate=beta)`` ends. Given the time observed
+    alive, ``min(lifetime, T)``, the number of purchases is Poisson and their times are uniform
+    on it, so the draw is vectorised with no loop.
+    """
+    ages = np.asarray(T, dtype=np.float64)
+    if ages.ndim != 1 or np.any(~np.isfinite(ages)) or np.any(ages < 0):
+        raise ValueError("T must be a one-dimensional array of finite ages >= 0")
+    n = len(ages)
+    rate = rng.gamma(shape=r, scale=1.0 / alpha, size=n)
+    mu = rng.gamma(shape=s, scale=1.0 / beta, size=n)
+    lifetime = rng.exponential(size=n) / np.maximum(mu, 1e-300)
+    observed = np.minimum(lifetime, ages)
+    counts = rng.poisson(rate * observed)
+    customer = np.repeat(np.arange(n, dtype=np.int64), counts)
+    time = rng.random(customer.size) * observed[customer]
+    order = np.lexsort((time, customer))
+    return SimulatedPurchases(
+        customer=customer[order],
+        time=time[order],
+        T=ages,
+        purchase_rate=rate,
+        dropout_probability=np.full(n, np.nan),
+        dropout_time=np.where(lifetime <= ages, lifetime, np.nan),
+        dropout_rate=mu,
     )
 
 

@@ -1,0 +1,110 @@
+"""Reads: customers and orders as rows of text for the export (in the import's columns), and
+the import jobs started from the web page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from django.db.models import QuerySet
+
+from tenure.customers.models import Customer
+from tenure.domain.access import Action, Scope, scope_of
+from tenure.domain.records import CUSTOMER_FIELDS, ORDER_FIELDS
+from tenure.orders.models import Order
+from tenure.transfer.models import ImportJob
+
+_CHUNK = 5000
+# The export's columns -> where they are stored, in the import's order.
+_ORDER_COLUMNS = {
+    "order_id": "external_id",
+    "customer_id": "customer__external_id",
+    "placed_at": "placed_at",
+    "amount": "amount",
+    "currency": "currency",
+    "status": "status",
+}
+_CUSTOMER_COLUMNS = {
+    "customer_id": "external_id",
+    "email": "email",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "phone": "phone",
+    "birthday": "birthday",
+    "account": "account__name",
+    "channel": "channel",
+    "segment": "segment",
+    "created_at": "created_at",
+}
+assert tuple(_ORDER_COLUMNS) == ORDER_FIELDS and tuple(_CUSTOMER_COLUMNS) == CUSTOMER_FIELDS
+
+
+def _text(value: Any, tz: tzinfo) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(tz).isoformat()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    # Custom attributes written by other means than an import may hold numbers or lists: they
+    # travel as their JSON text (and come back as that text).
+    return json.dumps(value, ensure_ascii=False)
+
+
+def customer_custom_attribute_keys() -> list[str]:
+    """Every custom attribute name any customer has, sorted; names equal to a standard column
+    are left out (the export could not tell them apart from it)."""
+    keys: set[str] = set()
+    for attributes in Customer.objects.order_by().values_list("custom_attributes", flat=True):
+        if attributes:
+            keys.update(attributes)
+    return sorted(keys - set(CUSTOMER_FIELDS))
+
+
+def customer_export_rows(*, custom_keys: list[str], tz: tzinfo) -> Iterator[list[str]]:
+    """One row per customer in ``CUSTOMER_FIELDS`` order, then ``custom_keys``; by id."""
+    rows = (
+        Customer.objects.order_by("id")
+        .values_list(*_CUSTOMER_COLUMNS.values(), "custom_attributes")
+        .iterator(chunk_size=_CHUNK)
+    )
+    for *values, attributes in rows:
+        attributes = attributes or {}
+        yield [_text(value, tz) for value in values] + [
+            _text(attributes.get(key), tz) for key in custom_keys
+        ]
+
+
+def order_export_rows(*, tz: tzinfo) -> Iterator[list[str]]:
+    """One row per order in ``ORDER_FIELDS`` order; by id. Amounts as plain decimals."""
+    rows = (
+        Order.objects.order_by("id")
+        .values_list(*_ORDER_COLUMNS.values())
+        .iterator(chunk_size=_CHUNK)
+    )
+    for external_id, customer, placed_at, amount, currency, status in rows:
+        placed = placed_at.astimezone(tz).isoformat()
+        yield [external_id, customer, placed, str(amount), currency, status]
+
+
+def _jobs_of(user: Any) -> QuerySet[ImportJob]:
+    """Jobs the user may see: all for roles that may change every record, else their own
+    (a job's rejects quote the rows of its file)."""
+    jobs = ImportJob.objects.select_related("created_by")
+    if scope_of(getattr(user, "role", ""), Action.CHANGE) is Scope.ALL:
+        return jobs
+    return jobs.filter(created_by=user)
+
+
+def import_job_list(*, user: Any, limit: int = 10) -> list[ImportJob]:
+    """The latest import jobs the user may see, newest first, with who started them."""
+    return list(_jobs_of(user).order_by("-created_at")[:limit])
+
+
+def import_job_get(*, user: Any, job_id: int) -> ImportJob:
+    """One import job the user may see; raises ``ImportJob.DoesNotExist``."""
+    return _jobs_of(user).get(id=job_id)

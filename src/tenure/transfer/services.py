@@ -1,0 +1,379 @@
+"""Import and export of customers and orders as CSV: one service per operation, shared by the
+``tenure import`` / ``tenure export`` commands and the import page.
+
+An import streams the file (constant memory whatever its size) and stores it in batches of
+``batch_size`` rows, each batch in one transaction that upserts by external id: a killed import
+leaves whole batches only, and running it again completes it. Invalid rows are reported (line,
+column, reason) and skipped; every valid row is stored. Rows apply in file order, so when an id
+appears twice the last row wins (an order log may correct an order further down). Each batch
+also brings the cached figures of the customers it touched up to date, in its transaction.
+
+The export writes the same columns the import reads, formula-neutralised (``csv_safety``), so
+an export imports back into an empty database unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, connections, transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from tenure.domain.records import (
+    CUSTOMER_FIELDS,
+    CUSTOMER_REQUIRED,
+    ORDER_FIELDS,
+    ORDER_REQUIRED,
+    ImportRowError,
+    Layout,
+    UpsertCounts,
+    customer_record_parse,
+    layout_resolve,
+    order_record_parse,
+)
+from tenure.transfer.csv_safety import cell_neutralise, cell_restore
+from tenure.transfer.models import ImportJob, ImportKind
+from tenure.transfer.reading import CsvRows
+from tenure.transfer.selectors import (
+    customer_custom_attribute_keys,
+    customer_export_rows,
+    order_export_rows,
+)
+from tenure.transfer.upserts import customers_upsert, orders_upsert
+from tenure.users.models import User
+
+# Bigger batches touch each customer's figures fewer times (an import updates the figures of
+# every customer a batch names): 50,000 rows took 30 % less time than 10,000 on PostgreSQL.
+DEFAULT_BATCH_SIZE = 50_000
+REJECT_COLUMNS = ("line", "column", "reason")
+PROGRESS_EVERY_ROWS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far an import has come: rows read (checked) so far, and of them stored or rejected."""
+
+    bytes_done: int
+    bytes_total: int  # 0 when the source cannot tell (a pipe)
+    rows_read: int
+    rows_stored: int
+    rows_rejected: int
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    line: int
+    column: str  # as the file names it; "" when the whole row is wrong
+    reason: str
+    cells: tuple[str, ...]  # the row as it was in the file
+
+
+@dataclass(slots=True)
+class ImportResult:
+    kind: str
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    ignored_columns: tuple[str, ...] = ()
+    custom_columns: tuple[str, ...] = ()
+
+    @property
+    def rows_stored(self) -> int:
+        """Valid rows, stored (created, updated or already so)."""
+        return self.created + self.updated + self.unchanged
+
+
+ProgressCallback = Callable[[Progress], None]
+RejectCallback = Callable[[RejectedRow], None]
+
+
+class _Run:
+    """One import under way: the counts, the batch being filled, where the rejects go.
+
+    With ``pipelined``, a batch is stored by a writer thread (with its own database connection)
+    while the next one is read and checked: reading is Python work, storing mostly the
+    database's, so the two overlap. One writer, one batch at a time: batches still commit in
+    file order, and at most two are in memory.
+    """
+
+    def __init__(
+        self,
+        *,
+        result: ImportResult,
+        rows: CsvRows,
+        store: Callable[[list[Any]], UpsertCounts],
+        on_progress: ProgressCallback | None,
+        on_reject: RejectCallback | None,
+        rejects_out: TextIO | None,
+        pipelined: bool,
+    ) -> None:
+        self.result, self.rows, self.store = result, rows, store
+        self.on_progress, self.on_reject = on_progress, on_reject
+        self.batch: list[Any] = []
+        self.rejects = csv.writer(rejects_out) if rejects_out is not None else None
+        if self.rejects is not None:
+            self.rejects.writerow([*REJECT_COLUMNS, *rows.raw_header])
+        self.writer = ThreadPoolExecutor(1, "tenure-import") if pipelined else None
+        self.storing: Future[UpsertCounts] | None = None
+
+    def reject(self, error: ImportRowError, cells: list[str]) -> None:
+        self.result.rejected += 1
+        if self.rejects is not None:
+            self.rejects.writerow([error.line, cell_neutralise(error.column), error.reason, *cells])
+        if self.on_reject is not None:
+            self.on_reject(RejectedRow(error.line, error.column, error.reason, tuple(cells)))
+
+    def flush(self) -> None:
+        """Store the batch (one transaction), or hand it to the writer; report progress."""
+        batch, self.batch = self.batch, []
+        if self.writer is None:
+            if batch:
+                self._count(self.store(batch))
+        else:
+            self._collect()
+            if batch:
+                self.storing = self.writer.submit(self.store, batch)
+        self.report()
+
+    def finish(self) -> None:
+        """Wait for the writer's last batch (raising its error, if any)."""
+        if self.writer is not None:
+            self._collect()
+            self.report()
+
+    def close(self) -> None:
+        """Let the writer end its batch, whatever happened here, and close its connection."""
+        if self.writer is not None:
+            if self.storing is not None:
+                self.storing.exception()  # wait; the error, if any, is the writer's to raise
+            self.writer.submit(connections.close_all).result()
+            self.writer.shutdown()
+
+    def report(self) -> None:
+        if self.on_progress is not None:
+            result = self.result
+            self.on_progress(
+                Progress(
+                    self.rows.bytes_done,
+                    self.rows.bytes_total,
+                    result.rows_read,
+                    result.rows_stored,
+                    result.rejected,
+                )
+            )
+
+    def _collect(self) -> None:
+        if self.storing is not None:
+            storing, self.storing = self.storing, None
+            self._count(storing.result())
+
+    def _count(self, counts: UpsertCounts) -> None:
+        self.result.created += counts.created
+        self.result.updated += counts.updated
+        self.result.unchanged += counts.unchanged
+
+
+def _import_run(
+    *,
+    kind: str,
+    source: BinaryIO,
+    layout_of: Callable[[list[str]], Layout],
+    parse: Callable[[list[str], int, Layout], Any],
+    store: Callable[[list[Any]], UpsertCounts],
+    on_progress: ProgressCallback | None,
+    on_reject: RejectCallback | None,
+    rejects_out: TextIO | None,
+    batch_size: int,
+) -> ImportResult:
+    """Read, check and store a file batch by batch; shared by both kinds of import.
+
+    Batches are stored by a writer thread unless the caller holds a transaction (a test, or a
+    service wrapping the import): then they stay in it, stored one after the other here.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    rows = CsvRows(source)
+    run: _Run | None = None
+    try:
+        layout = layout_of(rows.header)
+        extra = tuple(name for _, name in layout.extra)
+        result = ImportResult(kind=kind)
+        if kind == ImportKind.CUSTOMERS:
+            result.custom_columns = extra
+        else:
+            result.ignored_columns = extra
+        run = _Run(
+            result=result,
+            rows=rows,
+            store=store,
+            on_progress=on_progress,
+            on_reject=on_reject,
+            rejects_out=rejects_out,
+            pipelined=not connection.in_atomic_block,
+        )
+        for line, cells in rows:
+            result.rows_read += 1
+            try:
+                run.batch.append(parse([cell_restore(cell) for cell in cells], line, layout))
+            except ImportRowError as error:
+                run.reject(error, cells)
+            if result.rows_read % batch_size == 0:
+                run.flush()
+            elif result.rows_read % PROGRESS_EVERY_ROWS == 0:
+                run.report()  # a batch takes seconds to fill: show the reading too
+        run.flush()
+        run.finish()
+        return result
+    finally:
+        if run is not None:
+            run.close()
+        rows.release()
+
+
+def customers_import(
+    *,
+    source: BinaryIO,
+    column_map: Mapping[str, str],
+    now: datetime,
+    on_progress: ProgressCallback | None = None,
+    on_reject: RejectCallback | None = None,
+    rejects_out: TextIO | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> ImportResult:
+    """Import customers from a UTF-8 CSV file (binary stream) by ``customer_id``.
+
+    Columns other than the fields (after ``column_map``, source column -> field) become custom
+    attributes. New customers and accounts become known ``now`` unless ``created_at`` says
+    otherwise. Raises ``ImportFileError`` when the file cannot be read; rejected rows go to
+    ``on_reject`` and, as CSV (line, column, reason, then the row), to ``rejects_out``.
+    """
+    tz = timezone.get_default_timezone()
+    return _import_run(
+        kind=ImportKind.CUSTOMERS,
+        source=source,
+        layout_of=lambda header: layout_resolve(
+            header, fields=CUSTOMER_FIELDS, required=CUSTOMER_REQUIRED, column_map=column_map
+        ),
+        parse=lambda cells, line, layout: customer_record_parse(
+            cells, line=line, layout=layout, tz=tz
+        ),
+        store=lambda batch: customers_upsert(records=batch, now=now),
+        on_progress=on_progress,
+        on_reject=on_reject,
+        rejects_out=rejects_out,
+        batch_size=batch_size,
+    )
+
+
+def orders_import(
+    *,
+    source: BinaryIO,
+    column_map: Mapping[str, str],
+    on_progress: ProgressCallback | None = None,
+    on_reject: RejectCallback | None = None,
+    rejects_out: TextIO | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> ImportResult:
+    """Import orders from a UTF-8 CSV file (binary stream) by ``order_id``.
+
+    Unknown customers are created. Columns that are no field are ignored (listed in the result's
+    ``ignored_columns``). Otherwise as ``customers_import``.
+    """
+    tz = timezone.get_default_timezone()
+    currency = settings.TENURE_CURRENCY
+    return _import_run(
+        kind=ImportKind.ORDERS,
+        source=source,
+        layout_of=lambda header: layout_resolve(
+            header, fields=ORDER_FIELDS, required=ORDER_REQUIRED, column_map=column_map
+        ),
+        parse=lambda cells, line, layout: order_record_parse(
+            cells, line=line, layout=layout, tz=tz, default_currency=currency
+        ),
+        store=lambda batch: orders_upsert(records=batch),
+        on_progress=on_progress,
+        on_reject=on_reject,
+        rejects_out=rejects_out,
+        batch_size=batch_size,
+    )
+
+
+def _rows_write(out: TextIO, header: Sequence[str], rows: Any) -> int:
+    writer = csv.writer(out)
+    writer.writerow([cell_neutralise(name) for name in header])
+    written = 0
+    for row in rows:
+        writer.writerow([cell_neutralise(cell) for cell in row])
+        written += 1
+    return written
+
+
+def customers_export(*, out: TextIO) -> int:
+    """Write every customer as CSV in the import's columns, custom attributes as extra columns
+    (sorted by name); datetimes in the business's time zone. Returns the number of customers."""
+    keys = customer_custom_attribute_keys()
+    tz = timezone.get_default_timezone()
+    return _rows_write(
+        out, [*CUSTOMER_FIELDS, *keys], customer_export_rows(custom_keys=keys, tz=tz)
+    )
+
+
+def orders_export(*, out: TextIO) -> int:
+    """Write every order as CSV in the import's columns. Returns the number of orders."""
+    return _rows_write(out, ORDER_FIELDS, order_export_rows(tz=timezone.get_default_timezone()))
+
+
+def import_job_start(
+    *, user: User | None, kind: str, upload: UploadedFile, column_map: Mapping[str, str]
+) -> ImportJob:
+    """Keep an uploaded file and queue its import for the worker; returns the job to follow.
+
+    The header is checked at once, so the page can say what is wrong without waiting for the
+    worker: raises ``ImportFileError`` (not UTF-8 CSV, a required column missing, a column map
+    naming a column the file lacks) and ``ValueError`` for an unknown kind.
+    """
+    if kind not in ImportKind.values:
+        raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(ImportKind.values)}")
+    fields, required = (
+        (CUSTOMER_FIELDS, CUSTOMER_REQUIRED)
+        if kind == ImportKind.CUSTOMERS
+        else (ORDER_FIELDS, ORDER_REQUIRED)
+    )
+    upload.open("rb")
+    rows = CsvRows(upload.file)  # type: ignore[arg-type]
+    try:
+        layout_resolve(rows.header, fields=fields, required=required, column_map=column_map)
+    finally:
+        rows.release()
+    upload.seek(0)
+    original = Path(upload.name or "upload.csv").name
+    storage = FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "imports")
+    stored_name = storage.save(f"{uuid.uuid4().hex}-{original}", upload)
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind,
+            file_name=original[:255],
+            path=storage.path(stored_name),
+            column_map=dict(column_map),
+            bytes_total=upload.size or 0,
+            created_by=user,
+        )
+        transaction.on_commit(
+            lambda: async_task(
+                "tenure.transfer.tasks.import_job_run", job.id, task_name=f"import-{job.id}"
+            )
+        )
+    return job

@@ -1,0 +1,44 @@
+/* The little behaviour the pages need beyond htmx. Every page works without it. */
+(function () {
+  "use strict";
+  var CASE_KINDS = ["complaint", "ticket"];
+  document.documentElement.classList.add("js");
+
+  // Complaints and tickets have a status; the field shows only for them.
+  function syncForm(form) {
+    var kind = form && form.querySelector(".js-kind");
+    if (!kind) return;
+    var isCase = CASE_KINDS.indexOf(kind.value) !== -1;
+    form.querySelectorAll(".js-case-only").forEach(function (field) {
+      field.hidden = !isCase;
+    });
+  }
+
+  function syncAll() {
+    document.querySelectorAll("form").forEach(syncForm);
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches(".js-kind")) syncForm(event.target.form);
+  });
+
+  // Close the user menu on a click elsewhere.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+
+  // Filters left empty stay out of the URL that htmx pushes: /customers/?q=ada, not
+  // /customers/?q=ada&segment=&channel=&owner=&account=.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") return;
+    var parameters = event.detail.parameters;
+    Object.keys(parameters).forEach(function (name) {
+      if (parameters[name] === "") delete parameters[name];
+    });
+  });
+
+  document.addEventListener("DOMContentLoaded", syncAll);
+  document.addEventListener("htmx:afterSettle", syncAll);
+})();

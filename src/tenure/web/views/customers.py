@@ -1,0 +1,131 @@
+"""The customers list, the customer page, its timeline and the interaction form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from tenure.access import may, require
+from tenure.customers.models import Customer
+from tenure.customers.selectors import (
+    customer_detail,
+    customer_filter_choices,
+    customer_key_figures,
+    customer_list,
+    customer_timeline,
+)
+from tenure.domain.access import Action
+from tenure.interactions.services import interaction_log
+from tenure.web.forms import CustomerFilterForm, InteractionForm
+from tenure.web.views._render import signed_in_user, wants_fragment
+from tenure.web.views.pagination import page_number, paginate
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+def customers(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = CustomerFilterForm(request.GET)
+    filters = form.filters()
+    page = paginate(
+        customer_list(user=user, filters=filters), number=page_number(request.GET.get("page"))
+    )
+    context = {"form": form, "filters": filters, "page": page, "section": "customers"}
+    if wants_fragment(request, "results"):
+        context["fragment"] = True
+        return render(request, "web/customers/_results.html", context)
+    context["choices"] = customer_filter_choices(user=user)
+    return render(request, "web/customers/list.html", context)
+
+
+def _customer_or_404(request: HttpRequest, customer_id: int) -> Customer:
+    try:
+        return customer_detail(user=signed_in_user(request), customer_id=customer_id)
+    except Customer.DoesNotExist as missing:
+        raise Http404("No such customer.") from missing
+
+
+def _customer_page(request: HttpRequest, customer: Customer, form: InteractionForm) -> HttpResponse:
+    context: dict[str, Any] = {
+        "customer": customer,
+        "may_change": may(request.user, Action.CHANGE),
+        "figures": customer_key_figures(customer=customer),
+        "timeline": customer_timeline(customer=customer, before=request.GET.get("before")),
+        "form": form,
+        "section": "customers",
+    }
+    return render(request, "web/customers/detail.html", context)
+
+
+@login_required
+@require_GET
+def customer(request: HttpRequest, customer_id: int) -> HttpResponse:
+    return _customer_page(request, _customer_or_404(request, customer_id), InteractionForm.blank())
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def customer_timeline_page(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The next page of the timeline: a fragment for htmx's "Show older", else the page."""
+    before = request.GET.get("before", "")
+    if request.headers.get("HX-Request") != "true":
+        url = reverse("web:customer", args=[customer_id])
+        return redirect(f"{url}?{request.GET.urlencode()}#timeline" if before else url)
+    customer = _customer_or_404(request, customer_id)
+    return render(
+        request,
+        "web/customers/_timeline_entries.html",
+        {"customer": customer, "timeline": customer_timeline(customer=customer, before=before)},
+    )
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request", "HX-Target")
+def interaction_create(request: HttpRequest, customer_id: int) -> HttpResponse:
+    require(request.user, Action.CHANGE)  # an analyst reads, and is refused here (403)
+    customer = _customer_or_404(request, customer_id)
+    form = InteractionForm(request.POST)
+    logged = False
+    if form.is_valid():
+        try:
+            interaction_log(
+                author=signed_in_user(request),
+                customer=customer,
+                kind=form.cleaned_data["kind"],
+                occurred_at=form.cleaned_data["occurred_at"],
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                status=form.cleaned_data["status"],
+            )
+            logged = True
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+    fragment = wants_fragment(request, "interaction-form")
+    if logged and fragment:
+        # A fresh form, and the timeline's first page swapped in beside it (out of band).
+        context = {
+            "customer": customer,
+            "form": InteractionForm.blank(),
+            "timeline": customer_timeline(customer=customer),
+            "logged": True,
+        }
+        return render(request, "web/customers/_interaction_logged.html", context)
+    if logged:
+        messages.success(request, "Interaction logged.")
+        return redirect(reverse("web:customer", args=[customer.pk]) + "#timeline")
+    if fragment:
+        context = {"customer": customer, "form": form}
+        return render(request, "web/customers/_interaction_form.html", context)
+    return _customer_page(request, customer, form)

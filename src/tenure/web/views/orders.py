@@ -1,0 +1,22 @@
+"""An order and its lines."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from tenure.orders.models import Order
+from tenure.orders.selectors import order_detail
+from tenure.web.views._render import signed_in_user
+
+
+@login_required
+@require_GET
+def order(request: HttpRequest, order_id: int) -> HttpResponse:
+    try:
+        found = order_detail(user=signed_in_user(request), order_id=order_id)
+    except Order.DoesNotExist as missing:
+        raise Http404("No such order.") from missing
+    return render(request, "web/orders/detail.html", {"order": found, "section": "customers"})
