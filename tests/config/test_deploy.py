@@ -12,7 +12,12 @@ SECRET = "x" * 20 + "a-long-random-production-secret-0123456789"
 
 
 def _django(args: list[str], tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("TENURE_")}
+    # A clean environment: no TENURE_* of the test run, nor the browser tests' async switch.
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("TENURE_") and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     environment.update(
         TENURE_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tenure.config.settings", **env
     )
