@@ -19,7 +19,7 @@ from tenure.api.main import api as ninja_api
 from tenure.customers.models import Contact, Subscription
 from tenure.users.models import Role
 from tests.api.helpers import Api
-from tests.factories import T0, make_account, make_customer, make_user
+from tests.factories import T0, make_account, make_customer, make_order, make_user
 
 ROLES = [Role.ADMIN, Role.MANAGER, Role.ANALYST, Role.SUCCESS_MANAGER]
 
@@ -55,6 +55,10 @@ def _subscription(owner):
     )
 
 
+def _order(owner):
+    return make_order(customer=make_customer(owner=owner))
+
+
 RESOURCES = {
     "customers": Resource(
         "/customers", _customer, lambda own: {"external_id": f"NEW-{own.pk}"}, {"segment": "vip"}
@@ -82,6 +86,18 @@ RESOURCES = {
         {"plan": "Team"},
     ),
 }
+RESOURCES["orders"] = Resource(
+    "/orders",
+    _order,
+    lambda own: {
+        "external_id": f"NEW-O-{own.pk}",
+        "customer_id": own.customer_id,
+        "placed_at": "2025-03-01T10:00:00Z",
+        "amount": "10.00",
+        "currency": "USD",
+    },
+    {"status": "refunded"},
+)
 # Extra read-only views of one record, answered like reading the record itself.
 RECORD_VIEWS = {"customers": ["", "/history", "/timeline"]}
 

@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Schema
 from tenure.api.auth import BearerToken
 from tenure.api.customers import router as customers_router
 from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handlers
+from tenure.api.orders import router as orders_router
 
 api = NinjaAPI(
     title="tenure API",
@@ -24,6 +25,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("", customers_router)
+api.add_router("", orders_router)
 
 
 class Me(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -231,7 +232,9 @@ class Subscription(models.Model):
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
     plan = models.CharField(max_length=100)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
     currency = models.CharField(max_length=3, validators=[validate_currency])
     interval = models.CharField(max_length=10, choices=BillingInterval.choices)
     started_at = models.DateTimeField()

@@ -7,14 +7,24 @@ writes orders calls ``customer_stats_refresh`` in the same transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
+from tenure.access.records import (
+    record_for_change,
+    record_save,
+    reject_unknown_fields,
+    require_change,
+)
 from tenure.customers.models import Customer
+from tenure.customers.services import check_references
 from tenure.orders.models import Order, OrderStatus
+from tenure.users.models import User
 
 _REFRESH_CHUNK = 5000
 
@@ -147,3 +157,48 @@ def customer_stats_add(*, new_orders: Iterable[tuple[int, datetime, Decimal, str
                 )
             changed += cursor.rowcount
     return changed
+
+
+# --- single orders, for the web app and the API -------------------------------------------------
+
+ORDER_FIELDS = frozenset(
+    {"external_id", "customer_id", "placed_at", "amount", "currency", "status"}
+)
+
+
+def _order_save(order: Order, *, touched: set[int]) -> Order:
+    record_save(order, unique_fields=["external_id"])
+    customer_stats_refresh(customer_ids=touched)
+    return order
+
+
+@transaction.atomic
+def order_create(*, by: User | None = None, **fields: Any) -> Order:
+    """Record one order of a customer the user may change; the customer's figures follow."""
+    require_change(by)
+    reject_unknown_fields(fields, ORDER_FIELDS)
+    if fields.get("customer_id") is None:
+        raise ValidationError({"customer_id": ["an order belongs to a customer"]})
+    check_references(by, fields)
+    order = Order(**fields)
+    return _order_save(order, touched={fields["customer_id"]})
+
+
+@transaction.atomic
+def order_update(*, by: User | None = None, order_id: int, changes: Mapping[str, Any]) -> Order:
+    """Change an order (a refund is ``status="refunded"``); both customers' figures follow."""
+    reject_unknown_fields(changes, ORDER_FIELDS)
+    order = record_for_change(by, Order, order_id)
+    check_references(by, changes)
+    touched = {order.customer_id}
+    for name, value in changes.items():
+        setattr(order, name, value)
+    return _order_save(order, touched=touched | {order.customer_id})
+
+
+@transaction.atomic
+def order_delete(*, by: User | None = None, order_id: int) -> None:
+    order = record_for_change(by, Order, order_id)
+    customer_id = order.customer_id
+    order.delete()
+    customer_stats_refresh(customer_ids=[customer_id])
