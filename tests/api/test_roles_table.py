@@ -17,6 +17,7 @@ import pytest
 
 from tenure.api.main import api as ninja_api
 from tenure.customers.models import Contact, Subscription
+from tenure.interactions.models import Interaction
 from tenure.users.models import Role
 from tests.api.helpers import Api
 from tests.factories import T0, make_account, make_customer, make_order, make_user
@@ -97,6 +98,29 @@ RESOURCES["orders"] = Resource(
         "currency": "USD",
     },
     {"status": "refunded"},
+)
+
+
+def _interaction(owner):
+    return Interaction.objects.create(
+        customer=make_customer(owner=owner),
+        kind="complaint",
+        status="open",
+        occurred_at=T0,
+        body="late delivery",
+    )
+
+
+RESOURCES["interactions"] = Resource(
+    "/interactions",
+    _interaction,
+    lambda own: {
+        "customer_id": own.customer_id,
+        "kind": "call",
+        "occurred_at": "2025-03-01T10:00:00Z",
+        "body": "checked in",
+    },
+    {"status": "resolved", "resolution": "refunded the shipping"},
 )
 # Extra read-only views of one record, answered like reading the record itself.
 RECORD_VIEWS = {"customers": ["", "/history", "/timeline"]}

@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Schema
 from tenure.api.auth import BearerToken
 from tenure.api.customers import router as customers_router
 from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handlers
+from tenure.api.interactions import router as interactions_router
 from tenure.api.orders import router as orders_router
 
 api = NinjaAPI(
@@ -26,6 +27,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", customers_router)
 api.add_router("", orders_router)
+api.add_router("", interactions_router)
 
 
 class Me(Schema):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from tenure.access import AccessDenied, require, visible
+from tenure.access.records import record_for_change, record_save, reject_unknown_fields
 from tenure.customers.models import Account, Contact, Customer
 from tenure.domain.access import Action
 from tenure.interactions.models import CASE_KINDS, CaseStatus, Interaction, InteractionKind
@@ -96,3 +100,28 @@ def interaction_log(
     interaction.full_clean()
     interaction.save()
     return interaction
+
+
+INTERACTION_CHANGES = frozenset({"subject", "body", "status", "resolution", "occurred_at"})
+
+
+@transaction.atomic
+def interaction_update(
+    *, by: User | None = None, interaction_id: int, changes: Mapping[str, Any]
+) -> Interaction:
+    """Edit an entry, or move a case along: resolving it stamps ``resolved_at``."""
+    reject_unknown_fields(changes, INTERACTION_CHANGES)
+    interaction = record_for_change(by, Interaction, interaction_id)
+    for name, value in changes.items():
+        setattr(interaction, name, value)
+    if interaction.is_case and interaction.status == CaseStatus.RESOLVED:
+        interaction.resolved_at = interaction.resolved_at or timezone.now()
+    else:
+        interaction.resolved_at = None
+    record_save(interaction)
+    return interaction
+
+
+@transaction.atomic
+def interaction_delete(*, by: User | None = None, interaction_id: int) -> None:
+    record_for_change(by, Interaction, interaction_id).delete()
