@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from tenure.api.crud import Resource, add_crud
+from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.types import Money
 from tenure.orders import services
 from tenure.orders.models import Order, OrderStatus
@@ -61,6 +63,35 @@ def _order_filters(_: Any, orders: QuerySet, f: OrderFilters) -> QuerySet:
     return orders
 
 
+class BulkOrdersIn(Schema):
+    orders: list[OrderIn] = Field(max_length=services.BULK_MAX)
+
+
+class BulkResult(Schema):
+    index: int
+    status: str = Field(description="created, updated, unchanged or error")
+    id: int | None
+    errors: dict[str, list[str]]
+
+
+class BulkOut(Schema):
+    results: list[BulkResult]
+
+
+@router.post(
+    "/orders/bulk",
+    response={200: BulkOut, **ERROR_RESPONSES},
+    summary="Upsert up to 1,000 orders by external_id, with a result per order",
+)
+def ingest_orders(request: HttpRequest, payload: BulkOrdersIn) -> dict[str, Any]:
+    orders = [
+        {name: getattr(order, name) for name in type(order).model_fields}
+        for order in payload.orders
+    ]
+    return {"results": services.orders_ingest(by=request.user, orders=orders)}  # type: ignore[arg-type]
+
+
+# After /orders/bulk, so that "bulk" is not read as an order id.
 add_crud(
     router,
     Resource(

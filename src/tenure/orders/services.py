@@ -202,3 +202,38 @@ def order_delete(*, by: User | None = None, order_id: int) -> None:
     customer_id = order.customer_id
     order.delete()
     customer_stats_refresh(customer_ids=[customer_id])
+
+
+BULK_MAX = 1000
+
+
+def orders_ingest(*, by: User | None = None, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Upsert up to 1,000 orders by ``external_id``, each on its own: one bad order does not
+    stop the others. Returns one result per order, in order: ``created``, ``updated``,
+    ``unchanged`` (an identical retry) or ``error`` with the field errors."""
+    require_change(by)
+    if len(orders) > BULK_MAX:
+        raise ValidationError({"orders": [f"at most {BULK_MAX} orders per request"]})
+    results: list[dict[str, Any]] = []
+    for index, fields in enumerate(orders):
+        try:
+            with transaction.atomic():
+                results.append({"index": index, **_ingest_one(by, fields)})
+        except ValidationError as error:
+            fields_errors = (
+                error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+            )
+            results.append({"index": index, "status": "error", "id": None, "errors": fields_errors})
+    return results
+
+
+def _ingest_one(by: User | None, fields: dict[str, Any]) -> dict[str, Any]:
+    existing = Order.objects.filter(external_id=fields.get("external_id")).first()
+    if existing is None:
+        order = order_create(by=by, **fields)
+        return {"status": "created", "id": order.pk, "errors": {}}
+    changes = {k: v for k, v in fields.items() if getattr(existing, k) != v}
+    if not changes:
+        return {"status": "unchanged", "id": existing.pk, "errors": {}}
+    order = order_update(by=by, order_id=existing.pk, changes=changes)
+    return {"status": "updated", "id": order.pk, "errors": {}}
