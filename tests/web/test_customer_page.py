@@ -6,9 +6,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from auditlog.context import set_actor
 from django.urls import reverse
 
 from tenure.customers.models import Consent, SpecialDate, Subscription
+from tenure.customers.services import customer_update
 from tenure.interactions.models import Interaction
 from tests.factories import T0, make_customer, make_order, make_user
 from tests.web.conftest import htmx
@@ -151,3 +153,14 @@ def test_an_analyst_sees_no_interaction_form(client, book):
     page = client.get(url(book["grace"])).content.decode()
     assert "Grace Hopper" in page
     assert "interaction-form" not in page
+
+
+def test_the_change_history_shows_who_changed_what_escaped(signed_in, manager):
+    customer = make_customer(segment="regular")
+    with set_actor(manager):  # what the web request's middleware does
+        customer_update(by=manager, customer_id=customer.pk, changes={"segment": "<b>vip</b>"})
+    page = signed_in.get(f"/customers/{customer.pk}/").content.decode()
+    history = page[page.index('id="history"') :]
+    assert "Update by" in history
+    assert "segment: regular → &lt;b&gt;vip&lt;/b&gt;" in history
+    assert "<b>vip</b>" not in history

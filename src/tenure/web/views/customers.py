@@ -23,6 +23,7 @@ from tenure.customers.selectors import (
     customer_timeline,
 )
 from tenure.domain.access import Action
+from tenure.history.selectors import history_entry_view, history_of
 from tenure.interactions.services import interaction_log
 from tenure.web.forms import CustomerFilterForm, InteractionForm
 from tenure.web.views._render import signed_in_user, wants_fragment
@@ -47,6 +48,9 @@ def customers(request: HttpRequest) -> HttpResponse:
     return render(request, "web/customers/list.html", context)
 
 
+HISTORY_SHOWN = 20
+
+
 def _customer_or_404(request: HttpRequest, customer_id: int) -> Customer:
     try:
         return customer_detail(user=signed_in_user(request), customer_id=customer_id)
@@ -61,6 +65,7 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
         "figures": customer_key_figures(customer=customer),
         "timeline": customer_timeline(customer=customer, before=request.GET.get("before")),
         "form": form,
+        "history": [history_entry_view(e) for e in history_of(record=customer)[:HISTORY_SHOWN]],
         "section": "customers",
     }
     return render(request, "web/customers/detail.html", context)
