@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenure.web.views import accounts, customers, home, imports, orders
+from tenure.web.views import accounts, customers, home, imports, orders, privacy
 
 app_name = "web"
 
@@ -26,6 +26,16 @@ urlpatterns = [
         "customers/<int:customer_id>/interactions/",
         customers.interaction_create,
         name="interaction-create",
+    ),
+    path(
+        "customers/<int:customer_id>/personal-data.json",
+        privacy.personal_data_export,
+        name="personal-data-export",
+    ),
+    path(
+        "customers/<int:customer_id>/erase/",
+        privacy.personal_data_erase,
+        name="personal-data-erase",
     ),
     path("accounts/", accounts.accounts, name="accounts"),
     path("accounts/<int:account_id>/", accounts.account, name="account"),

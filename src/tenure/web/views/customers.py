@@ -62,6 +62,7 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
     context: dict[str, Any] = {
         "customer": customer,
         "may_change": may(request.user, Action.CHANGE),
+        "may_administer": may(request.user, Action.ADMINISTER),
         "figures": customer_key_figures(customer=customer),
         "timeline": customer_timeline(customer=customer, before=request.GET.get("before")),
         "form": form,
