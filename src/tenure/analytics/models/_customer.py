@@ -3,6 +3,7 @@ and the predictions built on P(alive) and the conditional expected purchases."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Self
 
 import numpy as np
@@ -21,29 +22,29 @@ from tenure.analytics.models._base import (
 from tenure.analytics.summary import CompressedRFM, compress_rfm
 
 
-class CustomerBaseModel(Estimator):
+class CustomerBaseModel(Estimator, ABC):
     """Shared shape of the non-contractual models (BG/NBD, Pareto/NBD): fit on (x, t_x, T).
 
     Subclasses provide the log-likelihood (``_objective``), a starting point, and the two
     per-customer quantities every other prediction here is built from.
     """
 
-    # -- to implement ---------------------------------------------------------------------
-    def _objective(self, data: CompressedRFM) -> Objective:
-        raise NotImplementedError
+    # -- each model supplies these --------------------------------------------------------
+    @abstractmethod
+    def _objective(self, data: CompressedRFM) -> Objective: ...
 
-    def _default_start(self, data: CompressedRFM) -> dict[str, float]:
-        raise NotImplementedError
+    @abstractmethod
+    def _default_start(self, data: CompressedRFM) -> dict[str, float]: ...
 
+    @abstractmethod
     def conditional_probability_alive(
         self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> FloatArray:
-        raise NotImplementedError
+    ) -> FloatArray: ...
 
+    @abstractmethod
     def conditional_expected_number_of_purchases_up_to_time(
         self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> FloatArray:
-        raise NotImplementedError
+    ) -> FloatArray: ...
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(
