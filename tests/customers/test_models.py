@@ -9,10 +9,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from tenure.customers.models import Consent, ConsentPurpose, Contact, Subscription
+from tenure.customers.models import Consent, ConsentPurpose, Contact, Customer, Subscription
 from tenure.interactions.models import CaseStatus, Interaction, InteractionKind
 from tenure.orders.models import Order
-from tenure.orders.services import customer_stats_refresh
+from tenure.orders.services import customer_stats_add, customer_stats_refresh
 from tests.factories import T0, make_account, make_customer, make_order
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +150,40 @@ def test_customer_stats_follow_completed_orders_only():
     customer.refresh_from_db()
     assert (customer.orders_count, customer.revenue, customer.last_order_at) == (0, 0, None)
     assert customer.average_order_value is None
+
+
+def test_customer_stats_add_equals_a_recount():
+    """The import's shortcut (add new orders to the cache) must give what a recount gives, to
+    the microsecond and the cent, on top of figures already cached."""
+    customer = make_customer()
+    make_order(customer=customer, amount=Decimal("19.99"), placed_at=T0 + timedelta(days=5))
+    customer.refresh_from_db()
+    new = [
+        (T0 + timedelta(days=1, microseconds=123_457), Decimal("0.01"), "completed"),
+        (T0 + timedelta(days=40, seconds=7, microseconds=999_999), Decimal("1234.56"), "completed"),
+        (T0 + timedelta(days=60), Decimal("99.00"), "refunded"),
+    ]
+    with transaction.atomic():
+        for placed_at, amount, status in new:
+            Order.objects.create(
+                customer=customer,
+                external_id=f"N{placed_at.timestamp()}",
+                placed_at=placed_at,
+                amount=amount,
+                currency="USD",
+                status=status,
+            )
+        assert customer_stats_add(new_orders=[(customer.id, *order) for order in new]) == 1
+    added = Customer.objects.values_list(*_FIGURES).get(pk=customer.pk)
+    customer_stats_refresh(customer_ids=[customer.id])
+    recounted = Customer.objects.values_list(*_FIGURES).get(pk=customer.pk)
+    assert added == recounted
+    assert added == (
+        T0 + timedelta(days=1, microseconds=123_457),
+        T0 + timedelta(days=40, seconds=7, microseconds=999_999),
+        3,
+        Decimal("1254.56"),
+    )
+
+
+_FIGURES = ("first_order_at", "last_order_at", "orders_count", "revenue")

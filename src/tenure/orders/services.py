@@ -7,8 +7,9 @@ writes orders calls ``customer_stats_refresh`` in the same transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,8 @@ from tenure.orders.models import Order, OrderStatus
 from tenure.users.models import User
 
 _REFRESH_CHUNK = 5000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 # PostgreSQL: one index lookup per customer (LATERAL) instead of a hash join over all orders,
@@ -61,6 +64,31 @@ WHERE {customers}.id = f.id
 """
 
 
+_PLANNER_SETTINGS = ("enable_hashjoin", "enable_mergejoin", "jit")
+
+
+@contextmanager
+def _by_key_lookups(cursor: Any) -> Iterator[None]:
+    """On PostgreSQL, join a list of customer ids to the customers by primary-key lookups.
+
+    Inside an import the table's statistics lag behind its growth, and the planner then hashes
+    the whole customers table once per chunk: 2.4x slower at 100,000 customers, and worse as
+    the table grows. JIT compiling costs more than these cheap plans run. The settings are
+    transaction-local and put back afterwards; a failed statement rolls them back with it.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    names = ", ".join(f"current_setting('{name}')" for name in _PLANNER_SETTINGS)
+    cursor.execute(f"SELECT {names}")
+    saved = cursor.fetchone()
+    off = ", ".join(f"set_config('{name}', 'off', true)" for name in _PLANNER_SETTINGS)
+    cursor.execute(f"SELECT {off}")
+    yield
+    back = ", ".join(f"set_config('{name}', %s, true)" for name in _PLANNER_SETTINGS)
+    cursor.execute(f"SELECT {back}", list(saved))
+
+
 def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
     """Recompute the cached order figures of these customers from their completed orders.
 
@@ -71,13 +99,12 @@ def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
     writing them with ``bulk_update``: an import refreshes every customer each batch touched.
     """
     ids = sorted(set(customer_ids))
+    if not ids:
+        return 0
     tables = {"customers": Customer._meta.db_table, "orders": Order._meta.db_table}
     completed = OrderStatus.COMPLETED.value
     refreshed = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and ids:
-            # The plan is cheap; compiling it (JIT, on by default) costs more than running it.
-            cursor.execute("SET LOCAL jit = off")
+    with connection.cursor() as cursor, _by_key_lookups(cursor):
         for start in range(0, len(ids), _REFRESH_CHUNK):
             chunk = ids[start : start + _REFRESH_CHUNK]
             if connection.vendor == "postgresql":
@@ -89,14 +116,21 @@ def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
     return refreshed
 
 
+# The figures go as integer arrays (microseconds since the epoch, cents): the driver dumps a
+# list of ints in C but a list of datetimes or Decimals in Python, 0.6 s per 40,000 customers.
 _ADD_POSTGRESQL = """
 UPDATE {customers} AS c
 SET first_order_at = LEAST(c.first_order_at, d.first_at),
     last_order_at = GREATEST(c.last_order_at, d.last_at),
     orders_count = c.orders_count + d.n,
     revenue = c.revenue + d.total
-FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::integer[], %s::numeric[])
-    AS d(id, first_at, last_at, n, total)
+FROM (
+    SELECT id, TIMESTAMPTZ 'epoch' + first_us * INTERVAL '1 microsecond' AS first_at,
+           TIMESTAMPTZ 'epoch' + last_us * INTERVAL '1 microsecond' AS last_at,
+           n, cents::numeric / 100 AS total
+    FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::integer[], %s::bigint[])
+        AS u(id, first_us, last_us, n, cents)
+) AS d
 WHERE c.id = d.id
 """
 _ADD_SQLITE = """
@@ -137,16 +171,19 @@ def customer_stats_add(*, new_orders: Iterable[tuple[int, datetime, Decimal, str
     customers = Customer._meta.db_table
     changed = 0
     items = sorted(figures.items())
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _by_key_lookups(cursor):
         for start in range(0, len(items), _REFRESH_CHUNK):
             chunk = items[start : start + _REFRESH_CHUNK]
             if connection.vendor == "postgresql":
                 columns = [
-                    list(column) for column in zip(*((i, *f) for i, f in chunk), strict=True)
+                    [i for i, _ in chunk],
+                    [(f[0] - _EPOCH) // _MICROSECOND for _, f in chunk],
+                    [(f[1] - _EPOCH) // _MICROSECOND for _, f in chunk],
+                    [f[2] for _, f in chunk],
+                    [int(f[3] * 100) for _, f in chunk],  # amounts have 2 decimal places
                 ]
                 cursor.execute(_ADD_POSTGRESQL.format(customers=customers), columns)
             else:
-                adapt = connection.ops.adapt_datetimefield_value
                 adapt = connection.ops.adapt_datetimefield_value
                 cursor.executemany(
                     _ADD_SQLITE.format(customers=customers),
