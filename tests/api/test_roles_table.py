@@ -1,4 +1,5 @@
-"""Every role against every API operation: a generated table of role x endpoint x outcome.
+"""Every role against every API operation and every web page: generated tables of role x
+endpoint (or page) x outcome.
 
 Each resource has a record owned by the success manager ("own") and one owned by another
 success manager ("other"). The expected status follows from the role policy alone:
@@ -9,16 +10,21 @@ success managers reach their own book and find nothing else (404, never revealin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, reverse
 
 from tenure.api.main import api as ninja_api
 from tenure.customers.models import Contact, Subscription
 from tenure.interactions.models import Interaction
+from tenure.transfer.models import ImportJob
 from tenure.users.models import Role
+from tenure.users.services import api_token_create
+from tenure.web import urls as web_urls
 from tests.api.helpers import Api
 from tests.factories import T0, make_account, make_customer, make_order, make_user
 
@@ -209,5 +215,298 @@ def test_every_api_operation_is_in_the_table():
     covered.add("/api/v1/customers/{customer_id}/timeline")
     # Bulk ingestion applies order_create/order_update to each item: the orders rows above hold.
     covered.add("/api/v1/orders/bulk")
+    covered |= {f"/api/v1{path}" for path in ANALYTICS_PATHS}
     documented = set(ninja_api.get_openapi_schema()["paths"])
     assert documented - covered == set()
+
+
+# --- The web app's pages: the same policy, the same table -----------------------------------
+#
+# Every page of `tenure.web.urls` for every role and for a stranger (sent to the login). A
+# page names the operation it performs, read by `expected` above, and the status it answers on
+# success (302 for a form that redirects). "administer" pages are for admins only (403 else);
+# "self" pages are every member's own (the landing page, the token page); "caller_own" pages
+# show the caller's own things (a token, an import job) and, to the roles in `everyones`,
+# everyone's (404 otherwise, as for a record outside one's book).
+
+ANONYMOUS = "anonymous"
+PAGE_CALLERS = [*ROLES, ANONYMOUS]
+GOOD_PASSWORD = "plum-orchard-7731"
+NOT_IN_THE_PAGE_TABLE = {
+    "login": "public: the login form itself (tests/web/test_access.py)",
+    "logout": "every session, signed in or not, may end (tests/web/test_access.py)",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str  # the URL's name in tenure.web.urls
+    operation: str  # list, read, create, update (as `expected` reads them), administer, self,
+    # caller_own, change_all (admins and managers: roles that change every record)
+    make: Callable[[Any], Any] | None = None  # owner -> the record the URL names or lists
+    method: str = "get"
+    data: Callable[[], dict] = dict
+    done: int = 200  # the status of success
+    headers: dict[str, str] = field(default_factory=dict)
+    shows: Callable[[Any], str] | None = None  # a list: the text that names a record in it
+    everyones: tuple[Role, ...] = ()  # caller_own: the roles that reach everyone's
+
+
+def _import_job(owner):
+    return ImportJob.objects.create(
+        kind="orders", file_name="o.csv", path="/nowhere", created_by=owner
+    )
+
+
+def _token(owner):
+    return api_token_create(user=owner)[0]
+
+
+def _orders_file() -> dict:
+    header = b"order_id,customer_id,placed_at,amount\n"
+    return {"kind": "orders", "file": SimpleUploadedFile("o.csv", header, "text/csv")}
+
+
+PAGES = [
+    Page("home", "self", done=302),
+    Page("customers", "list", _customer, shows=lambda c: c.external_id),
+    Page("customers-csv", "list", _customer, shows=lambda c: c.external_id),
+    Page("customer-orders-csv", "list", _order, shows=lambda o: o.external_id),
+    Page("customer", "read", _customer),
+    Page("customer-timeline", "read", _customer, headers={"HX-Request": "true"}),
+    Page(
+        "interaction-create",
+        "update",  # logs an interaction on the customer: a change of the customer's record
+        _customer,
+        method="post",
+        data=lambda: {"kind": "note", "occurred_at": "2025-03-01T10:00", "body": "called"},
+        done=302,
+    ),
+    Page("personal-data-export", "administer", _customer),
+    Page("personal-data-erase", "administer", _customer, method="post", done=302),
+    Page("accounts", "list", _account, shows=lambda a: a.name),
+    Page("account", "read", _account),
+    Page("order", "read", _order),
+    Page("imports", "list"),
+    Page("imports", "create", method="post", data=_orders_file, done=302),
+    Page("import", "caller_own", _import_job, everyones=(Role.ADMIN, Role.MANAGER)),
+    Page("import-progress", "caller_own", _import_job, everyones=(Role.ADMIN, Role.MANAGER)),
+    Page("analytics", "list"),  # every figure counts only the caller's customers (insights)
+    # A refit replaces everyone's predictions: the roles that change every record.
+    Page("analytics-refit", "change_all", method="post", done=302),
+    Page("api-tokens", "self"),
+    Page("api-tokens", "self", method="post", data=lambda: {"name": "shop"}),
+    Page(
+        "api-token-revoke", "caller_own", _token, method="post", done=302, everyones=(Role.ADMIN,)
+    ),
+    Page("team", "administer"),
+    Page(
+        "team",
+        "administer",
+        method="post",
+        data=lambda: {"username": "newbie", "role": "analyst", "password": GOOD_PASSWORD},
+        done=302,
+    ),
+    Page(
+        "team-member-role",
+        "administer",
+        lambda owner: owner,
+        method="post",
+        data=lambda: {"role": "analyst"},
+        done=302,
+    ),
+    Page(
+        "team-member-active",
+        "administer",
+        lambda owner: owner,
+        method="post",
+        data=lambda: {"active": "0"},
+        done=302,
+    ),
+]
+
+
+def expected_page(caller: str, page: Page, whose: str) -> int:
+    if caller == ANONYMOUS:
+        return 302  # to the login
+    role = Role(caller)
+    if page.operation == "administer":
+        return page.done if role == Role.ADMIN else 403
+    if page.operation == "change_all":
+        return page.done if role in (Role.ADMIN, Role.MANAGER) else 403
+    if page.operation == "self":
+        return page.done
+    if page.operation == "caller_own":
+        return page.done if whose == "own" or role in page.everyones else 404
+    status = expected(role, page.operation, whose)
+    return page.done if status < 400 else status
+
+
+def _page_table() -> list[tuple[str, Page, str]]:
+    rows = []
+    for caller in PAGE_CALLERS:
+        for page in PAGES:
+            per_record = page.operation in ("read", "update", "caller_own")
+            for whose in ("own", "other") if per_record else ("own",):
+                rows.append((caller, page, whose))
+    return rows
+
+
+PAGE_TABLE = _page_table()
+
+
+def _page_id(row: tuple[str, Page, str]) -> str:
+    caller, page, whose = row
+    return f"{caller}-{page.method}-{page.name}-{whose}-{expected_page(caller, page, whose)}"
+
+
+def _body(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("row", PAGE_TABLE, ids=[_page_id(row) for row in PAGE_TABLE])
+def test_page_table(client, settings, tmp_path, row):
+    caller_role, page, whose = row
+    settings.MEDIA_ROOT = tmp_path  # where an upload is kept
+    success_manager = make_user(role=Role.SUCCESS_MANAGER)
+    other = make_user(role=Role.SUCCESS_MANAGER)
+    caller = None
+    if caller_role != ANONYMOUS:
+        caller = (
+            success_manager if caller_role == Role.SUCCESS_MANAGER else make_user(role=caller_role)
+        )
+        client.force_login(caller)
+    # A record page names the success manager's record ("own") or another's; a caller_own
+    # page names the caller's own thing or someone else's.
+    own_owner = (caller or success_manager) if page.operation == "caller_own" else success_manager
+    own = page.make(own_owner) if page.make else None
+    theirs = page.make(other) if page.make else None
+    target = own if whose == "own" else theirs
+    args = [target.pk] if target is not None and page.operation != "list" else []
+    url = reverse(f"web:{page.name}", args=args)
+
+    send = client.post if page.method == "post" else client.get
+    response = send(url, page.data(), headers=page.headers)
+
+    want = expected_page(caller_role, page, whose)
+    assert response.status_code == want, _body(response)[:500]
+    if caller_role == ANONYMOUS:
+        assert response["Location"].startswith(reverse("web:login"))
+    if page.shows is not None and caller_role != ANONYMOUS:
+        body = _body(response)
+        assert page.shows(own) in body
+        assert (page.shows(theirs) in body) == (caller_role != Role.SUCCESS_MANAGER)
+
+
+def test_every_page_is_in_the_table():
+    """A new page must be added to PAGES above (or to NOT_IN_THE_PAGE_TABLE, with a reason)."""
+    routes = {pattern.name for pattern in web_urls.urlpatterns if isinstance(pattern, URLPattern)}
+    assert routes - {page.name for page in PAGES} == set(NOT_IN_THE_PAGE_TABLE)
+    assert {page.operation for page in PAGES} <= {
+        "list",
+        "read",
+        "create",
+        "update",
+        "administer",
+        "change_all",
+        "self",
+        "caller_own",
+    }
+
+
+# --- Analytics: figures for every role (over their own book), fits for those who see all ----
+#
+# Aggregates are open to every role, counted over what the caller may see (the insights tests
+# check the counts); a customer's prediction is a record of the customer (404 outside one's
+# book); model fits count every customer, so a role limited to its own book may not read them
+# (403); refitting replaces everyone's predictions: admins and managers only.
+ANALYTICS_READS = [
+    "/analytics/retention?period=2025-Q1",
+    "/analytics/retention/series?period=quarter&count=2",
+    "/analytics/cohorts?count=3",
+    "/analytics/clv/top",
+    "/analytics/clv/distribution",
+    "/analytics/p-alive-by-recency",
+    "/analytics/fit-check",
+]
+ANALYTICS_PATHS = {
+    *(path.split("?")[0] for path in ANALYTICS_READS),
+    "/analytics/fits",
+    "/analytics/fits/{fit_id}",
+    "/customers/{customer_id}/prediction",
+}
+
+
+def _analytics_expected(role: Role, operation: str, whose: str) -> int:
+    sees_all = role != Role.SUCCESS_MANAGER
+    if operation == "figures":
+        return 200
+    if operation == "prediction":
+        return 200 if sees_all or whose == "own" else 404
+    if operation in ("fits", "fit"):
+        return 200 if sees_all else 403
+    return 202 if role in (Role.ADMIN, Role.MANAGER) else 403  # refit
+
+
+ANALYTICS_TABLE = [
+    (role, operation, target, whose)
+    for role in ROLES
+    for operation, targets, owners in (
+        ("figures", ANALYTICS_READS, ["own"]),
+        ("prediction", ["/customers/{id}/prediction"], ["own", "other"]),
+        ("fits", ["/analytics/fits"], ["own"]),
+        ("fit", ["/analytics/fits/{fit}"], ["own"]),
+        ("refit", ["/analytics/fits"], ["own"]),
+    )
+    for target in targets
+    for whose in owners
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "row",
+    ANALYTICS_TABLE,
+    ids=[
+        f"{r[0]}-{r[1]}-{r[2]}-{r[3]}-{_analytics_expected(r[0], r[1], r[3])}"
+        for r in ANALYTICS_TABLE
+    ],
+)
+def test_analytics_role_table(client, row):
+    from tenure.insights.models import CustomerPrediction, ModelFit
+
+    role, operation, target, whose = row
+    success_manager = make_user(role=Role.SUCCESS_MANAGER)
+    caller = Api(
+        client, user=success_manager if role == Role.SUCCESS_MANAGER else make_user(role=role)
+    )
+    fit = ModelFit.objects.create(status="done", params={}, log_likelihood={})
+    customers = {"own": _customer(success_manager), "other": _customer(make_user())}
+    for customer in customers.values():
+        CustomerPrediction.objects.create(
+            customer=customer,
+            fit=fit,
+            frequency=0,
+            recency=0.0,
+            T=10.0,
+            p_alive=1.0,
+            churn_risk=0.0,
+            expected_purchases_365=1.0,
+            expected_average_spend=Decimal("10.00"),
+            predicted_clv_365=Decimal("10.00"),
+            historic_clv=Decimal("10.00"),
+        )
+    path = target.replace("{id}", str(customers[whose].pk)).replace("{fit}", str(fit.pk))
+    if operation == "refit":
+        response = caller.post(path, {})
+    else:
+        response = caller.client.get(f"/api/v1{path}", headers=caller.headers)
+    want = _analytics_expected(role, operation, whose)
+    assert response.status_code == want, response.content
+    if want >= 400:
+        assert response.json()["error"]["code"] in {"permission_denied", "not_found"}
+    if operation == "refit":
+        assert ModelFit.objects.count() == (2 if want == 202 else 1)

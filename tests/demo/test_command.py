@@ -22,6 +22,7 @@ from tenure.customers.models import Account, Contact, Customer, Subscription
 from tenure.demo.generator import DEFAULT_SEED
 from tenure.demo.models import DemoLoad, DemoTruth
 from tenure.demo.services import demo_load
+from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
 from tenure.interactions.models import CaseStatus, Interaction, InteractionKind
 from tenure.orders.models import Order
 
@@ -59,6 +60,10 @@ def test_demo_loads_the_full_business_once_and_prints_a_working_login(database_u
     assert complaints.filter(status=CaseStatus.RESOLVED).exclude(resolution="").exists()
     assert complaints.exclude(status=CaseStatus.RESOLVED).exists()
     assert DemoTruth.objects.count() == Customer.objects.count()
+    assert "fitted the customer-base models" in first.stdout
+    fit = ModelFit.objects.get()
+    assert fit.status == FitStatus.DONE
+    assert CustomerPrediction.objects.count() == Customer.objects.exclude(orders_count=0).count()
 
     counts = (Customer.objects.count(), Order.objects.count(), Interaction.objects.count())
     again = tenure_demo(database_url)
@@ -67,6 +72,7 @@ def test_demo_loads_the_full_business_once_and_prints_a_working_login(database_u
     assert LOGIN.search(again.stdout).groups() == (username, password)
     assert (Customer.objects.count(), Order.objects.count(), Interaction.objects.count()) == counts
     assert DemoLoad.objects.count() == 1
+    assert ModelFit.objects.count() == 1  # fitted once; the worker refits nightly
 
 
 def test_demo_refuses_a_second_business_with_exit_code_1(database_url):

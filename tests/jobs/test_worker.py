@@ -129,3 +129,22 @@ def test_a_schedule_no_longer_listed_is_removed():
     schedules_sync()
     assert not Schedule.objects.filter(name="tenure.retired").exists()
     assert Schedule.objects.filter(name="someone.elses").exists()
+
+
+def test_worker_refits_the_models_queued_from_the_app(database_url):
+    from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
+    from tenure.insights.services import clv_fit_enqueue
+    from tests.insights.builders import simulated_buyers
+
+    customers = simulated_buyers(customers=150, seed=11)
+    fit = clv_fit_enqueue()  # committed at once here: the worker gets the task
+    assert ModelFit.objects.get(pk=fit.pk).status == FitStatus.QUEUED
+    worker = _start_worker(database_url)
+    try:
+        _wait_for_success(f"clv-fit-{fit.pk}", timeout=120)
+    finally:
+        log = _stop(worker)
+    fit.refresh_from_db()
+    assert fit.status == FitStatus.DONE, (fit.error, log)
+    assert fit.customers == len(customers)
+    assert CustomerPrediction.objects.filter(fit=fit).count() == len(customers)

@@ -17,6 +17,7 @@ from django.db.models import Sum
 from tenure.access import AccessDenied
 from tenure.customers.models import Consent, Customer, SpecialDate
 from tenure.customers.services import customer_update
+from tenure.insights.models import CustomerPrediction, ModelFit
 from tenure.interactions.models import Interaction
 from tenure.orders.models import Order
 from tenure.privacy.services import JSON_ENCODER, person_erase, person_export
@@ -76,6 +77,27 @@ def test_export_holds_orders_interactions_and_history(person):
     assert data["consents"][0]["purpose"] == "email_marketing"
     assert len(data["history"]) >= 2
     assert LogEntry.objects.filter(additional_data__event="export").count() == 1
+
+
+def test_export_holds_the_models_profile_of_the_person(person):
+    assert person_export(customer_id=person.pk)["prediction"] is None
+    fit = ModelFit.objects.create(status="done")
+    CustomerPrediction.objects.create(
+        customer=person,
+        fit=fit,
+        frequency=1,
+        recency=10.0,
+        T=30.0,
+        p_alive=0.8,
+        churn_risk=0.2,
+        expected_purchases_365=3.1,
+        expected_average_spend=Decimal("21.00"),
+        predicted_clv_365=Decimal("60.00"),
+        historic_clv=Decimal("42.50"),
+    )
+    data = json.loads(json.dumps(person_export(customer_id=person.pk), cls=JSON_ENCODER))
+    assert data["prediction"]["p_alive"] == 0.8
+    assert data["prediction"]["predicted_clv_365"] == "60.00"
 
 
 def test_erase_leaves_no_trace_and_keeps_the_figures(person):

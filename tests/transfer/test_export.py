@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tenure.customers.models import Account, Customer
 from tenure.orders.models import Order
+from tenure.transfer import services
 from tenure.transfer.csv_safety import FORMULA_STARTS, cell_neutralise, cell_restore
 from tenure.transfer.services import (
     customers_export,
@@ -20,7 +21,8 @@ from tenure.transfer.services import (
     orders_export,
     orders_import,
 )
-from tests.factories import make_account, make_customer, make_order
+from tenure.users.models import Role
+from tests.factories import make_account, make_customer, make_order, make_user
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -225,3 +227,46 @@ def test_neutralising_is_undone_exactly_and_never_leaves_a_formula(value):
 @given(st.text())
 def test_neutralising_any_text_is_undone_exactly(value):
     assert cell_restore(cell_neutralise(value)) == value
+
+
+@pytest.mark.django_db
+def test_an_export_for_a_user_holds_only_what_they_may_see():
+    success_manager = make_user(role=Role.SUCCESS_MANAGER)
+    mine = make_customer(external_id="MINE", owner=success_manager, custom_attributes={"a": "1"})
+    theirs = make_customer(external_id="THEIRS", custom_attributes={"secret_key": "x"})
+    make_order(customer=mine, external_id="O-MINE")
+    make_order(customer=theirs, external_id="O-THEIRS")
+
+    customers_csv, orders_csv = io.StringIO(newline=""), io.StringIO(newline="")
+    assert customers_export(out=customers_csv, by=success_manager) == 1
+    assert orders_export(out=orders_csv, by=success_manager) == 1
+    assert "THEIRS" not in customers_csv.getvalue()
+    assert "secret_key" not in customers_csv.getvalue()  # nor their custom attributes' names
+    assert "O-THEIRS" not in orders_csv.getvalue() and "O-MINE" in orders_csv.getvalue()
+    # A narrowing queryset cannot widen what the user sees.
+    everyone = Customer.objects.all()
+    assert customers_export(out=io.StringIO(), by=success_manager, customers=everyone) == 1
+
+
+@pytest.mark.django_db
+def test_an_export_narrowed_to_some_customers_has_their_orders_only():
+    ada, grace = make_customer(external_id="ADA"), make_customer(external_id="GRACE")
+    make_order(customer=ada, external_id="O-ADA")
+    make_order(customer=grace, external_id="O-GRACE")
+    out = io.StringIO(newline="")
+    assert orders_export(out=out, customers=Customer.objects.filter(pk=ada.pk)) == 1
+    assert "O-ADA" in out.getvalue() and "O-GRACE" not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_export_comes_in_pieces_of_bounded_size(monkeypatch):
+    monkeypatch.setattr(services, "EXPORT_PIECE_CHARS", 200)
+    for n in range(30):
+        make_customer(external_id=f"C{n:03d}")
+    export = services.customers_export_csv()
+    pieces = list(export)
+    assert len(pieces) > 5
+    assert max(len(piece) for piece in pieces) < 200 + 200  # at most one row past the bound
+    assert export.rows == 30
+    rows = list(csv.reader(io.StringIO("".join(pieces))))
+    assert len(rows) == 31

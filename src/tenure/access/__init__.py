@@ -12,7 +12,17 @@ from tenure.access.scopes import (
     get_visible_or_404,
     may,
     require,
+    require_all,
+    sees_all,
     visible,
 )
 
-__all__ = ["AccessDenied", "get_visible_or_404", "may", "require", "visible"]
+__all__ = [
+    "AccessDenied",
+    "get_visible_or_404",
+    "may",
+    "require",
+    "require_all",
+    "sees_all",
+    "visible",
+]

@@ -91,6 +91,18 @@ def require(user: Any, action: Action) -> None:
         raise AccessDenied(f"your role may not {action.value} records")
 
 
+def sees_all(user: Any, action: Action = Action.VIEW) -> bool:
+    """Whether the user's role reaches every record for ``action``, not only its own."""
+    return scope_of(_role(user), action) is Scope.ALL
+
+
+def require_all(user: Any, action: Action = Action.VIEW, *, why: str) -> None:
+    """Raise AccessDenied unless the role reaches every record: for figures about the whole
+    customer base (a model fit's counts), which a role limited to its own must not learn."""
+    if not sees_all(user, action):
+        raise AccessDenied(why)
+
+
 def visible(
     user: Any, model_or_queryset: type[M] | QuerySet[M], action: Action = Action.VIEW
 ) -> QuerySet[M]:

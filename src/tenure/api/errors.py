@@ -16,6 +16,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from tenure.analytics.errors import InvalidInputError
 from tenure.domain.errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def model_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return respond(request, 422, error_body("validation_error", "invalid input", fields))
+
+    @api.exception_handler(InvalidInputError)
+    def analytics_input(request: HttpRequest, exc: InvalidInputError) -> HttpResponse:
+        fields = {exc.name: [exc.reason]}
+        return respond(request, 422, error_body("validation_error", str(exc), fields))
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Schema
 
+from tenure.api.analytics import router as analytics_router
 from tenure.api.auth import BearerToken
 from tenure.api.customers import router as customers_router
 from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handlers
@@ -15,9 +16,10 @@ api = NinjaAPI(
     title="tenure API",
     version="1",
     description=(
-        "Customers, orders and their history. Authenticate with `Authorization: Bearer <token>` "
-        "(`tenure token create USERNAME`). Every POST accepts an `Idempotency-Key` header: a "
-        "retry with the same key returns the first response without running again."
+        "Customers, orders, their history and the analytics computed from them. Authenticate "
+        "with `Authorization: Bearer <token>` (`tenure token create USERNAME`). Every POST "
+        "accepts an `Idempotency-Key` header: a retry with the same key returns the first "
+        "response without running again."
     ),
     auth=BearerToken(),
     urls_namespace="api",
@@ -28,6 +30,7 @@ install_error_handlers(api)
 api.add_router("", customers_router)
 api.add_router("", orders_router)
 api.add_router("", interactions_router)
+api.add_router("", analytics_router)
 
 
 class Me(Schema):

@@ -45,14 +45,17 @@ def demo(
     """Load a demo business (once) and serve it: the quickest way to see tenure.
 
     Migrates the database, loads three years of a coffee roaster's customers, orders,
-    subscriptions and conversations (running it again adds nothing), creates the demo login
-    and prints it, then serves the app with a background worker beside it.
+    subscriptions and conversations (running it again adds nothing), fits the customer-base
+    models once, creates the demo login and prints it, then serves the app with a background
+    worker beside it.
     """
     setup_django()
     from django.core.management import call_command
     from django.utils import timezone
 
     from tenure.demo.services import DemoConflictError, demo_load, demo_login_ensure
+    from tenure.insights.selectors import latest_fit
+    from tenure.insights.services import clv_fit
 
     call_command("migrate", interactive=False, verbosity=0)
     click.echo(f"loading the demo business (seed {seed}) ...")
@@ -68,6 +71,13 @@ def demo(
     else:
         click.echo(f"already loaded: {_describe(result.counts)}")
 
+    if latest_fit() is None:
+        # The Analytics page and the CLV figures need fitted models; the worker refits nightly.
+        fit = clv_fit()
+        if fit.error:
+            click.echo(f"the customer-base models could not be fitted: {fit.error}", err=True)
+        else:
+            click.echo(f"fitted the customer-base models in {fit.duration_seconds or 0:.1f} s")
     login = demo_login_ensure(reset=reset_login)
     if not login.works:
         raise click.ClickException(

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "tenure.orders",
     "tenure.interactions",
     "tenure.transfer",
+    "tenure.insights",
     "tenure.demo",
     "tenure.api",
     "tenure.web",

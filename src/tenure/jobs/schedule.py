@@ -28,4 +28,10 @@ RECURRING_JOBS: tuple[RecurringJob, ...] = (
         cron="*/30 * * * *",
         description="Every 30 minutes: forget API responses stored for Idempotency-Key retries.",
     ),
+    RecurringJob(
+        name="tenure.clv_refit",
+        func="tenure.insights.tasks.clv_refit",
+        cron="41 2 * * *",
+        description="Nightly: refit the customer-base models, store each customer's predictions.",
+    ),
 )

@@ -14,6 +14,7 @@ from typing import Any
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Model
@@ -57,6 +58,15 @@ def _plain(instance: Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     return data
 
 
+def _prediction(customer: Customer) -> dict[str, Any] | None:
+    """The models' profile of the person (P(alive), predicted value): profiling is personal data
+    too. Read through the reverse relation: insights is a sibling app this one does not import."""
+    try:
+        return _plain(customer.prediction)  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+
+
 @transaction.atomic
 def person_export(*, by: User | None = None, customer_id: int) -> dict[str, Any]:
     """Everything tenure holds about the customer, as JSON-ready data (DjangoJSONEncoder)."""
@@ -80,6 +90,7 @@ def person_export(*, by: User | None = None, customer_id: int) -> dict[str, Any]
             for i in customer.interactions.order_by("occurred_at", "id")  # type: ignore[attr-defined]
         ],
         "history": [history_entry_view(entry) for entry in history_of(record=customer)],
+        "prediction": _prediction(customer),
     }
     _record(customer, "export", by)
     return data

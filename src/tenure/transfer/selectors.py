@@ -55,20 +55,25 @@ def _text(value: Any, tz: tzinfo) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def customer_custom_attribute_keys() -> list[str]:
-    """Every custom attribute name any customer has, sorted; names equal to a standard column
-    are left out (the export could not tell them apart from it)."""
+def customer_custom_attribute_keys(*, customers: QuerySet[Customer] | None = None) -> list[str]:
+    """Every custom attribute name any of ``customers`` (default: all) has, sorted; names equal
+    to a standard column are left out (the export could not tell them apart from it)."""
+    customers = Customer.objects.all() if customers is None else customers
     keys: set[str] = set()
-    for attributes in Customer.objects.order_by().values_list("custom_attributes", flat=True):
+    for attributes in customers.order_by().values_list("custom_attributes", flat=True):
         if attributes:
             keys.update(attributes)
     return sorted(keys - set(CUSTOMER_FIELDS))
 
 
-def customer_export_rows(*, custom_keys: list[str], tz: tzinfo) -> Iterator[list[str]]:
-    """One row per customer in ``CUSTOMER_FIELDS`` order, then ``custom_keys``; by id."""
+def customer_export_rows(
+    *, custom_keys: list[str], tz: tzinfo, customers: QuerySet[Customer] | None = None
+) -> Iterator[list[str]]:
+    """One row per customer of ``customers`` (default: all) in ``CUSTOMER_FIELDS`` order, then
+    ``custom_keys``; by id, read in chunks (constant memory)."""
+    customers = Customer.objects.all() if customers is None else customers
     rows = (
-        Customer.objects.order_by("id")
+        customers.order_by("id")
         .values_list(*_CUSTOMER_COLUMNS.values(), "custom_attributes")
         .iterator(chunk_size=_CHUNK)
     )
@@ -79,13 +84,11 @@ def customer_export_rows(*, custom_keys: list[str], tz: tzinfo) -> Iterator[list
         ]
 
 
-def order_export_rows(*, tz: tzinfo) -> Iterator[list[str]]:
-    """One row per order in ``ORDER_FIELDS`` order; by id. Amounts as plain decimals."""
-    rows = (
-        Order.objects.order_by("id")
-        .values_list(*_ORDER_COLUMNS.values())
-        .iterator(chunk_size=_CHUNK)
-    )
+def order_export_rows(*, tz: tzinfo, orders: QuerySet[Order] | None = None) -> Iterator[list[str]]:
+    """One row per order of ``orders`` (default: all) in ``ORDER_FIELDS`` order; by id, read in
+    chunks. Amounts as plain decimals."""
+    orders = Order.objects.all() if orders is None else orders
+    rows = orders.order_by("id").values_list(*_ORDER_COLUMNS.values()).iterator(chunk_size=_CHUNK)
     for external_id, customer, placed_at, amount, currency, status in rows:
         placed = placed_at.astimezone(tz).isoformat()
         yield [external_id, customer, placed, str(amount), currency, status]

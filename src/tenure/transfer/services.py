@@ -9,14 +9,16 @@ appears twice the last row wins (an order log may correct an order further down)
 also brings the cached figures of the customers it touched up to date, in its transaction.
 
 The export writes the same columns the import reads, formula-neutralised (``csv_safety``), so
-an export imports back into an empty database unchanged.
+an export imports back into an empty database unchanged. An export streams (constant memory) and
+takes ``by=`` (the user it is for: only what they may see) and the customers to export (the web
+list's filters), so the command and the page share it.
 """
 
 from __future__ import annotations
 
 import csv
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,9 +29,12 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, connections, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from tenure.access import visible
+from tenure.customers.models import Customer
 from tenure.domain.records import (
     CUSTOMER_FIELDS,
     CUSTOMER_REQUIRED,
@@ -42,6 +47,7 @@ from tenure.domain.records import (
     layout_resolve,
     order_record_parse,
 )
+from tenure.orders.models import Order
 from tenure.transfer.csv_safety import cell_neutralise, cell_restore
 from tenure.transfer.models import ImportJob, ImportKind
 from tenure.transfer.reading import CsvRows
@@ -311,29 +317,96 @@ def orders_import(
     )
 
 
-def _rows_write(out: TextIO, header: Sequence[str], rows: Any) -> int:
-    writer = csv.writer(out)
-    writer.writerow([cell_neutralise(name) for name in header])
-    written = 0
-    for row in rows:
-        writer.writerow([cell_neutralise(cell) for cell in row])
-        written += 1
-    return written
+EXPORT_PIECE_CHARS = 64 * 1024
 
 
-def customers_export(*, out: TextIO) -> int:
-    """Write every customer as CSV in the import's columns, custom attributes as extra columns
-    (sorted by name); datetimes in the business's time zone. Returns the number of customers."""
-    keys = customer_custom_attribute_keys()
+class _Line:
+    """A file that hands back what it is given: ``csv.writer(_Line()).writerow`` returns the
+    row as CSV text (the streaming recipe of Django's documentation)."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+class CsvExport:
+    """The CSV text of an export, iterated in pieces of about 64 kB, so that a file of a million
+    rows is written (or streamed to a browser) in constant memory. Every cell, header included,
+    is formula-neutralised. ``rows`` counts the rows written so far (the header not included).
+    """
+
+    def __init__(self, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+        self.header, self.rows_source, self.rows = header, rows, 0
+
+    def __iter__(self) -> Iterator[str]:
+        writer = csv.writer(_Line())
+        piece = [writer.writerow([cell_neutralise(name) for name in self.header])]
+        size = len(piece[0])
+        for row in self.rows_source:
+            line = writer.writerow([cell_neutralise(cell) for cell in row])
+            self.rows += 1
+            piece.append(line)
+            size += len(line)
+            if size >= EXPORT_PIECE_CHARS:
+                yield "".join(piece)
+                piece, size = [], 0
+        yield "".join(piece)
+
+
+def _customers_of(by: User | None, customers: QuerySet[Customer] | None) -> QuerySet[Customer]:
+    customers = Customer.objects.all() if customers is None else customers
+    return customers if by is None else visible(by, customers)
+
+
+def customers_export_csv(
+    *, by: User | None = None, customers: QuerySet[Customer] | None = None
+) -> CsvExport:
+    """Customers as CSV in the import's columns, custom attributes as extra columns (sorted by
+    name); datetimes in the business's time zone; by id.
+
+    ``customers`` narrows the export (the web list's filters and search); ``by`` keeps to the
+    customers that user may see (``tenure.access.visible``). ``by=None`` is the operator at the
+    command line: every customer.
+    """
+    selected = _customers_of(by, customers)
+    keys = customer_custom_attribute_keys(customers=selected)
     tz = timezone.get_default_timezone()
-    return _rows_write(
-        out, [*CUSTOMER_FIELDS, *keys], customer_export_rows(custom_keys=keys, tz=tz)
+    rows = customer_export_rows(custom_keys=keys, tz=tz, customers=selected)
+    return CsvExport([*CUSTOMER_FIELDS, *keys], rows)
+
+
+def orders_export_csv(
+    *, by: User | None = None, customers: QuerySet[Customer] | None = None
+) -> CsvExport:
+    """Orders as CSV in the import's columns, by id: all of them, or those of ``customers``;
+    with ``by``, only the orders that user may see."""
+    orders = Order.objects.all()
+    if customers is not None:
+        orders = orders.filter(customer__in=customers.values("pk"))
+    if by is not None:
+        orders = visible(by, orders)
+    return CsvExport(
+        ORDER_FIELDS, order_export_rows(tz=timezone.get_default_timezone(), orders=orders)
     )
 
 
-def orders_export(*, out: TextIO) -> int:
-    """Write every order as CSV in the import's columns. Returns the number of orders."""
-    return _rows_write(out, ORDER_FIELDS, order_export_rows(tz=timezone.get_default_timezone()))
+def _export_write(out: TextIO, export: CsvExport) -> int:
+    for piece in export:
+        out.write(piece)
+    return export.rows
+
+
+def customers_export(
+    *, out: TextIO, by: User | None = None, customers: QuerySet[Customer] | None = None
+) -> int:
+    """Write ``customers_export_csv`` to ``out``. Returns the number of customers."""
+    return _export_write(out, customers_export_csv(by=by, customers=customers))
+
+
+def orders_export(
+    *, out: TextIO, by: User | None = None, customers: QuerySet[Customer] | None = None
+) -> int:
+    """Write ``orders_export_csv`` to ``out``. Returns the number of orders."""
+    return _export_write(out, orders_export_csv(by=by, customers=customers))
 
 
 def import_job_start(

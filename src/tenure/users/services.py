@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tenure.access import require
+from tenure.domain.access import Action
 from tenure.users.models import ApiToken, Role, User
 from tenure.users.tokens import TOKEN_PREFIX, token_digest, token_generate, token_looks_valid
+
+
+def _require_administer(by: User | None) -> None:
+    if by is not None:
+        require(by, Action.ADMINISTER)
 
 
 @transaction.atomic
 def user_create(
     *,
+    by: User | None = None,
     username: str,
     password: str,
     role: str = Role.MANAGER,
@@ -21,11 +30,18 @@ def user_create(
     last_name: str = "",
     validate: bool = True,
 ) -> User:
-    """Create a team member; admins also get Django admin access."""
+    """Create a team member; admins also get Django admin access.
+
+    ``by`` is the admin doing it in the web app (others get AccessDenied); ``by=None`` is the
+    operator at the command line. Raises ValidationError with the problems by field (username
+    taken or malformed, unknown role, invalid email, a password the validators refuse).
+    """
+    _require_administer(by)
+    errors: dict[str, list[str]] = {}
     if role not in set(Role):
-        raise ValueError(f"unknown role {role!r}; choose one of {', '.join(Role)}")
+        errors["role"] = [f"unknown role {role!r}; choose one of {', '.join(Role)}"]
     if User.objects.filter(username=username).exists():
-        raise ValueError(f"a user named {username!r} already exists")
+        errors["username"] = [f"a user named {username!r} already exists"]
     user = User(
         username=username,
         email=email,
@@ -33,10 +49,67 @@ def user_create(
         last_name=last_name,
         role=role,
     )
+    try:
+        user.full_clean(exclude=["password", *errors])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
     if validate:
-        validate_password(password, user)
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
     user.set_password(password)
     user.save()
+    return user
+
+
+NO_ADMIN_LEFT = "tenure needs at least one active admin: make another team member admin first"
+
+
+def _keep_an_active_admin(user: User, *, role: str, active: bool) -> None:
+    """Refuse a change that would leave no active admin (nobody could manage the team)."""
+    if user.role != Role.ADMIN or not user.is_active or (role == Role.ADMIN and active):
+        return
+    # Lock the active admins, so that two admins demoting each other at once cannot both pass.
+    admins = User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True)
+    if not [pk for pk in admins.order_by("pk").values_list("pk", flat=True) if pk != user.pk]:
+        raise ValidationError({"role" if active else "is_active": [NO_ADMIN_LEFT]})
+
+
+def _user_for_change(by: User | None, user_id: int) -> User:
+    _require_administer(by)
+    return User.objects.select_for_update().get(pk=user_id)
+
+
+@transaction.atomic
+def user_update_role(*, by: User | None = None, user_id: int, role: str) -> User:
+    """Give a team member another role (admins only); recorded in the change history.
+
+    Raises ``User.DoesNotExist``, and ValidationError for an unknown role or when the last
+    active admin would stop being one.
+    """
+    user = _user_for_change(by, user_id)
+    if role not in set(Role):
+        raise ValidationError({"role": [f"unknown role {role!r}; choose one of {', '.join(Role)}"]})
+    if user.role != role:
+        _keep_an_active_admin(user, role=role, active=user.is_active)
+        user.role = role
+        user.save(update_fields=["role"])
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, by: User | None = None, user_id: int, active: bool) -> User:
+    """Deactivate a team member (they can no longer log in, their API tokens stop working) or
+    reactivate them. Admins only; the last active admin cannot be deactivated."""
+    user = _user_for_change(by, user_id)
+    if user.is_active != active:
+        _keep_an_active_admin(user, role=user.role, active=active)
+        user.is_active = active
+        user.save(update_fields=["is_active"])
     return user
 
 
@@ -51,7 +124,10 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     return record, token
 
 
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, by: User | None = None, token: ApiToken) -> ApiToken:
+    """Revoke a token: one's own, or anyone's for an admin (AccessDenied otherwise)."""
+    if by is not None and token.user_id != by.pk:
+        require(by, Action.ADMINISTER)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
 
 from django import forms
 from django.utils import timezone
 
+from tenure.analytics.activity import ActivityRule
 from tenure.customers.models import SizeBand
 from tenure.customers.selectors import (
     ACCOUNT_SORTS,
@@ -17,6 +20,7 @@ from tenure.customers.selectors import (
 from tenure.domain.records import CUSTOMER_FIELDS, ORDER_FIELDS
 from tenure.interactions.models import CaseStatus, InteractionKind
 from tenure.transfer.models import ImportKind
+from tenure.users.models import ROLE_CHOICES, Role
 
 # The fields an import maps columns onto, listed on the page; the import checks the map.
 IMPORT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -126,3 +130,104 @@ class ImportForm(forms.Form):
                 )
             mapping[source.strip()] = field.strip()
         return mapping
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        required=False,
+        max_length=100,
+        strip=True,
+        help_text="What will use it, e.g. the shop; it tells your tokens apart.",
+    )
+
+
+class TeamMemberForm(forms.Form):
+    """A new team member. The username's format, uniqueness and the password's strength are
+    checked by the service (``user_create``), whose errors come back onto these fields."""
+
+    username = forms.CharField(max_length=150, strip=True)
+    email = forms.EmailField(required=False)
+    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.MANAGER.value)
+    password = forms.CharField(
+        label="Initial password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="They can change it later; give it to them by a private channel.",
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=ROLE_CHOICES)
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings:
+    period: Literal["month", "quarter", "year"]
+    count: int
+    rule: ActivityRule
+    cohort_period: Literal["week", "month", "quarter"]
+    cohort_kind: Literal["on", "on_or_after"]
+    end: date | None
+
+
+class AnalyticsForm(forms.Form):
+    """The Analytics page's query string: which periods, which activity rule, which cohorts.
+    A value that does not parse falls back to its default and shows its error by the field."""
+
+    period = forms.ChoiceField(
+        required=False,
+        choices=[("month", "Monthly"), ("quarter", "Quarterly"), ("year", "Yearly")],
+    )
+    count = forms.IntegerField(required=False, min_value=2, max_value=36)
+    rule = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("gap_multiple", "No order for k x own gap"),
+            ("p_alive", "P(alive) below a threshold"),
+            ("fixed_days", "No order for a number of days"),
+        ],
+    )
+    gap_multiple = forms.FloatField(required=False, min_value=0.5, max_value=100)
+    p_alive_threshold = forms.FloatField(required=False, min_value=0.01, max_value=0.99)
+    days = forms.IntegerField(required=False, min_value=1, max_value=3650)
+    cohort_period = forms.ChoiceField(
+        required=False, choices=[("week", "Weekly"), ("month", "Monthly"), ("quarter", "Quarterly")]
+    )
+    cohort_kind = forms.ChoiceField(
+        required=False,
+        choices=[("on", "Bought in that period"), ("on_or_after", "Bought then or later")],
+    )
+    end = forms.DateField(required=False, help_text="as of this day (default: today)")
+
+    DEFAULTS: dict[str, Any] = {
+        "period": "month",
+        "count": 12,
+        "rule": "gap_multiple",
+        "gap_multiple": 3.0,
+        "p_alive_threshold": 0.3,
+        "days": 365,
+        "cohort_period": "month",
+        "cohort_kind": "on",
+        "end": None,
+    }
+
+    def settings(self) -> AnalyticsSettings:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        value = {
+            name: default if data.get(name) in (None, "") else data[name]
+            for name, default in self.DEFAULTS.items()
+        }
+        return AnalyticsSettings(
+            period=value["period"],
+            count=value["count"],
+            rule=ActivityRule(
+                kind=value["rule"],
+                gap_multiple=value["gap_multiple"],
+                p_alive_threshold=value["p_alive_threshold"],
+                days=value["days"],
+            ),
+            cohort_period=value["cohort_period"],
+            cohort_kind=value["cohort_kind"],
+            end=value["end"],
+        )

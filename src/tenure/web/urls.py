@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenure.web.views import accounts, customers, home, imports, orders, privacy
+from tenure.web.views import (
+    accounts,
+    analytics,
+    customers,
+    exports,
+    home,
+    imports,
+    orders,
+    privacy,
+    team,
+    tokens,
+)
 
 app_name = "web"
 
@@ -15,7 +26,11 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", home.home, name="home"),
+    path("analytics/", analytics.analytics, name="analytics"),
+    path("analytics/refit/", analytics.analytics_refit, name="analytics-refit"),
     path("customers/", customers.customers, name="customers"),
+    path("customers/export.csv", exports.customers_csv, name="customers-csv"),
+    path("customers/orders.csv", exports.customer_orders_csv, name="customer-orders-csv"),
     path("customers/<int:customer_id>/", customers.customer, name="customer"),
     path(
         "customers/<int:customer_id>/timeline/",
@@ -43,4 +58,9 @@ urlpatterns = [
     path("imports/", imports.import_new, name="imports"),
     path("imports/<int:job_id>/", imports.import_job, name="import"),
     path("imports/<int:job_id>/progress/", imports.import_progress, name="import-progress"),
+    path("tokens/", tokens.api_tokens, name="api-tokens"),
+    path("tokens/<int:token_id>/revoke/", tokens.api_token_revoke_page, name="api-token-revoke"),
+    path("team/", team.team, name="team"),
+    path("team/<int:user_id>/role/", team.team_member_role, name="team-member-role"),
+    path("team/<int:user_id>/active/", team.team_member_active, name="team-member-active"),
 ]

@@ -1,5 +1,5 @@
-"""Template helpers of the web app: money, initials, safe links, <option> lists and the sort
-links of list headers."""
+"""Template helpers of the web app: money, initials, safe links, <option> lists, the sort
+links of list headers, and what the user's role may do (to show or hide a link)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Model
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from tenure.access import may as role_may
+from tenure.domain.access import Action
 
 register = template.Library()
 
@@ -89,3 +92,17 @@ def sort_state(current: str, key: str) -> str:
     if current.lstrip("-") != key:
         return ""
     return "desc" if current.startswith("-") else "asc"
+
+
+@register.filter
+def may(user: Any, action: str) -> bool:
+    """``{% if user|may:"administer" %}``: the role policy of ``tenure.access``, for links. The
+    view behind the link checks again; hiding a link protects nothing."""
+    return role_may(user, Action(action))
+
+
+@register.filter
+def or_dash(value: Any) -> Any:
+    """The value, or "—" when there is none; unlike ``default``, False and 0 show as such (a
+    change history shows is_active: True → False)."""
+    return "—" if value is None or value == "" else value

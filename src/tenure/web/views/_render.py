@@ -5,10 +5,17 @@ A URL that answers with a page or, for htmx, a fragment is decorated with
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
 from django.http import HttpRequest
 
+from tenure.history.selectors import history_entry_view, history_of
 from tenure.users.models import User
+
+HISTORY_SHOWN = 20
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -30,3 +37,17 @@ def wants_fragment(request: HttpRequest, target: str) -> bool:
         and headers.get("HX-Target") == target
         and headers.get("HX-History-Restore-Request") != "true"
     )
+
+
+def recent_history(record: Model) -> list[dict[str, Any]]:
+    """The latest changes of a record the user may see, for its page (``web/_history.html``)."""
+    return [history_entry_view(entry) for entry in history_of(record=record)[:HISTORY_SHOWN]]
+
+
+def errors_onto_form(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: by field where the form has the field."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)

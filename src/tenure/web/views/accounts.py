@@ -18,7 +18,7 @@ from tenure.customers.selectors import (
 )
 from tenure.interactions.selectors import account_interactions
 from tenure.web.forms import AccountFilterForm
-from tenure.web.views._render import signed_in_user, wants_fragment
+from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
 from tenure.web.views.pagination import page_number, paginate
 
 ACCOUNT_PAGE_ROWS = 20
@@ -59,6 +59,7 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
         "account": found,
         "customers": customers,
         "interactions": interactions,
+        "history": recent_history(found),
         "section": "accounts",
     }
     return render(request, "web/accounts/detail.html", context)

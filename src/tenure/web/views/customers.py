@@ -23,10 +23,9 @@ from tenure.customers.selectors import (
     customer_timeline,
 )
 from tenure.domain.access import Action
-from tenure.history.selectors import history_entry_view, history_of
 from tenure.interactions.services import interaction_log
 from tenure.web.forms import CustomerFilterForm, InteractionForm
-from tenure.web.views._render import signed_in_user, wants_fragment
+from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
 from tenure.web.views.pagination import page_number, paginate
 
 
@@ -40,15 +39,20 @@ def customers(request: HttpRequest) -> HttpResponse:
     page = paginate(
         customer_list(user=user, filters=filters), number=page_number(request.GET.get("page"))
     )
-    context = {"form": form, "filters": filters, "page": page, "section": "customers"}
+    export_query = request.GET.copy()
+    export_query.pop("page", None)  # an export is every row of the list, not one page
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "export_query": export_query.urlencode(),
+        "section": "customers",
+    }
     if wants_fragment(request, "results"):
         context["fragment"] = True
         return render(request, "web/customers/_results.html", context)
     context["choices"] = customer_filter_choices(user=user)
     return render(request, "web/customers/list.html", context)
-
-
-HISTORY_SHOWN = 20
 
 
 def _customer_or_404(request: HttpRequest, customer_id: int) -> Customer:
@@ -66,7 +70,7 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
         "figures": customer_key_figures(customer=customer),
         "timeline": customer_timeline(customer=customer, before=request.GET.get("before")),
         "form": form,
-        "history": [history_entry_view(e) for e in history_of(record=customer)[:HISTORY_SHOWN]],
+        "history": recent_history(customer),
         "section": "customers",
     }
     return render(request, "web/customers/detail.html", context)

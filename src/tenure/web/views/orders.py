@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from tenure.orders.models import Order
 from tenure.orders.selectors import order_detail
-from tenure.web.views._render import signed_in_user
+from tenure.web.views._render import recent_history, signed_in_user
 
 
 @login_required
@@ -19,4 +19,5 @@ def order(request: HttpRequest, order_id: int) -> HttpResponse:
         found = order_detail(user=signed_in_user(request), order_id=order_id)
     except Order.DoesNotExist as missing:
         raise Http404("No such order.") from missing
-    return render(request, "web/orders/detail.html", {"order": found, "section": "customers"})
+    context = {"order": found, "history": recent_history(found), "section": "customers"}
+    return render(request, "web/orders/detail.html", context)

@@ -1,0 +1,99 @@
+"""Reason templates: ``"No order for {days_since_last_order:.0f} days"`` filled per customer.
+
+A template is Python format syntax (``str.format``) whose fields are fact names, or
+``from_stage`` / ``to_stage`` (the stages' display names). A missing value prints "unknown"
+whatever the format spec; counts print as whole numbers and yes/no facts as "yes"/"no".
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tenure.domain.lifecycle.facts import FACTS, STAGE_CLOCK
+from tenure.domain.lifecycle.model import LifecycleModel
+
+IntArray = npt.NDArray[np.int64]
+FactColumns = Mapping[str, np.ndarray]
+
+
+class _Unknown:
+    """Stands in for a missing value in a reason: any format spec gives "unknown"."""
+
+    def __format__(self, spec: str) -> str:
+        return "unknown"
+
+
+UNKNOWN = _Unknown()
+REASON_FIELDS = ("from_stage", "to_stage")
+"""Placeholders a reason may use besides the facts: the display names of the stages."""
+
+
+def reason_facts(template: str) -> frozenset[str]:
+    """The facts a (valid) reason template prints."""
+    return frozenset(name for _literal, name, _spec in reason_fields(template) if name in FACTS)
+
+
+def reason_fields(template: str) -> list[tuple[str, str, str | None]]:
+    """``(literal text, field name, format spec)`` pieces of a reason template (the last field
+    may be ``""`` when the template ends in literal text)."""
+    return [
+        (literal, name or "", spec)
+        for literal, name, spec, _conversion in string.Formatter().parse(template)
+    ]
+
+
+def _positional(template: str) -> tuple[str, list[str]]:
+    """Rewrite ``"{days:.0f} days"`` as ``"{0:.0f} days"`` and list the fields, once."""
+    out: list[str] = []
+    names: list[str] = []
+    for literal, name, spec in reason_fields(template):
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name:
+            out.append(f"{{{len(names)}{':' + spec if spec else ''}}}")
+            names.append(name)
+    return "".join(out), names
+
+
+def _python_values(name: str, values: np.ndarray) -> list[Any]:
+    kind = FACTS[name].kind
+    if kind == "flag":
+        return ["yes" if value else "no" for value in values.tolist()]
+    if kind == "count":
+        return [int(value) for value in values.tolist()]
+    return [UNKNOWN if value != value else value for value in values.tolist()]
+
+
+def reason_texts(
+    model: LifecycleModel,
+    facts: FactColumns,
+    positions: IntArray,
+    source: IntArray,
+    target: IntArray,
+    rules: IntArray,
+    late: bool,
+) -> list[str]:
+    """The reason template of each move, filled with the facts as the rule saw them."""
+    texts: list[str] = [""] * positions.size
+    names = np.array([*(stage.name for stage in model.stages), "no stage"], dtype=object)
+    for code in np.unique(rules).tolist():
+        pick = np.flatnonzero(rules == code)
+        template, fields = _positional(model.rules[code].reason)
+        columns: list[list[Any]] = []
+        for field in fields:
+            if field == "from_stage":
+                columns.append(names[source[pick]].tolist())
+            elif field == "to_stage":
+                columns.append(names[target[pick]].tolist())
+            elif field == STAGE_CLOCK and late:
+                columns.append([0.0] * pick.size)
+            else:
+                columns.append(_python_values(field, facts[field][positions[pick]]))
+        rows = zip(*columns, strict=True) if columns else ((),) * pick.size
+        for slot, row in zip(pick.tolist(), rows, strict=True):
+            texts[slot] = template.format(*row)
+    return texts

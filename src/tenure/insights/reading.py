@@ -1,0 +1,172 @@
+"""Completed orders and subscriptions out of the database as NumPy columns, on a day clock.
+
+A million orders are read as two or three numbers each: the placed time comes out of SQL as
+whole epoch seconds (no datetime objects per row) and the raw cursor skips Django's per-row
+converters. Days are local days of the business's time zone (``TIME_ZONE``) counted from
+1970-01-01, so "the start of day d" means its midnight, as ARCHITECTURE.md says of dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from django.conf import settings
+from django.db import connection
+from django.db.models import BigIntegerField, F, Func, QuerySet
+from django.db.models.functions import Cast, Round
+from django.utils import timezone
+
+from tenure.access import visible
+from tenure.customers.models import Customer, Subscription
+from tenure.orders.models import Order, OrderStatus
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+EPOCH = date(1970, 1, 1)
+
+
+class EpochSeconds(Func):
+    """Whole seconds since 1970-01-01 UTC of a datetime column, on SQLite and PostgreSQL."""
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Django stores UTC text; strftime('%s') is exact (julianday arithmetic would round
+        # an order at midnight into the day before). %%%% survives the template and the
+        # driver's placeholder pass as one literal %.
+        return self.as_sql(
+            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
+        )
+
+
+def day_number(day: date) -> int:
+    """``day`` on the day clock (days since 1970-01-01)."""
+    return (day - EPOCH).days
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of ``day`` in the business's time zone (aware)."""
+    return timezone.make_aware(datetime.combine(day, time(0)))
+
+
+def local_days(seconds: npt.ArrayLike) -> IntArray:
+    """Epoch seconds -> local day numbers in ``TIME_ZONE``, vectorised (DST included)."""
+    secs = np.asarray(seconds, dtype=np.int64)
+    if settings.TIME_ZONE == "UTC":
+        return secs // 86_400
+    stamps = pd.to_datetime(secs, unit="s", utc=True).tz_convert(settings.TIME_ZONE)
+    wall = stamps.tz_localize(None).to_numpy().astype("datetime64[D]")
+    return wall.astype(np.int64)
+
+
+def visible_customer_ids(user: Any) -> QuerySet[Any, Any] | None:
+    """The customer ids ``user`` may see as a subquery, or None when that is everyone.
+
+    ``user=None`` is the operator at the command line, who sees everything (as services'
+    ``by=None``). Roles that see all customers get None too: no subquery to run.
+    """
+    if user is None:
+        return None
+    customers = visible(user, Customer)
+    if not customers.query.has_filters():
+        return None
+    return customers.values("pk")
+
+
+def fetch_columns(queryset: QuerySet[Any], width: int) -> FloatArray:
+    """A ``values_list`` of numbers as a float array, without a Python object per value."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width)
+    return flat.reshape(len(rows), width)
+
+
+@dataclass(frozen=True)
+class OrderColumns:
+    """One row per completed order: customer id, local day, amount in cents (0 unless asked)."""
+
+    customer_id: IntArray
+    day: IntArray
+    cents: IntArray
+
+    def __len__(self) -> int:
+        return int(self.customer_id.size)
+
+    @property
+    def amount(self) -> FloatArray:
+        return self.cents / 100.0
+
+
+def completed_orders(
+    *,
+    customers: QuerySet[Any, Any] | None,
+    before: datetime,
+    with_amount: bool = False,
+    first_order_since: datetime | None = None,
+) -> OrderColumns:
+    """Completed orders placed before ``before`` of ``customers`` (None: all).
+
+    ``first_order_since`` keeps only customers whose first completed order is that recent (the
+    cached ``Customer.first_order_at``), for cohort tables of the latest periods. Amounts come
+    as whole cents, so sums of money stay exact in NumPy.
+
+    ``before`` is applied here, not in SQL: on SQLite without statistics a ``placed_at <``
+    condition walks the placed-at index and fetches every row by id, 4x slower than the scan
+    (4.0 s against 1.0 s for 900k orders), and a cut-off that keeps nearly every row is the
+    common case.
+    """
+    orders = Order.objects.filter(status=OrderStatus.COMPLETED)
+    if customers is not None:
+        orders = orders.filter(customer_id__in=customers)
+    if first_order_since is not None:
+        orders = orders.filter(customer__first_order_at__gte=first_order_since)
+    columns: list[Any] = ["customer_id", EpochSeconds("placed_at")]
+    if with_amount:
+        columns.append(Cast(Round(F("amount") * 100), BigIntegerField()))
+    table = fetch_columns(orders.order_by().values_list(*columns), len(columns))
+    table = table[table[:, 1] < before.timestamp()]
+    return OrderColumns(
+        customer_id=table[:, 0].astype(np.int64),
+        day=local_days(table[:, 1]),
+        cents=table[:, 2].astype(np.int64) if with_amount else np.zeros(len(table), np.int64),
+    )
+
+
+@dataclass(frozen=True)
+class ContractColumns:
+    """One row per subscription: customer id, start day, cancellation day (inf if none)."""
+
+    customer_id: IntArray
+    start: FloatArray
+    end: FloatArray
+
+
+def subscriptions(*, customers: QuerySet[Any, Any] | None, before: datetime) -> ContractColumns:
+    """Subscriptions of ``customers`` (None: all) started before ``before``."""
+    rows = Subscription.objects.filter(started_at__lt=before)
+    if customers is not None:
+        rows = rows.filter(customer_id__in=customers)
+    found = list(rows.order_by().values_list("customer_id", "started_at", "cancelled_at"))
+    tz = timezone.get_default_timezone()
+
+    def day(moment: datetime | None) -> float:
+        return np.inf if moment is None else float(day_number(moment.astimezone(tz).date()))
+
+    return ContractColumns(
+        customer_id=np.array([r[0] for r in found], dtype=np.int64),
+        start=np.array([day(r[1]) for r in found], dtype=np.float64),
+        end=np.array([day(r[2]) for r in found], dtype=np.float64),
+    )

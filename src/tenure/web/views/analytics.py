@@ -1,0 +1,169 @@
+"""The Analytics page: retention over time, cohorts, CLV and the models' fit; and the refit button.
+
+Every figure comes from `tenure.insights.selectors`, which count only the customers the user may
+see. The charts read their numbers from a JSON block (``json_script``), never from markup.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from operator import attrgetter
+from typing import Any
+
+import pandas as pd
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from tenure.access import sees_all
+from tenure.analytics.errors import InvalidInputError
+from tenure.insights import selectors, services
+from tenure.insights.models import FitStatus, ModelFit
+from tenure.web.forms import AnalyticsForm
+from tenure.web.views._render import signed_in_user
+
+# Cohort cells shaded in ten steps of retention rate (CSS classes heat-0 .. heat-10).
+_HEAT_STEPS = 10
+
+
+@login_required
+@require_GET
+def analytics(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = AnalyticsForm(request.GET)
+    settings = form.settings()
+    context: dict[str, Any] = {"form": form, "section": "analytics", "settings": settings}
+    try:
+        series = selectors.retention_series(
+            user=user,
+            period=settings.period,
+            count=settings.count,
+            end=settings.end,
+            rule=settings.rule,
+        )
+    except InvalidInputError as error:  # a P(alive) rule before any fit, say
+        context["rule_error"] = error.reason
+        series = []
+    cohorts = selectors.cohort_table(
+        user=user,
+        period=settings.cohort_period,
+        kind=settings.cohort_kind,
+        count_periods=12,
+        end=settings.end,
+    )
+    distribution = selectors.clv_distribution(user=user, bins=20)
+    recency = selectors.p_alive_by_recency(user=user)
+    check = selectors.fit_check(user=user)
+    latest = selectors.latest_fit()
+    context.update(
+        series=series,
+        series_rows=[(_period_label(f.start, settings.period), f) for f in reversed(series)],
+        current=series[-1] if series else None,
+        cohort_rows=_cohort_rows(cohorts),
+        cohort_periods=list(range(12)),
+        top=selectors.clv_top(user=user, n=20),
+        distribution=distribution,
+        latest_fit=latest,
+        models=_models(latest) if latest and sees_all(user) else [],
+        fits=selectors.fits_recent(limit=5) if sees_all(user) else [],
+        sees_all=sees_all(user),
+        may_fit=services.may_fit(user),
+        fit_pending=any(
+            fit.status in (FitStatus.QUEUED, FitStatus.RUNNING)
+            for fit in selectors.fits_recent(limit=3)
+        ),
+        charts=_chart_data(settings.period, series, distribution, recency, check),
+    )
+    return render(request, "web/analytics/page.html", context)
+
+
+@login_required
+@require_POST
+def analytics_refit(request: HttpRequest) -> HttpResponse:
+    # Another role gets a 403 (AccessDenied) from the service, as everywhere else.
+    fit = services.clv_fit_enqueue(by=signed_in_user(request))
+    messages.success(
+        request, f"Refit #{fit.pk} is queued; the worker will replace the predictions."
+    )
+    return redirect("web:analytics")
+
+
+def _models(fit: ModelFit) -> list[tuple[str, list[selectors.FitParameter]]]:
+    """The fit's parameters grouped by model, in the papers' order."""
+    rows = selectors.fit_parameters(fit)
+    return [(model, list(group)) for model, group in groupby(rows, key=attrgetter("model"))]
+
+
+def _cohort_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per cohort: its size and, per period since acquisition, the rate and its shade."""
+    rows: list[dict[str, Any]] = []
+    for cohort, cells in table.groupby("cohort", sort=True):
+        by_period = {int(cell.period): cell for cell in cells.itertuples(index=False)}
+        first = next(iter(by_period.values()))
+        rows.append(
+            {
+                "cohort": pd.Timestamp(str(cohort)).date(),
+                "customers": int(first.customers),
+                "cells": [
+                    {
+                        "rate": float(by_period[k].rate),
+                        "active": int(by_period[k].active),
+                        "heat": round(float(by_period[k].rate) / 100 * _HEAT_STEPS),
+                    }
+                    if k in by_period
+                    else None
+                    for k in range(12)
+                ],
+            }
+        )
+    return rows
+
+
+def _period_label(start: Any, period: str) -> str:
+    if period == "year":
+        return f"{start:%Y}"
+    if period == "quarter":
+        return f"{start:%Y} Q{(start.month - 1) // 3 + 1}"
+    return f"{start:%b %Y}"
+
+
+def _chart_data(
+    period: str,
+    series: list[selectors.RetentionFigures],
+    distribution: selectors.ClvDistribution,
+    recency: list[selectors.RecencyBucket],
+    check: Any,
+) -> dict[str, Any]:
+    return {
+        "retention": {
+            "labels": [_period_label(figures.start, period) for figures in series],
+            "retention": [figures.retention_rate for figures in series],
+            "churn": [figures.churn_rate for figures in series],
+        },
+        "clv": {
+            "labels": [
+                f"{low:,.0f} to {high:,.0f}"
+                for low, high in zip(distribution.edges, distribution.edges[1:], strict=False)
+            ],
+            "counts": distribution.counts,
+        },
+        "recency": {
+            "labels": [
+                f"{bucket.low_days} to {bucket.high_days - 1} d"
+                if bucket.high_days
+                else f"{bucket.low_days}+ d"
+                for bucket in recency
+            ],
+            "p_alive": [bucket.mean_p_alive for bucket in recency],
+            "customers": [bucket.customers for bucket in recency],
+        },
+        "fit": None
+        if check is None
+        else {
+            "labels": [f"{k}+" if k == check.top else str(k) for k in check.frequency],
+            "actual": check.actual,
+            "expected": check.expected,
+        },
+    }

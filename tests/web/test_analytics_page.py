@@ -1,0 +1,113 @@
+"""The Analytics page: figures, chart data, cohorts, the top customers, the refit button, roles."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from tenure.customers.models import Customer
+from tenure.insights.models import FitStatus, ModelFit
+from tenure.insights.services import clv_fit
+from tenure.users.models import Role
+from tests.factories import make_user
+from tests.insights.builders import simulated_buyers
+from tests.insights.test_retention import domain_example
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("web:analytics")
+FIXED_60 = {"rule": "fixed_days", "days": 60, "period": "quarter", "count": 3, "end": "2025-07-15"}
+
+
+def _charts(response) -> dict:
+    page = response.content.decode()
+    block = page.split('<script id="analytics-data" type="application/json">')[1]
+    return json.loads(block.split("</script>")[0])
+
+
+def test_the_page_shows_the_hand_worked_quarter_and_its_rule(client):
+    domain_example()
+    client.force_login(make_user(role=Role.ANALYST))
+    response = client.get(URL, {**FIXED_60, "count": 4})
+    assert response.status_code == 200
+    page = response.content.decode()
+    series = response.context["series"]
+    q2 = next(f for f in series if f.start == date(2025, 4, 1))
+    assert (q2.S, q2.E, q2.N, q2.lost, q2.retention_rate) == (20, 24, 5, 1, 95.0)
+    assert "95.0 %" in page
+    assert "Lost after no order for 60 days." in page
+    charts = _charts(response)
+    assert "2025 Q2" in charts["retention"]["labels"]
+    assert 95.0 in charts["retention"]["retention"]
+    assert 'src="/static/web/chart-4.6.1.umd.min.js"' in page
+
+
+def test_cohort_heatmap_rows_carry_rates_and_shades(client):
+    domain_example()
+    client.force_login(make_user(role=Role.MANAGER))
+    response = client.get(URL, {**FIXED_60, "cohort_period": "month"})
+    rows = {row["cohort"]: row for row in response.context["cohort_rows"]}
+    march = rows[date(2025, 3, 1)]
+    assert march["customers"] == 20
+    assert march["cells"][0]["rate"] == 100.0 and march["cells"][0]["heat"] == 10
+    assert march["cells"][3]["rate"] == 95.0 and march["cells"][3]["heat"] == 10
+    assert march["cells"][1]["rate"] == 0.0 and march["cells"][1]["heat"] == 0
+    assert march["cells"][5] is None  # August is after the end of July
+    page = response.content.decode()
+    assert '<td class="num heat-10" title="19 of 20">95%</td>' in page
+
+
+def test_a_fitted_base_fills_the_charts_the_top_table_and_the_models(client):
+    simulated_buyers(customers=200, end=date(2025, 12, 31), seed=3)
+    assert clv_fit(observation_end=date(2025, 12, 31)).status == FitStatus.DONE
+    client.force_login(make_user(role=Role.ADMIN))
+    response = client.get(URL)
+    charts = _charts(response)
+    assert sum(charts["clv"]["counts"]) <= 200
+    assert sum(charts["recency"]["customers"]) == 200
+    assert sum(charts["fit"]["actual"]) == 200
+    assert len(response.context["top"]) == 20
+    page = response.content.decode()
+    assert "BetaGeo" in page and "Std. error" in page
+    assert "Refit models" in page
+
+
+def test_refit_button_queues_a_fit_for_a_manager_only(client):
+    client.force_login(make_user(role=Role.MANAGER))
+    page = client.get(URL).content.decode()
+    assert 'action="/analytics/refit/"' in page
+    response = client.post(reverse("web:analytics-refit"))
+    assert response.status_code == 302
+    assert ModelFit.objects.get().status == FitStatus.QUEUED
+    client.force_login(make_user(role=Role.ANALYST))
+    assert "Refit models" not in client.get(URL).content.decode()
+    assert client.post(reverse("web:analytics-refit")).status_code == 403
+    assert ModelFit.objects.count() == 1
+
+
+def test_a_success_manager_sees_only_their_customers_and_no_model_counts(client):
+    mine = make_user(role=Role.SUCCESS_MANAGER)
+    domain_example(owner=mine, owned=3)
+    simulated_buyers(customers=300, end=date(2025, 12, 31), seed=5)
+    assert clv_fit(observation_end=date(2025, 12, 31)).status == FitStatus.DONE
+    Customer.objects.filter(external_id__startswith="SIM").update(first_name="Secret")
+    client.force_login(mine)
+    response = client.get(URL, FIXED_60)
+    page = response.content.decode()
+    q2 = next(f for f in response.context["series"] if f.start == date(2025, 4, 1))
+    assert (q2.S, q2.lost) == (3, 1)
+    assert "Secret" not in page  # nobody else's customer in the top table
+    assert "Fit #" not in page and "BetaGeo" not in page  # fits count everyone
+    assert sum(_charts(response)["recency"]["customers"]) == 3
+
+
+def test_a_bad_setting_falls_back_to_its_default_and_says_so(client):
+    client.force_login(make_user(role=Role.ANALYST))
+    response = client.get(URL, {"count": "999", "rule": "p_alive"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "count:" in page and "(the default is used)" in page
+    assert "run `tenure clv fit` first" in page  # a P(alive) rule needs a fit
