@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -111,3 +112,37 @@ def test_a_bad_setting_falls_back_to_its_default_and_says_so(client):
     page = response.content.decode()
     assert "count:" in page and "(the default is used)" in page
     assert "run `tenure clv fit` first" in page  # a P(alive) rule needs a fit
+
+
+def test_the_customer_page_shows_their_value_and_how_sure_it_is(client):
+    from tenure.insights.models import CustomerPrediction
+    from tenure.web.templatetags.tenure_web import money
+
+    simulated_buyers(customers=200, end=date(2025, 12, 31), seed=3)
+    assert clv_fit(observation_end=date(2025, 12, 31)).status == FitStatus.DONE
+    prediction = (
+        CustomerPrediction.objects.filter(p_alive__gt=0.2, p_alive__lt=0.9, frequency__gt=1)
+        .order_by("customer_id")
+        .first()
+    )
+    client.force_login(make_user(role=Role.ANALYST))
+    page = client.get(reverse("web:customer", args=[prediction.customer_id])).content.decode()
+    card = page.split('id="customer-value"')[1].split("</section>")[0]
+    assert money(prediction.historic_clv) in card
+    assert money(prediction.predicted_clv_365) in card
+    assert money(prediction.historic_clv + prediction.predicted_clv_365) in card
+    assert f"{round(prediction.churn_risk * 100)} %" in card
+    if_alive = (prediction.predicted_clv_365 / Decimal(str(prediction.p_alive))).quantize(
+        Decimal("0.01")
+    )
+    assert f"if they are, about {money(if_alive)}" in card
+    assert f"From {prediction.frequency} repeat purchase days" in card
+
+
+def test_a_customer_without_orders_has_no_prediction_and_says_why(client):
+    from tests.factories import make_customer
+
+    customer = make_customer()
+    client.force_login(make_user(role=Role.ANALYST))
+    page = client.get(reverse("web:customer", args=[customer.pk])).content.decode()
+    assert "No prediction yet" in page and "this customer has none" in page

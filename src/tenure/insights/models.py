@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -105,3 +107,18 @@ class CustomerPrediction(models.Model):
 
     def __str__(self) -> str:
         return f"prediction for {self.customer_id}"
+
+    @property
+    def total_clv(self) -> Decimal:
+        """What the customer paid plus what they are expected to pay over the horizon."""
+        return self.historic_clv + self.predicted_clv_365
+
+    @property
+    def predicted_clv_if_alive(self) -> Decimal | None:
+        """The prediction if the customer is still buying: BG/NBD's expected purchases are
+        P(alive) x the purchases of a customer known to be alive, so the value splits the same
+        way. None when P(alive) is 0 (nothing to divide by)."""
+        if self.p_alive <= 0:
+            return None
+        value = self.predicted_clv_365 / Decimal(str(self.p_alive))
+        return value.quantize(Decimal("0.01"))

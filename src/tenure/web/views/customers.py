@@ -23,6 +23,7 @@ from tenure.customers.selectors import (
     customer_timeline,
 )
 from tenure.domain.access import Action
+from tenure.insights.selectors import customer_prediction
 from tenure.interactions.services import interaction_log
 from tenure.web.forms import CustomerFilterForm, InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
@@ -71,6 +72,7 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
         "timeline": customer_timeline(customer=customer, before=request.GET.get("before")),
         "form": form,
         "history": recent_history(customer),
+        "prediction": customer_prediction(user=signed_in_user(request), customer_id=customer.pk),
         "section": "customers",
     }
     return render(request, "web/customers/detail.html", context)
