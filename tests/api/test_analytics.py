@@ -139,3 +139,29 @@ def test_a_refit_is_queued_by_a_manager_and_refused_to_an_analyst(client):
     refused = Api(client, Role.ANALYST).post("/analytics/fits", {})
     assert refused.status_code == 403
     assert ModelFit.objects.count() == 1
+
+
+def test_orders_per_period_follow_the_hand_worked_log(client):
+    domain_example()  # March: 20 buyers x 2 orders; April: 1 new; June: 19 back + 5 new
+    body = Api(client).get("/analytics/orders", period="month", count=4, end="2025-06-30").json()
+    by_month = {row["period"]: row for row in body}
+    assert set(by_month) == {"2025-03-01", "2025-04-01", "2025-06-01"}  # May: no orders
+    march, june = by_month["2025-03-01"], by_month["2025-06-01"]
+    assert (march["customers"], march["new_customers"], march["orders"]) == (20, 20, 40)
+    assert march["revenue"] == "2000.00" and march["average_order_value"] == "50.00"
+    assert march["purchase_frequency"] == 2.0 and march["repeat_purchase_rate"] == 100.0
+    assert (june["customers"], june["new_customers"], june["returning_customers"]) == (24, 5, 19)
+    assert june["repeat_purchase_rate"] == 0.0
+
+
+def test_recurring_cohorts_count_a_customer_in_every_period_they_bought(client):
+    domain_example()
+    api = Api(client)
+    first = api.get("/analytics/cohorts", count=6, end="2025-06-30").json()
+    recurring = api.get(
+        "/analytics/cohorts", count=6, end="2025-06-30", retention_type="recurring"
+    ).json()
+    june_first = [c for c in first if c["cohort"] == "2025-06-01" and c["period"] == 0]
+    june_recurring = [c for c in recurring if c["cohort"] == "2025-06-01" and c["period"] == 0]
+    assert june_first[0]["customers"] == 5  # first purchase in June
+    assert june_recurring[0]["customers"] == 24  # everyone who bought in June

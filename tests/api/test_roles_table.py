@@ -431,6 +431,7 @@ ANALYTICS_READS = [
     "/analytics/clv/distribution",
     "/analytics/p-alive-by-recency",
     "/analytics/fit-check",
+    "/analytics/orders?period=month&count=3",
 ]
 ANALYTICS_PATHS = {
     *(path.split("?")[0] for path in ANALYTICS_READS),

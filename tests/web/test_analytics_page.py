@@ -59,6 +59,8 @@ def test_cohort_heatmap_rows_carry_rates_and_shades(client):
     assert march["cells"][5] is None  # August is after the end of July
     page = response.content.decode()
     assert '<td class="num heat-10" title="19 of 20">95%</td>' in page
+    table = page.split('id="order-metrics"')[1].split("</table>")[0]
+    assert "Mar 1, 2025" in table and "$2,000.00" in table and "100.0 %" in table
 
 
 def test_a_fitted_base_fills_the_charts_the_top_table_and_the_models(client):

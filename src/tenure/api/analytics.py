@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
@@ -134,6 +135,10 @@ class CohortQuery(Schema):
     )
     count: int = Field(12, ge=1, le=60, description="cohorts, and periods since acquisition")
     end: date | None = None
+    retention_type: Literal["first_time", "recurring"] = Field(
+        "first_time",
+        description='"first_time": cohorts by first purchase; "recurring": by every purchase',
+    )
 
 
 class CohortCell(Schema):
@@ -157,6 +162,7 @@ def cohorts(request: HttpRequest, query: Query[CohortQuery]) -> list[dict[str, A
         kind=query.kind,
         count_periods=query.count,
         end=query.end,
+        retention_type=query.retention_type,
     )
     return [
         {
@@ -177,6 +183,49 @@ def _as_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     return value.to_timestamp().date() if hasattr(value, "to_timestamp") else value.date()
+
+
+class OrdersQuery(Schema):
+    period: Literal["week", "month", "quarter"] = "month"
+    count: int = Field(12, ge=1, le=120)
+    end: date | None = None
+
+
+class PeriodOrdersOut(Schema):
+    period: date = Field(..., description="first day of the period")
+    customers: int = Field(..., description="customers who bought in the period")
+    new_customers: int
+    returning_customers: int
+    orders: int
+    revenue: Money = Field(..., description="completed orders: net of refunds")
+    average_order_value: Money
+    purchase_frequency: float = Field(..., description="orders / customers")
+    repeat_purchase_rate: float = Field(..., description="% of buyers with 2+ orders in it")
+
+
+@router.get(
+    "/analytics/orders",
+    response={200: list[PeriodOrdersOut], **ERROR_RESPONSES},
+    summary="Orders per period: buyers, revenue, average order value, frequency, repeat rate",
+)
+def orders_by_period(request: HttpRequest, query: Query[OrdersQuery]) -> list[dict[str, Any]]:
+    table = selectors.order_metrics(
+        user=_caller(request), period=query.period, count=query.count, end=query.end
+    )
+    return [
+        {
+            "period": _as_date(row.period),
+            "customers": int(row.customers),
+            "new_customers": int(row.new_customers),
+            "returning_customers": int(row.returning_customers),
+            "orders": int(row.orders),
+            "revenue": Decimal(f"{row.revenue:.2f}"),
+            "average_order_value": Decimal(f"{row.average_order_value:.2f}"),
+            "purchase_frequency": float(row.purchase_frequency),
+            "repeat_purchase_rate": float(row.repeat_purchase_rate),
+        }
+        for row in table.itertuples(index=False)
+    ]
 
 
 class TopCustomerOut(Schema):

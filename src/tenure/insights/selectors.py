@@ -30,7 +30,7 @@ from tenure.analytics.activity import (
     retention_counts,
     snapshot,
 )
-from tenure.analytics.cohorts import cohort_retention
+from tenure.analytics.cohorts import cohort_retention, period_metrics
 from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.metrics import churn_rate, retention_rate
 from tenure.analytics.model_check import FrequencyCheck, bgnbd_frequency_check
@@ -233,11 +233,14 @@ def cohort_table(
     kind: Literal["on", "on_or_after"] = "on",
     count_periods: int = 12,
     end: date | None = None,
+    retention_type: Literal["first_time", "recurring"] = "first_time",
 ) -> pd.DataFrame:
     """Acquisition cohorts of the last ``count_periods`` periods to ``end`` (today) x periods
     since acquisition k = 0 .. ``count_periods`` - 1, long format as
     ``tenure.analytics.cohorts.cohort_retention`` returns it: ``cohort``, ``period``,
-    ``customers``, ``active``, ``rate`` (percent), ``revenue``. Empty without purchases."""
+    ``customers``, ``active``, ``rate`` (percent), ``revenue``. Empty without purchases.
+    ``retention_type``: "first_time" cohorts by first purchase; "recurring" counts a customer
+    in every cohort in which they bought (as PostHog and Amplitude define them)."""
     if period not in _COHORT_FREQ:
         raise InvalidInputError("period", f"must be week, month or quarter, got {period!r}")
     if isinstance(count_periods, bool) or not isinstance(count_periods, int):
@@ -263,9 +266,64 @@ def cohort_table(
         }
     )
     table = cohort_retention(
-        frame, "customer", "date", "value", period=period, mode=kind, observation_end=end
+        frame,
+        "customer",
+        "date",
+        "value",
+        period=period,
+        mode=kind,
+        retention_type=retention_type,
+        observation_end=end,
     )
     return table[table["period"] < count_periods].reset_index(drop=True)[columns]
+
+
+def order_metrics(
+    *,
+    user: User | None,
+    period: Literal["week", "month", "quarter"] = "month",
+    count: int = 12,
+    end: date | None = None,
+) -> pd.DataFrame:
+    """Per period, the last ``count`` to ``end`` (today): buyers (new and returning), orders,
+    revenue, average order value, purchase frequency and repeat purchase rate (DOMAIN.md's
+    definitions, `tenure.analytics.cohorts.period_metrics`), over completed orders; revenue is
+    net of refunds because refunded orders are not completed. Periods without orders are left
+    out. ``revenue`` is in cents-exact floats of the business currency."""
+    if period not in _COHORT_FREQ:
+        raise InvalidInputError("period", f"must be week, month or quarter, got {period!r}")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 120:
+        raise InvalidInputError("count", "must be a whole number from 1 to 120")
+    end = end or timezone.localdate()
+    first = (pd.Period(end, freq=_COHORT_FREQ[period]) - (count - 1)).start_time.date()
+    orders = completed_orders(
+        customers=visible_customer_ids(user),
+        before=day_start(end + timedelta(days=1)),
+        with_amount=True,
+    )
+    columns = [
+        "period",
+        "customers",
+        "new_customers",
+        "returning_customers",
+        "orders",
+        "revenue",
+        "average_order_value",
+        "purchase_frequency",
+        "repeat_purchase_rate",
+    ]
+    keep = orders.day >= day_number(first)
+    if not keep.any():
+        return pd.DataFrame({name: [] for name in columns})
+    frame = pd.DataFrame(
+        {
+            "customer": orders.customer_id[keep],
+            "date": orders.day[keep].astype("datetime64[D]"),
+            "value": orders.amount[keep],
+        }
+    )
+    table = period_metrics(frame, "customer", "date", "value", period=period, observation_end=end)
+    return table[columns].reset_index(drop=True)
 
 
 def _predictions(user: User | None) -> QuerySet[CustomerPrediction]:

@@ -167,6 +167,7 @@ class AnalyticsSettings:
     rule: ActivityRule
     cohort_period: Literal["week", "month", "quarter"]
     cohort_kind: Literal["on", "on_or_after"]
+    retention_type: Literal["first_time", "recurring"]
     end: date | None
 
 
@@ -197,6 +198,10 @@ class AnalyticsForm(forms.Form):
         required=False,
         choices=[("on", "Bought in that period"), ("on_or_after", "Bought then or later")],
     )
+    retention_type = forms.ChoiceField(
+        required=False,
+        choices=[("first_time", "By first purchase"), ("recurring", "By every purchase")],
+    )
     end = forms.DateField(required=False, help_text="as of this day (default: today)")
 
     DEFAULTS: dict[str, Any] = {
@@ -208,6 +213,7 @@ class AnalyticsForm(forms.Form):
         "days": 365,
         "cohort_period": "month",
         "cohort_kind": "on",
+        "retention_type": "first_time",
         "end": None,
     }
 
@@ -229,5 +235,6 @@ class AnalyticsForm(forms.Form):
             ),
             cohort_period=value["cohort_period"],
             cohort_kind=value["cohort_kind"],
+            retention_type=value["retention_type"],
             end=value["end"],
         )

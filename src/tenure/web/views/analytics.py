@@ -52,6 +52,10 @@ def analytics(request: HttpRequest) -> HttpResponse:
         kind=settings.cohort_kind,
         count_periods=12,
         end=settings.end,
+        retention_type=settings.retention_type,
+    )
+    orders = selectors.order_metrics(
+        user=user, period=settings.cohort_period, count=12, end=settings.end
     )
     distribution = selectors.clv_distribution(user=user, bins=20)
     recency = selectors.p_alive_by_recency(user=user)
@@ -62,6 +66,7 @@ def analytics(request: HttpRequest) -> HttpResponse:
         series_rows=[(_period_label(f.start, settings.period), f) for f in reversed(series)],
         current=series[-1] if series else None,
         cohort_rows=_cohort_rows(cohorts),
+        order_rows=orders.iloc[::-1].to_dict("records"),
         cohort_periods=list(range(12)),
         top=selectors.clv_top(user=user, n=20),
         distribution=distribution,
