@@ -165,3 +165,44 @@ def test_recurring_cohorts_count_a_customer_in_every_period_they_bought(client):
     june_recurring = [c for c in recurring if c["cohort"] == "2025-06-01" and c["period"] == 0]
     assert june_first[0]["customers"] == 5  # first purchase in June
     assert june_recurring[0]["customers"] == 24  # everyone who bought in June
+
+
+def test_contract_figures_for_a_quarter_are_hand_worked(client):
+    from datetime import UTC, datetime
+
+    from tenure.customers.models import Subscription
+    from tests.factories import make_customer
+
+    def subscribe(amount, interval, started, cancelled=None):
+        Subscription.objects.create(
+            customer=make_customer(),
+            plan="Plan",
+            amount=Decimal(amount),
+            currency="USD",
+            interval=interval,
+            started_at=datetime(*started, tzinfo=UTC),
+            cancelled_at=datetime(*cancelled, tzinfo=UTC) if cancelled else None,
+        )
+
+    subscribe("10.00", "month", (2024, 6, 1), cancelled=(2025, 2, 15))
+    subscribe("20.00", "month", (2024, 6, 1))
+    subscribe("30.00", "month", (2024, 6, 1))
+    subscribe("120.00", "year", (2025, 3, 1))  # new in the quarter: 10.00 a month
+    body = Api(client, Role.ANALYST).get("/analytics/contracts", period="2025-Q1").json()
+    assert body["start_mrr"] == "60.00"
+    assert body["churned_mrr"] == "10.00"
+    assert body["new_mrr"] == "10.00"
+    assert body["end_mrr"] == "60.00"
+    assert body["nrr"] == pytest.approx(50 / 60 * 100)
+    assert body["grr"] == pytest.approx(50 / 60 * 100)
+    # Monthly renewals on Jan 1, Feb 1 and Mar 1 for three subscriptions; the one cancelled on
+    # Feb 15 does not renew on Mar 1.
+    assert (body["up_for_renewal"], body["renewed"]) == (9, 8)
+    assert body["renewal_rate"] == pytest.approx(8 / 9 * 100)
+    assert body["expansion_mrr"] == "0.00" and body["notes"]  # amount changes: said, not guessed
+
+
+def test_renewal_survival_without_subscriptions_says_why(client):
+    body = Api(client).get("/analytics/renewal-survival").json()
+    assert body["rows"] == [] and body["pooled"] is None
+    assert body["reason"]

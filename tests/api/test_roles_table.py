@@ -432,6 +432,8 @@ ANALYTICS_READS = [
     "/analytics/p-alive-by-recency",
     "/analytics/fit-check",
     "/analytics/orders?period=month&count=3",
+    "/analytics/contracts?period=2025-Q1",
+    "/analytics/renewal-survival",
 ]
 ANALYTICS_PATHS = {
     *(path.split("?")[0] for path in ANALYTICS_READS),

@@ -176,3 +176,32 @@ def test_the_installed_command_reports_retention(database_url):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["retention_rate"] == 95.0
+
+
+@pytest.mark.django_db
+def test_metrics_contracts_prints_mrr_movements_and_nrr():
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from tenure.customers.models import Subscription
+    from tests.factories import make_customer
+
+    for amount, cancelled in (("10.00", datetime(2025, 2, 15, tzinfo=UTC)), ("20.00", None)):
+        Subscription.objects.create(
+            customer=make_customer(),
+            plan="Plan",
+            amount=Decimal(amount),
+            currency="USD",
+            interval="month",
+            started_at=datetime(2024, 6, 1, tzinfo=UTC),
+            cancelled_at=cancelled,
+        )
+    done = run("metrics", "contracts", "--period", "2025-Q1")
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    assert "30.00 USD" in next(line for line in lines if "MRR at the start" in line)
+    assert "66.67 %" in next(line for line in lines if "net revenue retention" in line)
+    assert "(5 of 6)" in next(line for line in lines if "renewal rate" in line)
+    as_json = json.loads(run("metrics", "contracts", "--period", "2025-Q1", "--json").output)
+    assert as_json["end_mrr"] == "20.00"
+    assert run("metrics", "contracts", "--period", "2025-Q9").exit_code == 2

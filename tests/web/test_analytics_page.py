@@ -148,3 +148,28 @@ def test_a_customer_without_orders_has_no_prediction_and_says_why(client):
     client.force_login(make_user(role=Role.ANALYST))
     page = client.get(reverse("web:customer", args=[customer.pk])).content.decode()
     assert "No prediction yet" in page and "this customer has none" in page
+
+
+def test_subscriptions_card_shows_mrr_retention_and_renewals(client):
+    from datetime import UTC, datetime
+
+    from tenure.customers.models import Subscription
+    from tests.factories import make_customer
+
+    for amount, cancelled in (("10.00", datetime(2025, 2, 15, tzinfo=UTC)), ("20.00", None)):
+        Subscription.objects.create(
+            customer=make_customer(),
+            plan="Plan",
+            amount=Decimal(amount),
+            currency="USD",
+            interval="month",
+            started_at=datetime(2024, 6, 1, tzinfo=UTC),
+            cancelled_at=cancelled,
+        )
+    client.force_login(make_user(role=Role.ANALYST))
+    response = client.get(URL, {"period": "quarter", "count": 2, "end": "2025-04-15"})
+    card = response.content.decode().split('id="subscriptions"')[1].split("</section>\n")[0]
+    assert "Jan 1 \u2013 Mar 31, 2025" in card
+    assert "$30.00" in card  # MRR at the start
+    assert "66.7 %" in card  # NRR: (30 - 10) / 30
+    assert "5 of 6 due" in card  # two monthly renewals a month; the cancelled one misses Mar 1

@@ -21,6 +21,7 @@ from tenure.analytics.activity import ActivityRule
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.types import Money
 from tenure.insights import selectors, services
+from tenure.insights.contracts import contract_figures, renewal_survival
 from tenure.insights.models import ModelFit
 from tenure.users.models import User
 
@@ -226,6 +227,96 @@ def orders_by_period(request: HttpRequest, query: Query[OrdersQuery]) -> list[di
         }
         for row in table.itertuples(index=False)
     ]
+
+
+class ContractsQuery(Schema):
+    period: str = Field(
+        ...,
+        min_length=4,
+        max_length=40,
+        description='"2025-Q1", "2025-03", "2025" or "2025-01-01..2025-03-31"',
+    )
+    currency: str | None = Field(None, min_length=3, max_length=3)
+
+
+class ContractsOut(Schema):
+    start: date
+    end: date
+    currency: str
+    currency_note: str
+    start_mrr: Money
+    new_mrr: Money
+    churned_mrr: Money
+    expansion_mrr: Money
+    contraction_mrr: Money
+    end_mrr: Money
+    grr: float | None = Field(..., description="gross revenue retention, %; null when no MRR")
+    nrr: float | None = Field(
+        ..., description="(start MRR - churned - contraction + expansion) / start MRR, %"
+    )
+    up_for_renewal: int
+    renewed: int
+    renewal_rate: float | None
+    subscriptions_at_start: int
+    new_subscriptions: int
+    churned_subscriptions: int
+    subscriptions_at_end: int
+    notes: list[str]
+
+
+@router.get(
+    "/analytics/contracts",
+    response={200: ContractsOut, **ERROR_RESPONSES},
+    summary="Subscriptions over a period: MRR movements, GRR, NRR and renewal rate",
+)
+def contracts(request: HttpRequest, query: Query[ContractsQuery]) -> Any:
+    start, end = selectors.period_bounds(query.period)
+    return contract_figures(user=_caller(request), start=start, end=end, currency=query.currency)
+
+
+class SurvivalFitOut(Schema):
+    cohort: str
+    customers: int
+    observed_periods: int
+    observed_pct: list[float]
+    alpha: float | None
+    beta: float | None
+    alpha_se: float | None
+    beta_se: float | None
+    log_likelihood: float | None
+    survival_pct: list[float] = Field(..., description="S(t) x 100, t = 0 .. observed + ahead")
+    reason: str = Field(..., description="why the cohort was not fitted (empty when it was)")
+
+
+class CohortRowOut(Schema):
+    cohort: str
+    cohort_start: date
+    period: int
+    survivors: int
+    retained_pct: float
+
+
+class SurvivalOut(Schema):
+    as_of: date
+    interval: str
+    periods_ahead: int
+    rows: list[CohortRowOut]
+    pooled: SurvivalFitOut | None
+    cohorts: list[SurvivalFitOut]
+    reason: str
+
+
+@router.get(
+    "/analytics/renewal-survival",
+    response={200: SurvivalOut, **ERROR_RESPONSES},
+    summary="Renewal cohorts and their shifted-beta-geometric survival projection",
+)
+def renewal_survival_projection(
+    request: HttpRequest,
+    periods_ahead: int = Query(5, ge=1, le=20),
+    interval: Literal["month", "quarter", "year"] = "year",
+) -> Any:
+    return renewal_survival(user=_caller(request), periods_ahead=periods_ahead, interval=interval)
 
 
 class TopCustomerOut(Schema):

@@ -158,6 +158,48 @@ def metrics_churn(
     click.echo(f"Rule: {figures.rule_description}")
 
 
+def _percent(value: float | None) -> str:
+    return "n/a (no MRR at the start)" if value is None else f"{value:.2f} %"
+
+
+@metrics.command("contracts")
+@click.option("--period", required=True, help='"2025-Q1", "2025-03", "2025" or "A..B"')
+@click.option("--currency", default=None, help="which currency's subscriptions to add up")
+@_view_options
+def metrics_contracts(
+    period: str, currency: str | None, as_user: str | None, as_json: bool
+) -> None:
+    """Subscriptions over --period: MRR movements, gross and net revenue retention, renewals."""
+    setup_django()
+    from tenure.analytics.errors import InvalidInputError
+    from tenure.insights.contracts import contract_figures
+    from tenure.insights.selectors import period_bounds
+
+    try:
+        start, end = period_bounds(period)
+    except InvalidInputError as error:
+        raise click.BadParameter(error.reason, param_hint="--period") from error
+    figures = contract_figures(user=_user(as_user), start=start, end=end, currency=currency)
+    if as_json:
+        _echo_json(dataclasses.asdict(figures))
+        return
+    console = Console()
+    table = Table(title=f"Subscriptions {figures.start} .. {figures.end}", show_header=False)
+    money = f"{{:,.2f}} {figures.currency}".format
+    table.add_row("MRR at the start", money(figures.start_mrr))
+    table.add_row("+ new", money(figures.new_mrr))
+    table.add_row("- churned", money(figures.churned_mrr))
+    table.add_row("MRR at the end", money(figures.end_mrr))
+    table.add_row("gross revenue retention", _percent(figures.grr))
+    table.add_row("net revenue retention", _percent(figures.nrr))
+    renewal = _percent(figures.renewal_rate) if figures.up_for_renewal else "n/a (none due)"
+    table.add_row("renewal rate", f"{renewal} ({figures.renewed:,} of {figures.up_for_renewal:,})")
+    console.print(table)
+    for note in [figures.currency_note, *figures.notes]:
+        if note:
+            console.print(f"Note: {note}", soft_wrap=True)
+
+
 @click.group()
 def clv() -> None:
     """Customer lifetime value: fit the customer-base models, list the most valuable."""

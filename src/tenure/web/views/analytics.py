@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tenure.access import sees_all
 from tenure.analytics.errors import InvalidInputError
 from tenure.insights import selectors, services
+from tenure.insights.contracts import SurvivalProjection, contract_figures, renewal_survival
 from tenure.insights.models import FitStatus, ModelFit
 from tenure.web.forms import AnalyticsForm
 from tenure.web.views._render import signed_in_user
@@ -61,10 +62,17 @@ def analytics(request: HttpRequest) -> HttpResponse:
     recency = selectors.p_alive_by_recency(user=user)
     check = selectors.fit_check(user=user)
     latest = selectors.latest_fit()
+    current = series[-1] if series else None
+    contracts = (
+        contract_figures(user=user, start=current.start, end=current.end) if current else None
+    )
+    survival = _survival(user, settings.end)
     context.update(
         series=series,
         series_rows=[(_period_label(f.start, settings.period), f) for f in reversed(series)],
-        current=series[-1] if series else None,
+        current=current,
+        contracts=contracts,
+        survival=survival,
         cohort_rows=_cohort_rows(cohorts),
         order_rows=orders.iloc[::-1].to_dict("records"),
         cohort_periods=list(range(12)),
@@ -79,7 +87,10 @@ def analytics(request: HttpRequest) -> HttpResponse:
             fit.status in (FitStatus.QUEUED, FitStatus.RUNNING)
             for fit in selectors.fits_recent(limit=3)
         ),
-        charts=_chart_data(settings.period, series, distribution, recency, check),
+        charts={
+            **_chart_data(settings.period, series, distribution, recency, check),
+            "survival": _survival_chart(survival),
+        },
     )
     return render(request, "web/analytics/page.html", context)
 
@@ -124,6 +135,28 @@ def _cohort_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _survival(user: Any, as_of: Any) -> SurvivalProjection:
+    """Renewal cohorts by year, or by quarter or month when yearly renewals are too few yet
+    to fit (a young business, or monthly plans): the first interval that fits."""
+    for interval in ("year", "quarter", "month"):
+        tried = renewal_survival(user=user, as_of=as_of, interval=interval)
+        if tried.pooled is not None and tried.pooled.fitted:
+            return tried
+    return renewal_survival(user=user, as_of=as_of, interval="year")
+
+
+def _survival_chart(survival: SurvivalProjection) -> dict[str, Any] | None:
+    """Observed (pooled cohorts) and sBG-projected share still subscribed, per renewal."""
+    pooled = survival.pooled
+    if pooled is None or not pooled.fitted:
+        return None
+    return {
+        "labels": [str(t) for t in range(len(pooled.survival_pct))],
+        "observed": list(pooled.observed_pct),
+        "projected": list(pooled.survival_pct),
+    }
 
 
 def _period_label(start: Any, period: str) -> str:

@@ -55,6 +55,20 @@
       } } }, scales: { y: { beginAtZero: true, max: 1 } } }
     });
 
+    if (data.survival) {
+      draw("chart-survival", {
+        type: "line",
+        data: { labels: data.survival.labels, datasets: [
+          { label: "Observed", data: data.survival.observed, borderColor: SLATE,
+            backgroundColor: SLATE, spanGaps: false },
+          { label: "Projected (sBG)", data: data.survival.projected, borderColor: INDIGO,
+            backgroundColor: INDIGO, borderDash: [6, 4] }
+        ] },
+        options: { scales: { y: percentAxis(100),
+          x: { title: { display: true, text: "renewals" } } } }
+      });
+    }
+
     if (data.fit) {
       draw("chart-fit", {
         type: "bar",
