@@ -9,18 +9,23 @@ success managers reach their own book and find nothing else (404, never revealin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from tenure.api.main import api as ninja_api
 from tenure.customers.models import Contact, Subscription
+from tenure.domain.lifecycle import preset_definition
 from tenure.interactions.models import Interaction
+from tenure.lifecycle.services import definition_save, lifecycle_recompute, task_create
 from tenure.transfer.models import ImportJob
 from tenure.users.models import Role
 from tenure.users.services import api_token_create
@@ -216,6 +221,7 @@ def test_every_api_operation_is_in_the_table():
     # Bulk ingestion applies order_create/order_update to each item: the orders rows above hold.
     covered.add("/api/v1/orders/bulk")
     covered |= {f"/api/v1{path}" for path in ANALYTICS_PATHS}
+    covered |= {f"/api/v1{path}" for path in LIFECYCLE_PATHS}
     documented = set(ninja_api.get_openapi_schema()["paths"])
     assert documented - covered == set()
 
@@ -250,6 +256,8 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     shows: Callable[[Any], str] | None = None  # a list: the text that names a record in it
     everyones: tuple[Role, ...] = ()  # caller_own: the roles that reach everyone's
+    args: tuple[str, ...] = ()  # URL arguments that are not a record's id (a stage's key)
+    query: str = ""  # a query string (the tasks list's "all I may see")
 
 
 def _import_job(owner):
@@ -266,6 +274,71 @@ def _orders_file() -> dict:
     header = b"order_id,customer_id,placed_at,amount\n"
     return {"kind": "orders", "file": SimpleUploadedFile("o.csv", header, "text/csv")}
 
+
+def _at_risk_customer(owner):
+    # Two orders 50 days apart, the last 110 days ago: the recompute puts them at risk.
+    customer = make_customer(owner=owner)
+    now = timezone.now()
+    for days in (160, 110):
+        make_order(customer=customer, placed_at=now - timedelta(days=days))
+    lifecycle_recompute(customer_ids=[customer.pk], now=now)
+    return customer
+
+
+def _task(owner):
+    return task_create(
+        by=None, title=f"Call {owner.pk}", owner=owner, due=T0.date(),
+        customer_id=make_customer(owner=owner).pk,
+    )  # fmt: skip
+
+
+def _definition_version(owner):
+    return definition_save(by=None, data=preset_definition("journey"), activate=False)
+
+
+LIFECYCLE_PAGES = [
+    Page("lifecycle", "list"),  # every count is of the caller's customers (lifecycle selectors)
+    # A recompute moves every customer: the roles that change every record.
+    Page("lifecycle-recompute", "change_all", method="post", done=302),
+    Page(
+        "lifecycle-stage",
+        "list",
+        _at_risk_customer,
+        args=("at_risk",),
+        shows=lambda c: c.external_id,
+    ),
+    Page("lifecycle-at-risk", "list", _at_risk_customer, shows=lambda c: c.external_id),
+    # The one-click follow-up writes a task about the customer: a change of the customer's book.
+    Page("lifecycle-follow-up", "update", _at_risk_customer, method="post", done=302),
+    Page("lifecycle-churn-audit", "list"),
+    Page("lifecycle-churn-audit-csv", "list"),
+    Page("lifecycle-definition", "administer"),
+    Page(
+        "lifecycle-definition",
+        "administer",
+        method="post",
+        data=lambda: {"definition": json.dumps(preset_definition("journey"))},
+        done=302,
+    ),
+    Page(
+        "lifecycle-definition-activate",
+        "administer",
+        _definition_version,
+        method="post",
+        done=302,
+    ),
+    Page("tasks", "list", _task, query="?view=all", shows=lambda t: t.title),
+    Page(
+        "tasks",
+        "create",
+        method="post",
+        data=lambda: {"title": "Ring back", "due": "2025-03-01", "priority": "normal"},
+        done=302,
+    ),
+    Page("task", "read", _task),
+    Page("task-status", "update", _task, method="post", data=lambda: {"status": "done"}, done=302),
+    Page("task-comment", "update", _task, method="post", data=lambda: {"body": "hi"}, done=302),
+]
 
 PAGES = [
     Page("home", "self", done=302),
@@ -294,6 +367,7 @@ PAGES = [
     Page("analytics", "list"),  # every figure counts only the caller's customers (insights)
     # A refit replaces everyone's predictions: the roles that change every record.
     Page("analytics-refit", "change_all", method="post", done=302),
+    *LIFECYCLE_PAGES,
     Page("api-tokens", "self"),
     Page("api-tokens", "self", method="post", data=lambda: {"name": "shop"}),
     Page(
@@ -385,8 +459,8 @@ def test_page_table(client, settings, tmp_path, row):
     own = page.make(own_owner) if page.make else None
     theirs = page.make(other) if page.make else None
     target = own if whose == "own" else theirs
-    args = [target.pk] if target is not None and page.operation != "list" else []
-    url = reverse(f"web:{page.name}", args=args)
+    args = [target.pk] if target is not None and page.operation != "list" else list(page.args)
+    url = reverse(f"web:{page.name}", args=args) + page.query
 
     send = client.post if page.method == "post" else client.get
     response = send(url, page.data(), headers=page.headers)
@@ -513,3 +587,114 @@ def test_analytics_role_table(client, row):
         assert response.json()["error"]["code"] in {"permission_denied", "not_found"}
     if operation == "refit":
         assert ModelFit.objects.count() == (2 if want == 202 else 1)
+
+
+# --- Lifecycle and tasks ---------------------------------------------------------------------
+#
+# Figures (funnel, flow, buckets, at risk, churn audit) and the definitions are open to every
+# role, counted over the caller's book; a customer's lifecycle is a record of the customer;
+# storing a definition is administration; a recompute moves every customer (admins and
+# managers). Tasks follow the records table: a success manager's own tasks and those about
+# their customers, 404 otherwise; an analyst reads and changes nothing.
+LIFECYCLE_READS = [
+    "/lifecycle/funnel",
+    "/lifecycle/flow?period=month&count=3",
+    "/lifecycle/buckets?period=month&count=3",
+    "/lifecycle/at-risk",
+    "/lifecycle/churn-audit",
+    "/lifecycle/definitions",
+]
+LIFECYCLE_PATHS = {
+    *(path.split("?")[0] for path in LIFECYCLE_READS),
+    "/lifecycle/recompute",
+    "/customers/{customer_id}/lifecycle",
+    "/customers/{customer_id}/follow-up",
+    "/tasks",
+    "/tasks/{task_id}",
+    "/tasks/{task_id}/comments",
+}
+
+
+def _lifecycle_expected(role: Role, operation: str, whose: str) -> int:
+    if operation == "figures":
+        return 200
+    if operation == "define":
+        return 201 if role == Role.ADMIN else 403
+    if operation == "recompute":
+        return 200 if role in (Role.ADMIN, Role.MANAGER) else 403
+    if operation == "customer":
+        return expected(role, "read", whose)
+    if operation in ("follow_up", "task_update"):
+        return expected(role, "update", whose)
+    if operation == "task_comment":
+        status = expected(role, "update", whose)
+        return 201 if status == 200 else status
+    return expected(role, {"task_list": "list", "task_create": "create",
+                           "task_read": "read"}[operation], whose)  # fmt: skip
+
+
+LIFECYCLE_TABLE = [
+    (role, operation, target, whose)
+    for role in ROLES
+    for operation, targets, owners in (
+        ("figures", LIFECYCLE_READS, ["own"]),
+        ("define", ["/lifecycle/definitions"], ["own"]),
+        ("recompute", ["/lifecycle/recompute"], ["own"]),
+        ("customer", ["/customers/{customer}/lifecycle"], ["own", "other"]),
+        ("follow_up", ["/customers/{customer}/follow-up"], ["own", "other"]),
+        ("task_list", ["/tasks?view=all"], ["own"]),
+        ("task_create", ["/tasks"], ["own"]),
+        ("task_read", ["/tasks/{task}"], ["own", "other"]),
+        ("task_update", ["/tasks/{task}"], ["own", "other"]),
+        ("task_comment", ["/tasks/{task}/comments"], ["own", "other"]),
+    )
+    for target in targets
+    for whose in owners
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "row",
+    LIFECYCLE_TABLE,
+    ids=[
+        f"{r[0]}-{r[1]}-{r[2]}-{r[3]}-{_lifecycle_expected(r[0], r[1], r[3])}"
+        for r in LIFECYCLE_TABLE
+    ],
+)
+def test_lifecycle_role_table(client, row):
+    from tenure.lifecycle.models import LifecycleDefinition, Task
+
+    role, operation, target, whose = row
+    success_manager = make_user(role=Role.SUCCESS_MANAGER)
+    other = make_user(role=Role.SUCCESS_MANAGER)
+    caller = Api(
+        client, user=success_manager if role == Role.SUCCESS_MANAGER else make_user(role=role)
+    )
+    customers = {"own": _at_risk_customer(success_manager), "other": _at_risk_customer(other)}
+    tasks = {"own": _task(success_manager), "other": _task(other)}
+    path = target.replace("{customer}", str(customers[whose].pk)).replace(
+        "{task}", str(tasks[whose].pk)
+    )
+    if operation == "define":
+        response = caller.post(path, {"definition": preset_definition("journey")})
+    elif operation in ("recompute", "follow_up"):
+        response = caller.post(path, {})
+    elif operation == "task_create":
+        response = caller.post(path, {"title": "Ring back", "due": "2025-03-01"})
+    elif operation == "task_update":
+        response = caller.patch(path, {"status": "done"})
+    elif operation == "task_comment":
+        response = caller.post(path, {"body": "hi"})
+    else:
+        response = caller.client.get(f"/api/v1{path}", headers=caller.headers)
+    want = _lifecycle_expected(role, operation, whose)
+    assert response.status_code == want, response.content
+    if want >= 400:
+        assert response.json()["error"]["code"] in {"permission_denied", "not_found"}
+        assert Task.objects.filter(status="open").count() == 2  # nothing was changed
+        assert LifecycleDefinition.objects.count() == 1
+    if operation == "task_list":
+        ids = {item["id"] for item in response.json()["items"]}
+        assert tasks["own"].pk in ids
+        assert (tasks["other"].pk in ids) == (role != Role.SUCCESS_MANAGER)

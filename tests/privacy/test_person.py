@@ -19,6 +19,8 @@ from tenure.customers.models import Consent, Customer, SpecialDate
 from tenure.customers.services import customer_update
 from tenure.insights.models import CustomerPrediction, ModelFit
 from tenure.interactions.models import Interaction
+from tenure.lifecycle.models import Task
+from tenure.lifecycle.services import task_comment_add, task_create
 from tenure.orders.models import Order
 from tenure.privacy.services import JSON_ENCODER, person_erase, person_export
 from tenure.users.models import Role
@@ -56,6 +58,16 @@ def person(db):
     Consent.objects.create(
         customer=customer, purpose="email_marketing", granted=True, changed_at=T0
     )
+    # The lifecycle app keeps words about the person too: a task titled with their name.
+    task = task_create(
+        by=None,
+        title=f"Call {NAME} back",
+        body=f"Write to {EMAIL}",
+        owner=make_user(),
+        due=T0.date(),
+        customer_id=customer.pk,
+    )
+    task_comment_add(by=None, task_id=task.pk, body=f"{NAME} asked for a refund")
     make_customer(external_id="BYSTANDER", first_name="Other")
     return customer
 
@@ -76,6 +88,9 @@ def test_export_holds_orders_interactions_and_history(person):
     assert data["special_dates"][0]["label"] == "wedding"
     assert data["consents"][0]["purpose"] == "email_marketing"
     assert len(data["history"]) >= 2
+    assert data["tasks"][0]["title"] == f"Call {NAME} back"
+    assert data["tasks"][0]["comments"][0]["body"] == f"{NAME} asked for a refund"
+    assert "stage_transitions" in data and "health" in data
     assert LogEntry.objects.filter(additional_data__event="export").count() == 1
 
 
@@ -114,6 +129,7 @@ def test_erase_leaves_no_trace_and_keeps_the_figures(person):
     assert erased.orders_count == 2
     assert erased.revenue == Decimal("42.50")
     assert Interaction.objects.get(customer=erased).kind == "complaint"  # the fact stays
+    assert Task.objects.get(customer=erased).title == "Follow-up (person erased)"  # work stays
     assert Customer.objects.filter(external_id="BYSTANDER", first_name="Other").exists()
     assert LogEntry.objects.filter(additional_data__event="erase", object_id=person.pk).exists()
 

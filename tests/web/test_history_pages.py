@@ -59,3 +59,16 @@ def test_another_owner_s_history_stays_hidden(client):
 
 def test_a_false_or_zero_value_is_shown_not_dashed():
     assert [or_dash(v) for v in (None, "", False, 0, "x")] == ["—", "—", False, 0, "x"]
+
+
+@pytest.mark.django_db
+def test_a_creation_lists_the_records_own_fields_not_its_related_records():
+    from tenure.customers.models import Customer
+    from tenure.customers.services import customer_create
+    from tenure.history.selectors import history_entry_view, history_of
+
+    customer = customer_create(external_id="H-1", first_name="Ada")
+    changes = history_entry_view(history_of(record=customer).first())["changes"]
+    assert changes["first_name"][1] == "Ada"
+    own = {field.name for field in Customer._meta.concrete_fields} | {"team"}
+    assert set(changes) <= own, set(changes) - own  # no "orders", "tasks", "prediction", ...

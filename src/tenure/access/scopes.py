@@ -72,7 +72,23 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     "interactions.Interaction": lambda user: (
         _of_own_customer(user) | Q(account_id__in=_own_account_ids(user))
     ),
+    "lifecycle.CustomerStage": _of_own_customer,
+    "lifecycle.StageTransition": _of_own_customer,
+    "lifecycle.HealthScore": _of_own_customer,
+    "lifecycle.HealthSnapshot": _of_own_customer,
+    "lifecycle.Task": lambda user: _task_is_own(user),
+    "lifecycle.TaskComment": lambda user: Q(task_id__in=_own_task_ids(user)),
 }
+
+
+def _task_is_own(user: Any) -> Q:
+    # A task is one's own when it is assigned to them or is about their customers or accounts.
+    return Q(owner=user) | _of_own_customer(user) | Q(account_id__in=_own_account_ids(user))
+
+
+def _own_task_ids(user: Any) -> QuerySet[Any]:
+    task = apps.get_model("lifecycle.Task")
+    return task._default_manager.filter(_task_is_own(user)).values("pk")
 
 
 def _role(user: Any) -> str:

@@ -10,6 +10,7 @@ from tenure.api.auth import BearerToken
 from tenure.api.customers import router as customers_router
 from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from tenure.api.interactions import router as interactions_router
+from tenure.api.lifecycle import router as lifecycle_router
 from tenure.api.orders import router as orders_router
 
 api = NinjaAPI(
@@ -31,6 +32,7 @@ api.add_router("", customers_router)
 api.add_router("", orders_router)
 api.add_router("", interactions_router)
 api.add_router("", analytics_router)
+api.add_router("", lifecycle_router)
 
 
 class Me(Schema):

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "tenure.interactions",
     "tenure.transfer",
     "tenure.insights",
+    "tenure.lifecycle",
     "tenure.demo",
     "tenure.api",
     "tenure.web",

@@ -23,6 +23,7 @@ from tenure.access.records import (
     require_change,
 )
 from tenure.customers.models import Account, Contact, Customer, Subscription
+from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.access import Action, Role
 from tenure.domain.errors import Conflict
 from tenure.users.models import User
@@ -93,6 +94,7 @@ def customer_create(
     check_references(by, fields)
     customer = Customer(external_id=external_id, created_at=created_at or timezone.now(), **fields)
     record_save(customer, unique_fields=["external_id"])
+    customers_changed_after_commit([customer.pk], "customer")
     return customer
 
 
@@ -228,6 +230,7 @@ def subscription_create(*, by: User | None = None, **fields: Any) -> Subscriptio
     check_references(by, fields)
     subscription = Subscription(**fields)
     record_save(subscription, unique_fields=["external_id"])
+    customers_changed_after_commit([subscription.customer_id], "subscription")
     return subscription
 
 
@@ -237,12 +240,16 @@ def subscription_update(
 ) -> Subscription:
     reject_unknown_fields(changes, SUBSCRIPTION_FIELDS)
     subscription = record_for_change(by, Subscription, subscription_id)
+    before = subscription.customer_id
     check_references(by, changes)
     _apply(subscription, changes)
     record_save(subscription, unique_fields=["external_id"])
+    customers_changed_after_commit([before, subscription.customer_id], "subscription")
     return subscription
 
 
 @transaction.atomic
 def subscription_delete(*, by: User | None = None, subscription_id: int) -> None:
-    record_for_change(by, Subscription, subscription_id).delete()
+    subscription = record_for_change(by, Subscription, subscription_id)
+    subscription.delete()
+    customers_changed_after_commit([subscription.customer_id], "subscription")

@@ -13,8 +13,10 @@ from django.utils import timezone
 from tenure.access import AccessDenied, require, visible
 from tenure.access.records import record_for_change, record_save, reject_unknown_fields
 from tenure.customers.models import Account, Contact, Customer
+from tenure.customers.signals import customers_changed_after_commit, send_after_commit
 from tenure.domain.access import Action
 from tenure.interactions.models import CASE_KINDS, CaseStatus, Interaction, InteractionKind
+from tenure.interactions.signals import complaint_logged
 from tenure.users.models import User
 
 # A meeting may be logged ahead of time, but an entry years in the future is a typo that would
@@ -99,6 +101,14 @@ def interaction_log(
     )
     interaction.full_clean()
     interaction.save()
+    customers_changed_after_commit([interaction.customer_id], "interaction")
+    if kind == InteractionKind.COMPLAINT:
+        send_after_commit(
+            complaint_logged,
+            Interaction,
+            interaction_id=interaction.pk,
+            customer_id=interaction.customer_id,
+        )
     return interaction
 
 
@@ -119,9 +129,12 @@ def interaction_update(
     else:
         interaction.resolved_at = None
     record_save(interaction)
+    customers_changed_after_commit([interaction.customer_id], "interaction")
     return interaction
 
 
 @transaction.atomic
 def interaction_delete(*, by: User | None = None, interaction_id: int) -> None:
-    record_for_change(by, Interaction, interaction_id).delete()
+    interaction = record_for_change(by, Interaction, interaction_id)
+    interaction.delete()
+    customers_changed_after_commit([interaction.customer_id], "interaction")

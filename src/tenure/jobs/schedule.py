@@ -34,4 +34,11 @@ RECURRING_JOBS: tuple[RecurringJob, ...] = (
         cron="41 2 * * *",
         description="Nightly: refit the customer-base models, store each customer's predictions.",
     ),
+    RecurringJob(
+        name="tenure.lifecycle_nightly",
+        func="tenure.lifecycle.tasks.lifecycle_nightly",
+        cron="11 3 * * *",
+        description="Nightly, after the refit: recompute every customer's lifecycle stage and "
+        "health score.",
+    ),
 )

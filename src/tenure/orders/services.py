@@ -32,6 +32,7 @@ from tenure.access.records import (
 )
 from tenure.customers.models import Customer
 from tenure.customers.services import check_references
+from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.access import Action
 from tenure.orders.models import Order, OrderStatus
 from tenure.users.models import User
@@ -115,6 +116,7 @@ def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
     ids = sorted(set(customer_ids))
     if not ids:
         return 0
+    customers_changed_after_commit(ids, "order")
     _customers_lock(set(ids))
     tables = {"customers": Customer._meta.db_table, "orders": Order._meta.db_table}
     completed = OrderStatus.COMPLETED.value
@@ -183,6 +185,7 @@ def customer_stats_add(*, new_orders: Iterable[tuple[int, datetime, Decimal, str
             found[3] += amount
     if not figures:
         return 0
+    customers_changed_after_commit(figures, "order")
     customers = Customer._meta.db_table
     changed = 0
     items = sorted(figures.items())

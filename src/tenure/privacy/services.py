@@ -9,7 +9,7 @@ recorded in the history (who, when), without personal data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
@@ -26,6 +26,7 @@ from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.history.selectors import history_entry_view, history_of
 from tenure.interactions.models import Interaction
+from tenure.privacy.signals import person_erasing, person_exporting
 from tenure.users.models import User
 
 ERASED = "[erased]"
@@ -92,6 +93,8 @@ def person_export(*, by: User | None = None, customer_id: int) -> dict[str, Any]
         "history": [history_entry_view(entry) for entry in history_of(record=customer)],
         "prediction": _prediction(customer),
     }
+    for _, sections in person_exporting.send(sender=Customer, customer=customer, by=by):
+        data.update(cast("dict[str, Any]", sections or {}))
     _record(customer, "export", by)
     return data
 
@@ -133,11 +136,19 @@ def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
             interaction.body = ERASED if interaction.body else ""
             interaction.resolution = ERASED if interaction.resolution else ""
         Interaction.objects.bulk_update(interactions, ["subject", "body", "resolution"])
+        # Apps above this one (tasks and their comments, say) forget their part, and hand back
+        # the records whose change history holds the old text.
+        elsewhere: dict[str, int] = {}
+        for _, outcome in person_erasing.send(sender=Customer, customer=customer, by=by):
+            counts, records = cast("tuple[dict[str, int], list[Model]]", outcome or ({}, []))
+            elsewhere.update(counts)
+            related += records
     history = _forget_history(related)
     _record(customer, "erase", by)
     return {
         "interactions": len(interactions),
         "special_dates": special_dates,
         "consents": consents,
+        **elsewhere,
         "history_entries": history,
     }

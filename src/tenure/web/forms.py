@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from django import forms
@@ -19,6 +20,7 @@ from tenure.customers.selectors import (
 )
 from tenure.domain.records import CUSTOMER_FIELDS, ORDER_FIELDS
 from tenure.interactions.models import CaseStatus, InteractionKind
+from tenure.lifecycle.models import TaskPriority, TaskStatus
 from tenure.transfer.models import ImportKind
 from tenure.users.models import ROLE_CHOICES, Role
 
@@ -238,3 +240,69 @@ class AnalyticsForm(forms.Form):
             retention_type=value["retention_type"],
             end=value["end"],
         )
+
+
+# --- Lifecycle and tasks ---------------------------------------------------------------------
+
+
+class LifecycleForm(forms.Form):
+    """The Lifecycle page's query string: the periods of the flow and buckets charts."""
+
+    period = forms.ChoiceField(
+        required=False,
+        choices=[("week", "Weekly"), ("month", "Monthly"), ("quarter", "Quarterly")],
+    )
+
+    def period_or_default(self) -> Literal["week", "month", "quarter"]:
+        return _valid_data(self).get("period") or "month"  # type: ignore[return-value]
+
+
+class DefinitionForm(forms.Form):
+    """A lifecycle definition as JSON text. The grammar is checked by ``definition_save``,
+    whose errors name each path; here only that the text is a JSON object."""
+
+    name = forms.CharField(required=False, max_length=200, strip=True)
+    preset = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    definition = forms.CharField(
+        label="Definition (JSON)",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "false", "class": "code-input"}),
+    )
+
+    def clean_definition(self) -> dict[str, Any]:
+        text = self.cleaned_data["definition"]
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                f"Not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
+            ) from error
+        if not isinstance(data, dict):
+            raise forms.ValidationError("The definition must be a JSON object: {...}.")
+        return data
+
+
+class TaskForm(forms.Form):
+    """A new task. Owner blank: the one who creates it. The customer and account are checked
+    by ``task_create`` (one the user may change)."""
+
+    title = forms.CharField(max_length=200, strip=True)
+    body = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    owner = forms.IntegerField(required=False, min_value=1)
+    due = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    priority = forms.ChoiceField(choices=TaskPriority.choices, initial=TaskPriority.NORMAL)
+    customer = forms.IntegerField(label="Customer id", required=False, min_value=1)
+    account = forms.IntegerField(label="Account id", required=False, min_value=1)
+
+    @classmethod
+    def blank(cls, *, customer: int | None = None, account: int | None = None) -> TaskForm:
+        due = timezone.localdate() + timedelta(days=2)
+        return cls(initial={"due": due, "customer": customer, "account": account})
+
+
+class TaskStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=TaskStatus.choices)
+
+
+class TaskCommentForm(forms.Form):
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))

@@ -27,6 +27,7 @@ from tenure.insights.selectors import customer_prediction
 from tenure.interactions.services import interaction_log
 from tenure.web.forms import CustomerFilterForm, InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
+from tenure.web.views.lifecycle import customer_lifecycle_card
 from tenure.web.views.pagination import page_number, paginate
 
 
@@ -73,6 +74,7 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
         "form": form,
         "history": recent_history(customer),
         "prediction": customer_prediction(user=signed_in_user(request), customer_id=customer.pk),
+        "lifecycle": customer_lifecycle_card(user=signed_in_user(request), customer_id=customer.pk),
         "section": "customers",
     }
     return render(request, "web/customers/detail.html", context)

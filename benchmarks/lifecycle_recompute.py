@@ -1,0 +1,188 @@
+"""Bulk lifecycle recompute on PostgreSQL: 1,000,000 customers, from scratch and nightly.
+
+    .venv/bin/python benchmarks/lifecycle_recompute.py                       # 1M customers
+    .venv/bin/python benchmarks/lifecycle_recompute.py --customers 100000 --health
+
+Creates a database for the run (dropped after it), migrates it and generates the business in
+SQL (``generate_series``; no Python per row): ``--customers`` customers, a tenth of them leads
+without orders, the others with 1 + a geometric number of completed orders (mean 2.5 a buyer,
+about 2.3 per customer: 2.3M orders at 1M), placed over three years; 5 % on a subscription (a
+fifth of those cancelled), 20 % with an interaction (a tenth of them an open complaint), and a
+stored prediction (random P(alive)) per buyer, as after a model fit. Then it runs the bulk
+recompute twice: from scratch (every customer is placed, about 2.2 moves each) and a day
+later (the nightly case: few move), and prints seconds and customers per second. With
+``--health`` it also times the health scores. The issue's budget: under 60 s at 1M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+LOAD_SQL = """
+CREATE TEMPORARY TABLE bench_plan AS
+SELECT g AS id, CASE WHEN random() < 0.1 THEN 0
+                     ELSE 1 + floor(ln(1 - random()) / ln(0.6))::int END AS n
+FROM generate_series(1, %(customers)s) g;
+
+INSERT INTO customers_customer (id, external_id, first_name, last_name, email, phone, time_zone,
+    channel, segment, custom_attributes, created_at, updated_at, orders_count, revenue)
+SELECT id, 'C' || id, 'Ada', 'Lovelace' || id, 'ada' || id || '@example.com', '', '',
+    (ARRAY['web', 'store', 'referral'])[1 + id %% 3], (ARRAY['retail', 'b2b'])[1 + id %% 2],
+    '{}', now() - interval '1100 days', now(), 0, 0
+FROM bench_plan;
+
+INSERT INTO orders_order (external_id, customer_id, placed_at, amount, currency, status)
+SELECT 'O' || p.id || '-' || k, p.id, now() - random() * interval '1095 days',
+    round((5 + random() * 200)::numeric, 2), 'USD', 'completed'
+FROM bench_plan p CROSS JOIN LATERAL generate_series(1, p.n) k;
+
+UPDATE customers_customer c
+SET first_order_at = f.first_at, last_order_at = f.last_at, orders_count = f.n, revenue = f.total
+FROM (SELECT customer_id, min(placed_at) AS first_at, max(placed_at) AS last_at, count(*) AS n,
+             sum(amount) AS total
+      FROM orders_order GROUP BY customer_id) f
+WHERE c.id = f.customer_id;
+
+INSERT INTO customers_subscription (customer_id, plan, amount, currency, interval, started_at,
+    cancelled_at, cancellation_reason)
+SELECT id, 'Box', 30, 'USD', 'month', now() - interval '400 days',
+    CASE WHEN id %% 100 < 1 THEN now() - interval '30 days' END, ''
+FROM bench_plan WHERE id %% 20 = 0;
+
+INSERT INTO interactions_interaction (customer_id, kind, occurred_at, subject, body, status,
+    resolution, created_at)
+SELECT id, CASE WHEN id %% 50 = 1 THEN 'complaint' ELSE 'call' END,
+    now() - random() * interval '300 days', 'Hello', '',
+    CASE WHEN id %% 50 = 1 THEN 'open' ELSE '' END, '', now()
+FROM bench_plan WHERE id %% 5 = 1;
+
+INSERT INTO insights_modelfit (status, error, observation_end, models_fitted, params,
+    log_likelihood, horizon_days, discount_rate_annual, margin, customers, orders, created_at)
+VALUES ('done', '', current_date, '[]', '{}', '{}', 365, 0.1, 1.0, 0, 0, now());
+
+INSERT INTO insights_customerprediction (customer_id, fit_id, frequency, recency, "T", p_alive,
+    churn_risk, expected_purchases_365, expected_average_spend, predicted_clv_365,
+    historic_clv)
+SELECT id, (SELECT max(id) FROM insights_modelfit), n - 1, 100, 500, a, 1 - a, 3 * a, 80,
+    round((240 * a)::numeric, 2), 80 * n
+FROM (SELECT id, n, random() AS a FROM bench_plan WHERE n > 0) b;
+
+SELECT setval(pg_get_serial_sequence('customers_customer', 'id'), %(customers)s);
+"""
+
+
+def child(customers: int, health: bool, profile: bool = False) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.config.settings")
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from tenure.lifecycle.models import StageTransition
+    from tenure.lifecycle.services import health_recompute, lifecycle_recompute
+
+    call_command("migrate", verbosity=0)
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(LOAD_SQL % {"customers": int(customers)})
+        cursor.execute("SELECT count(*) FROM orders_order")
+        orders = cursor.fetchone()[0]
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    loaded = time.perf_counter() - began
+    now = timezone.now()
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        first = profiler.runcall(lifecycle_recompute, now=now)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+    else:
+        first = lifecycle_recompute(now=now)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    nightly = lifecycle_recompute(now=now + timedelta(days=1))
+    out = {
+        "customers": customers,
+        "orders": orders,
+        "loaded": loaded,
+        "first": {"seconds": first.seconds, "moved": first.moved, "moves": first.transitions},
+        "nightly": {"seconds": nightly.seconds, "moved": nightly.moved},
+        "counts": first.counts,
+        "transitions_stored": StageTransition.objects.count(),
+    }
+    if health:
+        scored = health_recompute(now=now + timedelta(days=1))
+        out["health"] = {"seconds": scored.seconds, "scored": scored.scored}
+    print(json.dumps(out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--health", action="store_true", help="also time the health scores")
+    parser.add_argument("--pg-url", default=DEFAULT_PG, help="a PostgreSQL server to create on")
+    parser.add_argument("--profile", action="store_true", help="profile the first recompute")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.customers, args.health, args.profile)
+        return
+    import psycopg
+
+    name = f"tenure_bench_lifecycle_{os.getpid()}"
+    with psycopg.connect(args.pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with tempfile.TemporaryDirectory(prefix="tenure-bench-lifecycle-") as tmp:
+            env = {
+                **os.environ,
+                "TENURE_DATABASE_URL": args.pg_url.rsplit("/", 1)[0] + f"/{name}",
+                "TENURE_DATA_DIR": str(Path(tmp)),
+            }
+            command = [sys.executable, __file__, "--child", "--customers", str(args.customers)]
+            command += ["--health"] if args.health else []
+            command += ["--profile"] if args.profile else []
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"the benchmark failed:\n{done.stderr}")
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            if args.profile:
+                print(done.stderr)
+    finally:
+        with psycopg.connect(args.pg_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    n = result["customers"]
+    print(
+        f"PostgreSQL, {n:,} customers, {result['orders']:,} orders "
+        f"(loaded in {result['loaded']:.0f} s); load average {os.getloadavg()[0]:.2f}"
+    )
+    runs = (("first recompute (from scratch)", "first"), ("nightly (a day later)", "nightly"))
+    for label, key in runs:
+        run = result[key]
+        print(
+            f"{label:34}{run['seconds']:8.1f} s{n / run['seconds']:>12,.0f} customers/s"
+            f"{run['moved']:>12,} moved"
+        )
+    print(f"transitions stored: {result['transitions_stored']:,}; stages: {result['counts']}")
+    if "health" in result:
+        h = result["health"]
+        print(f"{'health scores':34}{h['seconds']:8.1f} s{n / h['seconds']:>12,.0f} customers/s")
+
+
+if __name__ == "__main__":
+    main()

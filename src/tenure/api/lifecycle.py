@@ -1,0 +1,582 @@
+"""/api/v1/lifecycle/... and /api/v1/tasks: stages, the funnel and flow, lifecycle buckets, the
+at-risk list, the churn audit, stage definitions, recompute, and the team's tasks.
+
+The same selectors and services as the Lifecycle and Tasks pages and `tenure lifecycle`: every
+figure counts only the customers the caller may see; every write applies the role policy in the
+service (403 for a role that may not, 404 for a record outside the caller's book).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+import pandas as pd
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from tenure.access import get_visible_or_404, visible
+from tenure.analytics.errors import InvalidInputError
+from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
+from tenure.api.types import Money
+from tenure.lifecycle import selectors, services
+from tenure.lifecycle.models import (
+    LifecycleDefinition,
+    Task,
+    TaskComment,
+    TaskPriority,
+    TaskStatus,
+)
+from tenure.users.models import User
+
+router = Router(tags=["lifecycle"])
+Period = Literal["week", "month", "quarter"]
+
+
+def _caller(request: HttpRequest) -> User:
+    # Behind the API's token auth the user is always a real one; the check narrows the type.
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("send a valid token")
+    return user
+
+
+def _finite(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(f"{value:.2f}") if math.isfinite(value) else Decimal("0.00")
+
+
+# --- funnel, flow, buckets -------------------------------------------------------------------
+
+
+class StageCountOut(Schema):
+    key: str
+    name: str
+    description: str
+    customers: int
+
+
+@router.get(
+    "/lifecycle/funnel",
+    response={200: list[StageCountOut], **ERROR_RESPONSES},
+    summary='Customers per stage now, in the definition\'s order, then "unstaged"',
+)
+def funnel(request: HttpRequest) -> list[Any]:
+    return selectors.stage_counts(user=_caller(request))
+
+
+class StepOut(Schema):
+    stage: str
+    reached: int = Field(..., description="customers who ever reached this step or a later one")
+    conversion: float | None = Field(..., description="% of the previous step's; null first")
+    overall: float | None = Field(..., description="% of the first step's")
+
+
+class DurationOut(Schema):
+    stage: str
+    stays: int
+    completed: int
+    open: int
+    median_days: float | None = Field(..., description="Kaplan-Meier median; null if unknown")
+    median_days_completed: float | None
+
+
+class PeriodCountsOut(Schema):
+    period: date = Field(..., description="first day of the period; counted at its end")
+    counts: dict[str, int]
+
+
+class FlowOut(Schema):
+    steps: list[str]
+    periods: list[PeriodCountsOut]
+    conversion: list[StepOut]
+    durations: list[DurationOut]
+
+
+@router.get(
+    "/lifecycle/flow",
+    response={200: FlowOut, **ERROR_RESPONSES},
+    summary="Counts per stage over time, conversion between steps, median time in stage",
+)
+def flow(
+    request: HttpRequest, period: Period = "month", count: int = Query(12, ge=1, le=120)
+) -> dict[str, Any]:
+    found = selectors.stage_flow(user=_caller(request), period=period, count=count)
+    return {
+        "steps": found.steps,
+        "periods": [
+            {"period": pd.Timestamp(start).date(), "counts": {k: int(v) for k, v in row.items()}}
+            for start, row in found.counts.iterrows()
+        ],
+        "conversion": [
+            {
+                "stage": r.stage,
+                "reached": int(r.reached),
+                "conversion": _finite(r.conversion),
+                "overall": _finite(r.overall),
+            }
+            for r in found.conversion.itertuples(index=False)
+        ],
+        "durations": [
+            {
+                "stage": r.stage,
+                "stays": int(r.stays),
+                "completed": int(r.completed),
+                "open": int(r.open),
+                "median_days": _finite(r.median_days),
+                "median_days_completed": _finite(r.median_days_completed),
+            }
+            for r in found.durations.itertuples(index=False)
+        ],
+    }
+
+
+class BucketOut(Schema):
+    period: date
+    new: int
+    returning: int
+    resurrecting: int
+    dormant: int = Field(..., description="active last period, not in this one (<= 0)")
+    active: int
+
+
+@router.get(
+    "/lifecycle/buckets",
+    response={200: list[BucketOut], **ERROR_RESPONSES},
+    summary="New, returning, resurrecting and dormant buyers per period",
+)
+def buckets(
+    request: HttpRequest,
+    period: Period = "month",
+    count: int = Query(12, ge=1, le=120),
+    end: date | None = None,
+) -> list[dict[str, Any]]:
+    table = selectors.lifecycle_buckets_for(
+        user=_caller(request), period=period, count=count, end=end
+    )
+    return [
+        {"period": pd.Timestamp(r.period).date(), "new": int(r.new),
+         "returning": int(r.returning), "resurrecting": int(r.resurrecting),
+         "dormant": int(r.dormant), "active": int(r.active)}
+        for r in table.itertuples(index=False)
+    ]  # fmt: skip
+
+
+# --- at risk, churn audit ----------------------------------------------------------------------
+
+
+class AtRiskOut(Schema):
+    customer_id: int
+    external_id: str
+    name: str
+    owner_id: int | None
+    owner_name: str
+    stage: str
+    reason: str
+    entered_at: datetime
+    health_score: float | None
+    health_band: str
+    lapse_score: float = Field(..., description="0-1: how likely they have lapsed")
+    annual_value: Money = Field(..., description="what they spend in a year while buying")
+    value_at_stake: Money = Field(..., description="lapse_score x annual_value: the ranking")
+    has_open_task: bool
+
+
+@router.get(
+    "/lifecycle/at-risk",
+    response={200: list[AtRiskOut], **ERROR_RESPONSES},
+    summary="Customers at risk, ranked by the yearly value that leaves if nobody acts",
+)
+def at_risk(
+    request: HttpRequest,
+    limit: int = Query(50, ge=1, le=1000),
+    include_churned: bool = False,
+) -> list[dict[str, Any]]:
+    rows = selectors.at_risk_list(
+        user=_caller(request),
+        limit=limit,
+        stages=("at_risk", "churned") if include_churned else ("at_risk",),
+    )
+    return [
+        {**row.__dict__, "annual_value": _money(row.annual_value),
+         "value_at_stake": _money(row.value_at_stake), "health_score": _finite(row.health_score)}
+        for row in rows
+    ]  # fmt: skip
+
+
+class FindingOut(Schema):
+    attribute: str
+    label: str
+    kind: str | None
+    test: str | None
+    n: int | None
+    effect_size: float | None
+    effect_measure: str | None
+    statistic: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    significant: bool | None
+    finding: str | None
+    category: str | None
+    churn_rate_in: float | None
+    churn_rate_rest: float | None
+    lift: float | None
+    median_churned: float | None
+    median_retained: float | None
+    note: str | None
+
+
+class AuditOut(Schema):
+    churned: int
+    retained: int
+    alpha: float
+    findings: list[FindingOut]
+    note: str = Field(..., description="why there are no findings, when there are none")
+
+
+@router.get(
+    "/lifecycle/churn-audit",
+    response={200: AuditOut, **ERROR_RESPONSES},
+    summary="Churned against retained customers over every attribute, strongest effect first",
+)
+def churn_audit(request: HttpRequest, alpha: float = Query(0.05, gt=0, lt=1)) -> dict[str, Any]:
+    user = _caller(request)
+    try:
+        result = selectors.churn_audit_for(user=user, alpha=alpha)
+    except InvalidInputError as error:  # no churned (or no retained) customers yet
+        groups = selectors.churn_audit_frame(user=user)["churned"]
+        return {
+            "churned": int(groups.sum()),
+            "retained": int((~groups).sum()),
+            "alpha": alpha,
+            "findings": [],
+            "note": f"nothing to compare yet: the audit {error.reason}",
+        }
+    frame = result.astype(object).where(result.notna(), None)
+    findings = []
+    for row in frame.to_dict(orient="records"):
+        for name, value in row.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                row[name] = None
+            elif name in ("category", "finding", "note", "test", "kind") and value is not None:
+                row[name] = str(value)
+        findings.append(row)
+    return {
+        "churned": int(result.attrs.get("churned", 0)),
+        "retained": int(result.attrs.get("retained", 0)),
+        "alpha": float(result.attrs.get("alpha", alpha)),
+        "findings": findings,
+        "note": "",
+    }
+
+
+# --- one customer ------------------------------------------------------------------------------
+
+
+class TransitionOut(Schema):
+    from_stage: str
+    to_stage: str
+    rule: str
+    reason: str
+    at: datetime
+    cause: str
+
+
+class HealthOut(Schema):
+    score: float | None
+    band: str
+    components: dict[str, Any]
+    explanation: str = Field(..., description="the components that drove it, in words")
+    trend: int = Field(..., description="-1 worsening, 0 steady, +1 improving (7 days)")
+    computed_at: datetime
+
+
+class HealthPointOut(Schema):
+    day: date
+    score: float | None
+    band: str
+
+
+class CustomerLifecycleOut(Schema):
+    stage: str | None = Field(..., description="null: not placed in a stage yet")
+    stage_name: str
+    entered_at: datetime | None
+    rule: str
+    reason: str
+    health: HealthOut | None
+    history: list[TransitionOut] = Field(..., description="every move, oldest first")
+    health_history: list[HealthPointOut]
+
+
+@router.get(
+    "/customers/{customer_id}/lifecycle",
+    response={200: CustomerLifecycleOut, **ERROR_RESPONSES},
+    summary="A customer's stage, health and stage history",
+)
+def customer_lifecycle(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    found = selectors.customer_stage_history(user=_caller(request), customer_id=customer_id)
+    stage = found.stage
+    return {
+        "stage": stage.stage if stage else None,
+        "stage_name": found.stage_name,
+        "entered_at": stage.entered_at if stage else None,
+        "rule": stage.rule if stage else "",
+        "reason": stage.reason if stage else "",
+        "health": found.health,
+        "history": found.transitions,
+        "health_history": found.health_history,
+    }
+
+
+# --- definitions and recompute ---------------------------------------------------------------
+
+
+class DefinitionOut(Schema):
+    id: int
+    version: int
+    name: str
+    preset: str
+    is_active: bool
+    created_at: datetime
+    definition: dict[str, Any]
+
+
+class DefinitionIn(Schema):
+    definition: dict[str, Any] = Field(..., description="stages, conditions, rules (grammar 1)")
+    name: str = Field("", max_length=200)
+    preset: str = Field("", max_length=40, description="the preset it started from")
+    activate: bool = True
+
+
+@router.get(
+    "/lifecycle/definitions",
+    response={200: list[DefinitionOut], **ERROR_RESPONSES},
+    summary="The stage definitions, newest version first (one is active)",
+)
+def definitions(request: HttpRequest, limit: int = Query(20, ge=1, le=200)) -> list[Any]:
+    _caller(request)
+    services.active_definition()  # version 1 from the default preset on first use
+    return list(LifecycleDefinition.objects.order_by("-version")[:limit])
+
+
+@router.post(
+    "/lifecycle/definitions",
+    response={201: DefinitionOut, **ERROR_RESPONSES},
+    summary="Store an edited definition as a new version (admins); 422 names each path",
+)
+def definition_create(request: HttpRequest, payload: DefinitionIn) -> Status:
+    try:
+        saved = services.definition_save(
+            by=_caller(request),
+            data=payload.definition,
+            name=payload.name,
+            preset=payload.preset,
+            activate=payload.activate,
+        )
+    except ValidationError as error:
+        raise _by_path(error) from error
+    return Status(201, saved)
+
+
+def _by_path(error: ValidationError) -> ValidationError:
+    """The service's messages (``rules[3].when.fact: unknown fact``) keyed by their path in the
+    body (``definition.rules[3].when.fact``)."""
+    fields: dict[str, list[str]] = {}
+    for message in error.messages:
+        path, sep, rest = message.partition(": ")
+        key = f"definition.{path}" if sep and path and " " not in path else "definition"
+        fields.setdefault(key, []).append(rest if key != "definition" else message)
+    return ValidationError(fields)
+
+
+class RecomputeOut(Schema):
+    customers: int
+    moved: int
+    transitions: int
+    counts: dict[str, int]
+    moves_by_rule: dict[str, int]
+    seconds: float
+    as_of: datetime
+    definition_version: int
+
+
+@router.post(
+    "/lifecycle/recompute",
+    response={200: RecomputeOut, **ERROR_RESPONSES},
+    summary="Place every customer in their stage now and rescore health (admins, managers)",
+)
+def recompute(request: HttpRequest) -> dict[str, Any]:
+    result = services.lifecycle_recompute(by=_caller(request))
+    services.health_recompute(now=result.as_of)
+    return {**result.__dict__, "moves_by_rule": result.moves}
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+
+class TaskOut(Schema):
+    id: int
+    title: str
+    body: str
+    owner_id: int
+    due: date
+    priority: str
+    status: str
+    customer_id: int | None
+    account_id: int | None
+    source: str
+    rule: str
+    created_by_id: int | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class CommentOut(Schema):
+    id: int
+    task_id: int
+    author_id: int | None
+    body: str
+    created_at: datetime
+
+
+class TaskDetailOut(TaskOut):
+    comments: list[CommentOut]
+
+
+class TaskIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    body: str = ""
+    owner_id: int | None = Field(None, description="default: the caller")
+    due: date
+    priority: TaskPriority = TaskPriority.NORMAL
+    customer_id: int | None = None
+    account_id: int | None = None
+
+
+class TaskPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    body: str | None = None
+    owner_id: int | None = None
+    due: date | None = None
+    priority: TaskPriority | None = None
+    status: TaskStatus | None = Field(None, description="done or cancelled closes; open reopens")
+
+
+class TaskFilters(Schema):
+    view: Literal["mine", "overdue", "all"] = Field(
+        "all", description="mine: the caller's open tasks; overdue: open and past due"
+    )
+    status: TaskStatus | None = None
+    customer_id: int | None = None
+
+
+class CommentIn(Schema):
+    body: str = Field(..., min_length=1)
+
+
+@router.get(
+    "/tasks",
+    response={200: Page[TaskOut], **ERROR_RESPONSES},
+    summary="Tasks the caller may see",
+    tags=["tasks"],
+)
+def task_list(
+    request: HttpRequest,
+    filters: Query[TaskFilters],
+    cursor: str | None = None,
+    limit: int = LIMIT_DEFAULT,
+) -> dict[str, Any]:
+    user = _caller(request)
+    tasks = visible(user, Task)
+    if filters.view == "mine":
+        tasks = tasks.filter(owner=user, status=TaskStatus.OPEN)
+    elif filters.view == "overdue":
+        tasks = tasks.filter(status=TaskStatus.OPEN, due__lt=timezone.localdate())
+    if filters.status is not None:
+        tasks = tasks.filter(status=filters.status)
+    if filters.customer_id is not None:
+        tasks = tasks.filter(customer_id=filters.customer_id)
+    return paginate(tasks, cursor=cursor, limit=limit)
+
+
+@router.post(
+    "/tasks",
+    response={201: TaskOut, **ERROR_RESPONSES},
+    summary="Create a task (about a customer or account the caller may change, or none)",
+    tags=["tasks"],
+)
+def task_create(request: HttpRequest, payload: TaskIn) -> Status:
+    user = _caller(request)
+    task = services.task_create(
+        by=user,
+        title=payload.title,
+        body=payload.body,
+        owner=payload.owner_id or user,
+        due=payload.due,
+        priority=payload.priority,
+        customer_id=payload.customer_id,
+        account_id=payload.account_id,
+    )
+    return Status(201, task)
+
+
+@router.get(
+    "/tasks/{task_id}",
+    response={200: TaskDetailOut, **ERROR_RESPONSES},
+    summary="One task with its comments",
+    tags=["tasks"],
+)
+def task_detail(request: HttpRequest, task_id: int) -> Task:
+    tasks = Task.objects.prefetch_related(
+        Prefetch("comments", queryset=TaskComment.objects.order_by("created_at", "id"))
+    )
+    return get_visible_or_404(_caller(request), tasks, pk=task_id)
+
+
+@router.patch(
+    "/tasks/{task_id}",
+    response={200: TaskOut, **ERROR_RESPONSES},
+    summary="Change a task: complete, cancel or reopen it with status",
+    tags=["tasks"],
+)
+def task_update(request: HttpRequest, task_id: int, payload: TaskPatch) -> Task:
+    changes = {name: getattr(payload, name) for name in payload.model_fields_set}
+    for name in ("title", "due", "priority", "status", "owner_id"):
+        if name in changes and changes[name] is None:
+            raise ValidationError({name: ["may not be null"]})
+    if changes.get("body") is None and "body" in changes:
+        changes["body"] = ""
+    return services.task_update(by=_caller(request), task_id=task_id, changes=changes)
+
+
+@router.post(
+    "/tasks/{task_id}/comments",
+    response={201: CommentOut, **ERROR_RESPONSES},
+    summary="Comment on a task",
+    tags=["tasks"],
+)
+def task_comment(request: HttpRequest, task_id: int, payload: CommentIn) -> Status:
+    comment = services.task_comment_add(by=_caller(request), task_id=task_id, body=payload.body)
+    return Status(201, comment)
+
+
+@router.post(
+    "/customers/{customer_id}/follow-up",
+    response={200: TaskOut, **ERROR_RESPONSES},
+    summary="The customer's open at-risk follow-up task, created when there is none",
+    tags=["tasks"],
+)
+def follow_up(request: HttpRequest, customer_id: int) -> Task:
+    return services.task_from_at_risk(by=_caller(request), customer_id=customer_id)

@@ -1,0 +1,135 @@
+"""`tenure lifecycle` (recompute, funnel) and `tenure churn audit`: the lifecycle at the prompt.
+
+Figures are the operator's view of every customer unless ``--as USERNAME`` asks for what that
+user may see. Exit codes: 0 done, 1 the work could not be done, 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from tenure.cli.insights import _echo_json, _user, _view_options
+from tenure.cli.main import setup_django
+
+
+@click.group()
+def lifecycle() -> None:
+    """Lifecycle stages: recompute them, see the funnel."""
+
+
+@lifecycle.command("recompute")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def lifecycle_recompute_command(as_json: bool) -> None:
+    """Place every customer in their stage now (as the nightly job does) and score health."""
+    setup_django()
+    from tenure.lifecycle.services import health_recompute, lifecycle_recompute
+
+    result = lifecycle_recompute()
+    health = health_recompute(now=result.as_of)
+    if as_json:
+        _echo_json(
+            {
+                "customers": result.customers,
+                "moved": result.moved,
+                "transitions": result.transitions,
+                "counts": result.counts,
+                "moves_by_rule": result.moves,
+                "seconds": round(result.seconds, 3),
+                "health_seconds": round(health.seconds, 3),
+                "definition_version": result.definition_version,
+                "as_of": result.as_of,
+            }
+        )
+        return
+    table = Table("stage", "customers", title=f"Stages (definition v{result.definition_version})")
+    for key, count in result.counts.items():
+        table.add_row(key, f"{count:,}")
+    console = Console()
+    console.print(table)
+    console.print(
+        f"{result.customers:,} customers, {result.moved:,} moved ({result.transitions:,} "
+        f"transitions) in {result.seconds:.2f} s; health scored in {health.seconds:.2f} s"
+    )
+
+
+@lifecycle.command("funnel")
+@_view_options
+def lifecycle_funnel_command(as_user: str | None, as_json: bool) -> None:
+    """Customers per stage now, in the definition's order."""
+    setup_django()
+    from tenure.lifecycle.selectors import stage_counts
+
+    rows = stage_counts(user=_user(as_user))
+    total = sum(row.customers for row in rows)
+    if as_json:
+        _echo_json([{"stage": r.key, "name": r.name, "customers": r.customers} for r in rows])
+        return
+    table = Table("stage", "name", "customers", "share", title="Lifecycle funnel now")
+    for row in rows:
+        share = f"{100 * row.customers / total:.1f} %" if total else "-"
+        table.add_row(row.key, row.name, f"{row.customers:,}", share)
+    Console().print(table)
+
+
+@click.group()
+def churn() -> None:
+    """Churned customers: what they have in common."""
+
+
+def _cell(value: Any) -> Any:
+    from tenure.transfer.csv_safety import cell_neutralise
+
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return cell_neutralise(value) if isinstance(value, str) else value
+
+
+@churn.command("audit")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.05, show_default=True, help="false discovery rate")  # fmt: skip
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="also write the full table to this CSV file")  # fmt: skip
+@_view_options
+def churn_audit_command(
+    alpha: float, csv_path: Path | None, as_user: str | None, as_json: bool
+) -> None:
+    """Churned against retained customers over every attribute, strongest effect first."""
+    setup_django()
+    from tenure.lifecycle.selectors import churn_audit_for
+
+    result = churn_audit_for(user=_user(as_user), alpha=alpha)
+    if csv_path is not None:
+        with csv_path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(list(result.columns))
+            for row in result.itertuples(index=False):
+                writer.writerow([_cell(value) for value in row])
+    if as_json:
+        frame = result.astype(object).where(result.notna(), None)
+        _echo_json({**result.attrs, "findings": frame.to_dict(orient="records")})
+        return
+    table = Table(
+        "attribute", "effect", "p adjusted", "finding",
+        title=f"Churn audit: {result.attrs['churned']:,} churned, "
+        f"{result.attrs['retained']:,} retained",
+    )  # fmt: skip
+    for row in result.itertuples(index=False):
+        effect = "-" if math.isnan(row.effect_size) else f"{row.effect_size:+.2f}"
+        p = "-" if math.isnan(row.p_adjusted) else f"{row.p_adjusted:.3g}"
+        mark = " *" if row.significant is True else ""
+        table.add_row(row.label, effect + mark, p, str(row.finding or row.note or ""))
+    console = Console()
+    console.print(table)
+    console.print(f"* significant at a false discovery rate of {alpha:g}")
+    if csv_path is not None:
+        console.print(f"Written to {csv_path}")
+
+
+COMMANDS = [lifecycle, churn]

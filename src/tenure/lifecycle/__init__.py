@@ -1,0 +1,1 @@
+"""The lifecycle engine in the database: stages, transitions, health, tasks, churn audit."""

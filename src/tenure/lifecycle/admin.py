@@ -1,0 +1,72 @@
+"""The back office for the lifecycle: tasks are edited here like any record; stages,
+transitions and definitions are read-only (the engine and ``definition_save`` write them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
+
+from tenure.access.admin import AdministerOnlyAdmin, ScopedAdmin
+from tenure.lifecycle.models import (
+    CustomerStage,
+    LifecycleDefinition,
+    StageTransition,
+    Task,
+    TaskComment,
+)
+
+
+class _ReadOnly:
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class TaskCommentInline(admin.TabularInline):
+    model = TaskComment
+    extra = 0
+    raw_id_fields = ("author",)
+    readonly_fields = ("created_at",)
+
+
+@admin.register(Task)
+class TaskAdmin(ScopedAdmin):
+    list_display = ("title", "owner", "due", "priority", "status", "customer", "source")
+    list_filter = ("status", "priority", "source")
+    search_fields = ("title", "customer__external_id")
+    list_select_related = ("owner", "customer")
+    raw_id_fields = ("customer", "account", "interaction", "owner", "created_by")
+    readonly_fields = ("created_at", "completed_at", "source_key")
+    inlines = [TaskCommentInline]
+    show_full_result_count = False
+
+
+@admin.register(CustomerStage)
+class CustomerStageAdmin(_ReadOnly, ScopedAdmin):  # type: ignore[misc]
+    list_display = ("customer", "stage", "entered_at", "rule")
+    list_filter = ("stage",)
+    search_fields = ("customer__external_id",)
+    list_select_related = ("customer",)
+    show_full_result_count = False
+
+
+@admin.register(StageTransition)
+class StageTransitionAdmin(_ReadOnly, ScopedAdmin):  # type: ignore[misc]
+    list_display = ("customer", "from_stage", "to_stage", "rule", "cause", "at")
+    list_filter = ("to_stage", "cause")
+    search_fields = ("customer__external_id",)
+    list_select_related = ("customer",)
+    show_full_result_count = False
+
+
+@admin.register(LifecycleDefinition)
+class LifecycleDefinitionAdmin(_ReadOnly, AdministerOnlyAdmin):  # type: ignore[misc]
+    list_display = ("version", "name", "preset", "is_active", "created_at", "created_by")

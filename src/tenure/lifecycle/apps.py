@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class LifecycleConfig(AppConfig):
+    name = "tenure.lifecycle"
+    label = "lifecycle"
+    verbose_name = "Lifecycle"
+
+    def ready(self) -> None:
+        from tenure.customers.signals import customers_changed
+        from tenure.interactions.signals import complaint_logged
+        from tenure.lifecycle import signals
+        from tenure.privacy.signals import person_erasing, person_exporting
+
+        customers_changed.connect(
+            signals.on_customers_changed, dispatch_uid="tenure-lifecycle-customers-changed"
+        )
+        complaint_logged.connect(
+            signals.on_complaint_logged, dispatch_uid="tenure-lifecycle-complaint-logged"
+        )
+        person_exporting.connect(
+            signals.on_person_exporting, dispatch_uid="tenure-lifecycle-person-export"
+        )
+        person_erasing.connect(
+            signals.on_person_erasing, dispatch_uid="tenure-lifecycle-person-erase"
+        )
+        post_migrate.connect(
+            signals.on_post_migrate, sender=self, dispatch_uid="tenure-lifecycle-default"
+        )

@@ -1,0 +1,179 @@
+"""Tasks for the team: by hand, from the at-risk list, and opened by rules.
+
+Every way of creating a task ends in ``task_create``, so later capabilities (playbooks) create
+them the same way. A rule's task is claimed by ``Task.source_key`` (``complaint:<id>``), and an
+at-risk task by the partial unique constraint "one open at-risk task per customer", so a
+delivery twice or a double click opens one task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tenure.access import get_visible_or_404
+from tenure.access.records import (
+    record_for_change,
+    record_save,
+    reject_unknown_fields,
+    require_change,
+)
+from tenure.customers.models import Customer
+from tenure.customers.services import check_references
+from tenure.domain.access import Action
+from tenure.interactions.models import Interaction
+from tenure.lifecycle.models import (
+    CustomerStage,
+    Task,
+    TaskComment,
+    TaskPriority,
+    TaskSource,
+    TaskStatus,
+)
+from tenure.users.models import User
+
+TASK_CHANGES = frozenset({"title", "body", "owner_id", "due", "priority", "status"})
+AT_RISK_DUE_DAYS = 2
+COMPLAINT_DUE_DAYS = 1
+COMPLAINT_RULE = "complaint_follow_up"
+
+
+def _owner_check(owner: User | int | None) -> User:
+    owner_id = owner.pk if isinstance(owner, User) else owner
+    found = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
+    if found is None:
+        raise ValidationError({"owner": ["a task needs an active team member as its owner"]})
+    return found
+
+
+@transaction.atomic
+def task_create(
+    *,
+    by: User | None,
+    title: str,
+    owner: User | int | None,
+    due: date,
+    priority: str = TaskPriority.NORMAL,
+    customer_id: int | None = None,
+    account_id: int | None = None,
+    source: str = TaskSource.MANUAL,
+    body: str = "",
+    rule: str = "",
+    source_key: str | None = None,
+    interaction_id: int | None = None,
+) -> Task:
+    """Create a task about a customer or account ``by`` may change (or about nothing).
+
+    Raises ``ValidationError`` per field (an empty title, an unknown priority, an inactive
+    owner, a customer or account ``by`` may not change) and ``AccessDenied`` for a role that
+    may not change anything.
+    """
+    require_change(by)
+    check_references(by, {"customer_id": customer_id, "account_id": account_id})
+    task = Task(
+        title=title.strip(), body=body.strip(), owner=_owner_check(owner), due=due,
+        priority=priority, customer_id=customer_id, account_id=account_id, source=source,
+        rule=rule, source_key=source_key, interaction_id=interaction_id, created_by=by,
+    )  # fmt: skip
+    record_save(task, unique_fields=["source_key"] if source_key else ())
+    return task
+
+
+@transaction.atomic
+def task_update(*, by: User | None, task_id: int, changes: Mapping[str, Any]) -> Task:
+    """Change a task ``by`` may change (its own, or about their customers or accounts)."""
+    reject_unknown_fields(changes, TASK_CHANGES)
+    task = record_for_change(by, Task, task_id)
+    for name, value in changes.items():
+        if name == "owner_id":
+            value = _owner_check(value).pk
+        setattr(task, name, value)
+    task.completed_at = (
+        None if task.status == TaskStatus.OPEN else task.completed_at or timezone.now()
+    )
+    record_save(task)
+    return task
+
+
+def task_complete(*, by: User | None, task_id: int) -> Task:
+    return task_update(by=by, task_id=task_id, changes={"status": TaskStatus.DONE})
+
+
+@transaction.atomic
+def task_comment_add(*, by: User | None, task_id: int, body: str) -> TaskComment:
+    task = record_for_change(by, Task, task_id)
+    if not body.strip():
+        raise ValidationError({"body": ["write something"]})
+    comment = TaskComment(task=task, author=by, body=body.strip())
+    record_save(comment)
+    return comment
+
+
+def _open_at_risk(customer_id: int) -> Task | None:
+    return Task.objects.filter(
+        customer_id=customer_id, source=TaskSource.AT_RISK, status=TaskStatus.OPEN
+    ).first()
+
+
+def task_from_at_risk(*, by: User | None, customer_id: int, now: datetime | None = None) -> Task:
+    """The one-click follow-up from the at-risk list: the open at-risk task of the customer,
+    created if there is none (title and body from the stage's reason and the health
+    drivers; owner: the customer's owner, else ``by``; due in two days, high priority)."""
+    if by is None:
+        customer = Customer.objects.get(pk=customer_id)
+    else:
+        customer = get_visible_or_404(by, Customer, Action.CHANGE, pk=customer_id)
+    existing = _open_at_risk(customer_id)
+    if existing is not None:
+        return existing
+    stage = CustomerStage.objects.filter(customer_id=customer_id).first()
+    health = getattr(customer, "health", None)
+    reason = stage.reason if stage is not None and stage.reason else "Flagged on the at-risk list"
+    body = reason + (f"\n\nHealth: {health.explanation}" if health is not None else "")
+    today = timezone.localdate(now or timezone.now())
+    try:
+        with transaction.atomic():
+            return task_create(
+                by=by, title=f"Win back {customer.name or customer.external_id}",
+                owner=customer.owner_id or by, due=today + timedelta(days=AT_RISK_DUE_DAYS),
+                priority=TaskPriority.HIGH, customer_id=customer_id, source=TaskSource.AT_RISK,
+                body=body,
+            )  # fmt: skip
+    except (IntegrityError, ValidationError):
+        found = _open_at_risk(customer_id)  # a concurrent click created it
+        if found is None:
+            raise
+        return found
+
+
+def complaint_follow_up(*, interaction_id: int) -> Task | None:
+    """The rule "a complaint logged opens a personal follow-up for the owner": one task per
+    complaint (claimed by ``source_key``), for the customer's owner, else the complaint's
+    author; None when the customer has neither or the task exists already."""
+    interaction = Interaction.objects.select_related("customer").filter(pk=interaction_id).first()
+    if interaction is None or interaction.customer is None:
+        return None
+    customer = interaction.customer
+    owner = customer.owner_id or interaction.author_id
+    key = f"complaint:{interaction_id}"
+    if owner is None or Task.objects.filter(source_key=key).exists():
+        return None
+    what = interaction.subject or interaction.body[:80]
+    who = customer.name or customer.external_id
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            return task_create(
+                by=None, title=f"Follow up the complaint of {who}",
+                owner=owner, due=today + timedelta(days=COMPLAINT_DUE_DAYS),
+                priority=TaskPriority.HIGH, customer_id=customer.pk, source=TaskSource.RULE,
+                rule=COMPLAINT_RULE, source_key=key, interaction_id=interaction_id,
+                body=f"Complaint logged: {what}. Call them personally.",
+            )  # fmt: skip
+    except ValidationError:  # delivered twice at once: the other delivery created it
+        return None

@@ -1,0 +1,289 @@
+"""Lifecycle storage: the definitions (versioned), each customer's stage and its transitions,
+health scores with their history, recompute runs, and the team's tasks."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from tenure.customers.models import Account, Customer
+from tenure.interactions.models import Interaction
+
+
+class LifecycleDefinition(models.Model):
+    """One version of the stages and rules (grammar: ``tenure.domain.lifecycle``).
+
+    Never changed once stored: an edit is a new version, because transitions point at the
+    version whose rules made them. Exactly one version is active (a partial unique constraint).
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=200)
+    preset = models.CharField(max_length=40, blank=True, help_text="the preset it started from")
+    definition = models.JSONField(help_text="the definition as validated")
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="lifecycle_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (version {self.version})"
+
+
+class CustomerStage(models.Model):
+    """Where a customer stands now; ``rule`` and ``reason`` of the move that put them there."""
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="lifecycle_stage"
+    )
+    stage = models.CharField(max_length=60)
+    entered_at = models.DateTimeField()
+    # No database constraint on the version (a check per row at commit, 1.2 s a million
+    # rows): versions are never deleted, and the ORM's PROTECT refuses to.
+    definition = models.ForeignKey(
+        LifecycleDefinition,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    rule = models.CharField(max_length=60, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["stage", "customer"], name="customer_stage_by_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.stage}"
+
+
+class TransitionCause(models.TextChoices):
+    RECOMPUTE = "recompute", "Recompute (nightly or on demand)"
+    CUSTOMER = "customer", "Customer created or changed"
+    ORDER = "order", "Order"
+    SUBSCRIPTION = "subscription", "Subscription"
+    INTERACTION = "interaction", "Interaction"
+    IMPORT = "import", "Import"
+
+
+class StageTransition(models.Model):
+    """One move of one customer: from (blank: no stage yet), to, by which rule, why, when and
+    what set the recompute off. Moves made in one evaluation share ``at``; ``step`` orders
+    them."""
+
+    # Indexed by the (customer, at, step) index below. No database constraint: its check of
+    # every row at commit cost 5 s of a first recompute's 60 at a million customers (1.7
+    # million moves); the engine writes only customers it just read, and deleting a customer
+    # deletes their moves (Django's CASCADE runs in the ORM either way).
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="stage_transitions",
+        db_index=False,
+        db_constraint=False,
+    )
+    from_stage = models.CharField(max_length=60, blank=True)
+    to_stage = models.CharField(max_length=60)
+    rule = models.CharField(max_length=60)
+    reason = models.TextField(blank=True)
+    at = models.DateTimeField()
+    step = models.PositiveSmallIntegerField(default=0)
+    definition = models.ForeignKey(
+        LifecycleDefinition,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    cause = models.CharField(max_length=20, choices=TransitionCause.choices)
+
+    class Meta:
+        ordering = ["customer", "at", "step", "id"]
+        indexes = [
+            models.Index(fields=["customer", "at", "step"], name="transition_customer"),
+            models.Index(fields=["to_stage", "at"], name="transition_to_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_stage or '-'} -> {self.to_stage} ({self.rule})"
+
+
+class HealthBand(models.TextChoices):
+    RED = "red", "Red"
+    YELLOW = "yellow", "Yellow"
+    GREEN = "green", "Green"
+
+
+class HealthScore(models.Model):
+    """A customer's latest health (``tenure.domain.health``): 0-100 (None: no data), band,
+    each component's score, the drivers in words, and the trend arrow (-1, 0, +1)."""
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="health"
+    )
+    score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=20, blank=True)
+    components = models.JSONField(default=dict, blank=True)
+    explanation = models.TextField(blank=True)
+    trend = models.SmallIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "score"], name="health_band_score")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="health_score_0_100",
+            ),
+            models.CheckConstraint(condition=Q(trend__in=(-1, 0, 1)), name="health_trend_sign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"health of {self.customer_id}: {self.score} ({self.band})"
+
+
+class HealthSnapshot(models.Model):
+    """A customer's score on a day, kept when it changed (see ``services.health_recompute``)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["customer", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "day"], name="health_snapshot_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} on {self.day}: {self.score}"
+
+
+class RecomputeRun(models.Model):
+    """One recompute of the whole base (``scope="all"``), kept as a record and for the
+    population's median gap between purchase days, which the incremental updates reuse so that
+    they agree with the bulk run (see ``tenure.lifecycle.facts``)."""
+
+    scope = models.CharField(max_length=10, default="all")
+    cause = models.CharField(max_length=20, default=TransitionCause.RECOMPUTE)
+    as_of = models.DateTimeField(help_text="the clock the facts were computed on")
+    definition = models.ForeignKey(LifecycleDefinition, on_delete=models.PROTECT, related_name="+")
+    customers = models.PositiveIntegerField(default=0)
+    moved = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    median_gap_days = models.FloatField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"recompute {self.pk} as of {self.as_of:%Y-%m-%d %H:%M}"
+
+
+class TaskPriority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class TaskSource(models.TextChoices):
+    MANUAL = "manual", "By hand"
+    AT_RISK = "at_risk", "From the at-risk list"
+    RULE = "rule", "By a rule"
+
+
+class Task(models.Model):
+    """A follow-up for the team: by hand, from the at-risk list, or opened by a rule.
+
+    ``source_key`` claims a rule's effect once (e.g. ``complaint:123``: one follow-up per
+    complaint, however often the event is delivered); at most one open at-risk task per
+    customer (a partial unique constraint).
+    """
+
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tasks"
+    )
+    due = models.DateField()
+    priority = models.CharField(
+        max_length=10, choices=TaskPriority.choices, default=TaskPriority.NORMAL
+    )
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    source = models.CharField(max_length=10, choices=TaskSource.choices, default=TaskSource.MANUAL)
+    rule = models.CharField(max_length=60, blank=True)
+    source_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due", "id"]
+        indexes = [
+            models.Index(fields=["owner", "status", "due"], name="task_owner_open"),
+            models.Index(fields=["status", "due"], name="task_status_due"),
+            models.Index(fields=["customer", "status"], name="task_customer"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(source="at_risk", status="open"),
+                name="task_one_open_at_risk_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_at__isnull=True) | ~Q(status="open"),
+                name="task_open_not_completed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskComment(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"comment on {self.task_id}"

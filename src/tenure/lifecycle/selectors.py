@@ -1,0 +1,418 @@
+"""Reads for the lifecycle pages, the API and the CLI: the funnel, the flow between stages,
+lifecycle buckets, a customer's history, the at-risk list, tasks and the churn audit.
+
+Every selector takes the ``user`` who asks and starts from ``tenure.access.visible``, so a
+success manager's funnel, at-risk list and audit count only their own customers. ``user=None``
+is the operator at the command line, who sees everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from tenure.access import get_visible_or_404, visible
+from tenure.analytics.audit import churn_audit
+from tenure.analytics.errors import InvalidInputError
+from tenure.analytics.funnel import funnel_conversion, stage_counts_over_time, stage_durations
+from tenure.analytics.lifecycle_buckets import lifecycle_buckets
+from tenure.customers.models import Customer, Subscription
+from tenure.domain.lifecycle import UNSTAGED
+from tenure.domain.lifecycle.presets import CHURN_GAPS
+from tenure.insights.reading import EpochSeconds, completed_orders, day_start
+from tenure.interactions.models import Interaction, InteractionKind
+from tenure.lifecycle.facts import DAY, fetch_numbers
+from tenure.lifecycle.models import (
+    CustomerStage,
+    HealthScore,
+    HealthSnapshot,
+    StageTransition,
+    Task,
+    TaskStatus,
+)
+from tenure.lifecycle.services import active_model
+from tenure.orders.models import Order, OrderStatus
+from tenure.users.models import User
+
+Period = Literal["day", "week", "month", "quarter"]
+SIDE_STAGES = frozenset({"at_risk", "churned", "won_back"})
+"""Stages off the main path: left out of the funnel's steps by default."""
+_PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92}
+
+
+def _customers(user: User | None) -> QuerySet[Customer]:
+    return Customer.objects.all() if user is None else visible(user, Customer)
+
+
+def _of(user: User | None, model: Any) -> QuerySet[Any]:
+    return model.objects.all() if user is None else visible(user, model)
+
+
+@dataclass(frozen=True)
+class StageCount:
+    key: str
+    name: str
+    description: str
+    customers: int
+
+
+def stage_counts(*, user: User | None) -> list[StageCount]:
+    """Customers per stage now, in the active definition's order (the funnel today), then
+    ``unstaged`` for visible customers in no stage yet (never recomputed)."""
+    _definition, model = active_model()
+    found = dict(
+        _of(user, CustomerStage).order_by().values("stage").annotate(n=Count("pk"))
+        .values_list("stage", "n")
+    )  # fmt: skip
+    rows = [
+        StageCount(stage.key, stage.name, stage.description, found.pop(stage.key, 0))
+        for stage in model.stages
+    ]
+    for key, n in sorted(found.items()):  # stages of an older definition, not yet moved on
+        rows.append(StageCount(key, key.replace("_", " ").capitalize(), "", n))
+    staged = sum(row.customers for row in rows)
+    rows.append(StageCount(UNSTAGED, "No stage yet", "", _customers(user).count() - staged))
+    return rows
+
+
+@dataclass(frozen=True)
+class StageFlow:
+    """Counts per stage at the end of each period (``counts``: indexed by period start, one
+    column per stage), the funnel over the main path (``conversion``: stage, reached,
+    conversion %, overall %) and time in stage (``durations``: stage, stays, completed, open,
+    median_days (Kaplan-Meier), median_days_completed)."""
+
+    counts: pd.DataFrame
+    conversion: pd.DataFrame
+    durations: pd.DataFrame
+    steps: list[str]
+
+
+def _transitions(user: User | None) -> pd.DataFrame:
+    rows = list(
+        _of(user, StageTransition)
+        .order_by()
+        .values_list("customer_id", "to_stage", EpochSeconds("at"), "step")
+    )
+    frame = pd.DataFrame(rows, columns=["customer", "to_stage", "at", "step"])
+    frame["at"] = pd.to_datetime(frame["at"].astype("int64"), unit="s", utc=True)
+    return frame.sort_values(["customer", "at", "step"], kind="stable").reset_index(drop=True)
+
+
+def stage_flow(
+    *,
+    user: User | None,
+    period: Period = "month",
+    count: int = 12,
+    end: datetime | None = None,
+    steps: list[str] | None = None,
+) -> StageFlow:
+    """How customers moved through the stages over the last ``count`` periods to ``end``
+    (now), from the stored transitions (``tenure.analytics.funnel``). ``steps``: the funnel's
+    stages (default: the definition's stages without at risk, churned and won back)."""
+    if period not in _PERIOD_DAYS:
+        raise InvalidInputError("period", f"must be day, week, month or quarter, got {period!r}")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 120:
+        raise InvalidInputError("count", "must be a whole number from 1 to 120")
+    end = end or timezone.now()
+    _definition, model = active_model()
+    keys = list(model.stage_keys)
+    steps = steps or [key for key in keys if key not in SIDE_STAGES]
+    moves = _transitions(user)
+    stamp = pd.Timestamp(end)
+    moves = moves[moves["at"] <= stamp]
+    start = stamp - pd.Timedelta(days=_PERIOD_DAYS[period] * (count - 1))
+    durations = stage_durations(moves, observation_end=end, stages=keys)
+    if moves.empty:
+        conversion = pd.DataFrame(
+            {"stage": steps, "reached": 0, "conversion": np.nan, "overall": np.nan}
+        )
+        return StageFlow(pd.DataFrame(columns=keys, dtype=np.int64), conversion, durations, steps)
+    counts = stage_counts_over_time(
+        moves,
+        observation_start=start.tz_convert(None),
+        observation_end=stamp.tz_convert(None),
+        period=period,
+        stages=keys,
+    )
+    return StageFlow(
+        counts=counts.tail(count),
+        conversion=funnel_conversion(moves, steps),
+        durations=durations,
+        steps=steps,
+    )
+
+
+def lifecycle_buckets_for(
+    *, user: User | None, period: Period = "month", count: int = 12, end: date | None = None
+) -> pd.DataFrame:
+    """PostHog-style new / returning / resurrecting / dormant buyers per period, from the
+    completed orders of the visible customers, the last ``count`` periods to ``end`` (today).
+    Columns: ``period`` (start date), ``new``, ``returning``, ``resurrecting``, ``dormant``
+    (<= 0), ``active``."""
+    if period not in _PERIOD_DAYS:
+        raise InvalidInputError("period", f"must be day, week, month or quarter, got {period!r}")
+    end = end or timezone.localdate()
+    customers = None if user is None else visible(user, Customer).values("pk")
+    orders = completed_orders(customers=customers, before=day_start(end + timedelta(days=1)))
+    columns = ["period", "new", "returning", "resurrecting", "dormant", "active"]
+    if not len(orders):
+        return pd.DataFrame({name: [] for name in columns})
+    frame = pd.DataFrame(
+        {"customer": orders.customer_id, "date": orders.day.astype("datetime64[D]")}
+    )
+    freq = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q-DEC"}[period]
+    first = (pd.Period(end, freq=freq) - (count - 1)).start_time.date()
+    return lifecycle_buckets(
+        frame, "customer", "date", period=period, observation_start=first, observation_end=end
+    )[columns]
+
+
+@dataclass(frozen=True)
+class CustomerLifecycle:
+    """A customer's stage now (None: never placed), every move oldest first, health now and
+    its history (one snapshot per change)."""
+
+    stage: CustomerStage | None
+    stage_name: str
+    transitions: list[StageTransition]
+    health: HealthScore | None
+    health_history: list[HealthSnapshot]
+
+
+def customer_stage_history(*, user: User | None, customer_id: int) -> CustomerLifecycle:
+    """Http404 for a customer outside the user's scope, never revealing that it exists."""
+    if user is None:
+        if not Customer.objects.filter(pk=customer_id).exists():
+            raise Http404("no such record")
+    else:
+        get_visible_or_404(user, Customer, pk=customer_id)
+    stage = CustomerStage.objects.filter(customer_id=customer_id).first()
+    _definition, model = active_model()
+    name = ""
+    if stage is not None:
+        name = model.stage(stage.stage).name if stage.stage in model.stage_keys else stage.stage
+    return CustomerLifecycle(
+        stage=stage,
+        stage_name=name,
+        transitions=list(
+            StageTransition.objects.filter(customer_id=customer_id).order_by("at", "step", "id")
+        ),
+        health=HealthScore.objects.filter(customer_id=customer_id).first(),
+        health_history=list(HealthSnapshot.objects.filter(customer_id=customer_id)),
+    )
+
+
+# --- lapse score and the at-risk list --------------------------------------------------------
+
+
+def lapse_table(customers: QuerySet[Customer], *, now: datetime | None = None) -> pd.DataFrame:
+    """For each buyer among ``customers``: how likely they have lapsed and what it costs.
+
+    - ``lapse_score`` (0-1): the churn risk of the latest model fit (1 - P(alive), BG/NBD);
+      for a customer no fit covers, their silence against ``CHURN_GAPS`` (3) times their own
+      typical gap (the base's median gap for one-order customers), capped at 1;
+    - ``annual_value``: what they spend in a year while they still buy: their expected order
+      value (Gamma-Gamma, else their mean order) times their own orders a year (365 / their
+      mean gap between orders; one a year for a one-order customer);
+    - ``value_at_stake`` = ``lapse_score`` x ``annual_value``: the expected yearly revenue that
+      leaves if nobody acts. The at-risk list ranks by it: the customers worth most among those
+      likely to lapse.
+
+    Indexed by customer id; also ``days_since_last_order`` and ``orders_count``.
+    """
+    stamp = (now or timezone.now()).timestamp()
+    table = fetch_numbers(
+        customers.filter(orders_count__gt=0).order_by().values_list(
+            "pk", "orders_count", EpochSeconds("first_order_at"), EpochSeconds("last_order_at"),
+            "revenue", "prediction__churn_risk", "prediction__expected_average_spend",
+        ),
+        7,
+    )  # fmt: skip
+    ids, orders, first, last, revenue, risk, spend = table.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.where(orders >= 2, (last - first) / DAY / (orders - 1), np.nan)
+        gap = np.where(gap > 0, gap, np.nan)
+        median = float(np.nanmedian(gap)) if np.isfinite(gap).any() else 365.0
+        silent = (stamp - last) / DAY
+        fallback = np.clip(silent / (CHURN_GAPS * np.where(np.isnan(gap), median, gap)), 0, 1)
+        lapse = np.where(np.isnan(risk), fallback, risk)
+        per_order = np.where(np.isnan(spend), revenue / orders, spend)
+        annual = per_order * np.where(np.isnan(gap), 1.0, 365.0 / np.maximum(gap, 1.0))
+    return pd.DataFrame(
+        {
+            "lapse_score": lapse, "annual_value": annual, "value_at_stake": lapse * annual,
+            "days_since_last_order": silent, "orders_count": orders.astype(np.int64),
+        },
+        index=pd.Index(ids.astype(np.int64), name="customer"),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AtRiskRow:
+    customer_id: int
+    external_id: str
+    name: str
+    owner_id: int | None
+    owner_name: str
+    stage: str
+    reason: str
+    entered_at: datetime
+    health_score: float | None
+    health_band: str
+    lapse_score: float
+    annual_value: float
+    value_at_stake: float
+    has_open_task: bool
+
+
+def at_risk_list(
+    *,
+    user: User | None,
+    limit: int = 50,
+    stages: tuple[str, ...] = ("at_risk",),
+    now: datetime | None = None,
+) -> list[AtRiskRow]:
+    """The visible customers in ``stages`` (at risk; add ``"churned"`` or others to widen),
+    ranked by value at stake (``lapse_table``), most first, with the reason of their move,
+    owner, health and whether an open task exists for them."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+        raise InvalidInputError("limit", "must be a whole number from 1 to 1000")
+    candidates = _customers(user).filter(lifecycle_stage__stage__in=stages)
+    table = lapse_table(candidates, now=now).sort_values(
+        ["value_at_stake", "lapse_score"], ascending=False, kind="stable"
+    )
+    top = table.head(limit)
+    open_task = Task.objects.filter(customer_id=OuterRef("pk"), status=TaskStatus.OPEN)
+    found = {
+        c.pk: c
+        for c in Customer.objects.filter(pk__in=top.index.tolist())
+        .select_related("owner", "lifecycle_stage", "health")
+        .annotate(has_task=Exists(open_task))
+    }
+    rows = []
+    for customer_id, figures in top.iterrows():
+        c = found[int(customer_id)]  # type: ignore[call-overload]
+        stage, health = c.lifecycle_stage, getattr(c, "health", None)  # type: ignore[attr-defined]
+        rows.append(
+            AtRiskRow(
+                customer_id=c.pk, external_id=c.external_id, name=c.name or c.external_id,
+                owner_id=c.owner_id,
+                owner_name=(c.owner.get_full_name() or c.owner.username) if c.owner else "",
+                stage=stage.stage, reason=stage.reason, entered_at=stage.entered_at,
+                health_score=health.score if health else None,
+                health_band=health.band if health else "",
+                lapse_score=float(figures["lapse_score"]),
+                annual_value=float(figures["annual_value"]),
+                value_at_stake=float(figures["value_at_stake"]),
+                has_open_task=bool(c.has_task),  # type: ignore[attr-defined]
+            )
+        )  # fmt: skip
+    return rows
+
+
+def tasks_for(
+    *,
+    user: User,
+    scope: Literal["mine", "overdue", "all"] = "mine",
+    today: date | None = None,
+) -> list[Task]:
+    """``mine``: the user's open tasks; ``overdue``: open tasks past due that the user may see
+    (a success manager: theirs and their customers'); ``all``: every visible task, open first.
+    Sorted by due date."""
+    tasks = visible(user, Task).select_related("owner", "customer", "account")
+    today = today or timezone.localdate()
+    if scope == "mine":
+        tasks = tasks.filter(owner=user, status=TaskStatus.OPEN).order_by("due", "id")
+    elif scope == "overdue":
+        tasks = tasks.filter(status=TaskStatus.OPEN, due__lt=today).order_by("due", "id")
+    elif scope == "all":
+        tasks = tasks.order_by(
+            Case(When(status=TaskStatus.OPEN, then=Value(0)), default=Value(1)), "due", "id"
+        )
+    else:
+        raise InvalidInputError("scope", f"must be mine, overdue or all, got {scope!r}")
+    return list(tasks)
+
+
+# --- churn audit ----------------------------------------------------------------------------
+
+AUDIT_LABELS = {
+    "segment": "Segment", "channel": "Acquisition channel", "budget_band": "Account budget band",
+    "size_band": "Account size band", "industry": "Account industry",
+    "first_order_value": "First order value", "orders_count": "Orders",
+    "complaints": "Complaints", "has_subscription": "Has had a subscription",
+    "has_account": "Belongs to an account", "has_owner": "Has an owner",
+}  # fmt: skip
+
+
+def churn_audit_frame(*, user: User | None) -> pd.DataFrame:
+    """One row per visible buyer in a stage: ``churned`` (in the churned stage) and the
+    attributes the audit compares. Leads (no purchase, no subscription) are left out: they
+    never started, so they cannot have churned."""
+    first_amount = (
+        Order.objects.filter(customer=OuterRef("pk"), status=OrderStatus.COMPLETED)
+        .order_by("placed_at", "id")
+        .values("amount")[:1]
+    )
+    complaints = (
+        Interaction.objects.filter(customer=OuterRef("pk"), kind=InteractionKind.COMPLAINT)
+        .order_by()
+        .values("customer")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = (
+        _customers(user)
+        .filter(lifecycle_stage__isnull=False)
+        .exclude(lifecycle_stage__stage__in=("reach", "attraction", "interest", "decision"))
+        .annotate(
+            first_order_value=Subquery(first_amount),
+            complaints=Coalesce(Subquery(complaints, output_field=IntegerField()), 0),
+            has_subscription=Exists(Subscription.objects.filter(customer=OuterRef("pk"))),
+        )
+        .values_list(
+            "lifecycle_stage__stage", "segment", "channel", "account__budget_band",
+            "account__size_band", "account__industry", "first_order_value", "orders_count",
+            "complaints", "has_subscription", "account_id", "owner_id",
+        )
+    )  # fmt: skip
+    columns = ["stage", "segment", "channel", "budget_band", "size_band", "industry",
+               "first_order_value", "orders_count", "complaints", "has_subscription",
+               "account", "owner"]  # fmt: skip
+    frame = pd.DataFrame(list(rows), columns=columns)
+    frame["churned"] = frame.pop("stage") == "churned"
+    frame["has_account"] = frame.pop("account").notna()
+    frame["has_owner"] = frame.pop("owner").notna()
+    for name in ("segment", "channel", "budget_band", "size_band", "industry"):
+        frame[name] = frame[name].replace("", None)
+    frame["first_order_value"] = pd.to_numeric(frame["first_order_value"], errors="coerce")
+    frame["orders_count"] = frame["orders_count"].astype(float)
+    frame["complaints"] = frame["complaints"].astype(float)
+    return frame
+
+
+def churn_audit_for(*, user: User | None, alpha: float = 0.05) -> pd.DataFrame:
+    """Churned against retained customers over every attribute, strongest effect first
+    (``tenure.analytics.audit.churn_audit``: chi-square / Mann-Whitney, Benjamini-Hochberg).
+    ``attrs`` holds ``churned``, ``retained`` and ``alpha``."""
+    frame = churn_audit_frame(user=user)
+    return churn_audit(frame, "churned", list(AUDIT_LABELS), alpha=alpha, labels=AUDIT_LABELS)

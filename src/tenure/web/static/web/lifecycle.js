@@ -1,0 +1,87 @@
+/* Draws the Lifecycle pages' charts with Chart.js from the JSON block the server wrote
+   (json_script "lifecycle-data"), as analytics.js does for the Analytics page: the numbers
+   never pass through HTML, and the tables beside the charts carry the same figures. */
+(function () {
+  "use strict";
+  var PALETTE = ["#6366f1", "#0ea5e9", "#10b981", "#8b5cf6", "#f59e0b", "#f97316", "#ef4444",
+    "#14b8a6", "#64748b", "#ec4899", "#84cc16", "#a855f7"];
+  var STAGE_COLOURS = { at_risk: "#f59e0b", churned: "#ef4444", won_back: "#10b981" };
+  var SLATE = "#94a3b8", RED = "#ef4444";
+
+  function colour(key, i) { return STAGE_COLOURS[key] || PALETTE[i % PALETTE.length]; }
+
+  function draw(id, config) {
+    var canvas = document.getElementById(id);
+    if (!canvas || !window.Chart) return;
+    config.options = Object.assign(
+      { responsive: true, maintainAspectRatio: false, animation: false,
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } } },
+      config.options || {}
+    );
+    new window.Chart(canvas, config);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var source = document.getElementById("lifecycle-data");
+    if (!source) return;
+    var data = JSON.parse(source.textContent);
+
+    if (data.funnel) {
+      draw("chart-funnel", {
+        type: "bar",
+        data: { labels: data.funnel.labels, datasets: [{
+          label: "Customers", data: data.funnel.counts, borderRadius: 4,
+          backgroundColor: data.funnel.keys.map(colour) }] },
+        options: { indexAxis: "y", plugins: { legend: { display: false } },
+          scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+          onClick: function (event, elements) {
+            if (!elements.length) return;
+            var key = data.funnel.keys[elements[0].index];
+            window.location.href = data.funnel.url.replace("__key__", encodeURIComponent(key));
+          } }
+      });
+    }
+
+    if (data.flow && data.flow.labels.length) {
+      draw("chart-flow", {
+        type: "line",
+        data: { labels: data.flow.labels, datasets: data.flow.series.map(function (s, i) {
+          var c = colour(s.key, i);
+          return { label: s.name, data: s.counts, borderColor: c, backgroundColor: c + "33",
+            fill: true, tension: 0.25, pointRadius: 2 };
+        }) },
+        options: { interaction: { mode: "index", intersect: false },
+          scales: { y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }
+      });
+    }
+
+    if (data.buckets && data.buckets.labels.length) {
+      draw("chart-buckets", {
+        type: "bar",
+        data: { labels: data.buckets.labels, datasets: [
+          { label: "New", data: data.buckets.new, backgroundColor: "#6366f1", stack: "s" },
+          { label: "Returning", data: data.buckets.returning, backgroundColor: "#10b981", stack: "s" },
+          { label: "Resurrecting", data: data.buckets.resurrecting, backgroundColor: "#0ea5e9", stack: "s" },
+          { label: "Dormant", data: data.buckets.dormant, backgroundColor: RED, stack: "s" }
+        ] },
+        options: { interaction: { mode: "index", intersect: false },
+          scales: { x: { stacked: true }, y: { stacked: true, ticks: { precision: 0 } } } }
+      });
+    }
+
+    if (data.audit && data.audit.labels.length) {
+      draw("chart-audit", {
+        type: "bar",
+        data: { labels: data.audit.labels, datasets: [{
+          label: "Effect size", data: data.audit.effects, borderRadius: 4,
+          backgroundColor: data.audit.significant.map(function (s) { return s ? "#6366f1" : SLATE + "88"; }) }] },
+        options: { indexAxis: "y", plugins: { legend: { display: false }, tooltip: { callbacks: {
+          afterLabel: function (item) {
+            return data.audit.measures[item.dataIndex] +
+              (data.audit.significant[item.dataIndex] ? ", significant" : ", not significant");
+          } } } },
+          scales: { x: { min: -1, max: 1 } } }
+      });
+    }
+  });
+})();

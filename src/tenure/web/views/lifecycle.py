@@ -1,0 +1,405 @@
+"""The Lifecycle pages: the funnel and the flow between stages, one stage's customers, the
+at-risk list with its one-click follow-up, and the churn audit (page and CSV).
+
+Every figure comes from `tenure.lifecycle.selectors`, which count only the customers the user
+may see; every write is a `tenure.lifecycle.services` call, which applies the role policy
+(a refused role gets its 403 from the service, as on the Analytics page). The charts read their
+numbers from a JSON block (``json_script``), never from markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any
+
+import pandas as pd
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from tenure.access import may, sees_all, visible
+from tenure.analytics.audit import COLUMNS as AUDIT_COLUMNS
+from tenure.analytics.errors import InvalidInputError
+from tenure.customers.models import Customer
+from tenure.domain.access import Action
+from tenure.domain.lifecycle import UNSTAGED
+from tenure.lifecycle import selectors, services
+from tenure.lifecycle.models import RecomputeRun, Task, TaskSource, TaskStatus, TransitionCause
+from tenure.transfer.csv_safety import cell_neutralise
+from tenure.users.models import User
+from tenure.web.forms import LifecycleForm
+from tenure.web.views._render import signed_in_user, wants_fragment
+from tenure.web.views.pagination import page_number, paginate
+
+PERIOD_COUNT = 12
+AT_RISK_SHOWN = 100
+# Stages a colour tells apart at a glance (the badge classes of tenure.css).
+STAGE_BADGES = {
+    "at_risk": "badge-amber",
+    "churned": "badge-red",
+    "won_back": "badge-green",
+    "advocacy": "badge-violet",
+    "referral": "badge-violet",
+}
+
+
+@login_required
+@require_GET
+def lifecycle(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = LifecycleForm(request.GET)
+    period = form.period_or_default()
+    counts = selectors.stage_counts(user=user)
+    flow = selectors.stage_flow(user=user, period=period, count=PERIOD_COUNT)
+    buckets = selectors.lifecycle_buckets_for(user=user, period=period, count=PERIOD_COUNT)
+    names = {row.key: row.name for row in counts}
+    total = sum(row.customers for row in counts)
+    context: dict[str, Any] = {
+        "form": form,
+        "period": period,
+        "section": "lifecycle",
+        "sees_all": sees_all(user),
+        "may_recompute": sees_all(user, Action.CHANGE),
+        "last_run": RecomputeRun.objects.only("as_of", "duration_seconds").first(),
+        "stages": [
+            {
+                "key": row.key,
+                "name": row.name,
+                "description": row.description,
+                "customers": row.customers,
+                "share": 100 * row.customers / total if total else None,
+                "badge": STAGE_BADGES.get(row.key, ""),
+            }
+            for row in counts
+        ],
+        "total": total,
+        "steps": _steps(flow, names),
+        "bucket_rows": _bucket_rows(buckets, period)[::-1],
+        "charts": {
+            "funnel": {
+                "labels": [row.name for row in counts if row.key != UNSTAGED],
+                "keys": [row.key for row in counts if row.key != UNSTAGED],
+                "counts": [row.customers for row in counts if row.key != UNSTAGED],
+                "url": reverse("web:lifecycle-stage", args=["__key__"]),
+            },
+            "flow": _flow_chart(flow.counts, names, period),
+            "buckets": _buckets_chart(buckets, period),
+        },
+    }
+    return render(request, "web/lifecycle/page.html", context)
+
+
+@login_required
+@require_POST
+def lifecycle_recompute(request: HttpRequest) -> HttpResponse:
+    # Only admins and managers may move the whole base: the service refuses others (403).
+    result = services.lifecycle_recompute(by=signed_in_user(request))
+    services.health_recompute(now=result.as_of)
+    messages.success(
+        request,
+        f"Recomputed {result.customers:,} customers in {result.seconds:.1f} s: "
+        f"{result.moved:,} changed stage.",
+    )
+    return redirect("web:lifecycle")
+
+
+def _steps(flow: selectors.StageFlow, names: dict[str, str]) -> list[dict[str, Any]]:
+    """The funnel over the main path with the median time in each of its stages, then the side
+    stages' median times (no conversion: they are not steps)."""
+    durations = {row.stage: row for row in flow.durations.itertuples(index=False)}
+    rows = []
+    for step in flow.conversion.itertuples(index=False):
+        rows.append(
+            {
+                "key": step.stage,
+                "name": names.get(step.stage, step.stage),
+                "reached": int(step.reached),
+                "conversion": _number(step.conversion),
+                "overall": _number(step.overall),
+                **_duration(durations.get(step.stage)),
+            }
+        )
+    for key, duration in durations.items():
+        if key not in flow.steps:
+            rows.append(
+                {"key": key, "name": names.get(key, key), "side": True, **_duration(duration)}
+            )
+    return rows
+
+
+def _duration(row: Any) -> dict[str, Any]:
+    if row is None:
+        return {"median_days": None, "stays": 0, "open": 0}
+    return {"median_days": _number(row.median_days), "stays": int(row.stays), "open": int(row.open)}
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _label(start: Any, period: str) -> str:
+    stamp = pd.Timestamp(start)
+    if period == "quarter":
+        return f"{stamp:%Y} Q{(stamp.month - 1) // 3 + 1}"
+    if period == "week":
+        return f"{stamp:%b %d}"
+    return f"{stamp:%b %Y}"
+
+
+def _flow_chart(counts: pd.DataFrame, names: dict[str, str], period: str) -> dict[str, Any]:
+    return {
+        "labels": [_label(start, period) for start in counts.index],
+        "series": [
+            {"key": key, "name": names.get(key, key), "counts": [int(n) for n in counts[key]]}
+            for key in counts.columns
+        ],
+    }
+
+
+def _bucket_rows(buckets: pd.DataFrame, period: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": _label(row.period, period),
+            "new": int(row.new),
+            "returning": int(row.returning),
+            "resurrecting": int(row.resurrecting),
+            "dormant": int(row.dormant),
+            "active": int(row.active),
+        }
+        for row in buckets.itertuples(index=False)
+    ]
+
+
+def _buckets_chart(buckets: pd.DataFrame, period: str) -> dict[str, Any]:
+    rows = _bucket_rows(buckets, period)
+    chart: dict[str, Any] = {"labels": [row["label"] for row in rows]}
+    for name in ("new", "returning", "resurrecting", "dormant"):
+        chart[name] = [row[name] for row in rows]
+    return chart
+
+
+# --- one stage's customers -------------------------------------------------------------------
+
+
+def _stage_customers(user: User, key: str) -> QuerySet[Customer]:
+    customers = visible(user, Customer).select_related("owner", "lifecycle_stage", "health")
+    if key == UNSTAGED:
+        return customers.filter(lifecycle_stage__isnull=True).order_by("-created_at", "-pk")
+    return customers.filter(lifecycle_stage__stage=key).order_by(
+        "-lifecycle_stage__entered_at", "-pk"
+    )
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+def lifecycle_stage(request: HttpRequest, key: str) -> HttpResponse:
+    user = signed_in_user(request)
+    stage = next((row for row in selectors.stage_counts(user=user) if row.key == key), None)
+    if stage is None:
+        raise Http404("No such stage.")
+    page = paginate(_stage_customers(user, key), number=page_number(request.GET.get("page")))
+    context = {
+        "stage": stage,
+        "badge": STAGE_BADGES.get(key, ""),
+        "page": page,
+        "section": "lifecycle",
+    }
+    if wants_fragment(request, "results"):
+        return render(request, "web/lifecycle/_stage_results.html", context)
+    return render(request, "web/lifecycle/stage.html", context)
+
+
+# --- the at-risk list ------------------------------------------------------------------------
+
+
+def _open_follow_ups(user: User, customer_ids: list[int]) -> dict[int, int]:
+    """Customer id -> the id of an open task about them the user may see (the at-risk
+    follow-up first)."""
+    tasks = (
+        visible(user, Task)
+        .filter(customer_id__in=customer_ids, status=TaskStatus.OPEN)
+        .order_by("customer_id", "-pk")
+        .values_list("customer_id", "pk", "source")
+    )
+    found: dict[int, int] = {}
+    for customer_id, task_id, source in tasks:
+        if customer_id not in found or source == TaskSource.AT_RISK:
+            found[customer_id] = task_id
+    return found
+
+
+@login_required
+@require_GET
+def at_risk(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    widen = request.GET.get("include") == "churned"
+    rows = selectors.at_risk_list(
+        user=user,
+        limit=AT_RISK_SHOWN,
+        stages=("at_risk", "churned") if widen else ("at_risk",),
+    )
+    tasks = _open_follow_ups(user, [row.customer_id for row in rows])
+    _definition, model = services.active_model()
+    names = {stage.key: stage.name for stage in model.stages}
+    context = {
+        "rows": [
+            {
+                "row": row,
+                "task_id": tasks.get(row.customer_id),
+                "stage_name": names.get(row.stage, row.stage),
+            }
+            for row in rows
+        ],
+        "widen": widen,
+        "may_change": may(user, Action.CHANGE),
+        "at_stake": sum(row.value_at_stake for row in rows),
+        "followed": len(tasks),
+        "shown": AT_RISK_SHOWN,
+        "section": "lifecycle",
+    }
+    return render(request, "web/lifecycle/at_risk.html", context)
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request", "HX-Target")
+def follow_up_create(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """One click: the customer's open at-risk follow-up, created when there is none (the
+    service is idempotent: a double click opens one task). 403 for a role that changes
+    nothing, 404 for a customer outside the user's book."""
+    task = services.task_from_at_risk(by=signed_in_user(request), customer_id=customer_id)
+    if wants_fragment(request, f"follow-up-{customer_id}"):
+        context = {"customer_id": customer_id, "task_id": task.pk, "created": True}
+        return render(request, "web/lifecycle/_follow_up.html", context)
+    messages.success(request, f"Follow-up task “{task.title}” is open, due {task.due:%b %-d}.")
+    return redirect(reverse("web:lifecycle-at-risk") + f"#customer-{customer_id}")
+
+
+# --- churn audit -----------------------------------------------------------------------------
+
+AUDIT_CSV_COLUMNS = AUDIT_COLUMNS
+
+
+def _audit_rows(result: pd.DataFrame) -> list[dict[str, Any]]:
+    frame = result.astype(object).where(result.notna(), None)
+    return [dict(row) for row in frame.to_dict(orient="records")]
+
+
+@login_required
+@require_GET
+def churn_audit(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    try:
+        result = selectors.churn_audit_for(user=user)
+    except InvalidInputError as error:  # no churned (or no retained) customers yet
+        return _audit_unavailable(request, user, error.reason)
+    rows = _audit_rows(result)
+    tested = [row for row in rows if row["effect_size"] is not None]
+    context = {
+        "rows": rows,
+        "churned": result.attrs.get("churned", 0),
+        "retained": result.attrs.get("retained", 0),
+        "alpha": result.attrs.get("alpha", 0.05),
+        "significant": sum(1 for row in rows if row["significant"] is True),
+        "section": "lifecycle",
+        "charts": {
+            "audit": {
+                "labels": [row["label"] for row in tested],
+                "effects": [float(row["effect_size"]) for row in tested],
+                "significant": [row["significant"] is True for row in tested],
+                "measures": [row["effect_measure"] or "" for row in tested],
+            }
+        },
+    }
+    return render(request, "web/lifecycle/churn_audit.html", context)
+
+
+def _audit_unavailable(request: HttpRequest, user: User, reason: str) -> HttpResponse:
+    groups = selectors.churn_audit_frame(user=user)["churned"]
+    context = {
+        "rows": [],
+        "unavailable": reason,
+        "churned": int(groups.sum()),
+        "retained": int((~groups).sum()),
+        "significant": 0,
+        "alpha": 0.05,
+        "section": "lifecycle",
+        "charts": {"audit": {"labels": [], "effects": [], "significant": [], "measures": []}},
+    }
+    return render(request, "web/lifecycle/churn_audit.html", context)
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return cell_neutralise(value) if isinstance(value, str) else value
+
+
+@login_required
+@require_GET
+def churn_audit_csv(request: HttpRequest) -> HttpResponse:
+    """The audit table as CSV; text cells formula-safe (``tenure.transfer.csv_safety``), as in
+    ``tenure churn audit --csv``."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_CSV_COLUMNS)
+    try:
+        result = selectors.churn_audit_for(user=signed_in_user(request))
+    except InvalidInputError:  # nothing to compare yet: the header alone
+        result = pd.DataFrame(columns=AUDIT_CSV_COLUMNS)
+    for row in result[AUDIT_CSV_COLUMNS].itertuples(index=False):
+        writer.writerow([_csv_cell(value) for value in row])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    filename = f"churn-audit-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the customer page's Lifecycle card ------------------------------------------------------
+
+HISTORY_SHOWN = 12
+_TRENDS = {1: ("↑", "trend-up", "improving"), -1: ("↓", "trend-down", "worsening")}
+
+
+def customer_lifecycle_card(*, user: User, customer_id: int) -> dict[str, Any]:
+    """What the customer page's Lifecycle card shows: the stage now, since when and why, health
+    with its band, trend arrow and drivers, and the moves, newest first, with rule, reason and
+    what set them off."""
+    found = selectors.customer_stage_history(user=user, customer_id=customer_id)
+    _definition, model = services.active_model()
+    names = {stage.key: stage.name for stage in model.stages}
+    causes = dict(TransitionCause.choices)
+    moves = [
+        {
+            "from": names.get(move.from_stage, move.from_stage) if move.from_stage else "",
+            "to": names.get(move.to_stage, move.to_stage),
+            "at": move.at,
+            "rule": move.rule,
+            "reason": move.reason,
+            "cause": causes.get(move.cause, move.cause),
+        }
+        for move in reversed(found.transitions[-HISTORY_SHOWN:])
+    ]
+    health = found.health
+    arrow, trend_class, trend_words = _TRENDS.get(
+        health.trend if health else 0, ("→", "trend-flat", "steady")
+    )
+    return {
+        "stage": found.stage,
+        "stage_name": found.stage_name,
+        "badge": STAGE_BADGES.get(found.stage.stage, "badge-blue") if found.stage else "",
+        "moves": moves,
+        "moves_total": len(found.transitions),
+        "health": health,
+        "trend": {"arrow": arrow, "class": trend_class, "words": trend_words},
+    }
