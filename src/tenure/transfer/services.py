@@ -56,7 +56,7 @@ from tenure.transfer.selectors import (
     customer_export_rows,
     order_export_rows,
 )
-from tenure.transfer.upserts import customers_upsert, orders_upsert
+from tenure.transfer.upserts import KnownCustomers, customers_upsert, orders_upsert
 from tenure.users.models import User
 
 # Bigger batches touch each customer's figures fewer times (an import updates the figures of
@@ -300,6 +300,7 @@ def orders_import(
     """
     tz = timezone.get_default_timezone()
     currency = settings.TENURE_CURRENCY
+    known = KnownCustomers()
     return _import_run(
         kind=ImportKind.ORDERS,
         source=source,
@@ -309,7 +310,7 @@ def orders_import(
         parse=lambda cells, line, layout: order_record_parse(
             cells, line=line, layout=layout, tz=tz, default_currency=currency
         ),
-        store=lambda batch: orders_upsert(records=batch),
+        store=lambda batch: orders_upsert(records=batch, known=known),
         on_progress=on_progress,
         on_reject=on_reject,
         rejects_out=rejects_out,

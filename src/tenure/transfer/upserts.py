@@ -118,18 +118,25 @@ def customers_upsert(*, records: Sequence[CustomerRecord], now: datetime) -> Ups
     return UpsertCounts(**counts)
 
 
-def _customers_ensure(records: Sequence[OrderRecord]) -> dict[str, int]:
+def _customers_ensure(
+    records: Sequence[OrderRecord], known: dict[str, int] | None = None
+) -> dict[str, int]:
     """The ids of the orders' customers by external id, creating the unknown ones.
 
     A customer first met in an order log becomes a customer at their earliest order in the
     batch (``created_at``); that is all tenure knows of them until a customer import says more.
+    ``known`` holds the ids earlier batches of the same import found (see ``KnownCustomers``).
     """
     first_seen: dict[str, datetime] = {}
     for record in records:
         seen = first_seen.get(record.customer_external_id)
         if seen is None or record.placed_at < seen:
             first_seen[record.customer_external_id] = record.placed_at
-    ids = dict(rows_by_keys(Customer, "external_id", first_seen, values=("external_id", "id")))
+    known = known if known is not None else {}
+    ids = {external_id: known[external_id] for external_id in first_seen if external_id in known}
+    unknown = [external_id for external_id in first_seen if external_id not in ids]
+    if unknown:
+        ids.update(rows_by_keys(Customer, "external_id", unknown, values=("external_id", "id")))
     missing = [external_id for external_id in first_seen if external_id not in ids]
     if missing:
         rows_upsert(  # no update: another import may have created some meanwhile
@@ -150,12 +157,38 @@ class _OrderValues(NamedTuple):
     status: str
 
 
-def orders_upsert(*, records: Sequence[OrderRecord]) -> UpsertCounts:
+class KnownCustomers(dict[str, int]):
+    """External id -> id of the customers one import's earlier batches stored orders for.
+
+    Later batches skip looking them up again (a third of a 1M-order import's time). An id stays
+    valid for the import: such a customer has orders, which protect it from deletion. Entries
+    are added when their batch commits, so a rolled-back batch leaves none behind; past
+    ``limit`` entries the cache starts over, so memory stays bounded whatever the file.
+    """
+
+    def __init__(self, limit: int = 1_000_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def remember_on_commit(self, ids: dict[str, int]) -> None:
+        def remember() -> None:
+            if len(self) + len(ids) > self.limit:
+                self.clear()
+            self.update(ids)
+
+        transaction.on_commit(remember)
+
+
+def orders_upsert(
+    *, records: Sequence[OrderRecord], known: KnownCustomers | None = None
+) -> UpsertCounts:
     """Store checked order rows by external id, in one transaction, creating unknown customers
     and refreshing the figures of every customer whose orders changed."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
-        customer_ids = _customers_ensure(records)
+        customer_ids = _customers_ensure(records, known)
+        if known is not None:
+            known.remember_on_commit(customer_ids)
         stored = {
             row[0]: _OrderValues(*row[1:])
             for row in rows_by_keys(
