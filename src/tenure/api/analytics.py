@@ -7,33 +7,23 @@ retention figure carries the sentence of the rule that decided who was active.
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tenure.access import require_all
 from tenure.analytics.activity import ActivityRule
+from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.types import Money
+from tenure.api.types import Money, finite_or_none
 from tenure.insights import selectors, services
 from tenure.insights.contracts import contract_figures, renewal_survival
 from tenure.insights.models import ModelFit
-from tenure.users.models import User
 
 router = Router(tags=["analytics"])
-
-
-def _caller(request: HttpRequest) -> User:
-    # Behind the API's token auth the user is always a real one; the check narrows the type.
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied("send a valid token")
-    return user
 
 
 RuleKind = Literal["gap_multiple", "p_alive", "fixed_days"]
@@ -108,7 +98,7 @@ def _retention_out(figures: selectors.RetentionFigures) -> RetentionOut:
 def retention(request: HttpRequest, query: Query[RetentionQuery]) -> RetentionOut:
     start, end = selectors.period_bounds(query.period)
     figures = selectors.retention_figures(
-        user=_caller(request), start=start, end=end, rule=query.activity_rule()
+        user=caller(request), start=start, end=end, rule=query.activity_rule()
     )
     return _retention_out(figures)
 
@@ -120,7 +110,7 @@ def retention(request: HttpRequest, query: Query[RetentionQuery]) -> RetentionOu
 )
 def retention_series(request: HttpRequest, query: Query[SeriesQuery]) -> list[RetentionOut]:
     series = selectors.retention_series(
-        user=_caller(request),
+        user=caller(request),
         period=query.period,
         count=query.count,
         end=query.end,
@@ -158,7 +148,7 @@ class CohortCell(Schema):
 )
 def cohorts(request: HttpRequest, query: Query[CohortQuery]) -> list[dict[str, Any]]:
     table = selectors.cohort_table(
-        user=_caller(request),
+        user=caller(request),
         period=query.period,
         kind=query.kind,
         count_periods=query.count,
@@ -211,7 +201,7 @@ class PeriodOrdersOut(Schema):
 )
 def orders_by_period(request: HttpRequest, query: Query[OrdersQuery]) -> list[dict[str, Any]]:
     table = selectors.order_metrics(
-        user=_caller(request), period=query.period, count=query.count, end=query.end
+        user=caller(request), period=query.period, count=query.count, end=query.end
     )
     return [
         {
@@ -271,7 +261,7 @@ class ContractsOut(Schema):
 )
 def contracts(request: HttpRequest, query: Query[ContractsQuery]) -> Any:
     start, end = selectors.period_bounds(query.period)
-    return contract_figures(user=_caller(request), start=start, end=end, currency=query.currency)
+    return contract_figures(user=caller(request), start=start, end=end, currency=query.currency)
 
 
 class SurvivalFitOut(Schema):
@@ -316,7 +306,7 @@ def renewal_survival_projection(
     periods_ahead: int = Query(5, ge=1, le=20),
     interval: Literal["month", "quarter", "year"] = "year",
 ) -> Any:
-    return renewal_survival(user=_caller(request), periods_ahead=periods_ahead, interval=interval)
+    return renewal_survival(user=caller(request), periods_ahead=periods_ahead, interval=interval)
 
 
 class TopCustomerOut(Schema):
@@ -337,7 +327,7 @@ class TopCustomerOut(Schema):
     summary="Customers with the highest predicted CLV over the next 365 days",
 )
 def clv_top(request: HttpRequest, n: int = Query(20, ge=1, le=1000)) -> list[Any]:
-    return selectors.clv_top(user=_caller(request), n=n)
+    return selectors.clv_top(user=caller(request), n=n)
 
 
 class DistributionOut(Schema):
@@ -356,7 +346,7 @@ class DistributionOut(Schema):
     summary="Histogram of predicted 365-day CLV",
 )
 def clv_distribution(request: HttpRequest, bins: int = Query(20, ge=1, le=200)) -> Any:
-    return selectors.clv_distribution(user=_caller(request), bins=bins)
+    return selectors.clv_distribution(user=caller(request), bins=bins)
 
 
 class RecencyBucketOut(Schema):
@@ -372,13 +362,13 @@ class RecencyBucketOut(Schema):
     summary="Mean P(alive) by days since the last purchase",
 )
 def p_alive_by_recency(request: HttpRequest) -> list[Any]:
-    return selectors.p_alive_by_recency(user=_caller(request))
+    return selectors.p_alive_by_recency(user=caller(request))
 
 
 class FitCheckOut(Schema):
     frequency: list[int] = Field(..., description="repeat purchases 0 .. top (last: top or more)")
     actual: list[int]
-    expected: list[float] = Field(..., description="customers the fitted BG/NBD expects")
+    expected: list[float | None] = Field(..., description="customers the fitted BG/NBD expects")
     top: int
 
 
@@ -388,19 +378,15 @@ class FitCheckOut(Schema):
     summary="Model fit: expected vs actual customers by repeat purchases (null before a fit)",
 )
 def fit_check(request: HttpRequest) -> Any:
-    check = selectors.fit_check(user=_caller(request))
+    check = selectors.fit_check(user=caller(request))
     if check is None:
         return None
     return FitCheckOut(
         frequency=check.frequency,
         actual=check.actual,
-        expected=[_finite(value) for value in check.expected],
+        expected=[finite_or_none(value) for value in check.expected],
         top=check.top,
     )
-
-
-def _finite(value: float) -> float:
-    return value if math.isfinite(value) else 0.0
 
 
 class FitOut(Schema):
@@ -449,7 +435,7 @@ class FitIn(Schema):
 )
 def fit_start(request: HttpRequest, payload: FitIn) -> Status:
     fit = services.clv_fit_enqueue(
-        by=_caller(request),
+        by=caller(request),
         observation_end=payload.observation_end,
         horizon_days=payload.horizon_days,
         discount_rate_annual=payload.discount_rate_annual,
@@ -493,4 +479,4 @@ class PredictionOut(Schema):
     tags=["analytics"],
 )
 def customer_prediction(request: HttpRequest, customer_id: int) -> Any:
-    return selectors.customer_prediction(user=_caller(request), customer_id=customer_id)
+    return selectors.customer_prediction(user=caller(request), customer_id=customer_id)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import pandas as pd
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
@@ -22,9 +22,10 @@ from ninja import Field, Query, Router, Schema, Status
 
 from tenure.access import get_visible_or_404, visible
 from tenure.analytics.errors import InvalidInputError
+from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
-from tenure.api.types import Money
+from tenure.api.types import Money, finite_or_none
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.models import (
     LifecycleDefinition,
@@ -33,25 +34,9 @@ from tenure.lifecycle.models import (
     TaskPriority,
     TaskStatus,
 )
-from tenure.users.models import User
 
 router = Router(tags=["lifecycle"])
 Period = Literal["week", "month", "quarter"]
-
-
-def _caller(request: HttpRequest) -> User:
-    # Behind the API's token auth the user is always a real one; the check narrows the type.
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied("send a valid token")
-    return user
-
-
-def _finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def _money(value: float) -> Decimal:
@@ -74,7 +59,7 @@ class StageCountOut(Schema):
     summary='Customers per stage now, in the definition\'s order, then "unstaged"',
 )
 def funnel(request: HttpRequest) -> list[Any]:
-    return selectors.stage_counts(user=_caller(request))
+    return selectors.stage_counts(user=caller(request))
 
 
 class StepOut(Schema):
@@ -113,7 +98,7 @@ class FlowOut(Schema):
 def flow(
     request: HttpRequest, period: Period = "month", count: int = Query(12, ge=1, le=120)
 ) -> dict[str, Any]:
-    found = selectors.stage_flow(user=_caller(request), period=period, count=count)
+    found = selectors.stage_flow(user=caller(request), period=period, count=count)
     return {
         "steps": found.steps,
         "periods": [
@@ -124,8 +109,8 @@ def flow(
             {
                 "stage": r.stage,
                 "reached": int(r.reached),
-                "conversion": _finite(r.conversion),
-                "overall": _finite(r.overall),
+                "conversion": finite_or_none(r.conversion),
+                "overall": finite_or_none(r.overall),
             }
             for r in found.conversion.itertuples(index=False)
         ],
@@ -135,8 +120,8 @@ def flow(
                 "stays": int(r.stays),
                 "completed": int(r.completed),
                 "open": int(r.open),
-                "median_days": _finite(r.median_days),
-                "median_days_completed": _finite(r.median_days_completed),
+                "median_days": finite_or_none(r.median_days),
+                "median_days_completed": finite_or_none(r.median_days_completed),
             }
             for r in found.durations.itertuples(index=False)
         ],
@@ -164,7 +149,7 @@ def buckets(
     end: date | None = None,
 ) -> list[dict[str, Any]]:
     table = selectors.lifecycle_buckets_for(
-        user=_caller(request), period=period, count=count, end=end
+        user=caller(request), period=period, count=count, end=end
     )
     return [
         {"period": pd.Timestamp(r.period).date(), "new": int(r.new),
@@ -205,15 +190,19 @@ def at_risk(
     include_churned: bool = False,
 ) -> list[dict[str, Any]]:
     rows = selectors.at_risk_list(
-        user=_caller(request),
+        user=caller(request),
         limit=limit,
         stages=("at_risk", "churned") if include_churned else ("at_risk",),
     )
     return [
-        {**row.__dict__, "annual_value": _money(row.annual_value),
-         "value_at_stake": _money(row.value_at_stake), "health_score": _finite(row.health_score)}
+        {
+            **row.__dict__,
+            "annual_value": _money(row.annual_value),
+            "value_at_stake": _money(row.value_at_stake),
+            "health_score": finite_or_none(row.health_score),
+        }
         for row in rows
-    ]  # fmt: skip
+    ]
 
 
 class FindingOut(Schema):
@@ -252,7 +241,7 @@ class AuditOut(Schema):
     summary="Churned against retained customers over every attribute, strongest effect first",
 )
 def churn_audit(request: HttpRequest, alpha: float = Query(0.05, gt=0, lt=1)) -> dict[str, Any]:
-    user = _caller(request)
+    user = caller(request)
     try:
         result = selectors.churn_audit_for(user=user, alpha=alpha)
     except InvalidInputError as error:  # no churned (or no retained) customers yet
@@ -326,7 +315,7 @@ class CustomerLifecycleOut(Schema):
     summary="A customer's stage, health and stage history",
 )
 def customer_lifecycle(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    found = selectors.customer_stage_history(user=_caller(request), customer_id=customer_id)
+    found = selectors.customer_stage_history(user=caller(request), customer_id=customer_id)
     stage = found.stage
     return {
         "stage": stage.stage if stage else None,
@@ -366,7 +355,7 @@ class DefinitionIn(Schema):
     summary="The stage definitions, newest version first (one is active)",
 )
 def definitions(request: HttpRequest, limit: int = Query(20, ge=1, le=200)) -> list[Any]:
-    _caller(request)
+    caller(request)
     services.active_definition()  # version 1 from the default preset on first use
     return list(LifecycleDefinition.objects.order_by("-version")[:limit])
 
@@ -379,7 +368,7 @@ def definitions(request: HttpRequest, limit: int = Query(20, ge=1, le=200)) -> l
 def definition_create(request: HttpRequest, payload: DefinitionIn) -> Status:
     try:
         saved = services.definition_save(
-            by=_caller(request),
+            by=caller(request),
             data=payload.definition,
             name=payload.name,
             preset=payload.preset,
@@ -418,7 +407,7 @@ class RecomputeOut(Schema):
     summary="Place every customer in their stage now and rescore health (admins, managers)",
 )
 def recompute(request: HttpRequest) -> dict[str, Any]:
-    result = services.lifecycle_recompute(by=_caller(request))
+    result = services.lifecycle_recompute(by=caller(request))
     services.health_recompute(now=result.as_of)
     return {**result.__dict__, "moves_by_rule": result.moves}
 
@@ -498,7 +487,7 @@ def task_list(
     cursor: str | None = None,
     limit: int = LIMIT_DEFAULT,
 ) -> dict[str, Any]:
-    user = _caller(request)
+    user = caller(request)
     tasks = visible(user, Task)
     if filters.view == "mine":
         tasks = tasks.filter(owner=user, status=TaskStatus.OPEN)
@@ -518,7 +507,7 @@ def task_list(
     tags=["tasks"],
 )
 def task_create(request: HttpRequest, payload: TaskIn) -> Status:
-    user = _caller(request)
+    user = caller(request)
     task = services.task_create(
         by=user,
         title=payload.title,
@@ -542,7 +531,7 @@ def task_detail(request: HttpRequest, task_id: int) -> Task:
     tasks = Task.objects.prefetch_related(
         Prefetch("comments", queryset=TaskComment.objects.order_by("created_at", "id"))
     )
-    return get_visible_or_404(_caller(request), tasks, pk=task_id)
+    return get_visible_or_404(caller(request), tasks, pk=task_id)
 
 
 @router.patch(
@@ -558,7 +547,7 @@ def task_update(request: HttpRequest, task_id: int, payload: TaskPatch) -> Task:
             raise ValidationError({name: ["may not be null"]})
     if changes.get("body") is None and "body" in changes:
         changes["body"] = ""
-    return services.task_update(by=_caller(request), task_id=task_id, changes=changes)
+    return services.task_update(by=caller(request), task_id=task_id, changes=changes)
 
 
 @router.post(
@@ -568,7 +557,7 @@ def task_update(request: HttpRequest, task_id: int, payload: TaskPatch) -> Task:
     tags=["tasks"],
 )
 def task_comment(request: HttpRequest, task_id: int, payload: CommentIn) -> Status:
-    comment = services.task_comment_add(by=_caller(request), task_id=task_id, body=payload.body)
+    comment = services.task_comment_add(by=caller(request), task_id=task_id, body=payload.body)
     return Status(201, comment)
 
 
@@ -579,4 +568,4 @@ def task_comment(request: HttpRequest, task_id: int, payload: CommentIn) -> Stat
     tags=["tasks"],
 )
 def follow_up(request: HttpRequest, customer_id: int) -> Task:
-    return services.task_from_at_risk(by=_caller(request), customer_id=customer_id)
+    return services.task_from_at_risk(by=caller(request), customer_id=customer_id)

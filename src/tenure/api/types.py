@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import PlainSerializer, WithJsonSchema
 
@@ -20,3 +21,12 @@ Money = Annotated[
     PlainSerializer(_money_text, return_type=str),
     WithJsonSchema({"type": "string", "format": "decimal", "pattern": r"^-?\d+\.\d{2}$"}),
 ]
+
+
+def finite_or_none(value: Any) -> float | None:
+    """A number for JSON, or None where there is none: NaN and infinity are not JSON, and a
+    made-up 0 would read as a real figure."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
