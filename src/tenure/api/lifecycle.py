@@ -40,7 +40,11 @@ Period = Literal["week", "month", "quarter"]
 
 
 def _money(value: float) -> Decimal:
-    return Decimal(f"{value:.2f}") if math.isfinite(value) else Decimal("0.00")
+    """An amount the at-risk list computed; finite by construction, so a NaN is a bug to show,
+    not a zero to invent."""
+    if not math.isfinite(value):
+        raise ValueError(f"the at-risk list computed a non-finite amount ({value})")
+    return Decimal(f"{value:.2f}")
 
 
 # --- funnel, flow, buckets -------------------------------------------------------------------

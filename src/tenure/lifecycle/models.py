@@ -74,6 +74,7 @@ class TransitionCause(models.TextChoices):
     SUBSCRIPTION = "subscription", "Subscription"
     INTERACTION = "interaction", "Interaction"
     IMPORT = "import", "Import"
+    FEEDBACK = "feedback", "Survey answer or referral"
 
 
 class StageTransition(models.Model):
