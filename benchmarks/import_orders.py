@@ -10,7 +10,11 @@ created for the run and dropped after it) and prints rows/s side by side, for th
 same file (every row unchanged: the cost of re-running an interrupted import).
 
 Each engine runs in a child process, because Django's settings (the database) are fixed per
-process. Target: 1,000,000 orders in under 60 s on PostgreSQL.
+process. Target: 1,000,000 orders in under 60 s on PostgreSQL. The machine's load average is
+printed before and after: on a shared machine the figures vary with it.
+
+    .venv/bin/python benchmarks/import_orders.py --orders 200000 --customers 20000 \
+        --engines postgresql
 """
 
 from __future__ import annotations
@@ -126,6 +130,7 @@ def main() -> None:
         child(args.child, args.batch_size)
         return
 
+    print("load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     with tempfile.TemporaryDirectory(prefix="tenure-bench-") as tmp:
         work = Path(tmp)
         csv_path = work / "orders.csv"
@@ -155,6 +160,7 @@ def main() -> None:
     stored = "".join(f"{r['orders']:>16,}" for r in results.values())
     customers = "".join(f"{r['customers']:>16,}" for r in results.values())
     print(f"{'orders stored':34}{stored}\n{'customers created from the log':34}{customers}")
+    print("load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,17 @@
 """Writes for orders, and the customer figures that follow from them.
 
 Orders arrive in bulk through the import (``tenure.transfer.upserts.orders_upsert``); whatever
-writes orders calls ``customer_stats_refresh`` in the same transaction.
+writes orders brings the figures along in the same transaction: ``customer_stats_refresh``
+(a recount), or for orders that are only new ``customer_stats_add`` (and on PostgreSQL the
+import's ``tenure.orders.storage.staged_orders_insert``). Each announces the change after the
+commit, dated by when it took effect in the customers' history (``since``).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,6 +37,7 @@ from tenure.customers.services import check_references
 from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.access import Action
 from tenure.orders.models import Order, OrderStatus
+from tenure.orders.storage import by_key_lookups
 from tenure.users.models import User
 
 _REFRESH_CHUNK = 5000
@@ -74,36 +77,22 @@ WHERE {customers}.id = f.id
 """
 
 
-_PLANNER_SETTINGS = ("enable_hashjoin", "enable_mergejoin", "jit")
-
-
-@contextmanager
-def _by_key_lookups(cursor: Any) -> Iterator[None]:
-    """On PostgreSQL, join a list of customer ids to the customers by primary-key lookups.
-
-    Inside an import the table's statistics lag behind its growth, and the planner then hashes
-    the whole customers table once per chunk: 2.4x slower at 100,000 customers, and worse as
-    the table grows. JIT compiling costs more than these cheap plans run. The settings are
-    transaction-local and put back afterwards; a failed statement rolls them back with it.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    names = ", ".join(f"current_setting('{name}')" for name in _PLANNER_SETTINGS)
-    cursor.execute(f"SELECT {names}")
-    saved = cursor.fetchone()
-    off = ", ".join(f"set_config('{name}', 'off', true)" for name in _PLANNER_SETTINGS)
-    cursor.execute(f"SELECT {off}")
-    yield
-    back = ", ".join(f"set_config('{name}', %s, true)" for name in _PLANNER_SETTINGS)
-    cursor.execute(f"SELECT {back}", list(saved))
-
-
-def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
+def customer_stats_refresh(
+    *,
+    customer_ids: Iterable[int],
+    since: Mapping[int, datetime] | datetime | None = None,
+    cause: str | None = "order",
+) -> int:
     """Recompute the cached order figures of these customers from their completed orders.
 
     Every service that writes orders calls this inside its own transaction, so the cache is
     never seen stale. Returns the number of customers refreshed.
+
+    The change is announced after the commit (``customers_changed_after_commit``) with
+    ``cause`` and ``since``: when the orders' change took effect in the customers' history,
+    which only the caller knows (a new order's ``placed_at``; a refunded or edited order's,
+    the earlier of its old and new one). ``cause=None``: the caller announces it itself (an
+    import, once per batch for everything the batch changed).
 
     One ``UPDATE ... FROM`` per 5,000 customers rather than reading the figures back and
     writing them with ``bulk_update``: an import refreshes every customer each batch touched.
@@ -116,12 +105,13 @@ def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
     ids = sorted(set(customer_ids))
     if not ids:
         return 0
-    customers_changed_after_commit(ids, "order")
+    if cause is not None:
+        customers_changed_after_commit(ids, cause, since=since)
     _customers_lock(set(ids))
     tables = {"customers": Customer._meta.db_table, "orders": Order._meta.db_table}
     completed = OrderStatus.COMPLETED.value
     refreshed = 0
-    with connection.cursor() as cursor, _by_key_lookups(cursor):
+    with connection.cursor() as cursor, by_key_lookups(cursor):
         for start in range(0, len(ids), _REFRESH_CHUNK):
             chunk = ids[start : start + _REFRESH_CHUNK]
             if connection.vendor == "postgresql":
@@ -162,7 +152,11 @@ WHERE id = %s
 """
 
 
-def customer_stats_add(*, new_orders: Iterable[tuple[int, datetime, Decimal, str]]) -> int:
+def customer_stats_add(
+    *,
+    new_orders: Iterable[tuple[int, datetime, Decimal, str]],
+    cause: str | None = "order",
+) -> int:
     """Add orders that were just created, as (customer id, placed_at, amount, status), to their
     customers' cached figures without reading their other orders.
 
@@ -170,6 +164,9 @@ def customer_stats_add(*, new_orders: Iterable[tuple[int, datetime, Decimal, str
     right before and the orders are new (an import's common case): an import of a million
     orders touches about one customer per order, and this skips reading their past orders.
     Call it inside the transaction that created the orders. Returns the customers changed.
+
+    Announced after the commit with ``cause``, dated per customer by their earliest new
+    completed order (``cause=None``: the caller announces it).
     """
     figures: dict[int, list] = {}
     for customer_id, placed_at, amount, status in new_orders:
@@ -185,11 +182,13 @@ def customer_stats_add(*, new_orders: Iterable[tuple[int, datetime, Decimal, str
             found[3] += amount
     if not figures:
         return 0
-    customers_changed_after_commit(figures, "order")
+    if cause is not None:
+        since = {customer_id: found[0] for customer_id, found in figures.items()}
+        customers_changed_after_commit(figures, cause, since=since)
     customers = Customer._meta.db_table
     changed = 0
     items = sorted(figures.items())
-    with connection.cursor() as cursor, _by_key_lookups(cursor):
+    with connection.cursor() as cursor, by_key_lookups(cursor):
         for start in range(0, len(items), _REFRESH_CHUNK):
             chunk = items[start : start + _REFRESH_CHUNK]
             if connection.vendor == "postgresql":
@@ -221,9 +220,12 @@ ORDER_FIELDS = frozenset(
 )
 
 
-def _order_save(order: Order, *, touched: set[int]) -> Order:
-    record_save(order, unique_fields=["external_id"])
-    customer_stats_refresh(customer_ids=touched)
+def _order_save(order: Order, *, touched: set[int], placed_before: datetime | None) -> Order:
+    """Save the order and refresh the figures of the customers it touched, dated by its
+    ``placed_at`` (the earlier of the old and the new one when an edit moved it)."""
+    record_save(order, unique_fields=["external_id"])  # cleans: placed_at is a datetime now
+    since = order.placed_at if placed_before is None else min(placed_before, order.placed_at)
+    customer_stats_refresh(customer_ids=touched, since=since)
     return order
 
 
@@ -236,7 +238,7 @@ def order_create(*, by: User | None = None, **fields: Any) -> Order:
         raise ValidationError({"customer_id": ["an order belongs to a customer"]})
     check_references(by, fields)
     order = Order(**fields)
-    return _order_save(order, touched={fields["customer_id"]})
+    return _order_save(order, touched={fields["customer_id"]}, placed_before=None)
 
 
 @transaction.atomic
@@ -245,18 +247,18 @@ def order_update(*, by: User | None = None, order_id: int, changes: Mapping[str,
     reject_unknown_fields(changes, ORDER_FIELDS)
     order = record_for_change(by, Order, order_id)
     check_references(by, changes)
-    touched = {order.customer_id}
+    touched, placed_before = {order.customer_id}, order.placed_at
     for name, value in changes.items():
         setattr(order, name, value)
-    return _order_save(order, touched=touched | {order.customer_id})
+    return _order_save(order, touched=touched | {order.customer_id}, placed_before=placed_before)
 
 
 @transaction.atomic
 def order_delete(*, by: User | None = None, order_id: int) -> None:
     order = record_for_change(by, Order, order_id)
-    customer_id = order.customer_id
+    customer_id, placed_at = order.customer_id, order.placed_at
     order.delete()
-    customer_stats_refresh(customer_ids=[customer_id])
+    customer_stats_refresh(customer_ids=[customer_id], since=placed_at)
 
 
 BULK_MAX = 1000

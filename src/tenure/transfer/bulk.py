@@ -54,6 +54,21 @@ def rows_by_keys(
     return list(model._default_manager.filter(Q(condition)).values_list(*values))
 
 
+def new_row_defaults(
+    model: type[models.Model], *, written: Collection[str]
+) -> list[tuple[models.Field, Any]]:
+    """The stored fields of ``model`` a new row takes defaults for (all but the primary key and
+    the ``written`` attnames), each with its default ready for the driver (``auto_now``: now)."""
+    now = timezone.now()
+    defaults: list[tuple[models.Field, Any]] = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.attname in written:
+            continue
+        value = now if getattr(field, "auto_now", False) else field.get_default()
+        defaults.append((field, field.get_db_prep_save(value, connection)))
+    return defaults
+
+
 def _prepare(field: models.Field) -> Callable[[Any], Any] | None:
     """How a value of this field must be adapted for the driver; None when it goes as is."""
     needs = isinstance(field, models.JSONField) or (
@@ -81,15 +96,8 @@ def rows_upsert(
     if not rows:
         return
     opts = model._meta
-    now = timezone.now()
     given = [concrete_field(model, name) for name in fields]
-    defaults: list[tuple[models.Field, Any]] = []
-    written = {field.attname for field in given}
-    for field in opts.concrete_fields:
-        if field.primary_key or field.attname in written:
-            continue
-        value = now if getattr(field, "auto_now", False) else field.get_default()
-        defaults.append((field, field.get_db_prep_save(value, connection)))
+    defaults = new_row_defaults(model, written={field.attname for field in given})
     columns = [str(field.column) for field in [*given, *(field for field, _ in defaults)]]
     tail = tuple(value for _, value in defaults)
     preparers = [_prepare(field) for field in given]

@@ -3,7 +3,10 @@
 Both follow one rule: rows apply in file order, each compared with what was stored (or with
 the same id's earlier row in the batch), and counted as created, updated or unchanged; only
 new or changed rows are written, in one transaction. So the last row of an id wins, and storing
-the same rows again writes nothing.
+the same rows again writes nothing. Orders on PostgreSQL go the set-wise way of ``staged``.
+
+Each batch announces the customers it created or changed after its commit, once, with the
+cause ``"import"`` (``customers_changed_after_commit``), so the lifecycle engine follows.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tenure.customers.models import Account, Customer
+from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.records import CustomerRecord, OrderRecord, UpsertCounts
-from tenure.orders.models import Order
+from tenure.orders.models import Order, OrderStatus
 from tenure.orders.services import customer_stats_add, customer_stats_refresh
+from tenure.transfer.bookkeeping import IMPORT_CAUSE, KnownCustomers, count_row
 from tenure.transfer.bulk import concrete_field, rows_by_keys, rows_upsert
+from tenure.transfer.staged import orders_upsert_staged
 
 # The import's field names -> the model's, where they differ.
 _MODEL_FIELD = {"account": "account_id"}
@@ -66,16 +72,12 @@ def _customer_values(
     return values
 
 
-def _count(counts: dict[str, int], before: object, after: object) -> None:
-    counts["created" if before is None else "unchanged" if before == after else "updated"] += 1
-
-
 def customers_upsert(*, records: Sequence[CustomerRecord], now: datetime) -> UpsertCounts:
     """Store checked customer rows by external id, in one transaction.
 
     Only the fields the rows have values for are written; the others keep their stored values
     (or the defaults for a new customer, who becomes a customer ``now`` unless ``created_at``
-    says when).
+    says when). The customers created or changed are announced after the commit.
     """
     names = sorted({name for record in records for name in record.values} | {"created_at"})
     fields = [_MODEL_FIELD.get(name, name) for name in names]
@@ -102,26 +104,32 @@ def customers_upsert(*, records: Sequence[CustomerRecord], now: datetime) -> Ups
             values = _customer_values(record, before, account_ids)
             if values.get("created_at") is None:
                 values["created_at"] = now
-            _count(counts, before, values)
+            count_row(counts, before, values)
             final[record.external_id] = values
+        written = [
+            (external_id, *(values.get(name, defaults[name]) for name in fields))
+            for external_id, values in final.items()
+            if stored.get(external_id) != values
+        ]
         rows_upsert(
             Customer,
             fields=["external_id", *fields],
-            rows=[
-                (external_id, *(values.get(name, defaults[name]) for name in fields))
-                for external_id, values in final.items()
-                if stored.get(external_id) != values
-            ],
+            rows=written,
             unique="external_id",
             update=[*fields, "updated_at"],
         )
+        if written:
+            # Attributes change as of now (no since); a created_at in the file dates itself.
+            ids = rows_by_keys(Customer, "external_id", [r[0] for r in written], values=("id",))
+            customers_changed_after_commit((row[0] for row in ids), IMPORT_CAUSE)
     return UpsertCounts(**counts)
 
 
 def _customers_ensure(
     records: Sequence[OrderRecord], known: dict[str, int] | None = None
-) -> dict[str, int]:
-    """The ids of the orders' customers by external id, creating the unknown ones.
+) -> tuple[dict[str, int], list[int]]:
+    """The ids of the orders' customers by external id, creating the unknown ones; and the ids
+    of those created.
 
     A customer first met in an order log becomes a customer at their earliest order in the
     batch (``created_at``); that is all tenure knows of them until a customer import says more.
@@ -138,6 +146,7 @@ def _customers_ensure(
     if unknown:
         ids.update(rows_by_keys(Customer, "external_id", unknown, values=("external_id", "id")))
     missing = [external_id for external_id in first_seen if external_id not in ids]
+    created: list[int] = []
     if missing:
         rows_upsert(  # no update: another import may have created some meanwhile
             Customer,
@@ -145,8 +154,10 @@ def _customers_ensure(
             rows=[(external_id, first_seen[external_id]) for external_id in missing],
             unique="external_id",
         )
-        ids.update(rows_by_keys(Customer, "external_id", missing, values=("external_id", "id")))
-    return ids
+        found = rows_by_keys(Customer, "external_id", missing, values=("external_id", "id"))
+        ids.update(found)
+        created = [customer_id for _, customer_id in found]
+    return ids, created
 
 
 class _OrderValues(NamedTuple):
@@ -157,36 +168,42 @@ class _OrderValues(NamedTuple):
     status: str
 
 
-class KnownCustomers(dict[str, int]):
-    """External id -> id of the customers one import's earlier batches stored orders for.
-
-    Later batches skip looking them up again (a third of a 1M-order import's time). An id stays
-    valid for the import: such a customer has orders, which protect it from deletion. Entries
-    are added when their batch commits, so a rolled-back batch leaves none behind; past
-    ``limit`` entries the cache starts over, so memory stays bounded whatever the file.
-    """
-
-    def __init__(self, limit: int = 1_000_000) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def remember_on_commit(self, ids: dict[str, int]) -> None:
-        def remember() -> None:
-            if len(self) + len(ids) > self.limit:
-                self.clear()
-            self.update(ids)
-
-        transaction.on_commit(remember)
+def _history_changed_since(
+    stored: dict[str, _OrderValues], changed: dict[str, _OrderValues]
+) -> dict[int, datetime]:
+    """Per customer, the earliest moment their history changed: their earliest new completed
+    order; for an order that changed, the earlier of its old and new ``placed_at`` (for the
+    customer it left and the one it went to)."""
+    since: dict[int, datetime] = {}
+    for key, after in changed.items():
+        before = stored.get(key)
+        if before is not None:
+            at = min(before.placed_at, after.placed_at)
+            touched: tuple[int, ...] = (before.customer_id, after.customer_id)
+        elif after.status == OrderStatus.COMPLETED:
+            at, touched = after.placed_at, (after.customer_id,)
+        else:
+            continue  # a new order that is not completed changes no figure
+        for customer_id in touched:
+            since[customer_id] = min(since.get(customer_id, at), at)
+    return since
 
 
 def orders_upsert(
     *, records: Sequence[OrderRecord], known: KnownCustomers | None = None
 ) -> UpsertCounts:
     """Store checked order rows by external id, in one transaction, creating unknown customers
-    and refreshing the figures of every customer whose orders changed."""
+    and refreshing the figures of every customer whose orders changed.
+
+    On PostgreSQL the set-wise ``orders_upsert_staged``; here, row by row, for SQLite. Either
+    way the batch announces, after its commit, the customers it created or whose orders
+    changed, dated by the earliest moment their history changed.
+    """
+    if connection.vendor == "postgresql":
+        return orders_upsert_staged(records=records, known=known)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
-        customer_ids = _customers_ensure(records, known)
+        customer_ids, created_customers = _customers_ensure(records, known)
         if known is not None:
             known.remember_on_commit(customer_ids)
         stored = {
@@ -207,7 +224,8 @@ def orders_upsert(
                 record.currency,
                 record.status,
             )
-            _count(counts, final.get(record.external_id) or stored.get(record.external_id), after)
+            before = final.get(record.external_id) or stored.get(record.external_id)
+            count_row(counts, before, after)
             final[record.external_id] = after
         changed = {k: v for k, v in final.items() if stored.get(k) != v}
         rows_upsert(
@@ -221,12 +239,15 @@ def orders_upsert(
         # (an order moved away, a refund); new orders only add to them.
         recount = {stored[k].customer_id for k in changed if k in stored}
         recount.update(changed[k].customer_id for k in changed if k in stored)
-        customer_stats_refresh(customer_ids=recount)
+        customer_stats_refresh(customer_ids=recount, cause=None)
         customer_stats_add(
             new_orders=(
                 (v.customer_id, v.placed_at, v.amount, v.status)
                 for k, v in changed.items()
                 if k not in stored and v.customer_id not in recount
-            )
+            ),
+            cause=None,
         )
+        since = _history_changed_since(stored, changed)
+        customers_changed_after_commit([*created_customers, *since], IMPORT_CAUSE, since=since)
     return UpsertCounts(**counts)
