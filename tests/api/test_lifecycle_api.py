@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tenure.domain.lifecycle import preset_definition
 from tenure.lifecycle.models import LifecycleDefinition, Task
+from tenure.lifecycle.services import lifecycle_recompute_run
 from tenure.users.models import Role
 from tests.api.helpers import Api
 from tests.web.lifecycle_book import lifecycle_book
@@ -114,10 +115,18 @@ def test_an_admin_stores_and_lists_definitions(client):
 
 def test_a_manager_recomputes(client):
     book = lifecycle_book()
-    response = Api(client, user=book.otto).post("/lifecycle/recompute", {})
-    assert response.status_code == 200
-    body = response.json()
+    otto = Api(client, user=book.otto)
+    response = otto.post("/lifecycle/recompute", {})
+    assert response.status_code == 202
+    queued = response.json()
+    assert (queued["status"], queued["customers"], queued["as_of"]) == ("queued", 0, None)
+    # a retried request gets the same run
+    assert otto.post("/lifecycle/recompute", {}).json()["id"] == queued["id"]
+    lifecycle_recompute_run(run_id=queued["id"])  # the worker's part
+    body = Api(client, role=Role.ANALYST).get(f"/lifecycle/recompute/{queued['id']}").json()
+    assert body["status"] == "done" and body["error"] == ""
     assert body["customers"] == 10 and body["moved"] == 0 and body["counts"]["at_risk"] == 5
+    assert otto.get("/lifecycle/recompute/999999").status_code == 404
 
 
 def test_tasks_through_the_api(client):

@@ -24,6 +24,7 @@ from django.utils import timezone
 from tenure.api.main import api as ninja_api
 from tenure.customers.models import Contact, Subscription
 from tenure.domain.lifecycle import preset_definition
+from tenure.feedback.models import Referral, SurveyResponse
 from tenure.interactions.models import Interaction
 from tenure.lifecycle.services import definition_save, lifecycle_recompute, task_create
 from tenure.transfer.models import ImportJob
@@ -41,7 +42,7 @@ class Resource:
     path: str
     make: Callable[[Any], Any]  # owner -> a record in that owner's book
     create_body: Callable[[Any], dict]  # a record of the caller's book -> body of a new one
-    patch_body: dict
+    patch_body: dict | None  # None: the resource has no PATCH (a survey answer is never edited)
 
 
 def _customer(owner):
@@ -133,6 +134,40 @@ RESOURCES["interactions"] = Resource(
     },
     {"status": "resolved", "resolution": "refunded the shipping"},
 )
+
+
+def _survey_response(owner):
+    customer = make_customer(owner=owner)
+    return SurveyResponse.objects.create(customer=customer, kind="nps", score=9, answered_at=T0)
+
+
+def _referral(owner):
+    return Referral.objects.create(
+        referrer=make_customer(owner=owner), referred_email="friend@example.com", referred_at=T0
+    )
+
+
+RESOURCES["survey-responses"] = Resource(
+    "/survey-responses",
+    _survey_response,
+    lambda own: {
+        "customer_id": own.customer_id,
+        "kind": "csat",
+        "score": 4,
+        "answered_at": "2025-03-01T10:00:00Z",
+    },
+    None,
+)
+RESOURCES["referrals"] = Resource(
+    "/referrals",
+    _referral,
+    lambda own: {
+        "referrer_id": own.referrer_id,
+        "referred_email": "another@example.com",
+        "referred_at": "2025-03-01T10:00:00Z",
+    },
+    {"status": "signed_up"},
+)
 # Extra read-only views of one record, answered like reading the record itself.
 RECORD_VIEWS = {"customers": ["", "/history", "/timeline"]}
 
@@ -160,7 +195,8 @@ def _table() -> list[tuple[Role, str, str, str, str]]:
             for whose in ("own", "other"):
                 for view in RECORD_VIEWS.get(name, ["", "/history"]):
                     rows.append((role, name, "read", view, whose))
-                rows.append((role, name, "update", "", whose))
+                if RESOURCES[name].patch_body is not None:
+                    rows.append((role, name, "update", "", whose))
                 rows.append((role, name, "delete", "", whose))
     return rows
 
@@ -519,7 +555,7 @@ ANALYTICS_PATHS = {
 
 def _analytics_expected(role: Role, operation: str, whose: str) -> int:
     sees_all = role != Role.SUCCESS_MANAGER
-    if operation == "figures":
+    if operation in ("figures", "run_read"):
         return 200
     if operation == "prediction":
         return 200 if sees_all or whose == "own" else 404
@@ -607,6 +643,7 @@ LIFECYCLE_READS = [
 LIFECYCLE_PATHS = {
     *(path.split("?")[0] for path in LIFECYCLE_READS),
     "/lifecycle/recompute",
+    "/lifecycle/recompute/{run_id}",
     "/customers/{customer_id}/lifecycle",
     "/customers/{customer_id}/follow-up",
     "/tasks",
@@ -616,12 +653,12 @@ LIFECYCLE_PATHS = {
 
 
 def _lifecycle_expected(role: Role, operation: str, whose: str) -> int:
-    if operation == "figures":
+    if operation in ("figures", "run_read"):
         return 200
     if operation == "define":
         return 201 if role == Role.ADMIN else 403
     if operation == "recompute":
-        return 200 if role in (Role.ADMIN, Role.MANAGER) else 403
+        return 202 if role in (Role.ADMIN, Role.MANAGER) else 403
     if operation == "customer":
         return expected(role, "read", whose)
     if operation in ("follow_up", "task_update"):
@@ -640,6 +677,7 @@ LIFECYCLE_TABLE = [
         ("figures", LIFECYCLE_READS, ["own"]),
         ("define", ["/lifecycle/definitions"], ["own"]),
         ("recompute", ["/lifecycle/recompute"], ["own"]),
+        ("run_read", ["/lifecycle/recompute/{run}"], ["own"]),
         ("customer", ["/customers/{customer}/lifecycle"], ["own", "other"]),
         ("follow_up", ["/customers/{customer}/follow-up"], ["own", "other"]),
         ("task_list", ["/tasks?view=all"], ["own"]),
@@ -676,6 +714,8 @@ def test_lifecycle_role_table(client, row):
     path = target.replace("{customer}", str(customers[whose].pk)).replace(
         "{task}", str(tasks[whose].pk)
     )
+    if "{run}" in path:
+        path = path.replace("{run}", str(lifecycle_recompute(now=timezone.now()).run_id))
     if operation == "define":
         response = caller.post(path, {"definition": preset_definition("journey")})
     elif operation in ("recompute", "follow_up"):
@@ -698,3 +738,39 @@ def test_lifecycle_role_table(client, row):
         ids = {item["id"] for item in response.json()["items"]}
         assert tasks["own"].pk in ids
         assert (tasks["other"].pk in ids) == (role != Role.SUCCESS_MANAGER)
+
+
+# --- Account health: a record of the account --------------------------------------------------
+#
+# Whoever may view the account sees its health: every role reads all accounts but a success
+# manager, who reads their own (404 for another's, never revealing it exists).
+ACCOUNT_HEALTH_PATHS = {"/accounts/{account_id}/health"}
+LIFECYCLE_PATHS |= ACCOUNT_HEALTH_PATHS  # served by the lifecycle router; counted as covered
+ACCOUNT_HEALTH_TABLE = [(role, whose) for role in ROLES for whose in ("own", "other")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "row",
+    ACCOUNT_HEALTH_TABLE,
+    ids=[
+        f"{r[0]}-account-health-{r[1]}-{expected(r[0], 'read', r[1])}" for r in ACCOUNT_HEALTH_TABLE
+    ],
+)
+def test_account_health_role_table(client, row):
+    from tenure.lifecycle.health import account_health_recompute
+
+    role, whose = row
+    success_manager = make_user(role=Role.SUCCESS_MANAGER)
+    caller = Api(
+        client, user=success_manager if role == Role.SUCCESS_MANAGER else make_user(role=role)
+    )
+    accounts = {"own": _account(success_manager), "other": _account(make_user())}
+    account_health_recompute()
+    response = caller.get(f"/accounts/{accounts[whose].pk}/health")
+    want = expected(role, "read", whose)
+    assert response.status_code == want, response.content
+    if want >= 400:
+        assert response.json()["error"]["code"] == "not_found"
+    else:
+        assert response.json()["health"]["band"] == "green"  # no open case: complaints 100

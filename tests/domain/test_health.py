@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -12,6 +13,7 @@ from tenure.analytics.errors import InvalidInputError
 from tenure.domain.health import (
     COMPONENTS,
     health_config_validate,
+    health_explanation,
     health_scores,
     health_trend,
 )
@@ -174,3 +176,68 @@ def test_missing_fact_columns_are_named():
         health_scores(FACTS.drop(columns="latest_csat"))
     with pytest.raises(InvalidInputError, match="has 1 values for 4 customers"):
         health_scores({**{k: v.to_numpy() for k, v in FACTS.items()}, "latest_csat": [1.0]})
+
+
+# --- the stored form: drivers with their facts, words rendered when read ----------------------
+
+
+def test_stored_drivers_and_components_hand_worked():
+    h = health_scores(FACTS)
+    # ann (worked above) lost 2500 weighted points on recency, 1500 on complaints, 1500 on NPS
+    # (complaints first: the earlier column wins a tie), 1125 on orders: the top three, each
+    # with the facts its words read; latest_csat has no answer and is left out.
+    assert h.drivers_stored()[0] == [
+        ["recency", {"days_since_last_order": 94.0, "typical_gap_days": 30.0}],
+        ["complaints", {"open_complaints": 2.0}],
+        ["sentiment", {"latest_nps": 3.0}],
+    ]
+    # dan: every component with data at full marks: no driver.
+    assert h.drivers_stored([3]) == [[]]
+    assert h.components_stored([0]) == [
+        {"recency": 0.0, "frequency_trend": 25.0, "spend_trend": 25.0, "complaints": 0.0,
+         "sentiment": 0.0, "email_engagement": 50.0}
+    ]  # fmt: skip
+    # bob's sentiment 79.1667 is kept to one decimal; the text is valid JSON.
+    assert json.loads(h.components_json([1])[0])["sentiment"] == 79.2
+    assert json.loads(h.drivers_json([0])[0]) == h.drivers_stored([0])[0]
+
+
+def test_driver_facts_are_rounded_and_non_finite_left_out():
+    facts = FACTS.iloc[[0]].assign(days_since_last_order=94.23817, typical_gap_days=math.inf)
+    config = health_config_validate(
+        {"components": {key: {"weight": 0} for key in COMPONENTS if key != "recency"}}
+    )
+    # An infinite gap gives a recency of 0 gaps (full marks): no driver. A gap of 30 does.
+    assert health_scores(facts, config).drivers_stored() == [[]]
+    h = health_scores(facts.assign(typical_gap_days=30.0), config)
+    assert h.drivers_stored() == [
+        [["recency", {"days_since_last_order": 94.24, "typical_gap_days": 30.0}]]
+    ]
+    h = health_scores(facts.assign(typical_gap_days=30.0, days_since_last_order=NAN), config)
+    assert math.isnan(h.score[0]) and h.drivers_stored() == [[]]
+
+
+def test_explanation_from_the_stored_form_is_the_explain_sentence():
+    h = health_scores(FACTS)
+    stored = [
+        health_explanation(score, band, parts, why)
+        for score, band, parts, why in zip(
+            np.round(h.score, 2).tolist(), h.band_keys().tolist(), h.components_stored(),
+            h.drivers_stored(), strict=True,
+        )
+    ]  # fmt: skip
+    assert stored == h.explain()
+    assert stored[0].startswith("13 (red). No order for 94 days, 3.1 \N{MULTIPLICATION SIGN}")
+    # A score stored before the drivers were has no words; an account says so of itself.
+    assert health_explanation(40.0, "red", {}, None) == ""
+    assert (
+        health_explanation(None, "", {}, [], subject="account")
+        == "No health score: no component has data for this account."
+    )
+
+
+def test_relationship_words_from_none_to_many():
+    words = COMPONENTS["relationship"].words
+    assert words({}, 0.0) == "No contact engaged in the last 90 days"
+    assert words({}, 1.0) == "Single-threaded: 1 contact engaged in the last 90 days"
+    assert words({}, 4.0) == "4 contacts engaged in the last 90 days"

@@ -148,3 +148,23 @@ def test_worker_refits_the_models_queued_from_the_app(database_url):
     assert fit.status == FitStatus.DONE, (fit.error, log)
     assert fit.customers == len(customers)
     assert CustomerPrediction.objects.filter(fit=fit).count() == len(customers)
+
+
+def test_worker_recomputes_the_whole_base_queued_from_a_page(database_url):
+    from tenure.lifecycle.models import CustomerStage, RecomputeRun, RunStatus
+    from tenure.lifecycle.services import lifecycle_recompute_queue
+    from tests.insights.builders import simulated_buyers
+
+    customers = simulated_buyers(customers=60, seed=5)
+    CustomerStage.objects.all().delete()  # placed by the events: start from none
+    run, _ = lifecycle_recompute_queue(by=None)  # committed at once here: the worker gets the task
+    assert RecomputeRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
+    worker = _start_worker(database_url)
+    try:
+        _wait_for_success(f"lifecycle-recompute-{run.pk}", timeout=120)
+    finally:
+        log = _stop(worker)
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE, (run.error, log)
+    assert run.customers == len(customers) == CustomerStage.objects.count()
+    assert sum(run.counts.values()) == len(customers)

@@ -5,10 +5,10 @@ Events happen now (the services stamp them with the real clock), so "time passes
 the customer's whole history back (``_days_pass``) and running the nightly recompute with
 ``now``; a separate test moves the clock forward with the ``now`` parameter instead.
 
-Advocacy: there is no referral or NPS feature yet (``referrals_count`` is 0 and
-``latest_nps`` missing for everyone), so the scenario stores a new definition version whose
-referral rule reads a fact that exists, ``meetings_count >= 1`` (a reference call held), and
-logs a meeting. That doubles as a rule edit taking effect on the next recompute.
+Advocacy: here the scenario stores a new definition version whose referral rule reads
+``meetings_count >= 1`` (a reference call held) and logs a meeting, which doubles as a rule edit
+taking effect on the next recompute; ``test_advocacy`` reaches advocacy through a real promoter
+answer and a real referral with the default rules.
 """
 
 from __future__ import annotations

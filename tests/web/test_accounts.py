@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
 from tenure.customers.models import Contact
 from tenure.interactions.models import Interaction
+from tenure.lifecycle.models import AccountHealthScore, AccountHealthSnapshot
 from tests.factories import T0, make_account, make_user
 from tests.web.conftest import htmx
 
@@ -108,3 +110,43 @@ def test_a_success_manager_sees_only_their_accounts(client, accounts):
     client.force_login(own_manager)
     assert names(client.get(URL)) == ["Initech"]
     assert client.get(reverse("web:account", args=[accounts["acme"].pk])).status_code == 404
+
+
+# --- the Account health card --------------------------------------------------------------------
+
+
+def _card(page: str) -> str:
+    return page[page.index('id="account-health"') : page.index("<h2>Contacts</h2>")]
+
+
+def test_account_page_shows_health_with_drivers_trend_and_history(signed_in, accounts):
+    acme = accounts["acme"]
+    AccountHealthScore.objects.create(
+        account=acme, score=42.4, band="red", components={"complaints": 0.0, "recency": 60.0},
+        drivers=[["complaints", {"open_complaints": 3.0}],
+                 ["recency", {"days_since_last_order": 50.0, "typical_gap_days": 20.0}]],
+        trend=-1, computed_at=T0, customers_score=55.0, customers_scored=2,
+    )  # fmt: skip
+    for day, score, band in ((T0 - timedelta(days=10), 61.0, "yellow"), (T0, 42.4, "red")):
+        AccountHealthSnapshot.objects.create(account=acme, day=day.date(), score=score, band=band)
+    card = _card(signed_in.get(reverse("web:account", args=[acme.pk])).content.decode())
+    assert re.search(r'class="stat-value">42</span>\s*<span class="badge badge-red">Red', card)
+    assert 'aria-label="worsening">↓' in card
+    # The words from the stored drivers: 3 complaints, 50 days against a gap of 20 = 2.5.
+    assert (
+        "42 (red). 3 open complaints. No order for 50 days, 2.5 \N{MULTIPLICATION SIGN} their "
+        "usual gap. No data for order frequency trend, spend trend, latest NPS / CSAT, "
+        "engagement with emails, relationship breadth (single-threaded), renewal coming up: "
+        "their weight went to the others."
+    ) in card
+    assert "Its 2 scored customers on their own, weighted by revenue: 55." in card
+    # History newest first.
+    assert card.index("Jan 1, 2025") < card.index("Dec 22, 2024")
+    assert re.search(r'badge-amber">61<', card)
+
+
+def test_account_page_before_the_first_scoring(signed_in, accounts):
+    card = _card(
+        signed_in.get(reverse("web:account", args=[accounts["globex"].pk])).content.decode()
+    )
+    assert "Not scored yet: the nightly recompute scores every account." in card

@@ -105,13 +105,36 @@ def test_an_analyst_reads_the_page_and_may_not_recompute(client):
     assert RecomputeRun.objects.count() == 1  # the book's own
 
 
-def test_a_manager_recomputes_now(client):
+def test_a_manager_queues_a_recompute_for_the_worker(
+    client, django_capture_on_commit_callbacks, monkeypatch
+):
     book = lifecycle_book()
+    queued = []
+    monkeypatch.setattr(
+        "tenure.lifecycle.services.async_task", lambda *args, **kwargs: queued.append(args)
+    )
     client.force_login(book.otto)
-    response = client.post(reverse("web:lifecycle-recompute"), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("web:lifecycle-recompute"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("web:lifecycle")
-    assert "Recomputed 10 customers" in response.content.decode()
-    assert RecomputeRun.objects.count() == 2
+    page = response.content.decode()
+    assert "Recompute queued" in page and "is queued" in page
+    run = RecomputeRun.objects.get(status="queued")
+    assert queued == [("tenure.lifecycle.tasks.lifecycle_recompute_run", run.pk)]
+    # a second click while it waits queues nothing more
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(reverse("web:lifecycle-recompute"), follow=True)
+    assert "A recompute is queued already" in again.content.decode()
+    assert len(queued) == 1 and RecomputeRun.objects.count() == 2
+    # the worker's job (run here; tests/jobs runs it through a real worker)
+    from tenure.lifecycle.tasks import lifecycle_recompute_run
+
+    assert lifecycle_recompute_run(run.pk)["status"] == "done"
+    assert lifecycle_recompute_run(run.pk)["status"] == "taken by another delivery"
+    run.refresh_from_db()
+    assert (run.customers, run.status, run.as_of is not None) == (10, "done", True)
+    page = client.get(reverse("web:lifecycle")).content.decode()
+    assert "is queued" not in page and "Stages recomputed" in page
 
 
 def test_a_success_manager_may_not_recompute_the_whole_base(client):

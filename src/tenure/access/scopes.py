@@ -72,6 +72,12 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     "interactions.Interaction": lambda user: (
         _of_own_customer(user) | Q(account_id__in=_own_account_ids(user))
     ),
+    "feedback.SurveyResponse": _of_own_customer,
+    # A referral is the book's of either side: the customer who referred or the one referred.
+    "feedback.Referral": lambda user: (
+        Q(referrer_id__in=_own_customer_ids(user))
+        | Q(referred_customer_id__in=_own_customer_ids(user))
+    ),
     "lifecycle.CustomerStage": _of_own_customer,
     "lifecycle.StageTransition": _of_own_customer,
     "lifecycle.HealthScore": _of_own_customer,

@@ -138,7 +138,7 @@ class TimelineOut(Schema):
 @router.get(
     "/customers/{customer_id}/timeline",
     response={200: TimelineOut, **ERROR_RESPONSES},
-    summary="A customer's orders and interactions, newest first",
+    summary="A customer's orders, interactions, survey answers and referrals, newest first",
 )
 def get_timeline(
     request: HttpRequest, customer_id: int, cursor: str | None = None, limit: int = 20
@@ -148,10 +148,18 @@ def get_timeline(
     items = []
     for entry in page.entries:
         item = entry.item
+        amount = None
         if entry.kind == "order":
             summary, amount, status = f"Order {item.external_id}", item.amount, item.status
+        elif entry.kind == "survey":
+            summary, status = f"{item.get_kind_display()} {item.score}", item.sentiment
+        elif entry.kind == "referral":
+            summary = "Came through a referral"
+            if item.referrer_id == customer.pk:
+                summary = f"Referred {item.referred_email or 'someone'}"
+            status = item.status
         else:
-            summary, amount, status = item.subject or item.body[:80], None, item.status
+            summary, status = item.subject or item.body[:80], item.status
         items.append(
             {"kind": entry.kind, "at": entry.at, "id": item.pk, "summary": summary,
              "amount": amount, "status": status}

@@ -16,12 +16,11 @@ from typing import Any, Literal
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from tenure.access import get_visible_or_404, visible
-from tenure.analytics.errors import InvalidInputError
 from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
@@ -29,6 +28,7 @@ from tenure.api.types import Money, finite_or_none
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.models import (
     LifecycleDefinition,
+    RecomputeRun,
     Task,
     TaskComment,
     TaskPriority,
@@ -245,18 +245,7 @@ class AuditOut(Schema):
     summary="Churned against retained customers over every attribute, strongest effect first",
 )
 def churn_audit(request: HttpRequest, alpha: float = Query(0.05, gt=0, lt=1)) -> dict[str, Any]:
-    user = caller(request)
-    try:
-        result = selectors.churn_audit_for(user=user, alpha=alpha)
-    except InvalidInputError as error:  # no churned (or no retained) customers yet
-        groups = selectors.churn_audit_frame(user=user)["churned"]
-        return {
-            "churned": int(groups.sum()),
-            "retained": int((~groups).sum()),
-            "alpha": alpha,
-            "findings": [],
-            "note": f"nothing to compare yet: the audit {error.reason}",
-        }
+    result = selectors.churn_audit_for(user=caller(request), alpha=alpha)
     frame = result.astype(object).where(result.notna(), None)
     findings = []
     for row in frame.to_dict(orient="records"):
@@ -271,7 +260,7 @@ def churn_audit(request: HttpRequest, alpha: float = Query(0.05, gt=0, lt=1)) ->
         "retained": int(result.attrs.get("retained", 0)),
         "alpha": float(result.attrs.get("alpha", alpha)),
         "findings": findings,
-        "note": "",
+        "note": f"nothing to compare yet: {note}" if (note := result.attrs["note"]) else "",
     }
 
 
@@ -394,26 +383,53 @@ def _by_path(error: ValidationError) -> ValidationError:
     return ValidationError(fields)
 
 
-class RecomputeOut(Schema):
+class RecomputeRunOut(Schema):
+    id: int
+    status: str = Field(description="queued, running, done or failed")
+    error: str = Field(description="why a failed run stopped")
     customers: int
     moved: int
-    transitions: int
-    counts: dict[str, int]
-    moves_by_rule: dict[str, int]
-    seconds: float
-    as_of: datetime
+    counts: dict[str, int] = Field(description="customers per stage after the run")
+    duration_seconds: float | None
+    as_of: datetime | None = Field(description="the clock the run computed on (once running)")
+    created_at: datetime
+    finished_at: datetime | None
     definition_version: int
+
+
+def _run_out(run: RecomputeRun) -> dict[str, Any]:
+    return {
+        "id": run.pk, "status": run.status, "error": run.error, "customers": run.customers,
+        "moved": run.moved, "counts": run.counts, "duration_seconds": run.duration_seconds,
+        "as_of": run.as_of, "created_at": run.created_at, "finished_at": run.finished_at,
+        "definition_version": run.definition.version,
+    }  # fmt: skip
 
 
 @router.post(
     "/lifecycle/recompute",
-    response={200: RecomputeOut, **ERROR_RESPONSES},
-    summary="Place every customer in their stage now and rescore health (admins, managers)",
+    response={202: RecomputeRunOut, **ERROR_RESPONSES},
+    summary="Queue a recompute of every customer's stage and health (admins, managers)",
+    description="The worker does it (about a minute at a million customers). Answers 202 with "
+    "the queued run, or the run already queued or running; follow it at "
+    "/lifecycle/recompute/{id}.",
 )
-def recompute(request: HttpRequest) -> dict[str, Any]:
-    result = services.lifecycle_recompute(by=caller(request))
-    services.health_recompute(now=result.as_of)
-    return {**result.__dict__, "moves_by_rule": result.moves}
+def recompute(request: HttpRequest) -> Status:
+    run, _ = services.lifecycle_recompute_queue(by=caller(request))
+    return Status(202, _run_out(run))
+
+
+@router.get(
+    "/lifecycle/recompute/{run_id}",
+    response={200: RecomputeRunOut, **ERROR_RESPONSES},
+    summary="One whole-base recompute: its status and, once done, its figures",
+)
+def recompute_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    caller(request)  # figures of the whole base, no customer in them: every role may read them
+    run = RecomputeRun.objects.select_related("definition").filter(pk=run_id).first()
+    if run is None:
+        raise Http404("No such recompute run.")
+    return _run_out(run)
 
 
 # --- tasks -----------------------------------------------------------------------------------
@@ -573,3 +589,29 @@ def task_comment(request: HttpRequest, task_id: int, payload: CommentIn) -> Stat
 )
 def follow_up(request: HttpRequest, customer_id: int) -> Task:
     return services.task_from_at_risk(by=caller(request), customer_id=customer_id)
+
+
+# --- account health --------------------------------------------------------------------------
+
+
+class AccountHealthNowOut(HealthOut):
+    customers_score: float | None = Field(
+        ..., description="its customers' health scores weighted by their revenue (context only)"
+    )
+    customers_scored: int = Field(..., description="how many of its customers have a score")
+
+
+class AccountHealthOut(Schema):
+    account_id: int
+    health: AccountHealthNowOut | None = Field(..., description="null: not scored yet")
+    history: list[HealthPointOut] = Field(..., description="one point per change, oldest first")
+
+
+@router.get(
+    "/accounts/{account_id}/health",
+    response={200: AccountHealthOut, **ERROR_RESPONSES},
+    summary="An account's health: score, band, drivers in words, trend and history",
+)
+def account_health(request: HttpRequest, account_id: int) -> dict[str, Any]:
+    found = selectors.account_health(user=caller(request), account_id=account_id)
+    return {"account_id": found.account.pk, "health": found.health, "history": found.history}

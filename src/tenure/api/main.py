@@ -9,6 +9,7 @@ from tenure.api.analytics import router as analytics_router
 from tenure.api.auth import BearerToken
 from tenure.api.customers import router as customers_router
 from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handlers
+from tenure.api.feedback import router as feedback_router
 from tenure.api.interactions import router as interactions_router
 from tenure.api.lifecycle import router as lifecycle_router
 from tenure.api.orders import router as orders_router
@@ -31,6 +32,7 @@ install_error_handlers(api)
 api.add_router("", customers_router)
 api.add_router("", orders_router)
 api.add_router("", interactions_router)
+api.add_router("", feedback_router)
 api.add_router("", analytics_router)
 api.add_router("", lifecycle_router)
 

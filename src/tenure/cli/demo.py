@@ -20,6 +20,8 @@ def _describe(counts: dict[str, int]) -> str:
         "order_lines": "order lines",
         "subscriptions": "subscriptions",
         "interactions": "interactions",
+        "survey_responses": "survey answers",
+        "referrals": "referrals",
         "consents": "consents",
         "special_dates": "special dates",
     }

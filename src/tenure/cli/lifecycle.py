@@ -126,10 +126,60 @@ def churn_audit_command(
         mark = " *" if row.significant is True else ""
         table.add_row(row.label, effect + mark, p, str(row.finding or row.note or ""))
     console = Console()
-    console.print(table)
-    console.print(f"* significant at a false discovery rate of {alpha:g}")
+    if result.attrs["note"]:
+        console.print(f"Nothing to compare yet: {result.attrs['note']}.")
+    else:
+        console.print(table)
+        console.print(f"* significant at a false discovery rate of {alpha:g}")
     if csv_path is not None:
         console.print(f"Written to {csv_path}")
+
+
+@lifecycle.command("account-health")
+@click.argument("account_id", type=int)
+@_view_options
+def lifecycle_account_health_command(account_id: int, as_user: str | None, as_json: bool) -> None:
+    """An account's health: score, band, trend, drivers in words and its history."""
+    setup_django()
+    from django.http import Http404
+
+    from tenure.lifecycle.selectors import account_health
+
+    try:
+        found = account_health(user=_user(as_user), account_id=account_id)
+    except Http404:
+        raise click.BadParameter(f"no account {account_id}", param_hint="ACCOUNT_ID") from None
+    health = found.health
+    history = [{"day": p.day, "score": p.score, "band": p.band} for p in found.history]
+    if as_json:
+        now = None
+        if health is not None:
+            now = {
+                "score": health.score, "band": health.band, "trend": health.trend,
+                "explanation": health.explanation, "components": health.components,
+                "customers_score": health.customers_score,
+                "customers_scored": health.customers_scored, "computed_at": health.computed_at,
+            }  # fmt: skip
+        _echo_json({"account_id": account_id, "health": now, "history": history})
+        return
+    console = Console()
+    if health is None:
+        console.print(f"{found.account.name}: not scored yet (the nightly recompute scores it).")
+        return
+    arrow = {1: "up", -1: "down"}.get(health.trend, "steady")
+    shown = "-" if health.score is None else f"{health.score:.0f}"
+    console.print(f"{found.account.name}: health {shown} ({health.band or 'no band'}, {arrow})")
+    console.print(health.explanation)
+    if health.customers_score is not None:
+        console.print(
+            f"Its {health.customers_scored:,} scored customers, weighted by revenue: "
+            f"{health.customers_score:.0f}"
+        )
+    table = Table("day", "score", "band", title="History (one row per change)")
+    for point in history:
+        score = "-" if point["score"] is None else f"{point['score']:.0f}"
+        table.add_row(f"{point['day']:%Y-%m-%d}", score, str(point["band"]))
+    console.print(table)
 
 
 COMMANDS = [lifecycle, churn]

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "tenure.customers",
     "tenure.orders",
     "tenure.interactions",
+    "tenure.feedback",
     "tenure.transfer",
     "tenure.insights",
     "tenure.lifecycle",

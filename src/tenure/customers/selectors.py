@@ -310,9 +310,9 @@ def account_customers(*, user: User, account: Account) -> QuerySet[Customer]:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """An order or an interaction; ``item`` is the record itself."""
+    """An order, an interaction, a survey answer or a referral; ``item`` is the record itself."""
 
-    kind: str  # "order" or "interaction"
+    kind: str  # "order", "interaction", "survey" or "referral"
     at: datetime
     item: Any
 
@@ -327,9 +327,9 @@ class TimelinePage:
     next_cursor: str | None
 
 
-# Entries at the same instant are ordered interaction before order, then newest id first: any
-# fixed total order works, the cursor only has to name a place in it.
-_SOURCE_RANK = {"order": 0, "interaction": 1}
+# Entries at the same instant are ordered referral, survey, interaction, order, then newest id
+# first: any fixed total order works, the cursor only has to name a place in it.
+_SOURCE_RANK = {"order": 0, "interaction": 1, "survey": 2, "referral": 3}
 
 
 def _parse_cursor(cursor: str | None) -> tuple[datetime, int, int] | None:
@@ -363,12 +363,15 @@ def _before(field: str, rank: int, cursor: tuple[datetime, int, int] | None) -> 
 def customer_timeline(
     *, customer: Customer, before: str | None = None, limit: int = 20
 ) -> TimelinePage:
-    """The customer's orders and interactions merged, newest first, ``limit`` at a time.
+    """The customer's orders, interactions, survey answers and referrals (made or received)
+    merged, newest first, ``limit`` at a time.
 
     ``before`` is the ``next_cursor`` of the previous page. Each source is read with an index
-    walk from the cursor (``order_customer_placed``, ``interaction_customer``), so the hundredth
-    page costs what the first does. The orders and interactions apps sit above this one, so
-    they are reached through the customer's reverse relations rather than imported.
+    walk from the cursor (``order_customer_placed``, ``interaction_customer``,
+    ``survey_customer_kind_at``, ``referral_referrer_at`` and the referred customer's), so the
+    hundredth page costs what the first does. The orders, interactions and feedback apps sit
+    above this one, so they are reached through the customer's reverse relations rather than
+    imported.
     """
     cursor = _parse_cursor(before)
     orders = customer.orders.filter(_before("placed_at", _SOURCE_RANK["order"], cursor)).order_by(
@@ -379,8 +382,18 @@ def customer_timeline(
         .select_related("author", "contact")
         .order_by("-occurred_at", "-id")[: limit + 1]
     )
+    answers = customer.survey_responses.filter(  # type: ignore[attr-defined]
+        _before("answered_at", _SOURCE_RANK["survey"], cursor)
+    ).order_by("-answered_at", "-id")[: limit + 1]
+    # The referrals the customer made and the one that brought them: one query.
+    referrals = customer.referrals_made.model._default_manager.filter(  # type: ignore[attr-defined]
+        Q(referrer=customer) | Q(referred_customer=customer),
+        _before("referred_at", _SOURCE_RANK["referral"], cursor),
+    ).order_by("-referred_at", "-id")[: limit + 1]
     entries = [TimelineEntry("order", order.placed_at, order) for order in orders]
     entries += [TimelineEntry("interaction", i.occurred_at, i) for i in interactions]
+    entries += [TimelineEntry("survey", a.answered_at, a) for a in answers]
+    entries += [TimelineEntry("referral", r.referred_at, r) for r in referrals]
     entries.sort(key=lambda e: (e.at, _SOURCE_RANK[e.kind], e.item.pk), reverse=True)
     page = entries[:limit]
     has_more = len(entries) > limit

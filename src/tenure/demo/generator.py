@@ -20,7 +20,10 @@ What is in it (default sizes):
 - subscriptions for 15 % of consumers and 35 % of business customers, monthly or yearly, cancelled
   with a reason at a renewal (shifted-beta-geometric) or soon after the customer drops out;
 - calls, meetings, emails and notes with customers and accounts, support tickets and complaints
-  (recent ones open, older ones mostly resolved with a resolution).
+  (recent ones open, older ones mostly resolved with a resolution);
+- NPS answers of 40 % of the customers, CSAT answers after 5 % of the orders, and referrals:
+  who brought most customers acquired through "Referral", and open invitations
+  (``tenure.demo.feedback``).
 
 What is planted for analytics to find (the truth of each customer is in ``truths``):
 
@@ -37,6 +40,9 @@ What is planted for analytics to find (the truth of each customer is in ``truths
 5. **Newsletter sign-ups consent to marketing email** (95 %, against about 55 %).
 6. **Subscriptions end with the customer.** A customer who drops out cancels any subscription
    within two months of their final order.
+7. **Promoters buy, detractors complained.** Frequent buyers who are still buying answer NPS
+   mostly 9-10; an answer within 120 days after a complaint is mostly 0-6; frequent buyers
+   bring the referred customers.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
-from tenure.demo import activity, people, preferences, purchases, subscriptions
+from tenure.demo import activity, feedback, people, preferences, purchases, subscriptions
 from tenure.demo.purchases import DAYS_PER_YEAR, BuyingProcess
 from tenure.demo.records import Clock, CustomerRecord, DemoBusiness, TruthRecord
 
@@ -73,12 +79,15 @@ def generate_business(
     if customers < 1 or accounts < 0 or years <= 0:
         raise ValueError("a demo business needs customers >= 1, accounts >= 0 and years > 0")
     process = process or BuyingProcess()
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    # Spawned streams do not depend on how many are spawned: a stream added at the end leaves
+    # the earlier ones (and every business they drew) as they were.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)]
     horizon = float(round(years * DAYS_PER_YEAR))
     start = datetime.combine(today, time(0), tzinfo=UTC) - timedelta(days=horizon)
     clock = Clock(start=start, horizon_days=horizon)
     # one stream per part, so that changing how one part is drawn leaves the others as they were
-    people_rng, buy_rng, line_rng, talk_rng, sub_rng, pref_rng, date_rng, when_rng = streams
+    people_rng, buy_rng, line_rng, talk_rng, sub_rng, pref_rng, date_rng, when_rng = streams[:8]
+    survey_rng, referral_rng = streams[8:]
 
     acquired = np.sort(horizon * when_rng.power(ACQUISITION_GROWTH, customers))
     drafts = people.account_drafts(people_rng, accounts)
@@ -93,12 +102,13 @@ def generate_business(
         account_countries=account_countries,
     )
     account_rows = people.account_records(people_rng, drafts, customer_rows)
+    referred = np.array([c.channel == FAST_CHANNEL for c in customer_rows])
     history = purchases.simulate_purchases(
         buy_rng,
         process,
         acquired_day=acquired,
         horizon_days=horizon,
-        referred=np.array([c.channel == FAST_CHANNEL for c in customer_rows]),
+        referred=referred,
         risky=_risky(customer_rows, budgets=[d["budget_band"] for d in drafts]),
         segment=np.array([c.segment for c in customer_rows]),
     )
@@ -130,6 +140,22 @@ def generate_business(
             currency=currency,
         ),
         interactions=tuple(sorted(interactions, key=lambda row: row.occurred_at)),
+        survey_responses=feedback.survey_records(
+            survey_rng,
+            clock,
+            acquired_day=acquired,
+            history=history,
+            orders=orders,
+            interactions=interactions,
+        ),
+        referrals=feedback.referral_records(
+            referral_rng,
+            clock,
+            customers=customer_rows,
+            acquired_day=acquired,
+            history=history,
+            referred=referred,
+        ),
     )
 
 

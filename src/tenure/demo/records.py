@@ -142,6 +142,28 @@ class InteractionRecord:
 
 
 @dataclass(frozen=True)
+class SurveyResponseRecord:
+    external_id: str
+    customer: int
+    kind: str
+    score: int
+    comment: str
+    answered_at: datetime
+    channel: str
+    order: int | None  # position in ``DemoBusiness.orders``
+
+
+@dataclass(frozen=True)
+class ReferralRecord:
+    external_id: str
+    referrer: int
+    referred_customer: int | None
+    referred_email: str
+    referred_at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
 class DemoBusiness:
     """Everything the demo loader writes, in the order it writes it."""
 
@@ -158,6 +180,8 @@ class DemoBusiness:
     consents: tuple[ConsentRecord, ...]
     subscriptions: tuple[SubscriptionRecord, ...]
     interactions: tuple[InteractionRecord, ...]
+    survey_responses: tuple[SurveyResponseRecord, ...]
+    referrals: tuple[ReferralRecord, ...]
 
     def content_hash(self) -> str:
         """SHA-256 of every record: equal hashes mean equal businesses."""

@@ -201,3 +201,26 @@ TICKETS = (
     ("Cannot log in to the shop", "Password reset email did not arrive.",
      "Reset the password manually; the email was in spam."),
 )  # fmt: skip
+
+# What customers write under a survey answer, by how they feel; most answers carry no comment.
+SURVEY_COMMENTS = {
+    "promoter": (
+        "Best coffee we have had in years.",
+        "Always fresh, always on time. Told my colleagues about you.",
+        "The {product} is a daily ritual now.",
+        "Friendly team and great brewing advice.",
+    ),
+    "passive": (
+        "Good coffee, a bit pricey.",
+        "Fine overall; deliveries could be faster.",
+        "Liked the {product}, the rest was average.",
+    ),
+    "detractor": (
+        "Stale beans twice in a row.",
+        "Too expensive for what it is.",
+        "Delivery problems and nobody called back.",
+        "The {product} was not what I expected.",
+    ),
+}
+SURVEY_CHANNELS = {"nps": (("email", 0.7), ("in-app", 0.3)),
+                   "csat": (("email", 0.6), ("in-app", 0.25), ("phone", 0.15))}  # fmt: skip

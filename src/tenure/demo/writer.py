@@ -21,6 +21,7 @@ from tenure.customers.models import (
 )
 from tenure.demo.models import DemoTruth
 from tenure.demo.records import DemoBusiness, TeamMemberRecord
+from tenure.feedback.models import Referral, SurveyResponse
 from tenure.interactions.models import Interaction
 from tenure.orders.models import Order, OrderLine
 from tenure.orders.services import customer_stats_refresh
@@ -118,7 +119,7 @@ def business_write(business: DemoBusiness) -> None:
         ],
     )
     customer_ids = _customers_write(business, users=users, account_ids=account_ids)
-    _orders_write(business, customer_ids=customer_ids)
+    order_ids = _orders_write(business, customer_ids=customer_ids)
     _profile_write(business, customer_ids=customer_ids)
     _interactions_write(
         business,
@@ -127,6 +128,7 @@ def business_write(business: DemoBusiness) -> None:
         contact_ids=contact_ids,
         customer_ids=customer_ids,
     )
+    _feedback_write(business, customer_ids=customer_ids, order_ids=order_ids)
 
 
 def _customers_write(
@@ -174,7 +176,7 @@ def _customers_write(
     return customer_ids
 
 
-def _orders_write(business: DemoBusiness, *, customer_ids: list[int]) -> None:
+def _orders_write(business: DemoBusiness, *, customer_ids: list[int]) -> list[int]:
     order_ids = _insert(
         Order,
         [
@@ -203,6 +205,7 @@ def _orders_write(business: DemoBusiness, *, customer_ids: list[int]) -> None:
         ],
     )
     customer_stats_refresh(customer_ids=customer_ids)
+    return order_ids
 
 
 def _profile_write(business: DemoBusiness, *, customer_ids: list[int]) -> None:
@@ -279,5 +282,42 @@ def _interactions_write(
                 resolved_at=i.resolved_at,
             )
             for i in business.interactions
+        ],
+    )
+
+
+def _feedback_write(
+    business: DemoBusiness, *, customer_ids: list[int], order_ids: list[int]
+) -> None:
+    _insert(
+        SurveyResponse,
+        [
+            SurveyResponse(
+                external_id=a.external_id,
+                customer_id=customer_ids[a.customer],
+                kind=a.kind,
+                score=a.score,
+                comment=a.comment,
+                answered_at=a.answered_at,
+                channel=a.channel,
+                order_id=None if a.order is None else order_ids[a.order],
+            )
+            for a in business.survey_responses
+        ],
+    )
+    _insert(
+        Referral,
+        [
+            Referral(
+                external_id=r.external_id,
+                referrer_id=customer_ids[r.referrer],
+                referred_customer_id=(
+                    None if r.referred_customer is None else customer_ids[r.referred_customer]
+                ),
+                referred_email=r.referred_email,
+                referred_at=r.referred_at,
+                status=r.status,
+            )
+            for r in business.referrals
         ],
     )

@@ -37,12 +37,20 @@ Configuration is plain JSON (stored and edited like a lifecycle definition)::
 
 Components not named keep their defaults; weight 0 switches one off (its facts are then not
 needed).
+
+The words are rendered when read, not when scored: ``HealthScores.drivers_json`` gives each
+customer's drivers (the components that cost the most points, most first) with the few facts
+their words need, which the database keeps next to the component scores, and
+:func:`health_explanation` turns them into the sentence. Scoring a million customers so costs
+no string work, and what is shown is the same sentence ``HealthScores.explain`` gives.
+The same engine scores accounts (``subject="account"`` in the words).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,6 +69,7 @@ Row = Mapping[str, float]
 Facts = Mapping[str, FloatArray]
 Params = Mapping[str, float]
 TIMES = "\N{MULTIPLICATION SIGN}"
+_INFINITE = (math.inf, -math.inf)
 
 
 def _ratio(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -123,6 +132,8 @@ def _count_words(f: Row, x: float) -> str:
 
 
 def _relationship_words(f: Row, x: float) -> str:
+    if x < 1:
+        return "No contact engaged in the last 90 days"
     if x <= 1:
         return f"Single-threaded: {x:.0f} contact engaged in the last 90 days"
     return f"{x:.0f} contacts engaged in the last 90 days"
@@ -378,47 +389,81 @@ class HealthScores:
         order = np.argsort(-lost, axis=1, kind="stable")[:, :top]
         return np.where(np.take_along_axis(lost, order, axis=1) > 1e-9, order, -1)
 
-    def explain(self, positions: npt.ArrayLike | None = None, *, top: int = 3) -> list[str]:
+    def drivers_json(
+        self, positions: npt.ArrayLike | None = None, *, top: int = 3, decimals: int = 2
+    ) -> list[str]:
+        """Each customer's drivers as the database keeps them (JSON text), for
+        :func:`health_explanation`: ``[[component key, {fact: value, ...}], ...]``, the ``top``
+        components that cost the most points, most first, each with the facts its words read
+        (rounded to ``decimals``; missing ones left out). A list, not an object: PostgreSQL's
+        jsonb reorders keys. Written as text a component at a time, for the customers it
+        drives, not as a list built and encoded per customer."""
+        pos = np.arange(self.score.size) if positions is None else np.asarray(positions, np.int64)
+        keys = list(self.components.columns)
+        codes = self.drivers(top, pos)
+        texts = np.full((len(keys) + 1, pos.size), "", dtype=object)  # the last: no driver
+        for c, key in enumerate(keys):
+            rows = np.flatnonzero((codes == c).any(axis=1))
+            if not rows.size:
+                continue
+            parts = [
+                [f'"{fact}":{x}' if x == x and x not in _INFINITE else "" for x in values]
+                for fact in COMPONENTS[key].facts
+                for values in [np.round(self.facts[fact][pos[rows]], decimals).tolist()]
+            ]
+            texts[c, rows] = [
+                f'["{key}",{{{",".join(filter(None, f))}}}]' for f in zip(*parts, strict=True)
+            ]
+        chosen = texts[codes, np.arange(pos.size)[:, None]].tolist()  # code -1: the last row
+        return ["[" + ",".join(filter(None, row)) + "]" for row in chosen]
+
+    def drivers_stored(
+        self, positions: npt.ArrayLike | None = None, *, top: int = 3, decimals: int = 2
+    ) -> list[list[list[Any]]]:
+        """:meth:`drivers_json` as Python lists."""
+        return [
+            json.loads(text) for text in self.drivers_json(positions, top=top, decimals=decimals)
+        ]
+
+    def components_json(self, positions: npt.ArrayLike | None = None) -> list[str]:
+        """Each customer's component scores as the database keeps them (JSON text): to one
+        decimal, the ones without data left out (``health_explanation`` names those). A
+        score in 0-100 to one decimal has 1,001 possible texts: looked up, not formatted."""
+        pos = np.arange(self.score.size) if positions is None else np.asarray(positions, np.int64)
+        parts = []
+        for key, column in self.components.items():
+            values = column.to_numpy()[pos]
+            table = np.array([*(f'"{key}":{i / 10}' for i in range(1001)), ""], dtype=object)
+            tenths = np.clip(np.rint(np.nan_to_num(values) * 10), 0, 1000)
+            code = np.where(np.isnan(values), 1001, tenths)
+            parts.append(table[code.astype(np.int64)].tolist())
+        return ["{" + ",".join(filter(None, row)) + "}" for row in zip(*parts, strict=True)]
+
+    def components_stored(self, positions: npt.ArrayLike | None = None) -> list[dict[str, float]]:
+        """:meth:`components_json` as Python dicts."""
+        return [json.loads(text) for text in self.components_json(positions)]
+
+    def explain(
+        self, positions: npt.ArrayLike | None = None, *, top: int = 3, subject: str = "customer"
+    ) -> list[str]:
         """Each customer's score in words: band, the components that cost the most points, and
-        the components left out for want of data. Python per customer: ask for the ones shown.
+        the components left out for want of data (:func:`health_explanation` of the stored
+        form). Python per customer: ask for the ones shown.
 
         Example: ``"42 (red). No order for 94 days, 3.1 x their usual gap. 2 open complaints.
         No data for engagement with emails, renewal coming up: their weight went to the
         others."``
         """
         pos = np.arange(self.score.size) if positions is None else np.asarray(positions, np.int64)
-        keys = list(self.components.columns)
-        names = [name for _key, name, _upto in self.config.bands]
-        drivers = self.drivers(top, pos)
-        scores = self.components.to_numpy()[pos]
-        picked = {name: values[pos] for name, values in self.facts.items()}
-        measures = np.column_stack(
-            [COMPONENTS[key].measure(picked, self.config.params[key]) for key in keys]
-        ).tolist()
-        rows = [
-            dict(zip(picked, values, strict=True))
-            for values in zip(*(v.tolist() for v in picked.values()), strict=True)
+        bands = self.band_keys()[pos].tolist()
+        drivers = self.drivers_stored(pos, top=top, decimals=12)
+        components = self.components_stored(pos)
+        return [
+            health_explanation(score, band or "", parts, why, self.config, subject=subject)
+            for score, band, parts, why in zip(
+                self.score[pos].tolist(), bands, components, drivers, strict=True
+            )
         ]
-        texts = []
-        for row, i in enumerate(pos.tolist()):
-            if math.isnan(self.score[i]):
-                texts.append("No health score: no component has data for this customer.")
-                continue
-            words = [
-                COMPONENTS[keys[c]].words(rows[row], measures[row][c])
-                for c in drivers[row]
-                if c >= 0
-            ]
-            shown = math.floor(self.score[i] + 0.5)  # half up, as people round
-            text = f"{shown} ({names[self.band[i]].lower()})."
-            text += " " + (". ".join(words) + "." if words else "Every component at full marks.")
-            missing = [
-                COMPONENTS[keys[c]].label for c in range(len(keys)) if math.isnan(scores[row, c])
-            ]
-            if missing:
-                text += f" No data for {', '.join(missing)}: their weight went to the others."
-            texts.append(text)
-        return texts
 
     def to_frame(self) -> pd.DataFrame:
         """``score``, ``band`` and one column per component, indexed like the facts."""
@@ -511,3 +556,49 @@ def health_trend(
     return np.where(np.isnan(change), 0, np.sign(change) * (np.abs(change) > tolerance)).astype(
         np.int64
     )
+
+
+def health_explanation(
+    score: float | None,
+    band: str,
+    components: Mapping[str, float],
+    drivers: Any,
+    config: HealthConfig | None = None,
+    *,
+    subject: str = "customer",
+) -> str:
+    """A stored health score in words (see :meth:`HealthScores.explain`).
+
+    Parameters
+    ----------
+    score, band : the score (None or NaN: no score) and its band key.
+    components : each component's score; a component of ``config`` missing here had no data.
+    drivers : ``[[component key, {fact: value}], ...]`` from
+        :meth:`HealthScores.drivers_stored`; None (a score stored without them) gives "".
+    subject : "customer" or "account", the word for whom the score is.
+    """
+    config = config or _DEFAULT_CONFIG
+    if drivers is None:
+        return ""
+    if score is None or math.isnan(score):
+        return f"No health score: no component has data for this {subject}."
+    names = {key: name for key, name, _upto in config.bands}
+    shown = math.floor(score + 0.5)  # half up, as people round
+    words = [_words(key, facts, config) for key, facts in drivers if key in COMPONENTS]
+    text = f"{shown} ({names.get(band, band.capitalize()).lower()})."
+    text += " " + (". ".join(words) + "." if words else "Every component at full marks.")
+    missing = [COMPONENTS[key].label for key in config.active if key not in components]
+    if missing:
+        text += f" No data for {', '.join(missing)}: their weight went to the others."
+    return text
+
+
+def _words(key: str, facts: Mapping[str, float], config: HealthConfig) -> str:
+    component = COMPONENTS[key]
+    row = {name: float(facts.get(name, math.nan)) for name in component.facts}
+    columns = {name: np.array([value]) for name, value in row.items()}
+    measure = float(component.measure(columns, config.params[key])[0])
+    return component.words(row, measure)
+
+
+_DEFAULT_CONFIG = health_config_validate()

@@ -21,6 +21,8 @@ TRACKED: dict[str, dict[str, Any]] = {
     "customers.Consent": {},
     "orders.Order": {},
     "interactions.Interaction": {"exclude_fields": ["created_at"]},
+    "feedback.SurveyResponse": {"exclude_fields": ["created_at"]},
+    "feedback.Referral": {"exclude_fields": ["created_at"]},
     "users.User": {"exclude_fields": ["password", "last_login"]},
     # Stages and transitions are derived by the engine and are a history themselves.
     "lifecycle.Task": {"exclude_fields": ["created_at"]},

@@ -101,7 +101,9 @@ def interaction_log(
     )
     interaction.full_clean()
     interaction.save()
-    customers_changed_after_commit([interaction.customer_id], "interaction")
+    customers_changed_after_commit(
+        [interaction.customer_id], "interaction", since=interaction.occurred_at
+    )
     if kind == InteractionKind.COMPLAINT:
         send_after_commit(
             complaint_logged,
@@ -122,6 +124,7 @@ def interaction_update(
     """Edit an entry, or move a case along: resolving it stamps ``resolved_at``."""
     reject_unknown_fields(changes, INTERACTION_CHANGES)
     interaction = record_for_change(by, Interaction, interaction_id)
+    occurred_before = interaction.occurred_at
     for name, value in changes.items():
         setattr(interaction, name, value)
     if interaction.is_case and interaction.status == CaseStatus.RESOLVED:
@@ -129,7 +132,14 @@ def interaction_update(
     else:
         interaction.resolved_at = None
     record_save(interaction)
-    customers_changed_after_commit([interaction.customer_id], "interaction")
+    # Re-dating an entry changes the history from the earlier of its two dates; resolving a
+    # case or editing its words happens now.
+    moved = occurred_before != interaction.occurred_at
+    customers_changed_after_commit(
+        [interaction.customer_id],
+        "interaction",
+        since=min(occurred_before, interaction.occurred_at) if moved else None,
+    )
     return interaction
 
 
@@ -137,4 +147,6 @@ def interaction_update(
 def interaction_delete(*, by: User | None = None, interaction_id: int) -> None:
     interaction = record_for_change(by, Interaction, interaction_id)
     interaction.delete()
-    customers_changed_after_commit([interaction.customer_id], "interaction")
+    customers_changed_after_commit(
+        [interaction.customer_id], "interaction", since=interaction.occurred_at
+    )

@@ -22,11 +22,13 @@ Where a fact comes from:
   ``expected_purchases_365``, as of that fit's observation end; NaN for a customer the fit
   does not cover, and for everyone before the first fit;
 - the stored stage: ``days_in_stage`` (NaN: in no stage yet);
+- feedback up to ``now``: ``latest_nps`` and ``latest_csat`` (the customer's latest answer of
+  each kind answered by ``now``, not a later one; NaN: none yet) and ``referrals_count``
+  (referrals the customer made by ``now``, whatever became of them);
 - ``is_lead``: no completed order and no subscription started.
 
-Not there yet: ``latest_nps`` is NaN and ``referrals_count`` is 0 for everyone until the
-feedback and referral features store answers and referrals (so the ``promoter`` and
-``referral`` rules cannot fire yet, and the health score leaves sentiment out).
+Not there yet: ``emails_engaged_90d`` and ``emails_sent_90d`` are NaN for everyone until
+email sends are stored (so the health score leaves email engagement out).
 
 The median gap is a figure of the whole base, so an update of a few customers cannot compute
 it from those few: the bulk recompute stores it with its ``RecomputeRun`` and the incremental
@@ -45,11 +47,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from django.db import connection
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Max, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 
 from tenure.customers.models import Customer, Subscription
 from tenure.domain.lifecycle import FACTS
+from tenure.feedback.models import Referral, SurveyKind, SurveyResponse
+from tenure.feedback.selectors import answers_latest
 from tenure.insights.models import CustomerPrediction
 from tenure.insights.reading import EpochSeconds, local_days
 from tenure.interactions.models import CASE_KINDS, CaseStatus, Interaction, InteractionKind
@@ -64,7 +68,7 @@ HEALTH_FACTS = (
     "emails_engaged_90d", "emails_sent_90d", "contacts_engaged_90d", "days_to_renewal",
 )  # fmt: skip
 """Facts of the health components (``tenure.domain.health``) beyond the lifecycle ones.
-``latest_csat`` and the email figures are NaN until surveys and email sends exist."""
+The email figures are NaN until email sends exist."""
 
 _ORDER_FACTS = {
     "orders_count", "first_order_days_ago", "days_since_last_order", "typical_gap_days",
@@ -77,6 +81,7 @@ _SUBSCRIPTION_FACTS = {
 _INTERACTION_FACTS = {
     "open_complaints", "interactions_count", "meetings_count", "contacts_engaged_90d",
 }  # fmt: skip
+_FEEDBACK_FACTS = {"referrals_count", "latest_nps", "latest_csat"}
 _CONVERSATION = (InteractionKind.CALL, InteractionKind.MEETING, InteractionKind.EMAIL,
                  InteractionKind.NOTE)  # fmt: skip
 _MEETINGS = (InteractionKind.CALL, InteractionKind.MEETING)
@@ -236,7 +241,8 @@ def facts_frame(
 def stored_median_gap(now: datetime) -> float | None:
     from tenure.lifecycle.models import RecomputeRun
 
-    run = RecomputeRun.objects.filter(scope="all").order_by("-created_at", "-id").first()
+    done = RecomputeRun.objects.filter(scope="all", status="done")
+    run = done.order_by("-created_at", "-id").first()
     return run.median_gap_days if run is not None else median_gap_of_base(now)
 
 
@@ -297,13 +303,41 @@ def _chunk_facts(
         )
         entered = _scatter(ids, rows[:, 0].astype(np.int64), rows[:, 1], np.nan)
         facts["days_in_stage"] = (stamp - entered) / DAY
-    for name in ("referrals_count",):
-        facts[name] = np.zeros(ids.size)
-    for name in ("latest_nps", "latest_csat", "emails_engaged_90d", "emails_sent_90d"):
+    if needed & _FEEDBACK_FACTS:
+        facts |= _feedback_facts(chunk, ids, now, needed)
+    for name in ("emails_engaged_90d", "emails_sent_90d"):
         facts[name] = np.full(ids.size, np.nan)
     return pd.DataFrame(
         {name: facts[name] for name in sorted(needed)}, index=pd.Index(ids, name="customer")
     )
+
+
+def _feedback_facts(chunk: Chunk, ids: IntArray, now: datetime, needed: set[str]) -> dict:
+    """``latest_nps``, ``latest_csat`` (one query: each customer's latest answer of each kind
+    answered by ``now``) and ``referrals_count`` (one query: referrals made by ``now``)."""
+    facts: dict[str, Any] = {}
+    kinds = {SurveyKind.NPS: "latest_nps", SurveyKind.CSAT: "latest_csat"}
+    wanted = [kind for kind, name in kinds.items() if name in needed]
+    if wanted:
+        answers = SurveyResponse.objects.filter(chunk.where("customer_id"), kind__in=wanted)
+        is_nps = Case(When(kind=SurveyKind.NPS, then=Value(1)), default=Value(0))
+        rows = fetch_numbers(
+            answers_latest(answers, as_of=now).values_list("customer_id", is_nps, "score"), 3
+        )
+        for kind in wanted:
+            mine = rows[rows[:, 1] == (1.0 if kind == SurveyKind.NPS else 0.0)]
+            facts[kinds[kind]] = _scatter(ids, mine[:, 0].astype(np.int64), mine[:, 2], np.nan)
+    if "referrals_count" in needed:
+        rows = fetch_numbers(
+            Referral.objects.filter(chunk.where("referrer_id"), referred_at__lte=now)
+            .order_by()
+            .values("referrer_id")
+            .annotate(n=Count("id"))
+            .values_list("referrer_id", "n"),
+            2,
+        )
+        facts["referrals_count"] = _scatter(ids, rows[:, 0].astype(np.int64), rows[:, 1], 0.0)
+    return facts
 
 
 def _subscription_facts(chunk: Chunk, ids: IntArray, now: datetime) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from tenure.customers.models import Account, Customer
+from tenure.domain.health import health_explanation
 from tenure.interactions.models import Interaction
 
 
@@ -127,15 +128,29 @@ class HealthBand(models.TextChoices):
 
 class HealthScore(models.Model):
     """A customer's latest health (``tenure.domain.health``): 0-100 (None: no data), band,
-    each component's score, the drivers in words, and the trend arrow (-1, 0, +1)."""
+    each component's score, the drivers with the facts their words need, and the trend arrow
+    (-1, 0, +1). ``explanation`` puts the drivers in words when read: building a million
+    sentences at scoring time was most of the nightly run's time."""
 
+    # No database constraint (nor on the snapshots): PostgreSQL checks a deferred foreign key
+    # row by row at commit, 1.4 s per 200,000 rows, a quarter of a first scoring. The scoring
+    # writes only customers it just read, and deleting a customer deletes their health (the
+    # ORM's CASCADE), as for StageTransition.
     customer = models.OneToOneField(
-        Customer, primary_key=True, on_delete=models.CASCADE, related_name="health"
+        Customer,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="health",
+        db_constraint=False,
     )
     score = models.FloatField(null=True, blank=True)
     band = models.CharField(max_length=20, blank=True)
     components = models.JSONField(default=dict, blank=True)
-    explanation = models.TextField(blank=True)
+    drivers = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="[[component, {fact: value}], ...], costliest first",
+    )
     trend = models.SmallIntegerField(default=0)
     computed_at = models.DateTimeField()
 
@@ -152,11 +167,19 @@ class HealthScore(models.Model):
     def __str__(self) -> str:
         return f"health of {self.customer_id}: {self.score} ({self.band})"
 
+    @property
+    def explanation(self) -> str:
+        """The score in words: band, what cost the most points, what had no data."""
+        return health_explanation(self.score, self.band, self.components, self.drivers)
+
 
 class HealthSnapshot(models.Model):
     """A customer's score on a day, kept when it changed (see ``services.health_recompute``)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique (customer, day) constraint; no database constraint (see above).
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     day = models.DateField()
     score = models.FloatField(null=True, blank=True)
     band = models.CharField(max_length=20, blank=True)
@@ -171,14 +194,27 @@ class HealthSnapshot(models.Model):
         return f"{self.customer_id} on {self.day}: {self.score}"
 
 
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
 class RecomputeRun(models.Model):
     """One recompute of the whole base (``scope="all"``), kept as a record and for the
     population's median gap between purchase days, which the incremental updates reuse so that
-    they agree with the bulk run (see ``tenure.lifecycle.facts``)."""
+    they agree with the bulk run (see ``tenure.lifecycle.facts``). A run asked for from a page
+    or the API is stored ``queued`` and done by the worker; only ``done`` runs count."""
 
     scope = models.CharField(max_length=10, default="all")
     cause = models.CharField(max_length=20, default=TransitionCause.RECOMPUTE)
-    as_of = models.DateTimeField(help_text="the clock the facts were computed on")
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.DONE)
+    error = models.TextField(blank=True)
+    as_of = models.DateTimeField(
+        null=True, blank=True, help_text="the clock the facts were computed on (once run)"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
     definition = models.ForeignKey(LifecycleDefinition, on_delete=models.PROTECT, related_name="+")
     customers = models.PositiveIntegerField(default=0)
     moved = models.PositiveIntegerField(default=0)
@@ -288,3 +324,62 @@ class TaskComment(models.Model):
 
     def __str__(self) -> str:
         return f"comment on {self.task_id}"
+
+
+class AccountHealthScore(models.Model):
+    """An account's latest health: the same engine and components as a customer's, on the
+    facts of its customers taken together (``tenure.lifecycle.account_facts``), and, for
+    context, the revenue-weighted mean of its customers' own scores (not part of the score)."""
+
+    account = models.OneToOneField(
+        Account, primary_key=True, on_delete=models.CASCADE, related_name="health"
+    )
+    score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=20, blank=True)
+    components = models.JSONField(default=dict, blank=True)
+    drivers = models.JSONField(null=True, blank=True)
+    trend = models.SmallIntegerField(default=0)
+    computed_at = models.DateTimeField()
+    customers_score = models.FloatField(
+        null=True, blank=True, help_text="its customers' scores weighted by their revenue"
+    )
+    customers_scored = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "score"], name="account_health_band_score")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="account_health_score_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(trend__in=(-1, 0, 1)), name="account_health_trend_sign"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"health of account {self.account_id}: {self.score} ({self.band})"
+
+    @property
+    def explanation(self) -> str:
+        return health_explanation(
+            self.score, self.band, self.components, self.drivers, subject="account"
+        )
+
+
+class AccountHealthSnapshot(models.Model):
+    """An account's score on a day, kept when it changed (as ``HealthSnapshot``)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["account", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="account_health_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"account {self.account_id} on {self.day}: {self.score}"

@@ -30,25 +30,30 @@ from django.http import Http404
 from django.utils import timezone
 
 from tenure.access import get_visible_or_404, visible
+from tenure.analytics.audit import COLUMNS as AUDIT_COLUMNS
 from tenure.analytics.audit import churn_audit
 from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.funnel import funnel_conversion, stage_counts_over_time, stage_durations
 from tenure.analytics.lifecycle_buckets import lifecycle_buckets
-from tenure.customers.models import Customer, Subscription
+from tenure.customers.models import Account, Customer, Subscription
 from tenure.domain.lifecycle import UNSTAGED
 from tenure.domain.lifecycle.presets import CHURN_GAPS
 from tenure.insights.reading import EpochSeconds, completed_orders, day_start
 from tenure.interactions.models import Interaction, InteractionKind
 from tenure.lifecycle.facts import DAY, fetch_numbers
 from tenure.lifecycle.models import (
+    AccountHealthScore,
+    AccountHealthSnapshot,
     CustomerStage,
     HealthScore,
     HealthSnapshot,
+    RecomputeRun,
+    RunStatus,
     StageTransition,
     Task,
     TaskStatus,
 )
-from tenure.lifecycle.services import active_model
+from tenure.lifecycle.services import STALE_RUN, active_model
 from tenure.orders.models import Order, OrderStatus
 from tenure.users.models import User
 
@@ -334,7 +339,7 @@ def tasks_for(
     user: User,
     scope: Literal["mine", "overdue", "all"] = "mine",
     today: date | None = None,
-) -> list[Task]:
+) -> QuerySet[Task]:
     """``mine``: the user's open tasks; ``overdue``: open tasks past due that the user may see
     (a success manager: theirs and their customers'); ``all``: every visible task, open first.
     Sorted by due date."""
@@ -350,7 +355,26 @@ def tasks_for(
         )
     else:
         raise InvalidInputError("scope", f"must be mine, overdue or all, got {scope!r}")
-    return list(tasks)
+    return tasks
+
+
+@dataclass(frozen=True)
+class RecomputeRuns:
+    """The latest finished whole-base recompute, and the one queued or running, if any."""
+
+    last_done: RecomputeRun | None
+    pending: RecomputeRun | None
+
+
+def recompute_runs() -> RecomputeRuns:
+    """What the Lifecycle page says about recomputes (figures of the whole base's runs, no
+    customer in them: every role may read them)."""
+    runs = RecomputeRun.objects.filter(scope="all").select_related("started_by")
+    pending = runs.filter(
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+        created_at__gte=timezone.now() - STALE_RUN,
+    ).first()
+    return RecomputeRuns(runs.filter(status=RunStatus.DONE).first(), pending)
 
 
 # --- churn audit ----------------------------------------------------------------------------
@@ -413,6 +437,51 @@ def churn_audit_frame(*, user: User | None) -> pd.DataFrame:
 def churn_audit_for(*, user: User | None, alpha: float = 0.05) -> pd.DataFrame:
     """Churned against retained customers over every attribute, strongest effect first
     (``tenure.analytics.audit.churn_audit``: chi-square / Mann-Whitney, Benjamini-Hochberg).
-    ``attrs`` holds ``churned``, ``retained`` and ``alpha``."""
+    ``attrs`` holds ``churned``, ``retained``, ``alpha`` and ``note``: why the table is empty
+    when there is nothing to compare yet (no churned or no retained customer), else ``""``."""
+    if not 0 < alpha < 1:
+        raise InvalidInputError("alpha", f"must be between 0 and 1, got {alpha!r}")
     frame = churn_audit_frame(user=user)
-    return churn_audit(frame, "churned", list(AUDIT_LABELS), alpha=alpha, labels=AUDIT_LABELS)
+    churned = int(frame["churned"].sum())
+    retained = len(frame) - churned
+    if not churned or not retained:
+        empty = pd.DataFrame({name: pd.Series(dtype=object) for name in AUDIT_COLUMNS})
+        missing = "churned" if not churned else "retained"
+        empty.attrs = {
+            "churned": churned, "retained": retained, "alpha": alpha,
+            "note": f"no {missing} customers to compare with yet",
+        }  # fmt: skip
+        return empty
+    result = churn_audit(frame, "churned", list(AUDIT_LABELS), alpha=alpha, labels=AUDIT_LABELS)
+    result.attrs["note"] = ""
+    return result
+
+
+# --- account health ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    """An account's health now (None: not scored yet) and its history, oldest first (one
+    snapshot per change; the latest ``history_limit``)."""
+
+    account: Account
+    health: AccountHealthScore | None
+    history: list[AccountHealthSnapshot]
+
+
+def account_health(*, user: User | None, account_id: int, history_limit: int = 90) -> AccountHealth:
+    """Whoever may see the account sees its health (Http404 otherwise, never revealing that it
+    exists); ``user=None`` is the operator."""
+    if user is None:
+        account = Account.objects.filter(pk=account_id).first()
+        if account is None:
+            raise Http404("no such record")
+    else:
+        account = get_visible_or_404(user, Account, pk=account_id)
+    latest = AccountHealthSnapshot.objects.filter(account_id=account_id).order_by("-day")
+    return AccountHealth(
+        account=account,
+        health=AccountHealthScore.objects.filter(account_id=account_id).first(),
+        history=list(reversed(latest[:history_limit])),
+    )

@@ -17,8 +17,9 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,8 @@ from tenure.lifecycle.models import (
     CustomerStage,
     LifecycleDefinition,
     RecomputeRun,
+    RunStatus,
+    StageTransition,
     TransitionCause,
 )
 from tenure.lifecycle.storage import stages_upsert, transitions_append
@@ -80,6 +83,8 @@ __all__ = [
     "health_recompute",
     "lifecycle_recompute",
     "lifecycle_recompute_enqueue",
+    "lifecycle_recompute_queue",
+    "lifecycle_recompute_run",
     "task_comment_add",
     "task_complete",
     "task_create",
@@ -235,6 +240,8 @@ def lifecycle_recompute(
     now: datetime | None = None,
     customer_ids: Any = None,
     cause: str = TransitionCause.RECOMPUTE,
+    since: Mapping[int, datetime] | None = None,
+    run: RecomputeRun | None = None,
 ) -> RecomputeResult:
     """Place customers in their stages as of ``now`` (default: this moment).
 
@@ -242,6 +249,17 @@ def lifecycle_recompute(
     operator or the nightly job) and records a ``RecomputeRun`` with the population's median
     gap; a list recomputes those customers (of them, the ones ``by`` may change), with the
     latest stored median gap. ``cause`` is stored with every transition it makes.
+
+    ``since`` (customer id -> datetime) marks customers whose history changed from that moment
+    on (a back-dated order): each is evaluated from the stage they stood in at ``since``
+    (none if they were placed only later), not from the stage decided without that history,
+    and the correction is stored as one move (see ``_rewound``). Without this, a customer
+    whose order log arrives newest-first, or in import batches, would be judged on each part
+    as it lands (churned on a three-year-old first order) and end in a stage that a recompute
+    of the same history would not give.
+
+    ``run``: the queued ``RecomputeRun`` a worker is doing (``lifecycle_recompute_queue``),
+    filled in instead of a new one.
     """
     began = time.perf_counter()
     now = now or timezone.now()
@@ -267,7 +285,7 @@ def lifecycle_recompute(
     moves: Counter[str] = Counter()
     customers = moved = stored = 0
     for part, orders in zip(parts, figures, strict=True):
-        outcome = _recompute_chunk(part, now, definition, model, median, cause, orders)
+        outcome = _recompute_chunk(part, now, definition, model, median, cause, orders, since or {})
         customers += outcome.customers
         moved += outcome.moved
         stored += outcome.transitions
@@ -276,13 +294,18 @@ def lifecycle_recompute(
     order = [*model.stage_keys, UNSTAGED]
     ordered = {key: counts[key] for key in order if counts[key]}
     seconds = time.perf_counter() - began
-    run = None
     if whole:
-        run = RecomputeRun.objects.create(
-            scope="all", cause=cause, as_of=now, definition=definition, customers=customers,
-            moved=moved, counts=ordered, median_gap_days=median, duration_seconds=seconds,
-            started_by=by,
-        )  # fmt: skip
+        figures_of_run = {
+            "scope": "all", "cause": cause, "as_of": now, "definition": definition,
+            "customers": customers, "moved": moved, "counts": ordered, "median_gap_days": median,
+            "duration_seconds": seconds, "status": RunStatus.DONE, "finished_at": timezone.now(),
+        }  # fmt: skip
+        if run is None:
+            run = RecomputeRun.objects.create(started_by=by, **figures_of_run)
+        else:
+            for name, value in figures_of_run.items():
+                setattr(run, name, value)
+            run.save()
     return RecomputeResult(
         customers=customers, moved=moved, transitions=stored, counts=ordered, seconds=seconds,
         as_of=now, definition_version=definition.version, cause=cause,
@@ -315,20 +338,24 @@ def _recompute_chunk(
     median: float | None,
     cause: str,
     orders: OrderFigures | None,
+    since: Mapping[int, datetime],
 ) -> _ChunkOutcome:
     needed = set(model.facts_used)
     facts = facts_frame(chunk=chunk, now=now, needed=needed, median_gap_days=median, orders=orders)
     ids = facts.index.to_numpy(dtype=np.int64)
     stored = _current_stages(chunk, ids)
+    current = stored.copy()
+    rewound = _rewind(ids, since, now, current, facts)
     # A stage the active definition no longer has (after an edit): the customer starts from no
     # stage, and the move records the stage they really left.
-    known = np.isin(stored, np.array(model.stage_keys, dtype=object)) | pd.isna(stored)
-    current = stored.copy()
+    known = np.isin(current, np.array(model.stage_keys, dtype=object)) | pd.isna(current)
     current[~known] = None
     evaluation = lifecycle_evaluate(model, facts, current)
     final = evaluation.stage_keys()
     counts = Counter(UNSTAGED if key is None else key for key in final.tolist())
     moves = evaluation.transitions(reasons=True)
+    if rewound.any():
+        moves = _rewound(moves, ids, rewound, stored, final, since, cause)
     if moves.empty:
         return _ChunkOutcome(len(ids), 0, 0, counts, Counter())
     position = pd.Index(ids).get_indexer(moves["customer"])
@@ -341,8 +368,90 @@ def _recompute_chunk(
         _store(moves, last, now, definition.pk, cause, new)
     except IntegrityError:  # an event placed one of them meanwhile: upsert them all
         _store(moves, last, now, definition.pk, cause, None)
-    moved = int(evaluation.changed.sum())
+    moved = int((final != stored).sum()) if rewound.any() else int(evaluation.changed.sum())
     return _ChunkOutcome(len(ids), moved, len(moves), counts, Counter(moves["rule"].tolist()))
+
+
+HISTORY_CHANGED = "history_changed"
+"""The rule name of a move that corrects a stage after an earlier-dated change (``_rewound``)."""
+
+
+def _rewind(
+    ids: np.ndarray,
+    since: Mapping[int, datetime],
+    now: datetime,
+    current: np.ndarray,
+    facts: pd.DataFrame,
+) -> np.ndarray:
+    """Put the customers whose history changed from ``since[id]`` back in the stage they stood
+    in at that moment (the last move at or before it; none before their first move), with
+    ``days_in_stage`` counted from that move, in ``current`` and ``facts`` (changed in place).
+    A customer whose ``since`` is after their latest move is where they were. Returns which
+    customers were rewound."""
+    rewound = np.zeros(ids.size, dtype=bool)
+    dated = {i: since[i] for i in ids.tolist() if i in since and since[i] < now}
+    if not dated:
+        return rewound
+    moves = (
+        StageTransition.objects.filter(customer_id__in=list(dated))
+        .order_by("customer_id", "at", "step", "id")
+        .values_list("customer_id", "at", "to_stage")
+    )
+    history: dict[int, list[tuple[datetime, str]]] = {}
+    for customer_id, at, stage in moves:
+        history.setdefault(customer_id, []).append((at, stage))
+    position = {customer: n for n, customer in enumerate(ids.tolist())}
+    clock = "days_in_stage" in facts.columns
+    for customer_id, moment in dated.items():
+        past = history.get(customer_id, [])
+        if past and past[-1][0] <= moment:
+            continue  # placed before the change: their stage already saw the history before it
+        before = [(at, stage) for at, stage in past if at <= moment]
+        n = position[customer_id]
+        rewound[n] = True
+        current[n] = before[-1][1] if before else None
+        if clock:
+            days = (now - before[-1][0]).total_seconds() / 86_400 if before else np.nan
+            facts.iat[n, facts.columns.get_loc("days_in_stage")] = days
+    return rewound
+
+
+def _rewound(
+    moves: pd.DataFrame,
+    ids: np.ndarray,
+    rewound: np.ndarray,
+    stored: np.ndarray,
+    final: np.ndarray,
+    since: Mapping[int, datetime],
+    cause: str,
+) -> pd.DataFrame:
+    """The moves to store when some customers were evaluated from a rewound stage: the
+    others' moves as they are; for each rewound customer whose stage differs from the stored
+    one, a single move from the stored stage to the new one, with the rule and reason of the
+    engine's last move (``history_changed`` when the rewound stage itself stands). Their moves
+    stored before stay: they were right on what was known then."""
+    redone = set(ids[rewound].tolist())
+    kept = moves[~moves["customer"].isin(redone)]
+    last = moves[moves["customer"].isin(redone)].drop_duplicates("customer", keep="last")
+    last = last.set_index("customer")
+    rows = []
+    for n in np.flatnonzero(rewound & (final != stored)).tolist():
+        customer = int(ids[n])
+        if customer in last.index:
+            rule, reason = last.at[customer, "rule"], last.at[customer, "reason"]
+        else:
+            rule = HISTORY_CHANGED
+            reason = (
+                f"Re-evaluated from {since[customer]:%Y-%m-%d}: an earlier-dated {cause} "
+                "changed their history"
+            )
+        rows.append(
+            {"customer": customer, "step": 0, "from_stage": stored[n], "to_stage": final[n],
+             "rule": rule, "reason": reason}
+        )  # fmt: skip
+    if not rows:
+        return kept
+    return pd.concat([kept, pd.DataFrame(rows)], ignore_index=True)
 
 
 def _store(
@@ -363,19 +472,83 @@ def _store(
         transitions_append(moves, at=now, definition_id=definition_id, cause=cause)
 
 
-def lifecycle_recompute_enqueue(*, customer_ids: list[int], cause: str) -> None:
+STALE_RUN = timedelta(hours=2)
+"""A queued or running whole-base recompute older than this no longer blocks a new one (its
+worker died); a real one takes about a minute at a million customers."""
+
+
+def lifecycle_recompute_queue(*, by: User | None) -> tuple[RecomputeRun, bool]:
+    """Ask the worker to recompute the whole base and rescore health (admins and managers).
+
+    Returns the ``queued`` run to follow and True, or the run already queued or running and
+    False (a second click, a retried request): two whole-base runs at once would do the same
+    work twice."""
+    _require_recompute(by, True)
+    with transaction.atomic():
+        pending = (
+            RecomputeRun.objects.select_for_update()
+            .filter(
+                scope="all",
+                status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+                created_at__gte=timezone.now() - STALE_RUN,
+            )
+            .first()
+        )
+        if pending is not None:
+            return pending, False
+        run = RecomputeRun.objects.create(
+            scope="all", status=RunStatus.QUEUED, definition=active_definition(), started_by=by
+        )
+        transaction.on_commit(
+            lambda: async_task(
+                "tenure.lifecycle.tasks.lifecycle_recompute_run",
+                run.pk,
+                task_name=f"lifecycle-recompute-{run.pk}",
+            )
+        )
+    return run, True
+
+
+def lifecycle_recompute_run(*, run_id: int) -> RecomputeRun | None:
+    """Do a queued whole-base run: stages, then health, on one clock. None when another
+    delivery of the job took it already; a failure is stored on the run with its reason."""
+    claimed = RecomputeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING
+    )
+    run = RecomputeRun.objects.filter(pk=run_id).first()
+    if not claimed or run is None:
+        return None
+    try:
+        result = lifecycle_recompute(run=run)
+        health_recompute(now=result.as_of)
+    except Exception as failure:  # a run must end, and say why
+        logger.exception("lifecycle recompute run %s failed", run_id)
+        run.status, run.error = RunStatus.FAILED, f"stopped on an error: {failure!r}"
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+    run.refresh_from_db()
+    return run
+
+
+def lifecycle_recompute_enqueue(
+    *, customer_ids: list[int], cause: str, since: Mapping[int, datetime] | None = None
+) -> None:
     """Queue one worker job that recomputes these customers (a large import's batch)."""
     ids = sorted({int(i) for i in customer_ids})
     async_task(
         "tenure.lifecycle.tasks.lifecycle_recompute_job",
         ids,
         cause,
+        dict(since or {}),
         task_name=f"lifecycle-{cause}-{len(ids)}-{ids[0] if ids else 0}",
     )
 
 
-def lifecycle_update(*, customer_ids: list[int], cause: str) -> RecomputeResult:
-    """After an event: recompute these customers now, then their health."""
-    result = lifecycle_recompute(customer_ids=customer_ids, cause=cause)
+def lifecycle_update(
+    *, customer_ids: list[int], cause: str, since: Mapping[int, datetime] | None = None
+) -> RecomputeResult:
+    """After an event: recompute these customers now (from their stage as of ``since``, for
+    those whose history changed in the past), then their health."""
+    result = lifecycle_recompute(customer_ids=customer_ids, cause=cause, since=since)
     health_recompute(customer_ids=customer_ids, now=result.as_of)
     return result

@@ -3,6 +3,7 @@ make sure a definition exists after ``migrate``. Connected in ``LifecycleConfig.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 INLINE_MAX = 5000
@@ -10,13 +11,20 @@ INLINE_MAX = 5000
 job instead of running in the writer's request or import."""
 
 
-def on_customers_changed(sender: Any, *, customer_ids: list[int], cause: str, **_: Any) -> None:
+def on_customers_changed(
+    sender: Any,
+    *,
+    customer_ids: list[int],
+    cause: str,
+    since: dict[int, datetime] | None = None,
+    **_: Any,
+) -> None:
     from tenure.lifecycle.services import lifecycle_recompute_enqueue, lifecycle_update
 
     if len(customer_ids) > INLINE_MAX:
-        lifecycle_recompute_enqueue(customer_ids=customer_ids, cause=cause)
+        lifecycle_recompute_enqueue(customer_ids=customer_ids, cause=cause, since=since)
     else:
-        lifecycle_update(customer_ids=customer_ids, cause=cause)
+        lifecycle_update(customer_ids=customer_ids, cause=cause, since=since)
 
 
 def on_complaint_logged(
@@ -51,7 +59,7 @@ def on_person_exporting(sender: Any, *, customer: Any, **_: Any) -> dict[str, An
         "stage_transitions": [
             plain(t) for t in StageTransition.objects.filter(customer_id=customer.pk).order_by("at")
         ],
-        "health": plain(health) if health else None,
+        "health": {**plain(health), "explanation": health.explanation} if health else None,
         "tasks": [
             {**plain(task), "comments": [plain(c) for c in task.comments.all()]} for task in tasks
         ],

@@ -1,10 +1,11 @@
 """Export everything tenure holds about a person; erase (anonymise) a person.
 
-Erasure keeps the orders, subscriptions and the kinds and dates of interactions as anonymous
-figures, so that revenue, retention and churn stay right, and removes every trace of who the
-person was: names, email, phone, birthday, free text, special dates, consents, custom
-attributes, and the change-history entries that held any of them. Both acts are themselves
-recorded in the history (who, when), without personal data.
+Erasure keeps the orders, subscriptions, the kinds and dates of interactions, the scores of
+survey answers and the referrals as anonymous figures, so that revenue, retention, churn and NPS
+stay right, and removes every trace of who the person was: names, email, phone, birthday, free
+text (answer comments too), special dates, consents, custom attributes, the emails of
+referrals they made or received, and the change-history entries that held any of them. Both
+acts are themselves recorded in the history (who, when), without personal data.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from django.utils import timezone
 from tenure.access import require
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
+from tenure.feedback.selectors import person_feedback
+from tenure.feedback.services import person_feedback_erase
 from tenure.history.selectors import history_entry_view, history_of
 from tenure.interactions.models import Interaction
 from tenure.privacy.signals import person_erasing, person_exporting
@@ -90,6 +93,7 @@ def person_export(*, by: User | None = None, customer_id: int) -> dict[str, Any]
             _plain(i)
             for i in customer.interactions.order_by("occurred_at", "id")  # type: ignore[attr-defined]
         ],
+        **person_feedback(customer=customer),
         "history": [history_entry_view(entry) for entry in history_of(record=customer)],
         "prediction": _prediction(customer),
     }
@@ -120,6 +124,9 @@ def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
     related += list(customer.consents.all())  # type: ignore[attr-defined]
     related += list(customer.subscriptions.all())  # type: ignore[attr-defined]
     with disable_auditlog():
+        # Before the email goes: invitations sent to it are found by it.
+        feedback, feedback_records = person_feedback_erase(customer=customer)
+        related += feedback_records
         customer.first_name = ""
         customer.last_name = ""
         customer.email = ""
@@ -149,6 +156,7 @@ def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
         "interactions": len(interactions),
         "special_dates": special_dates,
         "consents": consents,
+        **feedback,
         **elsewhere,
         "history_entries": history,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,11 +19,15 @@ from tenure.customers.selectors import (
     owner_choices,
 )
 from tenure.interactions.selectors import account_interactions
+from tenure.lifecycle.selectors import account_health
+from tenure.users.models import User
 from tenure.web.forms import AccountFilterForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
 from tenure.web.views.pagination import page_number, paginate
 
 ACCOUNT_PAGE_ROWS = 20
+HEALTH_HISTORY_SHOWN = 8
+_TRENDS = {1: ("↑", "trend-up", "improving"), -1: ("↓", "trend-down", "worsening")}
 
 
 @login_required
@@ -60,6 +66,21 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
         "customers": customers,
         "interactions": interactions,
         "history": recent_history(found),
+        "health": _health_card(user, found.pk),
         "section": "accounts",
     }
     return render(request, "web/accounts/detail.html", context)
+
+
+def _health_card(user: User, account_id: int) -> dict[str, Any]:
+    """The Account health card: score, band, trend arrow, drivers, the latest changes."""
+    found = account_health(user=user, account_id=account_id, history_limit=HEALTH_HISTORY_SHOWN)
+    health = found.health
+    arrow, trend_class, words = _TRENDS.get(
+        health.trend if health else 0, ("→", "trend-flat", "steady")
+    )
+    return {
+        "now": health,
+        "trend": {"arrow": arrow, "class": trend_class, "words": words},
+        "changes": list(reversed(found.history)),
+    }

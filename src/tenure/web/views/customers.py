@@ -23,6 +23,7 @@ from tenure.customers.selectors import (
     customer_timeline,
 )
 from tenure.domain.access import Action
+from tenure.feedback.selectors import customer_latest_answers
 from tenure.insights.selectors import customer_prediction
 from tenure.interactions.services import interaction_log
 from tenure.web.forms import CustomerFilterForm, InteractionForm
@@ -70,6 +71,7 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
         "may_change": may(request.user, Action.CHANGE),
         "may_administer": may(request.user, Action.ADMINISTER),
         "figures": customer_key_figures(customer=customer),
+        "answers": customer_latest_answers(customer=customer),
         "timeline": customer_timeline(customer=customer, before=request.GET.get("before")),
         "form": form,
         "history": recent_history(customer),

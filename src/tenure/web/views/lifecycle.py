@@ -27,12 +27,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import may, sees_all, visible
 from tenure.analytics.audit import COLUMNS as AUDIT_COLUMNS
-from tenure.analytics.errors import InvalidInputError
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.domain.lifecycle import UNSTAGED
 from tenure.lifecycle import selectors, services
-from tenure.lifecycle.models import RecomputeRun, Task, TaskSource, TaskStatus, TransitionCause
+from tenure.lifecycle.models import Task, TaskSource, TaskStatus, TransitionCause
 from tenure.transfer.csv_safety import cell_neutralise
 from tenure.users.models import User
 from tenure.web.forms import LifecycleForm
@@ -68,7 +67,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
         "section": "lifecycle",
         "sees_all": sees_all(user),
         "may_recompute": sees_all(user, Action.CHANGE),
-        "last_run": RecomputeRun.objects.only("as_of", "duration_seconds").first(),
+        "runs": selectors.recompute_runs(),
         "stages": [
             {
                 "key": row.key,
@@ -100,14 +99,17 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def lifecycle_recompute(request: HttpRequest) -> HttpResponse:
-    # Only admins and managers may move the whole base: the service refuses others (403).
-    result = services.lifecycle_recompute(by=signed_in_user(request))
-    services.health_recompute(now=result.as_of)
-    messages.success(
-        request,
-        f"Recomputed {result.customers:,} customers in {result.seconds:.1f} s: "
-        f"{result.moved:,} changed stage.",
-    )
+    # Only admins and managers may move the whole base: the service refuses others (403). The
+    # worker does it (about a minute at a million customers: too long for a request).
+    run, queued = services.lifecycle_recompute_queue(by=signed_in_user(request))
+    if queued:
+        messages.success(
+            request,
+            "Recompute queued: the worker places every customer in their stage and rescores "
+            "their health; this page shows the new figures when it is done.",
+        )
+    else:
+        messages.info(request, f"A recompute is {run.get_status_display().lower()} already.")
     return redirect("web:lifecycle")
 
 
@@ -297,18 +299,15 @@ def _audit_rows(result: pd.DataFrame) -> list[dict[str, Any]]:
 @login_required
 @require_GET
 def churn_audit(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    try:
-        result = selectors.churn_audit_for(user=user)
-    except InvalidInputError as error:  # no churned (or no retained) customers yet
-        return _audit_unavailable(request, user, error.reason)
+    result = selectors.churn_audit_for(user=signed_in_user(request))
     rows = _audit_rows(result)
     tested = [row for row in rows if row["effect_size"] is not None]
     context = {
         "rows": rows,
-        "churned": result.attrs.get("churned", 0),
-        "retained": result.attrs.get("retained", 0),
-        "alpha": result.attrs.get("alpha", 0.05),
+        "unavailable": result.attrs["note"],
+        "churned": result.attrs["churned"],
+        "retained": result.attrs["retained"],
+        "alpha": result.attrs["alpha"],
         "significant": sum(1 for row in rows if row["significant"] is True),
         "section": "lifecycle",
         "charts": {
@@ -319,21 +318,6 @@ def churn_audit(request: HttpRequest) -> HttpResponse:
                 "measures": [row["effect_measure"] or "" for row in tested],
             }
         },
-    }
-    return render(request, "web/lifecycle/churn_audit.html", context)
-
-
-def _audit_unavailable(request: HttpRequest, user: User, reason: str) -> HttpResponse:
-    groups = selectors.churn_audit_frame(user=user)["churned"]
-    context = {
-        "rows": [],
-        "unavailable": reason,
-        "churned": int(groups.sum()),
-        "retained": int((~groups).sum()),
-        "significant": 0,
-        "alpha": 0.05,
-        "section": "lifecycle",
-        "charts": {"audit": {"labels": [], "effects": [], "significant": [], "measures": []}},
     }
     return render(request, "web/lifecycle/churn_audit.html", context)
 
@@ -352,10 +336,7 @@ def churn_audit_csv(request: HttpRequest) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(AUDIT_CSV_COLUMNS)
-    try:
-        result = selectors.churn_audit_for(user=signed_in_user(request))
-    except InvalidInputError:  # nothing to compare yet: the header alone
-        result = pd.DataFrame(columns=AUDIT_CSV_COLUMNS)
+    result = selectors.churn_audit_for(user=signed_in_user(request))
     for row in result[AUDIT_CSV_COLUMNS].itertuples(index=False):
         writer.writerow([_csv_cell(value) for value in row])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

@@ -21,15 +21,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import get_visible_or_404, may, require
+from tenure.customers.selectors import owner_choices
 from tenure.domain.access import Action
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.models import Task, TaskStatus
 from tenure.users.models import User
 from tenure.web.forms import TaskCommentForm, TaskForm, TaskStatusForm
 from tenure.web.views._render import errors_onto_form, signed_in_user, wants_fragment
+from tenure.web.views.pagination import page_number, paginate
 
 VIEWS = {"mine": "My tasks", "overdue": "Overdue", "all": "All I may see"}
-TASKS_SHOWN = 200
+TASKS_PER_PAGE = 50
 # The service's field names -> the form's.
 _FORM_FIELDS = {"owner": "owner", "customer_id": "customer", "account_id": "account"}
 
@@ -53,15 +55,15 @@ def tasks(request: HttpRequest) -> HttpResponse:
         )
     today = timezone.localdate()
     found = selectors.tasks_for(user=user, scope=view, today=today)  # type: ignore[arg-type]
+    page = paginate(found, number=page_number(request.GET.get("page")), per_page=TASKS_PER_PAGE)
     context: dict[str, Any] = {
         "view": view,
         "views": VIEWS,
-        "tasks": found[:TASKS_SHOWN],
-        "count": len(found),
-        "shown": TASKS_SHOWN,
+        "page": page,
+        "tasks": page.items,
         "today": today,
         "form": form,
-        "owners": User.objects.filter(is_active=True).order_by("first_name", "username"),
+        "owners": owner_choices(user=user),
         "may_change": may(user, Action.CHANGE),
         "open_form": request.method == "POST" or "customer" in request.GET,
         "section": "tasks",

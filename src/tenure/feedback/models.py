@@ -1,0 +1,155 @@
+"""What customers say and who they bring: survey answers (NPS, CSAT) and referrals.
+
+Orders and interactions are sibling apps this one does not import: an answer's optional link
+to the order or conversation it was about names them by label.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from tenure.customers.models import Customer
+
+
+class SurveyKind(models.TextChoices):
+    NPS = "nps", "NPS"
+    CSAT = "csat", "CSAT"
+
+
+# The scale of each kind, lowest and highest score (DOMAIN.md): NPS 0-10, CSAT 1-5.
+SCALES: dict[str, tuple[int, int]] = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5)}
+
+
+class SurveyResponse(models.Model):
+    """One answer of a customer to an NPS or CSAT question. An answer is what the customer
+    said: it is recorded or deleted, never edited."""
+
+    # No index of its own: survey_customer_kind_at (customer, kind, answered_at) serves it.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="survey_responses", db_index=False
+    )
+    kind = models.CharField(max_length=4, choices=SurveyKind.choices)
+    score = models.SmallIntegerField()
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField()
+    channel = models.CharField(max_length=40, blank=True, help_text="e.g. email, in-app, phone")
+    order = models.ForeignKey(
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_responses",
+        help_text="the order the answer is about, if any",
+    )
+    interaction = models.ForeignKey(
+        "interactions.Interaction",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_responses",
+        help_text="the conversation or case the answer is about, if any",
+    )
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="the survey tool's id; unique per kind"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        indexes = [
+            # The latest answer of each customer and kind as of a moment (lifecycle facts,
+            # the customer page), and a customer's answers in the timeline.
+            models.Index(
+                fields=["customer", "kind", "answered_at"], name="survey_customer_kind_at"
+            ),
+            models.Index(fields=["answered_at"], name="survey_answered_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind=SurveyKind.NPS) & Q(score__gte=0) & Q(score__lte=10))
+                | (Q(kind=SurveyKind.CSAT) & Q(score__gte=1) & Q(score__lte=5)),
+                name="survey_score_on_scale",
+                violation_error_message="An NPS score is 0 to 10, a CSAT score 1 to 5.",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "external_id"],
+                condition=~Q(external_id=""),
+                name="survey_unique_external_id",
+                violation_error_message="An answer of this kind with this external id exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.score}"
+
+    @property
+    def sentiment(self) -> str:
+        """promoter / passive / detractor for NPS (9-10 / 7-8 / 0-6); satisfied (4-5) or not
+        for CSAT, as the CSAT formula counts them."""
+        if self.kind == SurveyKind.NPS:
+            return "promoter" if self.score >= 9 else "passive" if self.score >= 7 else "detractor"
+        return "satisfied" if self.score >= 4 else "unsatisfied"
+
+
+class ReferralStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    SIGNED_UP = "signed_up", "Signed up"
+    PURCHASED = "purchased", "Purchased"
+
+
+class Referral(models.Model):
+    """A customer telling someone about the business: an invitation sent, a sign-up, a first
+    purchase. The person referred may not be a customer (yet): then only an email is known,
+    or nothing at all."""
+
+    referrer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="referrals_made", db_index=False
+    )
+    referred_customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals_received",
+    )
+    referred_email = models.EmailField(blank=True)
+    referred_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.INVITED
+    )
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="the referral program's id; unique"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-referred_at", "-id"]
+        indexes = [
+            # A referrer's referrals as of a moment (lifecycle facts), and their timeline.
+            models.Index(fields=["referrer", "referred_at"], name="referral_referrer_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(referred_customer__isnull=True) | ~Q(referred_customer=F("referrer")),
+                name="referral_not_self",
+                violation_error_message="A customer cannot refer themselves.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values), name="referral_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="referral_unique_external_id",
+            ),
+            # The same person is referred by the same customer once.
+            models.UniqueConstraint(
+                fields=["referrer", "referred_customer"],
+                condition=Q(referred_customer__isnull=False),
+                name="referral_once_per_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral by {self.referrer_id} ({self.get_status_display()})"

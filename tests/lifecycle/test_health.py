@@ -1,0 +1,115 @@
+"""Customers' health in the database: drivers stored, words when read, history on change,
+the trend over a week, and the scoring set-wise (the same queries for 2 customers or 20)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tenure.interactions.models import Interaction
+from tenure.lifecycle.health import health_recompute
+from tenure.lifecycle.models import HealthScore, HealthSnapshot
+from tests.factories import make_customer, make_order
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+def _lapsing(*, complaints: int = 1):
+    """Orders 160 and 110 days ago (50.00 each), ``complaints`` open complaints."""
+    customer = make_customer()
+    for days in (160, 110):
+        make_order(customer=customer, placed_at=NOW - timedelta(days=days), amount=Decimal("50"))
+    for _ in range(complaints):
+        _complain(customer)
+    return customer
+
+
+def _complain(customer, days_ago: int = 5):
+    return Interaction.objects.create(
+        customer=customer, kind="complaint", status="open",
+        occurred_at=NOW - timedelta(days=days_ago), subject="Late",
+    )  # fmt: skip
+
+
+def test_scores_keep_the_drivers_and_say_them_when_read():
+    customer = _lapsing()
+    result = health_recompute(now=NOW, customer_ids=[customer.pk], accounts=False)
+    assert (result.customers, result.scored, result.bands) == (1, 1, {"red": 1})
+    health = HealthScore.objects.get(customer=customer)
+    # Recency: 110 days against a gap of 50 = 2.2 gaps: 100 * (3 - 2.2) / 2 = 40. Orders 0
+    # against 2 in the 90 days before: 0; spend 0.00 against 100.00: 0; one open complaint:
+    # 50. No answers, emails, contacts or renewal: weights 25 + 15 + 10 + 15 = 65, so
+    # (25 * 40 + 15 * 50) / 65 = 26.92: red.
+    assert health.score == pytest.approx(26.92)
+    assert health.band == "red"
+    assert health.components == {
+        "recency": 40.0, "frequency_trend": 0.0, "spend_trend": 0.0, "complaints": 50.0
+    }  # fmt: skip
+    # Points lost: recency 25 * 60 = 1500, orders 15 * 100 = 1500 (recency first in a tie),
+    # spend 10 * 100 = 1000, complaints 15 * 50 = 750.
+    assert health.drivers == [
+        ["recency", {"days_since_last_order": 110.0, "typical_gap_days": 50.0}],
+        ["frequency_trend", {"orders_last_90d": 0.0, "orders_prior_90d": 2.0}],
+        ["spend_trend", {"spend_last_90d": 0.0, "spend_prior_90d": 100.0}],
+    ]
+    assert health.explanation == (
+        f"27 (red). No order for 110 days, 2.2 {TIMES} their usual gap. Ordered 0 in the last "
+        "90 days against 2 in the 90 before (-100 %). Spent 0.00 in the last 90 days against "
+        "100.00 in the 90 before (-100 %). No data for latest NPS / CSAT, engagement with "
+        "emails, relationship breadth (single-threaded), renewal coming up: their weight went "
+        "to the others."
+    )
+
+
+def test_history_keeps_a_row_per_change_and_the_trend_looks_a_week_back():
+    customer = _lapsing()
+    health_recompute(now=NOW, customer_ids=[customer.pk], accounts=False)
+    health_recompute(now=NOW, customer_ids=[customer.pk], accounts=False)  # a second run today
+    health_recompute(now=NOW + timedelta(days=1), customer_ids=[customer.pk], accounts=False)
+    # The next day: 111 days = 2.22 gaps -> 39, (975 + 750) / 65 = 26.54: still 27 points.
+    assert list(HealthSnapshot.objects.values_list("day", "score", "band")) == [
+        (NOW.date(), pytest.approx(26.92), "red")
+    ]
+    assert HealthScore.objects.get(customer=customer).score == pytest.approx(26.54)
+
+    _complain(customer, days_ago=-6)  # a second complaint, a week later
+    week = NOW + timedelta(days=8)
+    health_recompute(now=week, customer_ids=[customer.pk], accounts=False)
+    # 118 days = 2.36 gaps -> 32; two complaints -> 0: 25 * 32 / 65 = 12.31, down 14.6
+    # points from the score of 7 or more days before (26.92, the first day): worsening.
+    health = HealthScore.objects.get(customer=customer)
+    assert health.score == pytest.approx(12.31) and health.trend == -1
+    assert list(HealthSnapshot.objects.values_list("day", "score")) == [
+        (NOW.date(), pytest.approx(26.92)),
+        (week.date(), pytest.approx(12.31)),
+    ]
+    assert "2 open complaints" in health.explanation
+
+
+def test_a_score_stored_before_the_drivers_has_no_words_until_rescored():
+    customer = _lapsing()
+    health_recompute(now=NOW, customer_ids=[customer.pk], accounts=False)
+    HealthScore.objects.filter(customer=customer).update(drivers=None)
+    assert HealthScore.objects.get(customer=customer).explanation == ""
+    health_recompute(now=NOW, customer_ids=[customer.pk], accounts=False)
+    assert HealthScore.objects.get(customer=customer).explanation.startswith("27 (red).")
+
+
+def test_scoring_is_set_wise():
+    few = [_lapsing().pk for _ in range(2)]
+    many = [_lapsing(complaints=n % 3).pk for n in range(20)]
+    counts = []
+    for ids in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            health_recompute(now=NOW, customer_ids=ids, accounts=False)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert HealthScore.objects.count() == 22
+    assert HealthSnapshot.objects.count() == 22  # the first day: everyone
