@@ -126,7 +126,35 @@ class HealthBand(models.TextChoices):
     GREEN = "green", "Green"
 
 
-class HealthScore(models.Model):
+class Health(models.Model):
+    """The fields of a latest health score, a customer's or an account's
+    (``tenure.domain.health``), and the score in words."""
+
+    SUBJECT = "customer"
+
+    score = models.FloatField(null=True, blank=True)
+    band = models.CharField(max_length=20, blank=True)
+    components = models.JSONField(default=dict, blank=True)
+    drivers = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="[[component, {fact: value}], ...], costliest first",
+    )
+    trend = models.SmallIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def explanation(self) -> str:
+        """The score in words: band, what cost the most points, what had no data."""
+        return health_explanation(
+            self.score, self.band, self.components, self.drivers, subject=self.SUBJECT
+        )
+
+
+class HealthScore(Health):
     """A customer's latest health (``tenure.domain.health``): 0-100 (None: no data), band,
     each component's score, the drivers with the facts their words need, and the trend arrow
     (-1, 0, +1). ``explanation`` puts the drivers in words when read: building a million
@@ -143,16 +171,6 @@ class HealthScore(models.Model):
         related_name="health",
         db_constraint=False,
     )
-    score = models.FloatField(null=True, blank=True)
-    band = models.CharField(max_length=20, blank=True)
-    components = models.JSONField(default=dict, blank=True)
-    drivers = models.JSONField(
-        null=True,
-        blank=True,
-        help_text="[[component, {fact: value}], ...], costliest first",
-    )
-    trend = models.SmallIntegerField(default=0)
-    computed_at = models.DateTimeField()
 
     class Meta:
         indexes = [models.Index(fields=["band", "score"], name="health_band_score")]
@@ -166,11 +184,6 @@ class HealthScore(models.Model):
 
     def __str__(self) -> str:
         return f"health of {self.customer_id}: {self.score} ({self.band})"
-
-    @property
-    def explanation(self) -> str:
-        """The score in words: band, what cost the most points, what had no data."""
-        return health_explanation(self.score, self.band, self.components, self.drivers)
 
 
 class HealthSnapshot(models.Model):
@@ -326,20 +339,16 @@ class TaskComment(models.Model):
         return f"comment on {self.task_id}"
 
 
-class AccountHealthScore(models.Model):
+class AccountHealthScore(Health):
     """An account's latest health: the same engine and components as a customer's, on the
     facts of its customers taken together (``tenure.lifecycle.account_facts``), and, for
     context, the revenue-weighted mean of its customers' own scores (not part of the score)."""
 
+    SUBJECT = "account"
+
     account = models.OneToOneField(
         Account, primary_key=True, on_delete=models.CASCADE, related_name="health"
     )
-    score = models.FloatField(null=True, blank=True)
-    band = models.CharField(max_length=20, blank=True)
-    components = models.JSONField(default=dict, blank=True)
-    drivers = models.JSONField(null=True, blank=True)
-    trend = models.SmallIntegerField(default=0)
-    computed_at = models.DateTimeField()
     customers_score = models.FloatField(
         null=True, blank=True, help_text="its customers' scores weighted by their revenue"
     )
@@ -359,12 +368,6 @@ class AccountHealthScore(models.Model):
 
     def __str__(self) -> str:
         return f"health of account {self.account_id}: {self.score} ({self.band})"
-
-    @property
-    def explanation(self) -> str:
-        return health_explanation(
-            self.score, self.band, self.components, self.drivers, subject="account"
-        )
 
 
 class AccountHealthSnapshot(models.Model):
