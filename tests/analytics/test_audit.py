@@ -140,3 +140,62 @@ def test_polars_and_labels():
 def test_bad_churn_column(churned, message):
     with pytest.raises(InvalidInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         churn_audit(pd.DataFrame({"churned": churned, "x": [1, 2, 3]}), "churned")
+
+
+def test_intervals_of_the_hand_worked_two_by_two():
+    # Lift 3.0 with 30 of 100 against 10 of 100: SE(ln RR) = sqrt(1/30 - 1/100 + 1/10 - 1/100)
+    # = 0.33665; 3 * exp(-+1.95996 * 0.33665) = 1.5508 .. 5.8033 (Katz et al. 1978).
+    frame = pd.DataFrame(
+        {"plan": ["A"] * 100 + ["B"] * 100, "churned": [1] * 30 + [0] * 70 + [1] * 10 + [0] * 90}
+    )
+    row = churn_audit(frame, "churned").iloc[0]
+    assert row["lift_low"] == pytest.approx(1.5508, abs=1e-4)
+    assert row["lift_high"] == pytest.approx(5.8033, abs=1e-4)
+    # Cramér's V = 0.25 lies inside its interval, whose ends put the observed chi2 = 12.5 at
+    # the 97.5th and 2.5th percentiles of the noncentral chi-square (lambda = n V^2).
+    assert row["effect_low"] < 0.25 < row["effect_high"]
+    for v, tail in ((row["effect_low"], 0.975), (row["effect_high"], 0.025)):
+        assert stats.ncx2.cdf(12.5, 1, 200 * v**2) == pytest.approx(tail, abs=1e-6)
+
+
+def test_interval_of_a_weak_association_reaches_zero():
+    from tenure.analytics.effect_intervals import cramers_v_interval
+
+    # chi2 = 1 on 1 df sits at the 68th percentile of the central chi-square, below 97.5:
+    # no noncentrality is needed to explain it, so the lower end is 0.
+    low, high = cramers_v_interval(1.0, 100, 1, 2)
+    assert low == 0.0 and 0.1 < high < 0.5
+
+
+def test_rank_biserial_interval_by_hanley_mcneil():
+    from tenure.analytics.effect_intervals import rank_biserial_interval
+
+    # U = 60 of n1 n2 = 100: A = 0.6, Q1 = 0.6 / 1.4 = 0.428571, Q2 = 0.72 / 1.6 = 0.45;
+    # SE^2 = (0.24 + 9 (0.428571 - 0.36) + 9 (0.45 - 0.36)) / 100 = 0.0166714, SE = 0.129118;
+    # A = 0.6 -+ 1.95996 * 0.129118 = 0.346934 .. 0.853066, r = 2 A - 1.
+    low, high = rank_biserial_interval(60.0, 10, 10)
+    assert (low, high) == (pytest.approx(-0.306132, abs=1e-5), pytest.approx(0.706132, abs=1e-5))
+
+
+def test_numbers_are_shown_in_bands():
+    # Values 1..8, the lowest four churned: quartile edges 1, 2.75, 4.5, 6.25, 8.
+    frame = pd.DataFrame({"spend": range(1, 9), "churned": [True] * 4 + [False] * 4})
+    row = churn_audit(frame, "churned", min_group_size=3).iloc[0]
+    assert row["bands"] == [
+        {"band": "under 2.75", "n": 2, "churn_rate": 1.0},
+        {"band": "2.75 to under 4.5", "n": 2, "churn_rate": 1.0},
+        {"band": "4.5 to under 6.25", "n": 2, "churn_rate": 0.0},
+        {"band": "6.25 or more", "n": 2, "churn_rate": 0.0},
+    ]
+
+
+def test_says_plainly_when_nothing_differs():
+    result = churn_audit(_customers(seed=1, planted=False), "churned")
+    assert result.attrs["tested"] == 7
+    assert result.attrs["summary"] == (
+        "No difference found: none of the 7 attributes tested separates churned from retained "
+        "customers (false discovery rate 5 %)."
+    )
+    found = churn_audit(_customers(seed=1), "churned")
+    assert found.attrs["summary"].startswith("2 of the 7 attributes tested differ")
+    assert list(found["significant"][:2]) == [True, True]  # significant findings first

@@ -16,10 +16,10 @@ from tenure.customers.models import Customer
 from tenure.demo.services import demo_load
 from tenure.insights.models import FitStatus
 from tenure.insights.services import clv_fit
+from tenure.lifecycle.audit import churn_audit_for
 from tenure.lifecycle.models import CustomerStage, StageTransition
 from tenure.lifecycle.selectors import (
     at_risk_list,
-    churn_audit_for,
     lapse_table,
     stage_counts,
     stage_flow,

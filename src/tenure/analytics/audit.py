@@ -16,7 +16,24 @@ Every attribute of the customers is compared between the churned and the retaine
 All p-values are corrected together for multiple testing with Benjamini & Hochberg's (1995)
 false discovery rate (``scipy.stats.false_discovery_control``); an effect is *significant*
 when its adjusted p-value is at most ``alpha``. Both effect sizes run from 0 (none) to 1
-(complete separation), so one ranking orders them (by absolute value).
+(complete separation), so one ranking orders them (by absolute value). Under the global null
+(no attribute matters) BH bounds the chance of *any* finding at ``alpha`` (Benjamini &
+Hochberg 1995, Theorem 1 with all hypotheses true), which is what "no difference found"
+rests on: the caller must leave out what defines churn (recency, orders after the window),
+which differs by construction and would only loosen the test of the real attributes.
+
+Each effect comes with a confidence interval (``confidence``, 95 % by default):
+
+- Cramér's V: by inverting the noncentral chi-square distribution for its noncentrality
+  lambda (Smithson 2003, "Confidence Intervals", ch. 4), with V = sqrt(lambda / (n (k - 1)))
+  the population value that lambda implies;
+- the rank-biserial r = 2 A - 1, where A = U / (n1 n2) is the area under the ROC curve: the
+  interval of A by Hanley & McNeil (1982, Radiology 143:29, eq. 1-2);
+- the lift of the category named (a risk ratio): Katz, Baptista, Azen & Pike's (1978)
+  log method.
+
+Numeric attributes are also cut in ``bands`` (quantiles, quartiles by default) with the churn
+rate of each, so a reader sees where along the scale churn gathers.
 
 Rare categories (fewer than ``min_category_size`` customers) and those beyond the
 ``max_categories`` most common are pooled as "other"; a missing value is its own category
@@ -35,12 +52,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from tenure.analytics.effect_intervals import (
+    cramers_v_interval,
+    rank_biserial_interval,
+    risk_ratio_interval,
+)
 from tenure.analytics.errors import InvalidInputError
 
 COLUMNS = [
     "attribute", "label", "kind", "test", "n", "effect_size", "effect_measure", "statistic",
     "p_value", "p_adjusted", "significant", "finding", "category", "churn_rate_in",
-    "churn_rate_rest", "lift", "median_churned", "median_retained", "note",
+    "churn_rate_rest", "lift", "median_churned", "median_retained", "note", "effect_low",
+    "effect_high", "lift_low", "lift_high", "bands",
 ]  # fmt: skip
 
 
@@ -55,6 +78,8 @@ def churn_audit(
     max_categories: int = 10,
     min_category_size: int = 10,
     min_group_size: int = 10,
+    confidence: float = 0.95,
+    bands: int = 4,
 ) -> pd.DataFrame:
     """Compare churned and retained customers over every attribute, strongest effect first.
 
@@ -74,6 +99,10 @@ def churn_audit(
         Display names for the findings (default: ``"budget_band"`` -> ``"Budget band"``).
     max_categories, min_category_size, min_group_size : int
         See the module docstring.
+    confidence : float
+        Level of the intervals ``effect_low``-``effect_high`` and ``lift_low``-``lift_high``.
+    bands : int
+        How many quantile bands numeric attributes are cut into (``bands`` column).
 
     Returns
     -------
@@ -82,13 +111,21 @@ def churn_audit(
         in :data:`COLUMNS`: the test, its statistic, ``p_value``, ``p_adjusted`` (BH),
         ``significant``, ``effect_size`` (Cramér's V or rank-biserial r, signed: > 0 when
         churned customers have larger values), a plain-words ``finding``, the category with the
-        highest lift and its churn rates, or the medians, and a ``note``. ``attrs`` holds the
-        group sizes and ``alpha``.
+        highest lift and its churn rates, or the medians, and a ``note``; the effect's
+        interval, the lift's, and for numbers the ``bands`` (a list of ``{"band", "n",
+        "churn_rate"}``). Significant findings come first. ``attrs`` holds the group sizes,
+        ``alpha``, ``tested`` (how many attributes were tested) and ``summary``: the outcome in
+        one plain sentence, "No difference found ..." when nothing is significant.
     """
     frame = _pandas(frame)
     churned = _churned(frame, churned_col)
     if not 0 < alpha < 1:
         raise InvalidInputError("alpha", f"must be between 0 and 1, got {alpha!r}")
+    if not 0 < confidence < 1:
+        raise InvalidInputError("confidence", f"must be between 0 and 1, got {confidence!r}")
+    if isinstance(bands, bool) or not isinstance(bands, int) or not 2 <= bands <= 10:
+        raise InvalidInputError("bands", f"must be a whole number from 2 to 10, got {bands!r}")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
     names = [c for c in frame.columns if c != churned_col] if attributes is None else attributes
     rows = []
     for name in names:
@@ -100,16 +137,23 @@ def churn_audit(
         if pd.api.types.is_datetime64_any_dtype(column):
             row.update(kind="date", note="dates are not compared: derive a number of days first")
         elif _is_numeric(column) and name not in categorical:
-            row.update(_numeric(column, churned, label, min_group_size))
+            row.update(_numeric(column, churned, label, min_group_size, z, bands))
         else:
-            row.update(_categorical(column, churned, label, max_categories, min_category_size))
+            row.update(_categorical(column, churned, label, max_categories, min_category_size, z))
         rows.append(row)
     result = pd.DataFrame(rows, columns=COLUMNS)
     _adjust(result, alpha)
     order = result["effect_size"].abs().fillna(-1.0)
-    result = result.iloc[np.lexsort((result["p_value"].fillna(2.0), -order))]
-    result = result.reset_index(drop=True)
-    result.attrs.update(churned=int(churned.sum()), retained=int((~churned).sum()), alpha=alpha)
+    keys = (result["p_value"].fillna(2.0), -order, ~result["significant"])
+    result = result.iloc[np.lexsort(keys)].reset_index(drop=True)
+    tested = int(result["p_value"].notna().sum())
+    result.attrs.update(
+        churned=int(churned.sum()),
+        retained=int((~churned).sum()),
+        alpha=alpha,
+        tested=tested,
+        summary=_summary(result, tested, alpha),
+    )
     return result
 
 
@@ -145,7 +189,12 @@ def _churned(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _categorical(
-    column: pd.Series, churned: np.ndarray, label: str, max_categories: int, min_size: int
+    column: pd.Series,
+    churned: np.ndarray,
+    label: str,
+    max_categories: int,
+    min_size: int,
+    z: float,
 ) -> dict[str, Any]:
     row: dict[str, Any] = {"kind": "categorical"}
     if pd.api.types.is_bool_dtype(column):
@@ -161,11 +210,11 @@ def _categorical(
     table = pd.crosstab(values, churned).reindex(columns=[False, True], fill_value=0)
     if len(table) < 2:
         return row | {"note": f"not enough data: every value is rare (under {min_size} customers)"}
-    chi2, p, _dof, expected = stats.chi2_contingency(table.to_numpy(), correction=False)
+    chi2, p, dof, expected = stats.chi2_contingency(table.to_numpy(), correction=False)
     n = int(table.to_numpy().sum())
     if (expected < 5).mean() > 0.2:  # Cochran's (1954) rule for the chi-square approximation
         notes.append("few customers per cell: p-value approximate")
-    total = table[True].sum()
+    total = int(table[True].sum())
     size = table.sum(axis=1)
     rate_in = table[True] / size
     rest = n - size
@@ -180,15 +229,24 @@ def _categorical(
         finding = (
             f"{label} '{best}' churns {best_lift:.1f}x as often ({_pct(r_in)} vs {_pct(r_rest)})"
         )
+    confidence = _confidence(z)
+    low, high = cramers_v_interval(float(chi2), n, int(dof), 2, confidence)
+    events_in = int(table.loc[best, True])
+    lift_low, lift_high = risk_ratio_interval(
+        events_in, int(size[best]), total - events_in, int(rest[best]), confidence
+    )
     return row | {
         "test": "chi-square", "n": n, "statistic": float(chi2), "p_value": float(p),
         "effect_size": math.sqrt(chi2 / n), "effect_measure": "Cramér's V", "finding": finding,
         "category": best, "churn_rate_in": r_in, "churn_rate_rest": r_rest, "lift": best_lift,
-        "note": "; ".join(notes) or None,
+        "note": "; ".join(notes) or None, "effect_low": low, "effect_high": high,
+        "lift_low": lift_low, "lift_high": lift_high,
     }  # fmt: skip
 
 
-def _numeric(column: pd.Series, churned: np.ndarray, label: str, min_group: int) -> dict[str, Any]:
+def _numeric(
+    column: pd.Series, churned: np.ndarray, label: str, min_group: int, z: float, bands: int
+) -> dict[str, Any]:
     row: dict[str, Any] = {"kind": "numeric"}
     values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     known = ~np.isnan(values)
@@ -201,6 +259,7 @@ def _numeric(column: pd.Series, churned: np.ndarray, label: str, min_group: int)
         return row | {"note": "constant: every customer has the same value"}
     u, p = stats.mannwhitneyu(lost, kept, alternative="two-sided")
     r = 2.0 * float(u) / (lost.size * kept.size) - 1.0
+    low, high = rank_biserial_interval(float(u), lost.size, kept.size, _confidence(z))
     m1, m0 = float(np.median(lost)), float(np.median(kept))
     direction = "higher" if r > 0 else "lower"
     medians = f"median {_num(m1)} vs {_num(m0)}" if m1 != m0 else f"median {_num(m1)} for both"
@@ -209,7 +268,71 @@ def _numeric(column: pd.Series, churned: np.ndarray, label: str, min_group: int)
         "p_value": float(p), "effect_size": r, "effect_measure": "rank-biserial r",
         "finding": f"Churned customers have {direction} {label.lower()} ({medians})",
         "median_churned": m1, "median_retained": m0, "note": "; ".join(notes) or None,
+        "effect_low": low, "effect_high": high,
+        "bands": _bands(values[known], churned[known], bands),
     }  # fmt: skip
+
+
+def _confidence(z: float) -> float:
+    return float(2 * stats.norm.cdf(z) - 1)
+
+
+def _bands(values: np.ndarray, churned: np.ndarray, count: int) -> list[dict[str, Any]]:
+    """Quantile bands of ``values`` with each band's size and churn rate, lowest first.
+
+    Edges are the quantiles, made unique (a value shared by many customers is one edge), so
+    heavy ties give fewer bands; each band is [edge, next edge), the last one closed."""
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, count + 1)))
+    if edges.size < 2:
+        return []
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, edges.size - 2)
+    result = []
+    for band in range(edges.size - 1):
+        inside = index == band
+        if not inside.any():
+            continue
+        low, high = edges[band], edges[band + 1]
+        if band == 0:
+            words = f"under {_num(float(high))}"
+        elif band == edges.size - 2:
+            words = f"{_num(float(low))} or more"
+        else:
+            words = f"{_num(float(low))} to under {_num(float(high))}"
+        result.append(
+            {
+                "band": words,
+                "n": int(inside.sum()),
+                "churn_rate": float(churned[inside].mean()),
+            }
+        )
+    return result
+
+
+def bands_in_words(value: Any) -> Any:
+    """A ``bands`` cell as one line of text (for CSV and terminals); other values as given."""
+    if not isinstance(value, list):
+        return value
+    return "; ".join(
+        f"{band['band']}: {_pct(band['churn_rate'])} of {band['n']:,} churned" for band in value
+    )
+
+
+def _summary(result: pd.DataFrame, tested: int, alpha: float) -> str:
+    if not tested:
+        return "Nothing could be tested: no attribute has enough customers with a value."
+    found = result[result["significant"]]
+    rate = f"{100 * alpha:g} %"
+    if found.empty:
+        return (
+            f"No difference found: none of the {tested} attributes tested separates churned "
+            f"from retained customers (false discovery rate {rate})."
+        )
+    names = ", ".join(str(label) for label in found["label"].head(3))
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return (
+        f"{len(found)} of the {tested} attributes tested differ between churned and retained "
+        f"customers (false discovery rate {rate}), strongest first: {names}{more}."
+    )
 
 
 def _adjust(result: pd.DataFrame, alpha: float) -> None:

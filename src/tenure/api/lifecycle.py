@@ -26,6 +26,7 @@ from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.types import Money, finite_or_none
 from tenure.lifecycle import selectors, services
+from tenure.lifecycle.audit import churn_audit_for
 from tenure.lifecycle.models import (
     LifecycleDefinition,
     RecomputeRun,
@@ -209,6 +210,12 @@ def at_risk(
     ]
 
 
+class BandOut(Schema):
+    band: str = Field(..., description="the range of values, in words")
+    n: int
+    churn_rate: float
+
+
 class FindingOut(Schema):
     attribute: str
     label: str
@@ -229,12 +236,20 @@ class FindingOut(Schema):
     median_churned: float | None
     median_retained: float | None
     note: str | None
+    effect_low: float | None = Field(None, description="95 % interval of the effect size")
+    effect_high: float | None = None
+    lift_low: float | None = Field(None, description="95 % interval of the lift")
+    lift_high: float | None = None
+    bands: list[BandOut] | None = Field(None, description="numbers: churn rate per quartile")
 
 
 class AuditOut(Schema):
     churned: int
     retained: int
     alpha: float
+    tested: int = Field(..., description="how many attributes were tested")
+    summary: str = Field(..., description="the outcome in one sentence")
+    left_out: str = Field(..., description="what is not tested, and why")
     findings: list[FindingOut]
     note: str = Field(..., description="why there are no findings, when there are none")
 
@@ -245,7 +260,7 @@ class AuditOut(Schema):
     summary="Churned against retained customers over every attribute, strongest effect first",
 )
 def churn_audit(request: HttpRequest, alpha: float = Query(0.05, gt=0, lt=1)) -> dict[str, Any]:
-    result = selectors.churn_audit_for(user=caller(request), alpha=alpha)
+    result = churn_audit_for(user=caller(request), alpha=alpha)
     frame = result.astype(object).where(result.notna(), None)
     findings = []
     for row in frame.to_dict(orient="records"):
@@ -259,6 +274,9 @@ def churn_audit(request: HttpRequest, alpha: float = Query(0.05, gt=0, lt=1)) ->
         "churned": int(result.attrs.get("churned", 0)),
         "retained": int(result.attrs.get("retained", 0)),
         "alpha": float(result.attrs.get("alpha", alpha)),
+        "tested": int(result.attrs.get("tested", 0)),
+        "summary": str(result.attrs.get("summary", "")),
+        "left_out": str(result.attrs.get("left_out", "")),
         "findings": findings,
         "note": f"nothing to compare yet: {note}" if (note := result.attrs["note"]) else "",
     }

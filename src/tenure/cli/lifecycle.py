@@ -102,7 +102,8 @@ def churn_audit_command(
 ) -> None:
     """Churned against retained customers over every attribute, strongest effect first."""
     setup_django()
-    from tenure.lifecycle.selectors import churn_audit_for
+    from tenure.analytics.audit import bands_in_words
+    from tenure.lifecycle.audit import churn_audit_for
 
     result = churn_audit_for(user=_user(as_user), alpha=alpha)
     if csv_path is not None:
@@ -110,7 +111,7 @@ def churn_audit_command(
             writer = csv.writer(out)
             writer.writerow(list(result.columns))
             for row in result.itertuples(index=False):
-                writer.writerow([_cell(value) for value in row])
+                writer.writerow([_cell(bands_in_words(value)) for value in row])
     if as_json:
         frame = result.astype(object).where(result.notna(), None)
         _echo_json({**result.attrs, "findings": frame.to_dict(orient="records")})
@@ -131,6 +132,8 @@ def churn_audit_command(
     else:
         console.print(table)
         console.print(f"* significant at a false discovery rate of {alpha:g}")
+        console.print(result.attrs["summary"])
+        console.print(result.attrs["left_out"], style="dim")
     if csv_path is not None:
         console.print(f"Written to {csv_path}")
 

@@ -1,5 +1,6 @@
 """Reads for the lifecycle pages, the API and the CLI: the funnel, the flow between stages,
-lifecycle buckets, a customer's history, the at-risk list, tasks and the churn audit.
+lifecycle buckets, a customer's history, the at-risk list and tasks (the churn audit is
+``tenure.lifecycle.audit``).
 
 Every selector takes the ``user`` who asks and starts from ``tenure.access.visible``, so a
 success manager's funnel, at-risk list and audit count only their own customers. ``user=None``
@@ -18,28 +19,22 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from tenure.access import get_visible_or_404, visible
-from tenure.analytics.audit import COLUMNS as AUDIT_COLUMNS
-from tenure.analytics.audit import churn_audit
 from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.funnel import funnel_conversion, stage_counts_over_time, stage_durations
 from tenure.analytics.lifecycle_buckets import lifecycle_buckets
-from tenure.customers.models import Account, Customer, Subscription
+from tenure.customers.models import Account, Customer
 from tenure.domain.lifecycle import UNSTAGED
 from tenure.domain.lifecycle.presets import CHURN_GAPS
 from tenure.insights.reading import EpochSeconds, completed_orders, day_start
-from tenure.interactions.models import Interaction, InteractionKind
 from tenure.lifecycle.facts import DAY, fetch_numbers
 from tenure.lifecycle.models import (
     AccountHealthScore,
@@ -54,7 +49,6 @@ from tenure.lifecycle.models import (
     TaskStatus,
 )
 from tenure.lifecycle.services import STALE_RUN, active_model
-from tenure.orders.models import Order, OrderStatus
 from tenure.users.models import User
 
 Period = Literal["day", "week", "month", "quarter"]
@@ -375,86 +369,6 @@ def recompute_runs() -> RecomputeRuns:
         created_at__gte=timezone.now() - STALE_RUN,
     ).first()
     return RecomputeRuns(runs.filter(status=RunStatus.DONE).first(), pending)
-
-
-# --- churn audit ----------------------------------------------------------------------------
-
-AUDIT_LABELS = {
-    "segment": "Segment", "channel": "Acquisition channel", "budget_band": "Account budget band",
-    "size_band": "Account size band", "industry": "Account industry",
-    "first_order_value": "First order value", "orders_count": "Orders",
-    "complaints": "Complaints", "has_subscription": "Has had a subscription",
-    "has_account": "Belongs to an account", "has_owner": "Has an owner",
-}  # fmt: skip
-
-
-def churn_audit_frame(*, user: User | None) -> pd.DataFrame:
-    """One row per visible buyer in a stage: ``churned`` (in the churned stage) and the
-    attributes the audit compares. Leads (no purchase, no subscription) are left out: they
-    never started, so they cannot have churned."""
-    first_amount = (
-        Order.objects.filter(customer=OuterRef("pk"), status=OrderStatus.COMPLETED)
-        .order_by("placed_at", "id")
-        .values("amount")[:1]
-    )
-    complaints = (
-        Interaction.objects.filter(customer=OuterRef("pk"), kind=InteractionKind.COMPLAINT)
-        .order_by()
-        .values("customer")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    rows = (
-        _customers(user)
-        .filter(lifecycle_stage__isnull=False)
-        .exclude(lifecycle_stage__stage__in=("reach", "attraction", "interest", "decision"))
-        .annotate(
-            first_order_value=Subquery(first_amount),
-            complaints=Coalesce(Subquery(complaints, output_field=IntegerField()), 0),
-            has_subscription=Exists(Subscription.objects.filter(customer=OuterRef("pk"))),
-        )
-        .values_list(
-            "lifecycle_stage__stage", "segment", "channel", "account__budget_band",
-            "account__size_band", "account__industry", "first_order_value", "orders_count",
-            "complaints", "has_subscription", "account_id", "owner_id",
-        )
-    )  # fmt: skip
-    columns = ["stage", "segment", "channel", "budget_band", "size_band", "industry",
-               "first_order_value", "orders_count", "complaints", "has_subscription",
-               "account", "owner"]  # fmt: skip
-    frame = pd.DataFrame(list(rows), columns=columns)
-    frame["churned"] = frame.pop("stage") == "churned"
-    frame["has_account"] = frame.pop("account").notna()
-    frame["has_owner"] = frame.pop("owner").notna()
-    for name in ("segment", "channel", "budget_band", "size_band", "industry"):
-        frame[name] = frame[name].replace("", None)
-    frame["first_order_value"] = pd.to_numeric(frame["first_order_value"], errors="coerce")
-    frame["orders_count"] = frame["orders_count"].astype(float)
-    frame["complaints"] = frame["complaints"].astype(float)
-    return frame
-
-
-def churn_audit_for(*, user: User | None, alpha: float = 0.05) -> pd.DataFrame:
-    """Churned against retained customers over every attribute, strongest effect first
-    (``tenure.analytics.audit.churn_audit``: chi-square / Mann-Whitney, Benjamini-Hochberg).
-    ``attrs`` holds ``churned``, ``retained``, ``alpha`` and ``note``: why the table is empty
-    when there is nothing to compare yet (no churned or no retained customer), else ``""``."""
-    if not 0 < alpha < 1:
-        raise InvalidInputError("alpha", f"must be between 0 and 1, got {alpha!r}")
-    frame = churn_audit_frame(user=user)
-    churned = int(frame["churned"].sum())
-    retained = len(frame) - churned
-    if not churned or not retained:
-        empty = pd.DataFrame({name: pd.Series(dtype=object) for name in AUDIT_COLUMNS})
-        missing = "churned" if not churned else "retained"
-        empty.attrs = {
-            "churned": churned, "retained": retained, "alpha": alpha,
-            "note": f"no {missing} customers to compare with yet",
-        }  # fmt: skip
-        return empty
-    result = churn_audit(frame, "churned", list(AUDIT_LABELS), alpha=alpha, labels=AUDIT_LABELS)
-    result.attrs["note"] = ""
-    return result
 
 
 # --- account health ---------------------------------------------------------------------------

@@ -27,10 +27,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import may, sees_all, visible
 from tenure.analytics.audit import COLUMNS as AUDIT_COLUMNS
+from tenure.analytics.audit import bands_in_words
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.domain.lifecycle import UNSTAGED
 from tenure.lifecycle import selectors, services
+from tenure.lifecycle.audit import churn_audit_for
 from tenure.lifecycle.models import Task, TaskSource, TaskStatus, TransitionCause
 from tenure.transfer.csv_safety import cell_neutralise
 from tenure.users.models import User
@@ -299,7 +301,7 @@ def _audit_rows(result: pd.DataFrame) -> list[dict[str, Any]]:
 @login_required
 @require_GET
 def churn_audit(request: HttpRequest) -> HttpResponse:
-    result = selectors.churn_audit_for(user=signed_in_user(request))
+    result = churn_audit_for(user=signed_in_user(request))
     rows = _audit_rows(result)
     tested = [row for row in rows if row["effect_size"] is not None]
     context = {
@@ -308,6 +310,8 @@ def churn_audit(request: HttpRequest) -> HttpResponse:
         "churned": result.attrs["churned"],
         "retained": result.attrs["retained"],
         "alpha": result.attrs["alpha"],
+        "summary": result.attrs["summary"],
+        "left_out": result.attrs["left_out"],
         "significant": sum(1 for row in rows if row["significant"] is True),
         "section": "lifecycle",
         "charts": {
@@ -336,9 +340,9 @@ def churn_audit_csv(request: HttpRequest) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(AUDIT_CSV_COLUMNS)
-    result = selectors.churn_audit_for(user=signed_in_user(request))
+    result = churn_audit_for(user=signed_in_user(request))
     for row in result[AUDIT_CSV_COLUMNS].itertuples(index=False):
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([_csv_cell(bands_in_words(value)) for value in row])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     filename = f"churn-audit-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
