@@ -32,7 +32,7 @@ from tenure.users.models import Role
 from tenure.users.services import api_token_create
 from tenure.web import urls as web_urls
 from tests.api.helpers import Api
-from tests.factories import T0, make_account, make_customer, make_order, make_user
+from tests.factories import PASSWORD, T0, make_account, make_customer, make_order, make_user
 
 ROLES = [Role.ADMIN, Role.MANAGER, Role.ANALYST, Role.SUCCESS_MANAGER]
 
@@ -408,6 +408,19 @@ PAGES = [
     Page("api-tokens", "self", method="post", data=lambda: {"name": "shop"}),
     Page(
         "api-token-revoke", "caller_own", _token, method="post", done=302, everyones=(Role.ADMIN,)
+    ),
+    # Everyone changes their own password (the old one first); tests/web/test_password_change.py
+    Page("password-change", "self"),
+    Page(
+        "password-change",
+        "self",
+        method="post",
+        data=lambda: {
+            "old_password": PASSWORD,
+            "new_password1": GOOD_PASSWORD + "-new",
+            "new_password2": GOOD_PASSWORD + "-new",
+        },
+        done=302,
     ),
     Page("team", "administer"),
     Page(

@@ -50,7 +50,10 @@ class RetentionQuery(RuleQuery):
         min_length=4,
         max_length=40,
         description='"2025-Q1", "2025-03", "2025" or "2025-01-01..2025-03-31"',
-        examples=["2025-Q1"],
+        # One "example", not pydantic's "examples" list: django-ninja copies the field's
+        # keyword onto the query parameter, where "examples" must be a map of Example
+        # Objects (OpenAPI 3.1); a list there makes client generators refuse the document.
+        json_schema_extra={"example": "2025-Q1"},
     )
 
 

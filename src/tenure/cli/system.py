@@ -53,6 +53,28 @@ def createuser(username: str, role: str, email: str, password: str | None) -> No
     click.echo(f"created {user.username} ({user.get_role_display()})")
 
 
+def proxy_options() -> dict[str, object]:
+    """waitress's trust in a TLS proxy, from TENURE_BEHIND_PROXY and TENURE_TRUSTED_PROXY.
+
+    waitress removes X-Forwarded-* headers from every peer it does not trust, so without this
+    Django never sees the proxy's X-Forwarded-Proto, takes every request for plain http and
+    redirects it to https forever. From the trusted proxy, waitress sets the request's scheme
+    from X-Forwarded-Proto and the client's address from X-Forwarded-For (the login lockout
+    counts per address: behind a proxy, without it, every client would share the proxy's).
+    The Host header is not taken from X-Forwarded-Host: the proxy must pass the client's Host.
+    """
+    from django.conf import settings
+
+    if not settings.BEHIND_PROXY:
+        return {}
+    return {
+        "trusted_proxy": settings.TRUSTED_PROXY,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"},
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
 def serve_app(host: str, port: int, *, with_worker: bool, threads: int = 8) -> None:
     """Serve the web app with waitress (and a worker beside it when asked) until interrupted."""
     setup_django()
@@ -68,8 +90,18 @@ def serve_app(host: str, port: int, *, with_worker: bool, threads: int = 8) -> N
     click.echo(f"tenure is serving on http://{host}:{port}/  (Ctrl+C to stop)")
     if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
         click.echo(f"note: add {host} to TENURE_ALLOWED_HOSTS to reach it by that name", err=True)
+    if settings.BEHIND_PROXY:
+        click.echo(f"trusting X-Forwarded-Proto and X-Forwarded-For from {settings.TRUSTED_PROXY}")
+    elif settings.HTTPS:
+        click.echo(
+            "note: this server speaks plain http and redirects to https: put a TLS proxy in "
+            "front of it and set TENURE_BEHIND_PROXY=1",
+            err=True,
+        )
     try:
-        waitress_serve(application, host=host, port=port, threads=threads, ident="tenure")
+        waitress_serve(
+            application, host=host, port=port, threads=threads, ident="tenure", **proxy_options()
+        )
     finally:
         if worker is not None and worker.poll() is None:
             worker.send_signal(signal.SIGTERM)

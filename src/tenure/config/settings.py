@@ -5,11 +5,14 @@
 | TENURE_DATABASE_URL | sqlite:///$TENURE_DATA_DIR/tenure.sqlite3 | or postgresql://u@host:5432/db |
 | TENURE_DATA_DIR | ./var | where the embedded database and uploaded imports live |
 | TENURE_DEBUG | 0 | 1 for development (tracebacks in pages) |
-| TENURE_PRODUCTION | 0 | 1 refuses to start without TENURE_SECRET_KEY and TENURE_ALLOWED_HOSTS |
-| TENURE_SECRET_KEY | (generated once into $TENURE_DATA_DIR/secret_key unless production) | |
+| TENURE_PRODUCTION | 0 | 1 needs a strong TENURE_SECRET_KEY and TENURE_ALLOWED_HOSTS, no DEBUG |
+| TENURE_SECRET_KEY | (generated into $TENURE_DATA_DIR/secret_key unless production) | 50+ random |
 | TENURE_HTTPS | = PRODUCTION | 1 behind TLS: secure cookies, HSTS, redirect to https |
 | TENURE_ALLOWED_HOSTS | 127.0.0.1,localhost | comma-separated |
-| TENURE_BEHIND_PROXY | 0 | 1 behind a TLS proxy that sets X-Forwarded-Proto |
+| TENURE_BEHIND_PROXY | 0 | 1 behind a TLS proxy that sets X-Forwarded-Proto (and X-Forwarded-For) |
+| TENURE_TRUSTED_PROXY | 127.0.0.1 | the proxy whose X-Forwarded-* `tenure serve` believes |
+| TENURE_SESSION_IDLE_MINUTES | 30 | a signed-in session ends after this long without a request |
+| TENURE_SESSION_MAX_HOURS | 12 | and this long after logging in, however active |
 | TENURE_REDIS_URL | (none: the queue uses the database) | redis://host:port/db for the queue |
 | TENURE_TIME_ZONE | UTC | the business's time zone (dates without a time mean its midnight) |
 | TENURE_CURRENCY | USD | default ISO 4217 currency of imported orders |
@@ -25,6 +28,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from tenure.config.security import production_check, trusted_proxy_checked
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -64,6 +69,8 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 if PRODUCTION and not os.environ.get("TENURE_ALLOWED_HOSTS"):
     raise ImproperlyConfigured("TENURE_PRODUCTION=1 needs TENURE_ALLOWED_HOSTS to be set.")
+if PRODUCTION:  # a guessable key forges sessions; debug pages show settings and data
+    production_check(secret_key=SECRET_KEY, debug=DEBUG)
 ALLOWED_HOSTS = _env_list("TENURE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [
@@ -79,6 +86,7 @@ INSTALLED_APPS = [
     "ninja",
     "auditlog",
     "axes",
+    "csp",
     "tenure.history",
     "tenure.jobs",
     "tenure.users",
@@ -96,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,6 +115,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "tenure.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tenure.config.sessions.SessionTimeoutMiddleware",  # after messages: it leaves one
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
@@ -190,27 +201,83 @@ MEDIA_ROOT = DATA_DIR / "uploads"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
-# --- security -------------------------------------------------------------------------------
+# --- security (sessions, passwords, headers, TLS and the proxy: OWASP ASVS V2, V3, V14) -------
+# Passwords: 12 characters at least (ASVS 2.1.1), not common, not all digits, not the username.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions end after TENURE_SESSION_IDLE_MINUTES without a request and TENURE_SESSION_MAX_HOURS
+# after logging in (tenure.config.sessions); the cookie itself lives no longer than the latter.
+SESSION_IDLE_SECONDS = int(os.environ.get("TENURE_SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_MAX_SECONDS = int(os.environ.get("TENURE_SESSION_MAX_HOURS", "12")) * 3600
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"  # Strict would sign out whoever follows a link to a customer
+CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if _env_bool("TENURE_HTTPS", default=PRODUCTION):  # production sits behind TLS
+SECURE_REFERRER_POLICY = "same-origin"  # no customer URL leaks to another site
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+HTTPS = _env_bool("TENURE_HTTPS", default=PRODUCTION)
+if HTTPS:  # production sits behind TLS
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies are sent only over https, to this host alone (ASVS 3.4.4).
+    SESSION_COOKIE_NAME = "__Host-tenure_session"
+    CSRF_COOKIE_NAME = "__Host-tenure_csrf"
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-if _env_bool("TENURE_BEHIND_PROXY"):
-    # Only behind a proxy that sets this header itself: otherwise a client could forge it.
+# Behind a TLS proxy, `tenure serve` (waitress) believes X-Forwarded-Proto and X-Forwarded-For
+# only from TENURE_TRUSTED_PROXY and removes them from everyone else, then tells Django the
+# scheme; Django reads the same header too, for other WSGI servers behind the same proxy.
+BEHIND_PROXY = _env_bool("TENURE_BEHIND_PROXY")
+TRUSTED_PROXY = trusted_proxy_checked(os.environ.get("TENURE_TRUSTED_PROXY") or "127.0.0.1")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): scripts, styles, images and requests from this site
+# only, no inline script or style, no plugins, no framing, forms post here only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # the API docs draw their icons as data: SVGs
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): no page needs these browser features.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # --- task queue (django-q2): the database by default, Redis when TENURE_REDIS_URL is set -------
 REDIS_URL = os.environ.get("TENURE_REDIS_URL", "")

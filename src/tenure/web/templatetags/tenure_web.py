@@ -4,6 +4,7 @@ links of list headers, and what the user's role may do (to show or hide a link).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Model
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 
 from tenure.access import may as role_may
 from tenure.domain.access import Action
@@ -42,6 +44,15 @@ def http_url(value: str) -> str:
     become a clickable one."""
     text = str(value or "").strip()
     return text if text.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A length of time in words: 15 minutes -> "15 minutes" (not ISO 8601's "PT15M")."""
+    if value is None:
+        return ""
+    reference = datetime(2000, 1, 1, tzinfo=UTC)
+    return timesince(reference - value, reference)
 
 
 @register.filter

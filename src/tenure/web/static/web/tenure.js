@@ -1,4 +1,6 @@
-/* The little behaviour the pages need beyond htmx. Every page works without it. */
+/* The little behaviour the pages need beyond htmx. Every page works without it.
+ * The Content-Security-Policy allows no inline script: pages ask for behaviour with data-
+ * attributes (data-confirm, data-autosubmit, data-open, data-copy) handled here. */
 (function () {
   "use strict";
   var CASE_KINDS = ["complaint", "ticket"];
@@ -49,6 +51,27 @@
     var done = function () { button.textContent = "Copied"; };
     if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done);
     else if (document.execCommand("copy")) done();
+  });
+
+  // <form data-confirm="Question?">: ask before sending it.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
+  // <select data-autosubmit>: choosing applies the form (a button does it without script).
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("[data-autosubmit]") && field.form) field.form.submit();
+  });
+
+  // <a data-open="ID">: open the <details> ID (and follow the link to it).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-open]");
+    if (!link) return;
+    var target = document.getElementById(link.getAttribute("data-open"));
+    if (target) target.open = true;
   });
 
   document.addEventListener("DOMContentLoaded", syncAll);
