@@ -238,13 +238,21 @@ class ParetoNBD(CustomerBaseModel):
         ``-expm1((s-1) l) / (s-1)`` with ``l = -log1p(t / (beta+T))`` so s = 1 (where the
         bracket becomes a logarithm) needs no special case.
         """
+        x, t_x, age = check_rfm(frequency, recency, T)
+        alive = self.conditional_probability_alive(x, t_x, age)
+        return alive * self.expected_purchases_if_alive(t, x, t_x, age)
+
+    def expected_purchases_if_alive(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
+        """Expected purchases in (T, T + t] of a customer known to be alive at T: FH05 eq. (21)
+        without its P(alive) factor."""
         p = self._check_fitted()
         r, alpha, s, beta = p["r"], p["alpha"], p["s"], p["beta"]
-        x, t_x, age = check_rfm(frequency, recency, T)
+        x, _t_x, age = check_rfm(frequency, recency, T)
         horizon = as_float_array(t, "t")
-        alive = self.conditional_probability_alive(x, t_x, age)
         ell = -np.log1p(horizon / (beta + age))
         y = (s - 1.0) * ell
         with np.errstate(invalid="ignore", divide="ignore"):
             bracket = np.where(y == 0.0, -ell, -np.expm1(y) / np.where(y == 0.0, 1.0, s - 1.0))
-        return alive * (r + x) * (beta + age) / (alpha + age) * bracket
+        return np.asarray((r + x) * (beta + age) / (alpha + age) * bracket, dtype=np.float64)
