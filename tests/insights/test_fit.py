@@ -13,6 +13,7 @@ from django_q.models import OrmQ
 
 from tenure.access import AccessDenied
 from tenure.analytics.activity import ActivityRule
+from tenure.analytics.backtest import RANKINGS
 from tenure.analytics.errors import InvalidInputError
 from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
 from tenure.insights.selectors import (
@@ -50,8 +51,10 @@ def test_a_fit_stores_one_prediction_per_buyer_and_a_refit_replaces_them(populat
     assert first.status == FitStatus.DONE, first.error
     assert CustomerPrediction.objects.count() == 300 == first.customers
     assert not CustomerPrediction.objects.filter(customer=never_bought).exists()
-    assert set(first.models_fitted) == {"BetaGeo", "GammaGamma", "ParetoNBD"}
-    for model in ("BetaGeo", "ParetoNBD"):
+    assert set(first.models_fitted) == {"BetaGeo", "ModifiedBetaGeo", "GammaGamma", "ParetoNBD"}
+    assert first.purchase_model in first.models_fitted
+    assert first.backtest["chosen"] in RANKINGS and first.backtest["holdout_days"] >= 1
+    for model in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD"):
         entry = first.params[model]
         assert set(entry["params"]) == set(entry["standard_errors"])
         assert all(se > 0 for se in entry["standard_errors"].values())
@@ -74,9 +77,12 @@ def test_a_fit_stores_one_prediction_per_buyer_and_a_refit_replaces_them(populat
 def test_predictions_are_consistent_and_bounded(population):
     fit = clv_fit(observation_end=END, discount_rate_annual=0.1)
     rows = list(CustomerPrediction.objects.all())
+    # The churn risk is 1 - P(alive) when the backtest chose the purchase model's own ranking.
+    ranked_by_purchase_model = RANKINGS[fit.backtest["chosen"]].model == fit.purchase_model
     for row in rows:
-        assert 0 <= row.p_alive <= 1
-        assert row.churn_risk == pytest.approx(1 - row.p_alive)
+        assert 0 <= row.p_alive <= 1 and 0 <= row.churn_risk <= 1
+        if ranked_by_purchase_model:
+            assert row.churn_risk == pytest.approx(1 - row.p_alive)
         assert row.predicted_clv_365 >= 0 and row.expected_average_spend > 0
         assert row.recency <= row.T
         if row.expected_next_order_at is None:
@@ -134,7 +140,8 @@ def test_a_fit_the_models_cannot_support_says_why():
         buyer(date(2025, 3, 1))
     fit = clv_fit(observation_end=END)
     assert fit.status == FitStatus.FAILED
-    assert "BetaGeo" in fit.error and "repeat purchase" in fit.error
+    assert "BG/NBD: no customer has a repeat purchase" in fit.error
+    assert fit.error.startswith("no purchase model could be fitted")
 
 
 @pytest.mark.parametrize("role", [Role.SUCCESS_MANAGER, Role.ANALYST])

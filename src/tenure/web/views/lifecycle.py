@@ -30,6 +30,7 @@ from tenure.analytics.audit import COLUMNS as AUDIT_COLUMNS
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.domain.lifecycle import UNSTAGED
+from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.models import Task, TaskSource, TaskStatus, TransitionCause
 from tenure.transfer.csv_safety import cell_neutralise
@@ -264,6 +265,7 @@ def at_risk(request: HttpRequest) -> HttpResponse:
         "widen": widen,
         "may_change": may(user, Action.CHANGE),
         "at_stake": sum(row.value_at_stake for row in rows),
+        "ranking": ranking_backtest(user=user),
         "followed": len(tasks),
         "shown": AT_RISK_SHOWN,
         "section": "lifecycle",
