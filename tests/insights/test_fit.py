@@ -251,3 +251,48 @@ def test_p_alive_rule_uses_the_stored_fit(population):
     )
     assert loose.E > strict.E
     assert "below 0.9" in strict.rule_description
+
+
+def test_the_customer_export_with_insights_carries_the_stored_figures(population, tmp_path):
+    import csv
+
+    from click.testing import CliRunner
+
+    from tenure.cli.main import cli
+    from tenure.transfer.selectors import INSIGHT_COLUMNS
+
+    fit = clv_fit(observation_end=END)
+    assert fit.status == FitStatus.DONE
+    lead = make_customer()  # never bought: no prediction, empty insight cells
+    target = tmp_path / "customers.csv"
+    result = CliRunner().invoke(cli, ["export", "customers", str(target), "--insights"])
+    assert result.exit_code == 0, result.output
+    with target.open(newline="") as handle:
+        rows = {row["customer_id"]: row for row in csv.DictReader(handle)}
+    header = list(next(iter(rows.values())))
+    assert header[-len(INSIGHT_COLUMNS) :] == list(INSIGHT_COLUMNS)
+    some = CustomerPrediction.objects.select_related("customer").first()
+    row = rows[some.customer.external_id]
+    assert float(row["churn_risk"]) == pytest.approx(some.churn_risk, abs=5e-5)
+    assert float(row["p_alive"]) == pytest.approx(some.p_alive, abs=5e-5)
+    assert float(row["expected_purchases"]) == pytest.approx(some.expected_purchases_365, abs=5e-5)
+    assert Decimal(row["predicted_clv"]) == some.predicted_clv_365
+    assert row["horizon_days"] == "365"
+    assert all(rows[lead.external_id][name] == "" for name in INSIGHT_COLUMNS)
+    plain = tmp_path / "plain.csv"
+    assert CliRunner().invoke(cli, ["export", "customers", str(plain)]).exit_code == 0
+    assert "churn_risk" not in plain.read_text().splitlines()[0]
+
+
+def test_the_web_customers_export_adds_the_insights_when_asked(population, client):
+    from django.urls import reverse
+
+    assert clv_fit(observation_end=END).status == FitStatus.DONE
+    client.force_login(make_user(role=Role.MANAGER))
+    url = reverse("web:customers-csv")
+    header = b"".join(client.get(url, {"insights": "1"}).streaming_content).splitlines()[0]
+    assert header.decode().endswith(
+        "stage,health,health_band,churn_risk,p_alive,expected_purchases,horizon_days,predicted_clv"
+    )
+    plain = b"".join(client.get(url).streaming_content).splitlines()[0].decode()
+    assert "churn_risk" not in plain
