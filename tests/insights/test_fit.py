@@ -258,13 +258,14 @@ def test_the_customer_export_with_insights_carries_the_stored_figures(population
 
     from click.testing import CliRunner
 
-    from tenure.cli.main import cli
+    from tenure.cli.main import register_commands
     from tenure.transfer.selectors import INSIGHT_COLUMNS
 
     fit = clv_fit(observation_end=END)
     assert fit.status == FitStatus.DONE
     lead = make_customer()  # never bought: no prediction, empty insight cells
     target = tmp_path / "customers.csv"
+    cli = register_commands()
     result = CliRunner().invoke(cli, ["export", "customers", str(target), "--insights"])
     assert result.exit_code == 0, result.output
     with target.open(newline="") as handle:

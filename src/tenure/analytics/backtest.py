@@ -238,6 +238,7 @@ class Backtest:
     calibration: tuple[float, float] | None = None
     typical_gap_days: float = math.nan
     fitted: dict[str, CustomerBaseModel] = field(default_factory=dict, repr=False)
+    model_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def ran(self) -> bool:
@@ -348,7 +349,7 @@ def backtest_rankings(
     return Backtest(
         holdout_days=h, calibration_end=cut, customers=int(data.ids.size),
         lapsed=int(lapsed.sum()), candidates=results, chosen=chosen,
-        calibration=calibration, typical_gap_days=gap, fitted=fitted,
+        calibration=calibration, typical_gap_days=gap, fitted=fitted, model_errors=errors,
     )  # fmt: skip
 
 

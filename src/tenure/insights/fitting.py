@@ -118,6 +118,13 @@ def models_fit(summary: pd.DataFrame, backtest: Backtest, *, currency: str = "$"
     log_likelihood: dict[str, float] = {}
     fitted: dict[str, CustomerBaseModel] = {}
     for name, estimator in MODELS.items():
+        earlier = backtest.model_errors.get(name, "")
+        if earlier.startswith("no maximum found within"):
+            # Its search ran out of time on the history to T - h already (Pareto/NBD when
+            # dropout rates do not vary): another, longer run on all of it would too.
+            params[name] = {"error": f"on the history to {backtest.holdout_days} days before "
+                                     f"the end: {earlier}"}  # fmt: skip
+            continue
         start = backtest.fitted.get(name)
         model = estimator(
             initial_params=None if start is None else dict(start.params_),
