@@ -122,3 +122,18 @@ def test_a_baseline_churn_risk_is_the_calibrated_share_that_lapsed():
     assert result.calibration is not None and result.calibration[1] > 0
     calibrated = churn_probability(result, silent)
     assert np.all(np.diff(calibrated) > 0) and np.all((calibrated > 0) & (calibrated < 1))
+
+
+def test_pareto_nbd_at_its_boundary_stops_soon_with_the_reason():
+    # Trial buyers who never return and the rest with lognormal lifetimes: Pareto/NBD's best
+    # fit has one dropout rate for everyone (s, beta -> infinity), where its series would need
+    # 100,000 terms a customer. It stops there, saying why; MBG/NBD fits the same data.
+    from tenure.analytics.errors import FitError
+    from tenure.analytics.models import ParetoNBD
+
+    business = generate_business("one_time_buyers", customers=3000, seed=2)
+    customer, day, end = _columns(business)
+    data, _ = summarise(customer, day, end=end)
+    with pytest.raises(FitError, match="dropout rates hardly vary between customers"):
+        ParetoNBD().fit(data.frequency, data.recency, data.T)
+    assert ModifiedBetaGeo().fit(data.frequency, data.recency, data.T).params_["a"] > 0

@@ -108,6 +108,7 @@ def maximize(
     names: tuple[str, ...],
     warm_up: Objective | None = None,
     max_seconds: float | None = None,
+    runaway: Callable[[FloatArray], str] | None = None,
 ) -> MaximumLikelihood:
     """Maximise a log-likelihood over log-parameters with L-BFGS-B, then polish by Newton.
 
@@ -116,7 +117,9 @@ def maximize(
     Newton step with the finite-difference Hessian of the analytic gradient finishes the search
     (quadratic convergence) and the same Hessian gives the covariance (delta method back to
     natural parameters: ``Cov(p) = diag(p) H^-1 diag(p)``). ``max_seconds`` bounds the
-    search: past it a :class:`FitError` says where the search had got to.
+    search: past it a :class:`FitError` says where the search had got to. ``runaway`` names a
+    region of the parameters the model cannot come back from (its boundary): the search stops
+    there with that reason.
     """
     evaluations = 0
     deadline = math.inf if max_seconds is None else time.perf_counter() + max_seconds
@@ -132,6 +135,8 @@ def maximize(
                 f"no maximum found within {max_seconds:g} s (the search had reached {shown}); "
                 "parameters that grow without end mean the data do not identify the model",
             )
+        if runaway is not None and (why := runaway(np.exp(theta))):
+            raise FitError(model, why)
         evaluations += 1
         value, grad = objective(theta)
         if not math.isfinite(value) or not np.all(np.isfinite(grad)):
@@ -319,6 +324,10 @@ class Estimator:
         model = cls()
         model.params_ = {name: float(params[name]) for name in cls._param_names}
         return model
+
+    def _runaway(self, params: FloatArray) -> str:
+        """Why the search should stop at ``params`` (natural scale), or "" to go on."""
+        return ""
 
     def _check_fitted(self) -> dict[str, float]:
         if not hasattr(self, "params_"):

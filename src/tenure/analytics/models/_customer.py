@@ -109,6 +109,7 @@ class CustomerBaseModel(Estimator, ABC):
             names=self._param_names,
             warm_up=warm_up,
             max_seconds=self.max_seconds,
+            runaway=self._runaway,
         )
         self._store(fit)
         self.n_customers_ = data.n_customers

@@ -41,6 +41,8 @@ from tenure.analytics.models._special import (
 )
 from tenure.analytics.summary import CompressedRFM
 
+RUNAWAY_S = 100.0
+
 
 @njit(cache=True)
 def _log_antiderivative(
@@ -196,6 +198,18 @@ class ParetoNBD(CustomerBaseModel):
     """
 
     _param_names = ("r", "alpha", "s", "beta")
+
+    def _runaway(self, params: FloatArray) -> str:
+        # s >= 100: the dropout rate's coefficient of variation 1/sqrt(s) is under 10 %, and the
+        # search is heading for the boundary s, beta -> infinity (one dropout rate for all),
+        # where the series need up to 100,000 terms a customer: stop, and say so.
+        s = float(params[2])
+        if s < RUNAWAY_S:
+            return ""
+        return (
+            f"dropout rates hardly vary between customers (s = {s:,.0f}: under 10 % variation), "
+            "so s and beta run off to infinity together: the data sit at the model's boundary"
+        )
 
     def _default_start(self, data: CompressedRFM) -> dict[str, float]:
         # alpha = beta starts every series at z = 0 (one term); the rate matches the data.
