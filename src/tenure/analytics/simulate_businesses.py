@@ -141,8 +141,11 @@ def _build(n: int, seed: int, kind: str) -> tuple[_Process, dict, Callable]:  # 
         shape = 1.5
 
         def weibull_gaps(idx: npt.NDArray[np.int64], now: FloatArray) -> FloatArray:
-            # Weibull(1.5) scaled to the customer's mean gap: mean = scale * Gamma(1 + 1/1.5)
-            return now + mean_gap[idx] / 0.9027452929509336 * rng.weibull(shape, idx.size)
+            # Weibull(1.5) scaled to the customer's mean gap: mean = scale * Gamma(1 + 1/1.5).
+            # At least a day apart: two orders on one day are one purchase of their summed
+            # value to the models, which would be spend that varies after all.
+            gap = mean_gap[idx] / 0.9027452929509336 * rng.weibull(shape, idx.size)
+            return now + np.maximum(gap, 1.0)
 
         lifetime = rng.exponential(1.0, n) / rng.lognormal(np.log(1 / 500.0), 0.7, n)
         process = _Process(_acquisition(n, rng), lifetime, weibull_gaps)
