@@ -207,8 +207,9 @@ class ParetoNBD(CustomerBaseModel):
         if s < RUNAWAY_S:
             return ""
         return (
-            f"dropout rates hardly vary between customers (s = {s:,.0f}: under 10 % variation), "
-            "so s and beta run off to infinity together: the data sit at the model's boundary"
+            f"its best fit has dropout rates that hardly vary between customers (s = {s:,.0f} "
+            "and rising: under 10 % variation), where s and beta run off to infinity together "
+            "(the model's boundary)"
         )
 
     def _default_start(self, data: CompressedRFM) -> dict[str, float]:

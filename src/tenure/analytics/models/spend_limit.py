@@ -46,14 +46,18 @@ class HomogeneousSpend:
     log_likelihood: float
 
 
-def _log_likelihood(p: float, x: FloatArray, m: FloatArray, sums: tuple[float, ...]) -> float:
+def _log_likelihood(
+    p: float, xs: FloatArray, counts: FloatArray, sums: tuple[float, ...]
+) -> float:
+    """The limit's log-likelihood at (p, nu(p)); ``xs``, ``counts``: the distinct x and how
+    many customers have each (lgamma(p x) once per distinct x)."""
     sum_x, sum_xm, sum_x_log_x, sum_x_log_m, sum_log_m = sums
     nu = p * sum_x / sum_xm
     return float(
         p * (sum_x * math.log(nu) + sum_x_log_x + sum_x_log_m)
         - sum_log_m
         - nu * sum_xm
-        - gammaln(p * x).sum()
+        - counts @ gammaln(p * xs)
     )
 
 
@@ -72,8 +76,11 @@ def homogeneous_spend_fit(x: FloatArray, m: FloatArray) -> HomogeneousSpend:
         # Every mean spend is the same: the transactions' spread is not identified (p -> inf).
         return HomogeneousSpend(math.nan, math.nan, math.nan, mean_spend, math.nan)
 
+    xs, counts = np.unique(x, return_counts=True)
+    counts = counts.astype(np.float64)
+
     def negative(log_p: float) -> float:
-        return -_log_likelihood(math.exp(log_p), x, m, sums)
+        return -_log_likelihood(math.exp(log_p), xs, counts, sums)
 
     best = minimize_scalar(negative, bounds=(-20.0, 20.0), method="bounded",
                            options={"xatol": 1e-10})  # fmt: skip
