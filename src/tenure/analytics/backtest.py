@@ -262,7 +262,9 @@ class Backtest:
             "chosen": self.chosen,
             "baseline": BASELINE,
             "reason": self.reason,
-            "calibration": None if self.calibration is None else list(self.calibration),
+            "calibration": None
+            if self.calibration is None
+            else [clean(value) for value in self.calibration],
             "typical_gap_days": clean(self.typical_gap_days),
             "candidates": [
                 {

@@ -46,9 +46,7 @@ class HomogeneousSpend:
     log_likelihood: float
 
 
-def _log_likelihood(
-    p: float, xs: FloatArray, counts: FloatArray, sums: tuple[float, ...]
-) -> float:
+def _log_likelihood(p: float, xs: FloatArray, counts: FloatArray, sums: tuple[float, ...]) -> float:
     """The limit's log-likelihood at (p, nu(p)); ``xs``, ``counts``: the distinct x and how
     many customers have each (lgamma(p x) once per distinct x)."""
     sum_x, sum_xm, sum_x_log_x, sum_x_log_m, sum_log_m = sums
