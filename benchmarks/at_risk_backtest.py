@@ -20,6 +20,7 @@ Then the speed figures: the fit of BG/NBD + Gamma-Gamma on 1M customers (the ana
     .venv/bin/python benchmarks/at_risk_backtest.py                 # all, SQLite, 10,000 each
     .venv/bin/python benchmarks/at_risk_backtest.py --customers 20000 --database postgresql://postgres@127.0.0.1:5432
     .venv/bin/python benchmarks/at_risk_backtest.py --only cdnow,seasonal --skip-speed
+    .venv/bin/python benchmarks/at_risk_backtest.py --only ""                 # speed only
 """
 
 from __future__ import annotations
@@ -271,15 +272,20 @@ def main() -> None:
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--speed-customers", type=int, default=1_000_000)
     args = parser.parse_args()
-    chosen = args.only.split(",") if args.only else [*KINDS, "cdnow"]
+    chosen = (
+        [name for name in args.only.split(",") if name]
+        if args.only is not None
+        else [*KINDS, "cdnow"]
+    )
     rows = []
     for name in chosen:
         if name == "cdnow":
             rows.append(run_cdnow(args.database))
         else:
             rows.append(run_business(name, args.customers, args.seed, args.database))
-    print("\n=== AUC of the ranking used against the truth, beside days since the last order")
-    print(pd.DataFrame(rows).set_index("business").to_string())
+    if rows:
+        print("\n=== AUC of the ranking used against the truth, beside days since the last order")
+        print(pd.DataFrame(rows).set_index("business").T.to_string())
     if not args.skip_speed:
         speed(args.speed_customers)
 

@@ -134,6 +134,6 @@ def test_pareto_nbd_at_its_boundary_stops_soon_with_the_reason():
     business = generate_business("one_time_buyers", customers=3000, seed=2)
     customer, day, end = _columns(business)
     data, _ = summarise(customer, day, end=end)
-    with pytest.raises(FitError, match="dropout rates hardly vary between customers"):
+    with pytest.raises(FitError, match="dropout rates that hardly vary between customers"):
         ParetoNBD().fit(data.frequency, data.recency, data.T)
     assert ModifiedBetaGeo().fit(data.frequency, data.recency, data.T).params_["a"] > 0
