@@ -62,8 +62,8 @@ def test_purchase_models_do_not_depend_on_row_order(estimator, cdnow_summary):
     s = cdnow_summary
     rng = np.random.default_rng(5)
     x, t_x, T = (np.tile(s[c].to_numpy(), 50) for c in ("frequency", "recency", "T"))
-    # 117,850 customers: the warm start's sample is used too (over 100k compressed rows? no:
-    # CDNOW's rows compress; scale T so they do not).
+    # 117,850 customers whose ages differ by a little, so that over 100k rows stay distinct
+    # after compression and the fit's warm start (a sample of the customers) is used too.
     T = T + rng.integers(0, 1000, T.size) / 1000.0
     answers = set()
     for _ in range(3):
