@@ -74,8 +74,8 @@ def homogeneous_spend_fit(x: FloatArray, m: FloatArray) -> HomogeneousSpend:
         # Every mean spend is the same: the transactions' spread is not identified (p -> inf).
         return HomogeneousSpend(math.nan, math.nan, math.nan, mean_spend, math.nan)
 
-    xs, counts = np.unique(x, return_counts=True)
-    counts = counts.astype(np.float64)
+    xs, found = np.unique(x, return_counts=True)
+    counts = found.astype(np.float64)
 
     def negative(log_p: float) -> float:
         return -_log_likelihood(math.exp(log_p), xs, counts, sums)
