@@ -167,6 +167,7 @@ class Predictions:
     predicted_clv: FloatArray
     value_if_stays: FloatArray
     next_order_days: FloatArray  # NaN: no date (see next_order_days)
+    ranking_used: str = ""  # the backtest's choice, unless its model failed on all the history
 
 
 def next_order_days(
@@ -265,4 +266,5 @@ def predictions_compute(
         predicted_clv=margin * spend * discounted,
         value_if_stays=spend * if_alive,
         next_order_days=next_order_days(model, x, age, p_alive),
+        ranking_used=backtest.chosen,
     )

@@ -63,7 +63,9 @@ def _ranking_words(backtest: dict[str, Any], label: str, counts: bool) -> str:
     if counts:
         text += f" ({backtest['lapsed']:,} of {backtest['customers']:,} customers did not)"
     text += "."
-    if backtest["chosen"] == backtest["baseline"]:
+    if backtest.get("note"):
+        text += f" {backtest['note']}."
+    elif backtest["chosen"] == backtest["baseline"]:
         text += " No model ranked better than the days since the last order here."
     return text
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from tenure.access import AccessDenied, may
-from tenure.analytics.backtest import backtest_rankings
+from tenure.analytics.backtest import RANKINGS, backtest_rankings
 from tenure.analytics.errors import AnalyticsError, InvalidInputError
 from tenure.analytics.summary import rfm_summary
 from tenure.customers.models import Customer
@@ -177,8 +177,18 @@ def _fit_and_store(fit: ModelFit, began: float) -> None:
         discount_rate_annual=fit.discount_rate_annual,
         margin=fit.margin,
     )
+    stored_backtest = backtest.as_dict()
+    if predicted.ranking_used != backtest.chosen:
+        stored_backtest["note"] = (
+            f"{RANKINGS[backtest.chosen].label} ranked best on the backtest, but its model could "
+            "not be fitted on the whole history: customers are ranked by "
+            f"{RANKINGS[predicted.ranking_used].label} instead"
+        )
+        stored_backtest["chosen"] = predicted.ranking_used
     for name, values in vars(predicted).items():
-        if name != "next_order_days" and not np.all(np.isfinite(values)):
+        if name in ("next_order_days", "ranking_used"):
+            continue
+        if not np.all(np.isfinite(values)):
             raise FitImpossible(f"the models gave a value that is not finite for {name}")
     # Paid per customer, in whole cents: float sums of integers are exact below 2**53.
     buyers, position = np.unique(orders.customer_id, return_inverse=True)
@@ -197,7 +207,7 @@ def _fit_and_store(fit: ModelFit, began: float) -> None:
             observation_end=end,
             models_fitted=models.names,
             purchase_model=models.purchase_model,
-            backtest=backtest.as_dict(),
+            backtest=stored_backtest,
             params=models.params,
             log_likelihood=models.log_likelihood,
             customers=len(rows),
