@@ -93,8 +93,9 @@ SELECT id, CASE WHEN id %% 50 = 1 THEN 'complaint' ELSE 'call' END,
 FROM bench_plan WHERE id %% 5 = 1;
 
 INSERT INTO insights_modelfit (status, error, observation_end, models_fitted, params,
-    log_likelihood, horizon_days, discount_rate_annual, margin, customers, orders, created_at)
-VALUES ('done', '', current_date, '[]', '{}', '{}', 365, 0.1, 1.0, 0, 0, now());
+    log_likelihood, horizon_days, discount_rate_annual, margin, customers, orders, created_at,
+    purchase_model, backtest)
+VALUES ('done', '', current_date, '[]', '{}', '{}', 365, 0.1, 1.0, 0, 0, now(), '', '{}');
 
 INSERT INTO insights_customerprediction (customer_id, fit_id, frequency, recency, "T", p_alive,
     churn_risk, expected_purchases_365, expected_average_spend, predicted_clv_365,

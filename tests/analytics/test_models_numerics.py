@@ -169,9 +169,14 @@ def test_time_to_next_purchase_is_the_lomax_median():
 
 
 def test_gamma_gamma_loglik_gradient():
-    x = np.array([1, 2, 2, 5, 9], dtype=float)
-    m = np.array([10.0, 25.0, 14.0, 33.0, 20.0])
+    # Spend that varies between customers (nu ~ Gamma(4, 15)), so the optimum is inside the
+    # parameter space, not at the homogeneous boundary.
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 10, 200).astype(float)
+    nu = rng.gamma(4.0, 1 / 15.0, x.size)
+    m = np.array([rng.gamma(6.0, 1 / v, int(k)).mean() for v, k in zip(nu, x, strict=True)])
     fitted = GammaGamma().fit(x, m)
+    assert not fitted.homogeneous_
     # At the optimum the analytic gradient vanishes; finite differences of the log-likelihood
     # around it confirm the optimum (a wrong gradient would stop elsewhere).
     p = fitted.params_

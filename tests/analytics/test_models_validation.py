@@ -83,8 +83,9 @@ def test_gamma_gamma_input_rules():
         GammaGamma().fit([1, 2], [10.0, -3.0])
     with pytest.raises(FitError, match="at least two"):
         GammaGamma().fit([1, 0, 0], [10.0, 0.0, 0.0])
-    with pytest.raises(FitError, match="differing spend"):
-        GammaGamma().fit([1, 3], [10.0, 10.0])
+    # Identical spends are the model's boundary (no heterogeneity), not a failure.
+    same = GammaGamma().fit([1, 3], [10.0, 10.0])
+    assert same.homogeneous_ and same.predict_spend([1, 0], [10.0, 0.0]).tolist() == [10.0, 10.0]
 
 
 def test_clv_is_refused_when_gamma_gamma_q_is_at_most_one():

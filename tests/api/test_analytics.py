@@ -125,6 +125,8 @@ def test_fits_are_listed_for_roles_that_see_everyone_but_not_for_success_manager
     assert listed[0]["id"] == fitted_base.id
     assert listed[0]["customers"] == 250
     assert "BetaGeo" in listed[0]["params"]
+    assert listed[0]["purchase_model"] == fitted_base.purchase_model
+    assert listed[0]["backtest"]["chosen"] == fitted_base.backtest["chosen"]
     for path in ("/analytics/fits", f"/analytics/fits/{fitted_base.id}"):
         response = Api(client, Role.SUCCESS_MANAGER).get(path)
         assert response.status_code == 403

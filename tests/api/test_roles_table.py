@@ -650,6 +650,7 @@ LIFECYCLE_READS = [
     "/lifecycle/flow?period=month&count=3",
     "/lifecycle/buckets?period=month&count=3",
     "/lifecycle/at-risk",
+    "/lifecycle/at-risk/backtest",
     "/lifecycle/churn-audit",
     "/lifecycle/definitions",
 ]

@@ -129,8 +129,12 @@ def test_clv_fit_prints_parameters_with_standard_errors_then_top_lists_customers
     row = next(line for line in done.output.splitlines() if "BetaGeo" in line)
     assert f"{r:.4g}" in row and f"{se:.3g}" in row
     assert f"{fit.log_likelihood['BetaGeo']:.2f}" in row
-    for name in ("GammaGamma", "ParetoNBD", "gamma", "beta"):
+    for name in ("GammaGamma", "ParetoNBD", "ModifiedBetaGeo", "gamma", "beta"):
         assert name in done.output
+    # The backtest that chose the churn ranking, in words and figures.
+    baseline = next(c for c in fit.backtest["candidates"] if c["key"] == "days_since_last_order")
+    assert "Churn ranking: Ranked by" in done.output and f"{baseline['auc']:.3f}" in done.output
+    assert f"Purchase model (P(alive), CLV): {fit.purchase_model}" in done.output
 
     top = run("clv", "top", "3", "--json")
     assert top.exit_code == 0, top.output

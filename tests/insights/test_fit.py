@@ -13,6 +13,7 @@ from django_q.models import OrmQ
 
 from tenure.access import AccessDenied
 from tenure.analytics.activity import ActivityRule
+from tenure.analytics.backtest import RANKINGS
 from tenure.analytics.errors import InvalidInputError
 from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
 from tenure.insights.selectors import (
@@ -50,8 +51,10 @@ def test_a_fit_stores_one_prediction_per_buyer_and_a_refit_replaces_them(populat
     assert first.status == FitStatus.DONE, first.error
     assert CustomerPrediction.objects.count() == 300 == first.customers
     assert not CustomerPrediction.objects.filter(customer=never_bought).exists()
-    assert set(first.models_fitted) == {"BetaGeo", "GammaGamma", "ParetoNBD"}
-    for model in ("BetaGeo", "ParetoNBD"):
+    assert set(first.models_fitted) == {"BetaGeo", "ModifiedBetaGeo", "GammaGamma", "ParetoNBD"}
+    assert first.purchase_model in first.models_fitted
+    assert first.backtest["chosen"] in RANKINGS and first.backtest["holdout_days"] >= 1
+    for model in ("BetaGeo", "ModifiedBetaGeo", "ParetoNBD"):
         entry = first.params[model]
         assert set(entry["params"]) == set(entry["standard_errors"])
         assert all(se > 0 for se in entry["standard_errors"].values())
@@ -74,9 +77,12 @@ def test_a_fit_stores_one_prediction_per_buyer_and_a_refit_replaces_them(populat
 def test_predictions_are_consistent_and_bounded(population):
     fit = clv_fit(observation_end=END, discount_rate_annual=0.1)
     rows = list(CustomerPrediction.objects.all())
+    # The churn risk is 1 - P(alive) when the backtest chose the purchase model's own ranking.
+    ranked_by_purchase_model = RANKINGS[fit.backtest["chosen"]].model == fit.purchase_model
     for row in rows:
-        assert 0 <= row.p_alive <= 1
-        assert row.churn_risk == pytest.approx(1 - row.p_alive)
+        assert 0 <= row.p_alive <= 1 and 0 <= row.churn_risk <= 1
+        if ranked_by_purchase_model:
+            assert row.churn_risk == pytest.approx(1 - row.p_alive)
         assert row.predicted_clv_365 >= 0 and row.expected_average_spend > 0
         assert row.recency <= row.T
         if row.expected_next_order_at is None:
@@ -134,7 +140,8 @@ def test_a_fit_the_models_cannot_support_says_why():
         buyer(date(2025, 3, 1))
     fit = clv_fit(observation_end=END)
     assert fit.status == FitStatus.FAILED
-    assert "BetaGeo" in fit.error and "repeat purchase" in fit.error
+    assert "BG/NBD: no customer has a repeat purchase" in fit.error
+    assert fit.error.startswith("no purchase model could be fitted")
 
 
 @pytest.mark.parametrize("role", [Role.SUCCESS_MANAGER, Role.ANALYST])
@@ -244,3 +251,49 @@ def test_p_alive_rule_uses_the_stored_fit(population):
     )
     assert loose.E > strict.E
     assert "below 0.9" in strict.rule_description
+
+
+def test_the_customer_export_with_insights_carries_the_stored_figures(population, tmp_path):
+    import csv
+
+    from click.testing import CliRunner
+
+    from tenure.cli.main import register_commands
+    from tenure.transfer.selectors import INSIGHT_COLUMNS
+
+    fit = clv_fit(observation_end=END)
+    assert fit.status == FitStatus.DONE
+    lead = make_customer()  # never bought: no prediction, empty insight cells
+    target = tmp_path / "customers.csv"
+    cli = register_commands()
+    result = CliRunner().invoke(cli, ["export", "customers", str(target), "--insights"])
+    assert result.exit_code == 0, result.output
+    with target.open(newline="") as handle:
+        rows = {row["customer_id"]: row for row in csv.DictReader(handle)}
+    header = list(next(iter(rows.values())))
+    assert header[-len(INSIGHT_COLUMNS) :] == list(INSIGHT_COLUMNS)
+    some = CustomerPrediction.objects.select_related("customer").first()
+    row = rows[some.customer.external_id]
+    assert float(row["churn_risk"]) == pytest.approx(some.churn_risk, abs=5e-5)
+    assert float(row["p_alive"]) == pytest.approx(some.p_alive, abs=5e-5)
+    assert float(row["expected_purchases"]) == pytest.approx(some.expected_purchases_365, abs=5e-5)
+    assert Decimal(row["predicted_clv"]) == some.predicted_clv_365
+    assert row["horizon_days"] == "365"
+    assert all(rows[lead.external_id][name] == "" for name in INSIGHT_COLUMNS)
+    plain = tmp_path / "plain.csv"
+    assert CliRunner().invoke(cli, ["export", "customers", str(plain)]).exit_code == 0
+    assert "churn_risk" not in plain.read_text().splitlines()[0]
+
+
+def test_the_web_customers_export_adds_the_insights_when_asked(population, client):
+    from django.urls import reverse
+
+    assert clv_fit(observation_end=END).status == FitStatus.DONE
+    client.force_login(make_user(role=Role.MANAGER))
+    url = reverse("web:customers-csv")
+    header = b"".join(client.get(url, {"insights": "1"}).streaming_content).splitlines()[0]
+    assert header.decode().endswith(
+        "stage,health,health_band,churn_risk,p_alive,expected_purchases,horizon_days,predicted_clv"
+    )
+    plain = b"".join(client.get(url).streaming_content).splitlines()[0].decode()
+    assert "churn_risk" not in plain

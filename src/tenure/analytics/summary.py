@@ -352,8 +352,10 @@ def compress_rfm(
     The BG/NBD and Pareto/NBD likelihoods depend on a customer only through (x, t_x, T), so
     customers with the same triple contribute identical terms. Customers without repeat
     purchases differ only by T and collapse the most; on a daily or weekly grid nearly all rows
-    do (PERFORMANCE.md: 3.7M customers became 82k weekly rows). Rows come back in order of
-    first appearance; zero-weight rows are dropped.
+    do (PERFORMANCE.md: 3.7M customers became 82k weekly rows). Rows come back sorted by
+    (frequency, recency, T), so everything computed from them (sums in a fixed order, a warm
+    start's sample) is the same whatever order the customers came in; zero-weight rows are
+    dropped.
     """
     from tenure.analytics._summary_numba import unique_rows
 
@@ -367,5 +369,26 @@ def compress_rfm(
     # + 0.0 turns -0.0 into 0.0 so equal values have equal bits for the hash.
     first, total = unique_rows(x + 0.0, t_x + 0.0, age + 0.0, w)
     keep = total > 0
-    rows = first[keep]
-    return CompressedRFM(frequency=x[rows], recency=t_x[rows], T=age[rows], weight=total[keep])
+    rows, weight = first[keep], total[keep]
+    order = np.lexsort((age[rows], t_x[rows], x[rows]))
+    rows, weight = rows[order], weight[order]
+    return CompressedRFM(frequency=x[rows], recency=t_x[rows], T=age[rows], weight=weight)
+
+
+def systematic_sample(data: CompressedRFM, stride: int) -> CompressedRFM:
+    """Every ``stride``-th customer of the (sorted) compressed rows, as compressed rows.
+
+    Customer k of the sorted order is taken when k is a multiple of ``stride``: row i keeps
+    ``floor(C_i / stride) - floor(C_{i-1} / stride)`` of its customers (C: cumulative weight). A
+    sample spread evenly over every (x, t_x, T), and the same for any order of the input rows.
+    Weights must be whole numbers (customers).
+    """
+    cumulative = np.cumsum(data.weight)
+    taken = np.diff(np.floor(cumulative / stride), prepend=0.0)
+    keep = taken > 0
+    return CompressedRFM(
+        frequency=data.frequency[keep],
+        recency=data.recency[keep],
+        T=data.T[keep],
+        weight=taken[keep],
+    )

@@ -398,7 +398,15 @@ class FitOut(Schema):
     error: str
     observation_end: date | None
     models_fitted: list[str]
-    params: dict[str, Any] = Field(..., description="per model: params and standard errors")
+    params: dict[str, Any] = Field(
+        ...,
+        description="per model: params and standard errors, or error (why it was not fitted), "
+        "or for Gamma-Gamma at its boundary: boundary (in words) and mean_spend (used for all)",
+    )
+    purchase_model: str = Field(..., description="the model behind P(alive), purchases and CLV")
+    backtest: dict[str, Any] = Field(
+        ..., description="the backtest that chose the churn ranking (AUC of each candidate)"
+    )
     log_likelihood: dict[str, float | None]
     horizon_days: int
     discount_rate_annual: float

@@ -25,6 +25,7 @@ from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.types import Money, finite_or_none
+from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.audit import churn_audit_for
 from tenure.lifecycle.models import (
@@ -178,8 +179,12 @@ class AtRiskOut(Schema):
     entered_at: datetime
     health_score: float | None
     health_band: str
-    lapse_score: float = Field(..., description="0-1: how likely they have lapsed")
-    annual_value: Money = Field(..., description="what they spend in a year while buying")
+    lapse_score: float = Field(
+        ..., description="0-1: churn risk from the ranking the fit's backtest chose"
+    )
+    annual_value: Money = Field(
+        ..., description="expected spend over the next year if they stay (the models')"
+    )
     value_at_stake: Money = Field(..., description="lapse_score x annual_value: the ranking")
     has_open_task: bool
 
@@ -208,6 +213,51 @@ def at_risk(
         }
         for row in rows
     ]
+
+
+class RankingScoreOut(Schema):
+    key: str
+    label: str
+    auc: float | None = Field(..., description="P(a lapsed customer ranks above one who bought)")
+    top_decile_lapsed: float | None = Field(..., description="share of its top 10 % that lapsed")
+    error: str = Field(..., description="why this ranking could not be scored")
+    chosen: bool
+
+
+class RankingBacktestOut(Schema):
+    fit_id: int | None
+    observation_end: date | None
+    summary: str = Field(..., description="how the churn ranking was chosen, in words")
+    chosen: str | None
+    chosen_label: str | None
+    chosen_auc: float | None
+    baseline_auc: float | None = Field(..., description="AUC of days since the last order")
+    top_decile_lapsed: float | None
+    holdout_days: int | None
+    customers: int | None = Field(..., description="whole base: for roles that see everyone")
+    lapsed: int | None
+    purchase_model: str | None
+    candidates: list[RankingScoreOut]
+
+
+@router.get(
+    "/lifecycle/at-risk/backtest",
+    response={200: RankingBacktestOut, **ERROR_RESPONSES},
+    summary="How the churn ranking was chosen: the latest fit's backtest against the baseline",
+)
+def at_risk_backtest(request: HttpRequest) -> dict[str, Any]:
+    shown = ranking_backtest(user=caller(request))
+    if shown is None:
+        return {
+            "fit_id": None, "observation_end": None, "chosen": None, "chosen_label": None,
+            "summary": "No model fit with a backtest yet: run `tenure clv fit` or refit.",
+            "chosen_auc": None, "baseline_auc": None, "top_decile_lapsed": None,
+            "holdout_days": None, "customers": None, "lapsed": None, "purchase_model": None,
+            "candidates": [],
+        }  # fmt: skip
+    body = dict(shown.__dict__)
+    body["candidates"] = [dict(row.__dict__) for row in shown.candidates]
+    return body
 
 
 class BandOut(Schema):

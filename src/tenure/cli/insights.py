@@ -222,7 +222,8 @@ def clv() -> None:
 @click.option("--margin", type=float, default=1.0, show_default=True,
               help="profit margin; 1.0 makes the CLV revenue")  # fmt: skip
 def clv_fit_command(observation_end: datetime | None, discount_rate: float, margin: float) -> None:
-    """Fit BG/NBD, Gamma-Gamma and Pareto/NBD now and store every customer's predictions."""
+    """Fit BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma now, backtest the churn rankings, and
+    store every customer's predictions."""
     setup_django()
     from tenure.analytics.errors import InvalidInputError
     from tenure.insights.models import FitStatus
@@ -254,7 +255,37 @@ def clv_fit_command(observation_end: datetime | None, discount_rate: float, marg
             continue
         se = "-" if row.standard_error is None else f"{row.standard_error:.3g}"
         loglik = "" if row.log_likelihood is None else f"{row.log_likelihood:.2f}"
-        table.add_row(model, row.name, f"{row.estimate:.4g}", se, loglik)
+        estimate = "-" if row.estimate is None else f"{row.estimate:.4g}"
+        table.add_row(model, row.name, estimate, se, loglik)
+    console.print(table)
+    for row in fit_parameters(fit):
+        if row.note:
+            console.print(f"{row.model}: {row.note}", soft_wrap=True)
+    _print_backtest(console, fit)
+
+
+def _print_backtest(console: Console, fit: Any) -> None:
+    """The backtest that chose the churn ranking, in words and figures."""
+    from tenure.insights.ranking import ranking_backtest
+
+    backtest = ranking_backtest(fit)
+    if backtest is None:
+        return
+    console.print(f"Purchase model (P(alive), CLV): {backtest.purchase_model}")
+    console.print(f"Churn ranking: {backtest.summary}", soft_wrap=True)
+    if backtest.holdout_days is None:
+        return
+    table = Table(
+        "ranking", "AUC", "top 10 % lapsed", "",
+        title=f"Backtest: fitted to {backtest.holdout_days} days before the end, "
+        f"{backtest.customers:,} customers, {backtest.lapsed:,} did not order again",
+    )  # fmt: skip
+    for row in backtest.candidates:
+        if row.auc is None:
+            table.add_row(row.label, "-", "-", row.error)
+            continue
+        share = "-" if row.top_decile_lapsed is None else f"{row.top_decile_lapsed:.1%}"
+        table.add_row(row.label, f"{row.auc:.3f}", share, "used" if row.chosen else "")
     console.print(table)
 
 

@@ -271,13 +271,15 @@ def _target(file: str) -> Iterator[TextIO]:
             os.unlink(partial)
 
 
-def _run_export(kind: str, file: str) -> None:
+def _run_export(kind: str, file: str, insights: bool = False) -> None:
     setup_django()
     from tenure.transfer.services import customers_export, orders_export
 
-    export = customers_export if kind == "customers" else orders_export
     with _target(file) as out:
-        count = export(out=out)
+        if kind == "customers":
+            count = customers_export(out=out, insights=insights)
+        else:
+            count = orders_export(out=out)
     click.echo(f"exported {count:,} {kind}" + ("" if file == "-" else f" to {file}"), err=True)
 
 
@@ -293,10 +295,18 @@ def export() -> None:
 
 @export.command("customers")
 @click.argument("file", metavar="FILE")
-def export_customers(file: str) -> None:
+@click.option(
+    "--insights",
+    is_flag=True,
+    help="add stage, health, health_band, churn_risk, p_alive, expected_purchases "
+    "(over horizon_days) and predicted_clv (tenure's figures, to check against your records)",
+)
+def export_customers(file: str, insights: bool) -> None:
     """Export every customer to FILE ('-' for standard output); custom attributes follow the
-    standard columns, one column each."""
-    _run_export("customers", file)
+    standard columns, one column each. With --insights, tenure's figures follow them (empty
+    where not computed yet; an import would keep them as custom attributes, so leave the option
+    out to round-trip)."""
+    _run_export("customers", file, insights)
 
 
 @export.command("orders")

@@ -21,9 +21,13 @@ class FitStatus(models.TextChoices):
 class ModelFit(models.Model):
     """One fit of the customer-base models on the completed orders up to ``observation_end``.
 
-    ``params`` holds, per model (``BetaGeo``, ``GammaGamma``, ``ParetoNBD``), ``params`` and
-    ``standard_errors`` by the papers' names, or ``error`` when that model could not be fitted
-    (only Pareto/NBD may fail without failing the fit: it is kept for comparison).
+    ``params`` holds, per model (``BetaGeo``, ``ModifiedBetaGeo``, ``ParetoNBD``,
+    ``GammaGamma``), ``params`` and ``standard_errors`` by the papers' names, or ``error`` when
+    that model could not be fitted (each model stands or fails alone; the fit fails only when
+    no purchase model could be fitted), or for Gamma-Gamma at its boundary ``boundary`` (the
+    words) and ``mean_spend`` (its limit, used for everyone). ``purchase_model`` is the model
+    behind P(alive), expected purchases and CLV; ``backtest`` the time-split backtest that
+    chose the churn ranking (``tenure.analytics.backtest.Backtest.as_dict``).
     """
 
     status = models.CharField(max_length=10, choices=FitStatus.choices, default=FitStatus.QUEUED)
@@ -32,6 +36,12 @@ class ModelFit(models.Model):
         null=True, blank=True, help_text="last day of orders seen (in the business's time zone)"
     )
     models_fitted = models.JSONField(default=list, blank=True)
+    purchase_model = models.CharField(
+        max_length=30, blank=True, help_text="the model behind P(alive), purchases and CLV"
+    )
+    backtest = models.JSONField(
+        default=dict, blank=True, help_text="the backtest that chose the churn ranking"
+    )
     params = models.JSONField(default=dict, blank=True)
     log_likelihood = models.JSONField(default=dict, blank=True, help_text="per model")
     horizon_days = models.PositiveIntegerField(default=365)
@@ -64,7 +74,12 @@ class CustomerPrediction(models.Model):
     """A customer's figures from the latest successful fit (one row per customer who bought).
 
     ``frequency``, ``recency`` and ``T`` are the RFM summary in days at the fit's observation
-    end. ``predicted_clv_365`` is the discounted Gamma-Gamma x BG/NBD value of the next
+    end. ``churn_risk`` comes from the ranking the fit's backtest chose (1 - P(alive) of a model,
+    or, for days since the last order, the share of customers as silent who did not order again
+    within the backtest's holdout). ``value_if_stays_365`` is the expected spend over the next
+    365 days if the customer stays (the purchase model's expected purchases of a customer alive
+    now x the expected order value). ``predicted_clv_365`` is the discounted spend x purchases
+    value of the next
     ``fit.horizon_days`` (365 unless a fit asked otherwise) times ``fit.margin``; with the default
     margin 1.0 it is revenue, not profit. ``historic_clv`` is what the customer paid: completed
     orders, a refunded order counting nothing. ``expected_next_order_at`` is the date by which
@@ -77,10 +92,14 @@ class CustomerPrediction(models.Model):
     recency = models.FloatField(help_text="days from the first to the last purchase")
     T = models.FloatField("age T", help_text="days from the first purchase to the observation end")
     p_alive = models.FloatField("P(alive)")
-    churn_risk = models.FloatField(help_text="1 - P(alive)")
+    churn_risk = models.FloatField(help_text="from the ranking the backtest chose, 0-1")
     expected_purchases_365 = models.FloatField()
     expected_average_spend = models.DecimalField(max_digits=14, decimal_places=2)
     predicted_clv_365 = models.DecimalField(max_digits=14, decimal_places=2)
+    value_if_stays_365 = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text="expected spend over the next 365 days if the customer stays",
+    )  # fmt: skip
     historic_clv = models.DecimalField(max_digits=16, decimal_places=2)
     expected_next_order_at = models.DateTimeField(null=True, blank=True)
 

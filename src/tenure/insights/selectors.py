@@ -99,7 +99,9 @@ def fits_recent(*, limit: int = 10) -> list[ModelFit]:
 @dataclass(frozen=True)
 class FitParameter:
     """One fitted parameter, for a table: ``standard_error`` and ``log_likelihood`` (the model's,
-    on its first parameter) may be None; ``error`` says why a model was not fitted."""
+    on its first parameter) may be None; ``error`` says why a model was not fitted; ``note``
+    what a model at its boundary means (Gamma-Gamma when spend does not vary between
+    customers: the row ``mean_spend`` is then its limit, used for everyone)."""
 
     model: str
     name: str
@@ -107,6 +109,7 @@ class FitParameter:
     standard_error: float | None
     log_likelihood: float | None
     error: str = ""
+    note: str = ""
 
 
 def fit_parameters(fit: ModelFit) -> list[FitParameter]:
@@ -119,7 +122,8 @@ def fit_parameters(fit: ModelFit) -> list[FitParameter]:
         if "error" in entry:
             rows.append(FitParameter(model, "", None, None, None, entry["error"]))
             continue
-        for i, name in enumerate(names):
+        shown = [name for name in names if name in entry["params"]]
+        for i, name in enumerate(shown):
             rows.append(
                 FitParameter(
                     model,
@@ -129,6 +133,12 @@ def fit_parameters(fit: ModelFit) -> list[FitParameter]:
                     fit.log_likelihood.get(model) if i == 0 else None,
                 )
             )
+        if "boundary" in entry:
+            rows.append(
+                FitParameter(model, "mean_spend", entry["mean_spend"], None,
+                             None if shown else fit.log_likelihood.get(model),
+                             note=entry["boundary"])
+            )  # fmt: skip
     return rows
 
 

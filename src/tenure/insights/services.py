@@ -20,18 +20,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from tenure.access import AccessDenied, may
+from tenure.analytics.backtest import RANKINGS, backtest_rankings
 from tenure.analytics.errors import AnalyticsError, InvalidInputError
 from tenure.analytics.summary import rfm_summary
 from tenure.customers.models import Customer
 from tenure.domain.access import Action, Scope, scope_of
 from tenure.insights.fitting import Predictions, models_fit, predictions_compute
 from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
-from tenure.insights.reading import completed_orders, day_start
+from tenure.insights.reading import completed_orders, day_number, day_start
 from tenure.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -164,16 +166,29 @@ def _fit_and_store(fit: ModelFit, began: float) -> None:
     summary = rfm_summary(
         frame, "customer", "day", "amount", observation_end=end, freq="D", engine="numba"
     )
-    models = models_fit(summary)
+    # Which churn ranking to trust, tested on this history (tenure.analytics.backtest).
+    backtest = backtest_rankings(orders.customer_id, orders.day, observation_end=day_number(end))
+    models = models_fit(summary, backtest, currency=_currency_symbol())
     predicted = predictions_compute(
         models,
         summary,
+        backtest,
         horizon_days=fit.horizon_days,
         discount_rate_annual=fit.discount_rate_annual,
         margin=fit.margin,
     )
+    stored_backtest = backtest.as_dict()
+    if predicted.ranking_used != backtest.chosen:
+        stored_backtest["note"] = (
+            f"{RANKINGS[backtest.chosen].label} ranked best on the backtest, but its model could "
+            "not be fitted on the whole history: customers are ranked by "
+            f"{RANKINGS[predicted.ranking_used].label} instead"
+        )
+        stored_backtest["chosen"] = predicted.ranking_used
     for name, values in vars(predicted).items():
-        if name != "next_order_days" and not np.all(np.isfinite(values)):
+        if name in ("next_order_days", "ranking_used"):
+            continue
+        if not np.all(np.isfinite(values)):
             raise FitImpossible(f"the models gave a value that is not finite for {name}")
     # Paid per customer, in whole cents: float sums of integers are exact below 2**53.
     buyers, position = np.unique(orders.customer_id, return_inverse=True)
@@ -191,6 +206,8 @@ def _fit_and_store(fit: ModelFit, began: float) -> None:
             error="",
             observation_end=end,
             models_fitted=models.names,
+            purchase_model=models.purchase_model,
+            backtest=stored_backtest,
             params=models.params,
             log_likelihood=models.log_likelihood,
             customers=len(rows),
@@ -198,6 +215,11 @@ def _fit_and_store(fit: ModelFit, began: float) -> None:
             fitted_at=timezone.now(),
             duration_seconds=time.perf_counter() - began,
         )
+
+
+def _currency_symbol() -> str:
+    code = settings.TENURE_CURRENCY
+    return {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}.get(code, f"{code} ")
 
 
 def _serialise_fits() -> None:
@@ -252,6 +274,7 @@ PREDICTION_FIELDS = (
     "expected_purchases_365",
     "expected_average_spend",
     "predicted_clv_365",
+    "value_if_stays_365",
     "historic_clv",
     "expected_next_order_at",
 )
@@ -272,6 +295,8 @@ def _prediction_rows(
     recency = summary["recency"].to_numpy(dtype=np.float64).tolist()
     age = summary["T"].to_numpy(dtype=np.float64).tolist()
     p_alive = np.asarray(predicted.p_alive, dtype=np.float64).tolist()
+    risk = np.asarray(predicted.churn_risk, dtype=np.float64).tolist()
+    stays = _money(predicted.value_if_stays)
     purchases = np.asarray(predicted.expected_purchases, dtype=np.float64).tolist()
     next_days = np.asarray(predicted.next_order_days, dtype=np.float64).tolist()
     spend = _money(predicted.expected_average_spend)
@@ -284,10 +309,11 @@ def _prediction_rows(
             recency[i],
             age[i],
             p_alive[i],
-            1.0 - p_alive[i],
+            risk[i],
             purchases[i],
             spend[i],
             clv[i],
+            stays[i],
             Decimal(historic.get(customer_id, 0)).scaleb(-2),
             None if math.isnan(next_days[i]) else origin + timedelta(days=next_days[i]),
         )

@@ -226,15 +226,18 @@ def customer_stage_history(*, user: User | None, customer_id: int) -> CustomerLi
 def lapse_table(customers: QuerySet[Customer], *, now: datetime | None = None) -> pd.DataFrame:
     """For each buyer among ``customers``: how likely they have lapsed and what it costs.
 
-    - ``lapse_score`` (0-1): the churn risk of the latest model fit (1 - P(alive), BG/NBD);
-      for a customer no fit covers, their silence against ``CHURN_GAPS`` (3) times their own
-      typical gap (the base's median gap for one-order customers), capped at 1;
-    - ``annual_value``: what they spend in a year while they still buy: their expected order
-      value (Gamma-Gamma, else their mean order) times their own orders a year (365 / their
-      mean gap between orders; one a year for a one-order customer);
+    - ``lapse_score`` (0-1): the churn risk of the latest model fit, from the ranking its
+      backtest chose on the business's own history (never worse there than days since the last
+      order); for a customer no fit covers, their silence against ``CHURN_GAPS`` (3) times their
+      own typical gap (the base's median gap for one-order customers), capped at 1;
+    - ``annual_value``: what they are expected to spend over the next year if they stay: the fit's
+      expected purchases of a customer still buying x their expected order value (purchase and
+      spend models). Without a fit: what they paid per year since their first order (a year at
+      least), never a rate from one short gap;
     - ``value_at_stake`` = ``lapse_score`` x ``annual_value``: the expected yearly revenue that
-      leaves if nobody acts. The at-risk list ranks by it: the customers worth most among those
-      likely to lapse.
+      leaves if nobody acts. The at-risk list ranks by it: a likely lapse that costs little and
+      a valuable customer who is surely staying both rank low; attention goes where both the
+      chance and the money are.
 
     Indexed by customer id; also ``days_since_last_order`` and ``orders_count``.
     """
@@ -242,11 +245,11 @@ def lapse_table(customers: QuerySet[Customer], *, now: datetime | None = None) -
     table = fetch_numbers(
         customers.filter(orders_count__gt=0).order_by().values_list(
             "pk", "orders_count", EpochSeconds("first_order_at"), EpochSeconds("last_order_at"),
-            "revenue", "prediction__churn_risk", "prediction__expected_average_spend",
+            "revenue", "prediction__churn_risk", "prediction__value_if_stays_365",
         ),
         7,
     )  # fmt: skip
-    ids, orders, first, last, revenue, risk, spend = table.T
+    ids, orders, first, last, revenue, risk, stays = table.T
     with np.errstate(invalid="ignore", divide="ignore"):
         gap = np.where(orders >= 2, (last - first) / DAY / (orders - 1), np.nan)
         gap = np.where(gap > 0, gap, np.nan)
@@ -254,8 +257,8 @@ def lapse_table(customers: QuerySet[Customer], *, now: datetime | None = None) -
         silent = (stamp - last) / DAY
         fallback = np.clip(silent / (CHURN_GAPS * np.where(np.isnan(gap), median, gap)), 0, 1)
         lapse = np.where(np.isnan(risk), fallback, risk)
-        per_order = np.where(np.isnan(spend), revenue / orders, spend)
-        annual = per_order * np.where(np.isnan(gap), 1.0, 365.0 / np.maximum(gap, 1.0))
+        years = np.maximum((stamp - first) / DAY / 365.0, 1.0)
+        annual = np.where(np.isnan(stays), revenue / years, stays)
     return pd.DataFrame(
         {
             "lapse_score": lapse, "annual_value": annual, "value_at_stake": lapse * annual,

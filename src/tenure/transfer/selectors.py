@@ -39,6 +39,26 @@ _CUSTOMER_COLUMNS = {
     "created_at": "created_at",
 }
 assert tuple(_ORDER_COLUMNS) == ORDER_FIELDS and tuple(_CUSTOMER_COLUMNS) == CUSTOMER_FIELDS
+# ``--insights``: what tenure concluded about each customer, after the import's columns. Empty
+# where there is nothing yet (no stage computed, no fit covering the customer).
+INSIGHT_COLUMNS = {
+    "stage": "lifecycle_stage__stage",
+    "health": "health__score",
+    "health_band": "health__band",
+    "churn_risk": "prediction__churn_risk",
+    "p_alive": "prediction__p_alive",
+    "expected_purchases": "prediction__expected_purchases_365",
+    "horizon_days": "prediction__fit__horizon_days",
+    "predicted_clv": "prediction__predicted_clv_365",
+}
+
+
+def _insight_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
 
 
 def _text(value: Any, tz: tzinfo) -> str:
@@ -67,21 +87,30 @@ def customer_custom_attribute_keys(*, customers: QuerySet[Customer] | None = Non
 
 
 def customer_export_rows(
-    *, custom_keys: list[str], tz: tzinfo, customers: QuerySet[Customer] | None = None
+    *,
+    custom_keys: list[str],
+    tz: tzinfo,
+    customers: QuerySet[Customer] | None = None,
+    insights: bool = False,
 ) -> Iterator[list[str]]:
     """One row per customer of ``customers`` (default: all) in ``CUSTOMER_FIELDS`` order, then
-    ``custom_keys``; by id, read in chunks (constant memory)."""
+    ``custom_keys``, then with ``insights`` the ``INSIGHT_COLUMNS``; by id, read in chunks
+    (constant memory)."""
     customers = Customer.objects.all() if customers is None else customers
+    extra = list(INSIGHT_COLUMNS.values()) if insights else []
     rows = (
         customers.order_by("id")
-        .values_list(*_CUSTOMER_COLUMNS.values(), "custom_attributes")
+        .values_list(*_CUSTOMER_COLUMNS.values(), "custom_attributes", *extra)
         .iterator(chunk_size=_CHUNK)
     )
-    for *values, attributes in rows:
-        attributes = attributes or {}
-        yield [_text(value, tz) for value in values] + [
-            _text(attributes.get(key), tz) for key in custom_keys
-        ]
+    width = len(_CUSTOMER_COLUMNS)
+    for row in rows:
+        values, attributes, found = row[:width], row[width] or {}, row[width + 1 :]
+        yield (
+            [_text(value, tz) for value in values]
+            + [_text(attributes.get(key), tz) for key in custom_keys]
+            + [_insight_text(value) for value in found]
+        )
 
 
 def order_export_rows(*, tz: tzinfo, orders: QuerySet[Order] | None = None) -> Iterator[list[str]]:

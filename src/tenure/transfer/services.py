@@ -52,6 +52,7 @@ from tenure.transfer.csv_safety import cell_neutralise, cell_restore
 from tenure.transfer.models import ImportJob, ImportKind
 from tenure.transfer.reading import CsvRows
 from tenure.transfer.selectors import (
+    INSIGHT_COLUMNS,
     customer_custom_attribute_keys,
     customer_export_rows,
     order_export_rows,
@@ -359,10 +360,14 @@ def _customers_of(by: User | None, customers: QuerySet[Customer] | None) -> Quer
 
 
 def customers_export_csv(
-    *, by: User | None = None, customers: QuerySet[Customer] | None = None
+    *,
+    by: User | None = None,
+    customers: QuerySet[Customer] | None = None,
+    insights: bool = False,
 ) -> CsvExport:
     """Customers as CSV in the import's columns, custom attributes as extra columns (sorted by
-    name); datetimes in the business's time zone; by id.
+    name); datetimes in the business's time zone; by id. ``insights`` adds stage, health,
+    churn risk, P(alive), expected purchases and predicted CLV (``INSIGHT_COLUMNS``).
 
     ``customers`` narrows the export (the web list's filters and search); ``by`` keeps to the
     customers that user may see (``tenure.access.visible``). ``by=None`` is the operator at the
@@ -371,8 +376,9 @@ def customers_export_csv(
     selected = _customers_of(by, customers)
     keys = customer_custom_attribute_keys(customers=selected)
     tz = timezone.get_default_timezone()
-    rows = customer_export_rows(custom_keys=keys, tz=tz, customers=selected)
-    return CsvExport([*CUSTOMER_FIELDS, *keys], rows)
+    rows = customer_export_rows(custom_keys=keys, tz=tz, customers=selected, insights=insights)
+    extra = list(INSIGHT_COLUMNS) if insights else []
+    return CsvExport([*CUSTOMER_FIELDS, *keys, *extra], rows)
 
 
 def orders_export_csv(
@@ -397,10 +403,14 @@ def _export_write(out: TextIO, export: CsvExport) -> int:
 
 
 def customers_export(
-    *, out: TextIO, by: User | None = None, customers: QuerySet[Customer] | None = None
+    *,
+    out: TextIO,
+    by: User | None = None,
+    customers: QuerySet[Customer] | None = None,
+    insights: bool = False,
 ) -> int:
     """Write ``customers_export_csv`` to ``out``. Returns the number of customers."""
-    return _export_write(out, customers_export_csv(by=by, customers=customers))
+    return _export_write(out, customers_export_csv(by=by, customers=customers, insights=insights))
 
 
 def orders_export(

@@ -5,6 +5,7 @@ the Hessian, and scikit-learn's fitted/unfitted convention (STYLE.md habit 6).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -106,6 +107,8 @@ def maximize(
     model: str,
     names: tuple[str, ...],
     warm_up: Objective | None = None,
+    max_seconds: float | None = None,
+    runaway: Callable[[FloatArray], str] | None = None,
 ) -> MaximumLikelihood:
     """Maximise a log-likelihood over log-parameters with L-BFGS-B, then polish by Newton.
 
@@ -113,12 +116,27 @@ def maximize(
     its gradient in log-parameters, so tolerances do not depend on the size of the data. A
     Newton step with the finite-difference Hessian of the analytic gradient finishes the search
     (quadratic convergence) and the same Hessian gives the covariance (delta method back to
-    natural parameters: ``Cov(p) = diag(p) H^-1 diag(p)``).
+    natural parameters: ``Cov(p) = diag(p) H^-1 diag(p)``). ``max_seconds`` bounds the
+    search: past it a :class:`FitError` says where the search had got to. ``runaway`` names a
+    region of the parameters the model cannot come back from (its boundary): the search stops
+    there with that reason.
     """
     evaluations = 0
+    deadline = math.inf if max_seconds is None else time.perf_counter() + max_seconds
 
     def counted(theta: FloatArray) -> tuple[float, FloatArray]:
         nonlocal evaluations
+        if time.perf_counter() > deadline:
+            shown = ", ".join(
+                f"{name} = {value:,.4g}" for name, value in zip(names, np.exp(theta), strict=True)
+            )
+            raise FitError(
+                model,
+                f"no maximum found within {max_seconds:g} s (the search had reached {shown}); "
+                "parameters that grow without end mean the data do not identify the model",
+            )
+        if runaway is not None and (why := runaway(np.exp(theta))):
+            raise FitError(model, why)
         evaluations += 1
         value, grad = objective(theta)
         if not math.isfinite(value) or not np.all(np.isfinite(grad)):
@@ -128,8 +146,15 @@ def maximize(
 
     with blas_single_thread():
         if warm_up is not None:
+            rough_objective = warm_up
+
+            def warm_up_in_time(theta: FloatArray) -> tuple[float, FloatArray]:
+                if time.perf_counter() > deadline:
+                    counted(theta)  # raises the FitError that says where the search was
+                return rough_objective(theta)
+
             rough = minimize(
-                warm_up, theta0, jac=True, method="L-BFGS-B",
+                warm_up_in_time, theta0, jac=True, method="L-BFGS-B",
                 bounds=[(-LOG_BOUND, LOG_BOUND)] * theta0.size,
                 options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-5},
             )  # fmt: skip
@@ -268,10 +293,18 @@ class Estimator:
     log_likelihood_: float
     n_evaluations_: int
 
-    def __init__(self, *, initial_params: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        initial_params: dict[str, float] | None = None,
+        max_seconds: float | None = None,
+    ) -> None:
         # A starting point for the optimiser by parameter name; a previous fit's ``params_``
         # makes a refit on similar data take fewer evaluations.
         self.initial_params = initial_params
+        # A bound on the search's time (None: none): Pareto/NBD's series slow down by orders
+        # of magnitude as s and beta run off to infinity together.
+        self.max_seconds = max_seconds
 
     @classmethod
     def from_params(cls, **params: float) -> Self:
@@ -291,6 +324,10 @@ class Estimator:
         model = cls()
         model.params_ = {name: float(params[name]) for name in cls._param_names}
         return model
+
+    def _runaway(self, params: FloatArray) -> str:
+        """Why the search should stop at ``params`` (natural scale), or "" to go on."""
+        return ""
 
     def _check_fitted(self) -> dict[str, float]:
         if not hasattr(self, "params_"):

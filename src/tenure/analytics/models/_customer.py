@@ -19,7 +19,7 @@ from tenure.analytics.models._base import (
     maximize,
     warm_start_stride,
 )
-from tenure.analytics.summary import CompressedRFM, compress_rfm
+from tenure.analytics.summary import CompressedRFM, compress_rfm, systematic_sample
 
 
 class CustomerBaseModel(Estimator, ABC):
@@ -45,6 +45,13 @@ class CustomerBaseModel(Estimator, ABC):
     def conditional_expected_number_of_purchases_up_to_time(
         self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
     ) -> FloatArray: ...
+
+    @abstractmethod
+    def expected_purchases_if_alive(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
+        """Expected purchases in (T, T + t] of a customer known to be alive at T: the figure
+        "if the customer stays" (the conditional expectation without its P(alive) factor)."""
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(
@@ -87,15 +94,11 @@ class CustomerBaseModel(Estimator, ABC):
         theta0 = np.log([float(start[k]) for k in self._param_names])
         warm_up = None
         stride = warm_start_stride(len(data))
-        if stride > 1 and self.initial_params is None:
-            # Stride over customers, not compressed rows: a row can stand for many customers.
-            w = None if weights is None else np.asarray(weights)[::stride]
-            sample = compress_rfm(
-                np.asarray(frequency)[::stride],
-                np.asarray(recency)[::stride],
-                np.asarray(T)[::stride],
-                w,
-            )
+        whole = bool(np.all(data.weight == np.floor(data.weight)))
+        if stride > 1 and self.initial_params is None and whole:
+            # A systematic sample of the customers in the sorted compressed rows: the same
+            # sample whatever order the rows came in (fits never depend on row order).
+            sample = systematic_sample(data, stride)
             if np.any(sample.frequency > 0):
                 warm_up = self._objective(sample)
         fit = maximize(
@@ -105,6 +108,8 @@ class CustomerBaseModel(Estimator, ABC):
             model=name,
             names=self._param_names,
             warm_up=warm_up,
+            max_seconds=self.max_seconds,
+            runaway=self._runaway,
         )
         self._store(fit)
         self.n_customers_ = data.n_customers

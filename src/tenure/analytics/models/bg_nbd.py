@@ -115,6 +115,7 @@ def _expected_purchases(
     x: FloatArray,
     t_x: FloatArray,
     T: FloatArray,
+    if_alive: bool,
 ) -> FloatArray:
     """Eq. (10), rewritten to stay finite for any x, t and for a near 1.
 
@@ -122,7 +123,8 @@ def _expected_purchases(
     ``(1 - z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)`` into ``(1 - z)^(a-1) 2F1(a+b-1-r, a-1;
     a+b+x-1; z)``, so eq. (10)'s numerator becomes ``(a+b+x-1) [(1 - e^((a-1) l)) / (a-1)
     - e^((a-1) l) R]`` (R from :func:`hyp2f1_bgnbd_remainder`) and its denominator is
-    1 / P(alive).
+    1 / P(alive). ``if_alive`` leaves that factor out: the expectation of a customer known to
+    be alive at T.
     """
     out = np.empty(x.size)
     for i in prange(x.size):
@@ -133,7 +135,7 @@ def _expected_purchases(
         z = -math.expm1(ell)
         rest = hyp2f1_bgnbd_remainder(a + b - 1.0 - r, a, a + b + xi - 1.0, z)
         value = (a + b + xi - 1.0) * (first - math.exp(y) * rest)
-        if xi > 0:
+        if xi > 0 and not if_alive:
             d = (
                 math.log(a)
                 - math.log(b + xi - 1)
@@ -213,10 +215,10 @@ class BetaGeo(CustomerBaseModel):
         )
         return np.where(repeat, expit(-log_odds), 1.0)
 
-    def conditional_expected_number_of_purchases_up_to_time(
-        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> FloatArray:
-        """E[Y(t) | x, t_x, T]: expected purchases in (T, T + t], eq. (10) of FHL (2005)."""
+    def _expected(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike,
+        T: npt.ArrayLike, *, if_alive: bool,
+    ) -> FloatArray:  # fmt: skip
         p = self._check_fitted()
         x, t_x, age = check_rfm(frequency, recency, T)
         horizon = as_float_array(t, "t")
@@ -224,4 +226,19 @@ class BetaGeo(CustomerBaseModel):
             np.ascontiguousarray(v) for v in np.broadcast_arrays(horizon, x, t_x, age)
         )
         with kernel_threads(x.size, ns_per_row=150):
-            return _expected_purchases(p["r"], p["alpha"], p["a"], p["b"], horizon, x, t_x, age)
+            return _expected_purchases(
+                p["r"], p["alpha"], p["a"], p["b"], horizon, x, t_x, age, if_alive
+            )
+
+    def conditional_expected_number_of_purchases_up_to_time(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
+        """E[Y(t) | x, t_x, T]: expected purchases in (T, T + t], eq. (10) of FHL (2005)."""
+        return self._expected(t, frequency, recency, T, if_alive=False)
+
+    def expected_purchases_if_alive(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
+        """Expected purchases in (T, T + t] of a customer known to be alive at T: eq. (10)
+        without its P(alive) factor (the numerator)."""
+        return self._expected(t, frequency, recency, T, if_alive=True)

@@ -24,12 +24,17 @@ from tenure.analytics.models._base import (
     LOG_BOUND,
     Estimator,
     FloatArray,
+    MaximumLikelihood,
     Objective,
     distinct_counts,
     maximize,
     warm_start_stride,
 )
 from tenure.analytics.models._special import digamma, kernel_threads
+from tenure.analytics.models.spend_limit import (
+    BOUNDARY_CRITICAL_VALUE,
+    homogeneous_spend_fit,
+)
 
 
 class TransactionModel(Protocol):
@@ -101,6 +106,14 @@ class GammaGamma(Estimator):
         From the inverse Hessian of the log-likelihood at the optimum.
     log_likelihood_ : float
         Log-likelihood of the mean spends (FH13 eq. 3 summed, no constant dropped).
+    homogeneous_ : bool
+        True when the fit lies at the boundary (no heterogeneity of spend between customers,
+        ``q`` and ``gamma`` infinite): predictions are then ``mean_spend_`` for everyone.
+    mean_spend_ : float
+        The average repeat-purchase value, ``sum(x m) / sum(x)``: the limit's prediction.
+    likelihood_ratio_ : float
+        ``2 (log L_full - log L_limit)``; the boundary is taken below 2.706 (NaN when the full
+        model could not be fitted at all).
     """
 
     _param_names = ("p", "q", "gamma")
@@ -111,12 +124,18 @@ class GammaGamma(Estimator):
         Customers with x = 0 carry no spend information in this model and are skipped, so a
         whole RFM summary can be passed. Those with x >= 1 need a mean value > 0.
 
+        When spend does not vary between customers the maximum lies at the model's boundary
+        (q, gamma -> infinity with gamma / q fixed: every customer's nu is the same). That is
+        detected, not reported as a failure: ``homogeneous_`` is then True, ``mean_spend_``
+        holds the average repeat-purchase value and every prediction is that average (the
+        model's limit). See :meth:`boundary_note`.
+
         Raises
         ------
         InvalidInputError
             For non-finite or negative values, or a zero mean spend with x >= 1.
         FitError
-            With fewer than two repeat buyers, or identical spends (no variation to fit).
+            With fewer than two repeat buyers.
         """
         x, m = _check_spend(frequency, monetary_value)
         buyers = x > 0
@@ -129,16 +148,40 @@ class GammaGamma(Estimator):
                 count=int(bad.size),
                 example=int(np.flatnonzero(buyers)[bad[0]]),
             )
-        if x.size < 2 or np.ptp(m) == 0:
-            raise FitError(
-                "GammaGamma",
-                "needs at least two customers with repeat purchases and differing spend",
-            )
+        if x.size < 2:
+            raise FitError("GammaGamma", "needs at least two customers with repeat purchases")
+        # Sorted sufficient statistics: sums run in one order and the warm start's strided
+        # sample is the same whatever order the customers came in.
+        order = np.lexsort((m, x))
+        x, m = np.ascontiguousarray(x[order]), np.ascontiguousarray(m[order])
+        self.n_customers_ = float(x.size)
+        limit = homogeneous_spend_fit(x, m)
+        self.mean_spend_ = limit.mean_spend
+        try:
+            full = self._fit_full(x, m) if np.ptp(m) > 0 else None
+        except FitError:
+            full = None  # q and gamma ran off to infinity: the boundary, handled below
+        self.likelihood_ratio_ = (
+            math.nan if full is None else 2.0 * (full.log_likelihood - limit.log_likelihood)
+        )
+        if full is None or not self.likelihood_ratio_ > BOUNDARY_CRITICAL_VALUE:
+            self.homogeneous_ = True
+            self.params_ = {"p": limit.p, "q": math.inf, "gamma": math.inf}
+            self.standard_errors_ = {"p": limit.p_standard_error, "q": math.nan, "gamma": math.nan}
+            self.covariance_ = np.full((3, 3), np.nan)
+            self.log_likelihood_ = limit.log_likelihood
+            self.n_evaluations_ = 0
+            return self
+        self.homogeneous_ = False
+        self._store(full)
+        return self
+
+    def _fit_full(self, x: FloatArray, m: FloatArray) -> MaximumLikelihood:
         stride = warm_start_stride(x.size)
         warm_up = self._objective(x[::stride], m[::stride]) if stride > 1 else None
         start = self.initial_params or self._default_start(x, m)
         theta0 = np.log([float(start[k]) for k in self._param_names])
-        fit = maximize(
+        return maximize(
             self._objective(x, m),
             np.clip(theta0, -LOG_BOUND + 1, LOG_BOUND - 1),
             n=float(x.size),
@@ -146,9 +189,16 @@ class GammaGamma(Estimator):
             names=self._param_names,
             warm_up=None if self.initial_params else warm_up,
         )
-        self._store(fit)
-        self.n_customers_ = float(x.size)
-        return self
+
+    def boundary_note(self, currency: str = "$") -> str:
+        """The fit's outcome in words when it lies at the boundary ("" otherwise)."""
+        self._check_fitted()
+        if not self.homogeneous_:
+            return ""
+        return (
+            "spend does not vary between customers: everyone's expected order value is the "
+            f"average, {currency}{self.mean_spend_:,.2f}"
+        )
 
     @staticmethod
     def _objective(x: FloatArray, m: FloatArray) -> Objective:
@@ -198,6 +248,11 @@ class GammaGamma(Estimator):
             When q <= 1: the population's mean spend is then infinite.
         """
         params = self._check_fitted()
+        if getattr(self, "homogeneous_", False):
+            # The model's limit q, gamma -> infinity: the customer's own mean gets weight
+            # p x / (p x + q - 1) -> 0, and the population mean p gamma / (q - 1) -> p / nu.
+            x, m = _check_spend(frequency, monetary_value)
+            return np.full(np.broadcast(x, m).shape, self.mean_spend_)
         p, q, gamma = params["p"], params["q"], params["gamma"]
         if q <= 1:
             raise ModelError(

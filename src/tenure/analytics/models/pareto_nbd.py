@@ -41,6 +41,8 @@ from tenure.analytics.models._special import (
 )
 from tenure.analytics.summary import CompressedRFM
 
+RUNAWAY_S = 100.0
+
 
 @njit(cache=True)
 def _log_antiderivative(
@@ -197,6 +199,19 @@ class ParetoNBD(CustomerBaseModel):
 
     _param_names = ("r", "alpha", "s", "beta")
 
+    def _runaway(self, params: FloatArray) -> str:
+        # s >= 100: the dropout rate's coefficient of variation 1/sqrt(s) is under 10 %, and the
+        # search is heading for the boundary s, beta -> infinity (one dropout rate for all),
+        # where the series need up to 100,000 terms a customer: stop, and say so.
+        s = float(params[2])
+        if s < RUNAWAY_S:
+            return ""
+        return (
+            f"its best fit has dropout rates that hardly vary between customers (s = {s:,.0f} "
+            "and rising: under 10 % variation), where s and beta run off to infinity together "
+            "(the model's boundary)"
+        )
+
     def _default_start(self, data: CompressedRFM) -> dict[str, float]:
         # alpha = beta starts every series at z = 0 (one term); the rate matches the data.
         mean_T = float(np.average(data.T, weights=data.weight))
@@ -238,13 +253,21 @@ class ParetoNBD(CustomerBaseModel):
         ``-expm1((s-1) l) / (s-1)`` with ``l = -log1p(t / (beta+T))`` so s = 1 (where the
         bracket becomes a logarithm) needs no special case.
         """
+        x, t_x, age = check_rfm(frequency, recency, T)
+        alive = self.conditional_probability_alive(x, t_x, age)
+        return alive * self.expected_purchases_if_alive(t, x, t_x, age)
+
+    def expected_purchases_if_alive(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
+        """Expected purchases in (T, T + t] of a customer known to be alive at T: FH05 eq. (21)
+        without its P(alive) factor."""
         p = self._check_fitted()
         r, alpha, s, beta = p["r"], p["alpha"], p["s"], p["beta"]
-        x, t_x, age = check_rfm(frequency, recency, T)
+        x, _t_x, age = check_rfm(frequency, recency, T)
         horizon = as_float_array(t, "t")
-        alive = self.conditional_probability_alive(x, t_x, age)
         ell = -np.log1p(horizon / (beta + age))
         y = (s - 1.0) * ell
         with np.errstate(invalid="ignore", divide="ignore"):
             bracket = np.where(y == 0.0, -ell, -np.expm1(y) / np.where(y == 0.0, 1.0, s - 1.0))
-        return alive * (r + x) * (beta + age) / (alpha + age) * bracket
+        return np.asarray((r + x) * (beta + age) / (alpha + age) * bracket, dtype=np.float64)

@@ -31,7 +31,9 @@ def _attachment(export: CsvExport, kind: str) -> StreamingHttpResponse:
 def customers_csv(request: HttpRequest) -> StreamingHttpResponse:
     user = signed_in_user(request)
     customers = customer_list(user=user, filters=CustomerFilterForm(request.GET).filters())
-    return _attachment(customers_export_csv(by=user, customers=customers), "customers")
+    insights = request.GET.get("insights") == "1"  # tenure's figures after the columns
+    export = customers_export_csv(by=user, customers=customers, insights=insights)
+    return _attachment(export, "customers")
 
 
 @login_required

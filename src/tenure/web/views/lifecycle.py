@@ -31,6 +31,7 @@ from tenure.analytics.audit import bands_in_words
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.domain.lifecycle import UNSTAGED
+from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.audit import churn_audit_for
 from tenure.lifecycle.models import Task, TaskSource, TaskStatus, TransitionCause
@@ -266,6 +267,7 @@ def at_risk(request: HttpRequest) -> HttpResponse:
         "widen": widen,
         "may_change": may(user, Action.CHANGE),
         "at_stake": sum(row.value_at_stake for row in rows),
+        "ranking": ranking_backtest(user=user),
         "followed": len(tasks),
         "shown": AT_RISK_SHOWN,
         "section": "lifecycle",
