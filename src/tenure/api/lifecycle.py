@@ -290,7 +290,12 @@ class TransitionOut(Schema):
     to_stage: str
     rule: str
     reason: str
-    at: datetime
+    effective_at: datetime = Field(..., description="when it happened in the customer's history")
+    recorded_at: datetime = Field(..., description="when tenure recorded it")
+    superseded_at: datetime | None = Field(
+        ..., description="when a replay of a corrected history replaced it (null: in effect)"
+    )
+    step: int = Field(..., description="order of the moves made at one moment")
     cause: str
 
 
@@ -312,11 +317,20 @@ class HealthPointOut(Schema):
 class CustomerLifecycleOut(Schema):
     stage: str | None = Field(..., description="null: not placed in a stage yet")
     stage_name: str
-    entered_at: datetime | None
+    entered_at: datetime | None = Field(
+        ..., description="when they entered the stage in their history"
+    )
     rule: str
     reason: str
     health: HealthOut | None
-    history: list[TransitionOut] = Field(..., description="every move, oldest first")
+    history: list[TransitionOut] = Field(
+        ..., description="the effective history: every move in effect, by when it happened"
+    )
+    superseded: list[TransitionOut] = Field(
+        ...,
+        description="moves a replay of a corrected history replaced (what was believed "
+        "before), by when they were recorded",
+    )
     health_history: list[HealthPointOut]
 
 
@@ -336,6 +350,7 @@ def customer_lifecycle(request: HttpRequest, customer_id: int) -> dict[str, Any]
         "reason": stage.reason if stage else "",
         "health": found.health,
         "history": found.transitions,
+        "superseded": found.superseded,
         "health_history": found.health_history,
     }
 

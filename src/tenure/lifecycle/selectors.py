@@ -9,7 +9,7 @@ is the operator at the command line, who sees everything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -49,6 +49,7 @@ from tenure.lifecycle.models import (
     TaskStatus,
 )
 from tenure.lifecycle.services import STALE_RUN, active_model
+from tenure.lifecycle.timelines import EpochMillis
 from tenure.users.models import User
 
 Period = Literal["day", "week", "month", "quarter"]
@@ -106,13 +107,16 @@ class StageFlow:
 
 
 def _transitions(user: User | None) -> pd.DataFrame:
+    """The effective history of the visible customers (moves not superseded), each move at
+    the moment it happened in the customer's history (``effective_at``)."""
     rows = list(
         _of(user, StageTransition)
+        .filter(superseded_at__isnull=True)
         .order_by()
-        .values_list("customer_id", "to_stage", EpochSeconds("at"), "step")
+        .values_list("customer_id", "to_stage", EpochMillis("effective_at"), "step")
     )
     frame = pd.DataFrame(rows, columns=["customer", "to_stage", "at", "step"])
-    frame["at"] = pd.to_datetime(frame["at"].astype("int64"), unit="s", utc=True)
+    frame["at"] = pd.to_datetime(frame["at"].astype("int64"), unit="ms", utc=True)
     return frame.sort_values(["customer", "at", "step"], kind="stable").reset_index(drop=True)
 
 
@@ -187,14 +191,17 @@ def lifecycle_buckets_for(
 
 @dataclass(frozen=True)
 class CustomerLifecycle:
-    """A customer's stage now (None: never placed), every move oldest first, health now and
-    its history (one snapshot per change)."""
+    """A customer's stage now (None: never placed), their effective history (the moves not
+    superseded, oldest first, by when they happened), the moves a replay of a corrected
+    history replaced (``superseded``, by when they were recorded), health now and its history
+    (one snapshot per change)."""
 
     stage: CustomerStage | None
     stage_name: str
     transitions: list[StageTransition]
     health: HealthScore | None
     health_history: list[HealthSnapshot]
+    superseded: list[StageTransition] = field(default_factory=list)
 
 
 def customer_stage_history(*, user: User | None, customer_id: int) -> CustomerLifecycle:
@@ -209,14 +216,18 @@ def customer_stage_history(*, user: User | None, customer_id: int) -> CustomerLi
     name = ""
     if stage is not None:
         name = model.stage(stage.stage).name if stage.stage in model.stage_keys else stage.stage
+    moves = StageTransition.objects.filter(customer_id=customer_id)
     return CustomerLifecycle(
         stage=stage,
         stage_name=name,
         transitions=list(
-            StageTransition.objects.filter(customer_id=customer_id).order_by("at", "step", "id")
+            moves.filter(superseded_at__isnull=True).order_by("effective_at", "step", "id")
         ),
         health=HealthScore.objects.filter(customer_id=customer_id).first(),
         health_history=list(HealthSnapshot.objects.filter(customer_id=customer_id)),
+        superseded=list(
+            moves.filter(superseded_at__isnull=False).order_by("recorded_at", "step", "id")
+        ),
     )
 
 

@@ -368,7 +368,8 @@ def customer_lifecycle_card(*, user: User, customer_id: int) -> dict[str, Any]:
         {
             "from": names.get(move.from_stage, move.from_stage) if move.from_stage else "",
             "to": names.get(move.to_stage, move.to_stage),
-            "at": move.at,
+            "at": move.effective_at,
+            "recorded_at": move.recorded_at,
             "rule": move.rule,
             "reason": move.reason,
             "cause": causes.get(move.cause, move.cause),
