@@ -159,7 +159,7 @@ def _model_facts(
     history: History, chunk: Chunk, ids: IntArray, now: datetime, known_from: datetime | None
 ) -> None:
     fit = latest_fit()
-    if fit is None:
+    if fit is None or fit.observation_end is None:
         return
     rows = fetch_numbers(
         CustomerPrediction.objects.filter(chunk.where("customer_id"))

@@ -274,9 +274,11 @@ def facts_at(
     for name in ("p_alive", "expected_purchases_365"):
         if name in needed:
             values = getattr(history, name)
-            known = history.model_from is not None and values is not None
-            fitted = moments >= (history.model_from if known else NEVER)
-            out[name] = np.where(fitted, values[positions], np.nan) if known else np.full(n, np.nan)
+            if history.model_from is None or values is None:
+                out[name] = np.full(n, np.nan)
+            else:
+                fitted = moments >= history.model_from
+                out[name] = np.where(fitted, values[positions], np.nan)
     refs[STAGE_CLOCK] = entered.astype(np.float64)
     for name in GROWING:
         if name in needed:
