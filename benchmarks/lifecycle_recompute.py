@@ -140,13 +140,22 @@ def child(customers: int, health: bool, profile: bool = False, nightly: bool = T
         "customers": customers,
         "orders": orders,
         "loaded": loaded,
-        "first": {"seconds": first.seconds, "moved": first.moved, "moves": first.transitions},
+        "first": {
+            "seconds": first.seconds,
+            "moved": first.moved,
+            "moves": first.transitions,
+            "checkpoints": getattr(first, "checkpoints", None),
+        },
         "counts": first.counts,
         "transitions_stored": StageTransition.objects.count(),
     }
     if nightly:
         again = lifecycle_recompute(now=now + timedelta(days=1))
-        out["nightly"] = {"seconds": again.seconds, "moved": again.moved}
+        out["nightly"] = {
+            "seconds": again.seconds,
+            "moved": again.moved,
+            "checkpoints": getattr(again, "checkpoints", None),
+        }
     if health:
         out |= _health(now + timedelta(days=1), profile)
     print(json.dumps(out))
@@ -243,9 +252,11 @@ def main() -> None:
         if key not in result:
             continue
         run = result[key]
+        evaluated = run.get("checkpoints")
         print(
             f"{label:34}{run['seconds']:8.1f} s{n / run['seconds']:>12,.0f} customers/s"
             f"{run['moved']:>12,} moved"
+            + (f"{evaluated:>12,} evaluations" if evaluated is not None else "")
         )
     print(f"transitions stored: {result['transitions_stored']:,}; stages: {result['counts']}")
     for key, label in (("", ""), ("_nightly", " (a day later)")):

@@ -79,8 +79,14 @@ def test_a_customers_lifecycle(client):
         "At risk",
         "slowing_down",
     )
-    assert [move["to_stage"] for move in body["history"]] == ["retention", "at_risk"]
-    assert body["history"][-1]["cause"] == "recompute"
+    # replayed over their history: every move at the moment it happened, recorded at the run
+    assert [move["to_stage"] for move in body["history"]][-2:] == ["retention", "at_risk"]
+    moves = body["history"]
+    assert moves[-1]["cause"] == "recompute" and moves[-1]["superseded_at"] is None
+    assert [m["effective_at"] for m in moves] == sorted(m["effective_at"] for m in moves)
+    assert moves[-1]["effective_at"] < moves[-1]["recorded_at"]
+    assert body["entered_at"] == moves[-1]["effective_at"]
+    assert body["superseded"] == []
     assert body["health"]["band"] in ("red", "yellow", "green")
     assert body["health"]["explanation"]
     other = book.at_risk["otto"][0]

@@ -31,6 +31,7 @@ from tenure.access import get_visible_or_404, visible
 from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.funnel import funnel_conversion, stage_counts_over_time, stage_durations
 from tenure.analytics.lifecycle_buckets import lifecycle_buckets
+from tenure.analytics.periods import period_unfinished
 from tenure.customers.models import Account, Customer
 from tenure.domain.lifecycle import UNSTAGED
 from tenure.domain.lifecycle.presets import CHURN_GAPS
@@ -56,6 +57,7 @@ Period = Literal["day", "week", "month", "quarter"]
 SIDE_STAGES = frozenset({"at_risk", "churned", "won_back"})
 """Stages off the main path: left out of the funnel's steps by default."""
 _PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92}
+_PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q-DEC"}
 
 
 def _customers(user: User | None) -> QuerySet[Customer]:
@@ -104,6 +106,8 @@ class StageFlow:
     conversion: pd.DataFrame
     durations: pd.DataFrame
     steps: list[str]
+    partial: bool = False
+    """Whether the last period of ``counts`` is not over at ``end``: its counts are so far."""
 
 
 def _transitions(user: User | None) -> pd.DataFrame:
@@ -124,16 +128,20 @@ def stage_flow(
     *,
     user: User | None,
     period: Period = "month",
-    count: int = 12,
+    count: int | None = 12,
     end: datetime | None = None,
     steps: list[str] | None = None,
 ) -> StageFlow:
     """How customers moved through the stages over the last ``count`` periods to ``end``
-    (now), from the stored transitions (``tenure.analytics.funnel``). ``steps``: the funnel's
-    stages (default: the definition's stages without at risk, churned and won back)."""
+    (now), from the effective history: each move at the moment it happened in the customer's
+    history (``tenure.analytics.funnel``). ``count=None``: every period from the first move
+    (at most 120). ``steps``: the funnel's stages (default: the definition's stages without
+    at risk, churned and won back)."""
     if period not in _PERIOD_DAYS:
         raise InvalidInputError("period", f"must be day, week, month or quarter, got {period!r}")
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 120:
+    if count is not None and (
+        isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 120
+    ):
         raise InvalidInputError("count", "must be a whole number from 1 to 120")
     end = end or timezone.now()
     _definition, model = active_model()
@@ -142,13 +150,24 @@ def stage_flow(
     moves = _transitions(user)
     stamp = pd.Timestamp(end)
     moves = moves[moves["at"] <= stamp]
+    if count is None:
+        freq = _PERIOD_FREQ[period]
+        first = moves["at"].min() if len(moves) else stamp
+        spanned = pd.Period(stamp.tz_convert(None), freq) - pd.Period(first.tz_convert(None), freq)
+        count = min(max(spanned.n + 1, 1), 120)
     start = stamp - pd.Timedelta(days=_PERIOD_DAYS[period] * (count - 1))
+    local = timezone.localtime(end)
+    partial = period_unfinished(
+        pd.Period(local.replace(tzinfo=None), _PERIOD_FREQ[period]).start_time.date(),
+        period, data_end=local.date(), today=timezone.localdate(),
+    )  # fmt: skip
     durations = stage_durations(moves, observation_end=end, stages=keys)
     if moves.empty:
         conversion = pd.DataFrame(
             {"stage": steps, "reached": 0, "conversion": np.nan, "overall": np.nan}
         )
-        return StageFlow(pd.DataFrame(columns=keys, dtype=np.int64), conversion, durations, steps)
+        empty = pd.DataFrame(columns=keys, dtype=np.int64)
+        return StageFlow(empty, conversion, durations, steps, partial)
     counts = stage_counts_over_time(
         moves,
         observation_start=start.tz_convert(None),
@@ -161,6 +180,7 @@ def stage_flow(
         conversion=funnel_conversion(moves, steps),
         durations=durations,
         steps=steps,
+        partial=partial,
     )
 
 
