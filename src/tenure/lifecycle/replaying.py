@@ -52,7 +52,7 @@ from tenure.lifecycle.timelines import EpochMillis, history_load, millis
 SLACK_MS = 2
 """How much earlier than ``since`` a replay starts: a moment read back from the database and
 one converted in Python may differ by a rounding, and starting earlier changes nothing."""
-_KEYS = ["at", "step", "from_stage", "to_stage", "rule"]
+_KEYS = ["at", "step", "source", "target", "rule"]
 
 
 @dataclass(frozen=True)
@@ -111,8 +111,19 @@ def _effective(customers: list[int]) -> pd.DataFrame:
             "rule", "reason",
         )  # fmt: skip
     frame = pd.DataFrame(rows, columns=columns)
-    frame["from_stage"] = frame["from_stage"].replace("", None)
     return frame.sort_values(["customer", "at", "step", "id"], kind="stable", ignore_index=True)
+
+
+def _codes(history: pd.DataFrame, model: LifecycleModel) -> pd.DataFrame:
+    """The stored moves' stages and rules as the replay's codes (-1: no stage; -2: a stage or
+    rule the active definition does not have, which no replayed move equals)."""
+    stages = {key: code for code, key in enumerate(model.stage_keys)} | {"": -1}
+    rules = {name: code for code, name in enumerate(model.rule_names)}
+    return history.assign(
+        source=[stages.get(key, -2) for key in history["from_stage"].tolist()],
+        target=[stages.get(key, -2) for key in history["to_stage"].tolist()],
+        rule=[rules.get(name, -2) for name in history["rule"].tolist()],
+    )
 
 
 def _starts(plan: Plan, ids: IntArray, stored: pd.DataFrame) -> tuple[IntArray, np.ndarray]:
@@ -148,6 +159,7 @@ def chunk_replay(plan: Plan, chunk: Chunk, orders: Series | None = None) -> Chun
     stage = stored["stage"].to_numpy(dtype=object).copy()
     entered = stored["entered"].to_numpy(dtype=np.float64).copy()
     history = _effective(ids[rewound].tolist()) if rewound.any() else _effective([])
+    history = _codes(history, model)
     at_start, later = _rewind(history, ids, start, rewound, model)
     lost = rewound & ~at_start["known"]
     start[lost] = BEFORE  # stood in a stage the definition no longer has: from the beginning
@@ -160,7 +172,7 @@ def chunk_replay(plan: Plan, chunk: Chunk, orders: Series | None = None) -> Chun
         needed=model.facts_used, median_gap_days=plan.median_gap_days, orders=orders,
         model_known_from=plan.last_run,
     )  # fmt: skip
-    codes = model.stage_codes(np.where(pd.isna(stage), None, stage))
+    codes = model.stage_codes(np.array(_plain(stage), dtype=object))
     replay = lifecycle_replay(
         model, loaded, stage=codes, entered=entered, start=start, now=millis(plan.now)
     )
@@ -169,20 +181,24 @@ def chunk_replay(plan: Plan, chunk: Chunk, orders: Series | None = None) -> Chun
     fresh, superseded = _reconcile(moves, later)
     final = model.stage_keys_of(replay.stage)
     before = stored["stage"].to_numpy(dtype=object)
-    stages = _stage_rows(ids, final, replay.entered, stored, moves, at_start, plan.definition_id)
+    stages = _stage_rows(
+        ids, final, replay.entered, stored, moves, at_start, plan.definition_id, model
+    )
     with transaction.atomic():
         if superseded:
             transitions_supersede(superseded, at=plan.now)
         if not fresh.empty:
             transitions_append(
-                fresh, recorded_at=plan.now, definition_id=plan.definition_id, cause=plan.cause
-            )
+                fresh, stage_keys=model.stage_keys, rule_names=model.rule_names,
+                recorded_at=plan.now, definition_id=plan.definition_id, cause=plan.cause,
+            )  # fmt: skip
         _stages_store(stages, ids, final, before, plan.definition_id)
     counts = Counter(UNSTAGED if key is None else key for key in final.tolist())
     moved = int(sum(a != b for a, b in zip(final.tolist(), _plain(before), strict=True)))
+    by_rule = np.bincount(fresh["rule"].to_numpy(dtype=np.int64), minlength=len(model.rules))
     return ChunkOutcome(
         len(ids), moved, len(fresh), len(superseded), replay.checkpoints, counts,
-        Counter(fresh["rule"].tolist()),
+        Counter({name: int(n) for name, n in zip(model.rule_names, by_rule, strict=True) if n}),
     )  # fmt: skip
 
 
@@ -226,27 +242,28 @@ def _reconcile(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, list
     difference on, the old are superseded and the new stored."""
     if old.empty:
         return new, []
-    new = new.assign(k=new.groupby("customer").cumcount())
+    touched = new["customer"].isin(old["customer"].unique()).to_numpy()
+    mine, others = new[touched], new[~touched]
+    mine = mine.assign(k=mine.groupby("customer").cumcount())
     old = old.assign(k=old.groupby("customer").cumcount())
-    both = new[["customer", "k", *_KEYS]].merge(
+    both = mine[["customer", "k", *_KEYS]].merge(
         old[["customer", "k", *_KEYS]], on=["customer", "k"], how="outer", suffixes=("", "_old")
     )
     same = np.ones(len(both), dtype=bool)
-    for key in _KEYS:
-        a, b = both[key], both[f"{key}_old"]
-        same &= ((a == b) | (a.isna() & b.isna())).to_numpy()
-    same &= both["to_stage"].notna().to_numpy() & both["to_stage_old"].notna().to_numpy()
+    for key in _KEYS:  # a move on one side only compares NaN: different
+        same &= (both[key] == both[f"{key}_old"]).to_numpy()
     differs = both.loc[~same, ["customer", "k"]].groupby("customer")["k"].min()
-    first = new["customer"].map(differs).fillna(np.inf).to_numpy()
-    fresh = new[new["k"].to_numpy() >= first].drop(columns="k")
+    first = mine["customer"].map(differs).fillna(np.inf).to_numpy()
+    fresh = pd.concat([others, mine[mine["k"].to_numpy() >= first].drop(columns="k")])
     cut = old["customer"].map(differs).fillna(np.inf).to_numpy()
     superseded = old.loc[old["k"].to_numpy() >= cut, "id"].astype(np.int64).tolist()
-    return fresh, superseded
+    return fresh.sort_values(["customer", "at", "step"], kind="stable"), superseded
 
 
 def _stage_rows(
     ids: IntArray, final: np.ndarray, entered: np.ndarray, stored: pd.DataFrame,
     moves: pd.DataFrame, at_start: dict[str, np.ndarray], definition_id: int,
+    model: LifecycleModel,
 ) -> pd.DataFrame:  # fmt: skip
     """The stage rows that change: customers whose stage, entry moment or rules' version is
     not the stored one, with the rule and reason of the move that put them there."""
@@ -258,10 +275,12 @@ def _stage_rows(
     changed |= ~np.isnan(was) & (stored["definition"].to_numpy(np.float64) != definition_id)
     rule, reason = at_start["rule"].copy(), at_start["reason"].copy()
     if not moves.empty:
-        last = moves.drop_duplicates("customer", keep="last")
-        where = np.searchsorted(ids, last["customer"].to_numpy(dtype=np.int64))
-        rule[where] = last["rule"].to_numpy(dtype=object)
-        reason[where] = last["reason"].to_numpy(dtype=object)
+        customers = moves["customer"].to_numpy(dtype=np.int64)
+        last = np.flatnonzero(np.r_[customers[1:] != customers[:-1], True])
+        where = np.searchsorted(ids, customers[last])
+        names = np.array(list(model.rule_names), dtype=object)
+        rule[where] = names[moves["rule"].to_numpy()[last]]
+        reason[where] = moves["reason"].to_numpy(dtype=object)[last]
     pick = np.flatnonzero(changed)
     return pd.DataFrame(
         {"customer": ids[pick], "stage": final[pick], "entered": entered[pick],

@@ -64,16 +64,24 @@ def _iso(millis: Any) -> list[str]:
 
 
 def transitions_append(
-    moves: pd.DataFrame, *, recorded_at: datetime, definition_id: int, cause: str
+    moves: pd.DataFrame,
+    *,
+    stage_keys: Sequence[str],
+    rule_names: Sequence[str],
+    recorded_at: datetime,
+    definition_id: int,
+    cause: str,
 ) -> None:
-    """Store the moves (``customer``, ``at`` (effective, ms since the epoch), ``step``,
-    ``from_stage`` (None or "" for none), ``to_stage``, ``rule``, ``reason``), recorded at
-    ``recorded_at``."""
+    """Store the moves of a replay (``customer``, ``at``: effective, ms since the epoch,
+    ``step``, ``source`` and ``target``: codes into ``stage_keys``, -1 for none, ``rule``: a
+    code into ``rule_names``, ``reason``), recorded at ``recorded_at``."""
     table = connection.ops.quote_name(StageTransition._meta.db_table)
+    keys = np.array([*stage_keys, ""], dtype=object)  # code -1: no stage
     customers = moves["customer"].tolist()
-    sources = _texts(moves["from_stage"].tolist())
-    targets, rules = moves["to_stage"].tolist(), moves["rule"].tolist()
-    reasons = _texts(moves["reason"].tolist())
+    sources = keys[moves["source"].to_numpy()].tolist()
+    targets = keys[moves["target"].to_numpy()].tolist()
+    rules = np.array(list(rule_names), dtype=object)[moves["rule"].to_numpy()].tolist()
+    reasons = _texts(list(moves["reason"].to_numpy(dtype=object)))
     steps = moves["step"].tolist()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -37,6 +37,7 @@ import pandas as pd
 from tenure.domain.lifecycle.engine import compare_holds, lifecycle_evaluate
 from tenure.domain.lifecycle.facts import GROWING, STAGE_CLOCK
 from tenure.domain.lifecycle.model import AllOf, AnyOf, Compare, Condition, LifecycleModel, Not
+from tenure.domain.lifecycle.reasons import reason_texts
 from tenure.domain.lifecycle.timeline import (
     DAY_MS,
     NEVER,
@@ -147,9 +148,11 @@ class Replay:
     """What :func:`lifecycle_replay` found.
 
     ``moves``: one row per move, oldest first per customer: ``customer`` (position), ``at``
-    (ms), ``step``, ``from_stage`` (None: no stage yet), ``to_stage``, ``rule`` and, when
-    asked, ``reason`` (in the words of the facts at that moment). ``stage``: each customer's
-    stage code at ``now`` (-1: none); ``entered``: when they entered it (ms, NaN: no stage);
+    (ms), ``step``, ``source`` and ``target`` (stage codes, -1: no stage), ``rule`` (rule
+    code) and, when asked, ``reason`` (in the words of the facts at that moment; object
+    dtype). Codes keep a million moves out of Python strings until they are stored
+    (``model.stage_keys_of``, ``model.rule_names``). ``stage``: each customer's stage code at
+    ``now`` (-1: none); ``entered``: when they entered it (ms, NaN: no stage);
     ``checkpoints``: how many evaluations it took (for the benchmark's account of time).
     """
 
@@ -157,6 +160,9 @@ class Replay:
     stage: IntArray
     entered: FloatArray
     checkpoints: int
+
+
+_COLUMNS = ("customer", "at", "step", "source", "target", "rule")
 
 
 def lifecycle_replay(
@@ -175,15 +181,15 @@ def lifecycle_replay(
     it. See the module docstring."""
     n = history.customers
     needed = frozenset(model.facts_used)
-    wanted = needed
-    kinds = kinds_needed(wanted)
+    kinds = kinds_needed(needed)
     clocks = _clocks(model)
     stage = np.asarray(stage, dtype=np.int64).copy()
     entered = np.asarray(entered, dtype=np.float64).copy()
     since = np.minimum(np.asarray(start, dtype=np.int64), now)
     everyone = np.arange(n, dtype=np.int64)
-    state = facts_at(history, everyone, since, entered, wanted)
-    frames: list[pd.DataFrame] = []
+    state = facts_at(history, everyone, since, entered, needed)
+    found: dict[str, list[np.ndarray]] = {name: [] for name in _COLUMNS}
+    texts: list[str] = []
     active, checkpoints = everyone, 0
     while active.size:
         upcoming = np.minimum(
@@ -195,17 +201,24 @@ def lifecycle_replay(
         if active.size == 0:
             break
         checkpoints += active.size
-        facts = facts_at(history, active, moment, entered[active], wanted)
-        evaluation = lifecycle_evaluate(
-            model, {name: facts.columns[name] for name in needed}, stage[active]
-        )
+        facts = facts_at(history, active, moment, entered[active], needed)
+        evaluation = lifecycle_evaluate(model, facts.columns, stage[active])
+        for number, step in enumerate(evaluation.steps):
+            local = step.positions
+            for name, values in zip(
+                _COLUMNS,
+                (active[local], moment[local], np.full(local.size, number), step.source,
+                 step.target, step.rule),
+                strict=True,
+            ):  # fmt: skip
+                found[name].append(np.asarray(values, dtype=np.int64))
+            if reasons:
+                texts += reason_texts(
+                    model, evaluation.facts, local, step.source, step.target, step.rule,
+                    number > 0,
+                )  # fmt: skip
         moved = evaluation.rule >= 0
         if moved.any():
-            frame = evaluation.transitions(reasons=reasons)
-            local = frame["customer"].to_numpy(dtype=np.int64)
-            frame["customer"] = active[local]
-            frame.insert(1, "at", moment[local])
-            frames.append(frame)
             stage[active] = evaluation.stage
             entered[active[moved]] = moment[moved].astype(np.float64)
         for name, values in facts.columns.items():
@@ -214,11 +227,12 @@ def lifecycle_replay(
             state.refs[name][active] = values
         state.refs[STAGE_CLOCK][active] = entered[active]
         since[active] = moment
-    columns = ["customer", "at", "step", "from_stage", "to_stage", "rule"]
-    columns += ["reason"] if reasons else []
-    if frames:
-        moves = pd.concat(frames, ignore_index=True)
-        moves = moves.sort_values(["customer", "at", "step"], kind="stable", ignore_index=True)
-    else:
-        moves = pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
-    return Replay(moves[columns], stage, entered, checkpoints)
+    columns = {
+        name: np.concatenate(parts) if parts else np.empty(0, np.int64)
+        for name, parts in found.items()
+    }
+    order = np.lexsort((columns["step"], columns["at"], columns["customer"]))
+    moves = pd.DataFrame({name: values[order] for name, values in columns.items()})
+    if reasons:
+        moves["reason"] = pd.Series(np.array(texts, dtype=object)[order], dtype=object)
+    return Replay(moves, stage, entered, checkpoints)
