@@ -282,10 +282,11 @@ def _stage_rows(
         rule[where] = names[moves["rule"].to_numpy()[last]]
         reason[where] = moves["reason"].to_numpy(dtype=object)[last]
     pick = np.flatnonzero(changed)
+    texts = {"stage": final[pick], "rule": rule[pick], "reason": reason[pick]}
     return pd.DataFrame(
-        {"customer": ids[pick], "stage": final[pick], "entered": entered[pick],
-         "rule": rule[pick], "reason": reason[pick]}
-    )  # fmt: skip
+        {"customer": ids[pick], "entered": entered[pick]}
+        | {name: pd.Series(values, dtype=object) for name, values in texts.items()}
+    )
 
 
 def _stages_store(

@@ -4,11 +4,13 @@ store and activate definitions; health scores (``tenure.lifecycle.health``) and 
 ``tenure.lifecycle.services`` function.
 
 One function places customers in their stages, whichever set of them: the nightly (or on
-demand) recompute of the whole base and the update after an event run the same
-``_recompute_chunk`` over different ids, with the same facts (``tenure.lifecycle.facts``) and
-the same engine (``tenure.domain.lifecycle``), so they agree by construction. Each chunk of up
-to 100,000 customers is written in one transaction: the stages that changed (an upsert) and
-every move (COPY on PostgreSQL).
+demand) recompute of the whole base and the update after an event run the same replay
+(``tenure.lifecycle.replaying.chunk_replay``: the history from ``tenure.lifecycle.timelines``,
+the engine run at every moment a stage could change, ``tenure.domain.lifecycle.replay``) over
+different ids, so they agree by construction, and every move is dated when it happened in the
+customer's history. Each chunk of up to 100,000 customers is written in one transaction: the
+moves a corrected history no longer gives (superseded, kept), the new moves (COPY on
+PostgreSQL) and the stages that changed (an upsert).
 """
 
 from __future__ import annotations

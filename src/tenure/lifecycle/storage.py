@@ -58,9 +58,10 @@ def _stamps(millis: Any) -> list[datetime]:
 
 
 def _iso(millis: Any) -> list[str]:
-    """Milliseconds since the epoch -> ISO texts in UTC, as ``COPY`` reads them."""
-    values = pd.to_datetime(np.asarray(millis, dtype=np.int64), unit="ms", utc=True)
-    return list(values.strftime("%Y-%m-%d %H:%M:%S.%f+00:00"))
+    """Milliseconds since the epoch -> ISO texts in UTC, as ``COPY`` reads them
+    (``datetime_as_string`` in C: pandas' ``strftime`` took 2.6 s per 500,000 moves)."""
+    stamps = np.asarray(millis, dtype=np.int64).astype("datetime64[ms]")
+    return [text + "+00:00" for text in np.datetime_as_string(stamps, unit="ms").tolist()]
 
 
 def transitions_append(

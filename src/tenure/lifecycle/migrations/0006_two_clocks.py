@@ -54,8 +54,4 @@ class Migration(migrations.Migration):
                 fields=["customer", "effective_at", "step"], name="transition_customer"
             ),
         ),
-        migrations.AddIndex(
-            model_name="stagetransition",
-            index=models.Index(fields=["to_stage", "effective_at"], name="transition_to_stage"),
-        ),
     ]
