@@ -203,7 +203,10 @@ def chunk_replay(plan: Plan, chunk: Chunk, orders: Series | None = None) -> Chun
 
 
 def _plain(keys: np.ndarray) -> list[str | None]:
-    return [None if pd.isna(key) else key for key in keys.tolist()]
+    """Stage keys with every kind of missing (None, NaN) as None."""
+    out = np.asarray(keys, dtype=object).copy()
+    out[pd.isna(out)] = None
+    return list(out.tolist())
 
 
 def _rewind(
