@@ -39,6 +39,10 @@ def test_flow_and_buckets(client):
     flow = api.get("/lifecycle/flow", period="month", count=3).json()
     assert flow["steps"][0] == "reach"
     assert len(flow["periods"]) <= 3 and flow["periods"][-1]["counts"]["at_risk"] == 5
+    # this month is not over: counted so far
+    assert [row["partial"] for row in flow["periods"]] == [False] * (len(flow["periods"]) - 1) + [
+        True
+    ]
     steps = {row["stage"]: row for row in flow["conversion"]}
     assert steps["acquisition"]["reached"] == 9 and steps["reach"]["conversion"] is None
     assert {row["stage"] for row in flow["durations"]} >= {"at_risk", "churned"}

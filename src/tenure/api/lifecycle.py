@@ -86,6 +86,9 @@ class DurationOut(Schema):
 class PeriodCountsOut(Schema):
     period: date = Field(..., description="first day of the period; counted at its end")
     counts: dict[str, int]
+    partial: bool = Field(
+        False, description="the period is not over: counted now, not at its end (so far)"
+    )
 
 
 class FlowOut(Schema):
@@ -107,8 +110,12 @@ def flow(
     return {
         "steps": found.steps,
         "periods": [
-            {"period": pd.Timestamp(start).date(), "counts": {k: int(v) for k, v in row.items()}}
-            for start, row in found.counts.iterrows()
+            {
+                "period": pd.Timestamp(start).date(),
+                "counts": {k: int(v) for k, v in row.items()},
+                "partial": found.partial and n == len(found.counts) - 1,
+            }
+            for n, (start, row) in enumerate(found.counts.iterrows())
         ],
         "conversion": [
             {
