@@ -134,20 +134,37 @@ def child(customers: int, health: bool, profile: bool = False, nightly: bool = T
         cursor.execute("VACUUM ANALYZE")
     loaded = time.perf_counter() - began
     now = timezone.now()
-    first = _run(profile and not health, lifecycle_recompute, now=now)
+    first = _run(
+        profile and not health and os.environ.get("PROFILE_NIGHTLY") != "1",
+        lifecycle_recompute,
+        now=now,
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     out: dict[str, Any] = {
         "customers": customers,
         "orders": orders,
         "loaded": loaded,
-        "first": {"seconds": first.seconds, "moved": first.moved, "moves": first.transitions},
+        "first": {
+            "seconds": first.seconds,
+            "moved": first.moved,
+            "moves": first.transitions,
+            "checkpoints": getattr(first, "checkpoints", None),
+        },
         "counts": first.counts,
         "transitions_stored": StageTransition.objects.count(),
     }
     if nightly:
-        again = lifecycle_recompute(now=now + timedelta(days=1))
-        out["nightly"] = {"seconds": again.seconds, "moved": again.moved}
+        again = _run(
+            profile and os.environ.get("PROFILE_NIGHTLY") == "1",
+            lifecycle_recompute,
+            now=now + timedelta(days=1),
+        )
+        out["nightly"] = {
+            "seconds": again.seconds,
+            "moved": again.moved,
+            "checkpoints": getattr(again, "checkpoints", None),
+        }
     if health:
         out |= _health(now + timedelta(days=1), profile)
     print(json.dumps(out))
@@ -200,7 +217,8 @@ def main() -> None:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="profile the first recompute (with --health*: health)",
+        help="profile the first recompute (with --health*: health; with PROFILE_NIGHTLY=1 "
+        "in the environment: the nightly one)",
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-nightly", action="store_true", help=argparse.SUPPRESS)
@@ -244,9 +262,11 @@ def main() -> None:
         if key not in result:
             continue
         run = result[key]
+        evaluated = run.get("checkpoints")
         print(
             f"{label:34}{run['seconds']:8.1f} s{n / run['seconds']:>12,.0f} customers/s"
             f"{run['moved']:>12,} moved"
+            + (f"{evaluated:>12,} evaluations" if evaluated is not None else "")
         )
     print(f"transitions stored: {result['transitions_stored']:,}; stages: {result['counts']}")
     for key, label in (("", ""), ("_nightly", " (a day later)")):

@@ -39,6 +39,10 @@ def test_flow_and_buckets(client):
     flow = api.get("/lifecycle/flow", period="month", count=3).json()
     assert flow["steps"][0] == "reach"
     assert len(flow["periods"]) <= 3 and flow["periods"][-1]["counts"]["at_risk"] == 5
+    # this month is not over: counted so far
+    assert [row["partial"] for row in flow["periods"]] == [False] * (len(flow["periods"]) - 1) + [
+        True
+    ]
     steps = {row["stage"]: row for row in flow["conversion"]}
     assert steps["acquisition"]["reached"] == 9 and steps["reach"]["conversion"] is None
     assert {row["stage"] for row in flow["durations"]} >= {"at_risk", "churned"}
@@ -79,8 +83,14 @@ def test_a_customers_lifecycle(client):
         "At risk",
         "slowing_down",
     )
-    assert [move["to_stage"] for move in body["history"]] == ["retention", "at_risk"]
-    assert body["history"][-1]["cause"] == "recompute"
+    # replayed over their history: every move at the moment it happened, recorded at the run
+    assert [move["to_stage"] for move in body["history"]][-2:] == ["retention", "at_risk"]
+    moves = body["history"]
+    assert moves[-1]["cause"] == "recompute" and moves[-1]["superseded_at"] is None
+    assert [m["effective_at"] for m in moves] == sorted(m["effective_at"] for m in moves)
+    assert moves[-1]["effective_at"] < moves[-1]["recorded_at"]
+    assert body["entered_at"] == moves[-1]["effective_at"]
+    assert body["superseded"] == []
     assert body["health"]["band"] in ("red", "yellow", "green")
     assert body["health"]["explanation"]
     other = book.at_risk["otto"][0]

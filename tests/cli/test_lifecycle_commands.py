@@ -71,3 +71,23 @@ def test_churn_audit_ranks_the_planted_effect_and_exports_safely(tmp_path):
     assert segment["significant"] == "True"
     findings = json.loads(run("churn", "audit", "--json").output)
     assert findings["churned"] == 30 and findings["findings"][0]["attribute"] == "segment"
+
+
+def test_recompute_from_scratch_dates_a_history_stored_with_one_clock():
+    """Moves stored before the two clocks carry the day they were recorded as their effective
+    day (the migration copies it): ``--from-scratch`` replays the history and dates them when
+    they happened, keeping the old ones as superseded."""
+    from tenure.lifecycle.models import StageTransition
+
+    customer = make_customer(created_at=timezone.now() - timedelta(days=400))
+    placed = timezone.now() - timedelta(days=300)
+    make_order(customer=customer, placed_at=placed)
+    assert run("lifecycle", "recompute").exit_code == 0
+    moves = StageTransition.objects.filter(customer=customer)
+    moves.update(effective_at=timezone.now())  # as the migration left the old moves
+    CustomerStage.objects.filter(customer=customer).update(entered_at=timezone.now())
+    again = json.loads(run("lifecycle", "recompute", "--json", "--from-scratch").output)
+    assert again["superseded"] >= 1
+    first = moves.filter(superseded_at__isnull=True, rule="first_order").get()
+    assert abs(first.effective_at - placed) < timedelta(milliseconds=1)
+    assert moves.filter(superseded_at__isnull=False).count() == again["superseded"]

@@ -34,7 +34,8 @@ def _retention_customer(owner=None):
 
 
 def _last_move(customer) -> tuple[str, str, str, str]:
-    move = StageTransition.objects.filter(customer=customer).order_by("-at", "-step", "-id")[0]
+    moves = StageTransition.objects.filter(customer=customer, superseded_at__isnull=True)
+    move = moves.order_by("-effective_at", "-step", "-id")[0]
     return move.from_stage, move.to_stage, move.rule, move.cause
 
 

@@ -2,9 +2,10 @@
 
 Order logs reach tenure out of order all the time: an import in batches, a shop that sends its
 backlog newest first, a refund keyed in a month late. Each arrival is an event the engine
-evaluates at once; a back-dated one re-evaluates the customer from the stage they stood in at
-the event's date (``lifecycle_recompute(since=...)``). The final stages must then equal those
-of a recompute of the same history from scratch.
+evaluates at once; a back-dated one replays the customer from the stage they stood in at the
+event's date (``lifecycle_recompute(since=...)``). The final stages and the effective histories
+(the moves not superseded, with the moments they happened) must then equal those of a
+recompute of the same history from scratch.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ def _arrive(customer_id: int, key: str, days_ago: float, capture) -> Order:
         )
 
 
+def _effective(ids: list[int]) -> list[tuple]:
+    return list(
+        StageTransition.objects.filter(customer_id__in=ids, superseded_at__isnull=True)
+        .order_by("customer_id", "effective_at", "step")
+        .values_list("customer_id", "from_stage", "to_stage", "rule", "effective_at")
+    )
+
+
 def _from_scratch(ids: list[int]) -> dict[int, str]:
     StageTransition.objects.filter(customer_id__in=ids).delete()
     CustomerStage.objects.filter(customer_id__in=ids).delete()
@@ -74,18 +83,25 @@ def test_a_back_dated_first_order_does_not_leave_a_recent_buyer_churned(
     # 20-day rhythm, so churned on what is known.
     _arrive(customer.pk, "L-1", 170, django_capture_on_commit_callbacks)
     assert _stages([customer.pk]) == {customer.pk: "churned"}
-    # Then the rest of the log: orders 100 and 10 days ago. Their own rhythm is now 80 days
+    # Then the rest of the log: orders 10 and 100 days ago. Their own rhythm is now 80 days
     # and the last order 10 days old: a repeat customer, as a recompute of the same log says.
     _arrive(customer.pk, "L-2", 10, django_capture_on_commit_callbacks)
     _arrive(customer.pk, "L-3", 100, django_capture_on_commit_callbacks)
     assert _stages([customer.pk]) == {customer.pk: "retention"}
-    correction = StageTransition.objects.filter(customer=customer).order_by("at", "step").last()
-    assert (correction.from_stage, correction.to_stage, correction.cause) == (
-        "churned",
-        "retention",
-        "order",
-    )
+    # What was believed when L-2 arrived stays on record: won back on L-2's day, superseded
+    # when L-3 arrived, which dates the win back on its own day (100 days ago): on the base's
+    # 20-day rhythm the customer truly was churned from day 110 to day 100.
+    believed = StageTransition.objects.get(customer=customer, superseded_at__isnull=False)
+    placed = dict(Order.objects.filter(customer=customer).values_list("external_id", "placed_at"))
+    assert (believed.to_stage, believed.rule) == ("won_back", "won_back")
+    assert abs(believed.effective_at - placed["L-2"]) < timedelta(milliseconds=1)
+    assert believed.superseded_at > believed.recorded_at
+    effective = _effective([customer.pk])
+    assert [move[2] for move in effective][-3:] == ["churned", "won_back", "retention"]
+    assert abs(effective[-2][4] - placed["L-3"]) < timedelta(milliseconds=1)
+    assert abs(effective[-1][4] - placed["L-2"]) < timedelta(milliseconds=1)
     assert _from_scratch([customer.pk]) == {customer.pk: "retention"}
+    assert _effective([customer.pk]) == effective
 
 
 def test_any_arrival_order_ends_where_a_recompute_of_the_history_does(
@@ -111,6 +127,8 @@ def test_any_arrival_order_ends_where_a_recompute_of_the_history_does(
         order_update(order_id=refunded.pk, changes={"status": "refunded"})
 
     incremental = _stages(customers)
+    history = _effective(customers)
     assert len(incremental) == len(customers)
     assert len(set(incremental.values())) >= 3  # the histories reach several stages
     assert incremental == _from_scratch(customers)
+    assert _effective(customers) == history

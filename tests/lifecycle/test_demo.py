@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import numpy as np
+import pandas as pd
 import pytest
 from django.utils import timezone
 
@@ -62,6 +63,7 @@ def test_the_demo_business_through_the_lifecycle(capsys, django_capture_on_commi
     assert sum(bulk.counts.values()) == bulk.customers
     assert {"acquisition", "retention", "at_risk", "churned"} <= set(bulk.counts)
     by_bulk = _stages()
+    _three_years_of_history(now)
     bulk_moves = StageTransition.objects.count()
 
     # The same customers one at a time (the update after an event), from no stage.
@@ -151,6 +153,29 @@ def test_the_demo_business_through_the_lifecycle(capsys, django_capture_on_commi
     CustomerStage.objects.filter(customer_id__in=buyers).delete()
     lifecycle_recompute(customer_ids=buyers)
     assert _stages_of(buyers) == arrived
+
+
+def _three_years_of_history(now: datetime) -> None:
+    """Customers per stage over time shows the demo's three years, not one load day: the
+    moves are dated when they happened in each customer's history."""
+    flow = stage_flow(user=None, period="month", count=None, end=now)
+    counts = flow.counts
+    assert len(counts) >= 36
+    first_year = counts.iloc[:12]
+    assert first_year.drop(columns="reach").to_numpy().sum() > 0
+    assert first_year[["retention", "at_risk", "churned"]].iloc[-1].min() > 0
+    moments = pd.to_datetime(
+        list(
+            StageTransition.objects.filter(superseded_at__isnull=True).values_list(
+                "effective_at", flat=True
+            )
+        ),
+        utc=True,
+    )
+    years = ((pd.Timestamp(now) - moments).days // 365).value_counts()
+    # every one of the three years holds a tenth of the moves or more (the shop grows)
+    assert all(years.get(k, 0) > len(moments) / 10 for k in range(3)), years.to_dict()
+    assert moments.max() <= pd.Timestamp(now)
 
 
 def _stages_of(ids: list[int]) -> dict[int, str]:

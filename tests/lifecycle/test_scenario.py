@@ -27,7 +27,12 @@ from tenure.customers.services import customer_create, subscription_create, subs
 from tenure.domain.lifecycle import preset_definition
 from tenure.interactions.models import Interaction
 from tenure.interactions.services import interaction_log
-from tenure.lifecycle.models import CustomerStage, LifecycleDefinition, StageTransition
+from tenure.lifecycle.models import (
+    CustomerStage,
+    LifecycleDefinition,
+    RecomputeRun,
+    StageTransition,
+)
 from tenure.lifecycle.services import definition_save, lifecycle_recompute
 from tenure.orders.models import Order
 from tenure.orders.services import order_create
@@ -51,13 +56,16 @@ def _days_pass(customer_id: int, days: float) -> None:
     )
     Interaction.objects.filter(customer_id=customer_id).update(occurred_at=F("occurred_at") - delta)
     CustomerStage.objects.filter(customer_id=customer_id).update(entered_at=F("entered_at") - delta)
-    StageTransition.objects.filter(customer_id=customer_id).update(at=F("at") - delta)
+    StageTransition.objects.filter(customer_id=customer_id).update(
+        effective_at=F("effective_at") - delta, recorded_at=F("recorded_at") - delta
+    )
+    # the recomputes' clocks too: everyone was evaluated up to a run's clock, days ago now
+    RecomputeRun.objects.update(as_of=F("as_of") - delta)
 
 
 def _last_move(customer_id: int) -> tuple[str, str, str, str]:
-    move = StageTransition.objects.filter(customer_id=customer_id).order_by("-at", "-step", "-id")[
-        0
-    ]
+    moves = StageTransition.objects.filter(customer_id=customer_id, superseded_at__isnull=True)
+    move = moves.order_by("-effective_at", "-step", "-id")[0]
     return move.from_stage, move.to_stage, move.rule, move.cause
 
 
@@ -115,7 +123,10 @@ def test_one_customer_through_every_stage(django_capture_on_commit_callbacks):
     lifecycle_recompute(now=timezone.now())
     assert _last_move(cid) == ("advocacy", "at_risk", "slowing_down", "recompute")
     stage = CustomerStage.objects.get(customer_id=cid)
-    assert stage.reason.startswith("No order for 45 days; their usual gap is 20 days")
+    # dated when it came true, 40 days after the last order, not when the recompute ran
+    assert stage.reason.startswith("No order for 40 days; their usual gap is 20 days")
+    last_order = Order.objects.filter(customer_id=cid).latest("placed_at").placed_at
+    assert abs(stage.entered_at - (last_order + timedelta(days=40))) < timedelta(milliseconds=2)
 
     _days_pass(cid, 20)
     lifecycle_recompute(now=timezone.now())
@@ -140,8 +151,8 @@ def test_one_customer_through_every_stage(django_capture_on_commit_callbacks):
     assert _last_move(cid) == ("won_back", "churned", "cancelled", "subscription")
 
     walked = list(
-        StageTransition.objects.filter(customer_id=cid)
-        .order_by("at", "step", "id")
+        StageTransition.objects.filter(customer_id=cid, superseded_at__isnull=True)
+        .order_by("effective_at", "step", "id")
         .values_list("to_stage", flat=True)
     )
     assert walked == [
@@ -161,9 +172,15 @@ def test_time_passing_with_the_now_parameter():
     assert CustomerStage.objects.get(customer=customer).stage == "acquisition"
     later = lifecycle_recompute(customer_ids=[customer.pk], now=now + timedelta(days=15))
     assert later.moved == 1 and later.counts == {"development": 1}
-    move = StageTransition.objects.filter(customer=customer).order_by("-at")[0]
-    assert (move.rule, move.cause, move.at) == ("onboarded", "recompute", now + timedelta(days=15))
-    assert move.reason == "Onboarding over: first order 15 days ago, no second one yet"
+    move = StageTransition.objects.filter(customer=customer).order_by("-effective_at")[0]
+    # recorded when the recompute ran; effective when onboarding ended, 14 days after the order
+    assert (move.rule, move.cause, move.recorded_at) == (
+        "onboarded", "recompute", now + timedelta(days=15)
+    )  # fmt: skip
+    placed = Order.objects.get(customer=customer).placed_at
+    # moments are whole milliseconds (SQLite rounds to the nearest, PostgreSQL floors)
+    assert abs(placed + timedelta(days=14) - move.effective_at) < timedelta(milliseconds=1)
+    assert move.reason == "Onboarding over: first order 14 days ago, no second one yet"
     # a second run at the same moment moves nobody
     assert lifecycle_recompute(customer_ids=[customer.pk], now=now + timedelta(days=15)).moved == 0
 

@@ -81,7 +81,8 @@ def test_the_at_risk_follow_up_is_created_once():
     again = task_from_at_risk(by=owner, customer_id=customer.pk)
     assert first.pk == again.pk and Task.objects.count() == 1
     assert first.owner == owner and first.source == TaskSource.AT_RISK
-    assert first.body.startswith("No order for 110 days; their usual gap is 50 days")
+    # the reason of the move, dated when it came true: 2 x their 50-day gap after the last order
+    assert first.body.startswith("No order for 100 days; their usual gap is 50 days")
     task_complete(by=owner, task_id=first.pk)
     # once done, the next click opens a new one
     assert task_from_at_risk(by=owner, customer_id=customer.pk).pk != first.pk
@@ -127,7 +128,11 @@ def test_a_customer_history_lists_the_moves_and_hides_others(django_capture_on_c
         make_order(customer=customer, placed_at=timezone.now())
     history = customer_stage_history(user=sam, customer_id=customer.pk)
     assert history.stage_name == "Acquisition"
-    assert [(m.to_stage, m.cause) for m in history.transitions] == [("acquisition", "order")]
+    # a lead from the moment their record began, a buyer from their order on
+    assert [(m.to_stage, m.cause) for m in history.transitions] == [
+        ("reach", "order"),
+        ("acquisition", "order"),
+    ]
     assert history.health is not None and history.health_history
     with pytest.raises(Http404):
         customer_stage_history(user=make_user(role=Role.SUCCESS_MANAGER), customer_id=customer.pk)

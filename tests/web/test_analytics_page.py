@@ -63,6 +63,22 @@ def test_cohort_heatmap_rows_carry_rates_and_shades(client):
     assert "Mar 1, 2025" in table and "$2,000.00" in table and "100.0 %" in table
 
 
+def test_periods_not_over_are_marked_partial(client):
+    domain_example()
+    client.force_login(make_user(role=Role.MANAGER))
+    # figures to June 15: June is not over in them, April is
+    response = client.get(URL, {**FIXED_60, "end": "2025-06-15", "cohort_period": "month"})
+    rows = {row["period"].date(): row for row in response.context["order_rows"]}
+    assert rows[date(2025, 6, 1)]["partial"] and not rows[date(2025, 4, 1)]["partial"]
+    march = {row["cohort"]: row for row in response.context["cohort_rows"]}[date(2025, 3, 1)]
+    assert march["cells"][3]["partial"]  # March + 3 months: June
+    assert not any(cell["partial"] for cell in march["cells"][:3])
+    page = response.content.decode()
+    table = page.split('id="order-metrics"')[1].split("</table>")[0]
+    assert table.count('class="row-partial"') == 1 and ">partial</span>" in table
+    assert "cell-partial" in page.split('id="cohort-table"')[1].split("</table>")[0]
+
+
 def test_a_fitted_base_fills_the_charts_the_top_table_and_the_models(client):
     simulated_buyers(customers=200, end=date(2025, 12, 31), seed=3)
     assert clv_fit(observation_end=date(2025, 12, 31)).status == FitStatus.DONE

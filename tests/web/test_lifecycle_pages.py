@@ -465,3 +465,25 @@ def test_a_customer_never_placed_says_so(client):
     client.force_login(make_user(role=Role.ADMIN))
     page = client.get(reverse("web:customer", args=[customer.pk])).content.decode()
     assert "Not placed in a stage yet" in page
+
+
+def test_customers_per_stage_span_the_history_and_the_current_period_is_partial(client):
+    book = lifecycle_book()
+    client.force_login(book.otto)
+    response = client.get(reverse("web:lifecycle"), {"period": "month"})
+    flow = _charts(response)["flow"]
+    # the book's oldest history (a customer who joined 421 days ago) starts the chart
+    first_move = timezone.localtime(book.now - timedelta(days=421))
+    assert flow["labels"][0] == f"{first_move:%b %Y}"
+    # this month is not over: marked in the chart and in its table
+    assert flow["partial"] is True
+    assert flow["labels"][-1] == f"{timezone.localdate():%b %Y} (so far)"
+    assert all("(so far)" not in label for label in flow["labels"][:-1])
+    rows = response.context["flow_rows"]  # newest first
+    assert len(rows) == len(flow["labels"]) >= 14
+    assert rows[0]["partial"] and not any(row["partial"] for row in rows[1:])
+    page = response.content.decode()
+    assert 'id="flow-table"' in page and 'class="row-partial"' in page
+    buckets = _charts(response)["buckets"]
+    assert buckets["partial"][-1] is True and not any(buckets["partial"][:-1])
+    assert buckets["labels"][-1].endswith("(so far)")

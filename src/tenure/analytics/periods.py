@@ -105,3 +105,19 @@ def complete_periods(kind: PeriodKind, count: int, end: date) -> list[tuple[date
         start, last = period_containing(periods[-1][0] - timedelta(days=1), kind)
         periods.append((start, last))
     return periods[::-1]
+
+
+_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q-DEC", "year": "Y-DEC"}
+
+
+def period_unfinished(start: date, kind: str, *, data_end: date, today: date) -> bool:
+    """Whether the period of ``kind`` (day, week, month, quarter, year) starting on ``start``
+    is not over in the figures: it ends after the data does (``data_end``, inclusive), or it
+    holds ``today``, which is not over either. Charts and tables mark such a period partial:
+    its counts are so far, not the period's."""
+    import pandas as pd
+
+    if kind not in _FREQ:
+        raise InvalidInputError("period", f"must be one of {', '.join(_FREQ)}, got {kind!r}")
+    last = pd.Period(start, freq=_FREQ[kind]).end_time.date()
+    return last > data_end or last >= today

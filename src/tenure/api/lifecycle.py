@@ -87,6 +87,9 @@ class DurationOut(Schema):
 class PeriodCountsOut(Schema):
     period: date = Field(..., description="first day of the period; counted at its end")
     counts: dict[str, int]
+    partial: bool = Field(
+        False, description="the period is not over: counted now, not at its end (so far)"
+    )
 
 
 class FlowOut(Schema):
@@ -108,8 +111,12 @@ def flow(
     return {
         "steps": found.steps,
         "periods": [
-            {"period": pd.Timestamp(start).date(), "counts": {k: int(v) for k, v in row.items()}}
-            for start, row in found.counts.iterrows()
+            {
+                "period": pd.Timestamp(start).date(),
+                "counts": {k: int(v) for k, v in row.items()},
+                "partial": found.partial and n == len(found.counts) - 1,
+            }
+            for n, (start, row) in enumerate(found.counts.iterrows())
         ],
         "conversion": [
             {
@@ -340,7 +347,12 @@ class TransitionOut(Schema):
     to_stage: str
     rule: str
     reason: str
-    at: datetime
+    effective_at: datetime = Field(..., description="when it happened in the customer's history")
+    recorded_at: datetime = Field(..., description="when tenure recorded it")
+    superseded_at: datetime | None = Field(
+        ..., description="when a replay of a corrected history replaced it (null: in effect)"
+    )
+    step: int = Field(..., description="order of the moves made at one moment")
     cause: str
 
 
@@ -362,11 +374,20 @@ class HealthPointOut(Schema):
 class CustomerLifecycleOut(Schema):
     stage: str | None = Field(..., description="null: not placed in a stage yet")
     stage_name: str
-    entered_at: datetime | None
+    entered_at: datetime | None = Field(
+        ..., description="when they entered the stage in their history"
+    )
     rule: str
     reason: str
     health: HealthOut | None
-    history: list[TransitionOut] = Field(..., description="every move, oldest first")
+    history: list[TransitionOut] = Field(
+        ..., description="the effective history: every move in effect, by when it happened"
+    )
+    superseded: list[TransitionOut] = Field(
+        ...,
+        description="moves a replay of a corrected history replaced (what was believed "
+        "before), by when they were recorded",
+    )
     health_history: list[HealthPointOut]
 
 
@@ -386,6 +407,7 @@ def customer_lifecycle(request: HttpRequest, customer_id: int) -> dict[str, Any]
         "reason": stage.reason if stage else "",
         "health": found.health,
         "history": found.transitions,
+        "superseded": found.superseded,
         "health_history": found.health_history,
     }
 

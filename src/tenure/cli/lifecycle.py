@@ -26,12 +26,18 @@ def lifecycle() -> None:
 
 @lifecycle.command("recompute")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-def lifecycle_recompute_command(as_json: bool) -> None:
+@click.option(
+    "--from-scratch",
+    is_flag=True,
+    help="replay every customer's whole history (moves stored before tenure kept two clocks "
+    "are dated when they were recorded: this dates them when they happened)",
+)
+def lifecycle_recompute_command(as_json: bool, from_scratch: bool) -> None:
     """Place every customer in their stage now (as the nightly job does) and score health."""
     setup_django()
     from tenure.lifecycle.services import health_recompute, lifecycle_recompute
 
-    result = lifecycle_recompute()
+    result = lifecycle_recompute(from_scratch=from_scratch)
     health = health_recompute(now=result.as_of)
     if as_json:
         _echo_json(
@@ -39,6 +45,7 @@ def lifecycle_recompute_command(as_json: bool) -> None:
                 "customers": result.customers,
                 "moved": result.moved,
                 "transitions": result.transitions,
+                "superseded": result.superseded,
                 "counts": result.counts,
                 "moves_by_rule": result.moves,
                 "seconds": round(result.seconds, 3),

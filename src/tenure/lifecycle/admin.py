@@ -60,7 +60,10 @@ class CustomerStageAdmin(_ReadOnly, ScopedAdmin):  # type: ignore[misc]
 
 @admin.register(StageTransition)
 class StageTransitionAdmin(_ReadOnly, ScopedAdmin):  # type: ignore[misc]
-    list_display = ("customer", "from_stage", "to_stage", "rule", "cause", "at")
+    list_display = (
+        "customer", "from_stage", "to_stage", "rule", "cause", "effective_at", "recorded_at",
+        "superseded_at",
+    )  # fmt: skip
     list_filter = ("to_stage", "cause")
     search_fields = ("customer__external_id",)
     list_select_related = ("customer",)

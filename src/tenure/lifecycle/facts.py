@@ -184,7 +184,12 @@ def order_figures(chunk: Chunk, now: datetime, *, windows: bool = False) -> Orde
 
 def median_gap(figures: Sequence[OrderFigures]) -> float | None:
     """The median of the repeat buyers' mean gaps (None: nobody bought on two days)."""
-    gaps = np.concatenate([f.gaps() for f in figures]) if figures else np.empty(0)
+    return median_of_gaps([f.gaps() for f in figures])
+
+
+def median_of_gaps(parts: Sequence[npt.NDArray[np.float64]]) -> float | None:
+    """The median of the gaps of every part (non-positive and missing ones left out)."""
+    gaps = np.concatenate(parts) if parts else np.empty(0)
     gaps = gaps[np.isfinite(gaps) & (gaps > 0)]
     return float(np.median(gaps)) if gaps.size else None
 

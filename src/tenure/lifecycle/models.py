@@ -42,7 +42,8 @@ class LifecycleDefinition(models.Model):
 
 
 class CustomerStage(models.Model):
-    """Where a customer stands now; ``rule`` and ``reason`` of the move that put them there."""
+    """Where a customer stands now; ``rule`` and ``reason`` of the move that put them there,
+    ``entered_at`` when that move happened in the customer's history (its ``effective_at``)."""
 
     customer = models.OneToOneField(
         Customer, primary_key=True, on_delete=models.CASCADE, related_name="lifecycle_stage"
@@ -79,14 +80,23 @@ class TransitionCause(models.TextChoices):
 
 
 class StageTransition(models.Model):
-    """One move of one customer: from (blank: no stage yet), to, by which rule, why, when and
-    what set the recompute off. Moves made in one evaluation share ``at``; ``step`` orders
-    them."""
+    """One move of one customer: from (blank: no stage yet), to, by which rule, why, and what
+    set the recompute off, on two clocks.
 
-    # Indexed by the (customer, at, step) index below. No database constraint: its check of
-    # every row at commit cost 5 s of a first recompute's 60 at a million customers (1.7
-    # million moves); the engine writes only customers it just read, and deleting a customer
-    # deletes their moves (Django's CASCADE runs in the ORM either way).
+    ``effective_at``: when the move happened in the customer's history (an order's moment, or
+    the moment a rule on the clock came true: ``last order + 3 x gap``); ``recorded_at``: when
+    tenure stored it. Moves made at one moment share ``effective_at``; ``step`` orders them.
+
+    A history corrected later (a back-dated order, an import in chunks) is replayed; the
+    stored moves the replay no longer gives are kept, with ``superseded_at`` set to when the
+    replay replaced them. The customer's *effective history* is their moves not superseded;
+    what tenure believed at a moment T is the moves recorded by T and not superseded by T.
+    """
+
+    # Indexed by the (customer, effective_at, step) index below. No database constraint: its
+    # check of every row at commit cost 5 s of a first recompute's 60 at a million customers
+    # (1.7 million moves); the engine writes only customers it just read, and deleting a
+    # customer deletes their moves (Django's CASCADE runs in the ORM either way).
     customer = models.ForeignKey(
         Customer,
         on_delete=models.CASCADE,
@@ -98,7 +108,11 @@ class StageTransition(models.Model):
     to_stage = models.CharField(max_length=60)
     rule = models.CharField(max_length=60)
     reason = models.TextField(blank=True)
-    at = models.DateTimeField()
+    effective_at = models.DateTimeField(help_text="when it happened in the customer's history")
+    recorded_at = models.DateTimeField(help_text="when tenure stored it")
+    superseded_at = models.DateTimeField(
+        null=True, blank=True, help_text="when a replay of a corrected history replaced it"
+    )
     step = models.PositiveSmallIntegerField(default=0)
     definition = models.ForeignKey(
         LifecycleDefinition,
@@ -110,10 +124,12 @@ class StageTransition(models.Model):
     cause = models.CharField(max_length=20, choices=TransitionCause.choices)
 
     class Meta:
-        ordering = ["customer", "at", "step", "id"]
+        ordering = ["customer", "effective_at", "step", "id"]
+        # One index: the selectors read a customer's history or everyone's. A second one on
+        # (to_stage, at) was read by nothing and cost every stored move (a first replay of a
+        # million customers stores five million).
         indexes = [
-            models.Index(fields=["customer", "at", "step"], name="transition_customer"),
-            models.Index(fields=["to_stage", "at"], name="transition_to_stage"),
+            models.Index(fields=["customer", "effective_at", "step"], name="transition_customer"),
         ]
 
     def __str__(self) -> str:

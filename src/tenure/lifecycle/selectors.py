@@ -9,7 +9,7 @@ is the operator at the command line, who sees everything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -31,6 +31,7 @@ from tenure.access import get_visible_or_404, visible
 from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.funnel import funnel_conversion, stage_counts_over_time, stage_durations
 from tenure.analytics.lifecycle_buckets import lifecycle_buckets
+from tenure.analytics.periods import period_unfinished
 from tenure.customers.models import Account, Customer
 from tenure.domain.lifecycle import UNSTAGED
 from tenure.domain.lifecycle.presets import CHURN_GAPS
@@ -49,12 +50,14 @@ from tenure.lifecycle.models import (
     TaskStatus,
 )
 from tenure.lifecycle.services import STALE_RUN, active_model
+from tenure.lifecycle.timelines import EpochMillis
 from tenure.users.models import User
 
 Period = Literal["day", "week", "month", "quarter"]
 SIDE_STAGES = frozenset({"at_risk", "churned", "won_back"})
 """Stages off the main path: left out of the funnel's steps by default."""
 _PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92}
+_PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q-DEC"}
 
 
 def _customers(user: User | None) -> QuerySet[Customer]:
@@ -103,16 +106,21 @@ class StageFlow:
     conversion: pd.DataFrame
     durations: pd.DataFrame
     steps: list[str]
+    partial: bool = False
+    """Whether the last period of ``counts`` is not over at ``end``: its counts are so far."""
 
 
 def _transitions(user: User | None) -> pd.DataFrame:
+    """The effective history of the visible customers (moves not superseded), each move at
+    the moment it happened in the customer's history (``effective_at``)."""
     rows = list(
         _of(user, StageTransition)
+        .filter(superseded_at__isnull=True)
         .order_by()
-        .values_list("customer_id", "to_stage", EpochSeconds("at"), "step")
+        .values_list("customer_id", "to_stage", EpochMillis("effective_at"), "step")
     )
     frame = pd.DataFrame(rows, columns=["customer", "to_stage", "at", "step"])
-    frame["at"] = pd.to_datetime(frame["at"].astype("int64"), unit="s", utc=True)
+    frame["at"] = pd.to_datetime(frame["at"].astype("int64"), unit="ms", utc=True)
     return frame.sort_values(["customer", "at", "step"], kind="stable").reset_index(drop=True)
 
 
@@ -120,16 +128,20 @@ def stage_flow(
     *,
     user: User | None,
     period: Period = "month",
-    count: int = 12,
+    count: int | None = 12,
     end: datetime | None = None,
     steps: list[str] | None = None,
 ) -> StageFlow:
     """How customers moved through the stages over the last ``count`` periods to ``end``
-    (now), from the stored transitions (``tenure.analytics.funnel``). ``steps``: the funnel's
-    stages (default: the definition's stages without at risk, churned and won back)."""
+    (now), from the effective history: each move at the moment it happened in the customer's
+    history (``tenure.analytics.funnel``). ``count=None``: every period from the first move
+    (at most 120). ``steps``: the funnel's stages (default: the definition's stages without
+    at risk, churned and won back)."""
     if period not in _PERIOD_DAYS:
         raise InvalidInputError("period", f"must be day, week, month or quarter, got {period!r}")
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 120:
+    if count is not None and (
+        isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 120
+    ):
         raise InvalidInputError("count", "must be a whole number from 1 to 120")
     end = end or timezone.now()
     _definition, model = active_model()
@@ -138,13 +150,24 @@ def stage_flow(
     moves = _transitions(user)
     stamp = pd.Timestamp(end)
     moves = moves[moves["at"] <= stamp]
+    if count is None:
+        freq = _PERIOD_FREQ[period]
+        first = moves["at"].min() if len(moves) else stamp
+        spanned = pd.Period(stamp.tz_convert(None), freq) - pd.Period(first.tz_convert(None), freq)
+        count = min(max(spanned.n + 1, 1), 120)
     start = stamp - pd.Timedelta(days=_PERIOD_DAYS[period] * (count - 1))
+    local = timezone.localtime(end)
+    partial = period_unfinished(
+        pd.Period(local.replace(tzinfo=None), _PERIOD_FREQ[period]).start_time.date(),
+        period, data_end=local.date(), today=timezone.localdate(),
+    )  # fmt: skip
     durations = stage_durations(moves, observation_end=end, stages=keys)
     if moves.empty:
         conversion = pd.DataFrame(
             {"stage": steps, "reached": 0, "conversion": np.nan, "overall": np.nan}
         )
-        return StageFlow(pd.DataFrame(columns=keys, dtype=np.int64), conversion, durations, steps)
+        empty = pd.DataFrame(columns=keys, dtype=np.int64)
+        return StageFlow(empty, conversion, durations, steps, partial)
     counts = stage_counts_over_time(
         moves,
         observation_start=start.tz_convert(None),
@@ -157,6 +180,7 @@ def stage_flow(
         conversion=funnel_conversion(moves, steps),
         durations=durations,
         steps=steps,
+        partial=partial,
     )
 
 
@@ -187,14 +211,17 @@ def lifecycle_buckets_for(
 
 @dataclass(frozen=True)
 class CustomerLifecycle:
-    """A customer's stage now (None: never placed), every move oldest first, health now and
-    its history (one snapshot per change)."""
+    """A customer's stage now (None: never placed), their effective history (the moves not
+    superseded, oldest first, by when they happened), the moves a replay of a corrected
+    history replaced (``superseded``, by when they were recorded), health now and its history
+    (one snapshot per change)."""
 
     stage: CustomerStage | None
     stage_name: str
     transitions: list[StageTransition]
     health: HealthScore | None
     health_history: list[HealthSnapshot]
+    superseded: list[StageTransition] = field(default_factory=list)
 
 
 def customer_stage_history(*, user: User | None, customer_id: int) -> CustomerLifecycle:
@@ -209,14 +236,18 @@ def customer_stage_history(*, user: User | None, customer_id: int) -> CustomerLi
     name = ""
     if stage is not None:
         name = model.stage(stage.stage).name if stage.stage in model.stage_keys else stage.stage
+    moves = StageTransition.objects.filter(customer_id=customer_id)
     return CustomerLifecycle(
         stage=stage,
         stage_name=name,
         transitions=list(
-            StageTransition.objects.filter(customer_id=customer_id).order_by("at", "step", "id")
+            moves.filter(superseded_at__isnull=True).order_by("effective_at", "step", "id")
         ),
         health=HealthScore.objects.filter(customer_id=customer_id).first(),
         health_history=list(HealthSnapshot.objects.filter(customer_id=customer_id)),
+        superseded=list(
+            moves.filter(superseded_at__isnull=False).order_by("recorded_at", "step", "id")
+        ),
     )
 
 

@@ -4,11 +4,13 @@ store and activate definitions; health scores (``tenure.lifecycle.health``) and 
 ``tenure.lifecycle.services`` function.
 
 One function places customers in their stages, whichever set of them: the nightly (or on
-demand) recompute of the whole base and the update after an event run the same
-``_recompute_chunk`` over different ids, with the same facts (``tenure.lifecycle.facts``) and
-the same engine (``tenure.domain.lifecycle``), so they agree by construction. Each chunk of up
-to 100,000 customers is written in one transaction: the stages that changed (an upsert) and
-every move (COPY on PostgreSQL).
+demand) recompute of the whole base and the update after an event run the same replay
+(``tenure.lifecycle.replaying.chunk_replay``: the history from ``tenure.lifecycle.timelines``,
+the engine run at every moment a stage could change, ``tenure.domain.lifecycle.replay``) over
+different ids, so they agree by construction, and every move is dated when it happened in the
+customer's history. Each chunk of up to 100,000 customers is written in one transaction: the
+moves a corrected history no longer gives (superseded, kept), the new moves (COPY on
+PostgreSQL) and the stages that changed (an upsert).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -38,17 +39,13 @@ from tenure.domain.lifecycle import (
     DefinitionError,
     LifecycleModel,
     definition_validate,
-    lifecycle_evaluate,
     preset_definition,
 )
+from tenure.domain.lifecycle.timeline import Series, purchase_gaps
 from tenure.lifecycle.facts import (
-    Chunk,
-    OrderFigures,
     all_customer_ids,
     chunks,
-    facts_frame,
-    median_gap,
-    order_figures,
+    median_of_gaps,
     stored_median_gap,
 )
 from tenure.lifecycle.followups import (
@@ -61,14 +58,13 @@ from tenure.lifecycle.followups import (
 )
 from tenure.lifecycle.health import HealthResult, health_recompute
 from tenure.lifecycle.models import (
-    CustomerStage,
     LifecycleDefinition,
     RecomputeRun,
     RunStatus,
-    StageTransition,
     TransitionCause,
 )
-from tenure.lifecycle.storage import stages_upsert, transitions_append
+from tenure.lifecycle.replaying import Plan, chunk_replay
+from tenure.lifecycle.timelines import order_series
 from tenure.users.models import User
 
 __all__ = [
@@ -212,7 +208,9 @@ class RecomputeResult:
     """What a recompute did. ``counts``: customers per stage key after it, among the customers
     it evaluated (all of them for a whole-base run; ``"unstaged"`` for those in no stage),
     in the definition's stage order; ``moved``: customers whose stage changed;
-    ``transitions``: moves stored (a customer may move several times in one run)."""
+    ``transitions``: moves stored (a customer may move several times in one run);
+    ``superseded``: stored moves a replay replaced; ``checkpoints``: the moments the engine
+    was run at, over all customers (what a replay costs)."""
 
     customers: int
     moved: int
@@ -224,6 +222,8 @@ class RecomputeResult:
     cause: str
     run_id: int | None = None
     moves: dict[str, int] = field(default_factory=dict)
+    superseded: int = 0
+    checkpoints: int = 0
 
 
 def _require_recompute(by: User | None, whole_base: bool) -> None:
@@ -242,8 +242,15 @@ def lifecycle_recompute(
     cause: str = TransitionCause.RECOMPUTE,
     since: Mapping[int, datetime] | None = None,
     run: RecomputeRun | None = None,
+    from_scratch: bool = False,
 ) -> RecomputeResult:
-    """Place customers in their stages as of ``now`` (default: this moment).
+    """Place customers in their stages as of ``now`` (default: this moment), every move dated
+    when it happened in the customer's history.
+
+    Each customer is replayed (``tenure.domain.lifecycle.replay``) from where they were last
+    evaluated to ``now``: the rules are tried at every event and at every moment a rule on the
+    clock comes true, and each move is stored with that moment (``effective_at``) and ``now``
+    (``recorded_at``). See ``tenure.lifecycle.replaying`` for where a replay starts.
 
     ``customer_ids=None`` recomputes the whole base (admins and managers; ``by=None`` is the
     operator or the nightly job) and records a ``RecomputeRun`` with the population's median
@@ -251,12 +258,10 @@ def lifecycle_recompute(
     latest stored median gap. ``cause`` is stored with every transition it makes.
 
     ``since`` (customer id -> datetime) marks customers whose history changed from that moment
-    on (a back-dated order): each is evaluated from the stage they stood in at ``since``
-    (none if they were placed only later), not from the stage decided without that history,
-    and the correction is stored as one move (see ``_rewound``). Without this, a customer
-    whose order log arrives newest-first, or in import batches, would be judged on each part
-    as it lands (churned on a three-year-old first order) and end in a stage that a recompute
-    of the same history would not give.
+    on (a back-dated order, an import batch): they are replayed from the stage they stood in
+    then, and their stored moves after it that the replay does not give again are superseded
+    (kept, marked), so the effective history never depends on the order in which the history
+    arrived. ``from_scratch``: replay every customer from the start of their history.
 
     ``run``: the queued ``RecomputeRun`` a worker is doing (``lifecycle_recompute_queue``),
     filled in instead of a new one.
@@ -268,27 +273,39 @@ def lifecycle_recompute(
     whole = customer_ids is None
     _require_recompute(by, whole)
     definition, model = active_model()
-    figures: list[OrderFigures | None]
+    last = RecomputeRun.objects.filter(scope="all", status=RunStatus.DONE, as_of__isnull=False)
+    last_run = last.order_by("-created_at", "-id").values_list("as_of", flat=True).first()
+    orders: list[Series | None]
     if whole:
         parts = list(chunks(all_customer_ids()))
-        figures = [order_figures(part, now) for part in parts]
-        median = median_gap([f for f in figures if f is not None])
+        read = [order_series(part, part.ids, now) for part in parts]
+        median = median_of_gaps(
+            [purchase_gaps(series, part.ids.size) for series, part in zip(read, parts, strict=True)]
+        )
+        orders = list(read)
     else:
         ids = np.asarray(list(customer_ids), dtype=np.int64)
         if by is not None and not sees_all(by, Action.CHANGE):
             allowed = visible(by, Customer, Action.CHANGE).filter(pk__in=ids.tolist())
             ids = np.asarray(list(allowed.values_list("pk", flat=True)), dtype=np.int64)
         parts = list(chunks(ids))
-        figures = [None] * len(parts)
+        orders = [None] * len(parts)
         median = stored_median_gap(now) if parts else None
+    plan = Plan(
+        now=now, model=model, definition_id=definition.pk, cause=cause, median_gap_days=median,
+        since=since or {}, last_run=None if from_scratch else last_run,
+        from_scratch=from_scratch,
+    )  # fmt: skip
     counts: Counter[str] = Counter()
     moves: Counter[str] = Counter()
-    customers = moved = stored = 0
-    for part, orders in zip(parts, figures, strict=True):
-        outcome = _recompute_chunk(part, now, definition, model, median, cause, orders, since or {})
+    customers = moved = stored = superseded = checkpoints = 0
+    for part, series in zip(parts, orders, strict=True):
+        outcome = chunk_replay(plan, part, series)
         customers += outcome.customers
         moved += outcome.moved
         stored += outcome.transitions
+        superseded += outcome.superseded
+        checkpoints += outcome.checkpoints
         counts.update(outcome.counts)
         moves.update(outcome.moves)
     order = [*model.stage_keys, UNSTAGED]
@@ -309,167 +326,9 @@ def lifecycle_recompute(
     return RecomputeResult(
         customers=customers, moved=moved, transitions=stored, counts=ordered, seconds=seconds,
         as_of=now, definition_version=definition.version, cause=cause,
-        run_id=run.pk if run else None, moves=dict(moves),
+        run_id=run.pk if run else None, moves=dict(moves), superseded=superseded,
+        checkpoints=checkpoints,
     )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class _ChunkOutcome:
-    customers: int
-    moved: int
-    transitions: int
-    counts: Counter[str]
-    moves: Counter[str]
-
-
-def _current_stages(chunk: Chunk, ids: np.ndarray) -> np.ndarray:
-    rows = CustomerStage.objects.filter(chunk.where("customer_id")).values_list(
-        "customer_id", "stage"
-    )
-    stored = dict(rows.order_by())
-    return np.array([stored.get(i) for i in ids.tolist()], dtype=object)
-
-
-def _recompute_chunk(
-    chunk: Chunk,
-    now: datetime,
-    definition: LifecycleDefinition,
-    model: LifecycleModel,
-    median: float | None,
-    cause: str,
-    orders: OrderFigures | None,
-    since: Mapping[int, datetime],
-) -> _ChunkOutcome:
-    needed = set(model.facts_used)
-    facts = facts_frame(chunk=chunk, now=now, needed=needed, median_gap_days=median, orders=orders)
-    ids = facts.index.to_numpy(dtype=np.int64)
-    stored = _current_stages(chunk, ids)
-    current = stored.copy()
-    rewound = _rewind(ids, since, now, current, facts)
-    # A stage the active definition no longer has (after an edit): the customer starts from no
-    # stage, and the move records the stage they really left.
-    known = np.isin(current, np.array(model.stage_keys, dtype=object)) | pd.isna(current)
-    current[~known] = None
-    evaluation = lifecycle_evaluate(model, facts, current)
-    final = evaluation.stage_keys()
-    counts = Counter(UNSTAGED if key is None else key for key in final.tolist())
-    moves = evaluation.transitions(reasons=True)
-    if rewound.any():
-        moves = _rewound(moves, ids, rewound, stored, final, since, cause)
-    if moves.empty:
-        return _ChunkOutcome(len(ids), 0, 0, counts, Counter())
-    position = pd.Index(ids).get_indexer(moves["customer"])
-    first = moves["step"].to_numpy() == 0
-    left = stored[position]
-    moves["from_stage"] = np.where(first, left, moves["from_stage"].to_numpy())
-    last = moves.drop_duplicates("customer", keep="last")
-    new = pd.isna(stored[pd.Index(ids).get_indexer(last["customer"])])
-    try:
-        _store(moves, last, now, definition.pk, cause, new)
-    except IntegrityError:  # an event placed one of them meanwhile: upsert them all
-        _store(moves, last, now, definition.pk, cause, None)
-    moved = int((final != stored).sum()) if rewound.any() else int(evaluation.changed.sum())
-    return _ChunkOutcome(len(ids), moved, len(moves), counts, Counter(moves["rule"].tolist()))
-
-
-HISTORY_CHANGED = "history_changed"
-"""The rule name of a move that corrects a stage after an earlier-dated change (``_rewound``)."""
-
-
-def _rewind(
-    ids: np.ndarray,
-    since: Mapping[int, datetime],
-    now: datetime,
-    current: np.ndarray,
-    facts: pd.DataFrame,
-) -> np.ndarray:
-    """Put the customers whose history changed from ``since[id]`` back in the stage they stood
-    in at that moment (the last move at or before it; none before their first move), with
-    ``days_in_stage`` counted from that move, in ``current`` and ``facts`` (changed in place).
-    A customer whose ``since`` is after their latest move is where they were. Returns which
-    customers were rewound."""
-    rewound = np.zeros(ids.size, dtype=bool)
-    dated = {i: since[i] for i in ids.tolist() if i in since and since[i] < now}
-    if not dated:
-        return rewound
-    moves = (
-        StageTransition.objects.filter(customer_id__in=list(dated))
-        .order_by("customer_id", "at", "step", "id")
-        .values_list("customer_id", "at", "to_stage")
-    )
-    history: dict[int, list[tuple[datetime, str]]] = {}
-    for customer_id, at, stage in moves:
-        history.setdefault(customer_id, []).append((at, stage))
-    position = {customer: n for n, customer in enumerate(ids.tolist())}
-    clock = "days_in_stage" in facts.columns
-    for customer_id, moment in dated.items():
-        past = history.get(customer_id, [])
-        if past and past[-1][0] <= moment:
-            continue  # placed before the change: their stage already saw the history before it
-        before = [(at, stage) for at, stage in past if at <= moment]
-        n = position[customer_id]
-        rewound[n] = True
-        current[n] = before[-1][1] if before else None
-        if clock:
-            days = (now - before[-1][0]).total_seconds() / 86_400 if before else np.nan
-            facts.iat[n, facts.columns.get_loc("days_in_stage")] = days
-    return rewound
-
-
-def _rewound(
-    moves: pd.DataFrame,
-    ids: np.ndarray,
-    rewound: np.ndarray,
-    stored: np.ndarray,
-    final: np.ndarray,
-    since: Mapping[int, datetime],
-    cause: str,
-) -> pd.DataFrame:
-    """The moves to store when some customers were evaluated from a rewound stage: the
-    others' moves as they are; for each rewound customer whose stage differs from the stored
-    one, a single move from the stored stage to the new one, with the rule and reason of the
-    engine's last move (``history_changed`` when the rewound stage itself stands). Their moves
-    stored before stay: they were right on what was known then."""
-    redone = set(ids[rewound].tolist())
-    kept = moves[~moves["customer"].isin(redone)]
-    last = moves[moves["customer"].isin(redone)].drop_duplicates("customer", keep="last")
-    last = last.set_index("customer")
-    rows = []
-    for n in np.flatnonzero(rewound & (final != stored)).tolist():
-        customer = int(ids[n])
-        if customer in last.index:
-            rule, reason = last.at[customer, "rule"], last.at[customer, "reason"]
-        else:
-            rule = HISTORY_CHANGED
-            reason = (
-                f"Re-evaluated from {since[customer]:%Y-%m-%d}: an earlier-dated {cause} "
-                "changed their history"
-            )
-        rows.append(
-            {"customer": customer, "step": 0, "from_stage": stored[n], "to_stage": final[n],
-             "rule": rule, "reason": reason}
-        )  # fmt: skip
-    if not rows:
-        return kept
-    return pd.concat([kept, pd.DataFrame(rows)], ignore_index=True)
-
-
-def _store(
-    moves: pd.DataFrame,
-    last: pd.DataFrame,
-    now: datetime,
-    definition_id: int,
-    cause: str,
-    new: Any,
-) -> None:
-    with transaction.atomic():
-        stages_upsert(
-            last.rename(columns={"to_stage": "stage"}),
-            entered_at=now,
-            definition_id=definition_id,
-            new=new,
-        )
-        transitions_append(moves, at=now, definition_id=definition_id, cause=cause)
 
 
 STALE_RUN = timedelta(hours=2)

@@ -57,7 +57,10 @@ def on_person_exporting(sender: Any, *, customer: Any, **_: Any) -> dict[str, An
     return {
         "lifecycle_stage": plain(stage) if stage else None,
         "stage_transitions": [
-            plain(t) for t in StageTransition.objects.filter(customer_id=customer.pk).order_by("at")
+            plain(t)
+            for t in StageTransition.objects.filter(customer_id=customer.pk).order_by(
+                "recorded_at", "effective_at", "step", "id"
+            )
         ],
         "health": {**plain(health), "explanation": health.explanation} if health else None,
         "tasks": [

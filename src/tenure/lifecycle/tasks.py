@@ -1,7 +1,8 @@
 """Background work of the lifecycle engine, run by ``tenure worker``.
 
-Safe to deliver twice: a recompute evaluates the customers from their stored stage, so a
-second run finds them where the first put them and moves nobody (facts unchanged); health
+Safe to deliver twice: a recompute replays the customers from where they were last evaluated
+(or from a change's ``since``), and a replay that gives the moves already stored leaves them as
+they are, so a second run stores and supersedes nothing (facts unchanged); health
 scores are upserts, and a day's snapshot is unique per customer (account).
 """
 

@@ -321,12 +321,12 @@ def condition_holds(
         missing = np.isnan(values) if values.dtype != bool else np.zeros(values.size, bool)
         result = ~missing if node.known else missing
     else:
-        result = _compare(node, facts)
+        result = compare_holds(node, facts)
     memo[key] = result
     return result
 
 
-def _compare(node: Compare, facts: FactColumns) -> BoolArray:
+def compare_holds(node: Compare, facts: FactColumns) -> BoolArray:
     left = facts[node.fact]
     right: Any = node.value if node.other is None else facts[node.other] * node.times + node.plus
     op = node.op

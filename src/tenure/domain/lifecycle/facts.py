@@ -144,3 +144,10 @@ FACTS: dict[str, Fact] = {fact.name: fact for fact in _FACTS}
 
 STAGE_CLOCK = "days_in_stage"
 """The fact the engine resets to 0 when it moves a customer within one evaluation."""
+
+GROWING: frozenset[str] = frozenset(
+    {"first_order_days_ago", "days_since_last_order", "days_since_cancellation", STAGE_CLOCK}
+)
+"""The facts that change by themselves: each grows by one a day between two events (every
+other fact, ``typical_gap_days`` included, changes only when something happens). The replay
+(``tenure.domain.lifecycle.replay``) solves when a rule reading them comes true."""

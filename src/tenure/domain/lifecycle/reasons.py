@@ -68,6 +68,17 @@ def _python_values(name: str, values: np.ndarray) -> list[Any]:
     return [UNKNOWN if value != value else value for value in values.tolist()]
 
 
+def _formatted(name: str, values: np.ndarray, spec: str | None) -> np.ndarray:
+    """``format(value, spec)`` of each value as an object array of strings, formatting each
+    distinct value once (a million moves carry a few thousand distinct day counts)."""
+    if values.size == 0:
+        return np.empty(0, dtype=object)
+    distinct, inverse = np.unique(values, return_inverse=True)
+    plain = distinct if name in REASON_FIELDS else _python_values(name, distinct)
+    texts = np.array([format(value, spec or "") for value in list(plain)], dtype=object)
+    return texts[inverse.reshape(-1)]
+
+
 def reason_texts(
     model: LifecycleModel,
     facts: FactColumns,
@@ -77,23 +88,29 @@ def reason_texts(
     rules: IntArray,
     late: bool,
 ) -> list[str]:
-    """The reason template of each move, filled with the facts as the rule saw them."""
-    texts: list[str] = [""] * positions.size
+    """The reason template of each move, filled with the facts as the rule saw them.
+
+    Vectorised per rule: each field is formatted once per distinct value and the pieces are
+    joined as object arrays (a string concatenation per piece, not a ``str.format`` call and a
+    tuple per move): the same text as ``template.format(...)``."""
+    texts = np.full(positions.size, "", dtype=object)
     names = np.array([*(stage.name for stage in model.stages), "no stage"], dtype=object)
     for code in np.unique(rules).tolist():
         pick = np.flatnonzero(rules == code)
-        template, fields = _positional(model.rules[code].reason)
-        columns: list[list[Any]] = []
-        for field in fields:
-            if field == "from_stage":
-                columns.append(names[source[pick]].tolist())
-            elif field == "to_stage":
-                columns.append(names[target[pick]].tolist())
-            elif field == STAGE_CLOCK and late:
-                columns.append([0.0] * pick.size)
+        out = np.full(pick.size, "", dtype=object)
+        for literal, name, spec in reason_fields(model.rules[code].reason):
+            if literal:
+                out = out + literal
+            if not name:
+                continue
+            if name == "from_stage":
+                values = names[source[pick]]
+            elif name == "to_stage":
+                values = names[target[pick]]
+            elif name == STAGE_CLOCK and late:
+                values = np.zeros(pick.size)
             else:
-                columns.append(_python_values(field, facts[field][positions[pick]]))
-        rows = zip(*columns, strict=True) if columns else ((),) * pick.size
-        for slot, row in zip(pick.tolist(), rows, strict=True):
-            texts[slot] = template.format(*row)
-    return texts
+                values = np.asarray(facts[name])[positions[pick]]
+            out = out + _formatted(name, values, spec)
+        texts[pick] = out
+    return texts.tolist()

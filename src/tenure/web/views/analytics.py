@@ -15,10 +15,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tenure.access import sees_all
 from tenure.analytics.errors import InvalidInputError
+from tenure.analytics.periods import period_unfinished
 from tenure.insights import selectors, services
 from tenure.insights.contracts import SurvivalProjection, contract_figures, renewal_survival
 from tenure.insights.models import FitStatus, ModelFit
@@ -73,8 +75,8 @@ def analytics(request: HttpRequest) -> HttpResponse:
         current=current,
         contracts=contracts,
         survival=survival,
-        cohort_rows=_cohort_rows(cohorts),
-        order_rows=orders.iloc[::-1].to_dict("records"),
+        cohort_rows=_cohort_rows(cohorts, settings.cohort_period, settings.end),
+        order_rows=_order_rows(orders, settings.cohort_period, settings.end),
         cohort_periods=list(range(12)),
         top=selectors.clv_top(user=user, n=20),
         distribution=distribution,
@@ -112,12 +114,29 @@ def _models(fit: ModelFit) -> list[tuple[str, list[selectors.FitParameter]]]:
     return [(model, list(group)) for model, group in groupby(rows, key=attrgetter("model"))]
 
 
-def _cohort_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """One row per cohort: its size and, per period since acquisition, the rate and its shade."""
+def _unfinished(start: Any, period: str, end: Any) -> bool:
+    """Whether the period starting on ``start`` is not over in figures that end on ``end``
+    (None: today): shown as partial, its figures so far."""
+    today = timezone.localdate()
+    return period_unfinished(pd.Timestamp(start).date(), period, data_end=end or today, today=today)
+
+
+def _order_rows(orders: pd.DataFrame, period: str, end: Any) -> list[dict[str, Any]]:
+    rows = orders.iloc[::-1].to_dict("records")
+    for row in rows:
+        row["partial"] = _unfinished(row["period"], period, end)
+    return rows
+
+
+def _cohort_rows(table: pd.DataFrame, period: str, end: Any) -> list[dict[str, Any]]:
+    """One row per cohort: its size and, per period since acquisition, the rate and its shade
+    (``partial``: that period is not over, the rate is so far)."""
+    freq = {"week": "W-SUN", "month": "M", "quarter": "Q-DEC"}[period]
     rows: list[dict[str, Any]] = []
     for cohort, cells in table.groupby("cohort", sort=True):
         by_period = {int(cell.period): cell for cell in cells.itertuples(index=False)}
         first = next(iter(by_period.values()))
+        start = pd.Period(pd.Timestamp(str(cohort)), freq=freq)
         rows.append(
             {
                 "cohort": pd.Timestamp(str(cohort)).date(),
@@ -127,6 +146,7 @@ def _cohort_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
                         "rate": float(by_period[k].rate),
                         "active": int(by_period[k].active),
                         "heat": round(float(by_period[k].rate) / 100 * _HEAT_STEPS),
+                        "partial": _unfinished((start + k).start_time, period, end),
                     }
                     if k in by_period
                     else None

@@ -28,6 +28,7 @@ from django.views.decorators.vary import vary_on_headers
 from tenure.access import may, sees_all, visible
 from tenure.analytics.audit import COLUMNS as AUDIT_COLUMNS
 from tenure.analytics.audit import bands_in_words
+from tenure.analytics.periods import period_unfinished
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.domain.lifecycle import UNSTAGED
@@ -60,7 +61,8 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
     form = LifecycleForm(request.GET)
     period = form.period_or_default()
     counts = selectors.stage_counts(user=user)
-    flow = selectors.stage_flow(user=user, period=period, count=PERIOD_COUNT)
+    # customers per stage over the whole history (every period since the first move)
+    flow = selectors.stage_flow(user=user, period=period, count=None)
     buckets = selectors.lifecycle_buckets_for(user=user, period=period, count=PERIOD_COUNT)
     names = {row.key: row.name for row in counts}
     total = sum(row.customers for row in counts)
@@ -84,6 +86,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
         ],
         "total": total,
         "steps": _steps(flow, names),
+        "flow_rows": _flow_rows(flow, names, period)[::-1],
         "bucket_rows": _bucket_rows(buckets, period)[::-1],
         "charts": {
             "funnel": {
@@ -92,7 +95,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
                 "counts": [row.customers for row in counts if row.key != UNSTAGED],
                 "url": reverse("web:lifecycle-stage", args=["__key__"]),
             },
-            "flow": _flow_chart(flow.counts, names, period),
+            "flow": _flow_chart(flow, names, period),
             "buckets": _buckets_chart(buckets, period),
         },
     }
@@ -150,37 +153,68 @@ def _number(value: Any) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-def _label(start: Any, period: str) -> str:
+PARTIAL = " (so far)"
+"""Said after the label of a period that is not over: its figures are so far."""
+
+
+def _label(start: Any, period: str, partial: bool = False) -> str:
     stamp = pd.Timestamp(start)
     if period == "quarter":
-        return f"{stamp:%Y} Q{(stamp.month - 1) // 3 + 1}"
-    if period == "week":
-        return f"{stamp:%b %d}"
-    return f"{stamp:%b %Y}"
+        text = f"{stamp:%Y} Q{(stamp.month - 1) // 3 + 1}"
+    elif period == "week":
+        text = f"{stamp:%b %d}"
+    else:
+        text = f"{stamp:%b %Y}"
+    return text + PARTIAL if partial else text
 
 
-def _flow_chart(counts: pd.DataFrame, names: dict[str, str], period: str) -> dict[str, Any]:
+def _flow_chart(flow: selectors.StageFlow, names: dict[str, str], period: str) -> dict[str, Any]:
+    counts, last = flow.counts, len(flow.counts) - 1
     return {
-        "labels": [_label(start, period) for start in counts.index],
+        "labels": [
+            _label(start, period, flow.partial and n == last)
+            for n, start in enumerate(counts.index)
+        ],
         "series": [
             {"key": key, "name": names.get(key, key), "counts": [int(n) for n in counts[key]]}
             for key in counts.columns
         ],
+        "partial": bool(flow.partial and len(counts)),
     }
 
 
-def _bucket_rows(buckets: pd.DataFrame, period: str) -> list[dict[str, Any]]:
+def _flow_rows(
+    flow: selectors.StageFlow, names: dict[str, str], period: str
+) -> list[dict[str, Any]]:
+    last = len(flow.counts) - 1
     return [
         {
-            "label": _label(row.period, period),
-            "new": int(row.new),
-            "returning": int(row.returning),
-            "resurrecting": int(row.resurrecting),
-            "dormant": int(row.dormant),
-            "active": int(row.active),
+            "label": _label(start, period, flow.partial and n == last),
+            "partial": flow.partial and n == last,
+            "counts": [int(row[key]) for key in flow.counts.columns],
         }
-        for row in buckets.itertuples(index=False)
+        for n, (start, row) in enumerate(flow.counts.iterrows())
     ]
+
+
+def _bucket_rows(buckets: pd.DataFrame, period: str) -> list[dict[str, Any]]:
+    today = timezone.localdate()
+    rows = []
+    for row in buckets.itertuples(index=False):
+        start = pd.Timestamp(row.period).date()
+        partial = period_unfinished(start, period, data_end=today, today=today)
+        rows.append(
+            {
+                "label": _label(row.period, period, partial),
+                "partial": partial,
+                "new": int(row.new),
+                "returning": int(row.returning),
+                "resurrecting": int(row.resurrecting),
+                "dormant": int(row.dormant),
+                "active": int(row.active),
+            }
+        )
+    return rows
 
 
 def _buckets_chart(buckets: pd.DataFrame, period: str) -> dict[str, Any]:
@@ -188,6 +222,7 @@ def _buckets_chart(buckets: pd.DataFrame, period: str) -> dict[str, Any]:
     chart: dict[str, Any] = {"labels": [row["label"] for row in rows]}
     for name in ("new", "returning", "resurrecting", "dormant"):
         chart[name] = [row[name] for row in rows]
+    chart["partial"] = [row["partial"] for row in rows]
     return chart
 
 
@@ -370,7 +405,8 @@ def customer_lifecycle_card(*, user: User, customer_id: int) -> dict[str, Any]:
         {
             "from": names.get(move.from_stage, move.from_stage) if move.from_stage else "",
             "to": names.get(move.to_stage, move.to_stage),
-            "at": move.at,
+            "at": move.effective_at,
+            "recorded_at": move.recorded_at,
             "rule": move.rule,
             "reason": move.reason,
             "cause": causes.get(move.cause, move.cause),

@@ -10,6 +10,15 @@
 
   function colour(key, i) { return STAGE_COLOURS[key] || PALETTE[i % PALETTE.length]; }
 
+  /* The current period is not over: its line is dashed and its bars faded ("so far"). */
+  function dashedLast(partial, count) {
+    return { borderDash: function (ctx) {
+      return partial && ctx.p1DataIndex === count - 1 ? [6, 4] : undefined; } };
+  }
+  function fadedLast(partial, base) {
+    return partial.map(function (p) { return p ? base + "66" : base; });
+  }
+
   function draw(id, config) {
     var canvas = document.getElementById(id);
     if (!canvas || !window.Chart) return;
@@ -48,7 +57,8 @@
         data: { labels: data.flow.labels, datasets: data.flow.series.map(function (s, i) {
           var c = colour(s.key, i);
           return { label: s.name, data: s.counts, borderColor: c, backgroundColor: c + "33",
-            fill: true, tension: 0.25, pointRadius: 2 };
+            fill: true, tension: 0.25, pointRadius: 2,
+            segment: dashedLast(data.flow.partial, data.flow.labels.length) };
         }) },
         options: { interaction: { mode: "index", intersect: false },
           scales: { y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }
@@ -59,10 +69,14 @@
       draw("chart-buckets", {
         type: "bar",
         data: { labels: data.buckets.labels, datasets: [
-          { label: "New", data: data.buckets.new, backgroundColor: "#6366f1", stack: "s" },
-          { label: "Returning", data: data.buckets.returning, backgroundColor: "#10b981", stack: "s" },
-          { label: "Resurrecting", data: data.buckets.resurrecting, backgroundColor: "#0ea5e9", stack: "s" },
-          { label: "Dormant", data: data.buckets.dormant, backgroundColor: RED, stack: "s" }
+          { label: "New", data: data.buckets.new, stack: "s",
+            backgroundColor: fadedLast(data.buckets.partial, "#6366f1") },
+          { label: "Returning", data: data.buckets.returning, stack: "s",
+            backgroundColor: fadedLast(data.buckets.partial, "#10b981") },
+          { label: "Resurrecting", data: data.buckets.resurrecting, stack: "s",
+            backgroundColor: fadedLast(data.buckets.partial, "#0ea5e9") },
+          { label: "Dormant", data: data.buckets.dormant, stack: "s",
+            backgroundColor: fadedLast(data.buckets.partial, RED) }
         ] },
         options: { interaction: { mode: "index", intersect: false },
           scales: { x: { stacked: true }, y: { stacked: true, ticks: { precision: 0 } } } }
