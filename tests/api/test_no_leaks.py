@@ -54,6 +54,8 @@ class Book:
     my_other_referral: object
     their_referral: object
     their_task: object
+    their_subscription: object
+    their_survey: object
 
 
 @pytest.fixture
@@ -66,12 +68,13 @@ def book(client) -> Book:
     mine = make_customer(external_id="MINE", owner=api.user, account=my_account)
     my_other = make_customer(external_id="MINE-2", owner=api.user)
     theirs = make_customer(external_id="THEIRS", owner=other, account=their_account)
+    subscriptions, surveys = {}, {}
     for customer, prefix in ((mine, "MY"), (theirs, "THEIR")):
-        Subscription.objects.create(
+        subscriptions[prefix] = Subscription.objects.create(
             external_id=f"{prefix}-SUB", customer=customer, plan="P", amount=Decimal("9.00"),
             currency="USD", interval="month", started_at=T0,
         )  # fmt: skip
-        survey_response_create(
+        surveys[prefix] = survey_response_create(
             customer_id=customer.pk, kind="nps", score=9, answered_at=T0,
             external_id=f"{prefix}-SURVEY",
         )  # fmt: skip
@@ -100,6 +103,8 @@ def book(client) -> Book:
         their_task=task_create(
             by=None, title="Theirs", owner=other, due=date(2025, 2, 1), customer_id=theirs.pk
         ),
+        their_subscription=subscriptions["THEIR"],
+        their_survey=surveys["THEIR"],
     )
 
 
@@ -260,16 +265,26 @@ def _record_cases(b: Book) -> list[tuple[str, str, object, int]]:
         ("get", "/accounts/{id}/health", None, b.their_account.pk),
         ("patch", "/accounts/{id}", {"industry": "x"}, b.their_account.pk),
         ("get", "/contacts/{id}", None, b.their_contact.pk),
+        ("get", "/contacts/{id}/history", None, b.their_contact.pk),
         ("patch", "/contacts/{id}", {"title": "x"}, b.their_contact.pk),
+        ("delete", "/contacts/{id}", None, b.their_contact.pk),
+        ("get", "/subscriptions/{id}", None, b.their_subscription.pk),
+        ("get", "/subscriptions/{id}/history", None, b.their_subscription.pk),
+        ("patch", "/subscriptions/{id}", {"plan": "x"}, b.their_subscription.pk),
+        ("get", "/survey-responses/{id}", None, b.their_survey.pk),
+        ("get", "/survey-responses/{id}/history", None, b.their_survey.pk),
+        ("delete", "/survey-responses/{id}", None, b.their_survey.pk),
         ("get", "/orders/{id}", None, b.their_order.pk),
         ("get", "/orders/{id}/history", None, b.their_order.pk),
         ("patch", "/orders/{id}", {"amount": "0.01"}, b.their_order.pk),
         ("delete", "/orders/{id}", None, b.their_order.pk),
         ("get", "/interactions/{id}", None, b.their_interaction.pk),
+        ("get", "/interactions/{id}/history", None, b.their_interaction.pk),
         ("patch", "/interactions/{id}", {"subject": "x"}, b.their_interaction.pk),
         ("get", "/referrals/{id}", None, b.their_referral.pk),
         ("get", "/referrals/{id}/history", None, b.their_referral.pk),
         ("patch", "/referrals/{id}", {"status": "purchased"}, b.their_referral.pk),
+        ("delete", "/referrals/{id}", None, b.their_referral.pk),
         ("get", "/tasks/{id}", None, b.their_task.pk),
         ("patch", "/tasks/{id}", {"title": "x"}, b.their_task.pk),
         ("post", "/tasks/{id}/comments", {"body": "x"}, b.their_task.pk),
@@ -287,6 +302,9 @@ def test_another_s_record_by_its_id_is_the_404_of_no_record(book):
         assert _answer(theirs, their_id) == _answer(nothing, MISSING), (method, path)
     b.their_order.refresh_from_db()
     assert b.their_order.amount == Decimal("50.00")
+    kept = (b.theirs, b.their_contact, b.their_subscription, b.their_survey, b.their_referral)
+    for record in kept:
+        assert type(record).objects.filter(pk=record.pk).exists(), record
 
 
 # --- list filters naming another's record: the empty list of no record -----------------------

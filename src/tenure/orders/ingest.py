@@ -15,10 +15,10 @@
 - **New orders set-wise.** Orders whose external id is not stored yet (the common case) are
   checked in Python, their customers read in one query, inserted in one statement with their
   change-history entries in another, and added to their customers' figures at once; the
-  customers are locked first, in id order, so that concurrent batches neither deadlock nor
-  lose an update of the figures. Orders that exist, or appear twice in the batch, go one by
-  one; so do all of them if the set-wise insert fails (another request stored one of them
-  meanwhile, or the database refused one).
+  customers are locked before their figures change, in id order, so that concurrent batches
+  neither deadlock nor lose an update of the figures. Orders that exist, or appear twice in
+  the batch, go one by one; so do all of them if the set-wise insert fails (another request
+  stored one of them meanwhile, or the database refused one).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ UNSTORED = "this order could not be stored; nothing of it was kept"
 NUL = "contains a NUL character, which cannot be stored"
 
 
-def ingest_error(index: int, error: ValidationError) -> dict[str, Any]:
+def _ingest_error(index: int, error: ValidationError) -> dict[str, Any]:
     """The result of an order refused with ``error``."""
     fields = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
     return {"index": index, "status": "error", "id": None, "errors": fields}
@@ -88,16 +88,16 @@ def orders_ingest(*, by: User | None = None, orders: list[dict[str, Any]]) -> li
         try:
             checked.append((index, _order_checked(fields)))
         except ValidationError as error:
-            results[index] = ingest_error(index, error)
+            results[index] = _ingest_error(index, error)
         except Exception:
             logger.exception("bulk order %s could not be checked", index)
-            results[index] = ingest_error(index, ValidationError(UNSTORED))
+            results[index] = _ingest_error(index, ValidationError(UNSTORED))
 
     new, one_by_one, refused, locked = _sorted_out(by, checked)
     for index, refusal in refused.items():
-        results[index] = ingest_error(index, refusal)
-    customers_lock(locked)
-    if new and not _orders_insert(by, [order for _, order in new]):
+        results[index] = _ingest_error(index, refusal)
+    if not new or not _orders_insert(by, [order for _, order in new], lock=locked):
+        customers_lock(locked)
         one_by_one = sorted(one_by_one + [index for index, _ in new])
         new = []
     for index, order in new:
@@ -168,14 +168,23 @@ def _changeable(by: User | None, model: type[Any], **lookup: Any) -> Any:
     return records.filter(**lookup)
 
 
-def _orders_insert(by: User | None, new: list[Order]) -> bool:
-    """Insert the orders in one statement, their creation in the change history in another,
-    and add them to their customers' figures; False, with nothing of it stored, when any of it
-    failed (another request stored one of them meanwhile, the database refused a value, a
-    date has no UTC equivalent): the orders then go one by one, and only the culprit fails."""
+def _orders_insert(by: User | None, new: list[Order], *, lock: set[int]) -> bool:
+    """Insert the orders in one statement, lock the customers ``lock`` (in id order), write
+    the orders' creation in the change history in one statement and add them to their
+    customers' figures; False, with nothing of it stored and no lock kept, when any of it
+    failed (another request stored one of them meanwhile, the database refused a value, a date
+    has no UTC equivalent): the orders then go one by one, and only the culprit fails.
+
+    The insert comes before the lock, as it may: it takes only a key-share lock on each
+    customer, which the figures' lock (no key update) does not wait for. Concurrent batches over
+    the same customers then insert side by side and wait for each other only for the figures;
+    locked first, the second would wait for the first's commit before inserting anything. The
+    lock is taken inside the savepoint: if anything fails it goes with the rest, and the caller
+    takes it again, in id order, before the orders go one by one."""
     try:
         with transaction.atomic():
             Order.objects.bulk_create(new)
+            customers_lock(lock)
             _created_history(by, new)
             customer_stats_add(
                 new_orders=[(o.customer_id, o.placed_at, o.amount, o.status) for o in new]
@@ -214,13 +223,13 @@ def _ingest_one(by: User | None, index: int, fields: dict[str, Any]) -> dict[str
         with transaction.atomic():
             return {"index": index, **_upsert(by, fields)}
     except ValidationError as error:
-        return ingest_error(index, error)
+        return _ingest_error(index, error)
     except Http404:
         # Left the caller's scope after the batch was sorted out (a concurrent change).
-        return ingest_error(index, ValidationError({"external_id": [TAKEN]}))
+        return _ingest_error(index, ValidationError({"external_id": [TAKEN]}))
     except Exception:
         logger.exception("bulk order %s could not be stored", index)
-        return ingest_error(index, ValidationError(UNSTORED))
+        return _ingest_error(index, ValidationError(UNSTORED))
 
 
 def _upsert(by: User | None, fields: dict[str, Any]) -> dict[str, Any]:
