@@ -58,16 +58,14 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
             return _error(400, "bad_request", f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
-        user = getattr(request, "api_user", None)
-        if user is None:
+        if getattr(request, "api_user", None) is None:
             # No valid token (none, a wrong one, a revoked one, a deactivated user's): the API
             # answers 401, and nothing stored is replayed to it, not even to the token that
-            # made it once it no longer works.
+            # made it once it no longer works; nor is anything stored for it.
             return self.get_response(request)
-        # The user and the token they sent: another token, even the same user's, has keys of
-        # its own and never gets an answer made for someone else.
-        credentials = request.headers.get("Authorization", "")
-        scope = _digest(str(user.pk).encode(), credentials.encode())
+        # Keys are the token's own: another token, even the same user's, never gets an answer
+        # made for this one (a token is one user's: its digest names both).
+        scope = _digest(request.headers.get("Authorization", "").encode())
         fingerprint = _digest(request.method.encode(), request.path.encode(), request.body)
         return self._once(request, scope, key, fingerprint)
 
