@@ -13,8 +13,9 @@ after the first answer came back (a client that lost the answer), half at the sa
 two clients (a retry racing the original). Every retry must be answered with the first
 answer's status and body, replayed, never executed twice.
 
-Prints orders/s (orders sent once / wall time of the posting), requests, retries and replays,
-then counts the orders stored: exactly ``--orders`` distinct orders, or the script exits 1.
+Prints orders/s (orders sent once / wall time of the posting), the server process's CPU time
+per order (on Linux; steadier than wall time on a shared machine), requests, retries and
+replays, then counts the orders stored: exactly ``--orders`` distinct orders, or the script exits 1.
 Target: at least 2,000 orders/s on PostgreSQL with 4 clients.
 """
 
@@ -309,6 +310,18 @@ def server_start(
         time.sleep(0.3)
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far (Linux: /proc), None elsewhere.
+
+    Wall time on a shared machine measures the neighbours as much as the server; the server's
+    own CPU time per order does not, and compares two versions run minutes apart."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
     env = {
         **os.environ,
@@ -346,12 +359,14 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
             )
             for _ in range(args.clients)
         ]
+        cpu_before = cpu_seconds(server.pid)
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         seconds = time.perf_counter() - started
+        cpu_after = cpu_seconds(server.pid)
     finally:
         # The server's process group: py-spy too, when profiling (it writes its file then).
         os.killpg(server.pid, signal.SIGINT)
@@ -376,6 +391,9 @@ def run(args: argparse.Namespace, database_url: str, work: Path) -> int:
     print(f"orders posted               {args.orders:,}")
     print(f"seconds                     {seconds:.1f}")
     print(f"orders/s                    {args.orders / seconds:,.0f}")
+    if cpu_before is not None and cpu_after is not None and not args.profile:
+        cpu = cpu_after - cpu_before
+        print(f"server CPU s                {cpu:.1f} ({1000 * cpu / args.orders:.2f} ms/order)")
     print(f"requests                    {tally.requests:,} ({tally.requests / seconds:.1f}/s)")
     print(f"retries (after, raced)      {retries + races} ({retries}, {races})")
     print(f"answers replayed            {tally.replayed}")

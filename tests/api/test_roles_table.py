@@ -643,8 +643,9 @@ def test_analytics_role_table(client, row):
 # Figures (funnel, flow, buckets, at risk, churn audit) and the definitions are open to every
 # role, counted over the caller's book; a customer's lifecycle is a record of the customer;
 # storing a definition is administration; a recompute moves every customer (admins and
-# managers). Tasks follow the records table: a success manager's own tasks and those about
-# their customers, 404 otherwise; an analyst reads and changes nothing.
+# managers), and its figures count every customer (the roles that see them all: 403 for a
+# success manager, as for model fits). Tasks follow the records table: a success manager's own
+# tasks and those about their customers, 404 otherwise; an analyst reads and changes nothing.
 LIFECYCLE_READS = [
     "/lifecycle/funnel",
     "/lifecycle/flow?period=month&count=3",
@@ -667,8 +668,10 @@ LIFECYCLE_PATHS = {
 
 
 def _lifecycle_expected(role: Role, operation: str, whose: str) -> int:
-    if operation in ("figures", "run_read"):
+    if operation == "figures":
         return 200
+    if operation == "run_read":  # whole-base counts: for the roles that see every customer
+        return 403 if role == Role.SUCCESS_MANAGER else 200
     if operation == "define":
         return 201 if role == Role.ADMIN else 403
     if operation == "recompute":

@@ -14,8 +14,9 @@ import pytest
 from django.db import connection, transaction
 
 from tenure.customers.models import Customer
+from tenure.orders.ingest import orders_ingest
 from tenure.orders.models import Order
-from tenure.orders.services import order_create, order_update, orders_ingest
+from tenure.orders.services import order_create, order_update
 from tests.factories import T0, make_customer
 
 pytestmark = pytest.mark.django_db(transaction=True)

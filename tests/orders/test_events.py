@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 
 from tenure.customers.signals import customers_changed
+from tenure.orders.ingest import orders_ingest
 from tenure.orders.services import (
     customer_stats_add,
     customer_stats_refresh,
     order_create,
     order_delete,
     order_update,
-    orders_ingest,
 )
 from tests.factories import T0, make_customer, make_order
 

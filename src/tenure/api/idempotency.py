@@ -46,21 +46,26 @@ def _replay(stored: IdempotencyKey) -> HttpResponse:
 
 
 class IdempotencyMiddleware:
-    """Applies to POSTs under ``/api/`` that carry an Idempotency-Key and credentials."""
+    """Applies to POSTs under ``/api/`` that carry an Idempotency-Key and a valid token
+    (resolved before, by ``tenure.api.auth.ApiTokenMiddleware``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get(HEADER)
-        credentials = request.headers.get("Authorization", "")
         if request.method != "POST" or not request.path.startswith("/api/") or key is None:
             return self.get_response(request)
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
             return _error(400, "bad_request", f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
-        if not credentials:
-            return self.get_response(request)  # the API answers 401; nothing to remember
-        scope = _digest(credentials.encode())
+        if getattr(request, "api_user", None) is None:
+            # No valid token (none, a wrong one, a revoked one, a deactivated user's): the API
+            # answers 401, and nothing stored is replayed to it, not even to the token that
+            # made it once it no longer works; nor is anything stored for it.
+            return self.get_response(request)
+        # Keys are the token's own: another token, even the same user's, never gets an answer
+        # made for this one (a token is one user's: its digest names both).
+        scope = _digest(request.headers.get("Authorization", "").encode())
         fingerprint = _digest(request.method.encode(), request.path.encode(), request.body)
         return self._once(request, scope, key, fingerprint)
 

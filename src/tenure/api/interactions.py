@@ -69,8 +69,10 @@ def _filters(_: Any, interactions: QuerySet, f: InteractionFilters) -> QuerySet:
 
 def _create(by: Any, data: dict[str, Any]) -> Interaction:
     require_change(by)  # a role that may not write at all: 403 before anything else
-    # Records the caller may not change read as "no such record" on their field (never 403).
-    check_references(by, {k: data[k] for k in ("customer_id", "account_id") if data.get(k)})
+    # Records the caller may not change read as "no such record" on their field (never 403),
+    # a contact too: "belongs to another account" would tell that a foreign contact exists.
+    names = ("customer_id", "account_id", "contact_id")
+    check_references(by, {k: data[k] for k in names if data.get(k) is not None})
     contact = Contact.objects.filter(pk=data["contact_id"]).first() if data["contact_id"] else None
     return services.interaction_log(
         author=by,

@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from tenure.access import get_visible_or_404, visible
+from tenure.access import get_visible_or_404, require_all, visible
 from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
@@ -512,10 +512,14 @@ def recompute(request: HttpRequest) -> Status:
 @router.get(
     "/lifecycle/recompute/{run_id}",
     response={200: RecomputeRunOut, **ERROR_RESPONSES},
-    summary="One whole-base recompute: its status and, once done, its figures",
+    summary="One whole-base recompute: its status and, once done, its figures (roles that "
+    "see every customer)",
 )
 def recompute_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
-    caller(request)  # figures of the whole base, no customer in them: every role may read them
+    # Its figures count every customer and say how many are in each stage: what a role
+    # limited to its own book may not learn (as for model fits), and that role may not start
+    # a recompute either.
+    require_all(caller(request), why="a recompute's figures count the whole customer base")
     run = RecomputeRun.objects.select_related("definition").filter(pk=run_id).first()
     if run is None:
         raise Http404("No such recompute run.")

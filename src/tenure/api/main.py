@@ -20,8 +20,12 @@ api = NinjaAPI(
     description=(
         "Customers, orders, their history and the analytics computed from them. Authenticate "
         "with `Authorization: Bearer <token>` (`tenure token create USERNAME`). Every POST "
-        "accepts an `Idempotency-Key` header: a retry with the same key returns the first "
-        "response without running again."
+        "accepts an `Idempotency-Key` header: a retry with the same key and token returns the "
+        "first response without running again. A record outside your role's scope is answered "
+        "as one that does not exist (404; `no customer with id N` in a body). External ids and "
+        "account names are unique across all records, so reusing one is refused as `already "
+        "taken`, in the same words whoever holds it: that tells the value is in use, and "
+        "nothing about the record that holds it."
     ),
     auth=BearerToken(),
     urls_namespace="api",

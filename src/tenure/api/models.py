@@ -8,7 +8,8 @@ from django.db import models
 class IdempotencyKey(models.Model):
     """The stored response of a POST sent with an ``Idempotency-Key`` header, for 24 hours.
 
-    ``scope`` is a digest of the caller's credentials, so two callers may use the same key.
+    ``scope`` is a digest of the caller's token, so two callers may use the same key and neither
+    ever gets the answer made for the other (nor does a token once revoked).
     """
 
     scope = models.CharField(max_length=64)

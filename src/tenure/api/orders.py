@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from pydantic import ValidationError as PydanticValidationError
+from pydantic import ValidatorFunctionWrapHandler, WrapValidator
 
+from tenure.api.auth import caller
 from tenure.api.crud import Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.types import Money
 from tenure.orders import services
+from tenure.orders.ingest import BULK_MAX, orders_ingest
 from tenure.orders.models import Order, OrderStatus
 
 router = Router(tags=["orders"])
@@ -63,8 +68,30 @@ def _order_filters(_: Any, orders: QuerySet, f: OrderFilters) -> QuerySet:
     return orders
 
 
+def _item_or_its_errors(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """An order of a batch is validated on its own: an invalid one (a wrong type, a bad date,
+    text the database cannot store) becomes that order's error result, not a 422 for the
+    batch. The OpenAPI document still shows ``OrderIn`` for each item."""
+    try:
+        return handler(value)
+    except PydanticValidationError as error:
+        fields: dict[str, list[str]] = {}
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"]) or "__all__"
+            fields.setdefault(name, []).append(problem["msg"])
+        return InvalidItem(fields=fields)
+
+
+@dataclass(frozen=True)
+class InvalidItem:
+    fields: dict[str, list[str]]
+
+
+BulkItem = Annotated[OrderIn, WrapValidator(_item_or_its_errors)]
+
+
 class BulkOrdersIn(Schema):
-    orders: list[OrderIn] = Field(max_length=services.BULK_MAX)
+    orders: list[BulkItem] = Field(max_length=BULK_MAX)
 
 
 class BulkResult(Schema):
@@ -82,13 +109,30 @@ class BulkOut(Schema):
     "/orders/bulk",
     response={200: BulkOut, **ERROR_RESPONSES},
     summary="Upsert up to 1,000 orders by external_id, with a result per order",
+    description=(
+        "Each order is stored whole or not at all, on its own: one that is invalid, refused "
+        "or failing leaves the others' results as they are, and is reported with its errors "
+        "(`index` is its place in the request). An order for a customer the caller may not "
+        "change is refused as `no customer with id N`, like an unknown one; an external_id "
+        "held by an order the caller may not change is refused as taken, in the words of any "
+        "value already in use, telling nothing about that order. The whole request is refused "
+        "only for more than 1,000 orders (422) or a role that may not change records (403). "
+        "A retry with the same Idempotency-Key replays the answer; without one, orders "
+        "stored already come back `unchanged`."
+    ),
 )
 def ingest_orders(request: HttpRequest, payload: BulkOrdersIn) -> dict[str, Any]:
-    orders = [
-        {name: getattr(order, name) for name in type(order).model_fields}
-        for order in payload.orders
-    ]
-    return {"results": services.orders_ingest(by=request.user, orders=orders)}  # type: ignore[arg-type]
+    results: dict[int, dict[str, Any]] = {}
+    valid: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(payload.orders):
+        if isinstance(item, InvalidItem):
+            results[index] = {"index": index, "status": "error", "id": None, "errors": item.fields}
+        else:
+            valid.append((index, {name: getattr(item, name) for name in type(item).model_fields}))
+    stored = orders_ingest(by=caller(request), orders=[fields for _, fields in valid])
+    for (index, _), result in zip(valid, stored, strict=True):
+        results[index] = {**result, "index": index}  # its place in the request, not the call
+    return {"results": [results[index] for index in sorted(results)]}
 
 
 # After /orders/bulk, so that "bulk" is not read as an order id.

@@ -49,10 +49,12 @@ SUBSCRIPTION_FIELDS = frozenset(
 
 
 def check_references(by: User | None, fields: Mapping[str, Any]) -> None:
-    """Referenced accounts and customers must be ones ``by`` may change; owners must be
-    active team members. Each problem is reported on its field."""
+    """Referenced accounts, customers and contacts must be ones ``by`` may change; owners must
+    be active team members. Each problem is reported on its field, in the same words whether
+    the record does not exist or is outside ``by``'s scope."""
     errors: dict[str, list[str]] = {}
-    for name, model in (("account_id", Account), ("customer_id", Customer)):
+    references = (("account_id", Account), ("customer_id", Customer), ("contact_id", Contact))
+    for name, model in references:
         pk = fields.get(name)
         if pk is None:
             continue
@@ -93,7 +95,7 @@ def customer_create(
     _owned_by_default(by, fields)
     check_references(by, fields)
     customer = Customer(external_id=external_id, created_at=created_at or timezone.now(), **fields)
-    record_save(customer, unique_fields=["external_id"])
+    record_save(customer)
     customers_changed_after_commit([customer.pk], "customer")
     return customer
 
@@ -107,7 +109,7 @@ def customer_update(
     customer = record_for_change(by, Customer, customer_id)
     check_references(by, changes)
     _apply(customer, changes)
-    record_save(customer, unique_fields=["external_id"])
+    record_save(customer)
     return customer
 
 
@@ -149,7 +151,7 @@ def account_create(*, by: User | None = None, **fields: Any) -> Account:
     fields.setdefault("created_at", None)
     fields["created_at"] = fields["created_at"] or timezone.now()
     account = Account(**fields)
-    record_save(account, unique_fields=["name"])
+    record_save(account)
     return account
 
 
@@ -161,7 +163,7 @@ def account_update(
     account = record_for_change(by, Account, account_id)
     check_references(by, changes)
     _apply(account, changes)
-    record_save(account, unique_fields=["name"])
+    record_save(account)
     return account
 
 
@@ -229,7 +231,7 @@ def subscription_create(*, by: User | None = None, **fields: Any) -> Subscriptio
         raise ValidationError({"customer_id": ["a subscription belongs to a customer"]})
     check_references(by, fields)
     subscription = Subscription(**fields)
-    record_save(subscription, unique_fields=["external_id"])
+    record_save(subscription)
     customers_changed_after_commit(
         [subscription.customer_id], "subscription", since=subscription.started_at
     )
@@ -252,7 +254,7 @@ def subscription_update(
     before, dates_before = subscription.customer_id, _subscription_dates(subscription)
     check_references(by, changes)
     _apply(subscription, changes)
-    record_save(subscription, unique_fields=["external_id"])
+    record_save(subscription)
     # The history changed from the earliest date that moved (a cancellation entered late is
     # dated when it happened); a new plan or amount changes nothing before now.
     moved = set(dates_before) ^ set(_subscription_dates(subscription))

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from tenure.access import visible
 from tenure.access.records import (
+    TAKEN,
     record_for_change,
     record_save,
     reject_unknown_fields,
@@ -125,7 +126,7 @@ def survey_response_create(
         and "kind" not in errors
         and SurveyResponse.objects.filter(kind=kind, external_id=external_id).exists()
     ):
-        errors["external_id"] = [f"an answer ({kind}) with external id {external_id!r} exists"]
+        errors["external_id"] = [TAKEN]
     if errors or customer_id is None:
         raise ValidationError(errors)
     answer = SurveyResponse(
@@ -139,7 +140,7 @@ def survey_response_create(
         interaction_id=interaction_id,
         external_id=external_id,
     )
-    record_save(answer, unique_fields=["external_id"])
+    record_save(answer)
     customers_changed_after_commit([answer.customer_id], CAUSE, since=answer.answered_at)
     return answer
 
@@ -194,7 +195,7 @@ def referral_create(
     if status not in ReferralStatus.values:
         errors["status"] = [f"choose one of: {', '.join(ReferralStatus.values)}"]
     if external_id and Referral.objects.filter(external_id=external_id).exists():
-        errors["external_id"] = [f"a referral with external id {external_id!r} exists"]
+        errors["external_id"] = [TAKEN]
     if errors or referrer_id is None:
         raise ValidationError(errors)
     referral = Referral(
@@ -222,7 +223,7 @@ def _referral_save(referral: Referral) -> None:
         raise ValidationError(
             {"referred_customer_id": ["this customer already referred that customer"]}
         )
-    record_save(referral, unique_fields=["external_id"])
+    record_save(referral)
 
 
 REFERRAL_CHANGES = frozenset(
@@ -255,7 +256,7 @@ def referral_update(
     external_id = str(changes.get("external_id", referral.external_id) or "").strip()
     taken = Referral.objects.filter(external_id=external_id).exclude(pk=referral.pk)
     if external_id and taken.exists():
-        errors["external_id"] = [f"a referral with external id {external_id!r} exists"]
+        errors["external_id"] = [TAKEN]
     if errors:
         raise ValidationError(errors)
     for name, value in changes.items():

@@ -80,7 +80,7 @@ def task_create(
         priority=priority, customer_id=customer_id, account_id=account_id, source=source,
         rule=rule, source_key=source_key, interaction_id=interaction_id, created_by=by,
     )  # fmt: skip
-    record_save(task, unique_fields=["source_key"] if source_key else ())
+    record_save(task)
     return task
 
 

@@ -1,6 +1,7 @@
 """Writes for orders, and the customer figures that follow from them.
 
-Orders arrive in bulk through the import (``tenure.transfer.upserts.orders_upsert``); whatever
+Orders arrive in bulk through the import (``tenure.transfer.upserts.orders_upsert``) and the
+API's batches (``tenure.orders.ingest.orders_ingest``), one by one here; whatever
 writes orders brings the figures along in the same transaction: ``customer_stats_refresh``
 (a recount), or for orders that are only new ``customer_stats_add`` (and on PostgreSQL the
 import's ``tenure.orders.storage.staged_orders_insert``). Each announces the change after the
@@ -10,22 +11,14 @@ commit, dated by when it took effect in the customers' history (``since``).
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from auditlog import get_logentry_model
-from auditlog.cid import get_cid
-from auditlog.diff import model_instance_diff
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db import connection, transaction
 
-from tenure.access import visible
 from tenure.access.records import (
     record_for_change,
     record_save,
@@ -35,7 +28,6 @@ from tenure.access.records import (
 from tenure.customers.models import Customer
 from tenure.customers.services import check_references
 from tenure.customers.signals import customers_changed_after_commit
-from tenure.domain.access import Action
 from tenure.orders.models import Order, OrderStatus
 from tenure.orders.storage import by_key_lookups
 from tenure.users.models import User
@@ -107,7 +99,7 @@ def customer_stats_refresh(
         return 0
     if cause is not None:
         customers_changed_after_commit(ids, cause, since=since)
-    _customers_lock(set(ids))
+    customers_lock(set(ids))
     tables = {"customers": Customer._meta.db_table, "orders": Order._meta.db_table}
     completed = OrderStatus.COMPLETED.value
     refreshed = 0
@@ -223,7 +215,7 @@ ORDER_FIELDS = frozenset(
 def _order_save(order: Order, *, touched: set[int], placed_before: datetime | None) -> Order:
     """Save the order and refresh the figures of the customers it touched, dated by its
     ``placed_at`` (the earlier of the old and the new one when an edit moved it)."""
-    record_save(order, unique_fields=["external_id"])  # cleans: placed_at is a datetime now
+    record_save(order)  # cleans: placed_at is a datetime now
     since = order.placed_at if placed_before is None else min(placed_before, order.placed_at)
     customer_stats_refresh(customer_ids=touched, since=since)
     return order
@@ -261,87 +253,7 @@ def order_delete(*, by: User | None = None, order_id: int) -> None:
     customer_stats_refresh(customer_ids=[customer_id], since=placed_at)
 
 
-BULK_MAX = 1000
-
-
-def orders_ingest(*, by: User | None = None, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Upsert up to 1,000 orders by ``external_id``, each on its own: one bad order does not
-    stop the others. Returns one result per order, in order: ``created``, ``updated``,
-    ``unchanged`` (an identical retry) or ``error`` with the field errors.
-
-    New orders (the common case) are stored set-wise: checked in Python, their customers read
-    in one query, inserted in one statement with their change-history entries in another, and
-    the customers' figures updated once, after locking those customers in id order (so that
-    concurrent requests neither deadlock nor lose an update of the figures). Orders that exist
-    already, or appear twice in the request, go one by one as before.
-    """
-    require_change(by)
-    if len(orders) > BULK_MAX:
-        raise ValidationError({"orders": [f"at most {BULK_MAX} orders per request"]})
-    results: list[dict[str, Any] | None] = [None] * len(orders)
-    checked: list[tuple[int, Order]] = []
-    for index, fields in enumerate(orders):
-        try:
-            reject_unknown_fields(fields, ORDER_FIELDS)
-            if fields.get("customer_id") is None:
-                raise ValidationError({"customer_id": ["an order belongs to a customer"]})
-            order = Order(**fields)
-            # Field rules in Python; the check constraints repeat them, and the database
-            # enforces uniqueness and the customer reference.
-            order.full_clean(
-                exclude=["customer"], validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as error:
-            results[index] = _ingest_error(index, error)
-            continue
-        checked.append((index, order))
-    allowed = _changeable_customer_ids(by, {order.customer_id for _, order in checked})
-    ids = [order.external_id for _, order in checked]
-    existing = dict(
-        Order.objects.filter(external_id__in=ids).values_list("external_id", "customer_id")
-    )
-    repeated = {eid for eid, n in Counter(ids).items() if n > 1}
-    new: list[tuple[int, Order]] = []
-    one_by_one: list[int] = []
-    for index, order in checked:
-        if order.customer_id not in allowed:
-            unknown = {"customer_id": [f"no customer with id {order.customer_id}"]}
-            results[index] = _ingest_error(index, ValidationError(unknown))
-        elif order.external_id in existing or order.external_id in repeated:
-            one_by_one.append(index)
-        else:
-            new.append((index, order))
-    if not _orders_insert(by, [order for _, order in new]):
-        one_by_one = sorted(one_by_one + [index for index, _ in new])  # a race: one by one
-        new = []
-    touched = {order.customer_id for _, order in new}
-    touched |= {orders[i]["customer_id"] for i in one_by_one} | set(existing.values())
-    _customers_lock(touched)
-    customer_stats_add(
-        new_orders=[(o.customer_id, o.placed_at, o.amount, o.status) for _, o in new]
-    )
-    for index, order in new:
-        results[index] = {"index": index, "status": "created", "id": order.pk, "errors": {}}
-    for index in one_by_one:
-        try:
-            with transaction.atomic():
-                results[index] = {"index": index, **_ingest_one(by, orders[index])}
-        except ValidationError as error:
-            results[index] = _ingest_error(index, error)
-    return [result for result in results if result is not None]
-
-
-def _ingest_error(index: int, error: ValidationError) -> dict[str, Any]:
-    fields = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-    return {"index": index, "status": "error", "id": None, "errors": fields}
-
-
-def _changeable_customer_ids(by: User | None, ids: set[Any]) -> set[Any]:
-    customers = Customer.objects.all() if by is None else visible(by, Customer, Action.CHANGE)
-    return set(customers.filter(pk__in=ids).values_list("pk", flat=True))
-
-
-def _customers_lock(ids: set[int]) -> None:
+def customers_lock(ids: set[int]) -> None:
     """Lock the customers' rows in id order (FOR NO KEY UPDATE: orders may still reference
     them). Two writers lock in the same order, so they wait rather than deadlock, and the
     figures' update that follows reads what the other committed. SQLite locks the whole
@@ -353,47 +265,3 @@ def _customers_lock(ids: set[int]) -> None:
                 f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",  # noqa: S608
                 [sorted(ids)],
             )
-
-
-def _orders_insert(by: User | None, new: list[Order]) -> bool:
-    """Insert the orders in one statement and their creation in the change history in another;
-    False (and nothing stored) when another request stored one of them meanwhile."""
-    if not new:
-        return True
-    try:
-        with transaction.atomic():
-            Order.objects.bulk_create(new)
-    except IntegrityError:
-        return False
-    LogEntry = get_logentry_model()
-    content_type = ContentType.objects.get_for_model(Order)
-    now = timezone.now()
-    cid = get_cid()
-    json_changes = settings.AUDITLOG_STORE_JSON_CHANGES
-    LogEntry.objects.bulk_create(
-        LogEntry(
-            content_type=content_type,
-            object_pk=str(order.pk),
-            object_id=order.pk,
-            object_repr=str(order),
-            action=LogEntry.Action.CREATE,
-            changes=model_instance_diff(None, order, use_json_for_changes=json_changes),
-            actor=by,
-            timestamp=now,
-            cid=cid,
-        )
-        for order in new
-    )
-    return True
-
-
-def _ingest_one(by: User | None, fields: dict[str, Any]) -> dict[str, Any]:
-    existing = Order.objects.filter(external_id=fields.get("external_id")).first()
-    if existing is None:
-        order = order_create(by=by, **fields)
-        return {"status": "created", "id": order.pk, "errors": {}}
-    changes = {k: v for k, v in fields.items() if getattr(existing, k) != v}
-    if not changes:
-        return {"status": "unchanged", "id": existing.pk, "errors": {}}
-    order = order_update(by=by, order_id=existing.pk, changes=changes)
-    return {"status": "updated", "id": order.pk, "errors": {}}
