@@ -131,3 +131,42 @@ def test_bulk_requests_over_the_same_customers_neither_deadlock_nor_lose_orders(
         assert customer.orders_count == counted.count(), customer.external_id
         total = sum((o.amount for o in counted), Decimal("0"))
         assert customer.revenue == total, customer.external_id
+
+
+def test_lifecycle_follows_orders_written_at_once():
+    """Each writer's commit replays the customer; the replays wait for each other, so none is
+    lost to another's write and no move is stored twice."""
+    from tenure.lifecycle.models import CustomerStage, StageTransition
+    from tenure.lifecycle.services import lifecycle_recompute
+
+    customer = make_customer()
+    CustomerStage.objects.filter(customer=customer).delete()
+    StageTransition.objects.filter(customer_id=customer.pk).delete()
+    jobs = [
+        (
+            lambda n=n: order_create(
+                external_id=f"L-{n}",
+                customer_id=customer.pk,
+                placed_at=T0 + timedelta(days=30 * n),
+                amount=Decimal("10.00"),
+                currency="USD",
+            )
+        )
+        for n in range(8)
+    ]
+    assert run_together(jobs) == []
+    live = list(
+        StageTransition.objects.filter(customer_id=customer.pk, superseded_at__isnull=True)
+        .order_by("effective_at", "step", "id")
+        .values_list("effective_at", "from_stage", "to_stage")
+    )
+    assert len(live) == len(set(live)), "a move was stored twice"
+    stage = CustomerStage.objects.get(customer=customer)
+    lifecycle_recompute(customer_ids=[customer.pk], from_scratch=True)
+    replayed = list(
+        StageTransition.objects.filter(customer_id=customer.pk, superseded_at__isnull=True)
+        .order_by("effective_at", "step", "id")
+        .values_list("effective_at", "from_stage", "to_stage")
+    )
+    assert replayed == live
+    assert CustomerStage.objects.get(customer=customer).stage == stage.stage

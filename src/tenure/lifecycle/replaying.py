@@ -78,6 +78,8 @@ class Plan:
     since: Mapping[int, datetime]
     last_run: datetime | None
     from_scratch: bool = False
+    lock: bool = False
+    """Lock the chunk's customers for the whole read-replay-write (updates after events)."""
 
 
 def existing_ids(chunk: Chunk) -> IntArray:
@@ -150,6 +152,18 @@ def _starts(plan: Plan, ids: IntArray, stored: pd.DataFrame) -> tuple[IntArray, 
 
 
 def chunk_replay(plan: Plan, chunk: Chunk, orders: Series | None = None) -> ChunkOutcome:
+    if not plan.lock:
+        return _replay(plan, chunk, orders)
+    with transaction.atomic():
+        # Two writers' commits can replay the same customers at once; each must read the
+        # stages and moves the other stored, or a move is stored twice and a stage lost. The
+        # rows are locked in id order, as the order writers lock them, so none deadlocks.
+        locked = Customer.objects.select_for_update().filter(pk__in=chunk.ids.tolist())
+        list(locked.order_by("pk").values_list("pk", flat=True))
+        return _replay(plan, chunk, orders)
+
+
+def _replay(plan: Plan, chunk: Chunk, orders: Series | None) -> ChunkOutcome:
     model = plan.model
     ids = existing_ids(chunk)
     if orders is not None and not np.array_equal(ids, chunk.ids):

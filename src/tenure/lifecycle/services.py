@@ -294,7 +294,7 @@ def lifecycle_recompute(
     plan = Plan(
         now=now, model=model, definition_id=definition.pk, cause=cause, median_gap_days=median,
         since=since or {}, last_run=None if from_scratch else last_run,
-        from_scratch=from_scratch,
+        from_scratch=from_scratch, lock=not whole,
     )  # fmt: skip
     counts: Counter[str] = Counter()
     moves: Counter[str] = Counter()
