@@ -188,3 +188,19 @@ def test_the_timeline_lists_answers_and_referrals(client):
     assert [(i["kind"], i["summary"]) for i in received] == [
         ("referral", "Came through a referral")
     ]
+
+
+def test_a_referral_is_changed_only_by_its_referrers_book(client):
+    """The book of the customer referred sees the referral but may not rewrite or delete it."""
+    manager = make_user(role=Role.SUCCESS_MANAGER)
+    api = Api(client, user=manager)
+    mine, theirs = make_customer(owner=manager), make_customer(owner=make_user())
+    made_for_mine = referral(theirs, referred_customer=mine, status="signed_up")
+    path = f"/referrals/{made_for_mine.pk}"
+    assert api.get(path).status_code == 200
+    assert api.patch(path, {"status": "purchased"}).status_code == 404
+    assert api.delete(path).status_code == 404
+    made_for_mine.refresh_from_db()
+    assert made_for_mine.status == "signed_up"
+    made_by_mine = referral(mine, referred_customer=theirs, status="signed_up")
+    assert api.patch(f"/referrals/{made_by_mine.pk}", {"status": "purchased"}).status_code == 200

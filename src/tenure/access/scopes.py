@@ -87,6 +87,13 @@ _OWN: dict[str, Callable[[Any], Q]] = {
 }
 
 
+# Where changing a record is narrower than seeing it. A referral is seen from both sides but
+# made by its referrer: the book of the customer referred may not rewrite or delete it.
+_OWN_TO_CHANGE: dict[str, Callable[[Any], Q]] = {
+    "feedback.Referral": lambda user: Q(referrer_id__in=_own_customer_ids(user)),
+}
+
+
 def _task_is_own(user: Any) -> Q:
     # A task is one's own when it is assigned to them or is about their customers or accounts.
     return Q(owner=user) | _of_own_customer(user) | Q(account_id__in=_own_account_ids(user))
@@ -137,7 +144,9 @@ def visible(
     scope = scope_of(_role(user), action)
     if scope is Scope.ALL:
         return queryset
-    if scope is Scope.OWN and (own := _OWN.get(queryset.model._meta.label)) is not None:
+    label = queryset.model._meta.label
+    own = (_OWN_TO_CHANGE.get(label) if action is not Action.VIEW else None) or _OWN.get(label)
+    if scope is Scope.OWN and own is not None:
         # No multi-valued joins in the rule: rows never repeat, no DISTINCT needed.
         return queryset.filter(own(user))
     return queryset.none()
