@@ -256,6 +256,8 @@ def test_every_api_operation_is_in_the_table():
     covered.add("/api/v1/customers/{customer_id}/timeline")
     # Bulk ingestion applies order_create/order_update to each item: the orders rows above hold.
     covered.add("/api/v1/orders/bulk")
+    # The exports read through the customers list's selector: tests/api/test_exports.py.
+    covered |= {"/api/v1/customers/export.csv", "/api/v1/orders/export.csv"}
     covered |= {f"/api/v1{path}" for path in ANALYTICS_PATHS}
     covered |= {f"/api/v1{path}" for path in LIFECYCLE_PATHS}
     documented = set(ninja_api.get_openapi_schema()["paths"])

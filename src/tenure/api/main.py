@@ -9,6 +9,7 @@ from tenure.api.analytics import router as analytics_router
 from tenure.api.auth import BearerToken
 from tenure.api.customers import router as customers_router
 from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handlers
+from tenure.api.exports import router as exports_router
 from tenure.api.feedback import router as feedback_router
 from tenure.api.interactions import router as interactions_router
 from tenure.api.lifecycle import router as lifecycle_router
@@ -33,6 +34,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 install_error_handlers(api)
+api.add_router("", exports_router)
 api.add_router("", customers_router)
 api.add_router("", orders_router)
 api.add_router("", interactions_router)
