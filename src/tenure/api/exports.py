@@ -3,7 +3,7 @@ the web list, for the customers the caller may see and the list filters name, st
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from tenure.api.errors import ERROR_RESPONSES
 from tenure.customers.selectors import CustomerFilters, customer_list
 from tenure.domain.access import Action
 from tenure.transfer.services import CsvExport, customers_export_csv, orders_export_csv
+from tenure.users.models import User
 
 router = Router(tags=["exports"])
 
@@ -44,10 +45,14 @@ def _attachment(export: CsvExport, kind: str) -> StreamingHttpResponse:
     return response
 
 
-def _customers(request: HttpRequest, filters: CustomerListFilters) -> Any:
-    require(request.user, Action.VIEW)
+def _caller(request: HttpRequest) -> User:
+    require(request.user, Action.VIEW)  # the token's user (BearerToken): never anonymous here
+    return cast(User, request.user)
+
+
+def _customers(user: User, filters: CustomerListFilters) -> Any:
     chosen = filters.model_dump(include=set(CustomerListFilters.model_fields))
-    return customer_list(user=request.user, filters=CustomerFilters(**chosen))
+    return customer_list(user=user, filters=CustomerFilters(**chosen))
 
 
 @router.get(
@@ -59,8 +64,9 @@ def _customers(request: HttpRequest, filters: CustomerListFilters) -> Any:
 def customers_csv(
     request: HttpRequest, filters: Query[CustomerExportFilters]
 ) -> StreamingHttpResponse:
-    customers = _customers(request, filters)
-    export = customers_export_csv(by=request.user, customers=customers, insights=filters.insights)
+    user = _caller(request)
+    customers = _customers(user, filters)
+    export = customers_export_csv(by=user, customers=customers, insights=filters.insights)
     return _attachment(export, "customers")
 
 
@@ -71,5 +77,5 @@ def customers_csv(
     openapi_extra=CSV_RESPONSE,
 )
 def orders_csv(request: HttpRequest, filters: Query[CustomerListFilters]) -> StreamingHttpResponse:
-    customers = _customers(request, filters)
-    return _attachment(orders_export_csv(by=request.user, customers=customers), "orders")
+    user = _caller(request)
+    return _attachment(orders_export_csv(by=user, customers=_customers(user, filters)), "orders")
