@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from django.urls import reverse
+from django.utils.html import escape
 
 from tenure.analytics.simulate_businesses import generate_business
 from tenure.cli.main import register_commands
 from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
+from tenure.users.models import Role
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +22,7 @@ def _run(*args: str):
     return CliRunner().invoke(register_commands(), list(args), catch_exceptions=False)
 
 
-def test_homogeneous_spend_is_reported_at_its_boundary_and_the_fit_succeeds(tmp_path):
+def test_homogeneous_spend_is_reported_at_its_boundary_and_the_fit_succeeds(tmp_path, client):
     business = generate_business("homogeneous_spend", customers=600, seed=7)
     paths = business.write(tmp_path)
     assert _run("import", "customers", str(paths["customers"])).exit_code == 0
@@ -40,3 +44,6 @@ def test_homogeneous_spend_is_reported_at_its_boundary_and_the_fit_succeeds(tmp_
     assert {str(p.expected_average_spend) for p in predictions} == {f"{mean:.2f}"}
     assert {"BetaGeo", "ModifiedBetaGeo"} <= set(fit.models_fitted)
     assert fit.backtest["chosen"] and fit.backtest["holdout_days"] >= 30
+    client.force_login(make_user(role=Role.MANAGER))
+    page = client.get(reverse("web:analytics")).content.decode()
+    assert escape(spend["boundary"][0].upper() + spend["boundary"][1:]) in page
