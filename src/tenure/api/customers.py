@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 from tenure.access import get_visible_or_404
 from tenure.api.crud import Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.types import Money
+from tenure.api.types import Money, RecordId
 from tenure.customers import services
 from tenure.customers.models import (
     Account,
@@ -42,8 +42,8 @@ class CustomerIn(Schema):
     time_zone: str = Field("", max_length=64)
     channel: str = Field("", max_length=60)
     segment: str = Field("", max_length=60)
-    account_id: int | None = None
-    owner_id: int | None = None
+    account_id: RecordId | None = None
+    owner_id: RecordId | None = None
     custom_attributes: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime | None = None
 
@@ -58,8 +58,8 @@ class CustomerPatch(Schema):
     time_zone: str | None = Field(None, max_length=64)
     channel: str | None = Field(None, max_length=60)
     segment: str | None = Field(None, max_length=60)
-    account_id: int | None = None
-    owner_id: int | None = None
+    account_id: RecordId | None = None
+    owner_id: RecordId | None = None
     custom_attributes: dict[str, Any] | None = None
     created_at: datetime | None = None
 
@@ -89,8 +89,8 @@ class CustomerListFilters(Schema):
     q: str = Field("", max_length=200, description="words matched against name, email, id")
     segment: str = ""
     channel: str = ""
-    owner_id: int | None = None
-    account_id: int | None = None
+    owner_id: RecordId | None = None
+    account_id: RecordId | None = None
 
 
 def _customer_filters(user: Any, _: QuerySet, filters: CustomerListFilters) -> QuerySet:
@@ -177,7 +177,7 @@ class AccountIn(Schema):
     budget_band: BudgetBand | None = None
     website: str = Field("", max_length=200)
     custom_attributes: dict[str, Any] = Field(default_factory=dict)
-    owner_id: int | None = None
+    owner_id: RecordId | None = None
     created_at: datetime | None = None
 
 
@@ -188,7 +188,7 @@ class AccountPatch(Schema):
     budget_band: BudgetBand | None = None
     website: str | None = Field(None, max_length=200)
     custom_attributes: dict[str, Any] | None = None
-    owner_id: int | None = None
+    owner_id: RecordId | None = None
 
 
 class AccountOut(Schema):
@@ -208,7 +208,7 @@ class AccountFilters(Schema):
     industry: str = ""
     size_band: str = ""
     budget_band: str = ""
-    owner_id: int | None = None
+    owner_id: RecordId | None = None
 
 
 def _account_filters(_: Any, accounts: QuerySet, f: AccountFilters) -> QuerySet:
@@ -280,7 +280,7 @@ class ContactOut(Schema):
 
 
 class ContactFilters(Schema):
-    account_id: int | None = None
+    account_id: RecordId | None = None
     role: str = ""
 
 
@@ -353,7 +353,7 @@ class SubscriptionOut(Schema):
 
 
 class SubscriptionFilters(Schema):
-    customer_id: int | None = None
+    customer_id: RecordId | None = None
     active: bool | None = Field(None, description="true: not cancelled; false: cancelled")
 
 

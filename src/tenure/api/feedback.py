@@ -19,15 +19,12 @@ from tenure.api.auth import caller
 from tenure.api.crud import HistoryEntryOut, Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
+from tenure.api.types import RecordId
 from tenure.feedback import selectors, services
 from tenure.feedback.models import Referral, ReferralStatus, SurveyKind, SurveyResponse
 from tenure.history.selectors import history_entry_view, history_of
 
 router = Router(tags=["feedback"])
-# Ids in list filters are bounded: a foreign-key lookup with a number beyond 64 bits would
-# reach the database driver, which cannot send it.
-ID_MAX = 2**63 - 1
-
 
 # --- survey answers ----------------------------------------------------------------------------
 
@@ -39,8 +36,8 @@ class SurveyResponseIn(Schema):
     answered_at: datetime
     comment: str = ""
     channel: str = Field("", max_length=40, description="e.g. email, in-app, phone")
-    order_id: int | None = Field(None, description="the customer's order the answer is about")
-    interaction_id: int | None = Field(None, description="the conversation it is about")
+    order_id: RecordId | None = Field(None, description="the customer's order the answer is about")
+    interaction_id: RecordId | None = Field(None, description="the conversation it is about")
     external_id: str = Field(
         "", max_length=100, description="the survey tool's id: a second answer with it is refused"
     )
@@ -61,7 +58,7 @@ class SurveyResponseOut(Schema):
 
 
 class SurveyResponseFilters(Schema):
-    customer_id: int | None = Field(None, ge=1, le=ID_MAX)
+    customer_id: RecordId | None = None
     kind: SurveyKind | None = None
     answered_after: datetime | None = Field(None, description="answered at or after")
     answered_before: datetime | None = Field(None, description="answered before")
@@ -152,7 +149,7 @@ def survey_response_history(request: HttpRequest, record_id: int) -> list[dict[s
 
 class ReferralIn(Schema):
     referrer_id: int
-    referred_customer_id: int | None = Field(None, description="if they are a customer")
+    referred_customer_id: RecordId | None = Field(None, description="if they are a customer")
     referred_email: str = Field("", max_length=254, description="whom the invitation went to")
     referred_at: datetime
     status: ReferralStatus | None = Field(
@@ -162,7 +159,7 @@ class ReferralIn(Schema):
 
 
 class ReferralPatch(Schema):
-    referred_customer_id: int | None = None
+    referred_customer_id: RecordId | None = None
     referred_email: str | None = Field(None, max_length=254)
     referred_at: datetime | None = None
     status: ReferralStatus | None = None
@@ -181,10 +178,8 @@ class ReferralOut(Schema):
 
 
 class ReferralFilters(Schema):
-    customer_id: int | None = Field(
-        None, ge=1, le=ID_MAX, description="the referrer or the customer referred"
-    )
-    referrer_id: int | None = Field(None, ge=1, le=ID_MAX)
+    customer_id: RecordId | None = Field(None, description="the referrer or the customer referred")
+    referrer_id: RecordId | None = None
     status: ReferralStatus | None = None
     referred_after: datetime | None = Field(None, description="referred at or after")
     referred_before: datetime | None = Field(None, description="referred before")

@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 
 from tenure.access.records import require_change
 from tenure.api.crud import Resource, add_crud
+from tenure.api.types import RecordId
 from tenure.customers.models import Account, Contact, Customer
 from tenure.customers.services import check_references
 from tenure.interactions import services
@@ -19,9 +20,9 @@ router = Router(tags=["interactions"])
 
 
 class InteractionIn(Schema):
-    customer_id: int | None = None
-    account_id: int | None = None
-    contact_id: int | None = None
+    customer_id: RecordId | None = None
+    account_id: RecordId | None = None
+    contact_id: RecordId | None = None
     kind: InteractionKind
     occurred_at: datetime
     subject: str = Field("", max_length=200)
@@ -53,8 +54,8 @@ class InteractionOut(Schema):
 
 
 class InteractionFilters(Schema):
-    customer_id: int | None = None
-    account_id: int | None = None
+    customer_id: RecordId | None = None
+    account_id: RecordId | None = None
     kind: InteractionKind | None = None
     status: CaseStatus | None = None
 

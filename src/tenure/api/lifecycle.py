@@ -24,7 +24,7 @@ from tenure.access import get_visible_or_404, require_all, visible
 from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
-from tenure.api.types import Money, finite_or_none
+from tenure.api.types import Money, RecordId, finite_or_none
 from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.audit import churn_audit_for
@@ -561,17 +561,17 @@ class TaskDetailOut(TaskOut):
 class TaskIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     body: str = ""
-    owner_id: int | None = Field(None, description="default: the caller")
+    owner_id: RecordId | None = Field(None, description="default: the caller")
     due: date
     priority: TaskPriority = TaskPriority.NORMAL
-    customer_id: int | None = None
-    account_id: int | None = None
+    customer_id: RecordId | None = None
+    account_id: RecordId | None = None
 
 
 class TaskPatch(Schema):
     title: str | None = Field(None, min_length=1, max_length=200)
     body: str | None = None
-    owner_id: int | None = None
+    owner_id: RecordId | None = None
     due: date | None = None
     priority: TaskPriority | None = None
     status: TaskStatus | None = Field(None, description="done or cancelled closes; open reopens")
@@ -582,7 +582,7 @@ class TaskFilters(Schema):
         "all", description="mine: the caller's open tasks; overdue: open and past due"
     )
     status: TaskStatus | None = None
-    customer_id: int | None = None
+    customer_id: RecordId | None = None
 
 
 class CommentIn(Schema):

@@ -15,7 +15,7 @@ from pydantic import ValidatorFunctionWrapHandler, WrapValidator
 from tenure.api.auth import caller
 from tenure.api.crud import Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.types import Money
+from tenure.api.types import Money, RecordId
 from tenure.orders import services
 from tenure.orders.ingest import BULK_MAX, orders_ingest
 from tenure.orders.models import Order, OrderStatus
@@ -50,7 +50,7 @@ class OrderOut(Schema):
 
 
 class OrderFilters(Schema):
-    customer_id: int | None = None
+    customer_id: RecordId | None = None
     status: OrderStatus | None = None
     placed_after: datetime | None = Field(None, description="placed at or after")
     placed_before: datetime | None = Field(None, description="placed before")

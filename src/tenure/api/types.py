@@ -6,9 +6,14 @@ import math
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any
 
-from pydantic import PlainSerializer, WithJsonSchema
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 CENT = Decimal("0.01")
+
+# Ids are 64-bit integers in the database: a larger number named in a body or a filter would
+# reach the driver, which cannot send it (a 500), so the schema refuses it (a 422).
+ID_MAX = 2**63 - 1
+RecordId = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 def _money_text(value: Decimal) -> str:
