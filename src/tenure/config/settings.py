@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tenure.api.auth.ApiTokenMiddleware",
+    "tenure.config.caching.PrivateWhenSignedInMiddleware",  # after both ways of signing in
     "auditlog.middleware.AuditlogMiddleware",
     "tenure.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
