@@ -28,6 +28,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy src
 
 test-sqlite: $(VENV)/.installed-test
 	TENURE_DATABASE_URL= TENURE_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest

@@ -107,7 +107,7 @@ def check_amount(value: object, name: str) -> float:
     """Return a finite, non-negative real number as float, or raise."""
     if isinstance(value, bool) or not isinstance(value, Real | np.number):
         raise InvalidInputError(name, f"must be a number, got {value!r}")
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     if not math.isfinite(number):
         raise InvalidInputError(name, f"must be finite, got {value!r}")
     if number < 0:

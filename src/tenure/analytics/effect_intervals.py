@@ -31,7 +31,7 @@ def cramers_v_interval(
     tail = (1 - confidence) / 2
     scale = n * (k - 1)
 
-    def cdf_minus(target: float):  # type: ignore[no-untyped-def]
+    def cdf_minus(target: float):
         return lambda lam: float(stats.ncx2.cdf(chi2, df, lam)) - target
 
     def bound(target: float) -> float:

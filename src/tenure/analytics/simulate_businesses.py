@@ -105,14 +105,14 @@ def _season(day: FloatArray) -> FloatArray:
     return np.cos(2 * np.pi * (day - 167) / 365.0)
 
 
-def _gamma_gaps(shape: float, mean_gap: FloatArray, rng: np.random.Generator) -> Callable:  # type: ignore[type-arg]
+def _gamma_gaps(shape: float, mean_gap: FloatArray, rng: np.random.Generator) -> Callable:
     def draw(idx: npt.NDArray[np.int64], now: FloatArray) -> FloatArray:
         return now + rng.gamma(shape, mean_gap[idx] / shape)
 
     return draw
 
 
-def _plan_process(n: int, rng: np.random.Generator, *, plan_effect: bool) -> tuple[_Process, dict]:  # type: ignore[type-arg]
+def _plan_process(n: int, rng: np.random.Generator, *, plan_effect: bool) -> tuple[_Process, dict]:
     plan = rng.choice(3, size=n, p=[0.5, 0.3, 0.2])
     scale = np.array([280.0, 700.0, 1600.0])[plan] if plan_effect else np.full(n, 620.0)
     frailty = rng.lognormal(0.0, 0.4, n)
@@ -122,7 +122,7 @@ def _plan_process(n: int, rng: np.random.Generator, *, plan_effect: bool) -> tup
     return process, {"plan": PLANS[plan]}
 
 
-def _lognormal_spend(n: int, rng: np.random.Generator) -> Callable:  # type: ignore[type-arg]
+def _lognormal_spend(n: int, rng: np.random.Generator) -> Callable:
     level = rng.lognormal(np.log(55.0), 0.5, n)
 
     def spend(idx: npt.NDArray[np.int64]) -> FloatArray:
@@ -131,7 +131,7 @@ def _lognormal_spend(n: int, rng: np.random.Generator) -> Callable:  # type: ign
     return spend
 
 
-def _build(n: int, seed: int, kind: str) -> tuple[_Process, dict, Callable]:  # type: ignore[type-arg]
+def _build(n: int, seed: int, kind: str) -> tuple[_Process, dict, Callable]:
     rng = np.random.default_rng(seed)
     if kind in ("plan_dropout", "null_twin"):
         process, attrs = _plan_process(n, rng, plan_effect=kind == "plan_dropout")

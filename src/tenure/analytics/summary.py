@@ -241,7 +241,7 @@ def _min_by() -> Any:
     signature = ((dtypes.float64, dtypes.date), dtypes.float64)
 
     @ibis.udf.agg.builtin(name="min_by", signature=signature)
-    def min_by(arg, key):  # type: ignore[no-untyped-def]
+    def min_by(arg, key):
         """The value at the smallest key (compiled to the backend's own function)."""
 
     return min_by

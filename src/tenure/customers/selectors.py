@@ -382,11 +382,11 @@ def customer_timeline(
         .select_related("author", "contact")
         .order_by("-occurred_at", "-id")[: limit + 1]
     )
-    answers = customer.survey_responses.filter(  # type: ignore[attr-defined]
+    answers = customer.survey_responses.filter(
         _before("answered_at", _SOURCE_RANK["survey"], cursor)
     ).order_by("-answered_at", "-id")[: limit + 1]
     # The referrals the customer made and the one that brought them: one query.
-    referrals = customer.referrals_made.model._default_manager.filter(  # type: ignore[attr-defined]
+    referrals = customer.referrals_made.model._default_manager.filter(
         Q(referrer=customer) | Q(referred_customer=customer),
         _before("referred_at", _SOURCE_RANK["referral"], cursor),
     ).order_by("-referred_at", "-id")[: limit + 1]

@@ -117,7 +117,7 @@ def customer_update(
 def customer_delete(*, by: User | None = None, customer_id: int) -> None:
     """Delete a customer without orders (orders are history: refund or keep them instead)."""
     customer = record_for_change(by, Customer, customer_id)
-    if customer.orders.exists():  # type: ignore[attr-defined]
+    if customer.orders.exists():
         raise Conflict("this customer has orders; orders are kept as history, so keep the customer")
     customer.delete()
 

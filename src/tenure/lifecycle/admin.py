@@ -50,7 +50,7 @@ class TaskAdmin(ScopedAdmin):
 
 
 @admin.register(CustomerStage)
-class CustomerStageAdmin(_ReadOnly, ScopedAdmin):  # type: ignore[misc]
+class CustomerStageAdmin(_ReadOnly, ScopedAdmin):
     list_display = ("customer", "stage", "entered_at", "rule")
     list_filter = ("stage",)
     search_fields = ("customer__external_id",)
@@ -59,7 +59,7 @@ class CustomerStageAdmin(_ReadOnly, ScopedAdmin):  # type: ignore[misc]
 
 
 @admin.register(StageTransition)
-class StageTransitionAdmin(_ReadOnly, ScopedAdmin):  # type: ignore[misc]
+class StageTransitionAdmin(_ReadOnly, ScopedAdmin):
     list_display = (
         "customer", "from_stage", "to_stage", "rule", "cause", "effective_at", "recorded_at",
         "superseded_at",
@@ -71,5 +71,5 @@ class StageTransitionAdmin(_ReadOnly, ScopedAdmin):  # type: ignore[misc]
 
 
 @admin.register(LifecycleDefinition)
-class LifecycleDefinitionAdmin(_ReadOnly, AdministerOnlyAdmin):  # type: ignore[misc]
+class LifecycleDefinitionAdmin(_ReadOnly, AdministerOnlyAdmin):
     list_display = ("version", "name", "preset", "is_active", "created_at", "created_by")

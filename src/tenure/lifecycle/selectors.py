@@ -343,8 +343,8 @@ def at_risk_list(
     }
     rows = []
     for customer_id, figures in top.iterrows():
-        c = found[int(customer_id)]  # type: ignore[call-overload]
-        stage, health = c.lifecycle_stage, getattr(c, "health", None)  # type: ignore[attr-defined]
+        c = found[int(customer_id)]
+        stage, health = c.lifecycle_stage, getattr(c, "health", None)
         rows.append(
             AtRiskRow(
                 customer_id=c.pk, external_id=c.external_id, name=c.name or c.external_id,
@@ -356,7 +356,7 @@ def at_risk_list(
                 lapse_score=float(figures["lapse_score"]),
                 annual_value=float(figures["annual_value"]),
                 value_at_stake=float(figures["value_at_stake"]),
-                has_open_task=bool(c.has_task),  # type: ignore[attr-defined]
+                has_open_task=bool(c.has_task),
             )
         )  # fmt: skip
     return rows

@@ -66,7 +66,7 @@ def _prediction(customer: Customer) -> dict[str, Any] | None:
     """The models' profile of the person (P(alive), predicted value): profiling is personal data
     too. Read through the reverse relation: insights is a sibling app this one does not import."""
     try:
-        return _plain(customer.prediction)  # type: ignore[attr-defined]
+        return _plain(customer.prediction)
     except ObjectDoesNotExist:
         return None
 
@@ -75,24 +75,21 @@ def _prediction(customer: Customer) -> dict[str, Any] | None:
 def person_export(*, by: User | None = None, customer_id: int) -> dict[str, Any]:
     """Everything tenure holds about the customer, as JSON-ready data (DjangoJSONEncoder)."""
     customer = _customer_for(by, customer_id)
-    orders = customer.orders.prefetch_related("lines").order_by("placed_at", "id")  # type: ignore[attr-defined]
+    orders = customer.orders.prefetch_related("lines").order_by("placed_at", "id")
     data = {
         "exported_at": timezone.now(),
         "customer": _plain(customer, exclude=("team",)),
         "account": customer.account.name if customer.account else None,
         "owner": customer.owner.get_username() if customer.owner else None,
         "team": [member.get_username() for member in customer.team.all()],
-        "consents": [_plain(c) for c in customer.consents.all()],  # type: ignore[attr-defined]
-        "special_dates": [_plain(d) for d in customer.special_dates.all()],  # type: ignore[attr-defined]
-        "subscriptions": [_plain(s) for s in customer.subscriptions.all()],  # type: ignore[attr-defined]
+        "consents": [_plain(c) for c in customer.consents.all()],
+        "special_dates": [_plain(d) for d in customer.special_dates.all()],
+        "subscriptions": [_plain(s) for s in customer.subscriptions.all()],
         "orders": [
             {**_plain(order), "lines": [_plain(line) for line in order.lines.all()]}
             for order in orders
         ],
-        "interactions": [
-            _plain(i)
-            for i in customer.interactions.order_by("occurred_at", "id")  # type: ignore[attr-defined]
-        ],
+        "interactions": [_plain(i) for i in customer.interactions.order_by("occurred_at", "id")],
         **person_feedback(customer=customer),
         "history": [history_entry_view(entry) for entry in history_of(record=customer)],
         "prediction": _prediction(customer),
@@ -118,11 +115,11 @@ def _forget_history(records: list[Model]) -> int:
 def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
     """Anonymise the customer in place. Returns how many records of each kind were touched."""
     customer = _customer_for(by, customer_id)
-    interactions = list(customer.interactions.all())  # type: ignore[attr-defined]
+    interactions = list(customer.interactions.all())
     related: list[Model] = [customer, *interactions]
-    related += list(customer.special_dates.all())  # type: ignore[attr-defined]
-    related += list(customer.consents.all())  # type: ignore[attr-defined]
-    related += list(customer.subscriptions.all())  # type: ignore[attr-defined]
+    related += list(customer.special_dates.all())
+    related += list(customer.consents.all())
+    related += list(customer.subscriptions.all())
     with disable_auditlog():
         # Before the email goes: invitations sent to it are found by it.
         feedback, feedback_records = person_feedback_erase(customer=customer)
@@ -136,8 +133,8 @@ def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
         customer.external_id = f"erased-{customer.pk}"
         customer.save()
         customer.team.clear()
-        special_dates = customer.special_dates.all().delete()[0]  # type: ignore[attr-defined]
-        consents = customer.consents.all().delete()[0]  # type: ignore[attr-defined]
+        special_dates = customer.special_dates.all().delete()[0]
+        consents = customer.consents.all().delete()[0]
         for interaction in interactions:
             interaction.subject = ERASED if interaction.subject else ""
             interaction.body = ERASED if interaction.body else ""

@@ -254,7 +254,7 @@ class LifecycleForm(forms.Form):
     )
 
     def period_or_default(self) -> Literal["week", "month", "quarter"]:
-        return _valid_data(self).get("period") or "month"  # type: ignore[return-value]
+        return _valid_data(self).get("period") or "month"
 
 
 class DefinitionForm(forms.Form):

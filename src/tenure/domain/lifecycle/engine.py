@@ -256,7 +256,7 @@ def _run(
         if number > 0:
             subset = {name: values[active] for name, values in columns.items()}
             if STAGE_CLOCK in subset:
-                subset[STAGE_CLOCK] = np.zeros(active.size)  # type: ignore[index]
+                subset[STAGE_CLOCK] = np.zeros(active.size)
         source = stage[active]
         fired = _first_matches(model, subset, source)
         target = np.where(fired >= 0, _targets(model)[fired], source)
