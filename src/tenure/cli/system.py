@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 
 import click
 
 from tenure.cli.main import setup_django
+from tenure.cli.supervise import WorkerSupervisor, stop_on_sigterm
 
 
 @click.command()
@@ -83,10 +82,11 @@ def serve_app(host: str, port: int, *, with_worker: bool, threads: int = 8) -> N
 
     from tenure.config.wsgi import application
 
+    stop_on_sigterm()
     worker = None
     if with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "tenure", "worker"])
-        click.echo(f"background worker started (pid {worker.pid})")
+        worker = WorkerSupervisor([sys.executable, "-m", "tenure", "worker"], echo=click.echo)
+        worker.start()
     click.echo(f"tenure is serving on http://{host}:{port}/  (Ctrl+C to stop)")
     if host not in settings.ALLOWED_HOSTS and host not in ("0.0.0.0", "::"):  # noqa: S104
         click.echo(f"note: add {host} to TENURE_ALLOWED_HOSTS to reach it by that name", err=True)
@@ -103,12 +103,8 @@ def serve_app(host: str, port: int, *, with_worker: bool, threads: int = 8) -> N
             application, host=host, port=port, threads=threads, ident="tenure", **proxy_options()
         )
     finally:
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        if worker is not None:
+            worker.stop()
 
 
 @click.command()
