@@ -71,8 +71,10 @@ def _columns(business):
 
 
 def _quick(name, data):
-    """Pareto/NBD runs off to infinity on these businesses: give it 2 s, not 30."""
-    return MODELS[name](max_seconds=2).fit(data.frequency, data.recency, data.T)
+    """Pareto/NBD runs off to infinity on these businesses: give it 2 s, not 30. Only it: a
+    limit on the others would make the test depend on how busy the machine is."""
+    limit = 2 if name == "ParetoNBD" else None
+    return MODELS[name](max_seconds=limit).fit(data.frequency, data.recency, data.T)
 
 
 def test_the_chosen_ranking_is_never_below_days_since_the_last_order():
@@ -97,7 +99,11 @@ def test_one_time_buyers_get_a_churn_risk_that_rises_with_their_silence():
 
     result = backtest_rankings(customer, day, observation_end=end, fit=_quick)
     assert result.auc_of(result.chosen) >= result.auc_of(BASELINE)
-    assert result.auc_of("mbg_nbd") > result.auc_of("bg_nbd")  # BG/NBD calls them all alive
+    # BG/NBD calls every one-time buyer alive: it ranks them worse, or (as with SciPy 1.17)
+    # its likelihood is flat and it is not fitted at all; MBG/NBD is fitted and ranks better.
+    mbg, bg = result.auc_of("mbg_nbd"), result.auc_of("bg_nbd")
+    assert mbg is not None
+    assert bg is None or mbg > bg
     assert "ParetoNBD" not in result.fitted or result.candidates["pareto_nbd"].auc is not None
     data, _ = summarise(customer, day, end=end)
     model = ModifiedBetaGeo().fit(data.frequency, data.recency, data.T)
