@@ -117,8 +117,9 @@ def health_recompute(
     customers = scored = 0
     for part in parts:
         facts = facts_frame(
-            chunk=part, now=now, needed=set(config.facts_used), median_gap_days=median
-        )
+            chunk=part, now=now, needed=set(config.facts_used) | config.ceiling_facts,
+            median_gap_days=median,
+        )  # fmt: skip
         n, s = _score_and_store(_CUSTOMERS, part, facts, now, config, tally)
         customers, scored = customers + n, scored + s
     rescored = None
