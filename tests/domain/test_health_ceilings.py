@@ -41,6 +41,8 @@ def test_a_healthy_customer_is_green_at_100():
         ({"latest_csat": 1.0, "days_since_csat": 10.0},
          "latest CSAT 1 out of 5, 10 days ago"),
         ({"latest_csat": 2.0, "days_since_csat": 90.0}, "latest CSAT 2 out of 5, 90 days ago"),
+        # The lowest answer caps whatever its age, until the customer answers again.
+        ({"latest_csat": 1.0, "days_since_csat": 700.0}, "latest CSAT 1 out of 5, 700 days ago"),
         ({"latest_nps": 6.0, "days_since_nps": 3.0}, "latest NPS 6 (a detractor), 3 days ago"),
         ({"latest_nps": 0.0, "days_since_nps": 1.0}, "latest NPS 0 (a detractor), 1 day ago"),
         ({"open_complaints": 1.0}, "1 complaint still open"),
@@ -68,7 +70,7 @@ def test_each_strong_sign_caps_a_green_customer_at_yellow_and_says_why(changes, 
     "changes",
     [
         {"latest_csat": 3.0, "days_since_csat": 1.0},  # not a low CSAT
-        {"latest_csat": 1.0, "days_since_csat": 91.0},  # low, but not fresh
+        {"latest_csat": 2.0, "days_since_csat": 91.0},  # low, but not fresh
         {"latest_nps": 7.0, "days_since_nps": 1.0},  # a passive, not a detractor
         {"latest_nps": 2.0, "days_since_nps": 120.0},
         {"days_since_last_order": 59.0},  # under twice the gap of 30

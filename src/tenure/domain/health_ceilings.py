@@ -7,7 +7,8 @@ each of these signs caps the score at the top of the band below the best (yellow
 default), and says so first among the drivers:
 
 ========================  ====================================================================
-``csat``                  latest CSAT of 2 or less, answered within the last 90 days
+``csat``                  latest CSAT of 1 (the lowest: whenever given, until they answer
+                          again), or of 2 answered within the last 90 days
 ``nps``                   latest NPS a detractor's (0-6), answered within the last 90 days
 ``complaint``             a complaint or ticket still open
 ``silence``               no order for more than twice the customer's own usual gap
@@ -35,6 +36,7 @@ Row = Mapping[str, float]
 
 FRESH_DAYS = 90.0
 CSAT_AT_MOST = 2.0
+CSAT_LOWEST = 1.0
 DETRACTOR_AT_MOST = 6.0
 SILENCE_GAPS = 2.0
 CHURN_RISK_AT_LEAST = 0.5
@@ -61,8 +63,9 @@ def _fresh(days: FloatArray) -> BoolArray:
 
 
 def _csat(f: Facts) -> BoolArray:
+    csat = f["latest_csat"]
     with np.errstate(invalid="ignore"):
-        return (f["latest_csat"] <= CSAT_AT_MOST) & _fresh(f["days_since_csat"])
+        return (csat <= CSAT_LOWEST) | ((csat <= CSAT_AT_MOST) & _fresh(f["days_since_csat"]))
 
 
 def _nps(f: Facts) -> BoolArray:
