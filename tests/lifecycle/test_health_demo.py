@@ -18,7 +18,8 @@ from tenure.feedback.selectors import answers_latest
 from tenure.insights.models import FitStatus
 from tenure.insights.services import clv_fit
 from tenure.interactions.models import CASE_KINDS, CaseStatus, Interaction
-from tenure.lifecycle.health import health_recompute
+from tenure.lifecycle.health import health_config_active, health_recompute
+from tenure.lifecycle.health_tuning import health_backtest_run, health_weights_adopt
 from tenure.lifecycle.models import HealthScore
 from tenure.lifecycle.selectors import at_risk_list
 from tenure.lifecycle.services import lifecycle_recompute
@@ -66,3 +67,36 @@ def test_health_on_the_demo_agrees_with_the_at_risk_list_and_what_customers_said
             f"({len(stale)} of them older than 90 days); "
             f"open cases {len(open_cases)}"
         )
+
+    # Health scored by the same backtest as the churn ranking: the fit's split, four rankings.
+    run = health_backtest_run(observation_end=TODAY)
+    figures = {row["key"]: row for row in run.figures["rows"]}
+    fit = clv_fit_latest_backtest()
+    assert run.reason == "" and run.holdout_days == fit["holdout_days"]
+    assert list(figures) == ["health_default", "health_fitted", "days_since_last_order", "chosen"]
+    assert all(row["auc"] is not None for row in figures.values()), figures
+    assert figures["health_default"]["auc"] > 0.6
+    assert run.fitted_weights is not None and set(run.fitted_weights) == set(
+        health_config_active().active
+    )
+    with capsys.disabled():
+        print("demo health backtest AUC: " + ", ".join(
+            f"{key} {row['auc']:.3f}" for key, row in figures.items()
+        ) + f"; fitted weights {run.fitted_weights}")  # fmt: skip
+
+    # Adopting the fitted weights rescored everyone with them; the bands still agree.
+    adopted, rescored = health_weights_adopt(by=None, run_id=run.pk, now=now)
+    assert adopted.source == "fitted" and adopted.backtest_id == run.pk
+    assert rescored.customers == result.customers
+    in_use = health_config_active()
+    assert {key: in_use.params[key]["weight"] for key in run.fitted_weights} == run.fitted_weights
+    top = at_risk_list(user=None, limit=100, now=now)
+    assert [row.customer_id for row in top if row.health_band == "green"] == []
+
+
+def clv_fit_latest_backtest() -> dict:
+    from tenure.insights.models import ModelFit
+
+    fit = ModelFit.objects.filter(status=FitStatus.DONE).order_by("-id").first()
+    assert fit is not None
+    return fit.backtest
