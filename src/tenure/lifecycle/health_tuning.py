@@ -62,7 +62,9 @@ def _latest_fit() -> ModelFit | None:
     )
 
 
-def _facts_at(config: HealthConfig) -> Any:
+def health_facts_at(config: HealthConfig) -> Any:
+    """``facts_at(day, ids)`` for ``tenure.domain.health_backtest``: the facts of the customers
+    ``ids`` as of the end of ``day`` (local), the ones the backtest may know."""
     needed = (set(config.facts_used) | config.ceiling_facts) - _NOT_IN_BACKTEST
 
     def facts_at(day: int, ids: npt.NDArray[np.int64]) -> pd.DataFrame:
@@ -110,7 +112,7 @@ def health_backtest_run(
     })  # fmt: skip
     result = health_backtest(
         orders.customer_id, orders.day, observation_end=day_number(end),
-        facts_at=_facts_at(config), config=config, holdout=h,
+        facts_at=health_facts_at(config), config=config, holdout=h,
         chosen=_stored_chosen(fit if stored else None, h),
     )  # fmt: skip
     fitted = result.fitted.weights if result.fitted is not None else None
