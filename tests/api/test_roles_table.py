@@ -334,6 +334,14 @@ def _definition_version(owner):
     return definition_save(by=None, data=preset_definition("journey"), activate=False)
 
 
+def _health_run(owner):
+    from tenure.lifecycle.models import HealthBacktestRun
+
+    return HealthBacktestRun.objects.create(
+        observation_end=T0.date(), fitted_weights={"recency": 40.0, "complaints": 5.0}
+    )
+
+
 LIFECYCLE_PAGES = [
     Page("lifecycle", "list"),  # every count is of the caller's customers (lifecycle selectors)
     # A recompute moves every customer: the roles that change every record.
@@ -348,6 +356,9 @@ LIFECYCLE_PAGES = [
     Page("lifecycle-at-risk", "list", _at_risk_customer, shows=lambda c: c.external_id),
     # The one-click follow-up writes a task about the customer: a change of the customer's book.
     Page("lifecycle-follow-up", "update", _at_risk_customer, method="post", done=302),
+    # The health backtest describes the whole base; adopting weights rescores everyone.
+    Page("lifecycle-health-backtest", "change_all", method="post", done=302),
+    Page("lifecycle-health-adopt", "administer", _health_run, method="post", done=302),
     Page("lifecycle-churn-audit", "list"),
     Page("lifecycle-churn-audit-csv", "list"),
     Page("lifecycle-definition", "administer"),
