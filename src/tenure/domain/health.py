@@ -476,16 +476,20 @@ class HealthScores:
             return out
         for key, held in self.ceilings.items():
             rows = np.flatnonzero(capped & held[pos])
-            for row in rows.tolist():
-                values = [
-                    (fact, round(float(self.facts[fact][pos[row]]), decimals))
-                    for fact in CEILINGS[key].facts
-                    if fact in self.facts
-                ]
-                shown = ",".join(
-                    f'"{fact}":{x}' for fact, x in values if x == x and x not in _INFINITE
-                )
-                out[row].append(f'["{CAP_PREFIX}{key}",{{{shown}}}]')
+            if not rows.size:
+                continue
+            parts = [
+                [f'"{fact}":{x}' if x == x and x not in _INFINITE else "" for x in values]
+                for fact in CEILINGS[key].facts
+                if fact in self.facts
+                for values in [np.round(self.facts[fact][pos[rows]], decimals).tolist()]
+            ]
+            texts = [
+                f'["{CAP_PREFIX}{key}",{{{",".join(filter(None, f))}}}]'
+                for f in zip(*parts, strict=True)
+            ]
+            for row, text in zip(rows.tolist(), texts, strict=True):
+                out[row].append(text)
         return out
 
     def drivers_stored(
