@@ -359,6 +359,7 @@ LIFECYCLE_PAGES = [
     # The health backtest describes the whole base; adopting weights rescores everyone.
     Page("lifecycle-health-backtest", "change_all", method="post", done=302),
     Page("lifecycle-health-adopt", "administer", _health_run, method="post", done=302),
+    Page("lifecycle-health-reset", "administer", method="post", done=302),
     Page("lifecycle-churn-audit", "list"),
     Page("lifecycle-churn-audit-csv", "list"),
     Page("lifecycle-definition", "administer"),
@@ -811,9 +812,11 @@ def test_account_health_role_table(client, row):
 # The backtest's figures describe the whole base: read by the roles that see every customer
 # (403 for a success manager, as for model fits); running one writes a record of the whole base
 # (admins and managers); adopting weights changes every customer's score (admins).
-HEALTH_PATHS = {"/lifecycle/health/backtest", "/lifecycle/health/adopt"}
+HEALTH_PATHS = {"/lifecycle/health/backtest", "/lifecycle/health/adopt", "/lifecycle/health/reset"}
 LIFECYCLE_PATHS |= HEALTH_PATHS  # served by the lifecycle router; counted as covered
-HEALTH_TABLE = [(role, operation) for role in ROLES for operation in ("read", "run", "adopt")]
+HEALTH_TABLE = [
+    (role, operation) for role in ROLES for operation in ("read", "run", "adopt", "reset")
+]
 
 
 def _health_expected(role: Role, operation: str) -> int:
@@ -842,8 +845,10 @@ def test_health_role_table(client, row):
         response = caller.get("/lifecycle/health/backtest")
     elif operation == "run":
         response = caller.post("/lifecycle/health/backtest", {})
-    else:
+    elif operation == "adopt":
         response = caller.post("/lifecycle/health/adopt", {"run_id": run.pk})
+    else:
+        response = caller.post("/lifecycle/health/reset", {})
     want = _health_expected(role, operation)
     assert response.status_code == want, response.content
     if want >= 400:
@@ -853,3 +858,6 @@ def test_health_role_table(client, row):
     elif operation == "adopt":
         assert response.json()["weights_in_use"]["recency"] == 40.0
         assert HealthDefinition.objects.get().source == "fitted"
+    elif operation == "reset":
+        assert response.json()["weights_in_use"]["recency"] == 25.0
+        assert HealthDefinition.objects.get().source == "default"

@@ -77,6 +77,12 @@ def test_an_admin_runs_the_backtest_sees_its_figures_and_adopts_the_fitted_weigh
     assert {k: in_use.params[k]["weight"] for k in run.fitted_weights} == run.fitted_weights
     assert HealthScore.objects.count() == 200
     assert "In use: weights fitted to the history, adopted by" in adopted.content.decode()
+    assert "Back to the default weights" in adopted.content.decode()
+
+    back = client.post(reverse("web:lifecycle-health-reset"), follow=True).content.decode()
+    assert "Health uses the default weights again: 200 customers rescored." in back
+    assert health_config_active().params["recency"]["weight"] == 25
+    assert HealthDefinition.objects.order_by("-id").first().source == "default"
 
 
 def test_the_observation_end_is_the_latest_fit_or_today(client):

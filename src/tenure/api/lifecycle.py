@@ -35,6 +35,7 @@ from tenure.lifecycle.health_tuning import (
     health_backtest_latest,
     health_backtest_run,
     health_weights_adopt,
+    health_weights_reset,
 )
 from tenure.lifecycle.models import (
     HealthBacktestRun,
@@ -372,6 +373,21 @@ def health_adopt(request: HttpRequest, payload: HealthAdoptIn) -> dict[str, Any]
     return {
         "weights_in_use": {key: config.params[key]["weight"] for key in config.active},
         "weights_source": adopted.source, "adopted_at": adopted.adopted_at,
+        "rescored": rescored.customers,
+    }  # fmt: skip
+
+
+@router.post(
+    "/lifecycle/health/reset",
+    response={200: HealthAdoptOut, **ERROR_RESPONSES},
+    summary="Go back to the default health weights and rescore everyone (admins)",
+)
+def health_reset(request: HttpRequest) -> dict[str, Any]:
+    reset, rescored = health_weights_reset(by=caller(request))
+    config = health_config_active()
+    return {
+        "weights_in_use": {key: config.params[key]["weight"] for key in config.active},
+        "weights_source": reset.source, "adopted_at": reset.adopted_at,
         "rescored": rescored.customers,
     }  # fmt: skip
 

@@ -145,12 +145,14 @@ def health_weights_adopt(
     return adopted, health_recompute(now=now, config=config)
 
 
-def health_weights_reset(*, by: User | None, now: datetime | None = None) -> HealthResult:
-    """Go back to the default weights (admins only) and rescore everyone."""
+def health_weights_reset(
+    *, by: User | None, now: datetime | None = None
+) -> tuple[HealthDefinition, HealthResult]:
+    """Go back to the default weights (admins only) and rescore everyone with them."""
     if by is not None:
         require(by, Action.ADMINISTER)
     config = health_config_validate()
-    HealthDefinition.objects.create(
+    reset = HealthDefinition.objects.create(
         definition=config.definition, source=HealthDefinitionSource.DEFAULT, adopted_by=by
     )
-    return health_recompute(now=now, config=config)
+    return reset, health_recompute(now=now, config=config)

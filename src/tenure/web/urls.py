@@ -52,6 +52,7 @@ urlpatterns = [
         lifecycle.health_adopt,
         name="lifecycle-health-adopt",
     ),
+    path("lifecycle/health/reset/", lifecycle.health_reset, name="lifecycle-health-reset"),
     path("lifecycle/churn-audit/", lifecycle.churn_audit, name="lifecycle-churn-audit"),
     path("lifecycle/churn-audit.csv", lifecycle.churn_audit_csv, name="lifecycle-churn-audit-csv"),
     path(

@@ -43,6 +43,7 @@ from tenure.lifecycle.health_tuning import (
     health_backtest_latest,
     health_backtest_run,
     health_weights_adopt,
+    health_weights_reset,
 )
 from tenure.lifecycle.models import Task, TaskSource, TaskStatus, TransitionCause
 from tenure.transfer.csv_safety import cell_neutralise
@@ -378,6 +379,18 @@ def health_adopt(request: HttpRequest, run_id: int) -> HttpResponse:
             request,
             f"Health now uses the fitted weights: {rescored.customers:,} customers rescored.",
         )
+    return redirect(reverse("web:lifecycle-at-risk") + "#health-backtest")
+
+
+@login_required
+@require_POST
+def health_reset(request: HttpRequest) -> HttpResponse:
+    """Go back to the default weights and rescore everyone (admins)."""
+    _reset, rescored = health_weights_reset(by=signed_in_user(request))
+    messages.success(
+        request,
+        f"Health uses the default weights again: {rescored.customers:,} customers rescored.",
+    )
     return redirect(reverse("web:lifecycle-at-risk") + "#health-backtest")
 
 
