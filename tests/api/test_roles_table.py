@@ -334,6 +334,14 @@ def _definition_version(owner):
     return definition_save(by=None, data=preset_definition("journey"), activate=False)
 
 
+def _health_run(owner):
+    from tenure.lifecycle.models import HealthBacktestRun
+
+    return HealthBacktestRun.objects.create(
+        observation_end=T0.date(), fitted_weights={"recency": 40.0, "complaints": 5.0}
+    )
+
+
 LIFECYCLE_PAGES = [
     Page("lifecycle", "list"),  # every count is of the caller's customers (lifecycle selectors)
     # A recompute moves every customer: the roles that change every record.
@@ -348,6 +356,10 @@ LIFECYCLE_PAGES = [
     Page("lifecycle-at-risk", "list", _at_risk_customer, shows=lambda c: c.external_id),
     # The one-click follow-up writes a task about the customer: a change of the customer's book.
     Page("lifecycle-follow-up", "update", _at_risk_customer, method="post", done=302),
+    # The health backtest describes the whole base; adopting weights rescores everyone.
+    Page("lifecycle-health-backtest", "change_all", method="post", done=302),
+    Page("lifecycle-health-adopt", "administer", _health_run, method="post", done=302),
+    Page("lifecycle-health-reset", "administer", method="post", done=302),
     Page("lifecycle-churn-audit", "list"),
     Page("lifecycle-churn-audit-csv", "list"),
     Page("lifecycle-definition", "administer"),
@@ -793,3 +805,59 @@ def test_account_health_role_table(client, row):
         assert response.json()["error"]["code"] == "not_found"
     else:
         assert response.json()["health"]["band"] == "green"  # no open case: complaints 100
+
+
+# --- Health: its backtest and adopting fitted weights -----------------------------------------
+#
+# The backtest's figures describe the whole base: read by the roles that see every customer
+# (403 for a success manager, as for model fits); running one writes a record of the whole base
+# (admins and managers); adopting weights changes every customer's score (admins).
+HEALTH_PATHS = {"/lifecycle/health/backtest", "/lifecycle/health/adopt", "/lifecycle/health/reset"}
+LIFECYCLE_PATHS |= HEALTH_PATHS  # served by the lifecycle router; counted as covered
+HEALTH_TABLE = [
+    (role, operation) for role in ROLES for operation in ("read", "run", "adopt", "reset")
+]
+
+
+def _health_expected(role: Role, operation: str) -> int:
+    if operation == "read":
+        return 403 if role == Role.SUCCESS_MANAGER else 200
+    if operation == "run":
+        return 201 if role in (Role.ADMIN, Role.MANAGER) else 403
+    return 200 if role == Role.ADMIN else 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "row", HEALTH_TABLE, ids=[f"{r[0]}-health-{r[1]}-{_health_expected(*r)}" for r in HEALTH_TABLE]
+)
+def test_health_role_table(client, row):
+    from tenure.lifecycle.models import HealthBacktestRun, HealthDefinition
+
+    role, operation = row
+    caller = Api(client, user=make_user(role=role))
+    _at_risk_customer(make_user(role=Role.SUCCESS_MANAGER))
+    # A stored run with fitted weights to adopt (the backtest itself: tests/lifecycle).
+    run = HealthBacktestRun.objects.create(
+        observation_end=T0.date(), fitted_weights={"recency": 40.0, "complaints": 5.0}
+    )
+    if operation == "read":
+        response = caller.get("/lifecycle/health/backtest")
+    elif operation == "run":
+        response = caller.post("/lifecycle/health/backtest", {})
+    elif operation == "adopt":
+        response = caller.post("/lifecycle/health/adopt", {"run_id": run.pk})
+    else:
+        response = caller.post("/lifecycle/health/reset", {})
+    want = _health_expected(role, operation)
+    assert response.status_code == want, response.content
+    if want >= 400:
+        assert response.json()["error"]["code"] == "permission_denied"
+        assert HealthDefinition.objects.count() == 0  # nothing was changed
+        assert HealthBacktestRun.objects.count() == 1
+    elif operation == "adopt":
+        assert response.json()["weights_in_use"]["recency"] == 40.0
+        assert HealthDefinition.objects.get().source == "fitted"
+    elif operation == "reset":
+        assert response.json()["weights_in_use"]["recency"] == 25.0
+        assert HealthDefinition.objects.get().source == "default"

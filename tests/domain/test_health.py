@@ -87,12 +87,13 @@ def test_drivers_in_words():
     ("score", "band"), [(0, "red"), (50, "red"), (50.2, "yellow"), (75, "yellow"), (76, "green")]
 )
 def test_bands_hold_scores_up_to_their_bound(score, band):
-    # A single component with data: the complaints score is 100 * (1 - n/2); pick n for score.
+    # A single component with data: the renewal score is 100 * (days + 90) / 180; pick days
+    # for score (complaints would also cap the score: an open one is a ceiling).
     config = health_config_validate(
-        {"components": {key: {"weight": 0} for key in COMPONENTS if key != "complaints"}}
+        {"components": {key: {"weight": 0} for key in COMPONENTS if key != "renewal"}}
     )
-    n = 2 * (1 - score / 100)
-    h = health_scores({"open_complaints": [n]}, config)
+    days = 180 * score / 100 - 90
+    h = health_scores({"days_to_renewal": [days]}, config)
     assert h.score[0] == pytest.approx(score) and h.band_keys()[0] == band
 
 
@@ -104,6 +105,7 @@ def test_configured_weights_anchors_and_bands():
                 **{key: {"weight": 0} for key in COMPONENTS if key != "recency"},
             },
             "bands": [{"key": "bad", "upto": 30}, {"key": "good", "name": "Fine", "upto": 100}],
+            "ceilings": {"silence": False},
         }
     )
     assert config.facts_used == {"days_since_last_order", "typical_gap_days"}
@@ -135,6 +137,7 @@ def test_vectorised_on_a_large_base():
     n = 200_000
     facts = {name: rng.uniform(0, 100, n) for name in health_config_validate().facts_used}
     facts["latest_nps"] = np.where(rng.random(n) < 0.5, rng.integers(0, 11, n), NAN)
+    facts["open_complaints"] = rng.integers(0, 2, n) * 1.0
     h = health_scores(facts)
     assert h.score.shape == (n,) and np.nanmin(h.score) >= 0 and np.nanmax(h.score) <= 100
     assert set(h.band_keys().tolist()) == {"red", "yellow", "green"}
@@ -205,7 +208,10 @@ def test_stored_drivers_and_components_hand_worked():
 def test_driver_facts_are_rounded_and_non_finite_left_out():
     facts = FACTS.iloc[[0]].assign(days_since_last_order=94.23817, typical_gap_days=math.inf)
     config = health_config_validate(
-        {"components": {key: {"weight": 0} for key in COMPONENTS if key != "recency"}}
+        {
+            "components": {key: {"weight": 0} for key in COMPONENTS if key != "recency"},
+            "ceilings": {"complaint": False, "silence": False},
+        }
     )
     # An infinite gap gives a recency of 0 gaps (full marks): no driver. A gap of 30 does.
     assert health_scores(facts, config).drivers_stored() == [[]]

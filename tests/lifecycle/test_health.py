@@ -113,3 +113,26 @@ def test_scoring_is_set_wise():
     assert counts[0] == counts[1]
     assert HealthScore.objects.count() == 22
     assert HealthSnapshot.objects.count() == 22  # the first day: everyone
+
+
+def test_a_csat_of_1_recorded_live_takes_a_green_customer_out_of_green(
+    django_capture_on_commit_callbacks,
+):
+    from django.utils import timezone
+
+    from tenure.feedback.services import survey_response_create
+
+    now = timezone.now()
+    customer = make_customer()
+    for days in range(175, 0, -15):  # every 15 days, the last 10 days ago: 6 and 6 in 90 days
+        make_order(customer=customer, placed_at=now - timedelta(days=days), amount=Decimal("50"))
+    health_recompute(now=now, customer_ids=[customer.pk], accounts=False)
+    assert HealthScore.objects.get(customer=customer).band == "green"
+    with django_capture_on_commit_callbacks(execute=True):
+        survey_response_create(
+            customer_id=customer.pk, kind="csat", score=1, answered_at=now - timedelta(hours=1)
+        )
+    health = HealthScore.objects.get(customer=customer)
+    # Uncapped: (25 * 100 + 15 * 100 + 10 * 100 + 15 * 100 + 15 * 0) / 80 = 81.25, green.
+    assert health.band == "yellow" and health.score == 75
+    assert health.explanation.startswith("75 (yellow). Capped at yellow: latest CSAT 1 out of 5")

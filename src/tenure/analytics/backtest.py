@@ -109,6 +109,9 @@ def summarise(
         raise InvalidInputError("customer, day", "must be one-dimensional and of equal length")
     if not np.all(np.isfinite(days)):
         raise InvalidInputError("day", "must be finite")
+    if ids.size == 0:  # no purchases: nobody to summarise (indexing below needs one)
+        empty = np.empty(0)
+        return Customers(np.empty(0, np.int64), empty, empty.copy(), empty.copy()), empty.copy()
     order = np.lexsort((days, ids))
     ids, days = ids[order], days[order]
     distinct = np.r_[True, (ids[1:] != ids[:-1]) | (days[1:] != days[:-1])]

@@ -1,5 +1,6 @@
 """/api/v1/lifecycle/... and /api/v1/tasks: stages, the funnel and flow, lifecycle buckets, the
-at-risk list, the churn audit, stage definitions, recompute, and the team's tasks.
+at-risk list, the churn audit, health's backtest and weights, stage definitions, recompute, and
+the team's tasks.
 
 The same selectors and services as the Lifecycle and Tasks pages and `tenure lifecycle`: every
 figure counts only the customers the caller may see; every write applies the role policy in the
@@ -25,10 +26,19 @@ from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.types import Money, RecordId, finite_or_none
+from tenure.domain.health import health_config_validate
 from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.audit import churn_audit_for
+from tenure.lifecycle.health import health_config_active, health_definition_active
+from tenure.lifecycle.health_tuning import (
+    health_backtest_latest,
+    health_backtest_run,
+    health_weights_adopt,
+    health_weights_reset,
+)
 from tenure.lifecycle.models import (
+    HealthBacktestRun,
     LifecycleDefinition,
     RecomputeRun,
     Task,
@@ -265,6 +275,121 @@ def at_risk_backtest(request: HttpRequest) -> dict[str, Any]:
     body = dict(shown.__dict__)
     body["candidates"] = [dict(row.__dict__) for row in shown.candidates]
     return body
+
+
+# --- health: its backtest, and adopting fitted weights -----------------------------------------
+
+
+class HealthRankingOut(Schema):
+    key: str = Field(..., description="health_default, health_fitted, days_since_last_order, "
+                     "chosen")  # fmt: skip
+    label: str
+    auc: float | None = Field(None, description="AUC against who lapsed in the holdout")
+    top_decile_lapsed: float | None = Field(None, description="share lapsed of the worst 10 %")
+    note: str = Field("", description="why there is no figure, when there is none")
+
+
+class HealthBacktestOut(Schema):
+    id: int | None
+    observation_end: date | None
+    holdout_days: int | None
+    customers: int | None
+    lapsed: int | None
+    reason: str = Field("", description="why no backtest could be run, when none could")
+    rankings: list[HealthRankingOut]
+    default_weights: dict[str, float]
+    fitted_weights: dict[str, float] | None = Field(
+        None, description="fitted out of time on the split one holdout earlier; admins adopt them"
+    )
+    fit_note: str = ""
+    weights_in_use: dict[str, float]
+    weights_source: str = Field(..., description="default, or fitted (adopted by an admin)")
+    created_at: datetime | None
+
+
+def _health_backtest_out(run: HealthBacktestRun | None) -> dict[str, Any]:
+    config = health_config_active()
+    adopted = health_definition_active()
+    figures = run.figures if run is not None else {}
+    return {
+        "id": run.pk if run else None, "observation_end": run.observation_end if run else None,
+        "holdout_days": run.holdout_days if run else None,
+        "customers": run.customers if run else None, "lapsed": run.lapsed if run else None,
+        "reason": run.reason if run else "No health backtest yet: POST to run one.",
+        "rankings": figures.get("rows", []),
+        "default_weights": figures.get("default_weights") or {
+            key: p["weight"] for key, p in health_config_validate().params.items() if p["weight"]
+        },
+        "fitted_weights": run.fitted_weights if run else None,
+        "fit_note": figures.get("fit_note", ""),
+        "weights_in_use": {key: config.params[key]["weight"] for key in config.active},
+        "weights_source": adopted.source if adopted is not None else "default",
+        "created_at": run.created_at if run else None,
+    }  # fmt: skip
+
+
+@router.get(
+    "/lifecycle/health/backtest",
+    response={200: HealthBacktestOut, **ERROR_RESPONSES},
+    summary="How well health ranks who lapses: the latest health backtest (roles that see "
+    "every customer)",
+)
+def health_backtest_read(request: HttpRequest) -> dict[str, Any]:
+    return _health_backtest_out(health_backtest_latest(user=caller(request)))
+
+
+@router.post(
+    "/lifecycle/health/backtest",
+    response={201: HealthBacktestOut, **ERROR_RESPONSES},
+    summary="Run the health backtest on the latest fit's split, with weights fitted to the "
+    "history (admins, managers)",
+    description="Health with the default weights and with weights fitted out of time, days "
+    "since the last order and the chosen churn ranking, each with its AUC on the same "
+    "customers. Runs in the request: seconds for ten thousand customers.",
+)
+def health_backtest_create(request: HttpRequest) -> Status:
+    return Status(201, _health_backtest_out(health_backtest_run(by=caller(request))))
+
+
+class HealthAdoptIn(Schema):
+    run_id: RecordId = Field(..., description="the health backtest whose fitted weights to use")
+
+
+class HealthAdoptOut(Schema):
+    weights_in_use: dict[str, float]
+    weights_source: str
+    adopted_at: datetime
+    rescored: int = Field(..., description="customers rescored with the adopted weights")
+
+
+@router.post(
+    "/lifecycle/health/adopt",
+    response={200: HealthAdoptOut, **ERROR_RESPONSES},
+    summary="Use a health backtest's fitted weights and rescore everyone (admins)",
+)
+def health_adopt(request: HttpRequest, payload: HealthAdoptIn) -> dict[str, Any]:
+    adopted, rescored = health_weights_adopt(by=caller(request), run_id=payload.run_id)
+    config = health_config_active()
+    return {
+        "weights_in_use": {key: config.params[key]["weight"] for key in config.active},
+        "weights_source": adopted.source, "adopted_at": adopted.adopted_at,
+        "rescored": rescored.customers,
+    }  # fmt: skip
+
+
+@router.post(
+    "/lifecycle/health/reset",
+    response={200: HealthAdoptOut, **ERROR_RESPONSES},
+    summary="Go back to the default health weights and rescore everyone (admins)",
+)
+def health_reset(request: HttpRequest) -> dict[str, Any]:
+    reset, rescored = health_weights_reset(by=caller(request))
+    config = health_config_active()
+    return {
+        "weights_in_use": {key: config.params[key]["weight"] for key in config.active},
+        "weights_source": reset.source, "adopted_at": reset.adopted_at,
+        "rescored": rescored.customers,
+    }  # fmt: skip
 
 
 class BandOut(Schema):

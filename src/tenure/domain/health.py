@@ -38,6 +38,12 @@ Configuration is plain JSON (stored and edited like a lifecycle definition)::
 Components not named keep their defaults; weight 0 switches one off (its facts are then not
 needed).
 
+Ceilings (``tenure.domain.health_ceilings``) then cap the score at the top of the band below
+the best (75, yellow, by default) for a customer with a fresh low CSAT, a detractor's NPS, a
+complaint still open, a silence over twice their usual gap, a churn risk of 50 % or more or the
+at-risk stage, whatever the mean says; each one that lowered a score comes first among the
+drivers. ``{"ceilings": {"silence": false}}`` switches one off.
+
 The words are rendered when read, not when scored: ``HealthScores.drivers_json`` gives each
 customer's drivers (the components that cost the most points, most first) with the few facts
 their words need, which the database keeps next to the component scores, and
@@ -49,6 +55,7 @@ The same engine scores accounts (``subject="account"`` in the words).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import json
 import math
@@ -61,6 +68,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from tenure.analytics.errors import InvalidInputError
+from tenure.domain.health_ceilings import (
+    CAP_PREFIX,
+    CEILING_FACTS,
+    CEILINGS,
+    ceiling_top,
+    ceiling_words,
+    ceilings_apply,
+    ceilings_hold,
+)
 from tenure.domain.lifecycle.model import DefinitionError, Problem
 
 FloatArray = npt.NDArray[np.float64]
@@ -237,6 +253,12 @@ class HealthConfig:
     params: dict[str, dict[str, float]]
     bands: tuple[tuple[str, str, float], ...]
     definition: dict[str, Any]
+    ceilings: tuple[str, ...] = tuple(CEILINGS)
+
+    @property
+    def ceiling_facts(self) -> frozenset[str]:
+        """The facts the switched-on ceilings read (``tenure.domain.health_ceilings``)."""
+        return frozenset(fact for key in self.ceilings for fact in CEILINGS[key].facts)
 
     @property
     def active(self) -> tuple[str, ...]:
@@ -262,10 +284,8 @@ def health_config_validate(data: Mapping[str, Any] | None = None) -> HealthConfi
     if not isinstance(data, Mapping):
         raise DefinitionError([Problem("", "must be an object with components and bands")])
     for key in data:
-        if key not in ("components", "bands"):
-            problems.append(
-                Problem(str(key), f'unknown key "{key}"{_near(key, ["components", "bands"])}')
-            )
+        if key not in _TOP_KEYS:
+            problems.append(Problem(str(key), f'unknown key "{key}"{_near(key, _TOP_KEYS)}'))
     params = {key: dict(c.defaults) for key, c in COMPONENTS.items()}
     raw_components = data.get("components", {})
     if not isinstance(raw_components, Mapping):
@@ -307,13 +327,31 @@ def health_config_validate(data: Mapping[str, Any] | None = None) -> HealthConfi
             Problem("components", "the weights add up to 0: give at least one component a weight")
         )
     bands = _bands(data.get("bands", [dict(b) for b in DEFAULT_BANDS]), problems)
+    ceilings = _ceilings(data.get("ceilings", {}), problems)
     if problems:
         raise DefinitionError(problems)
     definition = {
         "components": copy.deepcopy(params),
         "bands": [{"key": k, "name": n, "upto": u} for k, n, u in bands],
+        "ceilings": {key: key in ceilings for key in CEILINGS},
     }
-    return HealthConfig(params, bands, definition)  # fmt: skip
+    return HealthConfig(params, bands, definition, ceilings)  # fmt: skip
+
+
+_TOP_KEYS = ("components", "bands", "ceilings")
+
+
+def _ceilings(raw: Any, problems: list[Problem]) -> tuple[str, ...]:
+    """The ceilings switched on: every one unless ``{"silence": false, ...}`` says otherwise."""
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("ceilings", 'must be an object such as {"silence": false}'))
+        return ()
+    for key, value in raw.items():
+        if key not in CEILINGS:
+            problems.append(Problem(f"ceilings.{key}", f"unknown ceiling{_near(key, CEILINGS)}"))
+        elif not isinstance(value, bool):
+            problems.append(Problem(f"ceilings.{key}", f"must be true or false, got {value!r}"))
+    return tuple(key for key in CEILINGS if raw.get(key, True) is not False)
 
 
 def _near(name: object, choices: Any) -> str:
@@ -371,6 +409,15 @@ class HealthScores:
     components: pd.DataFrame
     weights: pd.DataFrame
     facts: Mapping[str, FloatArray]
+    ceilings: Mapping[str, npt.NDArray[np.bool_]] = dataclasses.field(default_factory=dict)
+    uncapped: FloatArray | None = None
+
+    def capped(self) -> npt.NDArray[np.bool_]:
+        """Whether a ceiling lowered each customer's score (``health_ceilings``)."""
+        if self.uncapped is None:
+            return np.zeros(self.score.size, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            return np.asarray(self.uncapped > self.score, dtype=bool)
 
     def band_keys(self) -> npt.NDArray[np.object_]:
         """Each customer's band key (``None`` without a score)."""
@@ -415,7 +462,35 @@ class HealthScores:
                 f'["{key}",{{{",".join(filter(None, f))}}}]' for f in zip(*parts, strict=True)
             ]
         chosen = texts[codes, np.arange(pos.size)[:, None]].tolist()  # code -1: the last row
-        return ["[" + ",".join(filter(None, row)) + "]" for row in chosen]
+        caps = self._caps_json(pos, decimals)
+        return [
+            "[" + ",".join(filter(None, cap + row)) + "]"
+            for cap, row in zip(caps, chosen, strict=True)
+        ]
+
+    def _caps_json(self, pos: IntArray, decimals: int) -> list[list[str]]:
+        """Per customer, the ceilings that lowered their score, as drivers (first)."""
+        out: list[list[str]] = [[] for _ in range(pos.size)]
+        capped = self.capped()[pos]
+        if not capped.any():
+            return out
+        for key, held in self.ceilings.items():
+            rows = np.flatnonzero(capped & held[pos])
+            if not rows.size:
+                continue
+            parts = [
+                [f'"{fact}":{x}' if x == x and x not in _INFINITE else "" for x in values]
+                for fact in CEILINGS[key].facts
+                if fact in self.facts
+                for values in [np.round(self.facts[fact][pos[rows]], decimals).tolist()]
+            ]
+            texts = [
+                f'["{CAP_PREFIX}{key}",{{{",".join(filter(None, f))}}}]'
+                for f in zip(*parts, strict=True)
+            ]
+            for row, text in zip(rows.tolist(), texts, strict=True):
+                out[row].append(text)
+        return out
 
     def drivers_stored(
         self, positions: npt.ArrayLike | None = None, *, top: int = 3, decimals: int = 2
@@ -508,6 +583,13 @@ def health_scores(
     with np.errstate(invalid="ignore", divide="ignore"):
         weights = np.where(total > 0, raw_weights / total, 0.0)
         score = np.where(total[:, 0] > 0, (np.nan_to_num(scores) * weights).sum(axis=1), np.nan)
+    uncapped = score
+    held = {
+        key: mask
+        for key, mask in ceilings_hold(_ceiling_columns(facts, n)).items()
+        if key in config.ceilings
+    }
+    score = ceilings_apply(score, held, ceiling_top(config.bands))
     bounds = np.array([upto for _key, _name, upto in config.bands])
     # Rounded first so that float noise (50.000000001) does not lift a 50 out of red.
     at = np.searchsorted(bounds, np.round(np.nan_to_num(score), 9), side="left")
@@ -516,8 +598,27 @@ def health_scores(
     return HealthScores(
         config, score, band.astype(np.int64),
         pd.DataFrame(scores, columns=list(keys), index=frame_index),
-        pd.DataFrame(weights, columns=list(keys), index=frame_index), columns,
+        pd.DataFrame(weights, columns=list(keys), index=frame_index),
+        columns | _ceiling_columns(facts, n), held, uncapped,
     )  # fmt: skip
+
+
+def _ceiling_columns(facts: Mapping[str, Any] | pd.DataFrame, n: int) -> dict[str, FloatArray]:
+    """The ceilings' facts among ``facts``, as floats (a ceiling missing any is not checked)."""
+    out: dict[str, FloatArray] = {}
+    for name in CEILING_FACTS:
+        if name not in facts:
+            continue
+        raw = facts[name]
+        values = (
+            raw.to_numpy(dtype=np.float64, na_value=np.nan)
+            if isinstance(raw, pd.Series)
+            else np.asarray(raw, dtype=np.float64)
+        )
+        if values.shape != (n,):
+            raise InvalidInputError(name, f"has {values.size} values for {n} customers")
+        out[name] = values
+    return out
 
 
 def _health_columns(
@@ -584,7 +685,14 @@ def health_explanation(
         return f"No health score: no component has data for this {subject}."
     names = {key: name for key, name, _upto in config.bands}
     shown = math.floor(score + 0.5)  # half up, as people round
-    words = [_words(key, facts, config) for key, facts in drivers if key in COMPONENTS]
+    below = config.bands[-2][1].lower() if len(config.bands) >= 2 else ""
+    words = [
+        ceiling_words(key[len(CAP_PREFIX) :], facts, below)
+        if key.startswith(CAP_PREFIX) and key[len(CAP_PREFIX) :] in CEILINGS
+        else _words(key, facts, config)
+        for key, facts in drivers
+        if key in COMPONENTS or (key.startswith(CAP_PREFIX) and key[len(CAP_PREFIX) :] in CEILINGS)
+    ]
     text = f"{shown} ({names.get(band, band.capitalize()).lower()})."
     text += " " + (". ".join(words) + "." if words else "Every component at full marks.")
     missing = [COMPONENTS[key].label for key in config.active if key not in components]

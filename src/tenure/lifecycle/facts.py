@@ -70,6 +70,11 @@ HEALTH_FACTS = (
 """Facts of the health components (``tenure.domain.health``) beyond the lifecycle ones.
 The email figures are NaN until email sends exist."""
 
+CEILING_ONLY_FACTS = ("days_since_csat", "days_since_nps", "churn_risk", "in_at_risk_stage")
+"""Facts only the health ceilings read (``tenure.domain.health_ceilings``): how long ago the
+latest CSAT and NPS answers were given, the latest fit's churn risk, whether the customer stands
+in the at-risk stage."""
+
 _ORDER_FACTS = {
     "orders_count", "first_order_days_ago", "days_since_last_order", "typical_gap_days",
     "is_lead", "orders_last_90d", "orders_prior_90d", "spend_last_90d", "spend_prior_90d",
@@ -81,7 +86,10 @@ _SUBSCRIPTION_FACTS = {
 _INTERACTION_FACTS = {
     "open_complaints", "interactions_count", "meetings_count", "contacts_engaged_90d",
 }  # fmt: skip
-_FEEDBACK_FACTS = {"referrals_count", "latest_nps", "latest_csat"}
+_FEEDBACK_FACTS = {
+    "referrals_count", "latest_nps", "latest_csat", "days_since_csat", "days_since_nps",
+}  # fmt: skip
+AT_RISK_STAGE = "at_risk"
 _CONVERSATION = (InteractionKind.CALL, InteractionKind.MEETING, InteractionKind.EMAIL,
                  InteractionKind.NOTE)  # fmt: skip
 _MEETINGS = (InteractionKind.CALL, InteractionKind.MEETING)
@@ -229,7 +237,7 @@ def facts_frame(
     customers' typical gap (None: the latest stored one, or the whole base's now). ``orders``
     and ``chunk`` let the recompute pass figures it read already.
     """
-    unknown = set(needed) - set(FACTS) - set(HEALTH_FACTS)
+    unknown = set(needed) - set(FACTS) - set(HEALTH_FACTS) - set(CEILING_ONLY_FACTS)
     if unknown:
         raise ValueError(f"unknown facts: {', '.join(sorted(unknown))}")
     if chunk is None:
@@ -287,27 +295,30 @@ def _chunk_facts(
         facts["is_lead"] = (facts["orders_count"] == 0) & ~facts.pop("_subscribed_ever")
     if needed & _INTERACTION_FACTS:
         facts |= _interaction_facts(chunk, ids, now)
-    if needed & {"p_alive", "expected_purchases_365"}:
+    if needed & {"p_alive", "expected_purchases_365", "churn_risk"}:
         rows = fetch_numbers(
             CustomerPrediction.objects.filter(chunk.where("customer_id"))
             .order_by()
-            .values_list("customer_id", "p_alive", "expected_purchases_365"),
-            3,
+            .values_list("customer_id", "p_alive", "expected_purchases_365", "churn_risk"),
+            4,
         )
         keys = rows[:, 0].astype(np.int64)
         facts["p_alive"] = _scatter(ids, keys, rows[:, 1], np.nan)
         facts["expected_purchases_365"] = _scatter(ids, keys, rows[:, 2], np.nan)
-    if "days_in_stage" in needed:
+        facts["churn_risk"] = _scatter(ids, keys, rows[:, 3], np.nan)
+    if needed & {"days_in_stage", "in_at_risk_stage"}:
         from tenure.lifecycle.models import CustomerStage
 
+        at_risk = Case(When(stage=AT_RISK_STAGE, then=Value(1)), default=Value(0))
         rows = fetch_numbers(
             CustomerStage.objects.filter(chunk.where("customer_id"))
             .order_by()
-            .values_list("customer_id", EpochSeconds("entered_at")),
-            2,
+            .values_list("customer_id", EpochSeconds("entered_at"), at_risk),
+            3,
         )
-        entered = _scatter(ids, rows[:, 0].astype(np.int64), rows[:, 1], np.nan)
-        facts["days_in_stage"] = (stamp - entered) / DAY
+        keys = rows[:, 0].astype(np.int64)
+        facts["days_in_stage"] = (stamp - _scatter(ids, keys, rows[:, 1], np.nan)) / DAY
+        facts["in_at_risk_stage"] = _scatter(ids, keys, rows[:, 2], 0.0)
     if needed & _FEEDBACK_FACTS:
         facts |= _feedback_facts(chunk, ids, now, needed)
     for name in ("emails_engaged_90d", "emails_sent_90d"):
@@ -321,17 +332,26 @@ def _feedback_facts(chunk: Chunk, ids: IntArray, now: datetime, needed: set[str]
     """``latest_nps``, ``latest_csat`` (one query: each customer's latest answer of each kind
     answered by ``now``) and ``referrals_count`` (one query: referrals made by ``now``)."""
     facts: dict[str, Any] = {}
-    kinds = {SurveyKind.NPS: "latest_nps", SurveyKind.CSAT: "latest_csat"}
-    wanted = [kind for kind, name in kinds.items() if name in needed]
+    kinds = {
+        SurveyKind.NPS: ("latest_nps", "days_since_nps"),
+        SurveyKind.CSAT: ("latest_csat", "days_since_csat"),
+    }
+    wanted = [kind for kind, names in kinds.items() if set(names) & needed]
     if wanted:
         answers = SurveyResponse.objects.filter(chunk.where("customer_id"), kind__in=wanted)
         is_nps = Case(When(kind=SurveyKind.NPS, then=Value(1)), default=Value(0))
         rows = fetch_numbers(
-            answers_latest(answers, as_of=now).values_list("customer_id", is_nps, "score"), 3
+            answers_latest(answers, as_of=now).values_list(
+                "customer_id", is_nps, "score", EpochSeconds("answered_at")
+            ),
+            4,
         )
         for kind in wanted:
             mine = rows[rows[:, 1] == (1.0 if kind == SurveyKind.NPS else 0.0)]
-            facts[kinds[kind]] = _scatter(ids, mine[:, 0].astype(np.int64), mine[:, 2], np.nan)
+            keys = mine[:, 0].astype(np.int64)
+            score, since = kinds[kind]
+            facts[score] = _scatter(ids, keys, mine[:, 2], np.nan)
+            facts[since] = (now.timestamp() - _scatter(ids, keys, mine[:, 3], np.nan)) / DAY
     if "referrals_count" in needed:
         rows = fetch_numbers(
             Referral.objects.filter(chunk.where("referrer_id"), referred_at__lte=now)

@@ -20,8 +20,9 @@ customers: all of them after a whole-base run, the accounts of the given custome
 event, so an account follows its customers.
 
 Rows are written column-wise, by ``COPY`` into a temporary table and one ``INSERT ... ON
-CONFLICT`` on PostgreSQL, one prepared statement on SQLite. The configuration is the default
-(``health_config_validate()``) until a page stores one.
+CONFLICT`` on PostgreSQL, one prepared statement on SQLite. The configuration is the latest
+``HealthDefinition`` (weights an admin adopted from a health backtest,
+``tenure.lifecycle.health_tuning``), the defaults until one is stored.
 """
 
 from __future__ import annotations
@@ -55,12 +56,24 @@ from tenure.lifecycle.facts import (
 from tenure.lifecycle.models import (
     AccountHealthScore,
     AccountHealthSnapshot,
+    HealthDefinition,
     HealthScore,
     HealthSnapshot,
 )
 from tenure.transfer.bulk import concrete_field
 
 TREND_DAYS = 7
+
+
+def health_definition_active() -> HealthDefinition | None:
+    """The configuration in use: the latest adopted (None: the defaults)."""
+    return HealthDefinition.objects.order_by("-adopted_at", "-id").first()
+
+
+def health_config_active() -> HealthConfig:
+    """The health configuration in use, validated (the defaults until one is adopted)."""
+    found = health_definition_active()
+    return health_config_validate(None if found is None else found.definition)
 
 
 @dataclass(frozen=True)
@@ -109,7 +122,7 @@ def health_recompute(
     then (``accounts``) their accounts: every account after a whole-base run."""
     began = time.perf_counter()
     now = now or timezone.now()
-    config = config or health_config_validate()
+    config = config or health_config_active()
     ids = all_customer_ids() if customer_ids is None else customer_ids
     parts = list(chunks(ids))
     median = stored_median_gap(now) if parts else None
@@ -117,8 +130,9 @@ def health_recompute(
     customers = scored = 0
     for part in parts:
         facts = facts_frame(
-            chunk=part, now=now, needed=set(config.facts_used), median_gap_days=median
-        )
+            chunk=part, now=now, needed=set(config.facts_used) | config.ceiling_facts,
+            median_gap_days=median,
+        )  # fmt: skip
         n, s = _score_and_store(_CUSTOMERS, part, facts, now, config, tally)
         customers, scored = customers + n, scored + s
     rescored = None
@@ -142,7 +156,7 @@ def account_health_recompute(
     Run after the customers' scores: the revenue-weighted mean of those is stored beside."""
     began = time.perf_counter()
     now = now or timezone.now()
-    config = config or health_config_validate()
+    config = config or health_config_active()
     ids = account_ids_all() if account_ids is None else account_ids
     parts = list(chunks(ids))
     if parts and median_gap_days is None:

@@ -402,3 +402,55 @@ class AccountHealthSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"account {self.account_id} on {self.day}: {self.score}"
+
+
+class HealthBacktestRun(models.Model):
+    """One backtest of health (``tenure.domain.health_backtest``): the AUCs of health with the
+    weights in use and with weights fitted to the history, of days since the last order and of
+    the chosen churn ranking, on one time split; the fitted weights an admin may adopt."""
+
+    observation_end = models.DateField()
+    holdout_days = models.PositiveIntegerField(null=True, blank=True)
+    customers = models.PositiveIntegerField(default=0)
+    lapsed = models.PositiveIntegerField(default=0)
+    figures = models.JSONField(default=dict, help_text="HealthBacktest.as_dict()")
+    fitted_weights = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="why no backtest could be run")
+    duration_seconds = models.FloatField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"health backtest {self.pk} to {self.observation_end}"
+
+
+class HealthDefinitionSource(models.TextChoices):
+    DEFAULT = "default", "default weights"
+    FITTED = "fitted", "weights fitted to the history"
+
+
+class HealthDefinition(models.Model):
+    """The health configuration in use (``tenure.domain.health.health_config_validate``): the
+    latest row; none means the defaults. Never changed once stored: adopting weights is a new
+    row, with who adopted them, when, and the backtest they came from."""
+
+    definition = models.JSONField(help_text="the configuration as validated")
+    source = models.CharField(max_length=10, choices=HealthDefinitionSource.choices)
+    backtest = models.ForeignKey(
+        HealthBacktestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    adopted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-adopted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"health definition {self.pk} ({self.source})"

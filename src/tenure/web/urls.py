@@ -42,6 +42,17 @@ urlpatterns = [
         lifecycle.follow_up_create,
         name="lifecycle-follow-up",
     ),
+    path(
+        "lifecycle/health/backtest/",
+        lifecycle.health_backtest_create,
+        name="lifecycle-health-backtest",
+    ),
+    path(
+        "lifecycle/health/backtests/<int:run_id>/adopt/",
+        lifecycle.health_adopt,
+        name="lifecycle-health-adopt",
+    ),
+    path("lifecycle/health/reset/", lifecycle.health_reset, name="lifecycle-health-reset"),
     path("lifecycle/churn-audit/", lifecycle.churn_audit, name="lifecycle-churn-audit"),
     path("lifecycle/churn-audit.csv", lifecycle.churn_audit_csv, name="lifecycle-churn-audit-csv"),
     path(

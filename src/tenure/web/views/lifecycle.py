@@ -1,5 +1,6 @@
 """The Lifecycle pages: the funnel and the flow between stages, one stage's customers, the
-at-risk list with its one-click follow-up, and the churn audit (page and CSV).
+at-risk list with its one-click follow-up and how well health ranks (its backtest, adopting
+fitted weights), and the churn audit (page and CSV).
 
 Every figure comes from `tenure.lifecycle.selectors`, which count only the customers the user
 may see; every write is a `tenure.lifecycle.services` call, which applies the role policy
@@ -28,13 +29,22 @@ from django.views.decorators.vary import vary_on_headers
 from tenure.access import may, sees_all, visible
 from tenure.analytics.audit import COLUMNS as AUDIT_COLUMNS
 from tenure.analytics.audit import bands_in_words
+from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.periods import period_unfinished
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
+from tenure.domain.health import COMPONENTS, health_config_validate
 from tenure.domain.lifecycle import UNSTAGED
 from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.audit import churn_audit_for
+from tenure.lifecycle.health import health_config_active, health_definition_active
+from tenure.lifecycle.health_tuning import (
+    health_backtest_latest,
+    health_backtest_run,
+    health_weights_adopt,
+    health_weights_reset,
+)
 from tenure.lifecycle.models import Task, TaskSource, TaskStatus, TransitionCause
 from tenure.transfer.csv_safety import cell_neutralise
 from tenure.users.models import User
@@ -303,11 +313,85 @@ def at_risk(request: HttpRequest) -> HttpResponse:
         "may_change": may(user, Action.CHANGE),
         "at_stake": sum(row.value_at_stake for row in rows),
         "ranking": ranking_backtest(user=user),
+        "health": _health_ranks(user),
         "followed": len(tasks),
         "shown": AT_RISK_SHOWN,
         "section": "lifecycle",
     }
     return render(request, "web/lifecycle/at_risk.html", context)
+
+
+def _health_ranks(user: User) -> dict[str, Any] | None:
+    """The latest health backtest and the weights (default, fitted, in use), for the roles that
+    see every customer (its figures describe the whole base); None for the others."""
+    if not sees_all(user, Action.VIEW):
+        return None
+    run = health_backtest_latest(user=user)
+    in_use, adopted = health_config_active(), health_definition_active()
+    defaults = health_config_validate()
+    fitted = (run.fitted_weights or {}) if run else {}
+    weights = [
+        {
+            "label": COMPONENTS[key].label,
+            "default": defaults.params[key]["weight"],
+            "fitted": fitted.get(key),
+            "in_use": in_use.params[key]["weight"],
+        }
+        for key in COMPONENTS
+        if defaults.params[key]["weight"] or in_use.params[key]["weight"]
+    ]
+    return {
+        "run": run,
+        "rows": run.figures.get("rows", []) if run else [],
+        "fit_note": run.figures.get("fit_note", "") if run else "",
+        "weights": weights,
+        "source": adopted.get_source_display() if adopted else "default weights",
+        "adopted": adopted,
+        "may_run": sees_all(user, Action.CHANGE),
+        "may_adopt": may(user, Action.ADMINISTER),
+    }
+
+
+@login_required
+@require_POST
+def health_backtest_create(request: HttpRequest) -> HttpResponse:
+    """Run the health backtest in the request (seconds for ten thousand customers); admins and
+    managers (the service refuses the others with 403)."""
+    run = health_backtest_run(by=signed_in_user(request))
+    if run.reason:
+        messages.warning(request, f"No health backtest could be run: {run.reason}.")
+    else:
+        messages.success(request, "Health backtest done: its figures are below.")
+    return redirect(reverse("web:lifecycle-at-risk") + "#health-backtest")
+
+
+@login_required
+@require_POST
+def health_adopt(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Use a health backtest's fitted weights and rescore everyone (admins: the service
+    refuses the others with 403)."""
+    try:
+        _adopted, rescored = health_weights_adopt(by=signed_in_user(request), run_id=run_id)
+    except InvalidInputError as error:
+        messages.error(request, f"The weights were not changed: {error.reason}.")
+    else:
+        messages.success(
+            request,
+            f"Health now uses the fitted weights: {rescored.customers:,} customers rescored.",
+        )
+    return redirect(reverse("web:lifecycle-at-risk") + "#health-backtest")
+
+
+@login_required
+@require_POST
+def health_reset(request: HttpRequest) -> HttpResponse:
+    """Go back to the default weights and rescore everyone (admins)."""
+    _reset, rescored = health_weights_reset(by=signed_in_user(request))
+    messages.success(
+        request,
+        f"Health uses the default weights again: {rescored.customers:,} customers rescored.",
+    )
+    return redirect(reverse("web:lifecycle-at-risk") + "#health-backtest")
 
 
 @login_required
