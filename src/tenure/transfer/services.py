@@ -485,7 +485,12 @@ def import_job_start(
         rows.release()
     upload.seek(0)
     original = Path(upload.name or "upload.csv").name
-    storage = FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "imports")
+    # Readable by the service only; the worker deletes it once the job has ended.
+    storage = FileSystemStorage(
+        location=Path(settings.MEDIA_ROOT) / "imports",
+        file_permissions_mode=0o600,
+        directory_permissions_mode=0o700,
+    )
     stored_name = storage.save(f"{uuid.uuid4().hex}-{original}", upload)
     with transaction.atomic():
         job = ImportJob.objects.create(
