@@ -10,6 +10,7 @@ keeps losing does the import stop, saying so in words (``ImportConflict``).
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -19,6 +20,8 @@ from typing import Any
 from django.db import OperationalError, connection, transaction
 
 from tenure.domain.records import ImportRowError, UpsertCounts
+
+logger = logging.getLogger(__name__)
 
 ATTEMPTS = 5
 _RETRYABLE_STATES = {"40P01", "40001"}  # deadlock detected, serialization failure
@@ -83,5 +86,13 @@ def batch_store(
                     last_line=max((r.line for r in records), default=0),
                     attempts=attempt,
                 ) from error
+            logger.warning(
+                "lines %s to %s collided with another writer of the same records; "
+                "storing them again (attempt %s of %s)",
+                min((r.line for r in records), default=0),
+                max((r.line for r in records), default=0),
+                attempt + 1,
+                attempts,
+            )
             time.sleep(random.uniform(0.05, 0.25) * attempt)
     raise AssertionError("unreachable")
