@@ -219,14 +219,18 @@ def test_own_writes_go_through_and_what_an_import_creates_is_the_importer_s(
 
 
 def test_the_history_of_an_imported_change_names_who_and_which_import(books, client, media):
-    _web_import(client, books.me, "customers", [["MINE", "new@example.com", ""]], media)
+    other = make_account(name="My Second Account", owner=books.me)
+    rows = [["MINE", "new@example.com", "My Second Account"]]
+    _web_import(client, books.me, "customers", rows, media)
     job = ImportJob.objects.latest("pk")
     entry = history_of(record=books.mine).first()
     assert entry is not None
     assert entry.actor == books.me
     assert entry.additional_data == {"import": job.pk, "by": "sm", "file": "customers.csv"}
     assert entry.changes_dict["email"] == ["mine@example.com", "new@example.com"]
-    assert entry.changes_dict["account"] == [books.my_account.pk, None]
+    assert entry.changes_dict["account"] == [books.my_account.pk, other.pk]
+    page = client.get(f"/customers/{books.mine.pk}/").content.decode()
+    assert f"Update by sm, import {job.pk}" in page
 
 
 def test_an_operator_import_is_recorded_as_the_operator_s(books, tmp_path):

@@ -34,9 +34,16 @@ class Author:
     data: Mapping[str, Any]
 
 
+_ENCODER = DjangoJSONEncoder()
+
+
 def _plain(value: Any) -> Any:
     """A value as it goes in the changes' JSON (a datetime or a decimal as its text)."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, dict | list):
+        return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    return _ENCODER.default(value)
 
 
 def changes_of(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, list[Any]]:
