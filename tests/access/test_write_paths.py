@@ -244,7 +244,7 @@ def test_an_operator_import_is_recorded_as_the_operator_s(books, tmp_path):
     assert (str(order.amount), order.status) == ("0.01", "refunded")
     entry = history_of(record=order).first()
     assert entry is not None and entry.actor is None
-    assert entry.additional_data == {"import": "orders.csv", "by": "operator", "file": "orders.csv"}
+    assert entry.additional_data == {"import": "orders.csv", "by": "operator"}
     assert entry.changes_dict["amount"] == ["50.00", "0.01"]
     assert entry.changes_dict["status"] == ["completed", "refunded"]
 

@@ -160,7 +160,7 @@ def _run_import(
         if user is None:
             raise ImportRefused(f"cannot import as {as_user}: no such user")
     try:
-        importer = importer_for(user, label, file=label)
+        importer = importer_for(user, label)
     except ImportNotAllowed as error:
         raise ImportRefused(f"cannot import as {as_user}: {error}") from error
     started = time.monotonic()
