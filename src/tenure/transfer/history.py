@@ -23,6 +23,7 @@ from tenure.history.bulk import (
     log_entries_insert_select,
 )
 from tenure.orders.models import Order
+from tenure.orders.storage import by_key_lookups
 from tenure.transfer.scope import Importer
 
 _NAMES = {"account_id": "account", "customer_id": "customer", "owner_id": "owner"}
@@ -136,10 +137,11 @@ def staged_orders_before_keep() -> None:
             f"SELECT id, {', '.join(_ORDER_FIELDS)} FROM {orders} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {_BEFORE}")
-        cursor.execute(
-            f"INSERT INTO {_BEFORE} SELECT o.id, {', '.join('o.' + f for f in _ORDER_FIELDS)} "  # noqa: S608
-            f"FROM {_STAGED_ORDERS} s JOIN {orders} o ON o.external_id = s.external_id"
-        )
+        with by_key_lookups(cursor):  # never a scan of every order per batch
+            cursor.execute(
+                f"INSERT INTO {_BEFORE} SELECT o.id, {', '.join('o.' + f for f in _ORDER_FIELDS)} "  # noqa: S608
+                f"FROM {_STAGED_ORDERS} s JOIN {orders} o ON o.external_id = s.external_id"
+            )
 
 
 def staged_orders_entries(importer: Importer) -> int:
