@@ -15,6 +15,11 @@ printed before and after: on a shared machine the figures vary with it.
 
     .venv/bin/python benchmarks/import_orders.py --orders 200000 --customers 20000 \
         --engines postgresql
+
+Every imported change is written in the records' history (one entry per order and customer
+created or changed); ``--baseline REV`` also runs the same imports with the code of git
+revision REV (e.g. ``main``, before the history was written) and prints the ratio, in the
+same run, on the same machine.
 """
 
 from __future__ import annotations
@@ -85,11 +90,18 @@ def child(csv_path: str, batch_size: int) -> None:
         }
     figures["orders"] = Order.objects.count()
     figures["customers"] = Customer.objects.count()
+    from auditlog.models import LogEntry
+
+    figures["history"] = LogEntry.objects.count()
     print(json.dumps(figures))
 
 
-def _run_child(csv_path: Path, database_url: str, data_dir: Path, batch_size: int) -> dict:
+def _run_child(
+    csv_path: Path, database_url: str, data_dir: Path, batch_size: int, source: Path | None = None
+) -> dict:
     env = {**os.environ, "TENURE_DATABASE_URL": database_url, "TENURE_DATA_DIR": str(data_dir)}
+    if source is not None:  # another revision's code first on the path
+        env["PYTHONPATH"] = str(source)
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(csv_path), "--batch-size", str(batch_size)],
         env=env,
@@ -102,14 +114,17 @@ def _run_child(csv_path: Path, database_url: str, data_dir: Path, batch_size: in
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _postgres_run(csv_path: Path, pg_url: str, data_dir: Path, batch_size: int) -> dict:
+def _postgres_run(
+    csv_path: Path, pg_url: str, data_dir: Path, batch_size: int, source: Path | None = None
+) -> dict:
     import psycopg
 
     name = f"tenure_bench_{os.getpid()}"
     with psycopg.connect(pg_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        return _run_child(csv_path, pg_url.rsplit("/", 1)[0] + f"/{name}", data_dir, batch_size)
+        url = pg_url.rsplit("/", 1)[0] + f"/{name}"
+        return _run_child(csv_path, url, data_dir, batch_size, source)
     finally:
         with psycopg.connect(pg_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -124,6 +139,9 @@ def main() -> None:
         "--engines", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
     )
     parser.add_argument("--pg-url", default=DEFAULT_PG, help="a PostgreSQL server to create on")
+    parser.add_argument(
+        "--baseline", metavar="REV", help="also run with the code of this git revision"
+    )
     parser.add_argument("--child", metavar="CSV", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -141,15 +159,29 @@ def main() -> None:
             f"generated {args.orders:,} orders of {args.customers:,} customers "
             f"({size:.0f} MB) in {time.perf_counter() - started:.1f} s; batch {args.batch_size:,}"
         )
+        sources: dict[str, Path | None] = {"": None}
+        if args.baseline:
+            base = work / "baseline"
+            base.mkdir()
+            archive = subprocess.run(
+                ["git", "archive", args.baseline, "src"], capture_output=True, check=True
+            )
+            subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+            sources[f"@{args.baseline}"] = base / "src"
         results = {}
         for engine in args.engines.split(","):
-            if engine == "sqlite":
-                url = f"sqlite:///{work / 'bench.sqlite3'}"
-                results[engine] = _run_child(csv_path, url, work, args.batch_size)
-            elif engine == "postgresql":
-                results[engine] = _postgres_run(csv_path, args.pg_url, work, args.batch_size)
-            else:
-                raise SystemExit(f"unknown engine {engine!r}")
+            for suffix, source in sources.items():
+                if engine == "sqlite":
+                    url = f"sqlite:///{work / f'bench{len(results)}.sqlite3'}"
+                    results[engine + suffix] = _run_child(
+                        csv_path, url, work, args.batch_size, source
+                    )
+                elif engine == "postgresql":
+                    results[engine + suffix] = _postgres_run(
+                        csv_path, args.pg_url, work, args.batch_size, source
+                    )
+                else:
+                    raise SystemExit(f"unknown engine {engine!r}")
 
     print(f"\n{'':34}" + "".join(f"{engine:>16}" for engine in results))
     for run, label in (("first", "first import (all created)"), ("again", "same file again")):
@@ -160,6 +192,14 @@ def main() -> None:
     stored = "".join(f"{r['orders']:>16,}" for r in results.values())
     customers = "".join(f"{r['customers']:>16,}" for r in results.values())
     print(f"{'orders stored':34}{stored}\n{'customers created from the log':34}{customers}")
+    history = "".join(f"{r['history']:>16,}" for r in results.values())
+    print(f"{'history entries':34}{history}")
+    for engine in args.engines.split(","):
+        base = results.get(f"{engine}@{args.baseline}") if args.baseline else None
+        if base is not None:
+            for run in ("first", "again"):
+                ratio = results[engine][run]["seconds"] / base[run]["seconds"]
+                print(f"{engine} {run}: {ratio:.2f} x the time of {args.baseline}")
     print("load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 

@@ -109,7 +109,7 @@ def test_the_job_is_queued_when_the_transaction_commits(media, django_capture_on
 def test_a_second_delivery_of_the_job_does_nothing(media, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         job = import_job_start(
-            user=None, kind="orders", upload=_upload([HEADER, *_rows(5)]), column_map={}
+            user=make_user(), kind="orders", upload=_upload([HEADER, *_rows(5)]), column_map={}
         )
 
     first = import_job_run(job.id)
@@ -128,7 +128,7 @@ def test_a_job_left_running_by_a_dead_worker_is_taken_again_after_the_timeout(
 ):
     with django_capture_on_commit_callbacks(execute=False):
         job = import_job_start(
-            user=None, kind="orders", upload=_upload([HEADER, *_rows(3)]), column_map={}
+            user=make_user(), kind="orders", upload=_upload([HEADER, *_rows(3)]), column_map={}
         )
     recent = timezone.now() - timedelta(minutes=5)
     ImportJob.objects.filter(id=job.id).update(status=ImportStatus.RUNNING, started_at=recent)
@@ -144,7 +144,7 @@ def test_a_job_left_running_by_a_dead_worker_is_taken_again_after_the_timeout(
 def test_a_job_whose_file_is_gone_fails_and_says_why(media, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         job = import_job_start(
-            user=None, kind="orders", upload=_upload([HEADER, *_rows(3)]), column_map={}
+            user=make_user(), kind="orders", upload=_upload([HEADER, *_rows(3)]), column_map={}
         )
     Path(job.path).unlink()
 
@@ -188,3 +188,21 @@ def test_a_success_manager_sees_only_their_own_jobs():
     assert [job.id for job in import_job_list(user=success_manager)] == [theirs.id]
     with pytest.raises(ImportJob.DoesNotExist):
         import_job_get(user=success_manager, job_id=other.id)
+
+
+@pytest.mark.django_db
+def test_a_job_whose_uploader_is_gone_imports_nothing(media, django_capture_on_commit_callbacks):
+    """The import runs as its uploader: with no uploader left it must not run as no one (the
+    operator, who may change everything)."""
+    uploader = make_user()
+    with django_capture_on_commit_callbacks(execute=False):
+        job = import_job_start(
+            user=uploader, kind="orders", upload=_upload([HEADER, *_rows(3)]), column_map={}
+        )
+    uploader.delete()
+
+    assert import_job_run(job.id)["status"] == ImportStatus.FAILED
+    job.refresh_from_db()
+    assert "no longer has an account" in job.error
+    assert not Order.objects.exists()
+    assert not Path(job.path).exists()

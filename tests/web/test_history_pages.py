@@ -44,7 +44,7 @@ def test_the_order_page_shows_its_history_escaped(signed_in, manager):
 def test_a_change_without_a_signed_in_actor_is_named_as_such(signed_in):
     account = make_account(name="Quiet")  # created outside any request: no actor
     history = _history(signed_in.get(f"/accounts/{account.pk}/").content)
-    assert "Create by an import or the command line" in history
+    assert "Create by the command line" in history
     assert "No recorded changes." not in history
 
 

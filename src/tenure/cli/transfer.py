@@ -1,6 +1,9 @@
 """`tenure import` and `tenure export`: CSV in and out, through tenure.transfer.services.
 
-Exit codes of an import: 0 every row stored, 1 some rows rejected, 2 the file could not be read.
+Exit codes of an import: 0 every row stored, 1 some rows rejected, 2 the file could not be read,
+3 interrupted (stopped by the user, or by other writers changing the same records: the batches
+before were stored, and running it again is safe), 4 not allowed (``--as`` names no active user
+whose role may change records).
 """
 
 from __future__ import annotations
@@ -35,6 +38,14 @@ REJECTS_SHOWN = 100
 
 class FileUnreadable(click.ClickException):
     exit_code = 2
+
+
+class ImportInterrupted(click.ClickException):
+    exit_code = 3
+
+
+class ImportRefused(click.ClickException):
+    exit_code = 4
 
 
 class RowsColumn(ProgressColumn):
@@ -130,14 +141,28 @@ def _run_import(
     rejects: str | None,
     batch_size: int | None,
     quiet: bool,
+    as_user: str | None,
 ) -> None:
     column_map = _column_map(mapping)
     setup_django()
     from django.utils import timezone
 
     from tenure.domain.records import ImportFileError
+    from tenure.transfer.batches import ImportConflict
+    from tenure.transfer.scope import ImportNotAllowed, importer_for
     from tenure.transfer.services import customers_import, orders_import
+    from tenure.users.models import User
 
+    label = Path(file).name if file != "-" else "standard input"
+    user = None
+    if as_user is not None:
+        user = User.objects.filter(username=as_user).first()
+        if user is None:
+            raise ImportRefused(f"cannot import as {as_user}: no such user")
+    try:
+        importer = importer_for(user, label)
+    except ImportNotAllowed as error:
+        raise ImportRefused(f"cannot import as {as_user}: {error}") from error
     started = time.monotonic()
     with ExitStack() as stack:
         try:
@@ -153,7 +178,11 @@ def _run_import(
                 _progress(quiet=quiet, label=f"{kind} {Path(file).name}")
             )
             printer = _RejectPrinter(console)
-            options: dict[str, Any] = {"on_progress": update, "on_reject": printer}
+            options: dict[str, Any] = {
+                "on_progress": update,
+                "on_reject": printer,
+                "importer": importer,
+            }
             if batch_size is not None:
                 options["batch_size"] = batch_size
             if kind == "customers":
@@ -164,6 +193,13 @@ def _run_import(
             )
         except ImportFileError as error:
             raise FileUnreadable(f"cannot import {file}: {error.reason}") from error
+        except ImportConflict as error:
+            raise ImportInterrupted(f"import of {file} stopped: {error}") from error
+        except KeyboardInterrupt:
+            raise ImportInterrupted(
+                f"import of {file} interrupted: the batches stored so far are kept; running the "
+                "import again is safe and completes it"
+            ) from None
         except OSError as error:
             name = error.filename or file
             raise FileUnreadable(f"cannot read {name}: {error.strerror or error}") from error
@@ -194,6 +230,13 @@ def _import_options(command: Callable[..., None]) -> Callable[..., None]:
             help="rows per transaction (default: 50,000)",
         ),
         click.option("--quiet", "-q", is_flag=True, help="no progress bar"),
+        click.option(
+            "--as",
+            "as_user",
+            metavar="USERNAME",
+            help="import as this user: only their records may change (a success manager's "
+            "own), and the history names them; without it, the operator (every record)",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -210,14 +253,22 @@ def import_() -> None:
     tab or a carriage return (formula protection) is removed again.
 
     Exit code 0 when every row was stored, 1 when some were rejected (each is shown with its
-    line, column and reason), 2 when the file could not be read.
+    line, column and reason), 2 when the file could not be read, 3 when the import was
+    interrupted (by you, or by other writers changing the same records; the batches before
+    were stored and running it again is safe), 4 when --as names no active user whose role
+    may change records. Every change is in the records' history, naming the import.
     """
 
 
 @import_.command("customers")
 @_import_options
 def import_customers(
-    file: str, mapping: tuple[str, ...], rejects: str | None, batch_size: int | None, quiet: bool
+    file: str,
+    mapping: tuple[str, ...],
+    rejects: str | None,
+    batch_size: int | None,
+    quiet: bool,
+    as_user: str | None,
 ) -> None:
     """Import customers from FILE ('-' for standard input).
 
@@ -227,13 +278,18 @@ def import_customers(
     created_at (ISO 8601). Any other column becomes a custom attribute; an empty
     cell removes that attribute. Only the columns in the file are updated.
     """
-    _run_import("customers", file, mapping, rejects, batch_size, quiet)
+    _run_import("customers", file, mapping, rejects, batch_size, quiet, as_user)
 
 
 @import_.command("orders")
 @_import_options
 def import_orders(
-    file: str, mapping: tuple[str, ...], rejects: str | None, batch_size: int | None, quiet: bool
+    file: str,
+    mapping: tuple[str, ...],
+    rejects: str | None,
+    batch_size: int | None,
+    quiet: bool,
+    as_user: str | None,
 ) -> None:
     """Import orders from FILE ('-' for standard input).
 
@@ -245,7 +301,7 @@ def import_orders(
     TENURE_CURRENCY), status (completed, refunded or cancelled; default completed).
     Other columns are ignored.
     """
-    _run_import("orders", file, mapping, rejects, batch_size, quiet)
+    _run_import("orders", file, mapping, rejects, batch_size, quiet, as_user)
 
 
 @contextmanager

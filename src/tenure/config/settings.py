@@ -199,6 +199,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "uploads"
+# What else forgets a person erased (tenure.privacy.person_erase): functions taking
+# identifiers= (their external id and email), returning {kind: count}. By name, because the
+# apps that keep such data sit beside privacy, not above it.
+PERSON_ERASE_HOOKS = ["tenure.transfer.erasure.uploads_of_person_delete"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 

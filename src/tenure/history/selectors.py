@@ -24,11 +24,15 @@ def history_of(*, record: Model) -> QuerySet[LogEntry]:
 
 
 def history_entry_view(entry: LogEntry) -> dict[str, Any]:
-    """One entry as plain data: action, when, who, and per field [before, after]."""
+    """One entry as plain data: action, when, who, which import (a web job's number or a
+    file's name; None when not made by one), and per field [before, after]."""
     return {
         "id": entry.pk,
         "action": LogEntry.Action.choices[entry.action][1].lower(),
         "at": entry.timestamp,
         "actor": entry.actor.get_username() if entry.actor else None,
         "changes": entry.changes_dict,
+        "import": (entry.additional_data or {}).get("import")
+        if isinstance(entry.additional_data, dict)
+        else None,
     }

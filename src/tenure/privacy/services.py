@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,6 +22,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from tenure.access import require
 from tenure.customers.models import Customer
@@ -115,6 +117,7 @@ def _forget_history(records: list[Model]) -> int:
 def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
     """Anonymise the customer in place. Returns how many records of each kind were touched."""
     customer = _customer_for(by, customer_id)
+    identifiers = [customer.external_id, customer.email]  # before they go
     interactions = list(customer.interactions.all())
     related: list[Model] = [customer, *interactions]
     related += list(customer.special_dates.all())
@@ -148,6 +151,9 @@ def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
             elsewhere.update(counts)
             related += records
     history = _forget_history(related)
+    # Apps beside this one (uploaded import files) forget the person too, by name.
+    for hook in settings.PERSON_ERASE_HOOKS:
+        elsewhere.update(import_string(hook)(identifiers=identifiers))
     _record(customer, "erase", by)
     return {
         "interactions": len(interactions),

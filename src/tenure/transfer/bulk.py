@@ -132,9 +132,11 @@ def rows_upsert(
             with cursor.cursor.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
                 for row in values:
                     copy.write_row(row)
+            # In the order of the unique key: two writers of the same rows lock them in the same
+            # order, so one waits for the other instead of deadlocking.
             cursor.execute(
                 f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "  # noqa: S608
-                f"ON CONFLICT ({conflict}) {action}"
+                f"ORDER BY {conflict} ON CONFLICT ({conflict}) {action}"
             )
         else:
             placeholders = ", ".join(["%s"] * len(columns))

@@ -42,15 +42,21 @@ from tenure.domain.records import (
     ORDER_REQUIRED,
     ImportRowError,
     Layout,
-    UpsertCounts,
     customer_record_parse,
     layout_resolve,
     order_record_parse,
 )
 from tenure.orders.models import Order
+from tenure.transfer.batches import BatchStored, batch_store
 from tenure.transfer.csv_safety import cell_neutralise, cell_restore
 from tenure.transfer.models import ImportJob, ImportKind
 from tenure.transfer.reading import CsvRows
+from tenure.transfer.scope import (
+    OPERATOR,
+    Importer,
+    customer_rows_refused,
+    order_rows_refused,
+)
 from tenure.transfer.selectors import (
     INSIGHT_COLUMNS,
     customer_custom_attribute_keys,
@@ -121,20 +127,26 @@ class _Run:
         *,
         result: ImportResult,
         rows: CsvRows,
-        store: Callable[[list[Any]], UpsertCounts],
+        store: Callable[[list[Any]], BatchStored],
         on_progress: ProgressCallback | None,
         on_reject: RejectCallback | None,
         rejects_out: TextIO | None,
         pipelined: bool,
+        layout: Layout,
+        keep_cells: bool,
     ) -> None:
         self.result, self.rows, self.store = result, rows, store
         self.on_progress, self.on_reject = on_progress, on_reject
         self.batch: list[Any] = []
+        # The cells of the batch's rows by line, kept only when the store may refuse rows (an
+        # importer limited to their own records), for the rejects file.
+        self.layout, self.keep_cells = layout, keep_cells
+        self.cells: dict[int, list[str]] = {}
         self.rejects = csv.writer(rejects_out) if rejects_out is not None else None
         if self.rejects is not None:
             self.rejects.writerow([*REJECT_COLUMNS, *rows.raw_header])
         self.writer = ThreadPoolExecutor(1, "tenure-import") if pipelined else None
-        self.storing: Future[UpsertCounts] | None = None
+        self.storing: tuple[Future[BatchStored], dict[int, list[str]]] | None = None
 
     def reject(self, error: ImportRowError, cells: list[str]) -> None:
         self.result.rejected += 1
@@ -146,13 +158,14 @@ class _Run:
     def flush(self) -> None:
         """Store the batch (one transaction), or hand it to the writer; report progress."""
         batch, self.batch = self.batch, []
+        cells, self.cells = self.cells, {}
         if self.writer is None:
             if batch:
-                self._count(self.store(batch))
+                self._count(self.store(batch), cells)
         else:
             self._collect()
             if batch:
-                self.storing = self.writer.submit(self.store, batch)
+                self.storing = (self.writer.submit(self.store, batch), cells)
         self.report()
 
     def finish(self) -> None:
@@ -165,7 +178,7 @@ class _Run:
         """Let the writer end its batch, whatever happened here, and close its connection."""
         if self.writer is not None:
             if self.storing is not None:
-                self.storing.exception()  # wait; the error, if any, is the writer's to raise
+                self.storing[0].exception()  # wait; the error, if any, is the writer's to raise
             self.writer.submit(connections.close_all).result()
             self.writer.shutdown()
 
@@ -184,10 +197,15 @@ class _Run:
 
     def _collect(self) -> None:
         if self.storing is not None:
-            storing, self.storing = self.storing, None
-            self._count(storing.result())
+            (storing, cells), self.storing = self.storing, None
+            self._count(storing.result(), cells)
 
-    def _count(self, counts: UpsertCounts) -> None:
+    def _count(self, stored: BatchStored, cells: dict[int, list[str]]) -> None:
+        for error in stored.refused:
+            column = self.layout.source(error.column)
+            where = ImportRowError(line=error.line, column=column, reason=error.reason)
+            self.reject(where, cells.get(error.line, []))
+        counts = stored.counts
         self.result.created += counts.created
         self.result.updated += counts.updated
         self.result.unchanged += counts.unchanged
@@ -199,11 +217,12 @@ def _import_run(
     source: BinaryIO,
     layout_of: Callable[[list[str]], Layout],
     parse: Callable[[list[str], int, Layout], Any],
-    store: Callable[[list[Any]], UpsertCounts],
+    store: Callable[[list[Any]], BatchStored],
     on_progress: ProgressCallback | None,
     on_reject: RejectCallback | None,
     rejects_out: TextIO | None,
     batch_size: int,
+    keep_cells: bool = False,
 ) -> ImportResult:
     """Read, check and store a file batch by batch; shared by both kinds of import.
 
@@ -230,11 +249,15 @@ def _import_run(
             on_reject=on_reject,
             rejects_out=rejects_out,
             pipelined=not connection.in_atomic_block,
+            layout=layout,
+            keep_cells=keep_cells,
         )
         for line, cells in rows:
             result.rows_read += 1
             try:
                 run.batch.append(parse([cell_restore(cell) for cell in cells], line, layout))
+                if keep_cells:
+                    run.cells[line] = cells
             except ImportRowError as error:
                 run.reject(error, cells)
             if result.rows_read % batch_size == 0:
@@ -259,6 +282,7 @@ def customers_import(
     on_reject: RejectCallback | None = None,
     rejects_out: TextIO | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    importer: Importer = OPERATOR,
 ) -> ImportResult:
     """Import customers from a UTF-8 CSV file (binary stream) by ``customer_id``.
 
@@ -266,6 +290,11 @@ def customers_import(
     attributes. New customers and accounts become known ``now`` unless ``created_at`` says
     otherwise. Raises ``ImportFileError`` when the file cannot be read; rejected rows go to
     ``on_reject`` and, as CSV (line, column, reason, then the row), to ``rejects_out``.
+
+    ``importer``: who the import runs as (``scope.Importer``; the operator by default). A row
+    outside their scope is rejected; every change is in the records' history, naming them and
+    the import. Raises ``batches.ImportConflict`` when concurrent writers kept a batch from
+    being stored.
     """
     tz = timezone.get_default_timezone()
     return _import_run(
@@ -277,11 +306,16 @@ def customers_import(
         parse=lambda cells, line, layout: customer_record_parse(
             cells, line=line, layout=layout, tz=tz
         ),
-        store=lambda batch: customers_upsert(records=batch, now=now),
+        store=lambda batch: batch_store(
+            batch,
+            refuse=lambda records: customer_rows_refused(importer, records),
+            upsert=lambda records: customers_upsert(records=records, now=now, importer=importer),
+        ),
         on_progress=on_progress,
         on_reject=on_reject,
         rejects_out=rejects_out,
         batch_size=batch_size,
+        keep_cells=importer.restricted,
     )
 
 
@@ -293,11 +327,13 @@ def orders_import(
     on_reject: RejectCallback | None = None,
     rejects_out: TextIO | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    importer: Importer = OPERATOR,
 ) -> ImportResult:
     """Import orders from a UTF-8 CSV file (binary stream) by ``order_id``.
 
-    Unknown customers are created. Columns that are no field are ignored (listed in the result's
-    ``ignored_columns``). Otherwise as ``customers_import``.
+    Unknown customers are created (owned by the importer when a success manager). Columns that
+    are no field are ignored (listed in the result's ``ignored_columns``). Otherwise as
+    ``customers_import``.
     """
     tz = timezone.get_default_timezone()
     currency = settings.TENURE_CURRENCY
@@ -311,11 +347,16 @@ def orders_import(
         parse=lambda cells, line, layout: order_record_parse(
             cells, line=line, layout=layout, tz=tz, default_currency=currency
         ),
-        store=lambda batch: orders_upsert(records=batch, known=known),
+        store=lambda batch: batch_store(
+            batch,
+            refuse=lambda records: order_rows_refused(importer, records),
+            upsert=lambda records: orders_upsert(records=records, known=known, importer=importer),
+        ),
         on_progress=on_progress,
         on_reject=on_reject,
         rejects_out=rejects_out,
         batch_size=batch_size,
+        keep_cells=importer.restricted,
     )
 
 
@@ -444,7 +485,12 @@ def import_job_start(
         rows.release()
     upload.seek(0)
     original = Path(upload.name or "upload.csv").name
-    storage = FileSystemStorage(location=Path(settings.MEDIA_ROOT) / "imports")
+    # Readable by the service only; the worker deletes it once the job has ended.
+    storage = FileSystemStorage(
+        location=Path(settings.MEDIA_ROOT) / "imports",
+        file_permissions_mode=0o600,
+        directory_permissions_mode=0o700,
+    )
     stored_name = storage.save(f"{uuid.uuid4().hex}-{original}", upload)
     with transaction.atomic():
         job = ImportJob.objects.create(

@@ -48,6 +48,12 @@ from tenure.orders.storage import (
 )
 from tenure.transfer.bookkeeping import IMPORT_CAUSE, KnownCustomers, count_row
 from tenure.transfer.bulk import new_row_defaults, rows_by_keys
+from tenure.transfer.history import (
+    staged_customers_entries,
+    staged_orders_before_keep,
+    staged_orders_entries,
+)
+from tenure.transfer.scope import OPERATOR, Importer
 
 _CUSTOMERS_STAGING = """
 CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS
@@ -113,17 +119,20 @@ def customer_ids_reserve(count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def customers_create(*, rows: Sequence[Sequence[Any]]) -> None:
+def customers_create(*, rows: Sequence[Sequence[Any]], owner_id: int | None = None) -> None:
     """Create customers from rows of (reserved id, external id, created_at, first_order_at,
-    last_order_at, orders_count, revenue); the other fields take their defaults. Raises
-    ``CustomersRaced`` when one of the external ids exists already."""
+    last_order_at, orders_count, revenue), owned by ``owner_id``; the other fields take their
+    defaults. Raises ``CustomersRaced`` when one of the external ids exists already."""
     quote = connection.ops.quote_name
     tables = {
         "customers": quote(Customer._meta.db_table),
         "staging": quote("tenure_customers_staged"),
         "staged": ", ".join(_STAGED_CUSTOMER),
     }
-    defaults = new_row_defaults(Customer, written=set(_STAGED_CUSTOMER))
+    defaults = [
+        (field, owner_id if field.attname == "owner_id" else value)
+        for field, value in new_row_defaults(Customer, written=set(_STAGED_CUSTOMER))
+    ]
     # Each default goes as a parameter cast to its column's type: an untyped parameter in a
     # SELECT list would be text, which a jsonb column refuses.
     columns = ", ".join(quote(str(field.column)) for field, _ in defaults)
@@ -182,26 +191,31 @@ class _Batch:
 
 
 def orders_upsert_staged(
-    *, records: Sequence[OrderRecord], known: KnownCustomers | None = None
+    *,
+    records: Sequence[OrderRecord],
+    known: KnownCustomers | None = None,
+    importer: Importer = OPERATOR,
 ) -> UpsertCounts:
     """Store checked order rows by external id, in one transaction (PostgreSQL).
 
     Creates unknown customers, keeps every touched customer's cached figures exact, and
     announces after the commit, once for the batch, which customers changed and since when
     (their earliest new completed order; for a changed order the earlier of its old and new
-    ``placed_at``; created customers as of now). ``known``: see ``KnownCustomers``.
+    ``placed_at``; created customers as of now). ``known``: see ``KnownCustomers``. Every
+    order and customer created or changed is written in its history, by ``importer`` (who owns
+    the customers created when a success manager).
     """
     batch = _Batch(records)
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            return _batch_store(batch, known)
+            return _batch_store(batch, known, importer)
         except CustomersRaced:
             if attempt == _ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
 
-def _batch_store(batch: _Batch, known: KnownCustomers | None) -> UpsertCounts:
+def _batch_store(batch: _Batch, known: KnownCustomers | None, importer: Importer) -> UpsertCounts:
     with transaction.atomic():
         ids = customers_find(external_ids=batch.first_seen, known=known or {})
         missing = [external_id for external_id in batch.first_seen if external_id not in ids]
@@ -226,10 +240,13 @@ def _batch_store(batch: _Batch, known: KnownCustomers | None) -> UpsertCounts:
                 for record in batch.final.values()
             )
         )
+        staged_orders_before_keep()
         inserted, since = staged_orders_insert()
         if new_ids:
-            customers_create(rows=batch.new_customers(new_ids))
+            customers_create(rows=batch.new_customers(new_ids), owner_id=importer.owner_id)
+            staged_customers_entries(importer)
         moved = staged_orders_update() if inserted < len(batch.final) else []
+        staged_orders_entries(importer)
         recount: set[int] = set()
         for order in moved:
             at = min(order.placed_before, order.placed_after)

@@ -1,8 +1,15 @@
-"""The background import started from the web page, run by ``tenure worker``."""
+"""The background import started from the web page, run by ``tenure worker``.
+
+The import runs as the person who uploaded the file (their scope, their name in the history).
+The uploaded file is deleted once the job has ended, whatever the outcome: it holds personal
+data, and a finished job is never run again.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
 from datetime import timedelta
 from typing import Any
@@ -12,7 +19,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenure.domain.records import ImportFileError
+from tenure.transfer.batches import ImportConflict
 from tenure.transfer.models import ImportJob, ImportKind, ImportStatus
+from tenure.transfer.scope import ImportNotAllowed, importer_for
 from tenure.transfer.services import (
     ImportResult,
     Progress,
@@ -43,6 +52,13 @@ def _claim(job_id: int) -> bool:
     )
 
 
+def upload_delete(path: str) -> None:
+    """Delete an uploaded import file (gone already: nothing to do)."""
+    if path:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
 def import_job_run(job_id: int) -> dict[str, Any]:
     """Run a queued import job, keeping its progress record current; safe to deliver twice."""
     if not _claim(job_id):
@@ -70,6 +86,9 @@ def import_job_run(job_id: int) -> dict[str, Any]:
     result: ImportResult | None = None
     error = ""
     try:
+        if job.created_by is None:
+            raise ImportNotAllowed("the person who uploaded the file no longer has an account")
+        importer = importer_for(job.created_by, job.pk, file=job.file_name)
         with open(job.path, "rb") as source:
             if job.kind == ImportKind.CUSTOMERS:
                 result = customers_import(
@@ -78,6 +97,7 @@ def import_job_run(job_id: int) -> dict[str, Any]:
                     now=timezone.now(),
                     on_progress=on_progress,
                     on_reject=on_reject,
+                    importer=importer,
                 )
             else:
                 result = orders_import(
@@ -85,14 +105,29 @@ def import_job_run(job_id: int) -> dict[str, Any]:
                     column_map=job.column_map,
                     on_progress=on_progress,
                     on_reject=on_reject,
+                    importer=importer,
                 )
+    except ImportNotAllowed as failure:
+        error = f"Not imported: {failure}."
+    except ImportConflict as failure:
+        error = (
+            f"The import stopped at line {failure.first_line}: other imports or writers kept "
+            "changing the same records at the same time. The rows before that line are stored. "
+            "Uploading the file again is safe: rows already stored are not stored twice."
+        )
     except ImportFileError as failure:
         error = f"The file cannot be imported: {failure.reason}"
     except OSError as failure:
-        error = f"The uploaded file cannot be read: {failure}"
-    except Exception as failure:  # the job must end, and say why, whatever happened
+        error = f"The uploaded file cannot be read: {failure.strerror or 'it is gone'}"
+    except Exception:  # the job must end, and say why, whatever happened
+        # The details (database messages with process ids, paths) go to the log, not the page.
         logger.exception("import job %s failed", job_id)
-        error = f"The import stopped on an unexpected error: {failure!r}"
+        error = (
+            "The import stopped on an unexpected error (the details are in the worker's log). "
+            "The rows stored before it are kept; uploading the file again is safe."
+        )
+    finally:
+        upload_delete(job.path)
     finished = {"finished_at": timezone.now(), "rejects": rejects}
     if result is None:
         ImportJob.objects.filter(id=job_id).update(

@@ -25,23 +25,38 @@ from tenure.orders.models import Order, OrderStatus
 from tenure.orders.services import customer_stats_add, customer_stats_refresh
 from tenure.transfer.bookkeeping import IMPORT_CAUSE, KnownCustomers, count_row
 from tenure.transfer.bulk import concrete_field, rows_by_keys, rows_upsert
+from tenure.transfer.history import (
+    account_entries,
+    customer_entries,
+    new_customer_entries,
+    order_entries,
+)
+from tenure.transfer.scope import OPERATOR, Importer
 from tenure.transfer.staged import orders_upsert_staged
 
 # The import's field names -> the model's, where they differ.
 _MODEL_FIELD = {"account": "account_id"}
 
 
-def accounts_ensure(*, names: Iterable[str], now: datetime) -> dict[str, int]:
-    """The ids of these accounts by name, creating the ones that do not exist yet."""
+def accounts_ensure(
+    *, names: Iterable[str], now: datetime, importer: Importer = OPERATOR
+) -> dict[str, int]:
+    """The ids of these accounts by name, creating the ones that do not exist yet (owned by
+    the importer when a success manager; each creation in the history)."""
     wanted = set(names)
     ids = dict(rows_by_keys(Account, "name", wanted, values=("name", "id")))
     missing = wanted - ids.keys()
     if missing:
+        owner_id = importer.owner_id
         Account.objects.bulk_create(
-            [Account(name=name, created_at=now) for name in sorted(missing)],
+            [Account(name=name, created_at=now, owner_id=owner_id) for name in sorted(missing)],
             ignore_conflicts=True,  # another import may have created some meanwhile
         )
-        ids.update(rows_by_keys(Account, "name", missing, values=("name", "id")))
+        found = rows_by_keys(
+            Account, "name", missing, values=("name", "id", "owner_id", "created_at")
+        )
+        account_entries(found, importer)
+        ids.update((name, pk) for name, pk, *_ in found)
     return ids
 
 
@@ -72,12 +87,16 @@ def _customer_values(
     return values
 
 
-def customers_upsert(*, records: Sequence[CustomerRecord], now: datetime) -> UpsertCounts:
+def customers_upsert(
+    *, records: Sequence[CustomerRecord], now: datetime, importer: Importer = OPERATOR
+) -> UpsertCounts:
     """Store checked customer rows by external id, in one transaction.
 
     Only the fields the rows have values for are written; the others keep their stored values
     (or the defaults for a new customer, who becomes a customer ``now`` unless ``created_at``
-    says when). The customers created or changed are announced after the commit.
+    says when, owned by the importer when a success manager). The customers created or changed
+    are announced after the commit, and written in their history (``importer``: who).
+    The importer's scope is the caller's to check (``scope.customer_rows_refused``).
     """
     names = sorted({name for record in records for name in record.values} | {"created_at"})
     fields = [_MODEL_FIELD.get(name, name) for name in names]
@@ -87,7 +106,9 @@ def customers_upsert(*, records: Sequence[CustomerRecord], now: datetime) -> Ups
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
         account_ids = accounts_ensure(
-            names={r.values["account"] for r in records if r.values.get("account")}, now=now
+            names={r.values["account"] for r in records if r.values.get("account")},
+            now=now,
+            importer=importer,
         )
         stored: dict[str, dict[str, Any]] = {
             row[0]: dict(zip(fields, row[1:], strict=True))
@@ -111,22 +132,28 @@ def customers_upsert(*, records: Sequence[CustomerRecord], now: datetime) -> Ups
             for external_id, values in final.items()
             if stored.get(external_id) != values
         ]
+        owner_id = importer.owner_id  # a new customer's only: never updated
         rows_upsert(
             Customer,
-            fields=["external_id", *fields],
-            rows=written,
+            fields=["external_id", *fields, "owner_id"],
+            rows=[(*row, owner_id) for row in written],
             unique="external_id",
             update=[*fields, "updated_at"],
         )
         if written:
             # Attributes change as of now (no since); a created_at in the file dates itself.
-            ids = rows_by_keys(Customer, "external_id", [r[0] for r in written], values=("id",))
-            customers_changed_after_commit((row[0] for row in ids), IMPORT_CAUSE)
+            ids = dict(
+                rows_by_keys(
+                    Customer, "external_id", [r[0] for r in written], values=("external_id", "id")
+                )
+            )
+            customer_entries(ids, stored, final, importer)
+            customers_changed_after_commit(ids.values(), IMPORT_CAUSE)
     return UpsertCounts(**counts)
 
 
 def _customers_ensure(
-    records: Sequence[OrderRecord], known: dict[str, int] | None = None
+    records: Sequence[OrderRecord], known: dict[str, int] | None, importer: Importer
 ) -> tuple[dict[str, int], list[int]]:
     """The ids of the orders' customers by external id, creating the unknown ones; and the ids
     of those created.
@@ -148,15 +175,17 @@ def _customers_ensure(
     missing = [external_id for external_id in first_seen if external_id not in ids]
     created: list[int] = []
     if missing:
+        owner_id = importer.owner_id
         rows_upsert(  # no update: another import may have created some meanwhile
             Customer,
-            fields=["external_id", "created_at"],
-            rows=[(external_id, first_seen[external_id]) for external_id in missing],
+            fields=["external_id", "created_at", "owner_id"],
+            rows=[(external_id, first_seen[external_id], owner_id) for external_id in missing],
             unique="external_id",
         )
         found = rows_by_keys(Customer, "external_id", missing, values=("external_id", "id"))
         ids.update(found)
         created = [customer_id for _, customer_id in found]
+        new_customer_entries(((pk, key, first_seen[key]) for key, pk in found), owner_id, importer)
     return ids, created
 
 
@@ -190,20 +219,25 @@ def _history_changed_since(
 
 
 def orders_upsert(
-    *, records: Sequence[OrderRecord], known: KnownCustomers | None = None
+    *,
+    records: Sequence[OrderRecord],
+    known: KnownCustomers | None = None,
+    importer: Importer = OPERATOR,
 ) -> UpsertCounts:
     """Store checked order rows by external id, in one transaction, creating unknown customers
     and refreshing the figures of every customer whose orders changed.
 
     On PostgreSQL the set-wise ``orders_upsert_staged``; here, row by row, for SQLite. Either
     way the batch announces, after its commit, the customers it created or whose orders
-    changed, dated by the earliest moment their history changed.
+    changed, dated by the earliest moment their history changed. Every order created or changed
+    (and customer created) is written in its history (``importer``: who; their scope is the
+    caller's to check, ``scope.order_rows_refused``).
     """
     if connection.vendor == "postgresql":
-        return orders_upsert_staged(records=records, known=known)
+        return orders_upsert_staged(records=records, known=known, importer=importer)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
-        customer_ids, created_customers = _customers_ensure(records, known)
+        customer_ids, created_customers = _customers_ensure(records, known, importer)
         if known is not None:
             known.remember_on_commit(customer_ids)
         stored = {
@@ -235,6 +269,14 @@ def orders_upsert(
             unique="external_id",
             update=_OrderValues._fields,
         )
+        if changed:
+            ids = dict(rows_by_keys(Order, "external_id", changed, values=("external_id", "id")))
+            order_entries(
+                ids,
+                {k: v._asdict() for k, v in stored.items()},
+                {k: v._asdict() for k, v in changed.items()},
+                importer,
+            )
         # Orders that existed change their customers' figures in ways only a recount knows
         # (an order moved away, a refund); new orders only add to them.
         recount = {stored[k].customer_id for k in changed if k in stored}

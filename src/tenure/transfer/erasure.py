@@ -1,0 +1,57 @@
+"""Uploaded import files that name an erased person are deleted with the person.
+
+An upload waits for the worker (and is deleted once its import ends, ``tasks``); one that names
+a person being erased must not outlive them, nor bring them back when imported. Called by
+``tenure.privacy.person_erase`` through the ``PERSON_ERASE_HOOKS`` setting: privacy and
+transfer are independent apps (``pyproject.toml``'s layers), so neither imports the other.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Collection
+from pathlib import Path
+
+from django.utils import timezone
+
+from tenure.transfer.models import ImportJob, ImportStatus
+from tenure.transfer.tasks import upload_delete
+
+ERASED_UPLOAD = (
+    "The uploaded file was deleted before it was imported: a person named in it was erased. "
+    "Nothing of it was imported."
+)
+
+
+def _names_any(path: Path, identifiers: Collection[str]) -> bool:
+    """Whether any cell of the CSV file equals one of ``identifiers`` (case-blind: emails)."""
+    wanted = {identifier.casefold() for identifier in identifiers}
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        try:
+            for row in csv.reader(line.replace("\0", "") for line in handle):
+                if any(cell.strip().casefold() in wanted for cell in row):
+                    return True
+        except csv.Error:  # not CSV past some line: look for the text anywhere
+            handle.seek(0)
+            text = handle.read().casefold()
+            return any(identifier in text for identifier in wanted)
+    return False
+
+
+def uploads_of_person_delete(*, identifiers: Collection[str]) -> dict[str, int]:
+    """Delete the uploads still kept that name one of ``identifiers`` (a person's external id
+    and email), ending their jobs with words; returns ``{"import_uploads": count}``."""
+    identifiers = [identifier for identifier in identifiers if identifier]
+    deleted = 0
+    if not identifiers:
+        return {"import_uploads": 0}
+    for job in ImportJob.objects.exclude(path=""):
+        path = Path(job.path)
+        if not path.is_file() or not _names_any(path, identifiers):
+            continue
+        upload_delete(job.path)
+        deleted += 1
+        ImportJob.objects.filter(
+            id=job.pk, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
+        ).update(status=ImportStatus.FAILED, error=ERASED_UPLOAD, finished_at=timezone.now())
+    return {"import_uploads": deleted}
