@@ -15,6 +15,7 @@ from pydantic import ValidatorFunctionWrapHandler, WrapValidator
 from tenure.api.auth import caller
 from tenure.api.crud import Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.inputs import Input
 from tenure.api.types import Money, RecordId
 from tenure.orders import services
 from tenure.orders.ingest import BULK_MAX, orders_ingest
@@ -23,16 +24,16 @@ from tenure.orders.models import Order, OrderStatus
 router = Router(tags=["orders"])
 
 
-class OrderIn(Schema):
+class OrderIn(Input):
     external_id: str = Field(min_length=1, max_length=100)
-    customer_id: int
+    customer_id: RecordId
     placed_at: datetime
     amount: Money
     currency: str = Field(min_length=3, max_length=3)
     status: OrderStatus = OrderStatus.COMPLETED
 
 
-class OrderPatch(Schema):
+class OrderPatch(Input):
     placed_at: datetime | None = None
     amount: Money | None = None
     currency: str | None = Field(None, min_length=3, max_length=3)
@@ -49,7 +50,7 @@ class OrderOut(Schema):
     status: str
 
 
-class OrderFilters(Schema):
+class OrderFilters(Input):
     customer_id: RecordId | None = None
     status: OrderStatus | None = None
     placed_after: datetime | None = Field(None, description="placed at or after")
@@ -90,7 +91,7 @@ class InvalidItem:
 BulkItem = Annotated[OrderIn, WrapValidator(_item_or_its_errors)]
 
 
-class BulkOrdersIn(Schema):
+class BulkOrdersIn(Input):
     orders: list[BulkItem] = Field(max_length=BULK_MAX)
 
 

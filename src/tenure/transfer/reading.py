@@ -1,4 +1,16 @@
-"""Reading an import file: UTF-8 CSV with a header, streamed row by row with line numbers."""
+"""Reading an import file: UTF-8 CSV with a header, streamed row by row with line numbers.
+
+A row that cannot be read (a byte that is not UTF-8, a field larger than the reader takes)
+comes out as an ``UnreadableRow`` carrying its ``ImportRowError`` (line, column, reason): the
+import rejects that row and keeps the good rows around it. Only a header that cannot be read
+refuses the whole file.
+
+Speed: the bytes are decoded with ``surrogateescape``, so a bad byte becomes a stand-in
+character instead of an exception that would end the reader; a first pass over the bytes (as
+fast as decoding) tells whether the file has any, and only then is each row searched for
+them. Fields are read up to ``FIELD_MAX`` characters (Python's default of 131,072 would end
+the file at a long cell); a cell's own limit is the domain's (``tenure.domain.records``).
+"""
 
 from __future__ import annotations
 
@@ -6,35 +18,48 @@ import codecs
 import contextlib
 import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from tenure.domain.records import ImportFileError
+from tenure.domain.records import ImportFileError, ImportRowError
 from tenure.transfer.csv_safety import cell_restore
 
 _CHUNK = 1 << 20
+# Larger than any cell tenure stores, small enough that a stray quote (the rest of the file
+# read as one field) cannot take the memory of the machine. The csv module's limit is
+# process-wide; raising it only lets other readers take longer fields.
+FIELD_MAX = 64 * 1024 * 1024
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_SHOWN_MAX = 1_000  # characters of a rejected cell kept in the rejects file
 
 
-def _utf8_check(source: BinaryIO) -> None:
-    """Refuse a file that is not UTF-8 before a single row is stored (one fast pass)."""
+def _utf8_clean(source: BinaryIO) -> bool:
+    """Whether the whole file is UTF-8 (one fast pass; the position is restored)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     start = source.tell()
-    lines_before = 1
-    while chunk := source.read(_CHUNK):
-        try:
-            decoder.decode(chunk)
-        except UnicodeDecodeError as error:
-            line = lines_before + chunk.count(b"\n", 0, error.start)
-            raise ImportFileError(
-                f"not UTF-8 text (line {line} has the byte 0x{chunk[error.start]:02x}); "
-                "save the file as 'CSV UTF-8'"
-            ) from None
-        lines_before += chunk.count(b"\n")
     try:
+        while chunk := source.read(_CHUNK):
+            decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise ImportFileError("not UTF-8 text (it ends in the middle of a character)") from None
-    source.seek(start)
+        return False
+    finally:
+        source.seek(start)
+    return True
+
+
+class UnreadableRow(list[str]):
+    """The cells of a row that cannot be read (shown readable, long cells cut) and why."""
+
+    def __init__(self, cells: list[str], error: ImportRowError) -> None:
+        super().__init__(_shown(cell) for cell in cells)
+        self.error = error
+
+
+def _shown(cell: str) -> str:
+    cell = _ESCAPED.sub("\ufffd", cell)
+    return cell if len(cell) <= _SHOWN_MAX else cell[:_SHOWN_MAX] + "…"
 
 
 class CsvRows:
@@ -45,8 +70,9 @@ class CsvRows:
     stays open and is not closed here: it belongs to the caller.
     """
 
-    def __init__(self, source: BinaryIO) -> None:
+    def __init__(self, source: BinaryIO, *, field_max: int = FIELD_MAX) -> None:
         self.bytes_total = 0
+        self._clean = False  # unknown for a stream that cannot be read twice: rows are checked
         if source.seekable():
             start = source.tell()
             self.bytes_total = source.seek(0, io.SEEK_END) - start
@@ -57,17 +83,24 @@ class CsvRows:
                 raise ImportFileError(
                     "this is a spreadsheet or zip file, not CSV; save it as 'CSV UTF-8'"
                 )
-            _utf8_check(source)
+            self._clean = _utf8_clean(source)
+        csv.field_size_limit(field_max)
         self._binary = source
         self._start = source.tell() if source.seekable() else 0
-        self._text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+        self._text = io.TextIOWrapper(
+            source, encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
         self._reader = csv.reader(self._text)
         try:
             raw_header = next(self._reader)
         except StopIteration:
             raise ImportFileError("the file is empty: it needs a header row") from None
-        except (csv.Error, UnicodeDecodeError) as error:
+        except csv.Error as error:
             raise ImportFileError(f"line 1 (the header) cannot be read: {error}") from None
+        if any(_ESCAPED.search(name) for name in raw_header):
+            raise ImportFileError(
+                "line 1 (the header) is not UTF-8 text; save the file as 'CSV UTF-8'"
+            )
         if not any(name.strip() for name in raw_header):
             raise ImportFileError("the first line (the header) is empty")
         if len(raw_header) == 1 and (";" in raw_header[0] or "\t" in raw_header[0]):
@@ -85,8 +118,23 @@ class CsvRows:
             return 0
         return self._binary.tell() - self._start
 
+    def _column(self, position: int) -> str:
+        if position < len(self.header):
+            return self.header[position].strip() or f"column {position + 1}"
+        return f"column {position + 1}"
+
+    def _not_utf8(self, line: int, cells: list[str]) -> UnreadableRow | None:
+        for position, cell in enumerate(cells):
+            if found := _ESCAPED.search(cell):
+                byte = ord(found.group()) - 0xDC00
+                reason = f"not UTF-8 text (the byte 0x{byte:02x}); save the file as 'CSV UTF-8'"
+                error = ImportRowError(line=line, column=self._column(position), reason=reason)
+                return UnreadableRow(cells, error)
+        return None
+
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         reader = self._reader
+        check = not self._clean
         start = reader.line_num + 1
         while True:
             try:
@@ -94,11 +142,16 @@ class CsvRows:
             except StopIteration:
                 return
             except csv.Error as error:
-                raise ImportFileError(f"line {start} cannot be read as CSV: {error}") from None
-            except UnicodeDecodeError:
-                raise ImportFileError(f"line {start}: not UTF-8 text") from None
+                # The reader drops the rest of the physical line and goes on with the next.
+                reason = f"cannot be read as CSV ({error}; an unclosed quote?)"
+                yield start, UnreadableRow([], ImportRowError(line=start, column="", reason=reason))
+                start = reader.line_num + 1
+                continue
             if cells:
-                yield start, cells
+                if check and (unreadable := self._not_utf8(start, cells)) is not None:
+                    yield start, unreadable
+                else:
+                    yield start, cells
             start = reader.line_num + 1
 
     def release(self) -> None:

@@ -50,7 +50,7 @@ from tenure.domain.records import (
 from tenure.orders.models import Order
 from tenure.transfer.csv_safety import cell_neutralise, cell_restore
 from tenure.transfer.models import ImportJob, ImportKind
-from tenure.transfer.reading import CsvRows
+from tenure.transfer.reading import CsvRows, UnreadableRow
 from tenure.transfer.selectors import (
     INSIGHT_COLUMNS,
     customer_custom_attribute_keys,
@@ -234,6 +234,8 @@ def _import_run(
         for line, cells in rows:
             result.rows_read += 1
             try:
+                if isinstance(cells, UnreadableRow):  # a bad byte, a field beyond the reader
+                    raise cells.error
                 run.batch.append(parse([cell_restore(cell) for cell in cells], line, layout))
             except ImportRowError as error:
                 run.reject(error, cells)
