@@ -7,8 +7,8 @@ refuses the whole file.
 
 Speed: the bytes are decoded with ``surrogateescape``, so a bad byte becomes a stand-in
 character instead of an exception that would end the reader; a first pass over the bytes (as
-fast as decoding) tells whether the file has any, and only then is each row searched for
-them. Fields are read up to ``FIELD_MAX`` characters (Python's default of 131,072 would end
+fast as decoding) finds the lines that have one, and only the rows on those lines are
+searched. Fields are read up to ``FIELD_MAX`` characters (Python's default of 131,072 would end
 the file at a long cell); a cell's own limit is the domain's (``tenure.domain.records``).
 """
 
@@ -19,6 +19,7 @@ import contextlib
 import csv
 import io
 import re
+import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -31,22 +32,38 @@ _CHUNK = 1 << 20
 # process-wide; raising it only lets other readers take longer fields.
 FIELD_MAX = 64 * 1024 * 1024
 _ESCAPED = re.compile("[\udc80-\udcff]")
+_NEVER = sys.maxsize
 _SHOWN_MAX = 1_000  # characters of a rejected cell kept in the rejects file
 
 
-def _utf8_clean(source: BinaryIO) -> bool:
-    """Whether the whole file is UTF-8 (one fast pass; the position is restored)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def _lines_not_utf8(source: BinaryIO) -> list[int]:
+    """The lines (as the CSV reader counts them: ends are \\n, \\r\\n or \\r) holding a byte
+    that is not UTF-8, in one pass over the file; the position is restored."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     start = source.tell()
-    try:
-        while chunk := source.read(_CHUNK):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    finally:
-        source.seek(start)
-    return True
+    found: list[int] = []
+    lines_before, ended_with_cr = 1, False
+    while True:
+        chunk = source.read(_CHUNK)
+        text: str | bytes
+        if chunk.isascii() and not decoder.getstate()[0]:
+            text = chunk  # most chunks of most files: no decoding needed to know they are fine
+        else:
+            text = decoder.decode(chunk, final=not chunk)
+            for bad in _ESCAPED.finditer(text):
+                found.append(lines_before + _line_ends(text, bad.start(), ended_with_cr))
+        lines_before += _line_ends(text, len(text), ended_with_cr)
+        ended_with_cr = text[-1:] in ("\r", b"\r") if text else ended_with_cr
+        if not chunk:
+            break
+    source.seek(start)
+    return sorted(set(found))
+
+
+def _line_ends(text: str | bytes, end: int, after_cr: bool) -> int:
+    cr, lf = ("\r", "\n") if isinstance(text, str) else (b"\r", b"\n")
+    ends = text.count(lf, 0, end) + text.count(cr, 0, end) - text.count(cr + lf, 0, end)  # type: ignore[arg-type, operator]
+    return ends - 1 if after_cr and text[:1] == lf and end > 0 else ends
 
 
 class UnreadableRow(list[str]):
@@ -72,7 +89,9 @@ class CsvRows:
 
     def __init__(self, source: BinaryIO, *, field_max: int = FIELD_MAX) -> None:
         self.bytes_total = 0
-        self._clean = False  # unknown for a stream that cannot be read twice: rows are checked
+        # Lines with a byte that is not UTF-8; None for a stream that cannot be read twice,
+        # whose every row is searched instead.
+        self._bad_lines: list[int] | None = None
         if source.seekable():
             start = source.tell()
             self.bytes_total = source.seek(0, io.SEEK_END) - start
@@ -83,7 +102,7 @@ class CsvRows:
                 raise ImportFileError(
                     "this is a spreadsheet or zip file, not CSV; save it as 'CSV UTF-8'"
                 )
-            self._clean = _utf8_clean(source)
+            self._bad_lines = _lines_not_utf8(source)
         csv.field_size_limit(field_max)
         self._binary = source
         self._start = source.tell() if source.seekable() else 0
@@ -134,25 +153,30 @@ class CsvRows:
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         reader = self._reader
-        check = not self._clean
+        # The next line known to hold a bad byte (the end of time when none is left); a stream
+        # read once was not searched ahead, so its every row is searched.
+        pending = iter(self._bad_lines if self._bad_lines is not None else ())
+        next_bad = next(pending, _NEVER) if self._bad_lines is not None else 0
         start = reader.line_num + 1
         while True:
             try:
-                cells = next(reader)
-            except StopIteration:
+                for cells in reader:  # a for loop: the hot path of every import
+                    line_end = reader.line_num
+                    if cells:
+                        if next_bad <= line_end:
+                            while next_bad <= line_end and self._bad_lines is not None:
+                                next_bad = next(pending, _NEVER)
+                            unreadable = self._not_utf8(start, cells)
+                            yield start, (cells if unreadable is None else unreadable)
+                        else:
+                            yield start, cells
+                    start = line_end + 1
                 return
             except csv.Error as error:
                 # The reader drops the rest of the physical line and goes on with the next.
                 reason = f"cannot be read as CSV ({error}; an unclosed quote?)"
                 yield start, UnreadableRow([], ImportRowError(line=start, column="", reason=reason))
                 start = reader.line_num + 1
-                continue
-            if cells:
-                if check and (unreadable := self._not_utf8(start, cells)) is not None:
-                    yield start, unreadable
-                else:
-                    yield start, cells
-            start = reader.line_num + 1
 
     def release(self) -> None:
         """Let go of the source without closing it (the caller opened it)."""
