@@ -39,6 +39,7 @@ ANALYTICS_DAY_FIRST = date(1950, 1, 1)
 ANALYTICS_DAY_LAST = date(2199, 12, 31)
 OFFSET_MAX = timedelta(hours=15, minutes=59)
 
+INTEGER_MAX = 2**63 - 1  # a database's bigint: a larger id or count cannot be looked up
 TEXT_MAX = 50_000  # a free text field without a narrower width of its own (notes, bodies)
 ATTRIBUTES_MAX = 100  # custom attributes per record
 ATTRIBUTE_NAME_MAX = 100
@@ -111,6 +112,12 @@ def number_problem(value: float | Decimal | int) -> str | None:
         return None
     if not math.isfinite(value):
         return "not a finite number"
+    return None
+
+
+def integer_problem(value: int) -> str | None:
+    if abs(value) > INTEGER_MAX:
+        return f"larger than {INTEGER_MAX:,}"
     return None
 
 
