@@ -60,10 +60,15 @@ def _field_name(location: Any) -> str:
     return ".".join(parts) or "__all__"
 
 
+def pydantic_message(error: dict[str, Any]) -> str:
+    """A pydantic error's words, without the "Value error, " of a validator's own reason."""
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
+
+
 def _pydantic_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = defaultdict(list)
     for error in errors:
-        fields[_field_name(error.get("loc", ()))].append(str(error.get("msg", "invalid")))
+        fields[_field_name(error.get("loc", ()))].append(pydantic_message(error))
     return dict(fields)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
 from ninja import Schema
 from pydantic import ValidationInfo, field_validator
 
@@ -20,6 +21,10 @@ class Input(Schema):
     @field_validator("*", mode="after")
     @classmethod
     def _within_limits(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, datetime) and timezone.is_naive(value):
+            # No offset: wall time in the business's zone, as in an import file (and never a
+            # naive time for the services to compare with aware ones).
+            value = value.replace(tzinfo=timezone.get_default_timezone())
         problem = value_problem(value)
         if problem is None and info.field_name == "custom_attributes" and value is not None:
             problem = attributes_problem(value)

@@ -14,7 +14,7 @@ from pydantic import ValidatorFunctionWrapHandler, WrapValidator
 
 from tenure.api.auth import caller
 from tenure.api.crud import Resource, add_crud
-from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.errors import ERROR_RESPONSES, pydantic_message
 from tenure.api.inputs import Input
 from tenure.api.types import Money, RecordId
 from tenure.orders import services
@@ -79,7 +79,7 @@ def _item_or_its_errors(value: Any, handler: ValidatorFunctionWrapHandler) -> An
         fields: dict[str, list[str]] = {}
         for problem in error.errors():
             name = ".".join(str(part) for part in problem["loc"]) or "__all__"
-            fields.setdefault(name, []).append(problem["msg"])
+            fields.setdefault(name, []).append(pydantic_message(dict(problem)))
         return InvalidItem(fields=fields)
 
 
