@@ -183,3 +183,24 @@ def test_the_admin_refuses_what_cannot_be_read_back(client):
 def test_the_limits_say_why(value, problem):
     found = limits.value_problem(value)
     assert (found is None) if problem is None else (problem in found)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/customers", {"cursor": "cGs6OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk"}),  # "pk:" and 26 nines
+        ("/lifecycle/buckets", {"end": "9999-12-31"}),
+    ],
+)
+def test_forged_cursors_and_far_days_in_plain_parameters_answer_422(api, path, params):
+    response = api.get(path, **params)
+    assert response.status_code == 422, response.content
+
+
+def test_a_forged_timeline_cursor_reads_from_the_start(api):
+    customer = make_customer(external_id="C1")
+    make_order(customer=customer)
+    for cursor in ("9999-12-31T23:59:59-12:00~1~1", f"2025-01-01T00:00:00+00:00~1~{10**30}"):
+        response = api.get(f"/customers/{customer.pk}/timeline", cursor=cursor)
+        assert response.status_code == 200
+        assert len(response.json()["items"]) == 1

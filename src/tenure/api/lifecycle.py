@@ -25,7 +25,7 @@ from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.inputs import Input
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
-from tenure.api.types import Money, RecordId, finite_or_none
+from tenure.api.types import AnalyticsDay, Money, RecordId, finite_or_none
 from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.audit import churn_audit_for
@@ -160,7 +160,7 @@ def buckets(
     request: HttpRequest,
     period: Period = "month",
     count: int = Query(12, ge=1, le=120),
-    end: date | None = None,
+    end: AnalyticsDay | None = None,
 ) -> list[dict[str, Any]]:
     table = selectors.lifecycle_buckets_for(
         user=caller(request), period=period, count=count, end=end
