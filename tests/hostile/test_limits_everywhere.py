@@ -204,3 +204,19 @@ def test_a_forged_timeline_cursor_reads_from_the_start(api):
         response = api.get(f"/customers/{customer.pk}/timeline", cursor=cursor)
         assert response.status_code == 200
         assert len(response.json()["items"]) == 1
+
+
+def test_an_upload_over_its_limit_answers_413_and_one_within_is_taken(client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.TENURE_MAX_UPLOAD_MB = 1
+    settings.TENURE_MAX_BODY_MB = 1
+    client.force_login(make_user())
+    big = SimpleUploadedFile("big.csv", b"customer_id\n" + b"C1\n" * 700_000, "text/csv")
+    response = client.post("/imports/", {"kind": "customers", "file": big})
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.content.decode()
+    settings.TENURE_MAX_UPLOAD_MB = 4  # an upload has its own limit, above the body's
+    big.seek(0)
+    response = client.post("/imports/", {"kind": "customers", "file": big})
+    assert response.status_code in (200, 302)
