@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 from tenure.access import get_visible_or_404
 from tenure.api.crud import Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.inputs import Input
+from tenure.api.inputs import Input, QueryInput
 from tenure.api.types import Money, RecordId
 from tenure.customers import services
 from tenure.customers.models import (
@@ -86,7 +86,7 @@ class CustomerOut(Schema):
     revenue: Money
 
 
-class CustomerListFilters(Input):
+class CustomerListFilters(QueryInput):
     q: str = Field("", max_length=200, description="words matched against name, email, id")
     segment: str = ""
     channel: str = ""
@@ -204,7 +204,7 @@ class AccountOut(Schema):
     created_at: datetime
 
 
-class AccountFilters(Input):
+class AccountFilters(QueryInput):
     q: str = Field("", max_length=200, description="matched against name and industry")
     industry: str = ""
     size_band: str = ""
@@ -280,7 +280,7 @@ class ContactOut(Schema):
     notes: str
 
 
-class ContactFilters(Input):
+class ContactFilters(QueryInput):
     account_id: RecordId | None = None
     role: str = ""
 
@@ -353,7 +353,7 @@ class SubscriptionOut(Schema):
     cancellation_reason: str
 
 
-class SubscriptionFilters(Input):
+class SubscriptionFilters(QueryInput):
     customer_id: RecordId | None = None
     active: bool | None = Field(None, description="true: not cancelled; false: cancelled")
 

@@ -18,7 +18,7 @@ from tenure.access import get_visible_or_404
 from tenure.api.auth import caller
 from tenure.api.crud import HistoryEntryOut, Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.inputs import Input
+from tenure.api.inputs import Input, QueryInput
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.types import RecordId
 from tenure.feedback import selectors, services
@@ -58,7 +58,7 @@ class SurveyResponseOut(Schema):
     created_at: datetime
 
 
-class SurveyResponseFilters(Input):
+class SurveyResponseFilters(QueryInput):
     customer_id: RecordId | None = None
     kind: SurveyKind | None = None
     answered_after: datetime | None = Field(None, description="answered at or after")
@@ -178,7 +178,7 @@ class ReferralOut(Schema):
     created_at: datetime
 
 
-class ReferralFilters(Input):
+class ReferralFilters(QueryInput):
     customer_id: RecordId | None = Field(None, description="the referrer or the customer referred")
     referrer_id: RecordId | None = None
     status: ReferralStatus | None = None

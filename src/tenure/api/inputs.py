@@ -4,7 +4,7 @@ and read back are refused with a 422 naming the field (``tenure.domain.limits``)
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils import timezone
 from ninja import Schema
@@ -16,14 +16,19 @@ from tenure.domain.limits import analytics_day_problem, attributes_problem, valu
 
 
 class Input(Schema):
-    """Subclass this, not ``Schema``, for anything the API reads from a caller."""
+    """Subclass this, not ``Schema``, for a body the API reads from a caller (``QueryInput``
+    for query parameters)."""
+
+    # A body's date-time needs an offset (a naive one reached the services, which compare it
+    # with aware ones); a filter's without one is wall time in the business's zone.
+    naive_is_local: ClassVar[bool] = False
 
     @field_validator("*", mode="after")
     @classmethod
     def _within_limits(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, datetime) and timezone.is_naive(value):
-            # No offset: wall time in the business's zone, as in an import file (and never a
-            # naive time for the services to compare with aware ones).
+            if not cls.naive_is_local:
+                raise ValueError("the time needs a time zone (an offset such as +01:00, or Z)")
             value = value.replace(tzinfo=timezone.get_default_timezone())
         problem = value_problem(value)
         if problem is None and info.field_name == "custom_attributes" and value is not None:
@@ -33,7 +38,14 @@ class Input(Schema):
         return value
 
 
-class AnalyticsInput(Input):
+class QueryInput(Input):
+    """Query parameters: the limits of ``Input``; a date-time without an offset is wall time
+    in the business's zone (``?placed_after=2025-01-01`` is its midnight)."""
+
+    naive_is_local: ClassVar[bool] = True
+
+
+class AnalyticsInput(QueryInput):
     """An analytics query: its days, and a period written as text ("2025-Q1"), within the span
     the analytics' day clock handles."""
 

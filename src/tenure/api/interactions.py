@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema
 
 from tenure.access.records import require_change
 from tenure.api.crud import Resource, add_crud
-from tenure.api.inputs import Input
+from tenure.api.inputs import Input, QueryInput
 from tenure.api.types import RecordId
 from tenure.customers.models import Account, Contact, Customer
 from tenure.customers.services import check_references
@@ -54,7 +54,7 @@ class InteractionOut(Schema):
     resolved_at: datetime | None
 
 
-class InteractionFilters(Input):
+class InteractionFilters(QueryInput):
     customer_id: RecordId | None = None
     account_id: RecordId | None = None
     kind: InteractionKind | None = None

@@ -23,7 +23,7 @@ from ninja import Field, Query, Router, Schema, Status
 from tenure.access import get_visible_or_404, require_all, visible
 from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.inputs import Input
+from tenure.api.inputs import Input, QueryInput
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.types import AnalyticsDay, Money, RecordId, finite_or_none
 from tenure.insights.ranking import ranking_backtest
@@ -578,7 +578,7 @@ class TaskPatch(Input):
     status: TaskStatus | None = Field(None, description="done or cancelled closes; open reopens")
 
 
-class TaskFilters(Input):
+class TaskFilters(QueryInput):
     view: Literal["mine", "overdue", "all"] = Field(
         "all", description="mine: the caller's open tasks; overdue: open and past due"
     )

@@ -15,7 +15,7 @@ from pydantic import ValidatorFunctionWrapHandler, WrapValidator
 from tenure.api.auth import caller
 from tenure.api.crud import Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES, pydantic_message
-from tenure.api.inputs import Input
+from tenure.api.inputs import Input, QueryInput
 from tenure.api.types import Money, RecordId
 from tenure.orders import services
 from tenure.orders.ingest import BULK_MAX, orders_ingest
@@ -50,7 +50,7 @@ class OrderOut(Schema):
     status: str
 
 
-class OrderFilters(Input):
+class OrderFilters(QueryInput):
     customer_id: RecordId | None = None
     status: OrderStatus | None = None
     placed_after: datetime | None = Field(None, description="placed at or after")
