@@ -186,7 +186,7 @@ def test_currency_and_status_have_defaults_and_are_normalised():
             ["O" * 101, "C1", "2025-01-01", "1", "", ""], "order_id", "longer than 100", id="long"
         ),
         (["O1", "C1", "2025-01-01", "1", ""], "", "the row has 5 fields, the header has 6"),
-        (["O1", "C\x001", "2025-01-01", "1", "", ""], "", "NUL"),
+        (["O1", "C\x001", "2025-01-01", "1", "", ""], "customer_id", "NUL"),
     ],
 )
 def test_bad_order_rows_name_line_column_and_reason(cells, column, reason):

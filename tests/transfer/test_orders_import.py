@@ -198,8 +198,8 @@ def test_extra_columns_of_an_order_file_are_ignored_and_listed():
     ("content", "message"),
     [
         (
-            "order_id,customer_id,placed_at,amount\nO1,Andr\xe9,2025-01-01,1\n".encode("latin-1"),
-            "not UTF-8 text (line 2",
+            "order_id,customer_n\xe9,placed_at,amount\nO1,C1,2025-01-01,1\n".encode("latin-1"),
+            "line 1 (the header) is not UTF-8 text",
         ),
         (b"order_id,customer_id,amount\nO1,C1,1\n", "missing required column 'placed_at'"),
         (b"", "the file is empty"),

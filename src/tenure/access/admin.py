@@ -8,16 +8,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from tenure.access.scopes import may, visible
 from tenure.domain.access import Action
+from tenure.domain.limits import attributes_problem, integer_problem, value_problem
+
+
+class LimitedModelForm(forms.ModelForm):
+    """The admin's form: a value tenure cannot store and read back (a moment outside the
+    calendar, NUL, too many or too long custom attributes) is the field's error, as in the
+    API, the pages and the import (``tenure.domain.limits``)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, value in list(cleaned.items()):
+            problem = value_problem(value)
+            if problem is None and isinstance(value, int) and not isinstance(value, bool):
+                problem = integer_problem(value)
+            if problem is None and name == "custom_attributes" and isinstance(value, dict):
+                problem = attributes_problem(value)
+            if problem is not None:
+                self.add_error(name, problem)
+        return cleaned
 
 
 class ScopedAdmin(admin.ModelAdmin):
-    """A ModelAdmin whose rows and buttons follow the role policy."""
+    """A ModelAdmin whose rows and buttons follow the role policy (and whose form refuses
+    what cannot be stored and read back)."""
+
+    form = LimitedModelForm
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return visible(request.user, super().get_queryset(request))

@@ -18,7 +18,8 @@ from tenure.access import require_all
 from tenure.analytics.activity import ActivityRule
 from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.types import Money, finite_or_none
+from tenure.api.inputs import AnalyticsInput
+from tenure.api.types import Money, RecordId, finite_or_none
 from tenure.insights import selectors, services
 from tenure.insights.contracts import contract_figures, renewal_survival
 from tenure.insights.models import ModelFit
@@ -29,7 +30,7 @@ router = Router(tags=["analytics"])
 RuleKind = Literal["gap_multiple", "p_alive", "fixed_days"]
 
 
-class RuleQuery(Schema):
+class RuleQuery(AnalyticsInput):
     rule: RuleKind = Field("gap_multiple", description="what makes a customer lost")
     gap_multiple: float = Field(3.0, gt=0, le=100, description="k for rule=gap_multiple")
     p_alive_threshold: float = Field(0.3, gt=0, lt=1, description="for rule=p_alive")
@@ -122,7 +123,7 @@ def retention_series(request: HttpRequest, query: Query[SeriesQuery]) -> list[Re
     return [_retention_out(figures) for figures in series]
 
 
-class CohortQuery(Schema):
+class CohortQuery(AnalyticsInput):
     period: Literal["week", "month", "quarter"] = "month"
     kind: Literal["on", "on_or_after"] = Field(
         "on", description='"on": bought in period k; "on_or_after": in k or any later period'
@@ -179,7 +180,7 @@ def _as_date(value: Any) -> date:
     return value.to_timestamp().date() if hasattr(value, "to_timestamp") else value.date()
 
 
-class OrdersQuery(Schema):
+class OrdersQuery(AnalyticsInput):
     period: Literal["week", "month", "quarter"] = "month"
     count: int = Field(12, ge=1, le=120)
     end: date | None = None
@@ -222,7 +223,7 @@ def orders_by_period(request: HttpRequest, query: Query[OrdersQuery]) -> list[di
     ]
 
 
-class ContractsQuery(Schema):
+class ContractsQuery(AnalyticsInput):
     period: str = Field(
         ...,
         min_length=4,
@@ -432,7 +433,7 @@ def fits(request: HttpRequest, limit: int = Query(10, ge=1, le=100)) -> list[Mod
 _FITS_ARE_GLOBAL = "model fits describe the whole customer base; your role sees only its own"
 
 
-class FitIn(Schema):
+class FitIn(AnalyticsInput):
     observation_end: date | None = Field(None, description="default: today")
     horizon_days: int = Field(365, ge=1, le=3650)
     discount_rate_annual: float = Field(0.10, ge=0, le=1)
@@ -460,7 +461,7 @@ def fit_start(request: HttpRequest, payload: FitIn) -> Status:
     response={200: FitOut, **ERROR_RESPONSES},
     summary="One model fit",
 )
-def fit_detail(request: HttpRequest, fit_id: int) -> ModelFit:
+def fit_detail(request: HttpRequest, fit_id: RecordId) -> ModelFit:
     require_all(request.user, why=_FITS_ARE_GLOBAL)
     fit = ModelFit.objects.filter(pk=fit_id).first()
     if fit is None:
@@ -489,5 +490,5 @@ class PredictionOut(Schema):
     summary="A customer's stored predictions (null before a fit covers them)",
     tags=["analytics"],
 )
-def customer_prediction(request: HttpRequest, customer_id: int) -> Any:
+def customer_prediction(request: HttpRequest, customer_id: RecordId) -> Any:
     return selectors.customer_prediction(user=caller(request), customer_id=customer_id)

@@ -16,6 +16,7 @@ from ninja import Query, Router, Schema, Status
 from tenure.access import get_visible_or_404, visible
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
+from tenure.api.types import RecordId
 from tenure.history.selectors import history_entry_view, history_of
 
 
@@ -95,7 +96,7 @@ def add_crud(router: Router, r: Resource) -> None:
         summary=f"One {r.label}",
         operation_id=f"get_{r.label}",
     )
-    def get_record(request: HttpRequest, record_id: int) -> Model:
+    def get_record(request: HttpRequest, record_id: RecordId) -> Model:
         return get_visible_or_404(request.user, r.model, pk=record_id)
 
     @router.patch(
@@ -104,7 +105,7 @@ def add_crud(router: Router, r: Resource) -> None:
         summary=f"Change a {r.label}",
         operation_id=f"update_{r.label}",
     )
-    def update_record(request: HttpRequest, record_id: int, payload: Patch) -> Model:  # type: ignore[valid-type]
+    def update_record(request: HttpRequest, record_id: RecordId, payload: Patch) -> Model:  # type: ignore[valid-type]
         return r.update(request.user, record_id, _payload(r.model, payload, partial=True))
 
     @router.delete(
@@ -113,7 +114,7 @@ def add_crud(router: Router, r: Resource) -> None:
         summary=f"Delete a {r.label}",
         operation_id=f"delete_{r.label}",
     )
-    def delete_record(request: HttpRequest, record_id: int) -> Status:
+    def delete_record(request: HttpRequest, record_id: RecordId) -> Status:
         r.delete(request.user, record_id)
         return Status(204, None)
 
@@ -123,6 +124,6 @@ def add_crud(router: Router, r: Resource) -> None:
         summary=f"Every change of a {r.label}: who, when, fields before and after",
         operation_id=f"history_{r.label}",
     )
-    def record_history(request: HttpRequest, record_id: int) -> list[dict[str, Any]]:
+    def record_history(request: HttpRequest, record_id: RecordId) -> list[dict[str, Any]]:
         record = get_visible_or_404(request.user, r.model, pk=record_id)
         return [history_entry_view(entry) for entry in history_of(record=record)[:500]]

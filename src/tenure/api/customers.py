@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema
 from tenure.access import get_visible_or_404
 from tenure.api.crud import Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.inputs import Input, QueryInput
 from tenure.api.types import Money, RecordId
 from tenure.customers import services
 from tenure.customers.models import (
@@ -32,7 +33,7 @@ router = Router(tags=["customers"])
 # --- customers ---------------------------------------------------------------------------------
 
 
-class CustomerIn(Schema):
+class CustomerIn(Input):
     external_id: str = Field(min_length=1, max_length=100)
     first_name: str = Field("", max_length=100)
     last_name: str = Field("", max_length=100)
@@ -48,7 +49,7 @@ class CustomerIn(Schema):
     created_at: datetime | None = None
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(Input):
     external_id: str | None = Field(None, min_length=1, max_length=100)
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
@@ -85,7 +86,7 @@ class CustomerOut(Schema):
     revenue: Money
 
 
-class CustomerListFilters(Schema):
+class CustomerListFilters(QueryInput):
     q: str = Field("", max_length=200, description="words matched against name, email, id")
     segment: str = ""
     channel: str = ""
@@ -141,7 +142,7 @@ class TimelineOut(Schema):
     summary="A customer's orders, interactions, survey answers and referrals, newest first",
 )
 def get_timeline(
-    request: HttpRequest, customer_id: int, cursor: str | None = None, limit: int = 20
+    request: HttpRequest, customer_id: RecordId, cursor: str | None = None, limit: int = 20
 ) -> dict[str, Any]:
     customer = get_visible_or_404(request.user, Customer, pk=customer_id)
     page = customer_timeline(customer=customer, before=cursor, limit=max(1, min(limit, 200)))
@@ -170,7 +171,7 @@ def get_timeline(
 # --- accounts ----------------------------------------------------------------------------------
 
 
-class AccountIn(Schema):
+class AccountIn(Input):
     name: str = Field(min_length=1, max_length=200)
     industry: str = Field("", max_length=100)
     size_band: SizeBand | None = None
@@ -181,7 +182,7 @@ class AccountIn(Schema):
     created_at: datetime | None = None
 
 
-class AccountPatch(Schema):
+class AccountPatch(Input):
     name: str | None = Field(None, min_length=1, max_length=200)
     industry: str | None = Field(None, max_length=100)
     size_band: SizeBand | None = None
@@ -203,7 +204,7 @@ class AccountOut(Schema):
     created_at: datetime
 
 
-class AccountFilters(Schema):
+class AccountFilters(QueryInput):
     q: str = Field("", max_length=200, description="matched against name and industry")
     industry: str = ""
     size_band: str = ""
@@ -243,8 +244,8 @@ add_crud(
 # --- contacts ----------------------------------------------------------------------------------
 
 
-class ContactIn(Schema):
-    account_id: int
+class ContactIn(Input):
+    account_id: RecordId
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field("", max_length=100)
     email: str = Field("", max_length=254)
@@ -255,7 +256,7 @@ class ContactIn(Schema):
     notes: str = ""
 
 
-class ContactPatch(Schema):
+class ContactPatch(Input):
     first_name: str | None = Field(None, min_length=1, max_length=100)
     last_name: str | None = Field(None, max_length=100)
     email: str | None = Field(None, max_length=254)
@@ -279,7 +280,7 @@ class ContactOut(Schema):
     notes: str
 
 
-class ContactFilters(Schema):
+class ContactFilters(QueryInput):
     account_id: RecordId | None = None
     role: str = ""
 
@@ -315,8 +316,8 @@ add_crud(
 # --- subscriptions -----------------------------------------------------------------------------
 
 
-class SubscriptionIn(Schema):
-    customer_id: int
+class SubscriptionIn(Input):
+    customer_id: RecordId
     external_id: str | None = Field(None, min_length=1, max_length=100)
     plan: str = Field(min_length=1, max_length=100)
     amount: Money
@@ -328,7 +329,7 @@ class SubscriptionIn(Schema):
     cancellation_reason: str = Field("", max_length=200)
 
 
-class SubscriptionPatch(Schema):
+class SubscriptionPatch(Input):
     plan: str | None = Field(None, min_length=1, max_length=100)
     amount: Money | None = None
     currency: str | None = Field(None, min_length=3, max_length=3)
@@ -352,7 +353,7 @@ class SubscriptionOut(Schema):
     cancellation_reason: str
 
 
-class SubscriptionFilters(Schema):
+class SubscriptionFilters(QueryInput):
     customer_id: RecordId | None = None
     active: bool | None = Field(None, description="true: not cancelled; false: cancelled")
 

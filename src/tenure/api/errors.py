@@ -9,7 +9,7 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
@@ -28,6 +28,7 @@ _STATUS_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "too_large",
     422: "validation_error",
     429: "rate_limited",
 }
@@ -59,10 +60,15 @@ def _field_name(location: Any) -> str:
     return ".".join(parts) or "__all__"
 
 
+def pydantic_message(error: dict[str, Any]) -> str:
+    """A pydantic error's words, without the "Value error, " of a validator's own reason."""
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
+
+
 def _pydantic_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = defaultdict(list)
     for error in errors:
-        fields[_field_name(error.get("loc", ()))].append(str(error.get("msg", "invalid")))
+        fields[_field_name(error.get("loc", ()))].append(pydantic_message(error))
     return dict(fields)
 
 
@@ -104,6 +110,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return respond(request, 404, error_body("not_found", "no such record"))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # A chunked body (no Content-Length) over the limit, found when read.
+        return respond(request, 413, error_body("too_large", "the request body is too large"))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

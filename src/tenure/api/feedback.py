@@ -18,6 +18,7 @@ from tenure.access import get_visible_or_404
 from tenure.api.auth import caller
 from tenure.api.crud import HistoryEntryOut, Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.inputs import Input, QueryInput
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.types import RecordId
 from tenure.feedback import selectors, services
@@ -29,8 +30,8 @@ router = Router(tags=["feedback"])
 # --- survey answers ----------------------------------------------------------------------------
 
 
-class SurveyResponseIn(Schema):
-    customer_id: int
+class SurveyResponseIn(Input):
+    customer_id: RecordId
     kind: SurveyKind
     score: int = Field(ge=0, le=10, description="NPS: 0 to 10; CSAT: 1 to 5")
     answered_at: datetime
@@ -57,7 +58,7 @@ class SurveyResponseOut(Schema):
     created_at: datetime
 
 
-class SurveyResponseFilters(Schema):
+class SurveyResponseFilters(QueryInput):
     customer_id: RecordId | None = None
     kind: SurveyKind | None = None
     answered_after: datetime | None = Field(None, description="answered at or after")
@@ -118,7 +119,7 @@ def create_survey_response(request: HttpRequest, payload: SurveyResponseIn) -> S
     summary="One survey response",
     operation_id="get_survey_response",
 )
-def get_survey_response(request: HttpRequest, record_id: int) -> SurveyResponse:
+def get_survey_response(request: HttpRequest, record_id: RecordId) -> SurveyResponse:
     return get_visible_or_404(request.user, SurveyResponse, pk=record_id)
 
 
@@ -128,7 +129,7 @@ def get_survey_response(request: HttpRequest, record_id: int) -> SurveyResponse:
     summary="Delete a survey response recorded by mistake",
     operation_id="delete_survey_response",
 )
-def delete_survey_response(request: HttpRequest, record_id: int) -> Status:
+def delete_survey_response(request: HttpRequest, record_id: RecordId) -> Status:
     services.survey_response_delete(by=caller(request), survey_response_id=record_id)
     return Status(204, None)
 
@@ -139,7 +140,7 @@ def delete_survey_response(request: HttpRequest, record_id: int) -> Status:
     summary="Every change of a survey response: who, when, fields before and after",
     operation_id="history_survey_response",
 )
-def survey_response_history(request: HttpRequest, record_id: int) -> list[dict[str, Any]]:
+def survey_response_history(request: HttpRequest, record_id: RecordId) -> list[dict[str, Any]]:
     answer = get_visible_or_404(request.user, SurveyResponse, pk=record_id)
     return [history_entry_view(entry) for entry in history_of(record=answer)[:500]]
 
@@ -147,8 +148,8 @@ def survey_response_history(request: HttpRequest, record_id: int) -> list[dict[s
 # --- referrals ---------------------------------------------------------------------------------
 
 
-class ReferralIn(Schema):
-    referrer_id: int
+class ReferralIn(Input):
+    referrer_id: RecordId
     referred_customer_id: RecordId | None = Field(None, description="if they are a customer")
     referred_email: str = Field("", max_length=254, description="whom the invitation went to")
     referred_at: datetime
@@ -158,7 +159,7 @@ class ReferralIn(Schema):
     external_id: str = Field("", max_length=100, description="the referral program's id")
 
 
-class ReferralPatch(Schema):
+class ReferralPatch(Input):
     referred_customer_id: RecordId | None = None
     referred_email: str | None = Field(None, max_length=254)
     referred_at: datetime | None = None
@@ -177,7 +178,7 @@ class ReferralOut(Schema):
     created_at: datetime
 
 
-class ReferralFilters(Schema):
+class ReferralFilters(QueryInput):
     customer_id: RecordId | None = Field(None, description="the referrer or the customer referred")
     referrer_id: RecordId | None = None
     status: ReferralStatus | None = None

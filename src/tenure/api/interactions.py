@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 
 from tenure.access.records import require_change
 from tenure.api.crud import Resource, add_crud
+from tenure.api.inputs import Input, QueryInput
 from tenure.api.types import RecordId
 from tenure.customers.models import Account, Contact, Customer
 from tenure.customers.services import check_references
@@ -19,7 +20,7 @@ from tenure.interactions.models import CaseStatus, Interaction, InteractionKind
 router = Router(tags=["interactions"])
 
 
-class InteractionIn(Schema):
+class InteractionIn(Input):
     customer_id: RecordId | None = None
     account_id: RecordId | None = None
     contact_id: RecordId | None = None
@@ -30,7 +31,7 @@ class InteractionIn(Schema):
     status: CaseStatus | None = Field(None, description="complaints and tickets only")
 
 
-class InteractionPatch(Schema):
+class InteractionPatch(Input):
     subject: str | None = Field(None, max_length=200)
     body: str | None = None
     status: CaseStatus | None = None
@@ -53,7 +54,7 @@ class InteractionOut(Schema):
     resolved_at: datetime | None
 
 
-class InteractionFilters(Schema):
+class InteractionFilters(QueryInput):
     customer_id: RecordId | None = None
     account_id: RecordId | None = None
     kind: InteractionKind | None = None

@@ -24,8 +24,9 @@ from ninja import Field, Query, Router, Schema, Status
 from tenure.access import get_visible_or_404, require_all, visible
 from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.inputs import Input, QueryInput
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
-from tenure.api.types import Money, RecordId, finite_or_none
+from tenure.api.types import AnalyticsDay, Money, RecordId, finite_or_none
 from tenure.domain.health import health_config_validate
 from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
@@ -169,7 +170,7 @@ def buckets(
     request: HttpRequest,
     period: Period = "month",
     count: int = Query(12, ge=1, le=120),
-    end: date | None = None,
+    end: AnalyticsDay | None = None,
 ) -> list[dict[str, Any]]:
     table = selectors.lifecycle_buckets_for(
         user=caller(request), period=period, count=count, end=end
@@ -521,7 +522,7 @@ class CustomerLifecycleOut(Schema):
     response={200: CustomerLifecycleOut, **ERROR_RESPONSES},
     summary="A customer's stage, health and stage history",
 )
-def customer_lifecycle(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+def customer_lifecycle(request: HttpRequest, customer_id: RecordId) -> dict[str, Any]:
     found = selectors.customer_stage_history(user=caller(request), customer_id=customer_id)
     stage = found.stage
     return {
@@ -550,7 +551,7 @@ class DefinitionOut(Schema):
     definition: dict[str, Any]
 
 
-class DefinitionIn(Schema):
+class DefinitionIn(Input):
     definition: dict[str, Any] = Field(..., description="stages, conditions, rules (grammar 1)")
     name: str = Field("", max_length=200)
     preset: str = Field("", max_length=40, description="the preset it started from")
@@ -640,7 +641,7 @@ def recompute(request: HttpRequest) -> Status:
     summary="One whole-base recompute: its status and, once done, its figures (roles that "
     "see every customer)",
 )
-def recompute_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
+def recompute_run(request: HttpRequest, run_id: RecordId) -> dict[str, Any]:
     # Its figures count every customer and say how many are in each stage: what a role
     # limited to its own book may not learn (as for model fits), and that role may not start
     # a recompute either.
@@ -683,7 +684,7 @@ class TaskDetailOut(TaskOut):
     comments: list[CommentOut]
 
 
-class TaskIn(Schema):
+class TaskIn(Input):
     title: str = Field(..., min_length=1, max_length=200)
     body: str = ""
     owner_id: RecordId | None = Field(None, description="default: the caller")
@@ -693,7 +694,7 @@ class TaskIn(Schema):
     account_id: RecordId | None = None
 
 
-class TaskPatch(Schema):
+class TaskPatch(Input):
     title: str | None = Field(None, min_length=1, max_length=200)
     body: str | None = None
     owner_id: RecordId | None = None
@@ -702,7 +703,7 @@ class TaskPatch(Schema):
     status: TaskStatus | None = Field(None, description="done or cancelled closes; open reopens")
 
 
-class TaskFilters(Schema):
+class TaskFilters(QueryInput):
     view: Literal["mine", "overdue", "all"] = Field(
         "all", description="mine: the caller's open tasks; overdue: open and past due"
     )
@@ -710,7 +711,7 @@ class TaskFilters(Schema):
     customer_id: RecordId | None = None
 
 
-class CommentIn(Schema):
+class CommentIn(Input):
     body: str = Field(..., min_length=1)
 
 
@@ -766,7 +767,7 @@ def task_create(request: HttpRequest, payload: TaskIn) -> Status:
     summary="One task with its comments",
     tags=["tasks"],
 )
-def task_detail(request: HttpRequest, task_id: int) -> Task:
+def task_detail(request: HttpRequest, task_id: RecordId) -> Task:
     tasks = Task.objects.prefetch_related(
         Prefetch("comments", queryset=TaskComment.objects.order_by("created_at", "id"))
     )
@@ -779,7 +780,7 @@ def task_detail(request: HttpRequest, task_id: int) -> Task:
     summary="Change a task: complete, cancel or reopen it with status",
     tags=["tasks"],
 )
-def task_update(request: HttpRequest, task_id: int, payload: TaskPatch) -> Task:
+def task_update(request: HttpRequest, task_id: RecordId, payload: TaskPatch) -> Task:
     changes = {name: getattr(payload, name) for name in payload.model_fields_set}
     for name in ("title", "due", "priority", "status", "owner_id"):
         if name in changes and changes[name] is None:
@@ -795,7 +796,7 @@ def task_update(request: HttpRequest, task_id: int, payload: TaskPatch) -> Task:
     summary="Comment on a task",
     tags=["tasks"],
 )
-def task_comment(request: HttpRequest, task_id: int, payload: CommentIn) -> Status:
+def task_comment(request: HttpRequest, task_id: RecordId, payload: CommentIn) -> Status:
     comment = services.task_comment_add(by=caller(request), task_id=task_id, body=payload.body)
     return Status(201, comment)
 
@@ -806,7 +807,7 @@ def task_comment(request: HttpRequest, task_id: int, payload: CommentIn) -> Stat
     summary="The customer's open at-risk follow-up task, created when there is none",
     tags=["tasks"],
 )
-def follow_up(request: HttpRequest, customer_id: int) -> Task:
+def follow_up(request: HttpRequest, customer_id: RecordId) -> Task:
     return services.task_from_at_risk(by=caller(request), customer_id=customer_id)
 
 
@@ -831,6 +832,6 @@ class AccountHealthOut(Schema):
     response={200: AccountHealthOut, **ERROR_RESPONSES},
     summary="An account's health: score, band, drivers in words, trend and history",
 )
-def account_health(request: HttpRequest, account_id: int) -> dict[str, Any]:
+def account_health(request: HttpRequest, account_id: RecordId) -> dict[str, Any]:
     found = selectors.account_health(user=caller(request), account_id=account_id)
     return {"account_id": found.account.pk, "health": found.health, "history": found.history}

@@ -14,7 +14,8 @@ from pydantic import ValidatorFunctionWrapHandler, WrapValidator
 
 from tenure.api.auth import caller
 from tenure.api.crud import Resource, add_crud
-from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.errors import ERROR_RESPONSES, pydantic_message
+from tenure.api.inputs import Input, QueryInput
 from tenure.api.types import Money, RecordId
 from tenure.orders import services
 from tenure.orders.ingest import BULK_MAX, orders_ingest
@@ -23,16 +24,16 @@ from tenure.orders.models import Order, OrderStatus
 router = Router(tags=["orders"])
 
 
-class OrderIn(Schema):
+class OrderIn(Input):
     external_id: str = Field(min_length=1, max_length=100)
-    customer_id: int
+    customer_id: RecordId
     placed_at: datetime
     amount: Money
     currency: str = Field(min_length=3, max_length=3)
     status: OrderStatus = OrderStatus.COMPLETED
 
 
-class OrderPatch(Schema):
+class OrderPatch(Input):
     placed_at: datetime | None = None
     amount: Money | None = None
     currency: str | None = Field(None, min_length=3, max_length=3)
@@ -49,7 +50,7 @@ class OrderOut(Schema):
     status: str
 
 
-class OrderFilters(Schema):
+class OrderFilters(QueryInput):
     customer_id: RecordId | None = None
     status: OrderStatus | None = None
     placed_after: datetime | None = Field(None, description="placed at or after")
@@ -78,7 +79,7 @@ def _item_or_its_errors(value: Any, handler: ValidatorFunctionWrapHandler) -> An
         fields: dict[str, list[str]] = {}
         for problem in error.errors():
             name = ".".join(str(part) for part in problem["loc"]) or "__all__"
-            fields.setdefault(name, []).append(problem["msg"])
+            fields.setdefault(name, []).append(pydantic_message(dict(problem)))
         return InvalidItem(fields=fields)
 
 
@@ -90,7 +91,7 @@ class InvalidItem:
 BulkItem = Annotated[OrderIn, WrapValidator(_item_or_its_errors)]
 
 
-class BulkOrdersIn(Schema):
+class BulkOrdersIn(Input):
     orders: list[BulkItem] = Field(max_length=BULK_MAX)
 
 

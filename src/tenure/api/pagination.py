@@ -33,8 +33,8 @@ def _decode(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind != "pk":
-            raise ValueError(cursor)
+        if kind != "pk" or not value.isdigit() or int(value) > 2**63 - 1:
+            raise ValueError(cursor)  # a forged cursor beyond 64 bits would reach the database
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise ValidationError(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any
 
-from pydantic import Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema
+
+from tenure.domain.limits import analytics_day_problem
 
 CENT = Decimal("0.01")
 
@@ -35,3 +38,13 @@ def finite_or_none(value: Any) -> float | None:
         return None
     number = float(value)
     return number if math.isfinite(number) else None
+
+
+def _analytics_day(value: date) -> date:
+    if problem := analytics_day_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+# A day an analytics query runs to, as a plain parameter (schemas use ``AnalyticsInput``).
+AnalyticsDay = Annotated[date, AfterValidator(_analytics_day)]

@@ -27,9 +27,9 @@ def cli() -> None:
 
 def register_commands() -> click.Group:
     """Attach every subcommand to the group (idempotent) and return it."""
-    from tenure.cli import demo, insights, lifecycle, person, system, tokens, transfer
+    from tenure.cli import check, demo, insights, lifecycle, person, system, tokens, transfer
 
-    for module in (system, tokens, person, transfer, demo, insights, lifecycle):
+    for module in (system, tokens, person, transfer, demo, insights, lifecycle, check):
         for command in module.COMMANDS:
             cli.add_command(command)
     return cli

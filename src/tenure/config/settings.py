@@ -18,6 +18,8 @@
 | TENURE_CURRENCY | USD | default ISO 4217 currency of imported orders |
 | TENURE_TEST_DB_NAME | (derived) | name of the test database, for concurrent test runs |
 | TENURE_STATIC_ROOT | (none) | where `collectstatic` copies files, for a front web server |
+| TENURE_MAX_BODY_MB | 5 | largest request body (API JSON, forms); larger answers 413 |
+| TENURE_MAX_UPLOAD_MB | 256 | largest upload (an import file); larger answers 413 |
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ from tenure.config.security import production_check, trusted_proxy_checked
 
 def _env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes"}
+
+
+def _env_int(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    try:
+        return int(text) if text else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {text!r}") from None
 
 
 def _env_list(name: str, default: str) -> list[str]:
@@ -104,6 +114,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tenure.api.guard.RequestGuardMiddleware",  # body size and NUL, before anything reads them
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -204,7 +215,11 @@ MEDIA_ROOT = DATA_DIR / "uploads"
 # apps that keep such data sit beside privacy, not above it.
 PERSON_ERASE_HOOKS = ["tenure.transfer.erasure.uploads_of_person_delete"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# Request sizes (tenure.api.guard answers 413 beyond them, before reading the body). A body
+# without Content-Length is cut at the same size by Django when read.
+TENURE_MAX_BODY_MB = _env_int("TENURE_MAX_BODY_MB", 5)
+TENURE_MAX_UPLOAD_MB = _env_int("TENURE_MAX_UPLOAD_MB", 256)
+DATA_UPLOAD_MAX_MEMORY_SIZE = TENURE_MAX_BODY_MB * 1024 * 1024
 
 # --- security (sessions, passwords, headers, TLS and the proxy: OWASP ASVS V2, V3, V14) -------
 # Passwords: 12 characters at least (ASVS 2.1.1), not common, not all digits, not the username.

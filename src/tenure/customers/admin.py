@@ -18,7 +18,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from tenure.access import may
-from tenure.access.admin import ScopedAdmin
+from tenure.access.admin import LimitedModelForm, ScopedAdmin
 from tenure.customers.models import Account, Consent, Contact, Customer, SpecialDate, Subscription
 from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.access import Action
@@ -91,6 +91,8 @@ class ScopedInline(admin.TabularInline):
     inline rows follow the role: viewed by who may view, edited by who may change.
     (A candidate for ``tenure.access.admin`` beside ``ScopedAdmin``.)
     """
+
+    form = LimitedModelForm
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return may(request.user, Action.VIEW)

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 
 from tenure.access import visible
 from tenure.customers.models import Account, Customer
+from tenure.domain.limits import integer_problem, moment_problem
 from tenure.users.models import User
 
 # What a list may be sorted by: the name shown in the URL -> the columns, each backed by an
@@ -339,6 +340,8 @@ def _parse_cursor(cursor: str | None) -> tuple[datetime, int, int] | None:
         at, rank, pk = cursor.split("~")
         moment = datetime.fromisoformat(at)
         if moment.tzinfo is None or int(rank) not in _SOURCE_RANK.values():
+            return None
+        if moment_problem(moment) or integer_problem(int(pk)):  # a forged cursor
             return None
         return moment, int(rank), int(pk)
     except ValueError:

@@ -19,6 +19,14 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from tenure.domain.limits import (
+    ATTRIBUTE_NAME_MAX,
+    ATTRIBUTE_VALUE_MAX,
+    ATTRIBUTES_MAX,
+    day_problem,
+    moment_problem,
+)
+
 CUSTOMER_FIELDS: tuple[str, ...] = (
     "customer_id",
     "email",
@@ -188,6 +196,17 @@ def layout_resolve(
                     f"both {columns[name][1]!r} (mapped) and {name!r} give the field {name!r}"
                 )
             columns[name] = (positions[name], name)
+    extra_count = sum(1 for name in names if name) - len(columns)
+    if extra_count > ATTRIBUTES_MAX:
+        raise ImportFileError(
+            f"the header has {extra_count:,} columns that are no field: at most "
+            f"{ATTRIBUTES_MAX} custom attributes per record (or map the columns to fields)"
+        )
+    for name in names:
+        if len(name) > ATTRIBUTE_NAME_MAX:
+            raise ImportFileError(
+                f"the column name {name[:40]!r}… is longer than {ATTRIBUTE_NAME_MAX} characters"
+            )
     missing = [name for name in required if name not in columns]
     if missing:
         raise ImportFileError(
@@ -209,9 +228,21 @@ def _check_width(cells: Sequence[str], *, line: int, layout: Layout) -> None:
             column="",
             reason=f"the row has {len(cells)} fields, the header has {layout.width}",
         )
-    for cell in cells:
+    for position, cell in enumerate(cells):
         if "\x00" in cell:
-            raise ImportRowError(line=line, column="", reason="the row contains a NUL character")
+            raise ImportRowError(
+                line=line, column=_column_at(layout, position), reason="contains a NUL character"
+            )
+
+
+def _column_at(layout: Layout, position: int) -> str:
+    for _, (where, name) in layout.columns.items():
+        if where == position:
+            return name
+    for where, name in layout.extra:
+        if where == position:
+            return name
+    return f"column {position + 1}"
 
 
 def _text(
@@ -245,8 +276,13 @@ def instant_parse(text: str, *, tz: tzinfo) -> datetime:
             f"{text!r}"
         ) from None
     if parsed.tzinfo is not None:
+        if problem := moment_problem(parsed):
+            raise ValueError(f"{text} {problem}")
         return parsed
     aware = parsed.replace(tzinfo=tz)
+    # The range first: converting a moment at the calendar's edge to UTC overflows.
+    if problem := moment_problem(aware):
+        raise ValueError(f"{text} {problem}")
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != parsed:
         raise ValueError(f"{text} does not exist in {tz} (the clock skips it)")
     return aware
@@ -323,9 +359,12 @@ def _birthday_parse(text: str) -> date:
     if not _DATE.fullmatch(text):
         raise ValueError(f"not a date in the form YYYY-MM-DD: {text!r}")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"not a calendar date: {text}") from None
+    if problem := day_problem(day):
+        raise ValueError(f"{text} {problem}")
+    return day
 
 
 def customer_record_parse(
@@ -360,6 +399,13 @@ def customer_record_parse(
         else:
             values[name] = text
     custom = {name: (cells[position] or None) for position, name in layout.extra}
+    for name, value in custom.items():
+        if value is not None and len(value) > ATTRIBUTE_VALUE_MAX:
+            raise ImportRowError(
+                line=line,
+                column=name,
+                reason=f"longer than {ATTRIBUTE_VALUE_MAX:,} characters ({len(value):,})",
+            )
     external_id = values.pop("customer_id")
     return CustomerRecord(
         line=line, external_id=external_id, values=values, custom_attributes=custom

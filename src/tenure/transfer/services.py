@@ -50,7 +50,7 @@ from tenure.orders.models import Order
 from tenure.transfer.batches import BatchStored, batch_store
 from tenure.transfer.csv_safety import cell_neutralise, cell_restore
 from tenure.transfer.models import ImportJob, ImportKind
-from tenure.transfer.reading import CsvRows
+from tenure.transfer.reading import CsvRows, UnreadableRow
 from tenure.transfer.scope import (
     OPERATOR,
     Importer,
@@ -255,6 +255,8 @@ def _import_run(
         for line, cells in rows:
             result.rows_read += 1
             try:
+                if isinstance(cells, UnreadableRow):  # a bad byte, a field beyond the reader
+                    raise cells.error
                 run.batch.append(parse([cell_restore(cell) for cell in cells], line, layout))
                 if keep_cells:
                     run.cells[line] = cells

@@ -18,6 +18,7 @@ from tenure.customers.selectors import (
     AccountFilters,
     CustomerFilters,
 )
+from tenure.domain.limits import analytics_day_problem, integer_problem, value_problem
 from tenure.domain.records import CUSTOMER_FIELDS, ORDER_FIELDS
 from tenure.interactions.models import CaseStatus, InteractionKind
 from tenure.lifecycle.models import TaskPriority, TaskStatus
@@ -31,11 +32,27 @@ IMPORT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+class LimitedForm(forms.Form):
+    """Every form of the pages: a value tenure cannot store and read back (a moment outside
+    the calendar, NUL, an integer beyond the database's) is the field's error
+    (``tenure.domain.limits``), as in the API and the import."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, value in list(cleaned.items()):
+            problem = value_problem(value)
+            if problem is None and isinstance(value, int) and not isinstance(value, bool):
+                problem = integer_problem(value)
+            if problem is not None:
+                self.add_error(name, problem)
+        return cleaned
+
+
 def _sort_choices(sorts: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
     return [(key, key) for key in sorts] + [(f"-{key}", f"-{key}") for key in sorts]
 
 
-class CustomerFilterForm(forms.Form):
+class CustomerFilterForm(LimitedForm):
     """The customers list's query string. A value that does not parse is dropped, not an error:
     a stale bookmark still opens a list. The choices the page offers come from
     ``customer_filter_choices`` and are rendered by the template; parsing needs no query."""
@@ -59,7 +76,7 @@ class CustomerFilterForm(forms.Form):
         )
 
 
-class AccountFilterForm(forms.Form):
+class AccountFilterForm(LimitedForm):
     q = forms.CharField(required=False, max_length=200, strip=True)
     industry = forms.CharField(required=False, max_length=100)
     size_band = forms.ChoiceField(required=False, choices=[("", "Any size"), *SizeBand.choices])
@@ -82,7 +99,7 @@ def _valid_data(form: forms.Form) -> dict[str, Any]:
     return {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
 
 
-class InteractionForm(forms.Form):
+class InteractionForm(LimitedForm):
     kind = forms.ChoiceField(choices=InteractionKind.choices, initial=InteractionKind.NOTE)
     occurred_at = forms.DateTimeField(
         label="When",
@@ -104,7 +121,7 @@ class InteractionForm(forms.Form):
         return cls(initial={"occurred_at": now, "kind": InteractionKind.NOTE})
 
 
-class ImportForm(forms.Form):
+class ImportForm(LimitedForm):
     kind = forms.ChoiceField(
         choices=ImportKind.choices, initial=ImportKind.CUSTOMERS, widget=forms.RadioSelect
     )
@@ -134,7 +151,7 @@ class ImportForm(forms.Form):
         return mapping
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(LimitedForm):
     name = forms.CharField(
         required=False,
         max_length=100,
@@ -143,7 +160,7 @@ class ApiTokenForm(forms.Form):
     )
 
 
-class TeamMemberForm(forms.Form):
+class TeamMemberForm(LimitedForm):
     """A new team member. The username's format, uniqueness and the password's strength are
     checked by the service (``user_create``), whose errors come back onto these fields."""
 
@@ -158,7 +175,7 @@ class TeamMemberForm(forms.Form):
     )
 
 
-class RoleForm(forms.Form):
+class RoleForm(LimitedForm):
     role = forms.ChoiceField(choices=ROLE_CHOICES)
 
 
@@ -173,7 +190,7 @@ class AnalyticsSettings:
     end: date | None
 
 
-class AnalyticsForm(forms.Form):
+class AnalyticsForm(LimitedForm):
     """The Analytics page's query string: which periods, which activity rule, which cohorts.
     A value that does not parse falls back to its default and shows its error by the field."""
 
@@ -219,6 +236,12 @@ class AnalyticsForm(forms.Form):
         "end": None,
     }
 
+    def clean_end(self) -> date | None:
+        end = self.cleaned_data.get("end")
+        if end is not None and (problem := analytics_day_problem(end)):
+            raise forms.ValidationError(f"{end} {problem}")
+        return end
+
     def settings(self) -> AnalyticsSettings:
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
@@ -245,7 +268,7 @@ class AnalyticsForm(forms.Form):
 # --- Lifecycle and tasks ---------------------------------------------------------------------
 
 
-class LifecycleForm(forms.Form):
+class LifecycleForm(LimitedForm):
     """The Lifecycle page's query string: the periods of the flow and buckets charts."""
 
     period = forms.ChoiceField(
@@ -257,7 +280,7 @@ class LifecycleForm(forms.Form):
         return _valid_data(self).get("period") or "month"
 
 
-class DefinitionForm(forms.Form):
+class DefinitionForm(LimitedForm):
     """A lifecycle definition as JSON text. The grammar is checked by ``definition_save``,
     whose errors name each path; here only that the text is a JSON object."""
 
@@ -282,7 +305,7 @@ class DefinitionForm(forms.Form):
         return data
 
 
-class TaskForm(forms.Form):
+class TaskForm(LimitedForm):
     """A new task. Owner blank: the one who creates it. The customer and account are checked
     by ``task_create`` (one the user may change)."""
 
@@ -300,9 +323,9 @@ class TaskForm(forms.Form):
         return cls(initial={"due": due, "customer": customer, "account": account})
 
 
-class TaskStatusForm(forms.Form):
+class TaskStatusForm(LimitedForm):
     status = forms.ChoiceField(choices=TaskStatus.choices)
 
 
-class TaskCommentForm(forms.Form):
+class TaskCommentForm(LimitedForm):
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
