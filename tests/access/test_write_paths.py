@@ -25,6 +25,7 @@ from tenure.orders.models import Order
 from tenure.transfer.models import ImportJob, ImportStatus
 from tenure.transfer.tasks import import_job_run
 from tenure.users.models import Role
+from tenure.users.services import api_token_create
 from tests.api.helpers import Api
 from tests.factories import make_account, make_customer, make_order, make_user
 from tests.transfer.conftest import csv_bytes
@@ -231,6 +232,12 @@ def test_the_history_of_an_imported_change_names_who_and_which_import(books, cli
     assert entry.changes_dict["account"] == [books.my_account.pk, other.pk]
     page = client.get(f"/customers/{books.mine.pk}/").content.decode()
     assert f"Update by sm, import {job.pk}" in page
+    token = api_token_create(user=books.me)[1]
+    answer = client.get(
+        f"/api/v1/customers/{books.mine.pk}/history", HTTP_AUTHORIZATION=f"Bearer {token}"
+    ).json()
+    assert answer[0]["made_by_import"] == job.pk
+    assert answer[0]["changes"]["email"] == ["mine@example.com", "new@example.com"]
 
 
 def test_an_operator_import_is_recorded_as_the_operator_s(books, tmp_path):

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from tenure.access import get_visible_or_404, visible
 from tenure.api.errors import ERROR_RESPONSES
@@ -26,6 +26,13 @@ class HistoryEntryOut(Schema):
     at: datetime
     actor: str | None
     changes: dict[str, Any]
+    made_by_import: str | int | None = Field(
+        None, description="the import that made the change: a web import's number or a file's name"
+    )
+
+    @staticmethod
+    def resolve_made_by_import(entry: dict[str, Any]) -> str | int | None:
+        return entry.get("import")
 
 
 @dataclass(frozen=True)
