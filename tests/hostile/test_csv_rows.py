@@ -123,6 +123,36 @@ def test_more_custom_attribute_columns_than_a_record_holds_refuse_the_file():
     assert not Customer.objects.exists()
 
 
+def test_an_import_cannot_take_a_customer_beyond_the_attribute_cap_by_merging():
+    def import_columns(names, rows):
+        content = ",".join(["customer_id", *names]) + "\r\n"
+        content += "".join(",".join(row) + "\r\n" for row in rows)
+        rejected = []
+        result = customers_import(
+            source=io.BytesIO(content.encode()), column_map={}, now=NOW, on_reject=rejected.append
+        )
+        return result, rejected
+
+    first = [f"a{n}" for n in range(60)]
+    result, rejected = import_columns(first, [["C1", *["x"] * 60], ["C2", *["x"] * 60]])
+    assert (result.created, rejected) == (2, [])
+    second = [f"b{n}" for n in range(50)]
+    rows = [
+        ["C1", *["y"] * 50],  # 60 + 50 = 110: refused, C1 keeps its 60
+        ["C2", *["y"] * 40, *[""] * 10],  # 60 + 40 = 100: the cap itself is fine
+        ["C3", *["y"] * 50],  # a new customer with 50
+    ]
+    result, rejected = import_columns(second, rows)
+    assert [(r.line, r.column) for r in rejected] == [(2, "b0")]
+    assert "would have 110 custom attributes" in rejected[0].reason
+    stored = dict(Customer.objects.values_list("external_id", "custom_attributes"))
+    assert {key: len(value) for key, value in stored.items()} == {"C1": 60, "C2": 100, "C3": 50}
+    # Empty cells remove attributes first: 60 - 20 + 50 = 90 fits.
+    result, rejected = import_columns(first[:20] + second, [["C1", *[""] * 20, *["z"] * 50]])
+    assert rejected == []
+    assert len(Customer.objects.get(external_id="C1").custom_attributes) == 90
+
+
 class _Stream(io.RawIOBase):
     """A source that cannot seek (a pipe): rows are searched one by one."""
 

@@ -40,6 +40,7 @@ from tenure.domain.records import (
     CUSTOMER_REQUIRED,
     ORDER_FIELDS,
     ORDER_REQUIRED,
+    CustomerRecord,
     ImportRowError,
     Layout,
     customer_record_parse,
@@ -47,6 +48,7 @@ from tenure.domain.records import (
     order_record_parse,
 )
 from tenure.orders.models import Order
+from tenure.transfer.attributes import attribute_rows_refused
 from tenure.transfer.batches import BatchStored, batch_store
 from tenure.transfer.csv_safety import cell_neutralise, cell_restore
 from tenure.transfer.models import ImportJob, ImportKind
@@ -310,7 +312,7 @@ def customers_import(
         ),
         store=lambda batch: batch_store(
             batch,
-            refuse=lambda records: customer_rows_refused(importer, records),
+            refuse=lambda records: _customer_rows_refused(importer, records),
             upsert=lambda records: customers_upsert(records=records, now=now, importer=importer),
         ),
         on_progress=on_progress,
@@ -319,6 +321,16 @@ def customers_import(
         batch_size=batch_size,
         keep_cells=importer.restricted,
     )
+
+
+def _customer_rows_refused(
+    importer: Importer, records: Sequence[CustomerRecord]
+) -> list[ImportRowError]:
+    """Rows outside the importer's scope, then rows that would take a customer beyond the
+    attribute cap (each row refused once, for the first reason)."""
+    refused = customer_rows_refused(importer, records)
+    lines = {error.line for error in refused}
+    return refused + attribute_rows_refused([r for r in records if r.line not in lines])
 
 
 def orders_import(
