@@ -5,17 +5,24 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/tenure
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-sqlite test-postgres lint browser clean
+.PHONY: demo test test-sqlite test-postgres lint browser clean constraints
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
+
+## make constraints: the newest versions pyproject.toml allows, into constraints.txt (then make test)
+constraints:
+	rm -rf .venv-fresh && $(PYTHON) -m venv .venv-fresh
+	.venv-fresh/bin/pip install --quiet --upgrade pip && .venv-fresh/bin/pip install --quiet -e '.[test]'
+	{ sed -n '1,3p' constraints.txt; .venv-fresh/bin/pip freeze --exclude-editable | grep -v '^#'; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-fresh
 
 ## make demo: install, migrate, load the demo business, serve it with a worker on :8000
 demo: $(VENV)/.installed
