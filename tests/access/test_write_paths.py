@@ -224,12 +224,12 @@ def test_the_history_of_an_imported_change_names_who_and_which_import(books, cli
     rows = [["MINE", "new@example.com", "My Second Account"]]
     _web_import(client, books.me, "customers", rows, media)
     job = ImportJob.objects.latest("pk")
-    entry = history_of(record=books.mine).first()
+    entry = history_of(record=books.mine)[0]
     assert entry is not None
     assert entry.actor == books.me
-    assert entry.additional_data == {"import": job.pk, "by": "sm", "file": "customers.csv"}
-    assert entry.changes_dict["email"] == ["mine@example.com", "new@example.com"]
-    assert entry.changes_dict["account"] == [books.my_account.pk, other.pk]
+    assert entry.data == {"import": job.pk, "by": "sm", "file": "customers.csv"}
+    assert entry.changes["email"] == ["mine@example.com", "new@example.com"]
+    assert entry.changes["account"] == [books.my_account.pk, other.pk]
     page = client.get(f"/customers/{books.mine.pk}/").content.decode()
     assert f"Update by sm, import {job.pk}" in page
     token = api_token_create(user=books.me)[1]
@@ -249,11 +249,11 @@ def test_an_operator_import_is_recorded_as_the_operator_s(books, tmp_path):
     assert result.exit_code == 0, result.output
     order = Order.objects.get(external_id="THEIR-ORDER")
     assert (str(order.amount), order.status) == ("0.01", "refunded")
-    entry = history_of(record=order).first()
+    entry = history_of(record=order)[0]
     assert entry is not None and entry.actor is None
-    assert entry.additional_data == {"import": "orders.csv", "by": "operator"}
-    assert entry.changes_dict["amount"] == ["50.00", "0.01"]
-    assert entry.changes_dict["status"] == ["completed", "refunded"]
+    assert entry.data == {"import": "orders.csv", "by": "operator"}
+    assert entry.changes["amount"] == ["50.00", "0.01"]
+    assert entry.changes["status"] == ["completed", "refunded"]
 
 
 def test_an_analyst_may_not_import_at_the_command_line(books, tmp_path):

@@ -74,8 +74,8 @@ def test_a_role_change_and_a_deactivation_are_in_the_history_without_the_passwor
     assert (member.role, member.is_active, member.is_staff) == (Role.MANAGER, False, True)
     entries = list(history_of(record=member))
     assert [e.actor for e in entries[:2]] == [admin, admin]
-    assert entries[0].changes_dict["is_active"] == [True, False]
-    assert entries[1].changes_dict["role"] == ["analyst", "manager"]
+    assert entries[0].changes["is_active"] == [True, False]
+    assert entries[1].changes["role"] == ["analyst", "manager"]
     for entry in LogEntry.objects.filter(object_id=member.pk):
         assert "password" not in entry.changes_dict
 

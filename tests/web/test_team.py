@@ -59,7 +59,8 @@ def test_an_admin_creates_a_member(client, admin):
     assert (nora.role, nora.email) == (Role.SUCCESS_MANAGER, "nora@example.org")
     assert nora.check_password(GOOD_PASSWORD)
     assert "nora joined the team as Success manager" in client.get(URL).content.decode()
-    assert history_of(record=nora).get().actor == admin  # the creation, by the admin
+    [created] = history_of(record=nora)
+    assert (created.action, created.actor) == ("create", admin)  # the creation, by the admin
 
 
 def test_creation_errors_show_on_their_fields(client, admin):
@@ -88,8 +89,8 @@ def test_an_admin_changes_a_role_recorded_in_the_history(client, admin):
     assert response.status_code == 302 and response["Location"] == URL
     member.refresh_from_db()
     assert (member.role, member.is_staff) == (Role.MANAGER, True)
-    entry = history_of(record=member).first()
-    assert entry.actor == admin and entry.changes_dict["role"] == ["analyst", "manager"]
+    entry = history_of(record=member)[0]
+    assert entry.actor == admin and entry.changes["role"] == ["analyst", "manager"]
     assert client.post(f"/team/{member.pk}/role/", {"role": "emperor"}).status_code == 302
     member.refresh_from_db()
     assert member.role == Role.MANAGER
@@ -103,7 +104,7 @@ def test_an_admin_deactivates_and_reactivates(client, admin):
     assert client.post(f"/team/{member.pk}/active/", {"active": "1"}).status_code == 302
     member.refresh_from_db()
     assert member.is_active
-    changes = [e.changes_dict.get("is_active") for e in history_of(record=member)]
+    changes = [e.changes.get("is_active") for e in history_of(record=member)]
     assert changes[:2] == [[False, True], [True, False]]
 
 

@@ -21,7 +21,10 @@ from tenure.history.selectors import history_entry_view, history_of
 
 
 class HistoryEntryOut(Schema):
-    id: int
+    id: int | None = Field(
+        description="the entry's number; none for a record's creation by an import, recorded "
+        "once for the whole batch"
+    )
     action: str
     at: datetime
     actor: str | None
@@ -133,4 +136,4 @@ def add_crud(router: Router, r: Resource) -> None:
     )
     def record_history(request: HttpRequest, record_id: RecordId) -> list[dict[str, Any]]:
         record = get_visible_or_404(request.user, r.model, pk=record_id)
-        return [history_entry_view(entry) for entry in history_of(record=record)[:500]]
+        return [history_entry_view(entry) for entry in history_of(record=record, limit=500)]

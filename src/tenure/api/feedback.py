@@ -142,7 +142,7 @@ def delete_survey_response(request: HttpRequest, record_id: RecordId) -> Status:
 )
 def survey_response_history(request: HttpRequest, record_id: RecordId) -> list[dict[str, Any]]:
     answer = get_visible_or_404(request.user, SurveyResponse, pk=record_id)
-    return [history_entry_view(entry) for entry in history_of(record=answer)[:500]]
+    return [history_entry_view(entry) for entry in history_of(record=answer, limit=500)]
 
 
 # --- referrals ---------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Change history written set-wise, for writes that bypass the ORM's save (CSV imports).
 
 django-auditlog writes one entry per ``save()``; an import stores tens of thousands of rows per
-statement, so it writes their entries itself, a batch at a time, in the same transaction: the
-same ``LogEntry`` rows (who, when, per field [before, after]) a save would leave, plus
-``additional_data`` naming the import. Values are kept as JSON (``AUDITLOG_STORE_JSON_CHANGES``):
-datetimes and decimals as text.
+statement, so it writes their history itself, a batch at a time, in the same transaction:
+records it changed get the same ``LogEntry`` rows (who, when, per field [before, after]) a save
+would leave, plus ``additional_data`` naming the import; records it created get one
+``BulkCreation`` row per run of consecutive ids (``creations_record``), their values read back
+with the history. Values are kept as JSON (``AUDITLOG_STORE_JSON_CHANGES``): datetimes and
+decimals as text.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
+
+from tenure.history.models import BulkCreation
 
 CREATE = LogEntry.Action.CREATE
 UPDATE = LogEntry.Action.UPDATE
@@ -37,7 +41,7 @@ class Author:
 _ENCODER = DjangoJSONEncoder()
 
 
-def _plain(value: Any) -> Any:
+def value_plain(value: Any) -> Any:
     """A value as it goes in the changes' JSON (a datetime or a decimal as its text)."""
     if value is None or isinstance(value, str | int | float):
         return value
@@ -49,9 +53,11 @@ def _plain(value: Any) -> Any:
 def changes_of(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Per field that differs, [before, after]; every field of ``after`` for a new record."""
     if before is None:
-        return {name: [None, _plain(value)] for name, value in after.items() if value is not None}
+        return {
+            name: [None, value_plain(value)] for name, value in after.items() if value is not None
+        }
     return {
-        name: [_plain(before.get(name)), _plain(value)]
+        name: [value_plain(before.get(name)), value_plain(value)]
         for name, value in after.items()
         if before.get(name) != value
     }
@@ -119,3 +125,42 @@ def log_entries_insert_select(
     with connection.cursor() as cursor:
         cursor.execute(sql, [content_type.pk, author.actor_id, timezone.now(), data, *params])
         return int(cursor.rowcount)
+
+
+def id_runs(ids: Iterable[int]) -> list[tuple[int, int]]:
+    """``ids`` as runs of consecutive ids, (first, last) each, in order."""
+    runs: list[tuple[int, int]] = []
+    for pk in sorted(set(ids)):
+        if runs and runs[-1][1] == pk - 1:
+            runs[-1] = (runs[-1][0], pk)
+        else:
+            runs.append((pk, pk))
+    return runs
+
+
+def creations_record(
+    *,
+    model: type[models.Model],
+    runs: Iterable[tuple[int, int]],
+    fields: Sequence[str],
+    author: Author,
+) -> int:
+    """Record that ``author`` created the records of these runs of ids (``id_runs``), setting
+    ``fields`` (named as the history names them: a foreign key by its field's name): their
+    creation entries. Returns how many runs were recorded."""
+    content_type = ContentType.objects.get_for_model(model)
+    now = timezone.now()
+    rows = [
+        BulkCreation(
+            content_type=content_type,
+            first_id=first,
+            last_id=last,
+            fields=list(fields),
+            actor_id=author.actor_id,
+            at=now,
+            data=dict(author.data),
+        )
+        for first, last in runs
+    ]
+    BulkCreation.objects.bulk_create(rows)
+    return len(rows)

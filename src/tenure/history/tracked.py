@@ -1,8 +1,8 @@
 """Which records keep a change history (who, when, which fields, before -> after).
 
 django-auditlog writes one entry per create, update and delete made through the ORM's save and
-delete. Bulk writes (CSV imports of thousands of rows) bypass it by design: an import is
-recorded as a whole by its own report, not row by row.
+delete. Bulk writes (CSV imports of thousands of rows) bypass save(): they write their history
+set-wise (``tenure.history.bulk``), their creations once per run of ids.
 """
 
 from __future__ import annotations

@@ -98,13 +98,14 @@ def orders_stage(*, rows: Iterable[Sequence[Any]]) -> None:
 # updated in id order (the ORDER BY, read by a nested loop), the order every writer of the
 # figures locks them in, so that two writers wait for each other rather than deadlock. The
 # dates come back as microseconds since the epoch: Django's loader of timestamptz values is
-# Python code, 5 us a value, where an integer is read in C.
+# Python code, 5 us a value, where an integer is read in C. The ids of the new orders come back
+# as runs of consecutive ids (a few a batch), the rows after the customers' with no customer.
 _INSERT = """
 WITH new AS (
     INSERT INTO {orders} (external_id, customer_id, placed_at, amount, currency, status)
     SELECT external_id, customer_id, placed_at, amount, currency, status FROM {staging}
     ON CONFLICT (external_id) DO NOTHING
-    RETURNING customer_id, placed_at, amount, status
+    RETURNING id, customer_id, placed_at, amount, status
 ), added AS (
     SELECT customer_id, COUNT(*) AS inserted,
            MIN(placed_at) FILTER (WHERE status = %(completed)s) AS first_at,
@@ -122,33 +123,51 @@ WITH new AS (
         revenue = c.revenue + a.total
     FROM added a
     WHERE c.id = a.customer_id AND a.n > 0
+), runs AS (
+    SELECT MIN(id) AS first_id, MAX(id) AS last_id
+    FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run FROM new) numbered
+    GROUP BY run
 )
 SELECT customer_id, (EXTRACT(EPOCH FROM first_at) * 1000000)::bigint, inserted FROM added
+UNION ALL
+SELECT NULL, first_id, last_id FROM runs
 """
 
 
-def staged_orders_insert() -> tuple[int, dict[int, datetime]]:
+class OrdersInserted(NamedTuple):
+    """What ``staged_orders_insert`` stored: how many orders, per customer with new completed
+    orders the earliest one's ``placed_at``, and the new orders' ids as runs (first, last)."""
+
+    inserted: int
+    since: dict[int, datetime]
+    runs: list[tuple[int, int]]
+
+
+def staged_orders_insert() -> OrdersInserted:
     """Insert the staged orders whose external id is not stored yet, and add them to their
     customers' cached figures; one statement.
 
-    Returns how many were inserted and, per customer with new completed orders, the earliest
-    one's ``placed_at``. Staged orders that exist already are left alone
-    (``staged_orders_update`` is for them); so is one that a concurrent import stored
-    meanwhile, which ``staged_orders_update`` then sees. A staged customer id that has no row
-    yet (an id reserved for a customer the caller creates later in the transaction, the
-    foreign key being checked at the commit) gets no update: its creator counts its figures.
+    Staged orders that exist already are left alone (``staged_orders_update`` is for them); so
+    is one that a concurrent import stored meanwhile, which ``staged_orders_update`` then sees.
+    A staged customer id that has no row yet (an id reserved for a customer the caller creates
+    later in the transaction, the foreign key being checked at the commit) gets no update: its
+    creator counts its figures.
     """
     sql = _INSERT.format(**_tables())
     inserted = 0
     first_completed: dict[int, datetime] = {}
+    runs: list[tuple[int, int]] = []
     # Sorting and grouping a batch's customers takes more than the default 4 MB.
     with connection.cursor() as cursor, by_key_lookups(cursor, work_mem="64MB"):
         cursor.execute(sql, {"completed": OrderStatus.COMPLETED.value})
-        for customer_id, first_us, count in cursor.fetchall():
+        for customer_id, first, count in cursor.fetchall():
+            if customer_id is None:
+                runs.append((first, count))
+                continue
             inserted += count
-            if first_us is not None:
-                first_completed[customer_id] = _EPOCH + timedelta(microseconds=first_us)
-    return inserted, first_completed
+            if first is not None:
+                first_completed[customer_id] = _EPOCH + timedelta(microseconds=first)
+    return OrdersInserted(inserted, first_completed, runs)
 
 
 class OrderMoved(NamedTuple):
@@ -162,29 +181,49 @@ class OrderMoved(NamedTuple):
 
 
 # PostgreSQL (before 18) returns only the new values of an UPDATE: the old ones come from the
-# same table joined once more under another name, read with the statement's snapshot.
+# same table joined once more under another name, read with the statement's snapshot. The old
+# values of the orders it changed are kept in ``CHANGED`` for their history, so that the
+# history reads the few changed orders, never every order the batch names.
+CHANGED = "tenure_orders_changed"
+_CHANGED_TABLE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS {changed} ON COMMIT DROP AS
+SELECT id, customer_id, placed_at, amount, currency, status FROM {orders} WITH NO DATA
+"""
 _UPDATE = """
-UPDATE {orders} AS o
-SET customer_id = n.customer_id, placed_at = n.placed_at, amount = n.amount,
-    currency = n.currency, status = n.status
-FROM {staging} AS n, {orders} AS before
-WHERE o.external_id = n.external_id AND before.id = o.id
-  AND (o.customer_id, o.placed_at, o.amount, o.currency, o.status)
-      IS DISTINCT FROM (n.customer_id, n.placed_at, n.amount, n.currency, n.status)
-RETURNING o.external_id, before.customer_id, before.placed_at, o.customer_id, o.placed_at
+WITH moved AS (
+    UPDATE {orders} AS o
+    SET customer_id = n.customer_id, placed_at = n.placed_at, amount = n.amount,
+        currency = n.currency, status = n.status
+    FROM {staging} AS n, {orders} AS before
+    WHERE o.external_id = n.external_id AND before.id = o.id
+      AND (o.customer_id, o.placed_at, o.amount, o.currency, o.status)
+          IS DISTINCT FROM (n.customer_id, n.placed_at, n.amount, n.currency, n.status)
+    RETURNING o.id, o.external_id, before.customer_id AS customer_before,
+        before.placed_at AS placed_before, before.amount AS amount_before,
+        before.currency AS currency_before, before.status AS status_before,
+        o.customer_id AS customer_after, o.placed_at AS placed_after
+), kept AS (
+    INSERT INTO {changed}
+    SELECT id, customer_before, placed_before, amount_before, currency_before, status_before
+    FROM moved
+)
+SELECT external_id, customer_before, placed_before, customer_after, placed_after FROM moved
 """
 
 
 def staged_orders_update() -> list[OrderMoved]:
-    """Rewrite the stored orders whose staged row differs from them; one statement.
+    """Rewrite the stored orders whose staged row differs from them; one statement. Their old
+    values are in the temporary table ``CHANGED`` until the transaction ends.
 
     The customers' figures are the caller's to recount (``customer_stats_refresh`` of both
     customers of every ``OrderMoved``): a refund or a move takes an order out of figures that
     only a recount knows.
     """
-    sql = _UPDATE.format(**_tables())
+    tables = {**_tables(), "changed": connection.ops.quote_name(CHANGED)}
     with connection.cursor() as cursor, by_key_lookups(cursor):
-        cursor.execute(sql)
+        cursor.execute(_CHANGED_TABLE.format(**tables))
+        cursor.execute(f"TRUNCATE {tables['changed']}")
+        cursor.execute(_UPDATE.format(**tables))
         return [OrderMoved(*row) for row in cursor.fetchall()]
 
 

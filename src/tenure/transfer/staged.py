@@ -49,8 +49,8 @@ from tenure.orders.storage import (
 from tenure.transfer.bookkeeping import IMPORT_CAUSE, KnownCustomers, count_row
 from tenure.transfer.bulk import new_row_defaults, rows_by_keys
 from tenure.transfer.history import (
-    staged_customers_entries,
-    staged_orders_before_keep,
+    customers_created_from_orders,
+    orders_created,
     staged_orders_entries,
 )
 from tenure.transfer.scope import OPERATOR, Importer
@@ -240,13 +240,16 @@ def _batch_store(batch: _Batch, known: KnownCustomers | None, importer: Importer
                 for record in batch.final.values()
             )
         )
-        staged_orders_before_keep()
-        inserted, since = staged_orders_insert()
+        inserted, since, created = staged_orders_insert()
+        orders_created(created, importer)
         if new_ids:
             customers_create(rows=batch.new_customers(new_ids), owner_id=importer.owner_id)
-            staged_customers_entries(importer)
-        moved = staged_orders_update() if inserted < len(batch.final) else []
-        staged_orders_entries(importer)
+            customers_created_from_orders(new_ids.values(), importer)
+        moved: list[OrderMoved] = []
+        if inserted < len(batch.final):
+            moved = staged_orders_update()
+            if moved:
+                staged_orders_entries(importer)
         recount: set[int] = set()
         for order in moved:
             at = min(order.placed_before, order.placed_after)

@@ -26,9 +26,9 @@ from tenure.orders.services import customer_stats_add, customer_stats_refresh
 from tenure.transfer.bookkeeping import IMPORT_CAUSE, KnownCustomers, count_row
 from tenure.transfer.bulk import concrete_field, rows_by_keys, rows_upsert
 from tenure.transfer.history import (
-    account_entries,
+    accounts_created,
     customer_entries,
-    new_customer_entries,
+    customers_created_from_orders,
     order_entries,
 )
 from tenure.transfer.scope import OPERATOR, Importer
@@ -52,11 +52,9 @@ def accounts_ensure(
             [Account(name=name, created_at=now, owner_id=owner_id) for name in sorted(missing)],
             ignore_conflicts=True,  # another import may have created some meanwhile
         )
-        found = rows_by_keys(
-            Account, "name", missing, values=("name", "id", "owner_id", "created_at")
-        )
-        account_entries(found, importer)
-        ids.update((name, pk) for name, pk, *_ in found)
+        found = rows_by_keys(Account, "name", missing, values=("name", "id"))
+        accounts_created((pk for _, pk in found), importer)
+        ids.update(found)
     return ids
 
 
@@ -185,7 +183,7 @@ def _customers_ensure(
         found = rows_by_keys(Customer, "external_id", missing, values=("external_id", "id"))
         ids.update(found)
         created = [customer_id for _, customer_id in found]
-        new_customer_entries(((pk, key, first_seen[key]) for key, pk in found), owner_id, importer)
+        customers_created_from_orders(created, importer)
     return ids, created
 
 

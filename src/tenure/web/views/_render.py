@@ -41,7 +41,7 @@ def wants_fragment(request: HttpRequest, target: str) -> bool:
 
 def recent_history(record: Model) -> list[dict[str, Any]]:
     """The latest changes of a record the user may see, for its page (``web/_history.html``)."""
-    return [history_entry_view(entry) for entry in history_of(record=record)[:HISTORY_SHOWN]]
+    return [history_entry_view(entry) for entry in history_of(record=record, limit=HISTORY_SHOWN)]
 
 
 def errors_onto_form(form: forms.Form, error: ValidationError) -> None:
