@@ -95,7 +95,7 @@ class CustomerOut(Schema):
 
 
 # Each list's query schema mirrors its FilterSet (``tenure.customers.filters``), field for field
-# (``tests/api/test_list_filters.py`` holds them equal); the FilterSet applies them.
+# (``tests/web/test_list_filters.py`` holds them equal); the FilterSet applies them.
 
 
 class CustomerListFilters(QueryInput):
