@@ -43,6 +43,12 @@ PARAMETERS = (
     "before",
     "period",
     "sort",
+    "owner_id",
+    "account_id",
+    "customer_id",
+    "budget_band",
+    "status",
+    "view",
 )
 
 

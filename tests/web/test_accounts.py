@@ -52,7 +52,7 @@ def test_search_filter_and_sort(signed_in, accounts, params, expected):
 
 
 def test_filter_by_owner(signed_in, accounts, manager):
-    assert names(signed_in.get(URL, {"owner": manager.pk})) == ["Initech"]
+    assert names(signed_in.get(URL, {"owner_id": manager.pk})) == ["Initech"]
 
 
 def test_htmx_gets_the_results_fragment(signed_in, accounts):
@@ -90,7 +90,7 @@ def test_account_page_shows_contacts_customers_team_owner_and_interactions(
         "Ada Lovelace",
         "Kick-off",
         "Invoice question",
-        f"?account={acme.pk}",
+        f"?account_id={acme.pk}",
     ):
         assert text in page
     assert "Alan Turing" not in page and "Not Acme" not in page

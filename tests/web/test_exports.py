@@ -64,7 +64,7 @@ def test_a_success_manager_exports_only_their_own_customers(client, book, manage
     rows = _csv(client.get(reverse("web:customers-csv")))
     assert _column(rows, "customer_id") == ["MINE-1"]
     # Not by naming the owner nor by searching for the name either.
-    for params in ({"owner": manager.pk}, {"q": "Secretperson"}):
+    for params in ({"owner_id": manager.pk}, {"q": "Secretperson"}):
         text = "\n".join(
             ",".join(row) for row in _csv(client.get(reverse("web:customers-csv"), params))
         )

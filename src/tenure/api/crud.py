@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from tenure.access import get_visible_or_404, visible
+from tenure.access import get_visible_or_404
+from tenure.access.filtering import ListFilterSet
 from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.inputs import filter_values
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.types import RecordId
 from tenure.history.selectors import history_entry_view, history_of
@@ -40,7 +42,8 @@ class HistoryEntryOut(Schema):
 
 @dataclass(frozen=True)
 class Resource:
-    """How a record type is exposed. ``create(by, data)``, ``update(by, pk, changes)`` and
+    """How a record type is exposed. The list is narrowed by ``filterset`` over what the caller
+    may see, its values given by ``filters``. ``create(by, data)``, ``update(by, pk, changes)`` and
     ``delete(by, pk)`` call the app's services, which apply the role policy."""
 
     path: str
@@ -49,8 +52,8 @@ class Resource:
     schema_in: type[Schema]
     schema_patch: type[Schema]
     schema_out: type[Schema]
-    filters: type[Schema]
-    apply_filters: Callable[[Any, QuerySet, Any], QuerySet]
+    filters: type[Schema]  # the query schema: the FilterSet's filters, typed for OpenAPI
+    filterset: type[ListFilterSet]
     create: Callable[[Any, dict[str, Any]], Model]
     update: Callable[[Any, int, dict[str, Any]], Model]
     delete: Callable[[Any, int], None]
@@ -88,8 +91,9 @@ def add_crud(router: Router, r: Resource) -> None:
         cursor: str | None = None,
         limit: int = LIMIT_DEFAULT,
     ) -> dict[str, Any]:
-        records = r.apply_filters(request.user, visible(request.user, r.model), filters)
-        return paginate(records, cursor=cursor, limit=limit)
+        chosen = r.filterset.of(request.user, filter_values(filters))
+        records = chosen.filtered()
+        return paginate(records, cursor=cursor, limit=limit, sort=chosen.sort_columns())
 
     @router.post(
         r.path,

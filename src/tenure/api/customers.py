@@ -5,16 +5,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from tenure.access import get_visible_or_404
+from tenure.access.filtering import sort_choices
 from tenure.api.crud import Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.inputs import Input, QueryInput
+from tenure.api.inputs import Input, QueryInput, one_of
 from tenure.api.types import Money, RecordId
 from tenure.customers import services
+from tenure.customers.filters import (
+    ACCOUNT_SORTS,
+    CUSTOMER_SORTS,
+    AccountFilterSet,
+    ContactFilterSet,
+    CustomerFilterSet,
+    SubscriptionFilterSet,
+)
 from tenure.customers.models import (
     Account,
     BillingInterval,
@@ -25,7 +33,7 @@ from tenure.customers.models import (
     SizeBand,
     Subscription,
 )
-from tenure.customers.selectors import CustomerFilters, customer_list, customer_timeline
+from tenure.customers.selectors import customer_timeline
 
 router = Router(tags=["customers"])
 
@@ -86,16 +94,21 @@ class CustomerOut(Schema):
     revenue: Money
 
 
+# Each list's query schema mirrors its FilterSet (``tenure.customers.filters``), field for field
+# (``tests/web/test_list_filters.py`` holds them equal); the FilterSet applies them.
+
+
 class CustomerListFilters(QueryInput):
-    q: str = Field("", max_length=200, description="words matched against name, email, id")
-    segment: str = ""
-    channel: str = ""
+    segment: str = Field("", max_length=60)
+    channel: str = Field("", max_length=60)
     owner_id: RecordId | None = None
     account_id: RecordId | None = None
-
-
-def _customer_filters(user: Any, _: QuerySet, filters: CustomerListFilters) -> QuerySet:
-    return customer_list(user=user, filters=CustomerFilters(**filters.model_dump()))
+    q: str = Field("", max_length=200, description="words matched against name, email, id")
+    sort: str | None = Field(
+        None,
+        description="the order, pages following it; `-` first for descending (default: by id)",
+        json_schema_extra=one_of(sort_choices(CUSTOMER_SORTS)),
+    )
 
 
 def _customer_create(by: Any, data: dict[str, Any]) -> Customer:
@@ -112,7 +125,7 @@ add_crud(
         schema_patch=CustomerPatch,
         schema_out=CustomerOut,
         filters=CustomerListFilters,
-        apply_filters=_customer_filters,
+        filterset=CustomerFilterSet,
         create=_customer_create,
         update=lambda by, pk, changes: services.customer_update(
             by=by, customer_id=pk, changes=changes
@@ -205,20 +218,16 @@ class AccountOut(Schema):
 
 
 class AccountFilters(QueryInput):
-    q: str = Field("", max_length=200, description="matched against name and industry")
-    industry: str = ""
-    size_band: str = ""
-    budget_band: str = ""
+    industry: str = Field("", max_length=100)
+    size_band: SizeBand | None = None
+    budget_band: BudgetBand | None = None
     owner_id: RecordId | None = None
-
-
-def _account_filters(_: Any, accounts: QuerySet, f: AccountFilters) -> QuerySet:
-    for term in f.q.split()[:5]:
-        accounts = accounts.filter(Q(name__icontains=term) | Q(industry__icontains=term))
-    for name in ("industry", "size_band", "budget_band", "owner_id"):
-        if value := getattr(f, name):
-            accounts = accounts.filter(**{name: value})
-    return accounts
+    q: str = Field("", max_length=200, description="matched against name and industry")
+    sort: str | None = Field(
+        None,
+        description="the order, pages following it; `-` first for descending (default: by id)",
+        json_schema_extra=one_of(sort_choices(ACCOUNT_SORTS)),
+    )
 
 
 add_crud(
@@ -231,7 +240,7 @@ add_crud(
         schema_patch=AccountPatch,
         schema_out=AccountOut,
         filters=AccountFilters,
-        apply_filters=_account_filters,
+        filterset=AccountFilterSet,
         create=lambda by, data: services.account_create(by=by, **data),
         update=lambda by, pk, changes: services.account_update(
             by=by, account_id=pk, changes=changes
@@ -282,15 +291,7 @@ class ContactOut(Schema):
 
 class ContactFilters(QueryInput):
     account_id: RecordId | None = None
-    role: str = ""
-
-
-def _contact_filters(_: Any, contacts: QuerySet, f: ContactFilters) -> QuerySet:
-    if f.account_id is not None:
-        contacts = contacts.filter(account_id=f.account_id)
-    if f.role:
-        contacts = contacts.filter(role=f.role)
-    return contacts
+    role: ContactRole | None = None
 
 
 add_crud(
@@ -303,7 +304,7 @@ add_crud(
         schema_patch=ContactPatch,
         schema_out=ContactOut,
         filters=ContactFilters,
-        apply_filters=_contact_filters,
+        filterset=ContactFilterSet,
         create=lambda by, data: services.contact_create(by=by, **data),
         update=lambda by, pk, changes: services.contact_update(
             by=by, contact_id=pk, changes=changes
@@ -358,14 +359,6 @@ class SubscriptionFilters(QueryInput):
     active: bool | None = Field(None, description="true: not cancelled; false: cancelled")
 
 
-def _subscription_filters(_: Any, subscriptions: QuerySet, f: SubscriptionFilters) -> QuerySet:
-    if f.customer_id is not None:
-        subscriptions = subscriptions.filter(customer_id=f.customer_id)
-    if f.active is not None:
-        subscriptions = subscriptions.filter(cancelled_at__isnull=f.active)
-    return subscriptions
-
-
 add_crud(
     router,
     Resource(
@@ -376,7 +369,7 @@ add_crud(
         schema_patch=SubscriptionPatch,
         schema_out=SubscriptionOut,
         filters=SubscriptionFilters,
-        apply_filters=_subscription_filters,
+        filterset=SubscriptionFilterSet,
         create=lambda by, data: services.subscription_create(by=by, **data),
         update=lambda by, pk, changes: services.subscription_update(
             by=by, subscription_id=pk, changes=changes

@@ -16,6 +16,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from tenure.access.filtering import InvalidFilters
 from tenure.analytics.errors import InvalidInputError
 from tenure.domain.errors import Conflict
 
@@ -85,6 +86,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def model_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return respond(request, 422, error_body("validation_error", "invalid input", fields))
+
+    @api.exception_handler(InvalidFilters)
+    def invalid_filters(request: HttpRequest, exc: InvalidFilters) -> HttpResponse:
+        return respond(request, 422, error_body("validation_error", "invalid input", exc.fields))
 
     @api.exception_handler(InvalidInputError)
     def analytics_input(request: HttpRequest, exc: InvalidInputError) -> HttpResponse:

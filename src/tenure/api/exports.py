@@ -1,5 +1,9 @@
 """/api/v1/customers/export.csv and /orders/export.csv: the exports of ``tenure export`` and of
-the web list, for the customers the caller may see and the list filters name, streamed."""
+the web list, for the customers the caller may see and the list filters name, streamed.
+
+The customers export takes the customers list's filters (``CustomerFilterSet``, its sort
+included: rows in that order); the orders export takes those of the customers (but their sort)
+and the orders list's (``OrderFilterSet``), rows by id."""
 
 from __future__ import annotations
 
@@ -12,8 +16,13 @@ from ninja import Field, Query, Router
 from tenure.access import require
 from tenure.api.customers import CustomerListFilters
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.customers.selectors import CustomerFilters, customer_list
+from tenure.api.inputs import filter_values
+from tenure.api.orders import OrderFilters
+from tenure.customers.filters import CustomerFilterSet
+from tenure.customers.selectors import customers_chosen
 from tenure.domain.access import Action
+from tenure.orders.filters import OrderFilterSet
+from tenure.orders.selectors import orders_chosen
 from tenure.transfer.services import CsvExport, customers_export_csv, orders_export_csv
 from tenure.users.models import User
 
@@ -37,6 +46,11 @@ class CustomerExportFilters(CustomerListFilters):
     )
 
 
+class OrderExportFilters(OrderFilters, CustomerListFilters):
+    """The orders list's filters and the customers list's, which name whose orders (in their
+    sort, when one is given)."""
+
+
 def _attachment(export: CsvExport, kind: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(export, content_type="text/csv; charset=utf-8")
     filename = f"{kind}-{timezone.localdate().isoformat()}.csv"
@@ -50,22 +64,17 @@ def _caller(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _customers(user: User, filters: CustomerListFilters) -> Any:
-    chosen = filters.model_dump(include=set(CustomerListFilters.model_fields))
-    return customer_list(user=user, filters=CustomerFilters(**chosen))
-
-
 @router.get(
     "/customers/export.csv",
     response={**ERROR_RESPONSES},
-    summary="The customers you may see (narrowed like the list) as the import's CSV",
+    summary="The customers you may see (narrowed and sorted like the list) as the import's CSV",
     openapi_extra=CSV_RESPONSE,
 )
 def customers_csv(
     request: HttpRequest, filters: Query[CustomerExportFilters]
 ) -> StreamingHttpResponse:
     user = _caller(request)
-    customers = _customers(user, filters)
+    customers = customers_chosen(filters=CustomerFilterSet.of(user, filter_values(filters)))
     export = customers_export_csv(by=user, customers=customers, insights=filters.insights)
     return _attachment(export, "customers")
 
@@ -73,9 +82,14 @@ def customers_csv(
 @router.get(
     "/orders/export.csv",
     response={**ERROR_RESPONSES},
-    summary="The orders of the customers you may see (narrowed like the list) as the import's CSV",
+    summary="The orders you may see (narrowed like the orders list, of the customers narrowed "
+    "like the customers list) as the import's CSV",
     openapi_extra=CSV_RESPONSE,
 )
-def orders_csv(request: HttpRequest, filters: Query[CustomerListFilters]) -> StreamingHttpResponse:
+def orders_csv(request: HttpRequest, filters: Query[OrderExportFilters]) -> StreamingHttpResponse:
     user = _caller(request)
-    return _attachment(orders_export_csv(by=user, customers=_customers(user, filters)), "orders")
+    data = filter_values(filters)
+    orders = orders_chosen(
+        filters=OrderFilterSet.of(user, data), customers=CustomerFilterSet.of(user, data)
+    )
+    return _attachment(orders_export_csv(by=user, orders=orders), "orders")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -18,10 +17,11 @@ from tenure.access import get_visible_or_404
 from tenure.api.auth import caller
 from tenure.api.crud import HistoryEntryOut, Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.inputs import Input, QueryInput
+from tenure.api.inputs import Input, QueryInput, filter_values
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.types import RecordId
-from tenure.feedback import selectors, services
+from tenure.feedback import services
+from tenure.feedback.filters import ReferralFilterSet, SurveyResponseFilterSet
 from tenure.feedback.models import Referral, ReferralStatus, SurveyKind, SurveyResponse
 from tenure.history.selectors import history_entry_view, history_of
 
@@ -68,23 +68,6 @@ class SurveyResponseFilters(QueryInput):
     )
 
 
-def _survey_filters(user: Any, f: SurveyResponseFilters) -> QuerySet[SurveyResponse]:
-    answers = selectors.survey_responses_visible(user=user)
-    if f.customer_id is not None:
-        answers = answers.filter(customer_id=f.customer_id)
-    if f.kind is not None:
-        answers = answers.filter(kind=f.kind)
-    if f.answered_after is not None:
-        answers = answers.filter(answered_at__gte=f.answered_after)
-    if f.answered_before is not None:
-        answers = answers.filter(answered_at__lt=f.answered_before)
-    if f.latest:
-        # By id, so that the cursor's "id > n" does not change which answer is the latest.
-        latest = selectors.answers_latest(answers).values("pk")
-        answers = SurveyResponse.objects.filter(pk__in=latest)
-    return answers
-
-
 @router.get(
     "/survey-responses",
     response={200: Page[SurveyResponseOut], **ERROR_RESPONSES},
@@ -97,7 +80,8 @@ def list_survey_responses(
     cursor: str | None = None,
     limit: int = LIMIT_DEFAULT,
 ) -> dict[str, Any]:
-    return paginate(_survey_filters(request.user, filters), cursor=cursor, limit=limit)
+    chosen = SurveyResponseFilterSet.of(request.user, filter_values(filters))
+    return paginate(chosen.filtered(), cursor=cursor, limit=limit)
 
 
 @router.post(
@@ -186,22 +170,6 @@ class ReferralFilters(QueryInput):
     referred_before: datetime | None = Field(None, description="referred before")
 
 
-def _referral_filters(_: Any, referrals: QuerySet, f: ReferralFilters) -> QuerySet:
-    if f.customer_id is not None:
-        referrals = referrals.filter(
-            Q(referrer_id=f.customer_id) | Q(referred_customer_id=f.customer_id)
-        )
-    if f.referrer_id is not None:
-        referrals = referrals.filter(referrer_id=f.referrer_id)
-    if f.status is not None:
-        referrals = referrals.filter(status=f.status)
-    if f.referred_after is not None:
-        referrals = referrals.filter(referred_at__gte=f.referred_after)
-    if f.referred_before is not None:
-        referrals = referrals.filter(referred_at__lt=f.referred_before)
-    return referrals
-
-
 def _referral_create(by: Any, data: dict[str, Any]) -> Referral:
     # The recipe turns a null text field into ""; a status left out means "the default".
     return services.referral_create(by=by, **{**data, "status": data["status"] or None})
@@ -217,7 +185,7 @@ add_crud(
         schema_patch=ReferralPatch,
         schema_out=ReferralOut,
         filters=ReferralFilters,
-        apply_filters=_referral_filters,
+        filterset=ReferralFilterSet,
         create=_referral_create,
         update=lambda by, pk, changes: services.referral_update(
             by=by, referral_id=pk, changes=changes

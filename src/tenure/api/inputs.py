@@ -64,3 +64,15 @@ class AnalyticsInput(QueryInput):
             if problem := analytics_day_problem(day):
                 raise ValueError(problem)
         return value
+
+
+def one_of(choices: list[str]) -> dict[str, Any]:
+    """The OpenAPI words for a text parameter whose values are ``choices`` (checked by the
+    list's FilterSet)."""
+    return {"enum": list(choices)}
+
+
+def filter_values(query: Schema) -> dict[str, Any]:
+    """A list's query schema as the data of its FilterSet: the values given, typed and checked
+    (the FilterSet checks them again, by the same limits, and applies them)."""
+    return {name: value for name, value in query if value is not None and value != ""}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
 from ninja import Field, Router, Schema
 
 from tenure.access.records import require_change
@@ -15,6 +14,7 @@ from tenure.api.types import RecordId
 from tenure.customers.models import Account, Contact, Customer
 from tenure.customers.services import check_references
 from tenure.interactions import services
+from tenure.interactions.filters import InteractionFilterSet
 from tenure.interactions.models import CaseStatus, Interaction, InteractionKind
 
 router = Router(tags=["interactions"])
@@ -55,18 +55,12 @@ class InteractionOut(Schema):
 
 
 class InteractionFilters(QueryInput):
+    """The fields of ``InteractionFilterSet``, typed."""
+
     customer_id: RecordId | None = None
     account_id: RecordId | None = None
     kind: InteractionKind | None = None
     status: CaseStatus | None = None
-
-
-def _filters(_: Any, interactions: QuerySet, f: InteractionFilters) -> QuerySet:
-    for name in ("customer_id", "account_id", "kind", "status"):
-        value = getattr(f, name)
-        if value is not None:
-            interactions = interactions.filter(**{name: value})
-    return interactions
 
 
 def _create(by: Any, data: dict[str, Any]) -> Interaction:
@@ -99,7 +93,7 @@ add_crud(
         schema_patch=InteractionPatch,
         schema_out=InteractionOut,
         filters=InteractionFilters,
-        apply_filters=_filters,
+        filterset=InteractionFilterSet,
         create=_create,
         update=lambda by, pk, changes: services.interaction_update(
             by=by, interaction_id=pk, changes=changes

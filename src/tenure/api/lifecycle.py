@@ -18,19 +18,19 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from tenure.access import get_visible_or_404, require_all, visible
+from tenure.access import get_visible_or_404, require_all
 from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.inputs import Input, QueryInput
+from tenure.api.inputs import Input, QueryInput, filter_values
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.types import AnalyticsDay, Money, RecordId, finite_or_none
 from tenure.domain.health import health_config_validate
 from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.audit import churn_audit_for
+from tenure.lifecycle.filters import TaskFilterSet
 from tenure.lifecycle.health import health_config_active, health_definition_active
 from tenure.lifecycle.health_tuning import (
     health_backtest_latest,
@@ -704,6 +704,8 @@ class TaskPatch(Input):
 
 
 class TaskFilters(QueryInput):
+    """The fields of ``TaskFilterSet``, typed."""
+
     view: Literal["mine", "overdue", "all"] = Field(
         "all", description="mine: the caller's open tasks; overdue: open and past due"
     )
@@ -727,16 +729,7 @@ def task_list(
     cursor: str | None = None,
     limit: int = LIMIT_DEFAULT,
 ) -> dict[str, Any]:
-    user = caller(request)
-    tasks = visible(user, Task)
-    if filters.view == "mine":
-        tasks = tasks.filter(owner=user, status=TaskStatus.OPEN)
-    elif filters.view == "overdue":
-        tasks = tasks.filter(status=TaskStatus.OPEN, due__lt=timezone.localdate())
-    if filters.status is not None:
-        tasks = tasks.filter(status=filters.status)
-    if filters.customer_id is not None:
-        tasks = tasks.filter(customer_id=filters.customer_id)
+    tasks = selectors.task_list(filters=TaskFilterSet.of(caller(request), filter_values(filters)))
     return paginate(tasks, cursor=cursor, limit=limit)
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import ValidationError as PydanticValidationError
@@ -18,6 +17,7 @@ from tenure.api.errors import ERROR_RESPONSES, pydantic_message
 from tenure.api.inputs import Input, QueryInput
 from tenure.api.types import Money, RecordId
 from tenure.orders import services
+from tenure.orders.filters import OrderFilterSet
 from tenure.orders.ingest import BULK_MAX, orders_ingest
 from tenure.orders.models import Order, OrderStatus
 
@@ -51,22 +51,12 @@ class OrderOut(Schema):
 
 
 class OrderFilters(QueryInput):
+    """The fields of ``OrderFilterSet``, typed."""
+
     customer_id: RecordId | None = None
     status: OrderStatus | None = None
     placed_after: datetime | None = Field(None, description="placed at or after")
     placed_before: datetime | None = Field(None, description="placed before")
-
-
-def _order_filters(_: Any, orders: QuerySet, f: OrderFilters) -> QuerySet:
-    if f.customer_id is not None:
-        orders = orders.filter(customer_id=f.customer_id)
-    if f.status is not None:
-        orders = orders.filter(status=f.status)
-    if f.placed_after is not None:
-        orders = orders.filter(placed_at__gte=f.placed_after)
-    if f.placed_before is not None:
-        orders = orders.filter(placed_at__lt=f.placed_before)
-    return orders
 
 
 def _item_or_its_errors(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
@@ -147,7 +137,7 @@ add_crud(
         schema_patch=OrderPatch,
         schema_out=OrderOut,
         filters=OrderFilters,
-        apply_filters=_order_filters,
+        filterset=OrderFilterSet,
         create=lambda by, data: services.order_create(by=by, **data),
         update=lambda by, pk, changes: services.order_update(by=by, order_id=pk, changes=changes),
         delete=lambda by, pk: services.order_delete(by=by, order_id=pk),

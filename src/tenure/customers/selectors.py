@@ -16,7 +16,6 @@ from django.db import connections
 from django.db.models import (
     Count,
     DecimalField,
-    F,
     OuterRef,
     Prefetch,
     Q,
@@ -25,48 +24,13 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 
 from tenure.access import visible
+from tenure.customers.filters import AccountFilterSet, CustomerFilterSet
 from tenure.customers.models import Account, Customer
 from tenure.domain.limits import integer_problem, moment_problem
 from tenure.users.models import User
-
-# What a list may be sorted by: the name shown in the URL -> the columns, each backed by an
-# index of the model so that a page of 100,000 customers is an index walk, not a sort.
-CUSTOMER_SORTS: dict[str, tuple[str, ...]] = {
-    "name": ("last_name", "first_name", "id"),
-    "last_order": ("last_order_at", "id"),
-    "revenue": ("revenue", "id"),
-    "orders": ("orders_count", "id"),
-    "since": ("created_at", "id"),
-}
-ACCOUNT_SORTS: dict[str, tuple[str, ...]] = {"name": ("name", "id"), "since": ("created_at", "id")}
-SEARCH_TERMS_MAX = 5
-SEARCH_IDS_MAX = 2000
-
-
-@dataclass(frozen=True)
-class CustomerFilters:
-    """What the customers list is narrowed and sorted by; ``sort`` is a key of CUSTOMER_SORTS,
-    prefixed with ``-`` for descending."""
-
-    q: str = ""
-    segment: str = ""
-    channel: str = ""
-    owner_id: int | None = None
-    account_id: int | None = None
-    sort: str = "name"
-
-
-@dataclass(frozen=True)
-class AccountFilters:
-    q: str = ""
-    industry: str = ""
-    size_band: str = ""
-    owner_id: int | None = None
-    sort: str = "name"
 
 
 @dataclass(frozen=True)
@@ -96,73 +60,16 @@ def accounts_visible(*, user: User) -> QuerySet[Account]:
     return visible(user, Account)
 
 
-def _ordering(
-    sort: str, sorts: dict[str, tuple[str, ...]], default: str, *, by_index: bool = True
-) -> list[OrderBy]:
-    """ORDER BY terms for ``sort``. With ``by_index=False`` each column is wrapped as
-    ``COALESCE(x, x)`` (the same value, but no index matches it) so that the database sorts a
-    small set of rows rather than walking the sort's index in search of them."""
-    descending = sort.startswith("-")
-    columns = sorts.get(sort.lstrip("-")) or sorts[default]
-    ordering = []
-    for column in columns:
-        term = F(column) if by_index else Coalesce(F(column), F(column))
-        # Customers without an order sort last either way: SQLite and PostgreSQL disagree on
-        # where NULL goes unless told.
-        nulls_last = True if column == "last_order_at" else None
-        ordering.append(
-            term.desc(nulls_last=nulls_last) if descending else term.asc(nulls_last=nulls_last)
-        )
-    return ordering
+def customer_list(*, filters: CustomerFilterSet) -> QuerySet[Customer]:
+    """The customers ``filters`` choose among those its user may see, sorted (by name unless
+    told), with what a list row shows already joined. Raises ``InvalidFilters``."""
+    return filters.in_default_order(filters.filtered()).select_related("account", "owner")
 
 
-def _search_terms(q: str) -> list[str]:
-    return q.split()[:SEARCH_TERMS_MAX]
-
-
-def _search(customers: QuerySet[Customer], q: str) -> tuple[QuerySet[Customer], bool]:
-    """Narrow ``customers`` to those matching every word of ``q`` in name, email or external id.
-
-    A substring search reads every row (no index serves ``LIKE '%word%'``). Asked with an ORDER
-    BY and a LIMIT, the database may instead walk the sort's index and test each row on the
-    way, which for a rare word means visiting all 100,000 rows in index order. So the matching
-    ids are collected first in one plain scan and the page is sorted from those ids alone
-    (returned with ``True``). A word so common that more than ``SEARCH_IDS_MAX`` rows match
-    goes the ordinary way (``False``): its matches are dense, so an index walk finds a page
-    quickly.
-    """
-    for term in _search_terms(q):
-        customers = customers.filter(
-            Q(first_name__icontains=term)
-            | Q(last_name__icontains=term)
-            | Q(email__icontains=term)
-            | Q(external_id__icontains=term)
-        )
-    ids = list(customers.order_by().values_list("pk", flat=True)[: SEARCH_IDS_MAX + 1])
-    if len(ids) > SEARCH_IDS_MAX:
-        return customers, False
-    return customers.model._default_manager.filter(pk__in=ids), True
-
-
-def customer_list(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]:
-    """Customers matching the filters, sorted, with what a list row shows already joined.
-
-    The search matches every word of ``q`` against name, email or external id.
-    """
-    customers = customers_visible(user=user)
-    if filters.segment:
-        customers = customers.filter(segment=filters.segment)
-    if filters.channel:
-        customers = customers.filter(channel=filters.channel)
-    if filters.owner_id is not None:
-        customers = customers.filter(owner_id=filters.owner_id)
-    if filters.account_id is not None:
-        customers = customers.filter(account_id=filters.account_id)
-    few = False
-    if _search_terms(filters.q):
-        customers, few = _search(customers, filters.q)
-    ordering = _ordering(filters.sort, CUSTOMER_SORTS, "name", by_index=not few)
-    return customers.select_related("account", "owner").order_by(*ordering)
+def customers_chosen(*, filters: CustomerFilterSet) -> QuerySet[Customer]:
+    """The customers ``filters`` choose, for an export: in the order asked for, else by id.
+    Raises ``InvalidFilters``."""
+    return filters.filtered()
 
 
 def _distinct(queryset: QuerySet[Any], field: str) -> list[str]:
@@ -248,36 +155,23 @@ def customer_key_figures(*, customer: Customer) -> KeyFigures:
     )
 
 
-def account_list(*, user: User, filters: AccountFilters) -> QuerySet[Account]:
-    """Accounts matching the filters, each with its number of customers and their revenue.
+def account_list(*, filters: AccountFilterSet) -> QuerySet[Account]:
+    """The accounts ``filters`` choose, sorted (by name unless told), each with its number of
+    customers and their revenue. Raises ``InvalidFilters``.
 
     The two figures are correlated subqueries, so they are computed for the rows of the page
     only, not for every account.
     """
-    accounts = accounts_visible(user=user)
-    for term in _search_terms(filters.q):
-        accounts = accounts.filter(Q(name__icontains=term) | Q(industry__icontains=term))
-    if filters.industry:
-        accounts = accounts.filter(industry=filters.industry)
-    if filters.size_band:
-        accounts = accounts.filter(size_band=filters.size_band)
-    if filters.owner_id is not None:
-        accounts = accounts.filter(owner_id=filters.owner_id)
+    accounts = filters.in_default_order(filters.filtered())
     of_account = Customer.objects.filter(account=OuterRef("pk")).order_by().values("account")
     money = DecimalField(max_digits=16, decimal_places=2)
-    return (
-        accounts.select_related("owner")
-        .annotate(
-            customers_count=Coalesce(
-                Subquery(of_account.annotate(n=Count("*")).values("n")), Value(0)
-            ),
-            customers_revenue=Coalesce(
-                Subquery(of_account.annotate(total=Sum("revenue")).values("total")),
-                Value(Decimal("0")),
-                output_field=money,
-            ),
-        )
-        .order_by(*_ordering(filters.sort, ACCOUNT_SORTS, "name"))
+    return accounts.select_related("owner").annotate(
+        customers_count=Coalesce(Subquery(of_account.annotate(n=Count("*")).values("n")), Value(0)),
+        customers_revenue=Coalesce(
+            Subquery(of_account.annotate(total=Sum("revenue")).values("total")),
+            Value(Decimal("0")),
+            output_field=money,
+        ),
     )
 
 

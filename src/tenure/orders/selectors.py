@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch
+from dataclasses import replace
+
+from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, QuerySet
 
 from tenure.access import visible
+from tenure.access.filtering import InvalidFilters, order_terms
+from tenure.customers.filters import CustomerFilterSet
+from tenure.orders.filters import OrderFilterSet
 from tenure.orders.models import Order, OrderLine
 from tenure.users.models import User
 
@@ -25,3 +30,19 @@ def order_detail(*, user: User, order_id: int) -> Order:
         )
         .get(pk=order_id)
     )
+
+
+def orders_chosen(*, filters: OrderFilterSet, customers: CustomerFilterSet) -> QuerySet[Order]:
+    """The orders ``filters`` choose, of the customers ``customers`` choose (both among what
+    their user may see): in the customers' sort when one is asked for, then by id; else by id.
+    Raises ``InvalidFilters`` naming the fields of both."""
+    refused = {**customers.field_errors(), **filters.field_errors()}
+    if refused:
+        raise InvalidFilters(refused)
+    of_customers = customers.filtered().order_by().values("pk")
+    orders = filters.filtered().filter(customer__in=of_customers)
+    sort = customers.sort_columns()
+    if not sort:
+        return orders.order_by("id")
+    by_customer = [replace(column, field=f"customer__{column.field}") for column in sort]
+    return orders.order_by(*order_terms(by_customer), "id")

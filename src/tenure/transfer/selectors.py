@@ -94,14 +94,14 @@ def customer_export_rows(
     insights: bool = False,
 ) -> Iterator[list[str]]:
     """One row per customer of ``customers`` (default: all) in ``CUSTOMER_FIELDS`` order, then
-    ``custom_keys``, then with ``insights`` the ``INSIGHT_COLUMNS``; by id, read in chunks
-    (constant memory)."""
+    ``custom_keys``, then with ``insights`` the ``INSIGHT_COLUMNS``; in the order of
+    ``customers`` when it has one, else by id; read in chunks (constant memory)."""
     customers = Customer.objects.all() if customers is None else customers
     extra = list(INSIGHT_COLUMNS.values()) if insights else []
-    rows = (
-        customers.order_by("id")
-        .values_list(*_CUSTOMER_COLUMNS.values(), "custom_attributes", *extra)
-        .iterator(chunk_size=_CHUNK)
+    if not customers.query.order_by:  # a list's sort is kept; else by id
+        customers = customers.order_by("id")
+    rows = customers.values_list(*_CUSTOMER_COLUMNS.values(), "custom_attributes", *extra).iterator(
+        chunk_size=_CHUNK
     )
     width = len(_CUSTOMER_COLUMNS)
     for row in rows:
@@ -114,10 +114,12 @@ def customer_export_rows(
 
 
 def order_export_rows(*, tz: tzinfo, orders: QuerySet[Order] | None = None) -> Iterator[list[str]]:
-    """One row per order of ``orders`` (default: all) in ``ORDER_FIELDS`` order; by id, read in
-    chunks. Amounts as plain decimals."""
+    """One row per order of ``orders`` (default: all) in ``ORDER_FIELDS`` order; in the order
+    of ``orders`` when it has one, else by id; read in chunks. Amounts as plain decimals."""
     orders = Order.objects.all() if orders is None else orders
-    rows = orders.order_by("id").values_list(*_ORDER_COLUMNS.values()).iterator(chunk_size=_CHUNK)
+    if not orders.query.order_by:  # the order asked for is kept; else by id
+        orders = orders.order_by("id")
+    rows = orders.values_list(*_ORDER_COLUMNS.values()).iterator(chunk_size=_CHUNK)
     for external_id, customer, placed_at, amount, currency, status in rows:
         placed = placed_at.astimezone(tz).isoformat()
         yield [external_id, customer, placed, str(amount), currency, status]

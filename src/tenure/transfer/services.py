@@ -437,11 +437,15 @@ def customers_export_csv(
 
 
 def orders_export_csv(
-    *, by: User | None = None, customers: QuerySet[Customer] | None = None
+    *,
+    by: User | None = None,
+    customers: QuerySet[Customer] | None = None,
+    orders: QuerySet[Order] | None = None,
 ) -> CsvExport:
-    """Orders as CSV in the import's columns, by id: all of them, or those of ``customers``;
-    with ``by``, only the orders that user may see."""
-    orders = Order.objects.all()
+    """Orders as CSV in the import's columns, by id: all of them, or those of ``orders`` (the
+    orders list's filters) and of ``customers``; with ``by``, only the orders that user may
+    see."""
+    orders = Order.objects.all() if orders is None else orders
     if customers is not None:
         orders = orders.filter(customer__in=customers.values("pk"))
     if by is not None:

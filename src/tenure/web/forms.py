@@ -11,13 +11,6 @@ from django import forms
 from django.utils import timezone
 
 from tenure.analytics.activity import ActivityRule
-from tenure.customers.models import SizeBand
-from tenure.customers.selectors import (
-    ACCOUNT_SORTS,
-    CUSTOMER_SORTS,
-    AccountFilters,
-    CustomerFilters,
-)
 from tenure.domain.limits import analytics_day_problem, integer_problem, value_problem
 from tenure.domain.records import CUSTOMER_FIELDS, ORDER_FIELDS
 from tenure.interactions.models import CaseStatus, InteractionKind
@@ -46,52 +39,6 @@ class LimitedForm(forms.Form):
             if problem is not None:
                 self.add_error(name, problem)
         return cleaned
-
-
-def _sort_choices(sorts: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
-    return [(key, key) for key in sorts] + [(f"-{key}", f"-{key}") for key in sorts]
-
-
-class CustomerFilterForm(LimitedForm):
-    """The customers list's query string. A value that does not parse is dropped, not an error:
-    a stale bookmark still opens a list. The choices the page offers come from
-    ``customer_filter_choices`` and are rendered by the template; parsing needs no query."""
-
-    q = forms.CharField(required=False, max_length=200, strip=True)
-    segment = forms.CharField(required=False, max_length=60)
-    channel = forms.CharField(required=False, max_length=60)
-    owner = forms.IntegerField(required=False, min_value=1)
-    account = forms.IntegerField(required=False, min_value=1)
-    sort = forms.ChoiceField(required=False, choices=_sort_choices(CUSTOMER_SORTS))
-
-    def filters(self) -> CustomerFilters:
-        data = _valid_data(self)
-        return CustomerFilters(
-            q=data.get("q") or "",
-            segment=data.get("segment") or "",
-            channel=data.get("channel") or "",
-            owner_id=data.get("owner"),
-            account_id=data.get("account"),
-            sort=data.get("sort") or "name",
-        )
-
-
-class AccountFilterForm(LimitedForm):
-    q = forms.CharField(required=False, max_length=200, strip=True)
-    industry = forms.CharField(required=False, max_length=100)
-    size_band = forms.ChoiceField(required=False, choices=[("", "Any size"), *SizeBand.choices])
-    owner = forms.IntegerField(required=False, min_value=1)
-    sort = forms.ChoiceField(required=False, choices=_sort_choices(ACCOUNT_SORTS))
-
-    def filters(self) -> AccountFilters:
-        data = _valid_data(self)
-        return AccountFilters(
-            q=data.get("q") or "",
-            industry=data.get("industry") or "",
-            size_band=data.get("size_band") or "",
-            owner_id=data.get("owner"),
-            sort=data.get("sort") or "name",
-        )
 
 
 def _valid_data(form: forms.Form) -> dict[str, Any]:

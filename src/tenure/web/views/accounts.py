@@ -10,7 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from tenure.customers.models import Account
+from tenure.customers.filters import AccountFilterSet
+from tenure.customers.models import Account, BudgetBand, SizeBand
 from tenure.customers.selectors import (
     account_customers,
     account_detail,
@@ -21,9 +22,9 @@ from tenure.customers.selectors import (
 from tenure.interactions.selectors import account_interactions
 from tenure.lifecycle.selectors import account_health
 from tenure.users.models import User
-from tenure.web.forms import AccountFilterForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
-from tenure.web.views.pagination import page_number, paginate
+from tenure.web.views.filtering import filtered_page
+from tenure.web.views.pagination import paginate
 
 ACCOUNT_PAGE_ROWS = 20
 HEALTH_HISTORY_SHOWN = 8
@@ -35,18 +36,22 @@ _TRENDS = {1: ("↑", "trend-up", "improving"), -1: ("↓", "trend-down", "worse
 @vary_on_headers("HX-Request", "HX-Target")
 def accounts(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    form = AccountFilterForm(request.GET)
-    filters = form.filters()
-    page = paginate(
-        account_list(user=user, filters=filters), number=page_number(request.GET.get("page"))
-    )
-    context = {"form": form, "filters": filters, "page": page, "section": "accounts"}
+    found = filtered_page(request, AccountFilterSet.of(user, request.GET), account_list)
+    context = {
+        "filters": found.values,
+        "filter_errors": found.errors,
+        "page": found.page,
+        "section": "accounts",
+    }
+    status = 200 if wants_fragment(request, "results") else found.status  # htmx swaps 2xx only
     if wants_fragment(request, "results"):
         context["fragment"] = True
-        return render(request, "web/accounts/_results.html", context)
+        return render(request, "web/accounts/_results.html", context, status=status)
     context["industries"] = account_industries(user=user)
     context["owners"] = owner_choices(user=user)
-    return render(request, "web/accounts/list.html", context)
+    context["size_bands"] = SizeBand.choices
+    context["budget_bands"] = BudgetBand.choices
+    return render(request, "web/accounts/list.html", context, status=status)
 
 
 @login_required

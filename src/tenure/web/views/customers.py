@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import may, require
+from tenure.customers.filters import CustomerFilterSet
 from tenure.customers.models import Customer
 from tenure.customers.selectors import (
     customer_detail,
@@ -26,10 +27,10 @@ from tenure.domain.access import Action
 from tenure.feedback.selectors import customer_latest_answers
 from tenure.insights.selectors import customer_prediction
 from tenure.interactions.services import interaction_log
-from tenure.web.forms import CustomerFilterForm, InteractionForm
+from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
+from tenure.web.views.filtering import filtered_page
 from tenure.web.views.lifecycle import customer_lifecycle_card
-from tenure.web.views.pagination import page_number, paginate
 
 
 @login_required
@@ -37,25 +38,22 @@ from tenure.web.views.pagination import page_number, paginate
 @vary_on_headers("HX-Request", "HX-Target")
 def customers(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    form = CustomerFilterForm(request.GET)
-    filters = form.filters()
-    page = paginate(
-        customer_list(user=user, filters=filters), number=page_number(request.GET.get("page"))
-    )
+    found = filtered_page(request, CustomerFilterSet.of(user, request.GET), customer_list)
     export_query = request.GET.copy()
     export_query.pop("page", None)  # an export is every row of the list, not one page
     context = {
-        "form": form,
-        "filters": filters,
-        "page": page,
+        "filters": found.values,
+        "filter_errors": found.errors,
+        "page": found.page,
         "export_query": export_query.urlencode(),
         "section": "customers",
     }
+    status = 200 if wants_fragment(request, "results") else found.status  # htmx swaps 2xx only
     if wants_fragment(request, "results"):
         context["fragment"] = True
-        return render(request, "web/customers/_results.html", context)
+        return render(request, "web/customers/_results.html", context, status=status)
     context["choices"] = customer_filter_choices(user=user)
-    return render(request, "web/customers/list.html", context)
+    return render(request, "web/customers/list.html", context, status=status)
 
 
 def _customer_or_404(request: HttpRequest, customer_id: int) -> Customer:

@@ -1,7 +1,8 @@
 """Tasks: "My tasks", "Overdue" and "All I may see", the create form, and a task's page with
 its status and comments (added in place with htmx).
 
-Reads through ``tenure.lifecycle.selectors.tasks_for`` and ``tenure.access`` (a success manager
+Reads through ``tenure.lifecycle.selectors.task_list`` narrowed by ``TaskFilterSet`` (view,
+status, customer: the API's filters too) and ``tenure.access`` (a success manager
 sees their own tasks and the tasks about their customers and accounts; any other task is 404);
 writes through the lifecycle services, which refuse an analyst (403).
 """
@@ -24,13 +25,13 @@ from tenure.access import get_visible_or_404, may, require
 from tenure.customers.selectors import owner_choices
 from tenure.domain.access import Action
 from tenure.lifecycle import selectors, services
+from tenure.lifecycle.filters import TASK_VIEWS, TaskFilterSet
 from tenure.lifecycle.models import Task, TaskStatus
 from tenure.users.models import User
 from tenure.web.forms import TaskCommentForm, TaskForm, TaskStatusForm
 from tenure.web.views._render import errors_onto_form, signed_in_user, wants_fragment
-from tenure.web.views.pagination import page_number, paginate
+from tenure.web.views.filtering import filtered_page
 
-VIEWS = {"mine": "My tasks", "overdue": "Overdue", "all": "All I may see"}
 TASKS_PER_PAGE = 50
 # The service's field names -> the form's.
 _FORM_FIELDS = {"owner": "owner", "customer_id": "customer", "account_id": "account"}
@@ -40,8 +41,8 @@ _FORM_FIELDS = {"owner": "owner", "customer_id": "customer", "account_id": "acco
 @require_http_methods(["GET", "POST"])
 def tasks(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    view = request.GET.get("view", "mine")
-    view = view if view in VIEWS else "mine"
+    query = request.GET.copy()
+    query.setdefault("view", "mine")
     if request.method == "POST":
         require(user, Action.CHANGE)  # an analyst reads, and is refused here (403)
         form = TaskForm(request.POST)
@@ -54,11 +55,16 @@ def tasks(request: HttpRequest) -> HttpResponse:
             customer=_int(request.GET.get("customer")), account=_int(request.GET.get("account"))
         )
     today = timezone.localdate()
-    found = selectors.tasks_for(user=user, scope=view, today=today)  # type: ignore[arg-type]
-    page = paginate(found, number=page_number(request.GET.get("page")), per_page=TASKS_PER_PAGE)
+    filters = TaskFilterSet.of(user, query)
+    filters.today = today
+    found = filtered_page(request, filters, selectors.task_list, per_page=TASKS_PER_PAGE)
+    page = found.page
     context: dict[str, Any] = {
-        "view": view,
-        "views": VIEWS,
+        "view": found.values["view"],
+        "views": TASK_VIEWS,
+        "filters": found.values,
+        "filter_errors": found.errors,
+        "statuses": TaskStatus.choices,
         "page": page,
         "tasks": page.items,
         "today": today,
@@ -68,7 +74,8 @@ def tasks(request: HttpRequest) -> HttpResponse:
         "open_form": request.method == "POST" or "customer" in request.GET,
         "section": "tasks",
     }
-    return render(request, "web/tasks/list.html", context, status=422 if form.errors else 200)
+    status = 422 if form.errors else found.status
+    return render(request, "web/tasks/list.html", context, status=status)
 
 
 def _int(raw: str | None) -> int | None:

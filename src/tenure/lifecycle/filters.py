@@ -1,0 +1,43 @@
+"""The tasks list's filters, declared once for the Tasks page and the API
+(``tenure.access.filtering``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from tenure.access.filtering import IdFilter, ListFilterSet
+from tenure.lifecycle.models import Task, TaskStatus
+
+TASK_VIEWS = {"mine": "My tasks", "overdue": "Overdue", "all": "All I may see"}
+
+
+class TaskFilterSet(ListFilterSet):
+    view = django_filters.ChoiceFilter(
+        choices=list(TASK_VIEWS.items()),
+        method="narrow_to_view",
+        help_text="mine: the caller's open tasks; overdue: open and past due",
+    )
+    status = django_filters.ChoiceFilter(choices=TaskStatus.choices)
+    customer_id = IdFilter()
+
+    today: date | None = None  # "overdue" is before this day; default: today in the business
+
+    class Meta(ListFilterSet.Meta):
+        model = Task
+        fields: list[str] = []
+
+    def narrow_to_view(self, tasks: QuerySet[Task], name: str, view: str) -> QuerySet[Task]:
+        if view == "mine":
+            return tasks.filter(owner=self.user, status=TaskStatus.OPEN)
+        if view == "overdue":
+            today = self.today or timezone.localdate()
+            return tasks.filter(status=TaskStatus.OPEN, due__lt=today)
+        return tasks
+
+    def view_chosen(self) -> Any:
+        return self.form.cleaned_data.get("view") if self.is_valid() else None
