@@ -217,11 +217,7 @@ def at_risk(
     limit: int = Query(50, ge=1, le=1000),
     include_churned: bool = False,
 ) -> list[dict[str, Any]]:
-    rows = selectors.at_risk_list(
-        user=caller(request),
-        limit=limit,
-        stages=("at_risk", "churned") if include_churned else ("at_risk",),
-    )
+    rows = selectors.at_risk_list(user=caller(request), limit=limit, include_lost=include_churned)
     return [
         {
             **row.__dict__,

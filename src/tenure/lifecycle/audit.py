@@ -38,10 +38,9 @@ from tenure.analytics.errors import InvalidInputError
 from tenure.customers.models import Customer, Subscription
 from tenure.feedback.models import Referral, SurveyKind, SurveyResponse
 from tenure.interactions.models import Interaction, InteractionKind
+from tenure.lifecycle.services import active_model
 from tenure.orders.models import Order, OrderStatus
 from tenure.users.models import User
-
-LEAD_STAGES = ("reach", "attraction", "interest", "decision")
 
 FIELD_LABELS = {
     "segment": "Segment", "channel": "Acquisition channel", "age": "Age (years)",
@@ -91,10 +90,11 @@ def churn_audit_frame(*, user: User | None, today: date | None = None) -> pd.Dat
         answers = SurveyResponse.objects.filter(customer=OuterRef("pk"), kind=kind)
         return Subquery(answers.order_by("-answered_at", "-id").values("score")[:1])
 
+    _definition, model = active_model()
     rows = (
         _customers(user)
         .filter(lifecycle_stage__isnull=False)
-        .exclude(lifecycle_stage__stage__in=LEAD_STAGES)
+        .exclude(lifecycle_stage__stage__in=model.keys_with_role("lead"))
         .annotate(
             first_order_value=Subquery(first_amount),
             complaints=Coalesce(Subquery(complaints, output_field=IntegerField()), 0),
@@ -116,7 +116,7 @@ def churn_audit_frame(*, user: User | None, today: date | None = None) -> pd.Dat
                "has_subscription", "was_referred", "latest_nps", "latest_csat", "account",
                "owner", "custom", "account_custom"]  # fmt: skip
     frame = pd.DataFrame(list(rows), columns=columns)
-    frame["churned"] = frame.pop("stage") == "churned"
+    frame["churned"] = frame.pop("stage").isin(model.keys_with_role("lost"))
     frame["age"] = _age_years(frame.pop("birthday"), today)
     frame["has_account"] = frame.pop("account").notna()
     frame["has_owner"] = frame.pop("owner").notna()

@@ -89,7 +89,6 @@ _INTERACTION_FACTS = {
 _FEEDBACK_FACTS = {
     "referrals_count", "latest_nps", "latest_csat", "days_since_csat", "days_since_nps",
 }  # fmt: skip
-AT_RISK_STAGE = "at_risk"
 _CONVERSATION = (InteractionKind.CALL, InteractionKind.MEETING, InteractionKind.EMAIL,
                  InteractionKind.NOTE)  # fmt: skip
 _MEETINGS = (InteractionKind.CALL, InteractionKind.MEETING)
@@ -308,8 +307,10 @@ def _chunk_facts(
         facts["churn_risk"] = _scatter(ids, keys, rows[:, 3], np.nan)
     if needed & {"days_in_stage", "in_at_risk_stage"}:
         from tenure.lifecycle.models import CustomerStage
+        from tenure.lifecycle.services import active_model  # services read these facts
 
-        at_risk = Case(When(stage=AT_RISK_STAGE, then=Value(1)), default=Value(0))
+        at_risk_keys = active_model()[1].keys_with_role("at_risk")
+        at_risk = Case(When(stage__in=at_risk_keys, then=Value(1)), default=Value(0))
         rows = fetch_numbers(
             CustomerStage.objects.filter(chunk.where("customer_id"))
             .order_by()

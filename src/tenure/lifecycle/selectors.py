@@ -34,7 +34,7 @@ from tenure.analytics.funnel import funnel_conversion, stage_counts_over_time, s
 from tenure.analytics.lifecycle_buckets import lifecycle_buckets
 from tenure.analytics.periods import period_unfinished
 from tenure.customers.models import Account, Customer
-from tenure.domain.lifecycle import UNSTAGED
+from tenure.domain.lifecycle import OFF_PATH_ROLES, UNSTAGED
 from tenure.domain.lifecycle.presets import CHURN_GAPS
 from tenure.insights.reading import EpochSeconds, completed_orders, day_start
 from tenure.lifecycle.facts import DAY, fetch_numbers
@@ -56,8 +56,6 @@ from tenure.lifecycle.timelines import EpochMillis
 from tenure.users.models import User
 
 Period = Literal["day", "week", "month", "quarter"]
-SIDE_STAGES = frozenset({"at_risk", "churned", "won_back"})
-"""Stages off the main path: left out of the funnel's steps by default."""
 _PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92}
 _PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q-DEC"}
 
@@ -148,7 +146,8 @@ def stage_flow(
     end = end or timezone.now()
     _definition, model = active_model()
     keys = list(model.stage_keys)
-    steps = steps or [key for key in keys if key not in SIDE_STAGES]
+    off_path = set(model.keys_with_role(*OFF_PATH_ROLES))
+    steps = steps or [key for key in keys if key not in off_path]
     moves = _transitions(user)
     stamp = pd.Timestamp(end)
     moves = moves[moves["at"] <= stamp]
@@ -323,14 +322,16 @@ def at_risk_list(
     *,
     user: User | None,
     limit: int = 50,
-    stages: tuple[str, ...] = ("at_risk",),
+    include_lost: bool = False,
     now: datetime | None = None,
 ) -> list[AtRiskRow]:
-    """The visible customers in ``stages`` (at risk; add ``"churned"`` or others to widen),
-    ranked by value at stake (``lapse_table``), most first, with the reason of their move,
-    owner, health and whether an open task exists for them."""
+    """The visible customers in the stages whose role is at risk (and lost, with
+    ``include_lost``), ranked by value at stake (``lapse_table``), most first, with the reason
+    of their move, owner, health and whether an open task exists for them."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
         raise InvalidInputError("limit", "must be a whole number from 1 to 1000")
+    _definition, model = active_model()
+    stages = model.keys_with_role("at_risk", *(("lost",) if include_lost else ()))
     candidates = _customers(user).filter(lifecycle_stage__stage__in=stages)
     table = lapse_table(candidates, now=now).sort_values(
         ["value_at_stake", "lapse_score"], ascending=False, kind="stable"

@@ -18,14 +18,19 @@ A definition is a JSON object::
     {
       "grammar": 1,                           # optional; 1 is the only version
       "name": "...", "description": "...",    # optional, for people
-      "stages": [{"key": "retention", "name": "Retention", "description": "..."}, ...],
+      "stages": [{"key": "retention", "name": "Retention", "description": "...",
+                  "role": "loyal"}, ...],
       "conditions": {"slowing": <condition>, ...},   # optional, named and reusable
       "rules": [<rule>, ...]                  # tried in this order
     }
 
 - **Stage**: ``key`` (lower-case letters, digits, ``_``; stored per customer), ``name`` (shown),
-  ``description`` (what the business does for customers in it). Their order is the funnel
-  order. ``"unstaged"`` is reserved: the pseudo-stage of a customer in no stage yet.
+  ``description`` (what the business does for customers in it), ``role`` (what the stage
+  means to the rest of tenure, one of ``STAGE_ROLES``: lead, new, active, loyal, advocate,
+  at_risk, lost, won_back; the at-risk list, the churn audit, health and the funnel ask for
+  roles, never for keys; without one, a preset's key takes its preset's role, another
+  ``active``). Their order is the funnel order. ``"unstaged"`` is reserved: the pseudo-stage
+  of a customer in no stage yet.
 - **Rule**: ``{"name": "repeat_purchase", "from": ["acquisition", "development"],
   "to": "retention", "when": <condition>, "reason": "Bought again: {orders_count} orders"}``.
   ``name`` is a key (stored with each transition); ``from`` lists stage keys, ``"unstaged"``,
@@ -65,6 +70,8 @@ from tenure.domain.lifecycle.engine import (
 from tenure.domain.lifecycle.facts import FACTS, Fact
 from tenure.domain.lifecycle.model import (
     ANY_STAGE,
+    OFF_PATH_ROLES,
+    STAGE_ROLES,
     UNSTAGED,
     DefinitionError,
     LifecycleModel,
@@ -78,7 +85,9 @@ from tenure.domain.lifecycle.presets import PRESET_NAMES, preset_definition, pre
 __all__ = [
     "ANY_STAGE",
     "FACTS",
+    "OFF_PATH_ROLES",
     "PRESET_NAMES",
+    "STAGE_ROLES",
     "UNSTAGED",
     "DefinitionError",
     "Evaluation",

@@ -53,14 +53,43 @@ class Problem:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
+STAGE_ROLES: dict[str, str] = {
+    "lead": "not a customer yet (left out of the churn audit)",
+    "new": "has just bought for the first time",
+    "active": "a customer in the ordinary way",
+    "loyal": "buys again and again",
+    "advocate": "tells others about the business",
+    "at_risk": "may be slipping away (the at-risk list; health stays below green)",
+    "lost": "gone (the churn audit's churned; the at-risk list widened)",
+    "won_back": "came back after being lost",
+}
+"""What a stage means to the rest of tenure, whatever the business calls it. Code that needs
+"the at-risk stages" or "the churned" asks for a role, never for a stage key: an admin may
+rename, add or remove stages."""
+DEFAULT_ROLE = "active"
+ROLES_BY_KEY: dict[str, str] = {
+    "reach": "lead", "attraction": "lead", "interest": "lead", "decision": "lead",
+    "acquisition": "new", "post_purchase": "new",
+    "development": "active", "continuous_relationship": "active",
+    "retention": "loyal", "repeat_purchase": "loyal",
+    "advocacy": "advocate", "referral_expansion": "advocate",
+    "at_risk": "at_risk", "churned": "lost", "won_back": "won_back",
+}  # fmt: skip
+"""The role a stage given none takes: its preset's for a preset's key (definitions stored
+before stages had roles), else ``DEFAULT_ROLE``."""
+OFF_PATH_ROLES = frozenset({"at_risk", "lost", "won_back"})
+"""Roles of the stages off the main path: left out of the funnel's steps by default."""
+
+
 @dataclass(frozen=True)
 class Stage:
-    """A lifecycle stage: its key (stored per customer), display name and what the business
-    does for customers in it."""
+    """A lifecycle stage: its key (stored per customer), display name, what the business
+    does for customers in it, and its role (a key of ``STAGE_ROLES``)."""
 
     key: str
     name: str
     description: str = ""
+    role: str = DEFAULT_ROLE
 
 
 # Compiled condition tree. A named condition is compiled once and shared by every rule that
@@ -163,6 +192,15 @@ class LifecycleModel:
     def facts_used(self) -> frozenset[str]:
         """The facts the rules read: the columns the caller must supply."""
         return frozenset().union(*(rule.facts for rule in self.rules))
+
+    def keys_with_role(self, *roles: str) -> tuple[str, ...]:
+        """The keys of the stages playing one of ``roles``, in the definition's order."""
+        return tuple(stage.key for stage in self.stages if stage.role in roles)
+
+    def role_of(self, key: str | None) -> str | None:
+        """The role of the stage with this key (None for none, or a key not in the model)."""
+        code = self._codes.get(key) if key is not None else None
+        return self.stages[code].role if code is not None else None
 
     def stage(self, key: str) -> Stage:
         """The stage with this key (``KeyError`` if none)."""

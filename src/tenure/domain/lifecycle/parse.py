@@ -18,7 +18,10 @@ from tenure.domain.lifecycle.facts import FACTS, KIND_WORDS
 from tenure.domain.lifecycle.model import (
     ANY_STAGE,
     COMPARE_OPS,
+    DEFAULT_ROLE,
     PRESENCE_OPS,
+    ROLES_BY_KEY,
+    STAGE_ROLES,
     UNSTAGED,
     UNSTAGED_CODE,
     AllOf,
@@ -38,7 +41,7 @@ from tenure.domain.lifecycle.reasons import REASON_FIELDS, reason_facts
 
 GRAMMAR = 1
 _TOP_KEYS = ("grammar", "name", "description", "stages", "conditions", "rules")
-_STAGE_KEYS = ("key", "name", "description")
+_STAGE_KEYS = ("key", "name", "description", "role")
 _RULE_KEYS = ("name", "from", "to", "when", "reason")
 _NODE_KINDS = ("all", "any", "not", "fact", "condition")
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,59}")
@@ -138,7 +141,7 @@ def definition_validate(data: Any) -> LifecycleModel:
 
 def _stages(raw: Any, check: _Checker) -> list[Stage]:
     if not isinstance(raw, list) or not raw:
-        check.add("stages", "must be a non-empty list of stages ({key, name, description})")
+        check.add("stages", "must be a non-empty list of stages ({key, name, description, role})")
         return []
     stages: list[Stage] = []
     first_at: dict[str, int] = {}
@@ -151,8 +154,17 @@ def _stages(raw: Any, check: _Checker) -> list[Stage]:
         key = check.text(item, "key", path, required=True)
         name = check.text(item, "name", path, required=True)
         description = check.text(item, "description", path, required=False) or ""
+        role = check.text(item, "role", path, required=False)
         if key is None or name is None:
             continue
+        if role is None:  # stored before stages had roles, or left to the default
+            role = item["role"] = ROLES_BY_KEY.get(key, DEFAULT_ROLE)
+        elif role not in STAGE_ROLES:
+            check.add(
+                f"{path}.role",
+                f"unknown role {shown(role)}{did_you_mean(role, STAGE_ROLES)}: one of "
+                + ", ".join(STAGE_ROLES),
+            )
         if not _IDENTIFIER.fullmatch(key):
             check.add(
                 f"{path}.key",
@@ -164,7 +176,7 @@ def _stages(raw: Any, check: _Checker) -> list[Stage]:
             check.add(f"{path}.key", f'duplicate stage "{key}" (also stages[{first_at[key]}])')
         else:
             first_at[key] = i
-            stages.append(Stage(key, name, description))
+            stages.append(Stage(key, name, description, role))
     return stages
 
 

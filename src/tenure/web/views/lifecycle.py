@@ -34,7 +34,7 @@ from tenure.analytics.periods import period_unfinished
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.domain.health import COMPONENTS, health_config_validate
-from tenure.domain.lifecycle import UNSTAGED
+from tenure.domain.lifecycle import UNSTAGED, LifecycleModel
 from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.audit import churn_audit_for
@@ -54,14 +54,17 @@ from tenure.web.views.pagination import page_number, paginate
 
 PERIOD_COUNT = 12
 AT_RISK_SHOWN = 100
-# Stages a colour tells apart at a glance (the badge classes of tenure.css).
-STAGE_BADGES = {
+# Roles a colour tells apart at a glance (the badge classes of tenure.css).
+ROLE_BADGES = {
     "at_risk": "badge-amber",
-    "churned": "badge-red",
+    "lost": "badge-red",
     "won_back": "badge-green",
-    "advocacy": "badge-violet",
-    "referral": "badge-violet",
+    "advocate": "badge-violet",
 }
+
+
+def _badge(model: LifecycleModel, key: str | None, default: str = "") -> str:
+    return ROLE_BADGES.get(model.role_of(key) or "", default)
 
 
 @login_required
@@ -76,6 +79,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
     buckets = selectors.lifecycle_buckets_for(user=user, period=period, count=PERIOD_COUNT)
     names = {row.key: row.name for row in counts}
     total = sum(row.customers for row in counts)
+    _definition, model = services.active_model()
     context: dict[str, Any] = {
         "form": form,
         "period": period,
@@ -90,7 +94,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
                 "description": row.description,
                 "customers": row.customers,
                 "share": 100 * row.customers / total if total else None,
-                "badge": STAGE_BADGES.get(row.key, ""),
+                "badge": _badge(model, row.key),
             }
             for row in counts
         ],
@@ -257,9 +261,10 @@ def lifecycle_stage(request: HttpRequest, key: str) -> HttpResponse:
     if stage is None:
         raise Http404("No such stage.")
     page = paginate(_stage_customers(user, key), number=page_number(request.GET.get("page")))
+    _definition, model = services.active_model()
     context = {
         "stage": stage,
-        "badge": STAGE_BADGES.get(key, ""),
+        "badge": _badge(model, key),
         "page": page,
         "section": "lifecycle",
     }
@@ -292,11 +297,7 @@ def _open_follow_ups(user: User, customer_ids: list[int]) -> dict[int, int]:
 def at_risk(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     widen = request.GET.get("include") == "churned"
-    rows = selectors.at_risk_list(
-        user=user,
-        limit=AT_RISK_SHOWN,
-        stages=("at_risk", "churned") if widen else ("at_risk",),
-    )
+    rows = selectors.at_risk_list(user=user, limit=AT_RISK_SHOWN, include_lost=widen)
     tasks = _open_follow_ups(user, [row.customer_id for row in rows])
     _definition, model = services.active_model()
     names = {stage.key: stage.name for stage in model.stages}
@@ -504,7 +505,7 @@ def customer_lifecycle_card(*, user: User, customer_id: int) -> dict[str, Any]:
     return {
         "stage": found.stage,
         "stage_name": found.stage_name,
-        "badge": STAGE_BADGES.get(found.stage.stage, "badge-blue") if found.stage else "",
+        "badge": _badge(model, found.stage.stage, "badge-blue") if found.stage else "",
         "moves": moves,
         "moves_total": len(found.transitions),
         "health": health,

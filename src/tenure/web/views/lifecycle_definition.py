@@ -20,7 +20,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tenure.access import require
 from tenure.domain.access import Action
-from tenure.domain.lifecycle import ANY_STAGE, FACTS, PRESET_NAMES, UNSTAGED, preset_definition
+from tenure.domain.lifecycle import (
+    ANY_STAGE,
+    FACTS,
+    PRESET_NAMES,
+    STAGE_ROLES,
+    UNSTAGED,
+    preset_definition,
+)
 from tenure.lifecycle import services
 from tenure.lifecycle.models import LifecycleDefinition
 from tenure.web.forms import DefinitionForm
@@ -64,7 +71,10 @@ def lifecycle_definition(request: HttpRequest) -> HttpResponse:
         form = DefinitionForm(initial=_initial(active.definition, active.preset, active.name))
     context = {
         "active": active,
-        "stages": active.definition.get("stages", []),
+        "stages": [
+            {**stage.__dict__, "role_words": STAGE_ROLES[stage.role]}
+            for stage in services.model_of(active).stages
+        ],
         "conditions": [
             {"label": _fact_name(name), "words": condition_words(node)}
             for name, node in active.definition.get("conditions", {}).items()
