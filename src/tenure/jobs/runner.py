@@ -93,7 +93,9 @@ class _Heartbeat(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
-        self.join()
+        # Not forever: a beat may wait for a row lock held by the transaction around the run
+        # (a test's); the thread is a daemon, and a late beat of an ended run changes nothing.
+        self.join(timeout=heartbeat_interval())
 
 
 def run_change(run_id: int, kind: RunKind, only_if: dict[str, Any], **changes: Any) -> Run | None:
