@@ -21,9 +21,9 @@ from tenure.cli import transfer
 from tenure.cli.main import cli
 from tenure.customers.models import Account, Customer
 from tenure.history.selectors import history_of
+from tenure.jobs.runner import run_execute
 from tenure.orders.models import Order
 from tenure.transfer.models import ImportJob, ImportStatus
-from tenure.transfer.tasks import import_job_run
 from tenure.users.models import Role
 from tenure.users.services import api_token_create
 from tests.api.helpers import Api
@@ -122,7 +122,7 @@ def _web_import(client, user, kind: str, rows, media: Path) -> tuple[int, list[t
     assert response.status_code == 302, response.content
     job = ImportJob.objects.latest("pk")
     assert (Path(job.path).stat().st_mode & 0o777) == 0o600  # the service's only
-    import_job_run(job.pk)
+    run_execute(job.run_id)
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE, job.error
     assert not Path(job.path).exists()  # deleted once imported
@@ -271,7 +271,7 @@ def test_a_job_whose_uploader_lost_the_right_to_change_imports_nothing(books, cl
     job = ImportJob.objects.latest("pk")
     books.me.role = Role.ANALYST
     books.me.save()
-    import_job_run(job.pk)
+    run_execute(job.run_id)
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED
     assert "may not import" in job.error

@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from tenure.domain.lifecycle import preset_definition
-from tenure.lifecycle.models import LifecycleDefinition, Task
-from tenure.lifecycle.services import lifecycle_recompute_run
+from tenure.jobs.models import Run
+from tenure.jobs.runner import run_execute
+from tenure.lifecycle.models import LifecycleDefinition, RecomputeRun, Task
 from tenure.users.models import Role
 from tests.api.helpers import Api
 from tests.web.lifecycle_book import lifecycle_book
@@ -132,11 +133,30 @@ def test_a_manager_recomputes(client):
     assert (queued["status"], queued["customers"], queued["as_of"]) == ("queued", 0, None)
     # a retried request gets the same run
     assert otto.post("/lifecycle/recompute", {}).json()["id"] == queued["id"]
-    lifecycle_recompute_run(run_id=queued["id"])  # the worker's part
+    run_execute(RecomputeRun.objects.get(pk=queued["id"]).run_id)  # the worker's part
     body = Api(client, role=Role.ANALYST).get(f"/lifecycle/recompute/{queued['id']}").json()
     assert body["status"] == "done" and body["error"] == ""
     assert body["customers"] == 10 and body["moved"] == 0 and body["counts"]["at_risk"] == 5
     assert otto.get("/lifecycle/recompute/999999").status_code == 404
+
+
+def test_a_recompute_whose_worker_died_is_answered_failed_and_a_new_one_starts(client):
+    book = lifecycle_book()
+    otto = Api(client, user=book.otto)
+    first = otto.post("/lifecycle/recompute", {}).json()
+    silent = timezone.now() - timedelta(minutes=10)  # its worker was killed long ago
+    Run.objects.filter(recompute__pk=first["id"]).update(
+        status="running", attempts=1, started_at=silent, heartbeat_at=silent
+    )
+    second = otto.post("/lifecycle/recompute", {})
+    assert second.status_code == 202
+    assert second.json()["id"] != first["id"] and second.json()["status"] == "queued"
+    dead = otto.get(f"/lifecycle/recompute/{first['id']}").json()
+    assert (dead["status"], dead["error"]) == (
+        "failed",
+        "The worker stopped while it ran; run it again.",
+    )
+    assert dead["finished_at"] is not None
 
 
 def test_tasks_through_the_api(client):

@@ -26,6 +26,7 @@ from tenure.customers.models import Contact, Subscription
 from tenure.domain.lifecycle import preset_definition
 from tenure.feedback.models import Referral, SurveyResponse
 from tenure.interactions.models import Interaction
+from tenure.jobs.models import Run
 from tenure.lifecycle.services import definition_save, lifecycle_recompute, task_create
 from tenure.transfer.models import ImportJob
 from tenure.users.models import Role
@@ -300,7 +301,11 @@ class Page:
 
 def _import_job(owner):
     return ImportJob.objects.create(
-        kind="orders", file_name="o.csv", path="/nowhere", created_by=owner
+        run=Run.objects.create(kind="transfer.import"),
+        kind="orders",
+        file_name="o.csv",
+        path="/nowhere",
+        created_by=owner,
     )
 
 

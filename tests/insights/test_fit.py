@@ -27,8 +27,9 @@ from tenure.insights.selectors import (
     retention_figures,
 )
 from tenure.insights.services import clv_fit, clv_fit_enqueue
-from tenure.insights.tasks import clv_refit
-from tenure.jobs.schedule import RECURRING_JOBS
+from tenure.jobs.chain import nightly_steps
+from tenure.jobs.runner import run_execute
+from tenure.jobs.services import run_start
 from tenure.orders.models import OrderStatus
 from tenure.users.models import Role
 from tests.factories import make_customer, make_order, make_user
@@ -176,18 +177,24 @@ def test_an_enqueued_fit_is_queued_then_run_once(population, django_capture_on_c
         fit = clv_fit_enqueue(by=manager, observation_end=END)
     assert fit.status == FitStatus.QUEUED
     assert OrmQ.objects.count() == queued_before + 1
-    assert OrmQ.objects.order_by("-id").first().task["func"] == "tenure.insights.tasks.clv_refit"
-    assert clv_refit(fit.pk) == {"fit": fit.pk, "claimed": True, "status": "done", "error": ""}
-    assert clv_refit(fit.pk) == {"fit": fit.pk, "claimed": False}  # a second delivery
+    task = OrmQ.objects.order_by("-id").first().task
+    assert (task["func"], task["args"]) == ("tenure.jobs.tasks.run", (fit.run_id,))
+    assert fit.run.kind == "insights.fit" and fit.run.requested_by == manager
+    first = run_execute(fit.run_id)
+    assert (first["claimed"], first["status"], first["error"]) == (True, "done", "")
+    assert first["result"]["fit"] == fit.pk
+    assert run_execute(fit.run_id) == {"run": fit.run_id, "claimed": False}  # a second delivery
     fit.refresh_from_db()
     assert fit.status == FitStatus.DONE and fit.customers == 300
 
 
 def test_the_nightly_refit_is_scheduled_and_fits_today():
-    job = next(j for j in RECURRING_JOBS if j.func == "tenure.insights.tasks.clv_refit")
-    assert job.cron.split()[2:] == ["*", "*", "*"]  # every day
-    result = clv_refit()  # nothing to fit yet: recorded, not raised
-    assert result["status"] == FitStatus.FAILED and "no completed orders" in result["error"]
+    assert nightly_steps()[0] == "insights.fit"  # the nightly chain's first step
+    run, _ = run_start(kind="insights.fit", by=None, queue=False)
+    result = run_execute(run.pk)  # nothing to fit yet: a failed run that says why
+    assert result["status"] == "failed" and "no completed orders" in result["error"]
+    fit = ModelFit.objects.get(run=run)
+    assert fit.status == FitStatus.FAILED and "no completed orders" in fit.error
 
 
 def test_the_top_customers_are_ordered_and_filtered_by_role(population):

@@ -141,7 +141,7 @@ def test_worker_refits_the_models_queued_from_the_app(database_url):
     assert ModelFit.objects.get(pk=fit.pk).status == FitStatus.QUEUED
     worker = _start_worker(database_url)
     try:
-        _wait_for_success(f"clv-fit-{fit.pk}", timeout=120)
+        _wait_for_success(f"run-{fit.run_id}-1", timeout=120)
     finally:
         log = _stop(worker)
     fit.refresh_from_db()
@@ -161,7 +161,7 @@ def test_worker_recomputes_the_whole_base_queued_from_a_page(database_url):
     assert RecomputeRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
     worker = _start_worker(database_url)
     try:
-        _wait_for_success(f"lifecycle-recompute-{run.pk}", timeout=120)
+        _wait_for_success(f"run-{run.run_id}-1", timeout=120)
     finally:
         log = _stop(worker)
     run.refresh_from_db()

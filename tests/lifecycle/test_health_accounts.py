@@ -18,6 +18,8 @@ from tenure.cli.main import cli, register_commands
 from tenure.customers.models import Contact, Subscription
 from tenure.feedback.models import SurveyResponse
 from tenure.interactions.models import Interaction
+from tenure.jobs.runner import run_execute
+from tenure.jobs.services import run_start
 from tenure.lifecycle.account_facts import account_facts_frame
 from tenure.lifecycle.facts import chunks
 from tenure.lifecycle.health import account_health_recompute, health_recompute
@@ -27,7 +29,6 @@ from tenure.lifecycle.models import (
     HealthScore,
 )
 from tenure.lifecycle.services import lifecycle_update
-from tenure.lifecycle.tasks import lifecycle_nightly
 from tenure.users.models import Role
 from tests.api.helpers import Api
 from tests.factories import make_account, make_customer, make_order, make_user
@@ -187,7 +188,8 @@ def test_lifecycle_update_and_the_nightly_job_score_accounts():
     lifecycle_update(customer_ids=[ann.pk], cause="order")
     assert AccountHealthScore.objects.filter(account=acme).exists()
     assert not AccountHealthScore.objects.filter(account=quiet).exists()
-    done = lifecycle_nightly()
+    nightly_health, _ = run_start(kind="lifecycle.health", by=None, queue=False)
+    done = run_execute(nightly_health.pk)["result"]
     assert done["accounts_scored"] == 2
     assert AccountHealthScore.objects.count() == 2
     # Every customer was scored first: the roll-up counts both of Acme's.

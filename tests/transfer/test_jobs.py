@@ -16,11 +16,13 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from tenure.domain.records import ImportFileError
+from tenure.jobs.models import Run, RunStatus
+from tenure.jobs.runner import run_execute
+from tenure.jobs.sweep import runs_sweep
 from tenure.orders.models import Order
 from tenure.transfer.models import ImportJob, ImportStatus
 from tenure.transfer.selectors import import_job_get, import_job_list
 from tenure.transfer.services import import_job_start
-from tenure.transfer.tasks import import_job_run
 from tests.factories import make_user
 from tests.transfer.conftest import csv_bytes
 
@@ -39,6 +41,10 @@ def _rows(count: int) -> list[list[str]]:
 def media(settings, tmp_path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+def _run() -> Run:
+    return Run.objects.create(kind="transfer.import")
 
 
 def _wait_for_end(job_id: int, worker: subprocess.Popen, timeout: float = 60) -> ImportJob:
@@ -102,7 +108,8 @@ def test_the_job_is_queued_when_the_transaction_commits(media, django_capture_on
         assert not OrmQ.objects.exists()  # not before the commit
     assert len(callbacks) == 1
     task = OrmQ.objects.get().task
-    assert (task["func"], task["args"]) == ("tenure.transfer.tasks.import_job_run", (job.id,))
+    assert (task["func"], task["args"]) == ("tenure.jobs.tasks.run", (job.run_id,))
+    assert job.run.kind == "transfer.import" and job.run.requested_by is None
 
 
 @pytest.mark.django_db
@@ -112,32 +119,55 @@ def test_a_second_delivery_of_the_job_does_nothing(media, django_capture_on_comm
             user=make_user(), kind="orders", upload=_upload([HEADER, *_rows(5)]), column_map={}
         )
 
-    first = import_job_run(job.id)
+    first = run_execute(job.run_id)
     Order.objects.filter(external_id="W0000").delete()  # would come back if the job ran again
-    second = import_job_run(job.id)
+    second = run_execute(job.run_id)
 
-    assert (first["claimed"], first["status"], first["created"]) == (True, "done", 5)
-    assert second == {"job": job.id, "claimed": False}
+    assert (first["claimed"], first["status"], first["result"]["created"]) == (True, "done", 5)
+    assert second == {"run": job.run_id, "claimed": False}
     assert Order.objects.count() == 4
     assert ImportJob.objects.get(id=job.id).status == ImportStatus.DONE
 
 
 @pytest.mark.django_db
-def test_a_job_left_running_by_a_dead_worker_is_taken_again_after_the_timeout(
-    media, django_capture_on_commit_callbacks
+def test_a_job_whose_worker_died_is_queued_again_once_its_heartbeat_stops(
+    media, settings, django_capture_on_commit_callbacks
 ):
+    """tests/jobs/test_dead_runs.py kills real workers; here the sweep's rule for an import."""
+    settings.RUN_HEARTBEAT_TIMEOUT_SECONDS = 120
     with django_capture_on_commit_callbacks(execute=False):
         job = import_job_start(
             user=make_user(), kind="orders", upload=_upload([HEADER, *_rows(3)]), column_map={}
         )
-    recent = timezone.now() - timedelta(minutes=5)
-    ImportJob.objects.filter(id=job.id).update(status=ImportStatus.RUNNING, started_at=recent)
-    assert import_job_run(job.id)["claimed"] is False  # maybe still running somewhere
+    recent = timezone.now() - timedelta(seconds=30)
+    Run.objects.filter(id=job.run_id).update(
+        status=RunStatus.RUNNING, attempts=1, started_at=recent, heartbeat_at=recent
+    )
+    assert runs_sweep() == {"requeued": 0, "failed": 0}  # alive: it beat 30 s ago
+    assert run_execute(job.run_id)["claimed"] is False  # running somewhere: not taken twice
 
-    long_ago = timezone.now() - timedelta(hours=2)  # past the queue's one-hour timeout
-    ImportJob.objects.filter(id=job.id).update(started_at=long_ago)
-    assert import_job_run(job.id)["status"] == ImportStatus.DONE
-    assert Order.objects.count() == 3
+    silent = timezone.now() - timedelta(minutes=3)  # past the two-minute timeout
+    Run.objects.filter(id=job.run_id).update(heartbeat_at=silent)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert runs_sweep() == {"requeued": 1, "failed": 0}
+    job.refresh_from_db()
+    assert (job.status, job.run.error) == (
+        "queued",
+        "The worker stopped while it ran; started again.",
+    )
+    assert Path(job.path).exists()  # kept for the attempt to come
+    assert len(queued) == 1
+    assert run_execute(job.run_id)["status"] == RunStatus.DONE
+    job.refresh_from_db()
+    assert (job.status, job.run.attempts, Order.objects.count()) == ("done", 2, 3)
+    assert not Path(job.path).exists()
+
+    # a second death is the last: failed, in words, the upload gone
+    Run.objects.filter(id=job.run_id).update(status=RunStatus.RUNNING, heartbeat_at=silent)
+    ImportJob.objects.filter(id=job.id).update(status=ImportStatus.RUNNING)
+    assert runs_sweep() == {"requeued": 0, "failed": 1}
+    job.refresh_from_db()
+    assert (job.status, job.error) == ("failed", "The worker stopped while it ran; run it again.")
 
 
 @pytest.mark.django_db
@@ -148,7 +178,7 @@ def test_a_job_whose_file_is_gone_fails_and_says_why(media, django_capture_on_co
         )
     Path(job.path).unlink()
 
-    outcome = import_job_run(job.id)
+    outcome = run_execute(job.run_id)
 
     job.refresh_from_db()
     assert (outcome["status"], job.status) == (ImportStatus.FAILED, ImportStatus.FAILED)
@@ -168,8 +198,10 @@ def test_a_file_without_the_required_columns_is_refused_at_once(media):
 @pytest.mark.django_db
 def test_the_latest_jobs_are_listed_newest_first():
     user = make_user()
-    first = ImportJob.objects.create(kind="orders", file_name="a.csv", path="/a", created_by=user)
-    second = ImportJob.objects.create(kind="customers", file_name="b.csv", path="/b")
+    first = ImportJob.objects.create(
+        run=_run(), kind="orders", file_name="a.csv", path="/a", created_by=user
+    )
+    second = ImportJob.objects.create(run=_run(), kind="customers", file_name="b.csv", path="/b")
     ImportJob.objects.filter(id=first.id).update(created_at=timezone.now() - timedelta(hours=1))
     assert [job.id for job in import_job_list(user=user, limit=5)] == [second.id, first.id]
     assert [job.id for job in import_job_list(user=user, limit=1)] == [second.id]
@@ -182,9 +214,9 @@ def test_the_latest_jobs_are_listed_newest_first():
 def test_a_success_manager_sees_only_their_own_jobs():
     success_manager = make_user(role="success_manager")
     theirs = ImportJob.objects.create(
-        kind="orders", file_name="mine.csv", path="/m", created_by=success_manager
+        run=_run(), kind="orders", file_name="mine.csv", path="/m", created_by=success_manager
     )
-    other = ImportJob.objects.create(kind="orders", file_name="other.csv", path="/o")
+    other = ImportJob.objects.create(run=_run(), kind="orders", file_name="other.csv", path="/o")
     assert [job.id for job in import_job_list(user=success_manager)] == [theirs.id]
     with pytest.raises(ImportJob.DoesNotExist):
         import_job_get(user=success_manager, job_id=other.id)
@@ -201,7 +233,7 @@ def test_a_job_whose_uploader_is_gone_imports_nothing(media, django_capture_on_c
         )
     uploader.delete()
 
-    assert import_job_run(job.id)["status"] == ImportStatus.FAILED
+    assert run_execute(job.run_id)["status"] == ImportStatus.FAILED
     job.refresh_from_db()
     assert "no longer has an account" in job.error
     assert not Order.objects.exists()

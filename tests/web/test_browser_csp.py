@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tenure.insights.models import FitStatus
 from tenure.insights.services import clv_fit
+from tenure.jobs.models import Run
 from tenure.transfer.models import ImportJob, ImportStatus
 from tenure.users.services import api_token_create
 from tests.factories import PASSWORD, make_user
@@ -77,6 +78,7 @@ def test_the_main_pages_run_under_the_policy(live_server, watched):
     book = _book()
     admin = make_user(role="admin", username="root", is_staff=True, is_superuser=True)
     job = ImportJob.objects.create(
+        run=Run.objects.create(kind="transfer.import", status="failed"),
         kind="orders",
         file_name="o.csv",
         path="/nowhere",

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tenure.customers.models import Customer
+from tenure.jobs.models import Run
 from tenure.transfer.models import ImportJob
 from tests.factories import make_user
 
@@ -76,7 +77,11 @@ def test_an_analyst_may_not_import(client, db):
 
 def test_a_queued_job_page_polls_and_a_finished_one_does_not(signed_in, manager):
     job = ImportJob.objects.create(
-        kind="orders", file_name="orders.csv", path="/nowhere", created_by=manager
+        run=Run.objects.create(kind="transfer.import"),
+        kind="orders",
+        file_name="orders.csv",
+        path="/nowhere",
+        created_by=manager,
     )
     progress = reverse("web:import-progress", args=[job.pk])
     page = signed_in.get(reverse("web:import", args=[job.pk])).content.decode()

@@ -311,6 +311,9 @@ Q_CLUSTER: dict[str, object] = {
     "save_limit": 1000,
     "label": "Background jobs",
 }
+# A running run whose heartbeat is older than this lost its worker: the sweep fails it or queues
+# it again (tenure.jobs.sweep). Runs beat every sixth of it.
+RUN_HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("TENURE_RUN_HEARTBEAT_TIMEOUT_SECONDS", "120"))
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

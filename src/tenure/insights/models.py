@@ -10,6 +10,8 @@ from django.db.models import Q
 
 from tenure.customers.models import Customer
 
+FIT_RUN = "insights.fit"
+
 
 class FitStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -28,8 +30,15 @@ class ModelFit(models.Model):
     words) and ``mean_spend`` (its limit, used for everyone). ``purchase_model`` is the model
     behind P(alive), expected purchases and CLV; ``backtest`` the time-split backtest that
     chose the churn ranking (``tenure.analytics.backtest.Backtest.as_dict``).
+
+    A fit done by the worker (asked for from the page or the API, or the nightly chain's) has
+    its ``tenure.jobs`` run: the claim, the heartbeat and the dead-run rule are the run's, and
+    a run that ends without the fit ending it ends the fit too (``tasks.fit_follow``).
     """
 
+    run = models.OneToOneField(
+        "jobs.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="fit"
+    )
     status = models.CharField(max_length=10, choices=FitStatus.choices, default=FitStatus.QUEUED)
     error = models.TextField(blank=True, help_text="why the fit failed, in plain words")
     observation_end = models.DateField(

@@ -1,6 +1,6 @@
 """Fitting the customer-base models on the database's orders, and storing every customer's
 predictions. Started by ``tenure clv fit`` (at once), by a page or the API (queued for the
-worker, ``clv_fit_enqueue``) and nightly (``tenure.insights.tasks.clv_refit``).
+worker, ``clv_fit_enqueue``) and nightly (the ``insights.fit`` run kind, ``tenure.insights.tasks``).
 
 What the models see: *completed* orders up to the end of the observation day, in the business's
 time zone, one purchase per customer and day (``rfm_summary``, daily periods). A refunded order
@@ -23,7 +23,6 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from tenure.access import AccessDenied, may
 from tenure.analytics.backtest import RANKINGS, backtest_rankings
@@ -32,8 +31,10 @@ from tenure.analytics.summary import rfm_summary
 from tenure.customers.models import Customer
 from tenure.domain.access import Action, Scope, scope_of
 from tenure.insights.fitting import Predictions, models_fit, predictions_compute
-from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
+from tenure.insights.models import FIT_RUN, CustomerPrediction, FitStatus, ModelFit
 from tenure.insights.reading import completed_orders, day_number, day_start
+from tenure.jobs.models import Run
+from tenure.jobs.services import run_start
 from tenure.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ def may_fit(user: Any) -> bool:
     return may(user, Action.CHANGE) and scope_of(str(user.role), Action.CHANGE) is Scope.ALL
 
 
-def _require_fit(by: User | None) -> None:
+def fit_require(by: User | None) -> None:
+    """Raise ``AccessDenied`` unless ``by`` may refit the models (admins and managers)."""
     if by is not None and not may_fit(by):
         raise AccessDenied("only admins and managers may refit the customer-base models")
 
@@ -71,10 +73,12 @@ def _new_fit(
     horizon_days: int,
     discount_rate_annual: float,
     margin: float,
+    run: Run | None = None,
 ) -> ModelFit:
-    _require_fit(by)
+    fit_require(by)
     _check_settings(horizon_days, discount_rate_annual, margin)
     return ModelFit.objects.create(
+        run=run,
         status=status,
         started_at=timezone.now() if status == FitStatus.RUNNING else None,
         started_by=by,
@@ -92,6 +96,7 @@ def clv_fit(
     horizon_days: int = 365,
     discount_rate_annual: float = 0.10,
     margin: float = 1.0,
+    run: Run | None = None,
 ) -> ModelFit:
     """Fit BG/NBD, Gamma-Gamma and Pareto/NBD now and store every customer's predictions.
 
@@ -99,10 +104,10 @@ def clv_fit(
     CLV revenue (pass the profit margin for profit). Returns the fit, ``done`` or ``failed`` with
     its ``error``: a fit the data cannot support is a recorded outcome, not an exception.
     ``by=None`` is the operator at the command line; a user must be an admin or a manager
-    (``AccessDenied`` otherwise).
+    (``AccessDenied`` otherwise). ``run``: the worker's run doing it (the nightly chain's step).
     """
     fit = _new_fit(
-        FitStatus.RUNNING, by, observation_end, horizon_days, discount_rate_annual, margin
+        FitStatus.RUNNING, by, observation_end, horizon_days, discount_rate_annual, margin, run
     )
     return clv_fit_run(fit=fit)
 
@@ -120,11 +125,8 @@ def clv_fit_enqueue(
         fit = _new_fit(
             FitStatus.QUEUED, by, observation_end, horizon_days, discount_rate_annual, margin
         )
-        transaction.on_commit(
-            lambda: async_task(
-                "tenure.insights.tasks.clv_refit", fit.id, task_name=f"clv-fit-{fit.id}"
-            )
-        )
+        fit.run, _ = run_start(kind=FIT_RUN, by=by, args={"fit": fit.pk})
+        fit.save(update_fields=["run"])
     return fit
 
 
@@ -136,9 +138,9 @@ def clv_fit_run(*, fit: ModelFit) -> ModelFit:
         _fit_and_store(fit, began)
     except (AnalyticsError, FitImpossible) as failure:
         error = str(failure)
-    except Exception as failure:  # a fit must end, and say why, whatever happened
+    except Exception:  # a fit must end, and say why, whatever happened
         logger.exception("model fit %s failed", fit.pk)
-        error = f"the fit stopped on an unexpected error: {failure!r}"
+        error = "the fit stopped on an unexpected error (the details are in the log)"
     else:
         fit.refresh_from_db()
         return fit

@@ -1,41 +1,58 @@
-"""The model refit run by ``tenure worker``: nightly (``tenure.jobs.schedule``) and on demand.
+"""The model refit as a ``tenure.jobs`` run kind, done by ``tenure worker``: a fit asked for
+from the page or the API (``args["fit"]``, queued with its ``ModelFit``), and the first step of
+the nightly chain (no fit yet: a new fit on today's data).
 
-Safe to deliver twice: a queued fit is claimed by an atomic status change before it runs, so a
-second delivery finds it taken; the nightly refit has no record to claim, and running it twice
-replaces the predictions with the same ones (fits write one at a time, see services).
+Safe to deliver twice: the run is claimed once (``tenure.jobs.runner``), and running the
+nightly refit twice replaces the predictions with the same ones (fits write one at a time, see
+services).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
-from tenure.insights.models import FitStatus, ModelFit
-from tenure.insights.services import clv_fit, clv_fit_run
+from tenure.insights.models import FIT_RUN, FitStatus, ModelFit
+from tenure.insights.services import clv_fit, clv_fit_run, fit_require
+from tenure.jobs.models import Run, RunStatus
+from tenure.jobs.registry import RunKind
+from tenure.jobs.runner import RunContext, RunFailed
 
 
-def _claim(fit_id: int) -> bool:
-    """Take a queued fit, or one still ``running`` past the queue's timeout (its worker died)."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=int(settings.Q_CLUSTER.get("timeout", 3600)))  # type: ignore[call-overload]
-    return bool(
-        ModelFit.objects.filter(
-            Q(status=FitStatus.QUEUED) | Q(status=FitStatus.RUNNING, started_at__lt=stale),
-            id=fit_id,
-        ).update(status=FitStatus.RUNNING, started_at=now, error="")
-    )
+def fit_follow(run: Run) -> None:
+    """A fit starts with its run; a run that ends without the fit ending it (its worker died,
+    an unexpected error) ends the fit with the run's words."""
+    fit = ModelFit.objects.filter(run_id=run.pk)
+    if run.status == RunStatus.RUNNING:
+        fit.filter(status=FitStatus.QUEUED).update(
+            status=FitStatus.RUNNING, started_at=run.started_at
+        )
+    elif run.status == RunStatus.FAILED:
+        fit.filter(status__in=[FitStatus.QUEUED, FitStatus.RUNNING]).update(
+            status=FitStatus.FAILED, error=run.error, fitted_at=run.finished_at
+        )
 
 
-def clv_refit(fit_id: int | None = None) -> dict[str, Any]:
-    """Run the queued fit ``fit_id``, or (nightly, no id) a new fit on today's data."""
-    if fit_id is None:
-        fit = clv_fit(observation_end=timezone.localdate())
-    elif _claim(fit_id):
-        fit = clv_fit_run(fit=ModelFit.objects.get(id=fit_id))
+def fit_run(run: RunContext) -> dict[str, Any]:
+    """Do the queued fit ``args["fit"]``, or (the nightly step) a new fit on today's data; a
+    fit the data cannot support fails the run with its reason."""
+    if "fit" in run.args:
+        fit = clv_fit_run(fit=ModelFit.objects.get(pk=run.args["fit"]))
     else:
-        return {"fit": fit_id, "claimed": False}
-    return {"fit": fit.pk, "claimed": True, "status": fit.status, "error": fit.error}
+        fit = clv_fit(observation_end=timezone.localdate(), run=run.run)
+    if fit.status == FitStatus.FAILED:
+        raise RunFailed(f"The model refit failed: {fit.error}")
+    return {"fit": fit.pk, "customers": fit.customers, "purchase_model": fit.purchase_model}
+
+
+FIT_KIND = RunKind(
+    name=FIT_RUN,
+    label="model refit",
+    function=fit_run,
+    may_start=fit_require,
+    unexpected="The model refit stopped on an unexpected error (the details are in the "
+    "worker's log); run it again.",
+    follow=fit_follow,
+    nightly=10,
+)

@@ -1,6 +1,7 @@
-"""The recurring jobs tenure runs, in one list. Later capabilities (nightly refits, lifecycle
-recompute, email sends) add their entries here; `schedules_sync` keeps the queue's table equal
-to this list after every migrate."""
+"""The recurring jobs tenure runs, in one list; `schedules_sync` keeps the queue's table equal
+to this list after every migrate. The nightly work is one entry, the chain
+(`tenure.jobs.chain`): a capability adds a step by registering a run kind with a ``nightly``
+place, not a clock time here."""
 
 from __future__ import annotations
 
@@ -29,16 +30,16 @@ RECURRING_JOBS: tuple[RecurringJob, ...] = (
         description="Every 30 minutes: forget API responses stored for Idempotency-Key retries.",
     ),
     RecurringJob(
-        name="tenure.clv_refit",
-        func="tenure.insights.tasks.clv_refit",
-        cron="41 2 * * *",
-        description="Nightly: refit the customer-base models, store each customer's predictions.",
+        name="tenure.runs_sweep",
+        func="tenure.jobs.tasks.runs_sweep",
+        cron="* * * * *",
+        description="Every minute: fail or queue again the runs whose worker stopped.",
     ),
     RecurringJob(
-        name="tenure.lifecycle_nightly",
-        func="tenure.lifecycle.tasks.lifecycle_nightly",
-        cron="11 3 * * *",
-        description="Nightly, after the refit: recompute every customer's lifecycle stage and "
-        "health score.",
+        name="tenure.nightly",
+        func="tenure.jobs.tasks.nightly",
+        cron="41 2 * * *",
+        description="Nightly: the chain of registered steps, each once the one before is done "
+        "(refit the models, recompute every stage, score health, ...).",
     ),
 )

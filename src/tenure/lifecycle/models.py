@@ -223,6 +223,10 @@ class HealthSnapshot(models.Model):
         return f"{self.customer_id} on {self.day}: {self.score}"
 
 
+RECOMPUTE_RUN = "lifecycle.recompute"
+HEALTH_RUN = "lifecycle.health"
+
+
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -234,8 +238,13 @@ class RecomputeRun(models.Model):
     """One recompute of the whole base (``scope="all"``), kept as a record and for the
     population's median gap between purchase days, which the incremental updates reuse so that
     they agree with the bulk run (see ``tenure.lifecycle.facts``). A run asked for from a page
-    or the API is stored ``queued`` and done by the worker; only ``done`` runs count."""
+    or the API is stored ``queued`` and done by the worker, as is the nightly chain's: ``run``
+    is that ``tenure.jobs`` run, whose state its ``status``, ``error`` and ``finished_at``
+    follow (``tenure.lifecycle.tasks.recompute_follow``). Only ``done`` runs count."""
 
+    run = models.OneToOneField(
+        "jobs.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="recompute"
+    )
     scope = models.CharField(max_length=10, default="all")
     cause = models.CharField(max_length=20, default=TransitionCause.RECOMPUTE)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.DONE)

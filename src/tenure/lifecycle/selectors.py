@@ -51,7 +51,7 @@ from tenure.lifecycle.models import (
     Task,
     TaskStatus,
 )
-from tenure.lifecycle.services import STALE_RUN, active_model
+from tenure.lifecycle.services import active_model
 from tenure.lifecycle.timelines import EpochMillis
 from tenure.users.models import User
 
@@ -405,10 +405,8 @@ def recompute_runs() -> RecomputeRuns:
     """What the Lifecycle page says about recomputes (figures of the whole base's runs, no
     customer in them: every role may read them)."""
     runs = RecomputeRun.objects.filter(scope="all").select_related("started_by")
-    pending = runs.filter(
-        status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
-        created_at__gte=timezone.now() - STALE_RUN,
-    ).first()
+    # A run whose worker died is ended by the sweep (``tenure.jobs``), so it is pending no more.
+    pending = runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
     return RecomputeRuns(runs.filter(status=RunStatus.DONE).first(), pending)
 
 

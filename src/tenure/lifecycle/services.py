@@ -19,9 +19,9 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,7 @@ from tenure.domain.lifecycle import (
     preset_definition,
 )
 from tenure.domain.lifecycle.timeline import Series, purchase_gaps
+from tenure.jobs.services import run_start
 from tenure.lifecycle.facts import (
     all_customer_ids,
     chunks,
@@ -58,6 +59,7 @@ from tenure.lifecycle.followups import (
 )
 from tenure.lifecycle.health import HealthResult, health_recompute
 from tenure.lifecycle.models import (
+    RECOMPUTE_RUN,
     LifecycleDefinition,
     RecomputeRun,
     RunStatus,
@@ -80,7 +82,6 @@ __all__ = [
     "lifecycle_recompute",
     "lifecycle_recompute_enqueue",
     "lifecycle_recompute_queue",
-    "lifecycle_recompute_run",
     "task_comment_add",
     "task_complete",
     "task_create",
@@ -226,7 +227,8 @@ class RecomputeResult:
     checkpoints: int = 0
 
 
-def _require_recompute(by: User | None, whole_base: bool) -> None:
+def recompute_require(by: User | None, whole_base: bool) -> None:
+    """Raise ``AccessDenied`` unless ``by`` may recompute (the whole base: admins, managers)."""
     if by is None:
         return
     require(by, Action.CHANGE)
@@ -243,6 +245,7 @@ def lifecycle_recompute(
     since: Mapping[int, datetime] | None = None,
     run: RecomputeRun | None = None,
     from_scratch: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> RecomputeResult:
     """Place customers in their stages as of ``now`` (default: this moment), every move dated
     when it happened in the customer's history.
@@ -264,14 +267,15 @@ def lifecycle_recompute(
     arrived. ``from_scratch``: replay every customer from the start of their history.
 
     ``run``: the queued ``RecomputeRun`` a worker is doing (``lifecycle_recompute_queue``),
-    filled in instead of a new one.
+    filled in instead of a new one. ``on_progress(customers done, customers in all)`` after
+    each chunk.
     """
     began = time.perf_counter()
     now = now or timezone.now()
     if cause not in TransitionCause.values:
         raise ValueError(f"unknown cause {cause!r}: one of {', '.join(TransitionCause.values)}")
     whole = customer_ids is None
-    _require_recompute(by, whole)
+    recompute_require(by, whole)
     definition, model = active_model()
     last = RecomputeRun.objects.filter(scope="all", status=RunStatus.DONE, as_of__isnull=False)
     last_run = last.order_by("-created_at", "-id").values_list("as_of", flat=True).first()
@@ -299,6 +303,7 @@ def lifecycle_recompute(
     counts: Counter[str] = Counter()
     moves: Counter[str] = Counter()
     customers = moved = stored = superseded = checkpoints = 0
+    everyone = sum(part.ids.size for part in parts)
     for part, series in zip(parts, orders, strict=True):
         outcome = chunk_replay(plan, part, series)
         customers += outcome.customers
@@ -308,6 +313,8 @@ def lifecycle_recompute(
         checkpoints += outcome.checkpoints
         counts.update(outcome.counts)
         moves.update(outcome.moves)
+        if on_progress is not None:
+            on_progress(customers, everyone)
     order = [*model.stage_keys, UNSTAGED]
     ordered = {key: counts[key] for key in order if counts[key]}
     seconds = time.perf_counter() - began
@@ -331,62 +338,25 @@ def lifecycle_recompute(
     )  # fmt: skip
 
 
-STALE_RUN = timedelta(hours=2)
-"""A queued or running whole-base recompute older than this no longer blocks a new one (its
-worker died); a real one takes about a minute at a million customers."""
-
-
 def lifecycle_recompute_queue(*, by: User | None) -> tuple[RecomputeRun, bool]:
     """Ask the worker to recompute the whole base and rescore health (admins and managers).
 
     Returns the ``queued`` run to follow and True, or the run already queued or running and
     False (a second click, a retried request): two whole-base runs at once would do the same
-    work twice."""
-    _require_recompute(by, True)
+    work twice. A run whose worker died is ended first (``tenure.jobs``), never answered."""
+    recompute_require(by, True)
     with transaction.atomic():
-        pending = (
-            RecomputeRun.objects.select_for_update()
-            .filter(
-                scope="all",
-                status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
-                created_at__gte=timezone.now() - STALE_RUN,
-            )
-            .first()
+        run, new = run_start(kind=RECOMPUTE_RUN, by=by, args={"health": True}, exclusive=True)
+        if not new:
+            return RecomputeRun.objects.get(run=run), False
+        recompute = RecomputeRun.objects.create(
+            run=run,
+            scope="all",
+            status=RunStatus.QUEUED,
+            definition=active_definition(),
+            started_by=by,
         )
-        if pending is not None:
-            return pending, False
-        run = RecomputeRun.objects.create(
-            scope="all", status=RunStatus.QUEUED, definition=active_definition(), started_by=by
-        )
-        transaction.on_commit(
-            lambda: async_task(
-                "tenure.lifecycle.tasks.lifecycle_recompute_run",
-                run.pk,
-                task_name=f"lifecycle-recompute-{run.pk}",
-            )
-        )
-    return run, True
-
-
-def lifecycle_recompute_run(*, run_id: int) -> RecomputeRun | None:
-    """Do a queued whole-base run: stages, then health, on one clock. None when another
-    delivery of the job took it already; a failure is stored on the run with its reason."""
-    claimed = RecomputeRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING
-    )
-    run = RecomputeRun.objects.filter(pk=run_id).first()
-    if not claimed or run is None:
-        return None
-    try:
-        result = lifecycle_recompute(run=run)
-        health_recompute(now=result.as_of)
-    except Exception as failure:  # a run must end, and say why
-        logger.exception("lifecycle recompute run %s failed", run_id)
-        run.status, run.error = RunStatus.FAILED, f"stopped on an error: {failure!r}"
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-    run.refresh_from_db()
-    return run
+    return recompute, True
 
 
 def lifecycle_recompute_enqueue(

@@ -21,7 +21,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "created_at",
         "finished_at",
     )
-    list_filter = ("status", "kind")
+    list_filter = ("status", "kind")  # the run's, copied with each of its changes
     search_fields = ("file_name",)
     list_select_related = ("created_by",)
     readonly_fields = [field.name for field in ImportJob._meta.fields]

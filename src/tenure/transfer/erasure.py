@@ -12,9 +12,8 @@ import csv
 from collections.abc import Collection
 from pathlib import Path
 
-from django.utils import timezone
-
-from tenure.transfer.models import ImportJob, ImportStatus
+from tenure.jobs.services import run_fail
+from tenure.transfer.models import ImportJob
 from tenure.transfer.tasks import upload_delete
 
 ERASED_UPLOAD = (
@@ -51,7 +50,5 @@ def uploads_of_person_delete(*, identifiers: Collection[str]) -> dict[str, int]:
             continue
         upload_delete(job.path)
         deleted += 1
-        ImportJob.objects.filter(
-            id=job.pk, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
-        ).update(status=ImportStatus.FAILED, error=ERASED_UPLOAD, finished_at=timezone.now())
+        run_fail(run_id=job.run_id, error=ERASED_UPLOAD)
     return {"import_uploads": deleted}

@@ -1,9 +1,12 @@
-"""Imports started from the web page run in the background; this is their progress record."""
+"""Imports started from the web page run in the background (a ``tenure.jobs`` run of kind
+``transfer.import``); this is their progress record, which the pages and the API read."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+IMPORT_RUN = "transfer.import"
 
 
 class ImportKind(models.TextChoices):
@@ -19,6 +22,11 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
+    """What an import read and stored. Its ``status``, ``error``, ``started_at`` and
+    ``finished_at`` follow its run's (``tenure.transfer.tasks.import_follow``), written in the
+    same transaction as the run's: the run decides them (claim, heartbeat, dead-run sweep)."""
+
+    run = models.OneToOneField("jobs.Run", on_delete=models.CASCADE, related_name="import_job")
     kind = models.CharField(max_length=12, choices=ImportKind.choices)
     file_name = models.CharField(max_length=255, help_text="the name of the uploaded file")
     path = models.CharField(max_length=500, help_text="where the upload is stored")

@@ -31,7 +31,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from tenure.access import visible
 from tenure.customers.models import Customer
@@ -47,11 +46,12 @@ from tenure.domain.records import (
     layout_resolve,
     order_record_parse,
 )
+from tenure.jobs.services import run_start
 from tenure.orders.models import Order
 from tenure.transfer.attributes import attribute_rows_refused
 from tenure.transfer.batches import BatchStored, batch_store
 from tenure.transfer.csv_safety import cell_neutralise, cell_restore
-from tenure.transfer.models import ImportJob, ImportKind
+from tenure.transfer.models import IMPORT_RUN, ImportJob, ImportKind
 from tenure.transfer.reading import CsvRows, UnreadableRow
 from tenure.transfer.scope import (
     OPERATOR,
@@ -511,17 +511,14 @@ def import_job_start(
     )
     stored_name = storage.save(f"{uuid.uuid4().hex}-{original}", upload)
     with transaction.atomic():
+        run, _ = run_start(kind=IMPORT_RUN, by=user)
         job = ImportJob.objects.create(
+            run=run,
             kind=kind,
             file_name=original[:255],
             path=storage.path(stored_name),
             column_map=dict(column_map),
             bytes_total=upload.size or 0,
             created_by=user,
-        )
-        transaction.on_commit(
-            lambda: async_task(
-                "tenure.transfer.tasks.import_job_run", job.id, task_name=f"import-{job.id}"
-            )
         )
     return job

@@ -1,26 +1,28 @@
-"""The background import started from the web page, run by ``tenure worker``.
+"""The background import started from the web page: a ``tenure.jobs`` run of kind
+``transfer.import``, done by ``tenure worker``.
 
 The import runs as the person who uploaded the file (their scope, their name in the history).
-The uploaded file is deleted once the job has ended, whatever the outcome: it holds personal
-data, and a finished job is never run again.
+A worker that dies mid-import leaves the upload in place and the run is queued again once
+(an import is safe to repeat: rows already stored are not stored twice). The uploaded file is
+deleted once the run has ended, whatever the outcome: it holds personal data, and an ended
+run is never run again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import time
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from tenure.domain.records import ImportFileError
+from tenure.jobs.models import Run, RunStatus
+from tenure.jobs.registry import RunKind
+from tenure.jobs.runner import RunContext, RunFailed
 from tenure.transfer.batches import ImportConflict
-from tenure.transfer.models import ImportJob, ImportKind, ImportStatus
+from tenure.transfer.models import IMPORT_RUN, ImportJob, ImportKind
 from tenure.transfer.scope import ImportNotAllowed, importer_for
 from tenure.transfer.services import (
     ImportResult,
@@ -30,26 +32,8 @@ from tenure.transfer.services import (
     orders_import,
 )
 
-logger = logging.getLogger(__name__)
-
 REJECTS_KEPT = 100
 PROGRESS_EVERY_SECONDS = 1.0
-
-
-def _claim(job_id: int) -> bool:
-    """Take the job, atomically: a second delivery of the same task finds it taken.
-
-    A job still ``running`` after the queue's timeout was running in a worker that died (the
-    queue kills a task at its timeout), so it may be taken again: the import is safe to repeat.
-    """
-    now = timezone.now()
-    stale = now - timedelta(seconds=int(settings.Q_CLUSTER.get("timeout", 3600)))  # type: ignore[call-overload]
-    return bool(
-        ImportJob.objects.filter(
-            Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, started_at__lt=stale),
-            id=job_id,
-        ).update(status=ImportStatus.RUNNING, started_at=now, error="")
-    )
 
 
 def upload_delete(path: str) -> None:
@@ -59,12 +43,21 @@ def upload_delete(path: str) -> None:
             os.unlink(path)
 
 
-def import_job_run(job_id: int) -> dict[str, Any]:
-    """Run a queued import job, keeping its progress record current; safe to deliver twice."""
-    if not _claim(job_id):
-        return {"job": job_id, "claimed": False}
-    job = ImportJob.objects.get(id=job_id)
-    rejects: list[dict[str, Any]] = []
+def import_follow(run: Run) -> None:
+    """The job's page reads its run's state; an ended run's upload is deleted."""
+    ImportJob.objects.filter(run_id=run.pk).update(
+        status=run.status,
+        error=run.error if run.status == RunStatus.FAILED else "",
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+    )
+    if run.status in (RunStatus.DONE, RunStatus.FAILED):
+        # At once, not on commit: an ended run never reads it again, committed or not.
+        path = ImportJob.objects.filter(run_id=run.pk).values_list("path", flat=True).first()
+        upload_delete(path or "")
+
+
+def _import(job: ImportJob, run: RunContext, rejects: list[dict[str, Any]]) -> ImportResult:
     last_write = 0.0
 
     def on_progress(progress: Progress) -> None:
@@ -72,82 +65,83 @@ def import_job_run(job_id: int) -> dict[str, Any]:
         if time.monotonic() - last_write < PROGRESS_EVERY_SECONDS:
             return
         last_write = time.monotonic()
-        ImportJob.objects.filter(id=job_id).update(
+        ImportJob.objects.filter(id=job.pk).update(
             bytes_done=progress.bytes_done,
             rows_read=progress.rows_read,
             rows_stored=progress.rows_stored,
             rows_rejected=progress.rows_rejected,
         )
+        run.progress(progress.bytes_done, job.bytes_total, f"{progress.rows_read:,} rows read")
 
     def on_reject(row: RejectedRow) -> None:
         if len(rejects) < REJECTS_KEPT:
             rejects.append({"line": row.line, "column": row.column, "reason": row.reason})
 
-    result: ImportResult | None = None
-    error = ""
+    if job.created_by is None:
+        raise ImportNotAllowed("the person who uploaded the file no longer has an account")
+    importer = importer_for(job.created_by, job.pk, file=job.file_name)
+    with open(job.path, "rb") as source:
+        if job.kind == ImportKind.CUSTOMERS:
+            return customers_import(
+                source=source,
+                column_map=job.column_map,
+                now=timezone.now(),
+                on_progress=on_progress,
+                on_reject=on_reject,
+                importer=importer,
+            )
+        return orders_import(
+            source=source,
+            column_map=job.column_map,
+            on_progress=on_progress,
+            on_reject=on_reject,
+            importer=importer,
+        )
+
+
+def import_run(run: RunContext) -> dict[str, Any]:
+    """Do the import of the run's job, keeping its progress record current."""
+    job = ImportJob.objects.select_related("created_by").get(run_id=run.id)
+    rejects: list[dict[str, Any]] = []
     try:
-        if job.created_by is None:
-            raise ImportNotAllowed("the person who uploaded the file no longer has an account")
-        importer = importer_for(job.created_by, job.pk, file=job.file_name)
-        with open(job.path, "rb") as source:
-            if job.kind == ImportKind.CUSTOMERS:
-                result = customers_import(
-                    source=source,
-                    column_map=job.column_map,
-                    now=timezone.now(),
-                    on_progress=on_progress,
-                    on_reject=on_reject,
-                    importer=importer,
-                )
-            else:
-                result = orders_import(
-                    source=source,
-                    column_map=job.column_map,
-                    on_progress=on_progress,
-                    on_reject=on_reject,
-                    importer=importer,
-                )
+        result = _import(job, run, rejects)
     except ImportNotAllowed as failure:
-        error = f"Not imported: {failure}."
+        raise RunFailed(f"Not imported: {failure}.") from failure
     except ImportConflict as failure:
-        error = (
+        raise RunFailed(
             f"The import stopped at line {failure.first_line}: other imports or writers kept "
             "changing the same records at the same time. The rows before that line are stored. "
             "Uploading the file again is safe: rows already stored are not stored twice."
-        )
+        ) from failure
     except ImportFileError as failure:
-        error = f"The file cannot be imported: {failure.reason}"
+        raise RunFailed(f"The file cannot be imported: {failure.reason}") from failure
     except OSError as failure:
-        error = f"The uploaded file cannot be read: {failure.strerror or 'it is gone'}"
-    except Exception:  # the job must end, and say why, whatever happened
-        # The details (database messages with process ids, paths) go to the log, not the page.
-        logger.exception("import job %s failed", job_id)
-        error = (
-            "The import stopped on an unexpected error (the details are in the worker's log). "
-            "The rows stored before it are kept; uploading the file again is safe."
-        )
+        raise RunFailed(
+            f"The uploaded file cannot be read: {failure.strerror or 'it is gone'}"
+        ) from failure
     finally:
-        upload_delete(job.path)
-    finished = {"finished_at": timezone.now(), "rejects": rejects}
-    if result is None:
-        ImportJob.objects.filter(id=job_id).update(
-            status=ImportStatus.FAILED, error=error, **finished
-        )
-        return {"job": job_id, "claimed": True, "status": ImportStatus.FAILED, "error": error}
-    ImportJob.objects.filter(id=job_id).update(
-        status=ImportStatus.DONE,
+        ImportJob.objects.filter(id=job.pk).update(rejects=rejects)
+    ImportJob.objects.filter(id=job.pk).update(
         bytes_done=job.bytes_total,
         rows_read=result.rows_read,
         rows_stored=result.rows_stored,
         rows_rejected=result.rejected,
-        **finished,
     )
     return {
-        "job": job_id,
-        "claimed": True,
-        "status": ImportStatus.DONE,
+        "job": job.pk,
         "created": result.created,
         "updated": result.updated,
         "unchanged": result.unchanged,
         "rejected": result.rejected,
     }
+
+
+IMPORT_KIND = RunKind(
+    name=IMPORT_RUN,
+    label="import",
+    function=import_run,
+    retries=1,
+    unexpected="The import stopped on an unexpected error (the details are in the worker's "
+    "log). The rows stored before it are kept; uploading the file again is safe.",
+    follow=import_follow,
+)
