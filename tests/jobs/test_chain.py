@@ -1,5 +1,6 @@
-"""The nightly work as one chain: each step a run, started once the one before is done; a failed
-step stops the chain with its reason."""
+"""The nightly work as one chain: each step a run, started once the one before has ended; a
+failed step stops the chain with its reason, unless the steps after it do not need it (the
+model refit)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django_q.tasks import async_task
 from tenure.insights.models import FitStatus, ModelFit
 from tenure.jobs.chain import NIGHTLY, nightly_steps
 from tenure.jobs.models import Run, RunStatus
-from tenure.jobs.runner import run_execute
+from tenure.jobs.registry import RunKind, run_kind_register
+from tenure.jobs.runner import RunFailed, run_execute
 from tenure.jobs.services import run_start, schedules_sync
 from tenure.jobs.tasks import nightly
 from tenure.lifecycle.models import HealthScore, RecomputeRun
@@ -66,17 +68,45 @@ def test_a_real_worker_runs_the_steps_one_after_another(database_url):
     assert (chain.progress_done, chain.progress_total) == (3, 3)
 
 
+def _refuses(run) -> None:
+    raise RunFailed("No stages today: the definition is being edited.")
+
+
+run_kind_register(RunKind(name="tests.refuses", label="stage recompute", function=_refuses))
+
+
 @pytest.mark.django_db
-def test_a_failed_step_stops_the_chain_with_its_reason():
+def test_a_failed_refit_leaves_the_stages_and_health_to_go_on():
     make_customer()  # a customer, no order: nothing the models can be fitted on
     outcome = nightly()
 
     chain = Run.objects.get(kind=NIGHTLY)
+    assert outcome["status"] == chain.status == RunStatus.DONE, chain.error
+    assert "no completed orders" in chain.result["failed"]["insights.fit"]
+    steps = [(step.kind, step.status) for step in chain.steps.order_by("id")]
+    assert steps == [
+        ("insights.fit", "failed"),
+        ("lifecycle.recompute", "done"),
+        ("lifecycle.health", "done"),
+    ]
+    assert RecomputeRun.objects.get().status == "done" and HealthScore.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_step_the_others_need_stops_the_chain_with_its_reason():
+    chain, _ = run_start(
+        kind=NIGHTLY, by=None, args={"steps": ["tests.refuses", "lifecycle.health"]}, queue=False
+    )
+    outcome = run_execute(chain.pk)
+
+    chain.refresh_from_db()
     assert outcome["status"] == chain.status == RunStatus.FAILED
-    assert chain.error.startswith("Stopped at step 1 of 3, the model refit: ")
-    assert "no completed orders" in chain.error
-    assert [(step.kind, step.status) for step in chain.steps.all()] == [("insights.fit", "failed")]
-    assert not RecomputeRun.objects.exists() and not HealthScore.objects.exists()
+    assert chain.error == (
+        "Stopped at step 1 of 2, the stage recompute: No stages today: the definition is being "
+        "edited."
+    )
+    assert [(step.kind, step.status) for step in chain.steps.all()] == [("tests.refuses", "failed")]
+    assert not HealthScore.objects.exists()
 
 
 @pytest.mark.django_db

@@ -1,8 +1,9 @@
 """The nightly work as one chain: each registered step (``RunKind.nightly``: the model refit,
 then the lifecycle recompute, then health, then what later capabilities add) is a run of its
-own, started only once the step before it is done; a failed step stops the chain, which fails
-with that step's reason. A chain whose worker died is queued again once and goes on from the
-first step not done."""
+own, started only once the step before it has ended; a failed step stops the chain, which fails
+with that step's reason, unless the steps after it do not need it (``nightly_may_fail``: the
+chain goes on and reports the failure in its result). A chain whose worker died is queued again
+once and goes on from the first step not done."""
 
 from __future__ import annotations
 
@@ -27,21 +28,25 @@ def chain_run(run: RunContext) -> dict[str, Any]:
         Run.objects.filter(parent_id=run.id, status=RunStatus.DONE).values_list("kind", flat=True)
     )
     results: dict[str, Any] = {}
+    failed: dict[str, str] = {}
     for index, name in enumerate(steps):
-        label = run_kind(name).label
-        run.progress(index, len(steps), label)
+        kind = run_kind(name)
+        run.progress(index, len(steps), kind.label)
         if name in done_before:
             continue  # a chain taken again after its worker died
         step = Run.objects.create(kind=name, parent_id=run.id)
         run_execute(step.pk)
         step.refresh_from_db()
-        if step.status != RunStatus.DONE:
+        if step.status == RunStatus.DONE:
+            results[name] = step.result
+        elif kind.nightly_may_fail:
+            failed[name] = step.error
+        else:
             raise RunFailed(
-                f"Stopped at step {index + 1} of {len(steps)}, the {label}: {step.error}"
+                f"Stopped at step {index + 1} of {len(steps)}, the {kind.label}: {step.error}"
             )
-        results[name] = step.result
     run.progress(len(steps), len(steps), "done")
-    return {"steps": results}
+    return {"steps": results, "failed": failed}
 
 
 NIGHTLY_KIND = RunKind(

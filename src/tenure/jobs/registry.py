@@ -26,7 +26,10 @@ class RunKind:
     else (the traceback goes to the worker's log). ``follow(run)``, if given, copies the run's
     state onto the app's own record of it (an import's progress page, a recompute's figures),
     in the same transaction as every change of the run's status. ``nightly``: the kind's place
-    in the nightly chain (lower first), None when it is not part of it."""
+    in the nightly chain (lower first), None when it is not part of it; ``nightly_may_fail``:
+    the steps after it do not need it (a model fit that fails for want of repeat purchases
+    leaves stages and health to be recomputed on the predictions stored before), so the chain
+    goes on past its failure, which it reports."""
 
     name: str
     label: str
@@ -36,6 +39,7 @@ class RunKind:
     unexpected: str = "It stopped on an unexpected error (the details are in the worker's log)."
     follow: Callable[[Run], None] | None = None
     nightly: int | None = None
+    nightly_may_fail: bool = False
 
 
 _KINDS: dict[str, RunKind] = {}
