@@ -4,15 +4,23 @@ the timeout, a run is failed or queued again by the sweep, never left running.""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_q.models import Success
+from django.utils import timezone
+from django_q.models import OrmQ, Success
 from django_q.tasks import async_task
 
 from tenure.jobs.models import Run, RunStatus
-from tenure.jobs.sweep import RUN_IT_AGAIN, STARTED_AGAIN, runs_sweep
+from tenure.jobs.sweep import (
+    QUEUE_PATIENCE,
+    RUN_IT_AGAIN,
+    STARTED_AGAIN,
+    runs_lost_in_queue_resend,
+    runs_sweep,
+)
 from tenure.lifecycle.models import RecomputeRun
 from tenure.lifecycle.services import lifecycle_recompute_queue
 from tenure.orders.models import Order
@@ -129,3 +137,26 @@ def test_two_workers_given_the_same_run_do_it_once(database_url):
     run = Run.objects.get(pk=recompute.run_id)
     assert (run.status, run.attempts) == ("done", 1)
     assert RecomputeRun.objects.filter(status="done").count() == 1
+
+
+def test_a_queued_run_whose_task_was_lost_is_handed_again_and_done(database_url):
+    simulated_buyers(customers=60, seed=8)
+    recompute, queued = lifecycle_recompute_queue(by=None)
+    assert queued
+    OrmQ.objects.all().delete()  # the queue lost its task (a flushed Redis, say)
+    chain_step = Run.objects.create(kind="lifecycle.health", parent=recompute.run)  # orphaned
+
+    # Patience: a run merely waiting behind a long one is not handed twice a minute.
+    assert runs_lost_in_queue_resend() == {"resent": 0, "left_behind": 0}
+    later = timezone.now() + timedelta(seconds=HEARTBEAT_TIMEOUT * QUEUE_PATIENCE + 1)
+    assert runs_lost_in_queue_resend(now=later) == {"resent": 1, "left_behind": 1}
+    assert (Run.objects.get(pk=chain_step.pk).status, OrmQ.objects.count()) == ("failed", 1)
+    assert lifecycle_recompute_queue(by=None) == (recompute, False)  # still the pending one
+
+    worker = worker_start(database_url)
+    try:
+        wait_until(lambda: _status(recompute.run_id) == "done", seconds=120, what="the run")
+    finally:
+        worker_stop(worker)
+    recompute.refresh_from_db()
+    assert (recompute.status, recompute.customers) == ("done", 60)

@@ -2,7 +2,13 @@
 its worker (killed, out of memory, the machine restarted). It is queued again when its kind
 allows another attempt, failed otherwise, and says so in words. The worker sweeps every minute
 (``tenure.jobs.schedule``), and every request for a new run of a kind sweeps that kind first,
-so nobody is ever answered with a dead run."""
+so nobody is ever answered with a dead run.
+
+A queued run can be lost too: its task is gone from the queue (Redis flushed, a worker killed
+between the claim of a nightly chain's step and its start). A queued run that no worker took
+within ``QUEUE_PATIENCE`` heartbeat timeouts is handed to the queue again (a second delivery is
+harmless: one claim wins); a chain's step left queued is failed, the chain having gone on
+without it (``runs_lost_in_queue_resend``)."""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tenure.jobs.models import Run, RunStatus
@@ -20,6 +27,8 @@ from tenure.jobs.runner import heartbeat_timeout, run_change
 logger = logging.getLogger(__name__)
 
 STARTED_AGAIN = "The worker stopped while it ran; started again."
+LEFT_BEHIND = "Its chain went on without it (its worker stopped before it started)."
+QUEUE_PATIENCE = 10
 RUN_IT_AGAIN = "The worker stopped while it ran; run it again."
 
 
@@ -67,3 +76,26 @@ def runs_sweep(*, kind: str | None = None, now: datetime | None = None) -> dict[
             logger.warning("run %s (%s) lost its worker: %s", run.pk, run.kind, changed.error)
             counts["requeued" if retry else "failed"] += 1
     return counts
+
+
+def runs_lost_in_queue_resend(*, now: datetime | None = None) -> dict[str, int]:
+    """Hand again to the queue the queued runs no worker took within ``QUEUE_PATIENCE``
+    heartbeat timeouts (``heartbeat_at`` of a queued run: when it was last handed), and fail
+    the chains' steps left queued. Returns how many of each."""
+    now = now or timezone.now()
+    cutoff = now - heartbeat_timeout() * QUEUE_PATIENCE
+    waiting = Run.objects.filter(status=RunStatus.QUEUED).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+    left = waiting.filter(parent__isnull=False).update(
+        status=RunStatus.FAILED, error=LEFT_BEHIND, finished_at=now
+    )
+    resent = 0
+    for run in waiting.filter(parent__isnull=True).order_by("id"):
+        with transaction.atomic():
+            if Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(heartbeat_at=now):
+                run_enqueue(run)
+                resent += 1
+    if resent or left:
+        logger.warning("queued runs no worker took: %s handed again, %s steps failed", resent, left)
+    return {"resent": resent, "left_behind": left}

@@ -16,6 +16,7 @@ from django_q.models import Success
 from tenure.jobs.chain import NIGHTLY, nightly_steps
 from tenure.jobs.runner import run_execute
 from tenure.jobs.services import run_start
+from tenure.jobs.sweep import runs_lost_in_queue_resend
 from tenure.jobs.sweep import runs_sweep as sweep
 
 UPLOAD_RETENTION = timedelta(days=30)
@@ -44,8 +45,9 @@ def run(run_id: int) -> dict[str, Any]:
 
 
 def runs_sweep() -> dict[str, int]:
-    """Every minute: end the runs whose worker died (``tenure.jobs.sweep``)."""
-    return sweep()
+    """Every minute: end the runs whose worker died, hand again the queued runs no worker took
+    (``tenure.jobs.sweep``)."""
+    return {**sweep(), **runs_lost_in_queue_resend()}
 
 
 def nightly() -> dict[str, Any]:
