@@ -11,7 +11,8 @@ from django.utils import timezone
 from tenure.domain.lifecycle import preset_definition
 from tenure.jobs.models import Run
 from tenure.jobs.runner import run_execute
-from tenure.lifecycle.models import LifecycleDefinition, RecomputeRun, Task
+from tenure.lifecycle.models import LifecycleDefinition, RecomputeRun
+from tenure.todos.models import Task
 from tenure.users.models import Role
 from tests.api.helpers import Api
 from tests.web.lifecycle_book import lifecycle_book

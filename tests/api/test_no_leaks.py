@@ -21,8 +21,8 @@ from tenure.access.records import TAKEN
 from tenure.customers.models import Contact, Subscription
 from tenure.feedback.services import referral_create, survey_response_create
 from tenure.interactions.services import interaction_log
-from tenure.lifecycle.followups import task_create
 from tenure.orders.models import Order
+from tenure.todos.services import task_create
 from tenure.users.models import ApiToken, Role
 from tenure.users.services import api_token_create, api_token_revoke
 from tests.api.helpers import Api

@@ -27,7 +27,8 @@ from tenure.domain.lifecycle import preset_definition
 from tenure.feedback.models import Referral, SurveyResponse
 from tenure.interactions.models import Interaction
 from tenure.jobs.models import Run
-from tenure.lifecycle.services import definition_save, lifecycle_recompute, task_create
+from tenure.lifecycle.services import definition_save, lifecycle_recompute
+from tenure.todos.services import task_create
 from tenure.transfer.models import ImportJob
 from tenure.users.models import Role
 from tenure.users.services import api_token_create
@@ -737,7 +738,8 @@ LIFECYCLE_TABLE = [
     ],
 )
 def test_lifecycle_role_table(client, row):
-    from tenure.lifecycle.models import LifecycleDefinition, Task
+    from tenure.lifecycle.models import LifecycleDefinition
+    from tenure.todos.models import Task
 
     role, operation, target, whose = row
     success_manager = make_user(role=Role.SUCCESS_MANAGER)

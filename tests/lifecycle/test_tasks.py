@@ -13,16 +13,12 @@ from django.utils import timezone
 from tenure.access import visible
 from tenure.interactions.services import interaction_log
 from tenure.lifecycle import signals
-from tenure.lifecycle.models import CustomerStage, HealthScore, Task, TaskSource, TaskStatus
-from tenure.lifecycle.selectors import customer_stage_history, tasks_for
-from tenure.lifecycle.services import (
-    complaint_follow_up,
-    lifecycle_recompute,
-    task_comment_add,
-    task_complete,
-    task_create,
-    task_from_at_risk,
-)
+from tenure.lifecycle.models import CustomerStage, HealthScore
+from tenure.lifecycle.selectors import customer_stage_history
+from tenure.lifecycle.services import complaint_follow_up, lifecycle_recompute, task_from_at_risk
+from tenure.todos.models import Task, TaskSource, TaskStatus
+from tenure.todos.selectors import tasks_for
+from tenure.todos.services import task_comment_add, task_complete, task_create
 from tenure.users.models import Role
 from tests.factories import make_customer, make_order, make_user
 

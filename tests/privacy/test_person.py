@@ -19,10 +19,10 @@ from tenure.customers.models import Consent, Customer, SpecialDate
 from tenure.customers.services import customer_update
 from tenure.insights.models import CustomerPrediction, ModelFit
 from tenure.interactions.models import Interaction
-from tenure.lifecycle.models import Task
-from tenure.lifecycle.services import task_comment_add, task_create
 from tenure.orders.models import Order
 from tenure.privacy.services import JSON_ENCODER, person_erase, person_export
+from tenure.todos.models import Task
+from tenure.todos.services import task_comment_add, task_create
 from tenure.users.models import Role
 from tests.factories import T0, make_customer, make_order, make_user
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenure.customers.models import Customer
-from tenure.lifecycle.models import CustomerStage, Task
+from tenure.lifecycle.models import CustomerStage
 from tenure.orders.models import Order
+from tenure.todos.models import Task
 from tests.factories import make_customer, make_order, make_user
 
 pytestmark = pytest.mark.django_db

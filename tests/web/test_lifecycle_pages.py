@@ -15,16 +15,10 @@ from django_q.models import OrmQ
 
 from tenure.domain.lifecycle import preset_definition
 from tenure.jobs.runner import run_execute
-from tenure.lifecycle.models import (
-    HealthScore,
-    LifecycleDefinition,
-    RecomputeRun,
-    Task,
-    TaskComment,
-    TaskSource,
-    TaskStatus,
-)
-from tenure.lifecycle.services import lifecycle_recompute, task_create
+from tenure.lifecycle.models import HealthScore, LifecycleDefinition, RecomputeRun
+from tenure.lifecycle.services import lifecycle_recompute
+from tenure.todos.models import Task, TaskComment, TaskSource, TaskStatus
+from tenure.todos.services import task_create
 from tenure.users.models import Role
 from tests.factories import make_customer, make_user
 from tests.web.conftest import htmx

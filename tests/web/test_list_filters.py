@@ -33,10 +33,10 @@ from tenure.customers.filters import (
 from tenure.feedback.filters import ReferralFilterSet, SurveyResponseFilterSet
 from tenure.interactions.filters import InteractionFilterSet
 from tenure.interactions.models import Interaction
-from tenure.lifecycle.filters import TaskFilterSet
-from tenure.lifecycle.models import Task, TaskStatus
 from tenure.orders.filters import OrderFilterSet
 from tenure.orders.models import OrderStatus
+from tenure.todos.filters import TaskFilterSet
+from tenure.todos.models import Task, TaskStatus
 from tenure.users.models import Role
 from tests.api.helpers import Api
 from tests.factories import T0, make_account, make_order, make_user

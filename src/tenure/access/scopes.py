@@ -82,8 +82,8 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     "lifecycle.StageTransition": _of_own_customer,
     "lifecycle.HealthScore": _of_own_customer,
     "lifecycle.HealthSnapshot": _of_own_customer,
-    "lifecycle.Task": lambda user: _task_is_own(user),
-    "lifecycle.TaskComment": lambda user: Q(task_id__in=_own_task_ids(user)),
+    "todos.Task": lambda user: _task_is_own(user),
+    "todos.TaskComment": lambda user: Q(task_id__in=_own_task_ids(user)),
 }
 
 
@@ -100,7 +100,7 @@ def _task_is_own(user: Any) -> Q:
 
 
 def _own_task_ids(user: Any) -> QuerySet[Any]:
-    task = apps.get_model("lifecycle.Task")
+    task = apps.get_model("todos.Task")
     return task._default_manager.filter(_task_is_own(user)).values("pk")
 
 

@@ -30,7 +30,6 @@ from tenure.domain.health import health_config_validate
 from tenure.insights.ranking import ranking_backtest
 from tenure.lifecycle import selectors, services
 from tenure.lifecycle.audit import churn_audit_for
-from tenure.lifecycle.filters import TaskFilterSet
 from tenure.lifecycle.health import health_config_active, health_definition_active
 from tenure.lifecycle.health_tuning import (
     health_backtest_latest,
@@ -42,11 +41,11 @@ from tenure.lifecycle.models import (
     HealthBacktestRun,
     LifecycleDefinition,
     RecomputeRun,
-    Task,
-    TaskComment,
-    TaskPriority,
-    TaskStatus,
 )
+from tenure.todos import selectors as todo_selectors
+from tenure.todos import services as todos
+from tenure.todos.filters import TaskFilterSet
+from tenure.todos.models import Task, TaskComment, TaskPriority, TaskStatus
 
 router = Router(tags=["lifecycle"])
 Period = Literal["week", "month", "quarter"]
@@ -725,7 +724,9 @@ def task_list(
     cursor: str | None = None,
     limit: int = LIMIT_DEFAULT,
 ) -> dict[str, Any]:
-    tasks = selectors.task_list(filters=TaskFilterSet.of(caller(request), filter_values(filters)))
+    tasks = todo_selectors.task_list(
+        filters=TaskFilterSet.of(caller(request), filter_values(filters))
+    )
     return paginate(tasks, cursor=cursor, limit=limit)
 
 
@@ -737,7 +738,7 @@ def task_list(
 )
 def task_create(request: HttpRequest, payload: TaskIn) -> Status:
     user = caller(request)
-    task = services.task_create(
+    task = todos.task_create(
         by=user,
         title=payload.title,
         body=payload.body,
@@ -776,7 +777,7 @@ def task_update(request: HttpRequest, task_id: RecordId, payload: TaskPatch) -> 
             raise ValidationError({name: ["may not be null"]})
     if changes.get("body") is None and "body" in changes:
         changes["body"] = ""
-    return services.task_update(by=caller(request), task_id=task_id, changes=changes)
+    return todos.task_update(by=caller(request), task_id=task_id, changes=changes)
 
 
 @router.post(
@@ -786,7 +787,7 @@ def task_update(request: HttpRequest, task_id: RecordId, payload: TaskPatch) -> 
     tags=["tasks"],
 )
 def task_comment(request: HttpRequest, task_id: RecordId, payload: CommentIn) -> Status:
-    comment = services.task_comment_add(by=caller(request), task_id=task_id, body=payload.body)
+    comment = todos.task_comment_add(by=caller(request), task_id=task_id, body=payload.body)
     return Status(201, comment)
 
 

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "tenure.feedback",
     "tenure.transfer",
     "tenure.insights",
+    "tenure.todos",
     "tenure.lifecycle",
     "tenure.demo",
     "tenure.api",

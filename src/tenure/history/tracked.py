@@ -25,7 +25,7 @@ TRACKED: dict[str, dict[str, Any]] = {
     "feedback.Referral": {"exclude_fields": ["created_at"]},
     "users.User": {"exclude_fields": ["password", "last_login"]},
     # Stages and transitions are derived by the engine and are a history themselves.
-    "lifecycle.Task": {"exclude_fields": ["created_at"]},
-    "lifecycle.TaskComment": {"exclude_fields": ["created_at"]},
+    "todos.Task": {"exclude_fields": ["created_at"]},
+    "todos.TaskComment": {"exclude_fields": ["created_at"]},
     "lifecycle.LifecycleDefinition": {},
 }

@@ -13,7 +13,7 @@ class LifecycleConfig(AppConfig):
         from tenure.jobs.registry import run_kind_register
         from tenure.lifecycle import signals
         from tenure.lifecycle.tasks import HEALTH_KIND, RECOMPUTE_KIND
-        from tenure.privacy.signals import person_erasing, person_exporting
+        from tenure.privacy.signals import person_exporting
 
         run_kind_register(RECOMPUTE_KIND)
         run_kind_register(HEALTH_KIND)
@@ -25,9 +25,6 @@ class LifecycleConfig(AppConfig):
         )
         person_exporting.connect(
             signals.on_person_exporting, dispatch_uid="tenure-lifecycle-person-export"
-        )
-        person_erasing.connect(
-            signals.on_person_erasing, dispatch_uid="tenure-lifecycle-person-erase"
         )
         post_migrate.connect(
             signals.on_post_migrate, sender=self, dispatch_uid="tenure-lifecycle-default"

@@ -16,19 +16,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from django.db.models import (
-    Case,
     Count,
     Exists,
     OuterRef,
     QuerySet,
-    Value,
-    When,
 )
 from django.http import Http404
 from django.utils import timezone
 
 from tenure.access import get_visible_or_404, visible
-from tenure.access.filtering import InvalidFilters
 from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.funnel import funnel_conversion, stage_counts_over_time, stage_durations
 from tenure.analytics.lifecycle_buckets import lifecycle_buckets
@@ -38,7 +34,6 @@ from tenure.domain.lifecycle import OFF_PATH_ROLES, UNSTAGED
 from tenure.domain.lifecycle.presets import CHURN_GAPS
 from tenure.insights.reading import EpochSeconds, completed_orders, day_start
 from tenure.lifecycle.facts import DAY, fetch_numbers
-from tenure.lifecycle.filters import TaskFilterSet
 from tenure.lifecycle.models import (
     AccountHealthScore,
     AccountHealthSnapshot,
@@ -48,11 +43,10 @@ from tenure.lifecycle.models import (
     RecomputeRun,
     RunStatus,
     StageTransition,
-    Task,
-    TaskStatus,
 )
 from tenure.lifecycle.services import active_model
 from tenure.lifecycle.timelines import EpochMillis
+from tenure.todos.models import Task, TaskStatus
 from tenure.users.models import User
 
 Period = Literal["day", "week", "month", "quarter"]
@@ -363,34 +357,6 @@ def at_risk_list(
             )
         )  # fmt: skip
     return rows
-
-
-def task_list(*, filters: TaskFilterSet) -> QuerySet[Task]:
-    """The tasks ``filters`` choose among those its user may see (a success manager: theirs
-    and their customers'), sorted by due date; in every view but "mine" and "overdue" open
-    ones first. Raises ``InvalidFilters``."""
-    tasks = filters.filtered().select_related("owner", "customer", "account")
-    if filters.view_chosen() in ("mine", "overdue"):
-        return tasks.order_by("due", "id")
-    return tasks.order_by(
-        Case(When(status=TaskStatus.OPEN, then=Value(0)), default=Value(1)), "due", "id"
-    )
-
-
-def tasks_for(
-    *,
-    user: User,
-    scope: Literal["mine", "overdue", "all"] = "mine",
-    today: date | None = None,
-) -> QuerySet[Task]:
-    """``mine``: the user's open tasks; ``overdue``: open tasks past due that the user may see;
-    ``all``: every visible task, open first (``task_list`` with that view alone)."""
-    filters = TaskFilterSet.of(user, {"view": scope})
-    filters.today = today
-    try:
-        return task_list(filters=filters)
-    except InvalidFilters:
-        raise InvalidInputError("scope", f"must be mine, overdue or all, got {scope!r}") from None
 
 
 @dataclass(frozen=True)

@@ -49,14 +49,7 @@ from tenure.lifecycle.facts import (
     median_of_gaps,
     stored_median_gap,
 )
-from tenure.lifecycle.followups import (
-    complaint_follow_up,
-    task_comment_add,
-    task_complete,
-    task_create,
-    task_from_at_risk,
-    task_update,
-)
+from tenure.lifecycle.followups import complaint_follow_up, task_from_at_risk
 from tenure.lifecycle.health import HealthResult, health_recompute
 from tenure.lifecycle.models import (
     RECOMPUTE_RUN,
@@ -82,11 +75,7 @@ __all__ = [
     "lifecycle_recompute",
     "lifecycle_recompute_enqueue",
     "lifecycle_recompute_queue",
-    "task_comment_add",
-    "task_complete",
-    "task_create",
     "task_from_at_risk",
-    "task_update",
 ]
 
 logger = logging.getLogger(__name__)

@@ -43,17 +43,16 @@ def on_post_migrate(sender: Any, **kwargs: Any) -> None:
 
 
 def on_person_exporting(sender: Any, *, customer: Any, **_: Any) -> dict[str, Any]:
-    """A person's export includes their stage history, health and the tasks about them."""
+    """A person's export includes their stage history and health."""
     from django.forms.models import model_to_dict
 
-    from tenure.lifecycle.models import CustomerStage, HealthScore, StageTransition, Task
+    from tenure.lifecycle.models import CustomerStage, HealthScore, StageTransition
 
     def plain(record: Any) -> dict[str, Any]:
         return {**model_to_dict(record), "id": record.pk}
 
     stage = CustomerStage.objects.filter(customer=customer).first()
     health = HealthScore.objects.filter(customer=customer).first()
-    tasks = Task.objects.filter(customer=customer).prefetch_related("comments").order_by("id")
     return {
         "lifecycle_stage": plain(stage) if stage else None,
         "stage_transitions": [
@@ -63,24 +62,4 @@ def on_person_exporting(sender: Any, *, customer: Any, **_: Any) -> dict[str, An
             )
         ],
         "health": {**plain(health), "explanation": health.explanation} if health else None,
-        "tasks": [
-            {**plain(task), "comments": [plain(c) for c in task.comments.all()]} for task in tasks
-        ],
     }
-
-
-ERASED_TASK = "Follow-up (person erased)"
-
-
-def on_person_erasing(sender: Any, *, customer: Any, **_: Any) -> tuple[dict[str, int], list[Any]]:
-    """Tasks about an erased person lose their words (titles name the person; comments may);
-    the tasks themselves stay, as the work done is the business's own record."""
-    from tenure.lifecycle.models import Task, TaskComment
-
-    tasks = list(Task.objects.filter(customer=customer))
-    comments = list(TaskComment.objects.filter(task__in=tasks))
-    for task in tasks:
-        task.title, task.body = ERASED_TASK, ""
-    Task.objects.bulk_update(tasks, ["title", "body"])
-    TaskComment.objects.filter(pk__in=[c.pk for c in comments]).update(body="[erased]")
-    return {"tasks": len(tasks), "task_comments": len(comments)}, [*tasks, *comments]

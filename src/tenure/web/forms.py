@@ -14,7 +14,7 @@ from tenure.analytics.activity import ActivityRule
 from tenure.domain.limits import analytics_day_problem, integer_problem, value_problem
 from tenure.domain.records import CUSTOMER_FIELDS, ORDER_FIELDS
 from tenure.interactions.models import CaseStatus, InteractionKind
-from tenure.lifecycle.models import TaskPriority, TaskStatus
+from tenure.todos.models import TaskPriority, TaskStatus
 from tenure.transfer.models import ImportKind
 from tenure.users.models import ROLE_CHOICES, Role
 

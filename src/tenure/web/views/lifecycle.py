@@ -45,7 +45,8 @@ from tenure.lifecycle.health_tuning import (
     health_weights_adopt,
     health_weights_reset,
 )
-from tenure.lifecycle.models import Task, TaskSource, TaskStatus, TransitionCause
+from tenure.lifecycle.models import TransitionCause
+from tenure.todos.models import Task, TaskSource, TaskStatus
 from tenure.transfer.csv_safety import cell_neutralise
 from tenure.users.models import User
 from tenure.web.forms import LifecycleForm

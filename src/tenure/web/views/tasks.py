@@ -1,10 +1,10 @@
 """Tasks: "My tasks", "Overdue" and "All I may see", the create form, and a task's page with
 its status and comments (added in place with htmx).
 
-Reads through ``tenure.lifecycle.selectors.task_list`` narrowed by ``TaskFilterSet`` (view,
+Reads through ``tenure.todos.selectors.task_list`` narrowed by ``TaskFilterSet`` (view,
 status, customer: the API's filters too) and ``tenure.access`` (a success manager
 sees their own tasks and the tasks about their customers and accounts; any other task is 404);
-writes through the lifecycle services, which refuse an analyst (403).
+writes through ``tenure.todos.services``, which refuse an analyst (403).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from django.views.decorators.vary import vary_on_headers
 from tenure.access import get_visible_or_404, may, require
 from tenure.customers.selectors import owner_choices
 from tenure.domain.access import Action
-from tenure.lifecycle import selectors, services
-from tenure.lifecycle.filters import TASK_VIEWS, TaskFilterSet
-from tenure.lifecycle.models import Task, TaskStatus
+from tenure.todos import selectors, services
+from tenure.todos.filters import TASK_VIEWS, TaskFilterSet
+from tenure.todos.models import Task, TaskStatus
 from tenure.users.models import User
 from tenure.web.forms import TaskCommentForm, TaskForm, TaskStatusForm
 from tenure.web.views._render import errors_onto_form, signed_in_user, wants_fragment

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tenure.access.filtering import IdFilter, ListFilterSet
-from tenure.lifecycle.models import Task, TaskStatus
+from tenure.todos.models import Task, TaskStatus
 
 TASK_VIEWS = {"mine": "My tasks", "overdue": "Overdue", "all": "All I may see"}
 
