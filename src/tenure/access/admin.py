@@ -13,9 +13,9 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from tenure.access.form_limits import limits_onto_form
 from tenure.access.scopes import may, visible
 from tenure.domain.access import Action
-from tenure.domain.limits import attributes_problem, integer_problem, value_problem
 
 
 class LimitedModelForm(forms.ModelForm):
@@ -25,14 +25,7 @@ class LimitedModelForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        for name, value in list(cleaned.items()):
-            problem = value_problem(value)
-            if problem is None and isinstance(value, int) and not isinstance(value, bool):
-                problem = integer_problem(value)
-            if problem is None and name == "custom_attributes" and isinstance(value, dict):
-                problem = attributes_problem(value)
-            if problem is not None:
-                self.add_error(name, problem)
+        limits_onto_form(self, cleaned)
         return cleaned
 
 

@@ -20,8 +20,9 @@ from django.db.models import F, QuerySet
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 
+from tenure.access.form_limits import limits_onto_form
 from tenure.access.scopes import visible
-from tenure.domain.limits import INTEGER_MAX, integer_problem, value_problem
+from tenure.domain.limits import INTEGER_MAX
 
 
 class InvalidFilters(ValueError):
@@ -39,12 +40,7 @@ class LimitedFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        for name, value in list(cleaned.items()):
-            problem = value_problem(value)
-            if problem is None and isinstance(value, int) and not isinstance(value, bool):
-                problem = integer_problem(value)
-            if problem is not None:
-                self.add_error(name, problem)
+        limits_onto_form(self, cleaned)
         return cleaned
 
 

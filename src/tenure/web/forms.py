@@ -10,8 +10,9 @@ from typing import Any, Literal
 from django import forms
 from django.utils import timezone
 
+from tenure.access.form_limits import limits_onto_form
 from tenure.analytics.activity import ActivityRule
-from tenure.domain.limits import analytics_day_problem, integer_problem, value_problem
+from tenure.domain.limits import analytics_day_problem
 from tenure.domain.records import CUSTOMER_FIELDS, ORDER_FIELDS
 from tenure.interactions.models import CaseStatus, InteractionKind
 from tenure.todos.models import TaskPriority, TaskStatus
@@ -32,12 +33,7 @@ class LimitedForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        for name, value in list(cleaned.items()):
-            problem = value_problem(value)
-            if problem is None and isinstance(value, int) and not isinstance(value, bool):
-                problem = integer_problem(value)
-            if problem is not None:
-                self.add_error(name, problem)
+        limits_onto_form(self, cleaned)
         return cleaned
 
 
