@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from django.utils import timezone
 
 from tenure.users.models import ApiToken, Role
 from tenure.users.services import api_token_create, api_token_revoke
@@ -110,3 +111,29 @@ def test_token_create_command_prints_a_working_token(database_url, client):
     )
     assert unknown.returncode == 1
     assert "no user named 'nobody'" in unknown.stderr
+
+
+def test_token_create_takes_how_long_it_lasts_and_list_says_when_it_expires(database_url, client):
+    make_user(username="till-bot", role=Role.MANAGER)
+    env = {**os.environ, "TENURE_DATABASE_URL": database_url}
+
+    def tenure(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "tenure", "token", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    made = tenure("create", "till-bot", "--days", "7")
+    assert made.returncode == 0, made.stderr
+    record = ApiToken.objects.get(user__username="till-bot")
+    assert (record.expires_at - record.created_at).days in (6, 7)
+    listed = tenure("list", "till-bot").stdout
+    assert f"active, expires {record.expires_at:%Y-%m-%d}" in listed
+    assert tenure("create", "till-bot", "--days", "400").returncode == 2  # refused by the option
+
+    ApiToken.objects.filter(pk=record.pk).update(expires_at=timezone.now())
+    assert client.get("/api/v1/me", headers=_bearer(made.stdout.strip())).status_code == 401
+    assert "expired" in tenure("list", "till-bot").stdout

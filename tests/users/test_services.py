@@ -137,3 +137,38 @@ def test_active_tokens_are_listed_before_revoked_ones():
     api_token_revoke(token=revoked)
     names = [t.name for t in api_tokens_of(user=mia)]
     assert names == ["older but active", "newer but revoked"]
+
+
+def test_a_token_lasts_its_days_then_is_refused_like_a_revoked_one(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenure.users.services import api_token_authenticate
+
+    settings.API_TOKEN_DAYS = 30
+    mia = make_user()
+    record, token = api_token_create(user=mia, name="shop")
+    lasts = record.expires_at - record.created_at
+    assert timedelta(days=30) - timedelta(seconds=5) < lasts <= timedelta(days=30)
+    year, _ = api_token_create(user=mia, days=365)
+    assert (year.expires_at - timezone.now()).days == 364  # a year less the moments since
+    assert api_token_authenticate(token=token) == mia
+
+    type(record).objects.filter(pk=record.pk).update(expires_at=timezone.now())
+    record.refresh_from_db()
+    assert api_token_authenticate(token=token) is None
+    assert (record.is_expired, record.is_active) == (True, False)
+    assert [t.name for t in api_tokens_of(user=mia)] == ["", "shop"]  # usable ones first
+    for days in (0, 366, True):
+        with pytest.raises(ValueError, match="a token lasts 1 to 365 days"):
+            api_token_create(user=mia, days=days)
+
+
+def test_a_token_made_before_tokens_expired_keeps_working_until_revoked():
+    from tenure.users.services import api_token_authenticate
+
+    mia = make_user()
+    record, token = api_token_create(user=mia)
+    type(record).objects.filter(pk=record.pk).update(expires_at=None)  # as the migration left it
+    assert api_token_authenticate(token=token) == mia

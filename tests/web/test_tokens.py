@@ -91,3 +91,17 @@ def test_the_forms_enforce_csrf():
     assert api_token_authenticate(token=secret) == mia
     page = strict.get(URL).content.decode()
     assert page.count('name="csrfmiddlewaretoken"') >= 3  # create, revoke, log out
+
+
+def test_the_maker_chooses_how_long_a_token_lasts_and_the_list_says_when_it_expires(client):
+    mia = make_user(username="mia")
+    client.force_login(mia)
+    page = client.get(URL).content.decode()
+    assert 'name="days"' in page and 'value="90" selected' in page  # the default, chosen
+    response = client.post(URL, {"name": "till", "days": "30"})
+    token = ApiToken.objects.get(user=mia)
+    assert (token.expires_at - token.created_at).days in (29, 30)
+    assert token.expires_at.strftime("%b %-d, %Y") in response.content.decode()
+    refused = client.post(URL, {"name": "forever", "days": "100000"})
+    assert "Select a valid choice" in refused.content.decode()
+    assert ApiToken.objects.filter(user=mia).count() == 1

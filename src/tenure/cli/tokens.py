@@ -15,7 +15,13 @@ def token() -> None:
 @token.command("create")
 @click.argument("username")
 @click.option("--name", default="", help="what will use it, e.g. 'shop'")
-def token_create(username: str, name: str) -> None:
+@click.option(
+    "--days",
+    type=click.IntRange(1, 365),
+    default=None,
+    help="how long it lasts (default TENURE_API_TOKEN_DAYS, 90)",
+)
+def token_create(username: str, name: str, days: int | None) -> None:
     """Create a token for USERNAME and print it (it is shown this once only)."""
     setup_django()
     from tenure.users.models import User
@@ -25,7 +31,7 @@ def token_create(username: str, name: str) -> None:
     if user is None:
         raise click.ClickException(f"no user named {username!r}")
     try:
-        _, plain = api_token_create(user=user, name=name)
+        _, plain = api_token_create(user=user, name=name, days=days)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     click.echo(plain)
@@ -39,7 +45,13 @@ def token_list(username: str) -> None:
     from tenure.users.models import ApiToken
 
     for record in ApiToken.objects.filter(user__username=username):
-        state = "active" if record.is_active else f"revoked {record.revoked_at:%Y-%m-%d}"
+        if record.revoked_at is not None:
+            state = f"revoked {record.revoked_at:%Y-%m-%d}"
+        elif record.expires_at is None:
+            state = "active, never expires"
+        else:
+            verb = "expired" if record.is_expired else "active, expires"
+            state = f"{verb} {record.expires_at:%Y-%m-%d}"
         used = f"{record.last_used_at:%Y-%m-%d %H:%M}" if record.last_used_at else "never"
         click.echo(f"{record.prefix}…  {record.name or '-'}  {state}  last used {used}")
 

@@ -13,6 +13,7 @@
 | TENURE_TRUSTED_PROXY | 127.0.0.1 | the proxy whose X-Forwarded-* `tenure serve` believes |
 | TENURE_SESSION_IDLE_MINUTES | 30 | a signed-in session ends after this long without a request |
 | TENURE_SESSION_MAX_HOURS | 12 | and this long after logging in, however active |
+| TENURE_API_TOKEN_DAYS | 90 | how long a new API token lasts, unless chosen (1-365) |
 | TENURE_REDIS_URL | (none: the queue uses the database) | redis://host:port/db for the queue |
 | TENURE_TIME_ZONE | UTC | the business's time zone (dates without a time mean its midnight) |
 | TENURE_CURRENCY | USD | default ISO 4217 currency of imported orders |
@@ -237,6 +238,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # after logging in (tenure.config.sessions); the cookie itself lives no longer than the latter.
 SESSION_IDLE_SECONDS = int(os.environ.get("TENURE_SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_MAX_SECONDS = int(os.environ.get("TENURE_SESSION_MAX_HOURS", "12")) * 3600
+# A new API token expires (ASVS 3.5): after TENURE_API_TOKEN_DAYS unless its maker chooses.
+API_TOKEN_DAYS = int(os.environ.get("TENURE_API_TOKEN_DAYS", "90"))
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"  # Strict would sign out whoever follows a link to a customer

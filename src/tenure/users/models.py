@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from tenure.domain.access import Role
 
@@ -47,6 +48,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="refused from then on (empty: made before tokens expired)"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -55,5 +59,9 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.name or self.user})"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from tenure.access import may, require
 from tenure.domain.access import Action
@@ -17,7 +18,11 @@ def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
     tokens = ApiToken.objects.select_related("user")
     if not may(user, Action.ADMINISTER):
         tokens = tokens.filter(user=user)
-    return tokens.order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-id")
+    usable = Q(revoked_at__isnull=True) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+    first = Case(When(usable, then=Value(0)), default=Value(1))
+    return tokens.order_by(first, "-created_at", "-id")
 
 
 def api_token_get(*, user: User, token_id: int) -> ApiToken:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tenure.access import require
@@ -113,13 +117,26 @@ def user_set_active(*, by: User | None = None, user_id: int, active: bool) -> Us
     return user
 
 
-def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """Create a token for ``user``; returns the record and the token (shown once, never stored)."""
+API_TOKEN_DAYS_MAX = 365
+
+
+def api_token_create(
+    *, user: User, name: str = "", days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for ``user`` that lasts ``days`` (1 to 365; default
+    ``TENURE_API_TOKEN_DAYS``); returns the record and the token (shown once, never stored)."""
     if not user.is_active:
         raise ValueError(f"user {user.username!r} is not active")
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if isinstance(days, bool) or not 1 <= days <= API_TOKEN_DAYS_MAX:
+        raise ValueError(f"a token lasts 1 to {API_TOKEN_DAYS_MAX} days, not {days}")
     token = token_generate()
     record = ApiToken.objects.create(
-        user=user, name=name, prefix=token[: len(TOKEN_PREFIX) + 6], digest=token_digest(token)
+        user=user,
+        name=name,
+        prefix=token[: len(TOKEN_PREFIX) + 6],
+        digest=token_digest(token),
+        expires_at=timezone.now() + timedelta(days=days),
     )
     return record, token
 
@@ -135,17 +152,19 @@ def api_token_revoke(*, by: User | None = None, token: ApiToken) -> ApiToken:
 
 
 def api_token_authenticate(*, token: str) -> User | None:
-    """The active user a token belongs to, or None; records when the token was last used."""
+    """The active user a token belongs to, or None (unknown, revoked or expired token, inactive
+    user); records when the token was last used."""
     if not token_looks_valid(token):
         return None
+    now = timezone.now()
     record = (
         ApiToken.objects.select_related("user")
         .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .first()
     )
     if record is None:
         return None
-    now = timezone.now()
     # Write at most once a minute per token: every API call must not be a write.
     if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from tenure.access.form_limits import limits_onto_form
@@ -101,6 +102,23 @@ class ApiTokenForm(LimitedForm):
         strip=True,
         help_text="What will use it, e.g. the shop; it tells your tokens apart.",
     )
+    days = forms.TypedChoiceField(
+        label="Lasts",
+        coerce=int,
+        required=False,
+        empty_value=None,  # TENURE_API_TOKEN_DAYS
+        choices=[(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "a year")],
+        help_text="After this the token is refused; make a new one before then.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        days = settings.API_TOKEN_DAYS
+        field = cast(forms.TypedChoiceField, self.fields["days"])
+        choices = cast(list[tuple[int, str]], field.choices)
+        if days not in dict(choices):
+            field.choices = sorted([*choices, (days, f"{days} days")])
+        field.initial = days
 
 
 class TeamMemberForm(LimitedForm):

@@ -30,7 +30,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     created: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
-        token, secret = api_token_create(user=user, name=form.cleaned_data["name"])
+        token, secret = api_token_create(
+            user=user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+        )
         created = {"token": token, "secret": secret}
         form = ApiTokenForm()
     context = {
