@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from tenure.history.models import BulkCreation
 
-CREATE = LogEntry.Action.CREATE
 UPDATE = LogEntry.Action.UPDATE
 _BULK_ROWS = 5000
 
@@ -50,12 +49,9 @@ def value_plain(value: Any) -> Any:
     return _ENCODER.default(value)
 
 
-def changes_of(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """Per field that differs, [before, after]; every field of ``after`` for a new record."""
-    if before is None:
-        return {
-            name: [None, value_plain(value)] for name, value in after.items() if value is not None
-        }
+def changes_of(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Per field of ``after`` that differs from ``before``, [before, after] (a record's
+    creation is recorded with its run of ids, ``creations_record``)."""
     return {
         name: [value_plain(before.get(name)), value_plain(value)]
         for name, value in after.items()
