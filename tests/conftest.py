@@ -28,6 +28,49 @@ def database_url(transactional_db: None) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _events_on_commit(request: pytest.FixtureRequest) -> None:
+    """The consumers of the events (the lifecycle engine, ...) run after each commit in the
+    test's process, as without a worker; the tests of the worker's way set "worker" back."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    request.getfixturevalue("settings").EVENTS_DELIVERY = "on_commit"
+
+
+@pytest.fixture
+def announced():
+    """What the lifecycle engine was told, drain by drain, as (sorted customer ids, cause,
+    since): read from the events by the same rule the engine's consumer reads them with
+    (``tenure.lifecycle.following``). With the on-commit delivery, one drain per commit.
+    ``announced.skip()``: forget the events written so far (the test's own setting up)."""
+    from tenure.events.consumers import _CONSUMERS as registered
+    from tenure.events.consumers import Consumer, consumer_position, consumer_register
+    from tenure.lifecycle.following import _touched
+
+    class Told(list):
+        def skip(self) -> None:
+            from tenure.events.models import ConsumerPosition
+            from tenure.events.reading import end_position
+
+            end = end_position()
+            ConsumerPosition.objects.filter(name="test.announced").update(
+                tx=end.tx, event_id=end.event_id
+            )
+            self.clear()
+
+    told = Told()
+
+    def handle(events):
+        for cause, (ids, since) in _touched(events).items():
+            told.append((sorted(ids), cause, since))
+
+    consumer = Consumer("test.announced", handle, from_now=True)
+    consumer_register(consumer)
+    consumer_position(consumer)
+    yield told
+    registered.pop("test.announced", None)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
     """Factories hash with MD5 (`tests.factories`): the production hasher is slow by design.
 

@@ -1,5 +1,5 @@
-"""Order writes announce, after the commit, whose lifecycle changed and since when: the date
-from which the customer's history is not what it was (``customers_changed``'s ``since``)."""
+"""Order writes tell the lifecycle engine, by their events, whose lifecycle changed and since
+when: the date from which the customer's history is not what it was (the events' ``at``)."""
 
 from __future__ import annotations
 
@@ -8,31 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from tenure.customers.signals import customers_changed
 from tenure.orders.ingest import orders_ingest
-from tenure.orders.services import (
-    customer_stats_add,
-    customer_stats_refresh,
-    order_create,
-    order_delete,
-    order_update,
-)
+from tenure.orders.services import order_create, order_delete, order_update
 from tests.factories import T0, make_customer, make_order
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def announced():
-    """The ``customers_changed`` signals sent, as (ids, cause, since)."""
-    sent: list[tuple] = []
-
-    def receiver(sender, *, customer_ids, cause, since=None, **_):
-        sent.append((customer_ids, cause, since))
-
-    customers_changed.connect(receiver, dispatch_uid="test-orders-announced")
-    yield sent
-    customers_changed.disconnect(dispatch_uid="test-orders-announced")
 
 
 def _order(customer, **fields):
@@ -51,6 +31,7 @@ def test_a_new_order_is_announced_as_of_its_placed_at(
 ):
     customer = make_customer()
     at = T0 - timedelta(days=30)  # back-dated
+    announced.skip()
     with django_capture_on_commit_callbacks(execute=True):
         order_create(**_order(customer, placed_at=at))
     assert announced == [([customer.pk], "order", {customer.pk: at})]
@@ -65,6 +46,7 @@ def test_an_edit_is_announced_as_of_the_earlier_placed_at(
     announced, django_capture_on_commit_callbacks, moved_by, since_offset
 ):
     order = make_order(placed_at=T0)
+    announced.skip()
     with django_capture_on_commit_callbacks(execute=True):
         order_update(order_id=order.pk, changes={"placed_at": T0 + moved_by})
     assert announced == [([order.customer_id], "order", {order.customer_id: T0 + since_offset})]
@@ -72,6 +54,7 @@ def test_an_edit_is_announced_as_of_the_earlier_placed_at(
 
 def test_a_refund_is_announced_as_of_the_order(announced, django_capture_on_commit_callbacks):
     order = make_order(placed_at=T0)
+    announced.skip()
     with django_capture_on_commit_callbacks(execute=True):
         order_update(order_id=order.pk, changes={"status": "refunded"})
     assert announced == [([order.customer_id], "order", {order.customer_id: T0})]
@@ -82,6 +65,7 @@ def test_an_order_moved_to_another_customer_dates_both(
 ):
     order = make_order(placed_at=T0)
     other = make_customer()
+    announced.skip()
     with django_capture_on_commit_callbacks(execute=True):
         order_update(order_id=order.pk, changes={"customer_id": other.pk})
     ids = sorted([order.customer_id, other.pk])
@@ -92,6 +76,7 @@ def test_a_deleted_order_is_announced_as_of_its_placed_at(
     announced, django_capture_on_commit_callbacks
 ):
     order = make_order(placed_at=T0 + timedelta(days=3))
+    announced.skip()
     with django_capture_on_commit_callbacks(execute=True):
         order_delete(order_id=order.pk)
     assert announced == [
@@ -109,21 +94,11 @@ def test_an_ingested_batch_dates_each_customer_by_their_earliest_new_completed_o
         _order(ada, external_id="A3", placed_at=T0, status="refunded"),  # not a purchase
         _order(bob, external_id="B1", placed_at=T0 + timedelta(days=9)),
     ]
+    announced.skip()
     with django_capture_on_commit_callbacks(execute=True):
         results = orders_ingest(orders=orders)
     assert {r["status"] for r in results} == {"created"}
     ids = sorted([ada.pk, bob.pk])
-    expected = {ada.pk: T0 + timedelta(days=2), bob.pk: T0 + timedelta(days=9)}
+    # A3 is no purchase, yet a new order: it dates ada too (a replay from there finds so).
+    expected = {ada.pk: T0, bob.pk: T0 + timedelta(days=9)}
     assert announced == [(ids, "order", expected)]
-
-
-def test_the_figures_services_pass_on_since_and_cause_or_leave_it_to_the_caller(
-    announced, django_capture_on_commit_callbacks
-):
-    customer = make_customer()
-    at = T0 + timedelta(days=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        customer_stats_refresh(customer_ids=[customer.pk], since={customer.pk: at}, cause="import")
-        customer_stats_refresh(customer_ids=[customer.pk], cause=None)
-        customer_stats_add(new_orders=[(customer.pk, at, Decimal("1.00"), "completed")], cause=None)
-    assert announced == [([customer.pk], "import", {customer.pk: at})]

@@ -1,6 +1,6 @@
-"""What an import tells the lifecycle engine: once per committed batch, with the cause
-``"import"``, the customers it created or changed, each dated by the earliest moment their
-history changed (``customers_changed``'s ``since``)."""
+"""What an import tells the lifecycle engine through its events: with the cause ``"import"``,
+the customers it created or changed, each dated by the earliest moment their history changed
+(the events' ``at``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import io
 import pytest
 
 from tenure.customers.models import Customer
-from tenure.customers.signals import customers_changed
 from tenure.orders.models import Order
 from tenure.transfer.services import customers_import, orders_import
 from tests.transfer.conftest import csv_bytes, customer_figures_are_consistent
@@ -19,19 +18,6 @@ from tests.transfer.test_customers_import import NOW
 pytestmark = pytest.mark.django_db
 
 ORDER_HEADER = ["order_id", "customer_id", "placed_at", "amount", "currency", "status"]
-
-
-@pytest.fixture
-def announced():
-    """The ``customers_changed`` signals sent, as (ids, cause, since)."""
-    sent: list[tuple] = []
-
-    def receiver(sender, *, customer_ids, cause, since=None, **_):
-        sent.append((customer_ids, cause, since))
-
-    customers_changed.connect(receiver, dispatch_uid="test-transfer-announced")
-    yield sent
-    customers_changed.disconnect(dispatch_uid="test-transfer-announced")
 
 
 @pytest.fixture
@@ -71,9 +57,10 @@ def _placed(external_id):
     return Order.objects.get(external_id=external_id).placed_at
 
 
-def test_each_batch_of_orders_is_announced_once_as_an_import_dated_by_its_first_purchase(
+def test_an_import_of_orders_is_announced_as_an_import_dated_by_its_first_orders(
     announced, import_orders
 ):
+    announced.skip()
     import_orders(
         [
             ["O1", "C1", "2025-01-05", "10", "", ""],
@@ -84,15 +71,21 @@ def test_each_batch_of_orders_is_announced_once_as_an_import_dated_by_its_first_
         batch_size=3,
     )
     ids = _ids("C1", "C2")
+    # The test's commits run their callbacks at its end: one drain reads both batches' events.
+    # A new order that is no purchase dates its customer too (a replay from there finds so).
     assert announced == [
-        (sorted([ids["C1"], ids["C2"]]), "import", {ids["C1"]: _placed("O2")}),
-        ([ids["C1"]], "import", {ids["C1"]: _placed("O4")}),
+        (
+            sorted([ids["C1"], ids["C2"]]),
+            "import",
+            {ids["C1"]: _placed("O4"), ids["C2"]: _placed("O3")},
+        )
     ]
     assert customer_figures_are_consistent()
 
 
 def test_importing_the_same_orders_again_announces_nothing(announced, import_orders):
     rows = [["O1", "C1", "2025-01-05", "10", "", ""], ["O2", "C2", "2025-01-06", "5", "", ""]]
+    announced.skip()
     import_orders(rows)
     announced.clear()
     result = import_orders(rows)
@@ -103,6 +96,7 @@ def test_importing_the_same_orders_again_announces_nothing(announced, import_ord
 def test_changed_orders_are_announced_as_of_the_earlier_of_their_old_and_new_dates(
     announced, import_orders
 ):
+    announced.skip()
     import_orders(
         [
             ["O1", "C1", "2025-01-10", "10", "", ""],
@@ -136,14 +130,15 @@ def _customer(external_id, email):
     return [external_id, email, "", "", "", "", "", "", "", ""]
 
 
-def test_a_customers_import_announces_created_and_changed_customers_per_batch(
+def test_a_customers_import_announces_created_and_changed_customers(
     announced, import_customers
 ):
+    announced.skip()
     import_customers(
         [_customer("C1", "a@example.com"), _customer("C2", "b@example.com")], batch_size=1
     )
     ids = _ids("C1", "C2")
-    assert announced == [([ids["C1"]], "import", {}), ([ids["C2"]], "import", {})]
+    assert announced == [(sorted([ids["C1"], ids["C2"]]), "import", {})]
 
     announced.clear()
     import_customers([_customer("C1", "a@example.com"), _customer("C2", "new@example.com")])

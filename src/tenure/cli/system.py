@@ -118,12 +118,21 @@ def serve(host: str, port: int, with_worker: bool) -> None:
 
 @click.command()
 def worker() -> None:
-    """Run the background worker: imports, scheduled jobs, refits, emails."""
+    """Run the background worker: imports, scheduled jobs, refits, emails, and the followers
+    of the events (the lifecycle engine, webhooks)."""
     setup_django()
-    from django.core.management import call_command
+    from django.conf import settings
+    from django_q.cluster import Cluster
+
+    from tenure.events.consumers import consumers_follow
 
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    call_command("qcluster")
+    settings.SECRET_KEY  # noqa: B018 -- the cluster signs its tasks: fail now without a key
+    cluster = Cluster()
+    cluster.start()  # forks the cluster's processes; its SIGTERM handler stops them
+    # This process then follows the events, until the cluster has stopped.
+    sentinel = cluster.sentinel
+    consumers_follow(stop=lambda: sentinel is None or not sentinel.is_alive())
 
 
 COMMANDS = [migrate, createuser, serve, worker]

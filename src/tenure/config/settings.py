@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "tenure.history",
+    "tenure.events",
     "tenure.jobs",
     "tenure.users",
     "tenure.customers",
@@ -315,6 +316,12 @@ Q_CLUSTER: dict[str, object] = {
     "save_limit": 1000,
     "label": "Background jobs",
 }
+# Domain events (tenure.events): "worker" (the worker follows them within a second; writes never
+# wait for their consumers) or "on_commit" (consumers run in the writer's process after its
+# commit: a single process without a worker, and the tests).
+EVENTS_DELIVERY = os.environ.get("TENURE_EVENTS_DELIVERY", "worker")
+if EVENTS_DELIVERY not in ("worker", "on_commit"):
+    raise ImproperlyConfigured('TENURE_EVENTS_DELIVERY must be "worker" or "on_commit"')
 # A running run whose heartbeat is older than this lost its worker: the sweep fails it or queues
 # it again (tenure.jobs.sweep). Runs beat every sixth of it.
 RUN_HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("TENURE_RUN_HEARTBEAT_TIMEOUT_SECONDS", "120"))

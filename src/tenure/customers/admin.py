@@ -7,81 +7,15 @@ a second time to show "N total".
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
-
 from django.contrib import admin
-from django.db import models, transaction
-from django.db.models import Model, QuerySet
-from django.forms import ModelForm
+from django.db import models
+from django.db.models import Model
 from django.http import HttpRequest
 
 from tenure.access import may
 from tenure.access.admin import LimitedModelForm, ScopedAdmin
 from tenure.customers.models import Account, Consent, Contact, Customer, SpecialDate, Subscription
-from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.access import Action
-
-Footprint = dict[int, datetime | None]
-"""The customers a write changes, each with when it took effect in their history (None: now)."""
-
-
-def _joined(one: Footprint, other: Footprint) -> Footprint:
-    joined = dict(one)
-    for customer_id, at in other.items():
-        known = joined.get(customer_id, at)
-        joined[customer_id] = None if at is None or known is None else min(at, known)
-    return joined
-
-
-class AnnouncingAdmin(ScopedAdmin):
-    """A ScopedAdmin for a model that feeds the customers' lifecycle: its saves and deletes
-    reach the customers' history as the services' writes do.
-
-    ``customer_field`` names the customer the record belongs to, ``dated_by`` the field that
-    dates it in their history, ``cause`` the lifecycle cause. A save or delete announces those
-    customers (the old and the new one when a record moved), from the earlier of its old and
-    new date, after the commit. ``written`` is where a model adds what its services do besides
-    (orders: the customers' cached figures).
-    """
-
-    customer_field: str = ""
-    dated_by: str = ""
-    cause: str = ""
-
-    def footprint(self, records: Iterable[Model]) -> Footprint:
-        touched: Footprint = {}
-        for record in records:
-            customer_id = getattr(record, self.customer_field)
-            if customer_id is not None:
-                at = getattr(record, self.dated_by) if self.dated_by else None
-                touched = _joined(touched, {customer_id: at})
-        return touched
-
-    def written(self, touched: Footprint) -> None:
-        """After a save or delete, in its transaction: announce the customers it changed."""
-        dated = {i: at for i, at in touched.items() if at is not None}
-        customers_changed_after_commit(touched, self.cause, since=dated)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        with transaction.atomic():
-            stored = type(obj)._default_manager.filter(pk=obj.pk) if obj.pk else []
-            before = self.footprint(stored)
-            super().save_model(request, obj, form, change)
-            self.written(_joined(before, self.footprint([obj])))
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        with transaction.atomic():
-            touched = self.footprint([obj])
-            super().delete_model(request, obj)
-            self.written(touched)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        with transaction.atomic():
-            touched = self.footprint(queryset)
-            super().delete_queryset(request, queryset)
-            self.written(touched)
 
 
 class ScopedInline(admin.TabularInline):
@@ -152,9 +86,8 @@ class SubscriptionInline(ScopedInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(AnnouncingAdmin):
+class CustomerAdmin(ScopedAdmin):
     # A customer's page edits their subscriptions and dates inline: replay their whole history.
-    customer_field, dated_by, cause = "pk", "created_at", "customer"
     list_display = (
         "external_id",
         "first_name",
@@ -178,8 +111,7 @@ class CustomerAdmin(AnnouncingAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(AnnouncingAdmin):
-    customer_field, dated_by, cause = "customer_id", "started_at", "subscription"
+class SubscriptionAdmin(ScopedAdmin):
     list_display = (
         "customer",
         "plan",

@@ -23,7 +23,6 @@ from tenure.access.records import (
     require_change,
 )
 from tenure.customers.models import Account, Contact, Customer, Subscription
-from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.access import Action, Role
 from tenure.domain.errors import Conflict
 from tenure.users.models import User
@@ -96,7 +95,6 @@ def customer_create(
     check_references(by, fields)
     customer = Customer(external_id=external_id, created_at=created_at or timezone.now(), **fields)
     record_save(customer)
-    customers_changed_after_commit([customer.pk], "customer")
     return customer
 
 
@@ -232,17 +230,7 @@ def subscription_create(*, by: User | None = None, **fields: Any) -> Subscriptio
     check_references(by, fields)
     subscription = Subscription(**fields)
     record_save(subscription)
-    customers_changed_after_commit(
-        [subscription.customer_id], "subscription", since=subscription.started_at
-    )
     return subscription
-
-
-_SUBSCRIPTION_DATES = ("started_at", "cancelled_at")
-
-
-def _subscription_dates(subscription: Subscription) -> list[datetime]:
-    return [d for name in _SUBSCRIPTION_DATES if (d := getattr(subscription, name)) is not None]
 
 
 @transaction.atomic
@@ -251,18 +239,9 @@ def subscription_update(
 ) -> Subscription:
     reject_unknown_fields(changes, SUBSCRIPTION_FIELDS)
     subscription = record_for_change(by, Subscription, subscription_id)
-    before, dates_before = subscription.customer_id, _subscription_dates(subscription)
     check_references(by, changes)
     _apply(subscription, changes)
     record_save(subscription)
-    # The history changed from the earliest date that moved (a cancellation entered late is
-    # dated when it happened); a new plan or amount changes nothing before now.
-    moved = set(dates_before) ^ set(_subscription_dates(subscription))
-    if before != subscription.customer_id:
-        moved |= {*dates_before, *_subscription_dates(subscription)}
-    customers_changed_after_commit(
-        [before, subscription.customer_id], "subscription", since=min(moved, default=None)
-    )
     return subscription
 
 
@@ -270,6 +249,3 @@ def subscription_update(
 def subscription_delete(*, by: User | None = None, subscription_id: int) -> None:
     subscription = record_for_change(by, Subscription, subscription_id)
     subscription.delete()
-    customers_changed_after_commit(
-        [subscription.customer_id], "subscription", since=subscription.started_at
-    )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from tenure.customers.admin import AnnouncingAdmin
+from tenure.access.admin import ScopedAdmin
 from tenure.feedback.models import Referral, SurveyResponse
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(AnnouncingAdmin):
-    customer_field, dated_by, cause = "customer_id", "answered_at", "feedback"
+class SurveyResponseAdmin(ScopedAdmin):
     list_display = ("answered_at", "kind", "score", "customer", "channel")
     list_filter = ("kind", "channel")
     search_fields = ("customer__external_id", "external_id", "comment")
@@ -21,8 +20,7 @@ class SurveyResponseAdmin(AnnouncingAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(AnnouncingAdmin):
-    customer_field, dated_by, cause = "referrer_id", "referred_at", "feedback"
+class ReferralAdmin(ScopedAdmin):
     list_display = ("referred_at", "referrer", "referred_customer", "referred_email", "status")
     list_filter = ("status",)
     search_fields = (

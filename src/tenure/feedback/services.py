@@ -2,10 +2,9 @@
 
 The role policy is the interactions' one: a role that may change records at all may record
 feedback for the customers it may change (a success manager: their own book); ``by=None`` is
-the operator or an import, who may do everything. Every write announces the customers whose
-lifecycle facts changed (``latest_nps``, ``latest_csat``, ``referrals_count``), dated by when
-the answer was given or the referral made, so that the lifecycle engine re-evaluates them
-from that moment (``tenure.customers.signals``).
+the operator or an import, who may do everything. Every save writes its event
+(``tenure.feedback.events``), dated by when the answer was given or the referral made, so that
+the lifecycle engine re-evaluates the customer from that moment.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from tenure.access.records import (
     require_change,
 )
 from tenure.customers.models import Customer
-from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.access import Action
 from tenure.feedback.models import SCALES, Referral, ReferralStatus, SurveyKind, SurveyResponse
 from tenure.users.models import User
@@ -141,7 +139,6 @@ def survey_response_create(
         external_id=external_id,
     )
     record_save(answer)
-    customers_changed_after_commit([answer.customer_id], CAUSE, since=answer.answered_at)
     return answer
 
 
@@ -150,7 +147,6 @@ def survey_response_delete(*, by: User | None = None, survey_response_id: int) -
     """Delete an answer recorded by mistake; the customer's facts go back to the answer before."""
     answer = record_for_change(by, SurveyResponse, survey_response_id)
     answer.delete()
-    customers_changed_after_commit([answer.customer_id], CAUSE, since=answer.answered_at)
 
 
 def _referral_errors(
@@ -207,7 +203,6 @@ def referral_create(
         external_id=external_id,
     )
     _referral_save(referral)
-    customers_changed_after_commit([referral.referrer_id], CAUSE, since=referral.referred_at)
     return referral
 
 
@@ -243,7 +238,6 @@ def referral_update(
     or correct its email or date. The referrer does not change: that is another referral."""
     reject_unknown_fields(changes, REFERRAL_CHANGES)
     referral = record_for_change(by, Referral, referral_id)
-    was_at = referral.referred_at
     errors: dict[str, list[str]] = {}
     if "referred_customer_id" in changes:
         errors |= _referral_errors(by, None, changes["referred_customer_id"])
@@ -262,10 +256,6 @@ def referral_update(
     for name, value in changes.items():
         setattr(referral, name, value.strip() if isinstance(value, str) else value)
     _referral_save(referral)
-    # Only the date moves the referrer's count in time; a status or a link changes no fact.
-    if referral.referred_at != was_at:
-        since = min(was_at, referral.referred_at)
-        customers_changed_after_commit([referral.referrer_id], CAUSE, since=since)
     return referral
 
 
@@ -273,7 +263,6 @@ def referral_update(
 def referral_delete(*, by: User | None = None, referral_id: int) -> None:
     referral = record_for_change(by, Referral, referral_id)
     referral.delete()
-    customers_changed_after_commit([referral.referrer_id], CAUSE, since=referral.referred_at)
 
 
 def person_feedback_erase(*, customer: Customer) -> tuple[dict[str, int], list[Model]]:

@@ -13,10 +13,8 @@ from django.utils import timezone
 from tenure.access import AccessDenied, require, visible
 from tenure.access.records import record_for_change, record_save, reject_unknown_fields
 from tenure.customers.models import Account, Contact, Customer
-from tenure.customers.signals import customers_changed_after_commit, send_after_commit
 from tenure.domain.access import Action
 from tenure.interactions.models import CASE_KINDS, CaseStatus, Interaction, InteractionKind
-from tenure.interactions.signals import complaint_logged
 from tenure.users.models import User
 
 # A meeting may be logged ahead of time, but an entry years in the future is a typo that would
@@ -100,17 +98,7 @@ def interaction_log(
         resolved_at=now if status == CaseStatus.RESOLVED else None,
     )
     interaction.full_clean()
-    interaction.save()
-    customers_changed_after_commit(
-        [interaction.customer_id], "interaction", since=interaction.occurred_at
-    )
-    if kind == InteractionKind.COMPLAINT:
-        send_after_commit(
-            complaint_logged,
-            Interaction,
-            interaction_id=interaction.pk,
-            customer_id=interaction.customer_id,
-        )
+    interaction.save()  # its events: tenure.interactions.events
     return interaction
 
 
@@ -124,7 +112,6 @@ def interaction_update(
     """Edit an entry, or move a case along: resolving it stamps ``resolved_at``."""
     reject_unknown_fields(changes, INTERACTION_CHANGES)
     interaction = record_for_change(by, Interaction, interaction_id)
-    occurred_before = interaction.occurred_at
     for name, value in changes.items():
         setattr(interaction, name, value)
     if interaction.is_case and interaction.status == CaseStatus.RESOLVED:
@@ -132,14 +119,6 @@ def interaction_update(
     else:
         interaction.resolved_at = None
     record_save(interaction)
-    # Re-dating an entry changes the history from the earlier of its two dates; resolving a
-    # case or editing its words happens now.
-    moved = occurred_before != interaction.occurred_at
-    customers_changed_after_commit(
-        [interaction.customer_id],
-        "interaction",
-        since=min(occurred_before, interaction.occurred_at) if moved else None,
-    )
     return interaction
 
 
@@ -147,6 +126,3 @@ def interaction_update(
 def interaction_delete(*, by: User | None = None, interaction_id: int) -> None:
     interaction = record_for_change(by, Interaction, interaction_id)
     interaction.delete()
-    customers_changed_after_commit(
-        [interaction.customer_id], "interaction", since=interaction.occurred_at
-    )

@@ -8,21 +8,16 @@ class LifecycleConfig(AppConfig):
     verbose_name = "Lifecycle"
 
     def ready(self) -> None:
-        from tenure.customers.signals import customers_changed
-        from tenure.interactions.signals import complaint_logged
+        from tenure.events.consumers import consumer_register
         from tenure.jobs.registry import run_kind_register
-        from tenure.lifecycle import signals
+        from tenure.lifecycle import following, signals
         from tenure.lifecycle.tasks import HEALTH_KIND, RECOMPUTE_KIND
         from tenure.privacy.signals import person_exporting
 
         run_kind_register(RECOMPUTE_KIND)
         run_kind_register(HEALTH_KIND)
-        customers_changed.connect(
-            signals.on_customers_changed, dispatch_uid="tenure-lifecycle-customers-changed"
-        )
-        complaint_logged.connect(
-            signals.on_complaint_logged, dispatch_uid="tenure-lifecycle-complaint-logged"
-        )
+        consumer_register(following.STAGES)
+        consumer_register(following.COMPLAINTS)
         person_exporting.connect(
             signals.on_person_exporting, dispatch_uid="tenure-lifecycle-person-export"
         )

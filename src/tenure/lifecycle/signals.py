@@ -1,39 +1,9 @@
-"""Receivers: recompute the customers an event touched, open follow-ups for complaints, and
-make sure a definition exists after ``migrate``. Connected in ``LifecycleConfig.ready()``."""
+"""Receivers: make sure a definition exists after ``migrate``; a person's export. Connected in
+``LifecycleConfig.ready()``. (What follows the events is in ``tenure.lifecycle.following``.)"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-
-INLINE_MAX = 5000
-"""Above this many customers (a large import batch) the recompute goes to the worker as one
-job instead of running in the writer's request or import."""
-
-
-def on_customers_changed(
-    sender: Any,
-    *,
-    customer_ids: list[int],
-    cause: str,
-    since: dict[int, datetime] | None = None,
-    **_: Any,
-) -> None:
-    from tenure.lifecycle.services import lifecycle_recompute_enqueue, lifecycle_update
-
-    if len(customer_ids) > INLINE_MAX:
-        lifecycle_recompute_enqueue(customer_ids=customer_ids, cause=cause, since=since)
-    else:
-        lifecycle_update(customer_ids=customer_ids, cause=cause, since=since)
-
-
-def on_complaint_logged(
-    sender: Any, *, interaction_id: int, customer_id: int | None, **_: Any
-) -> None:
-    from tenure.lifecycle.services import complaint_follow_up
-
-    if customer_id is not None:
-        complaint_follow_up(interaction_id=interaction_id)
 
 
 def on_post_migrate(sender: Any, **kwargs: Any) -> None:

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "tenure.orders"
     label = "orders"
+
+    def ready(self) -> None:
+        from tenure.events.tracking import events_follow
+        from tenure.orders import events
+        from tenure.orders.models import Order
+
+        events_follow(Order, events.FIELDS, events.order_events)

@@ -41,6 +41,10 @@ from tenure.access import visible
 from tenure.access.records import TAKEN, reject_unknown_fields, require_change
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
+from tenure.events.record import events_record
+from tenure.events.tracking import events_of_changes, values_of
+from tenure.orders import events
+from tenure.orders.events import order_events
 from tenure.orders.models import Order
 from tenure.orders.services import (
     ORDER_FIELDS,
@@ -184,6 +188,11 @@ def _orders_insert(by: User | None, new: list[Order], *, lock: set[int]) -> bool
     try:
         with transaction.atomic():
             Order.objects.bulk_create(new)
+            events_record(
+                events_of_changes(
+                    order_events, ((o.pk, None, values_of(o, events.FIELDS)) for o in new)
+                )
+            )
             customers_lock(lock)
             _created_history(by, new)
             customer_stats_add(

@@ -4,8 +4,9 @@ Orders arrive in bulk through the import (``tenure.transfer.upserts.orders_upser
 API's batches (``tenure.orders.ingest.orders_ingest``), one by one here; whatever
 writes orders brings the figures along in the same transaction: ``customer_stats_refresh``
 (a recount), or for orders that are only new ``customer_stats_add`` (and on PostgreSQL the
-import's ``tenure.orders.storage.staged_orders_insert``). Each announces the change after the
-commit, dated by when it took effect in the customers' history (``since``).
+import's ``tenure.orders.storage.staged_orders_insert``). The orders' events (placed, changed,
+refunded, ...) are written by the order's own save (``tenure.orders.events``), or by the bulk
+writer beside its insert.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from tenure.access.records import (
 )
 from tenure.customers.models import Customer
 from tenure.customers.services import check_references
-from tenure.customers.signals import customers_changed_after_commit
 from tenure.orders.models import Order, OrderStatus
 from tenure.orders.storage import by_key_lookups
 from tenure.users.models import User
@@ -69,22 +69,11 @@ WHERE {customers}.id = f.id
 """
 
 
-def customer_stats_refresh(
-    *,
-    customer_ids: Iterable[int],
-    since: Mapping[int, datetime] | datetime | None = None,
-    cause: str | None = "order",
-) -> int:
+def customer_stats_refresh(*, customer_ids: Iterable[int]) -> int:
     """Recompute the cached order figures of these customers from their completed orders.
 
     Every service that writes orders calls this inside its own transaction, so the cache is
     never seen stale. Returns the number of customers refreshed.
-
-    The change is announced after the commit (``customers_changed_after_commit``) with
-    ``cause`` and ``since``: when the orders' change took effect in the customers' history,
-    which only the caller knows (a new order's ``placed_at``; a refunded or edited order's,
-    the earlier of its old and new one). ``cause=None``: the caller announces it itself (an
-    import, once per batch for everything the batch changed).
 
     One ``UPDATE ... FROM`` per 5,000 customers rather than reading the figures back and
     writing them with ``bulk_update``: an import refreshes every customer each batch touched.
@@ -97,8 +86,6 @@ def customer_stats_refresh(
     ids = sorted(set(customer_ids))
     if not ids:
         return 0
-    if cause is not None:
-        customers_changed_after_commit(ids, cause, since=since)
     customers_lock(set(ids))
     tables = {"customers": Customer._meta.db_table, "orders": Order._meta.db_table}
     completed = OrderStatus.COMPLETED.value
@@ -144,11 +131,7 @@ WHERE id = %s
 """
 
 
-def customer_stats_add(
-    *,
-    new_orders: Iterable[tuple[int, datetime, Decimal, str]],
-    cause: str | None = "order",
-) -> int:
+def customer_stats_add(*, new_orders: Iterable[tuple[int, datetime, Decimal, str]]) -> int:
     """Add orders that were just created, as (customer id, placed_at, amount, status), to their
     customers' cached figures without reading their other orders.
 
@@ -156,9 +139,6 @@ def customer_stats_add(
     right before and the orders are new (an import's common case): an import of a million
     orders touches about one customer per order, and this skips reading their past orders.
     Call it inside the transaction that created the orders. Returns the customers changed.
-
-    Announced after the commit with ``cause``, dated per customer by their earliest new
-    completed order (``cause=None``: the caller announces it).
     """
     figures: dict[int, list] = {}
     for customer_id, placed_at, amount, status in new_orders:
@@ -174,9 +154,6 @@ def customer_stats_add(
             found[3] += amount
     if not figures:
         return 0
-    if cause is not None:
-        since = {customer_id: found[0] for customer_id, found in figures.items()}
-        customers_changed_after_commit(figures, cause, since=since)
     customers = Customer._meta.db_table
     changed = 0
     items = sorted(figures.items())
@@ -212,12 +189,10 @@ ORDER_FIELDS = frozenset(
 )
 
 
-def _order_save(order: Order, *, touched: set[int], placed_before: datetime | None) -> Order:
-    """Save the order and refresh the figures of the customers it touched, dated by its
-    ``placed_at`` (the earlier of the old and the new one when an edit moved it)."""
-    record_save(order)  # cleans: placed_at is a datetime now
-    since = order.placed_at if placed_before is None else min(placed_before, order.placed_at)
-    customer_stats_refresh(customer_ids=touched, since=since)
+def _order_save(order: Order, *, touched: set[int]) -> Order:
+    """Save the order and refresh the figures of the customers it touched."""
+    record_save(order)
+    customer_stats_refresh(customer_ids=touched)
     return order
 
 
@@ -230,7 +205,7 @@ def order_create(*, by: User | None = None, **fields: Any) -> Order:
         raise ValidationError({"customer_id": ["an order belongs to a customer"]})
     check_references(by, fields)
     order = Order(**fields)
-    return _order_save(order, touched={fields["customer_id"]}, placed_before=None)
+    return _order_save(order, touched={fields["customer_id"]})
 
 
 @transaction.atomic
@@ -239,18 +214,18 @@ def order_update(*, by: User | None = None, order_id: int, changes: Mapping[str,
     reject_unknown_fields(changes, ORDER_FIELDS)
     order = record_for_change(by, Order, order_id)
     check_references(by, changes)
-    touched, placed_before = {order.customer_id}, order.placed_at
+    touched = {order.customer_id}
     for name, value in changes.items():
         setattr(order, name, value)
-    return _order_save(order, touched=touched | {order.customer_id}, placed_before=placed_before)
+    return _order_save(order, touched=touched | {order.customer_id})
 
 
 @transaction.atomic
 def order_delete(*, by: User | None = None, order_id: int) -> None:
     order = record_for_change(by, Order, order_id)
-    customer_id, placed_at = order.customer_id, order.placed_at
+    customer_id = order.customer_id
     order.delete()
-    customer_stats_refresh(customer_ids=[customer_id], since=placed_at)
+    customer_stats_refresh(customer_ids=[customer_id])
 
 
 def customers_lock(ids: set[int]) -> None:

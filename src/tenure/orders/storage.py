@@ -240,3 +240,28 @@ def staged_orders_stored(external_ids: Iterable[str]) -> dict[str, tuple[Any, ..
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(external_ids)])
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+
+_CHANGES = """
+SELECT o.id, c.customer_id, c.placed_at, c.amount, c.currency, c.status,
+       o.customer_id, o.placed_at, o.amount, o.currency, o.status
+FROM {changed} c JOIN {orders} o ON o.id = c.id
+"""
+_CHANGE_FIELDS = ("customer_id", "placed_at", "amount", "currency", "status")
+
+
+def staged_orders_changes() -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+    """The orders ``staged_orders_update`` changed, as (id, before, after) field dicts: what
+    their events are made of (``tenure.orders.events.order_events``)."""
+    tables = {**_tables(), "changed": connection.ops.quote_name(CHANGED)}
+    with connection.cursor() as cursor:
+        cursor.execute(_CHANGES.format(**tables))
+        width = len(_CHANGE_FIELDS)
+        return [
+            (
+                row[0],
+                dict(zip(_CHANGE_FIELDS, row[1 : 1 + width], strict=True)),
+                dict(zip(_CHANGE_FIELDS, row[1 + width :], strict=True)),
+            )
+            for row in cursor.fetchall()
+        ]

@@ -34,19 +34,24 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from tenure.customers.events import created_events_select
 from tenure.customers.models import Customer
-from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.records import OrderRecord, UpsertCounts
-from tenure.orders.models import OrderStatus
+from tenure.events.bulk import events_insert_select
+from tenure.events.record import events_record
+from tenure.events.tracking import events_of_changes
+from tenure.orders.events import order_events, placed_events_select
+from tenure.orders.models import Order, OrderStatus
 from tenure.orders.services import customer_stats_refresh
 from tenure.orders.storage import (
     OrderMoved,
     orders_stage,
+    staged_orders_changes,
     staged_orders_insert,
     staged_orders_stored,
     staged_orders_update,
 )
-from tenure.transfer.bookkeeping import IMPORT_CAUSE, KnownCustomers, count_row
+from tenure.transfer.bookkeeping import KnownCustomers, count_row
 from tenure.transfer.bulk import new_row_defaults, rows_by_keys
 from tenure.transfer.history import (
     customers_created_from_orders,
@@ -199,9 +204,9 @@ def orders_upsert_staged(
     """Store checked order rows by external id, in one transaction (PostgreSQL).
 
     Creates unknown customers, keeps every touched customer's cached figures exact, and
-    announces after the commit, once for the batch, which customers changed and since when
-    (their earliest new completed order; for a changed order the earlier of its old and new
-    ``placed_at``; created customers as of now). ``known``: see ``KnownCustomers``. Every
+    writes the events of what it created or changed set-wise (orders placed and customers
+    created in one statement each; the few changed orders by ``order_events``).
+    ``known``: see ``KnownCustomers``. Every
     order and customer created or changed is written in its history, by ``importer`` (who owns
     the customers created when a success manager).
     """
@@ -240,24 +245,23 @@ def _batch_store(batch: _Batch, known: KnownCustomers | None, importer: Importer
                 for record in batch.final.values()
             )
         )
-        inserted, since, created = staged_orders_insert()
+        inserted, _, created = staged_orders_insert()
         orders_created(created, importer)
+        if created:
+            events_insert_select(*placed_events_select(_order_table(), created))
         if new_ids:
             customers_create(rows=batch.new_customers(new_ids), owner_id=importer.owner_id)
             customers_created_from_orders(new_ids.values(), importer)
+            select, kind = created_events_select()
+            events_insert_select(select, [kind, f"{kind}:", list(new_ids.values())])
         moved: list[OrderMoved] = []
         if inserted < len(batch.final):
             moved = staged_orders_update()
             if moved:
                 staged_orders_entries(importer)
-        recount: set[int] = set()
-        for order in moved:
-            at = min(order.placed_before, order.placed_after)
-            for customer_id in (order.customer_before, order.customer_after):
-                recount.add(customer_id)
-                since[customer_id] = min(since.get(customer_id, at), at)
-        customer_stats_refresh(customer_ids=recount, cause=None)
-        customers_changed_after_commit([*new_ids.values(), *since], IMPORT_CAUSE, since=since)
+                events_record(events_of_changes(order_events, staged_orders_changes()))
+        recount = {c for order in moved for c in (order.customer_before, order.customer_after)}
+        customer_stats_refresh(customer_ids=recount)
     return _batch_counts(batch, ids, stored, inserted, moved)
 
 
@@ -291,3 +295,7 @@ def _batch_counts(
     counts["updated"] += updated
     counts["unchanged"] += len(batch.final) - len(repeated) - created - updated
     return UpsertCounts(**counts)
+
+
+def _order_table() -> str:
+    return connection.ops.quote_name(Order._meta.db_table)

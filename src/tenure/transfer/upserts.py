@@ -5,8 +5,9 @@ the same id's earlier row in the batch), and counted as created, updated or unch
 new or changed rows are written, in one transaction. So the last row of an id wins, and storing
 the same rows again writes nothing. Orders on PostgreSQL go the set-wise way of ``staged``.
 
-Each batch announces the customers it created or changed after its commit, once, with the
-cause ``"import"`` (``customers_changed_after_commit``), so the lifecycle engine follows.
+Each batch writes the events of what it created or changed (``tenure.events``) by the same
+rules as a single save (``tenure.orders.events``, ``tenure.customers.events``), in its
+transaction; the lifecycle engine follows them.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
+from tenure.customers.events import customer_events
 from tenure.customers.models import Account, Customer
-from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.records import CustomerRecord, OrderRecord, UpsertCounts
-from tenure.orders.models import Order, OrderStatus
+from tenure.events.record import acting_via, events_record
+from tenure.events.tracking import events_of_changes
+from tenure.orders.events import order_events
+from tenure.orders.models import Order
 from tenure.orders.services import customer_stats_add, customer_stats_refresh
-from tenure.transfer.bookkeeping import IMPORT_CAUSE, KnownCustomers, count_row
+from tenure.transfer.bookkeeping import KnownCustomers, count_row
 from tenure.transfer.bulk import concrete_field, rows_by_keys, rows_upsert
 from tenure.transfer.history import (
     accounts_created,
@@ -102,7 +106,7 @@ def customers_upsert(
         fields.append("custom_attributes")
     defaults = {name: concrete_field(Customer, name).get_default() for name in fields}
     counts = {"created": 0, "updated": 0, "unchanged": 0}
-    with transaction.atomic():
+    with transaction.atomic(), acting_via("import", importer.author.actor_id):
         account_ids = accounts_ensure(
             names={r.values["account"] for r in records if r.values.get("account")},
             now=now,
@@ -146,7 +150,12 @@ def customers_upsert(
                 )
             )
             customer_entries(ids, stored, final, importer)
-            customers_changed_after_commit(ids.values(), IMPORT_CAUSE)
+            events_record(
+                events_of_changes(
+                    customer_events,
+                    ((ids[k], stored.get(k), final[k]) for k, *_ in written),
+                )
+            )
     return UpsertCounts(**counts)
 
 
@@ -184,6 +193,7 @@ def _customers_ensure(
         ids.update(found)
         created = [customer_id for _, customer_id in found]
         customers_created_from_orders(created, importer)
+        events_record(events_of_changes(customer_events, ((i, None, {"id": i}) for i in created)))
     return ids, created
 
 
@@ -193,27 +203,6 @@ class _OrderValues(NamedTuple):
     amount: Decimal
     currency: str
     status: str
-
-
-def _history_changed_since(
-    stored: dict[str, _OrderValues], changed: dict[str, _OrderValues]
-) -> dict[int, datetime]:
-    """Per customer, the earliest moment their history changed: their earliest new completed
-    order; for an order that changed, the earlier of its old and new ``placed_at`` (for the
-    customer it left and the one it went to)."""
-    since: dict[int, datetime] = {}
-    for key, after in changed.items():
-        before = stored.get(key)
-        if before is not None:
-            at = min(before.placed_at, after.placed_at)
-            touched: tuple[int, ...] = (before.customer_id, after.customer_id)
-        elif after.status == OrderStatus.COMPLETED:
-            at, touched = after.placed_at, (after.customer_id,)
-        else:
-            continue  # a new order that is not completed changes no figure
-        for customer_id in touched:
-            since[customer_id] = min(since.get(customer_id, at), at)
-    return since
 
 
 def orders_upsert(
@@ -232,10 +221,11 @@ def orders_upsert(
     caller's to check, ``scope.order_rows_refused``).
     """
     if connection.vendor == "postgresql":
-        return orders_upsert_staged(records=records, known=known, importer=importer)
+        with acting_via("import", importer.author.actor_id):
+            return orders_upsert_staged(records=records, known=known, importer=importer)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
-    with transaction.atomic():
-        customer_ids, created_customers = _customers_ensure(records, known, importer)
+    with transaction.atomic(), acting_via("import", importer.author.actor_id):
+        customer_ids, _ = _customers_ensure(records, known, importer)
         if known is not None:
             known.remember_on_commit(customer_ids)
         stored = {
@@ -279,15 +269,22 @@ def orders_upsert(
         # (an order moved away, a refund); new orders only add to them.
         recount = {stored[k].customer_id for k in changed if k in stored}
         recount.update(changed[k].customer_id for k in changed if k in stored)
-        customer_stats_refresh(customer_ids=recount, cause=None)
+        customer_stats_refresh(customer_ids=recount)
         customer_stats_add(
             new_orders=(
                 (v.customer_id, v.placed_at, v.amount, v.status)
                 for k, v in changed.items()
                 if k not in stored and v.customer_id not in recount
-            ),
-            cause=None,
+            )
         )
-        since = _history_changed_since(stored, changed)
-        customers_changed_after_commit([*created_customers, *since], IMPORT_CAUSE, since=since)
+        if changed:
+            events_record(
+                events_of_changes(
+                    order_events,
+                    (
+                        (ids[k], stored[k]._asdict() if k in stored else None, v._asdict())
+                        for k, v in changed.items()
+                    ),
+                )
+            )
     return UpsertCounts(**counts)

@@ -1,0 +1,82 @@
+"""The lifecycle engine as a follower of the events (``tenure.events.consumers``).
+
+``stages`` re-evaluates the customers a batch of events touched, each from the earliest moment
+their history changed (a dated event's ``at``: a back-dated order, a refund of last year's
+order), then their health; above ``INLINE_MAX`` customers it queues one recompute job for
+the worker instead. ``complaints`` opens the personal follow-up of every complaint. Both run
+in the worker (or after the writer's commit with ``EVENTS_DELIVERY = "on_commit"``), in the
+transaction that advances their position: their effects happen once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from tenure.events.consumers import Consumer
+from tenure.events.kinds import event_kind
+from tenure.events.models import Event
+
+INLINE_MAX = 5000
+"""Above this many customers in one batch (a large import) the recompute goes to the worker
+as one job."""
+
+_CAUSES = {
+    "order": "order",
+    "customer": "customer",
+    "subscription": "subscription",
+    "interaction": "interaction",
+    "survey_answer": "feedback",
+    "referral": "feedback",
+}
+"""The subjects whose events change a customer's lifecycle facts, and the cause their moves
+are stored with."""
+_NOT_FACTS = {"subscription.renewal_coming"}
+
+
+def _touched(events: Sequence[Event]) -> dict[str, tuple[set[int], dict[int, datetime]]]:
+    """Per cause, the customers the events touched and, for dated events, since when."""
+    by_cause: dict[str, tuple[set[int], dict[int, datetime]]] = {}
+    for event in events:
+        cause = _CAUSES.get(event.subject)
+        if cause is None or event.kind in _NOT_FACTS or event.customer_id is None:
+            continue
+        if event.via == "import":
+            cause = "import"
+        ids, since = by_cause.setdefault(cause, (set(), {}))
+        customers = [event.customer_id]
+        before = (event.data or {}).get("customer_before")
+        if isinstance(before, int):
+            customers.append(before)
+        dated = event_kind(event.kind).dated
+        for customer_id in customers:
+            ids.add(customer_id)
+            if dated:
+                known = since.get(customer_id)
+                since[customer_id] = event.at if known is None else min(known, event.at)
+    return by_cause
+
+
+def stages_follow(events: Sequence[Event]) -> None:
+    from tenure.lifecycle.services import lifecycle_recompute_enqueue, lifecycle_update
+
+    for cause, (ids, since) in _touched(events).items():
+        customer_ids = sorted(ids)
+        if len(customer_ids) > INLINE_MAX:
+            lifecycle_recompute_enqueue(customer_ids=customer_ids, cause=cause, since=since)
+        else:
+            lifecycle_update(customer_ids=customer_ids, cause=cause, since=since)
+
+
+def complaints_follow(events: Sequence[Event]) -> None:
+    from tenure.lifecycle.followups import complaint_follow_up
+
+    for event in events:
+        if event.kind == "complaint.opened" and (event.data or {}).get("kind") == "complaint":
+            complaint_follow_up(interaction_id=int(event.subject_id or 0))
+
+
+STAGES = Consumer("lifecycle.stages", stages_follow, batch=50_000)
+COMPLAINTS = Consumer(
+    "lifecycle.complaint_follow_ups", complaints_follow, kinds=frozenset({"complaint.opened"})
+)
