@@ -183,9 +183,7 @@ def test_the_same_pair_and_the_same_external_id_are_refused():
     assert _fields(retried) == {"external_id"}
 
 
-def test_a_referral_moves_along_and_a_new_date_is_announced_as_of_the_earlier(
-    announced, commits
-):
+def test_a_referral_moves_along_and_a_new_date_is_announced_as_of_the_earlier(announced, commits):
     referrer, friend = make_customer(), make_customer()
     made = referral(referrer, referred_email="f@x.org")
     announced.skip()

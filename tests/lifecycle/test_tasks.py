@@ -11,8 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from tenure.access import visible
+from tenure.events.models import Event
 from tenure.interactions.services import interaction_log
-from tenure.lifecycle import signals
+from tenure.lifecycle import following
 from tenure.lifecycle.models import CustomerStage, HealthScore
 from tenure.lifecycle.selectors import customer_stage_history
 from tenure.lifecycle.services import complaint_follow_up, lifecycle_recompute, task_from_at_risk
@@ -139,11 +140,18 @@ def test_a_large_batch_goes_to_the_worker(monkeypatch):
     monkeypatch.setattr(
         "tenure.lifecycle.services.async_task", lambda *args, **kwargs: queued.append(args)
     )
-    ids = list(range(1, signals.INLINE_MAX + 2))
-    signals.on_customers_changed(None, customer_ids=ids, cause="order")
-    since = {ids[0]: timezone.now() - timedelta(days=30)}
-    signals.on_customers_changed(None, customer_ids=ids, cause="import", since=since)
+    ids = list(range(1, following.INLINE_MAX + 2))
+    at = timezone.now() - timedelta(days=30)
+
+    def events(via: str, kind: str = "customer.changed", subject: str = "customer"):
+        return [
+            Event(kind=kind, subject=subject, customer_id=i, subject_id=i, at=at, via=via, data={})
+            for i in ids
+        ]
+
+    following.stages_follow(events("api"))
+    following.stages_follow(events("import", "order.placed", "order"))
     assert queued == [
-        ("tenure.lifecycle.tasks.lifecycle_recompute_job", ids, "order", {}),
-        ("tenure.lifecycle.tasks.lifecycle_recompute_job", ids, "import", since),
+        ("tenure.lifecycle.tasks.lifecycle_recompute_job", ids, "customer", {}),
+        ("tenure.lifecycle.tasks.lifecycle_recompute_job", ids, "import", dict.fromkeys(ids, at)),
     ]

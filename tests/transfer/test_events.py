@@ -130,9 +130,7 @@ def _customer(external_id, email):
     return [external_id, email, "", "", "", "", "", "", "", ""]
 
 
-def test_a_customers_import_announces_created_and_changed_customers(
-    announced, import_customers
-):
+def test_a_customers_import_announces_created_and_changed_customers(announced, import_customers):
     announced.skip()
     import_customers(
         [_customer("C1", "a@example.com"), _customer("C2", "b@example.com")], batch_size=1

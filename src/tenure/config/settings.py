@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "tenure.api.auth.ApiTokenMiddleware",
     "tenure.config.caching.PrivateWhenSignedInMiddleware",  # after both ways of signing in
     "auditlog.middleware.AuditlogMiddleware",
+    "tenure.events.middleware.EventsViaMiddleware",  # events say by which path they came
     "tenure.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tenure.config.sessions.SessionTimeoutMiddleware",  # after messages: it leaves one

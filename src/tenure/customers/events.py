@@ -135,7 +135,7 @@ def created_events_select() -> tuple[str, str]:
     """``customer_events``' "created" events of the customer ids given as one array parameter,
     as one SELECT (PostgreSQL) for ``tenure.events.bulk.events_insert_select``."""
     return (
-        "SELECT %s, %s || id, id, 'customer', id, CURRENT_TIMESTAMP, '{}'::jsonb "
+        "SELECT %s, %s::text || id, id, 'customer', id, CURRENT_TIMESTAMP, '{}'::jsonb "
         "FROM unnest(%s::bigint[]) AS ids(id)",
         CUSTOMER_CREATED.name,
     )

@@ -36,6 +36,13 @@ RECURRING_JOBS: tuple[RecurringJob, ...] = (
         description="Every minute: fail or queue again the runs whose worker stopped.",
     ),
     RecurringJob(
+        name="tenure.renewals_announce",
+        func="tenure.customers.tasks.renewals_announce",
+        cron="7 * * * *",
+        description='Hourly: a "renewal coming" event for each subscription renewing within '
+        "30 days, once per renewal.",
+    ),
+    RecurringJob(
         name="tenure.nightly",
         func="tenure.jobs.tasks.nightly",
         cron="41 2 * * *",

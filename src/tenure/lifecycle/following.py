@@ -31,29 +31,39 @@ _CAUSES = {
 }
 """The subjects whose events change a customer's lifecycle facts, and the cause their moves
 are stored with."""
-_NOT_FACTS = {"subscription.renewal_coming"}
+_NOT_FACTS = {"subscription.renewal_coming", "stage.entered", "stage.left", "health.band_changed"}
+"""Events about a customer that change none of their facts: the engine's own output, and a
+notice of what is coming."""
 
 
 def _touched(events: Sequence[Event]) -> dict[str, tuple[set[int], dict[int, datetime]]]:
-    """Per cause, the customers the events touched and, for dated events, since when."""
-    by_cause: dict[str, tuple[set[int], dict[int, datetime]]] = {}
+    """Per cause, the customers the events touched and, for dated events, since when. A
+    customer touched by several causes in one batch goes with the cause of their latest
+    event (the likeliest to have moved them); ``since`` is the earliest of all of them."""
+    cause_of: dict[int, str] = {}
+    since: dict[int, datetime] = {}
     for event in events:
         cause = _CAUSES.get(event.subject)
         if cause is None or event.kind in _NOT_FACTS or event.customer_id is None:
             continue
         if event.via == "import":
             cause = "import"
-        ids, since = by_cause.setdefault(cause, (set(), {}))
         customers = [event.customer_id]
         before = (event.data or {}).get("customer_before")
         if isinstance(before, int):
             customers.append(before)
         dated = event_kind(event.kind).dated
         for customer_id in customers:
-            ids.add(customer_id)
+            cause_of[customer_id] = cause
             if dated:
                 known = since.get(customer_id)
                 since[customer_id] = event.at if known is None else min(known, event.at)
+    by_cause: dict[str, tuple[set[int], dict[int, datetime]]] = {}
+    for customer_id, cause in cause_of.items():
+        ids, dated_since = by_cause.setdefault(cause, (set(), {}))
+        ids.add(customer_id)
+        if customer_id in since:
+            dated_since[customer_id] = since[customer_id]
     return by_cause
 
 

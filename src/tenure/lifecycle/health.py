@@ -44,7 +44,9 @@ from django.utils import timezone
 
 from tenure.customers.models import Customer
 from tenure.domain.health import HealthConfig, health_config_validate, health_scores, health_trend
+from tenure.events.bulk import events_write_rows
 from tenure.lifecycle.account_facts import account_facts_frame, account_ids_all
+from tenure.lifecycle.events import HEALTH_BAND_CHANGED
 from tenure.lifecycle.facts import (
     Chunk,
     all_customer_ids,
@@ -105,6 +107,24 @@ class _Subject:
     scores: type[models.Model]
     snapshots: type[models.Model]
     key: str
+
+
+def band_event_rows(
+    key: str, ids: np.ndarray, before: np.ndarray, after: np.ndarray, now: datetime
+) -> list[tuple[Any, ...]]:
+    """``health.band_changed`` for each subject whose band is not the one it had (a first
+    score is no change); once per subject, day and band (a recompute done twice, once)."""
+    subject = key.removesuffix("_id")
+    day = timezone.localdate(now).isoformat()
+    rows: list[tuple[Any, ...]] = []
+    for i in np.flatnonzero(pd.notna(before) & (before != after) & (after != "")).tolist():
+        record, old, new = int(ids[i]), str(before[i]), str(after[i])
+        rows.append((
+            HEALTH_BAND_CHANGED.name, f"{HEALTH_BAND_CHANGED.name}:{subject}:{record}:{day}:{new}",
+            record if subject == "customer" else None, subject, record, now,
+            {"band": new, "from_band": old},
+        ))  # fmt: skip
+    return rows
 
 
 _CUSTOMERS = _Subject(HealthScore, HealthSnapshot, "customer_id")
@@ -306,6 +326,7 @@ def _score_and_store(
                 "band": [columns["band"][i] for i in picked],
             },
         )
+        events_write_rows(band_event_rows(subject.key, ids, before.band, band, now))
     tally.update(key for key in columns["band"] if key)
     return int(ids.size), int((~missing).sum())
 

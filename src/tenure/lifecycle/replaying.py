@@ -39,6 +39,8 @@ from tenure.customers.models import Customer
 from tenure.domain.lifecycle import UNSTAGED, LifecycleModel
 from tenure.domain.lifecycle.replay import lifecycle_replay
 from tenure.domain.lifecycle.timeline import BEFORE, IntArray, Series, kinds_needed
+from tenure.events.bulk import events_write_rows
+from tenure.lifecycle.events import stage_event_rows
 from tenure.lifecycle.facts import Chunk, fetch_numbers
 from tenure.lifecycle.models import CustomerStage, StageTransition
 from tenure.lifecycle.storage import (
@@ -207,6 +209,12 @@ def _replay(plan: Plan, chunk: Chunk, orders: Series | None) -> ChunkOutcome:
                 recorded_at=plan.now, definition_id=plan.definition_id, cause=plan.cause,
             )  # fmt: skip
         _stages_store(stages, ids, final, before, plan.definition_id)
+        events_write_rows(
+            stage_event_rows(
+                ids=ids, before=_plain(before), after=_plain(final), entered_ms=replay.entered,
+                corrected=rewound, model=model, now=plan.now,
+            )
+        )  # fmt: skip
     counts = Counter(UNSTAGED if key is None else key for key in final.tolist())
     moved = int(sum(a != b for a, b in zip(final.tolist(), _plain(before), strict=True)))
     by_rule = np.bincount(fresh["rule"].to_numpy(dtype=np.int64), minlength=len(model.rules))

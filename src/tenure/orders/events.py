@@ -74,7 +74,7 @@ def placed_events_select(order_table: str, runs: list[tuple[int, int]]) -> tuple
     events in one statement). The same events as the rule writes, field for field."""
     ranges = " OR ".join(["id BETWEEN %s AND %s"] * len(runs))
     select = (
-        f"SELECT %s, %s || id, customer_id, 'order', id, placed_at, "  # noqa: S608 -- model names
+        f"SELECT %s, %s::text || id, customer_id, 'order', id, placed_at, "  # noqa: S608 -- model names
         f"jsonb_build_object('status', status, 'amount', amount::text, 'currency', currency) "
         f"FROM {order_table} WHERE {ranges}"
     )

@@ -46,6 +46,8 @@ from tenure.domain.records import (
     layout_resolve,
     order_record_parse,
 )
+from tenure.events.kinds import IMPORT_COMMITTED
+from tenure.events.record import acting_via, event_record
 from tenure.jobs.services import run_start
 from tenure.orders.models import Order
 from tenure.transfer.attributes import attribute_rows_refused
@@ -301,7 +303,7 @@ def customers_import(
     being stored.
     """
     tz = timezone.get_default_timezone()
-    return _import_run(
+    result = _import_run(
         kind=ImportKind.CUSTOMERS,
         source=source,
         layout_of=lambda header: layout_resolve(
@@ -321,6 +323,23 @@ def customers_import(
         batch_size=batch_size,
         keep_cells=importer.restricted,
     )
+    _committed(result, importer)
+    return result
+
+
+def _committed(result: ImportResult, importer: Importer) -> None:
+    """The import's last event: what it stored (its rows' events came before, batch by batch)."""
+    label = importer.label
+    with acting_via("import", importer.author.actor_id):
+        event_record(
+            IMPORT_COMMITTED.name, subject="import", customer_id=None,
+            subject_id=label if isinstance(label, int) else None,
+            data={
+                "kind": result.kind, "rows_read": result.rows_read, "created": result.created,
+                "updated": result.updated, "unchanged": result.unchanged,
+                "rejected": result.rejected, "file": str(importer.extra.get("file", label)),
+            },
+        )  # fmt: skip
 
 
 def _customer_rows_refused(
@@ -352,7 +371,7 @@ def orders_import(
     tz = timezone.get_default_timezone()
     currency = settings.TENURE_CURRENCY
     known = KnownCustomers()
-    return _import_run(
+    result = _import_run(
         kind=ImportKind.ORDERS,
         source=source,
         layout_of=lambda header: layout_resolve(
@@ -372,6 +391,8 @@ def orders_import(
         batch_size=batch_size,
         keep_cells=importer.restricted,
     )
+    _committed(result, importer)
+    return result
 
 
 EXPORT_PIECE_CHARS = 64 * 1024

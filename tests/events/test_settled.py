@@ -1,0 +1,50 @@
+"""A reader never passes an event that a transaction still running may commit (PostgreSQL:
+ids are drawn before commit, so a later id can commit first)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+
+from tenure.events.models import Event
+from tenure.events.reading import Position, events_after
+from tenure.events.record import NewEvent, events_record
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif("connection.vendor != 'postgresql'"),
+]
+
+
+def _write(key: str, started: threading.Event, release: threading.Event) -> None:
+    try:
+        with transaction.atomic():
+            events_record([NewEvent("import.committed", "import", None, None, key=key)])
+            started.set()
+            release.wait(10)
+    finally:
+        connections.close_all()
+
+
+def test_an_event_committed_late_with_a_smaller_id_is_not_skipped():
+    started, release = threading.Event(), threading.Event()
+    slow = threading.Thread(target=_write, args=("slow", started, release))
+    slow.start()
+    assert started.wait(10)
+    events_record([NewEvent("import.committed", "import", None, None, key="fast")])  # commits
+    slow_id = None
+    try:
+        assert Event.objects.get(key="fast").pk > 0
+        # The slow transaction drew the smaller id and has not committed: the fast event is
+        # not read yet either, or a reader would move past the slow one for good.
+        assert events_after(Position(), limit=10) == []
+    finally:
+        release.set()
+        slow.join(10)
+    read = events_after(Position(), limit=10)
+    slow_id = Event.objects.get(key="slow").pk
+    assert [e.key for e in read] == ["slow", "fast"]
+    assert slow_id < read[1].pk
+    assert connection.vendor == "postgresql"
