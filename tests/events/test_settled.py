@@ -4,6 +4,7 @@ ids are drawn before commit, so a later id can commit first)."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection, connections, transaction
@@ -43,7 +44,11 @@ def test_an_event_committed_late_with_a_smaller_id_is_not_skipped():
     finally:
         release.set()
         slow.join(10)
-    read = events_after(Position(), limit=10)
+    # Settled once no older writing transaction runs, in any database of the server (other
+    # tests' may, for a moment): wait for it rather than for a fixed time.
+    deadline = time.monotonic() + 60
+    while len(read := events_after(Position(), limit=10)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     slow_id = Event.objects.get(key="slow").pk
     assert [e.key for e in read] == ["slow", "fast"]
     assert slow_id < read[1].pk

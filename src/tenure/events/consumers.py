@@ -6,9 +6,10 @@ leaves neither, and the batch is handled again, once, by the next drain. (Effect
 database, a webhook's request, are at least once: their consumers record a delivery in the
 batch's transaction and send it apart, see ``tenure.webhooks``.)
 
-The position row is locked for the batch (``SELECT ... FOR UPDATE SKIP LOCKED`` on
-PostgreSQL; SQLite's transactions take the write lock as they begin), so two workers never
-handle the same batch; the position is advanced only if it is still where the batch began.
+The position row is locked for the batch (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
+transactions take the write lock as they begin), so two drains never handle the same batch: the
+second waits, then reads from where the first left off; the position is advanced only if it is
+still where the batch began.
 
 A consumer that fails is retried with a pause that doubles (2 s up to 10 minutes); its error
 is kept on its position (``tenure events`` and the admin show it) and the consumers after it
@@ -23,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tenure.events.models import ConsumerPosition, Event
@@ -65,10 +66,13 @@ def consumer_position(consumer: Consumer) -> ConsumerPosition:
     if found is not None:
         return found
     start = end_position() if consumer.from_now else Position()
-    position, _ = ConsumerPosition.objects.get_or_create(
-        name=consumer.name, defaults={"tx": start.tx, "event_id": start.event_id}
-    )
-    return position
+    try:
+        with transaction.atomic():
+            return ConsumerPosition.objects.create(
+                name=consumer.name, tx=start.tx, event_id=start.event_id
+            )
+    except IntegrityError:  # another drain created it meanwhile
+        return ConsumerPosition.objects.get(name=consumer.name)
 
 
 def consumer_drain_batch(consumer: Consumer) -> int:
@@ -76,17 +80,19 @@ def consumer_drain_batch(consumer: Consumer) -> int:
     or another worker holds it, or it waits to be retried)."""
     consumer_position(consumer)
     with transaction.atomic():
-        locked = ConsumerPosition.objects.filter(name=consumer.name)
-        if connection.vendor == "postgresql":
-            locked = locked.select_for_update(skip_locked=True)
-        row = locked.first()
+        # Waits for another drain's batch: after it, this one sees the events committed since.
+        row = ConsumerPosition.objects.select_for_update().filter(name=consumer.name).first()
         if row is None or (row.retry_at is not None and row.retry_at > timezone.now()):
             return 0
         start = Position(row.tx, row.event_id)
-        events = events_after(start, limit=consumer.batch, kinds=consumer.kinds)
+        # Every kind is read, the consumer's handed on: its position passes the others too.
+        events = events_after(start, limit=consumer.batch)
         if not events:
             return 0
-        consumer.handle(events)
+        kinds = consumer.kinds
+        mine = events if kinds is None else [e for e in events if e.kind in kinds]
+        if mine:
+            consumer.handle(mine)
         end = Position.of(events[-1])
         moved = ConsumerPosition.objects.filter(
             pk=row.pk, tx=start.tx, event_id=start.event_id

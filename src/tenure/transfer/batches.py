@@ -20,6 +20,7 @@ from typing import Any
 from django.db import OperationalError, connection, transaction
 
 from tenure.domain.records import ImportRowError, UpsertCounts
+from tenure.transfer.staged import CustomersRaced
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +78,8 @@ def batch_store(
                     kept = [record for record in records if record.line not in lines]
                 counts = upsert(kept) if kept else UpsertCounts()
             return BatchStored(counts, refused)
-        except OperationalError as error:
-            if not is_conflict(error):
+        except (OperationalError, CustomersRaced) as error:
+            if isinstance(error, OperationalError) and not is_conflict(error):
                 raise
             if not retry or attempt == attempts:
                 raise ImportConflict(
