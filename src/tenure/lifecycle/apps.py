@@ -9,14 +9,18 @@ class LifecycleConfig(AppConfig):
 
     def ready(self) -> None:
         from tenure.customers.signals import customers_changed
+        from tenure.facts import fact_provider_register
         from tenure.interactions.signals import complaint_logged
         from tenure.jobs.registry import run_kind_register
         from tenure.lifecycle import signals
+        from tenure.lifecycle.facts import PROVIDERS
         from tenure.lifecycle.tasks import HEALTH_KIND, RECOMPUTE_KIND
         from tenure.privacy.signals import person_exporting
 
         run_kind_register(RECOMPUTE_KIND)
         run_kind_register(HEALTH_KIND)
+        for provider in PROVIDERS:
+            fact_provider_register(provider)
         customers_changed.connect(
             signals.on_customers_changed, dispatch_uid="tenure-lifecycle-customers-changed"
         )
