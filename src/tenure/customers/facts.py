@@ -87,12 +87,18 @@ _PROFILE = {
 }
 
 
+FACT_FIELDS = frozenset({"channel", "segment", "account", "account_id", "custom_attributes"})
+"""Customer fields the timeless facts read: a change of one is announced to the lifecycle."""
+ACCOUNT_FACT_FIELDS = frozenset({"industry", "size_band", "budget_band"})
+"""Account fields its customers' ``account_*`` facts read."""
+
+
 def texts(values: Any) -> np.ndarray:
     """Text values trimmed, blank or None as None (an object column)."""
     series = pd.Series(values, dtype=object)
     known = series.notna().to_numpy()
     out = np.full(series.size, None, dtype=object)
-    stripped = series[known].map(str).str.strip().to_numpy(dtype=object)
+    stripped = np.array(series[known].map(str).str.strip().to_numpy(dtype=object), dtype=object)
     stripped[stripped == ""] = None
     out[known] = stripped
     return out

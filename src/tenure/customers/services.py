@@ -22,6 +22,7 @@ from tenure.access.records import (
     reject_unknown_fields,
     require_change,
 )
+from tenure.customers.facts import ACCOUNT_FACT_FIELDS, FACT_FIELDS
 from tenure.customers.models import Account, Contact, Customer, Subscription
 from tenure.customers.signals import customers_changed_after_commit
 from tenure.domain.access import Action, Role
@@ -110,6 +111,8 @@ def customer_update(
     check_references(by, changes)
     _apply(customer, changes)
     record_save(customer)
+    if set(changes) & FACT_FIELDS:  # timeless facts of the lifecycle rules (customers/facts.py)
+        customers_changed_after_commit([customer.pk], "customer")
     return customer
 
 
@@ -164,6 +167,9 @@ def account_update(
     check_references(by, changes)
     _apply(account, changes)
     record_save(account)
+    if set(changes) & ACCOUNT_FACT_FIELDS:  # its customers' account_* facts changed
+        ids = list(account.customers.values_list("pk", flat=True))
+        customers_changed_after_commit(ids, "customer")
     return account
 
 
