@@ -154,7 +154,7 @@ def attribute_numbers(values: np.ndarray) -> np.ndarray:
     series = pd.Series(values, dtype=object)
     plain = series.map(lambda v: None if v is None or isinstance(v, bool) else str(v))
     numbers = pd.to_numeric(plain.str.strip().str.replace(",", ""), errors="coerce")
-    out = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    out = np.array(numbers.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
     out[~np.isfinite(out)] = np.nan
     return out
 

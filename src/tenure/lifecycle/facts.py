@@ -161,9 +161,18 @@ def _chunk_facts(
     facts = facts_compute(
         chunk=chunk, ids=ids, now=now, needed=needed, kinds=kinds, context=context
     )
+    index = pd.Index(ids, name="customer")
     return pd.DataFrame(
-        {name: facts[name] for name in sorted(needed)}, index=pd.Index(ids, name="customer")
+        {name: _column(facts[name], index) for name in sorted(needed)}, index=index
     )
+
+
+def _column(values: Any, index: pd.Index) -> Any:
+    """A category (object) column stays object, None for missing (pandas would infer its
+    string dtype, NaN for missing); numbers and flags as they are."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return pd.Series(values, index=index, dtype=object)
+    return values
 
 
 # --- the lifecycle app's own facts ------------------------------------------------------------
