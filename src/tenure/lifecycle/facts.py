@@ -162,9 +162,7 @@ def _chunk_facts(
         chunk=chunk, ids=ids, now=now, needed=needed, kinds=kinds, context=context
     )
     index = pd.Index(ids, name="customer")
-    return pd.DataFrame(
-        {name: _column(facts[name], index) for name in sorted(needed)}, index=index
-    )
+    return pd.DataFrame({name: _column(facts[name], index) for name in sorted(needed)}, index=index)
 
 
 def _column(values: Any, index: pd.Index) -> Any:
