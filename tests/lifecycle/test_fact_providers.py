@@ -221,11 +221,36 @@ def test_editing_the_channel_moves_the_customer_from_now_on(django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         customer_update(customer_id=bob.pk, changes={"channel": "partner"})
     assert _stages()[bob.pk] == "partner"
+    # His whole history is replayed as if he had always been a partner customer (what a
+    # replay from scratch says): the move is dated at his order, the old one superseded.
     move = StageTransition.objects.get(customer=bob, to_stage="partner")
-    assert move.cause == "customer" and move.effective_at > timezone.now() - timedelta(minutes=5)
+    placed = Order.objects.get(customer=bob).placed_at
+    assert move.cause == "customer" and abs(move.effective_at - placed) < timedelta(seconds=1)
+    old = StageTransition.objects.get(customer=bob, to_stage="acquisition")
+    assert old.superseded_at is not None
     with django_capture_on_commit_callbacks(execute=True):
         customer_update(customer_id=bob.pk, changes={"channel": "web"})
-    assert _stages()[bob.pk] == "acquisition"  # the "bought" rule leads partners back
+    assert _stages()[bob.pk] == "acquisition"
+    live = _stages()
+    lifecycle_recompute(from_scratch=True)
+    assert _stages() == live
+    effective = StageTransition.objects.filter(customer=bob, superseded_at__isnull=True)
+    assert list(effective.order_by("effective_at", "step").values_list("to_stage", flat=True)) == [
+        "reach",
+        "acquisition",
+    ]
+
+
+def test_a_timeless_change_nobody_announced_is_seen_at_now():
+    definition_save(by=None, data=_partner_definition(), name="Partners")
+    people = _book()
+    lifecycle_recompute()
+    bob = people["bob"]
+    Customer.objects.filter(pk=bob.pk).update(channel="partner")  # behind the services' back
+    lifecycle_recompute(now=timezone.now() + timedelta(hours=1))
+    assert _stages()[bob.pk] == "partner"
+    move = StageTransition.objects.get(customer=bob, to_stage="partner")
+    assert move.effective_at > timezone.now() + timedelta(minutes=50)  # dated when noticed
 
 
 def test_the_definition_api_accepts_a_category_rule_and_refuses_a_wrong_operator(client):

@@ -7,7 +7,7 @@ operator at the command line, who may do everything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -112,8 +112,18 @@ def customer_update(
     _apply(customer, changes)
     record_save(customer)
     if set(changes) & FACT_FIELDS:  # timeless facts of the lifecycle rules (customers/facts.py)
-        customers_changed_after_commit([customer.pk], "customer")
+        customers_changed_after_commit([customer.pk], "customer", since=_history_starts([customer]))
     return customer
+
+
+def _history_starts(customers: Iterable[Customer]) -> dict[int, datetime]:
+    """Each customer's first moment (their record's start, or an earlier order): a change of
+    a timeless fact (channel, segment, account, attributes) replays their whole history, as
+    a replay from scratch would, since such a fact is read as it is now at every moment."""
+    return {
+        c.pk: min(c.created_at, c.first_order_at) if c.first_order_at else c.created_at
+        for c in customers
+    }
 
 
 @transaction.atomic
@@ -168,8 +178,8 @@ def account_update(
     _apply(account, changes)
     record_save(account)
     if set(changes) & ACCOUNT_FACT_FIELDS:  # its customers' account_* facts changed
-        ids = list(account.customers.values_list("pk", flat=True))
-        customers_changed_after_commit(ids, "customer")
+        starts = _history_starts(account.customers.only("pk", "created_at", "first_order_at"))
+        customers_changed_after_commit(starts, "customer", since=starts)
     return account
 
 
