@@ -23,6 +23,14 @@ CUSTOMER_CREATED = EventKind("customer.created", "A customer was created.")
 CUSTOMER_CHANGED = EventKind("customer.changed", "A customer's fields changed (their names).")
 CUSTOMER_DELETED = EventKind("customer.deleted", "A customer was deleted.")
 
+ACCOUNT_FIELDS = (
+    "name", "industry", "size_band", "budget_band", "website", "custom_attributes", "owner_id",
+    "created_at",
+)  # fmt: skip
+ACCOUNT_CREATED = EventKind("account.created", "An account (a company) was created.")
+ACCOUNT_CHANGED = EventKind("account.changed", "An account's fields changed (their names).")
+ACCOUNT_DELETED = EventKind("account.deleted", "An account was deleted.")
+
 SUBSCRIPTION_FIELDS = (
     "customer_id", "plan", "amount", "currency", "interval", "started_at", "renews_at",
     "cancelled_at",
@@ -41,9 +49,9 @@ CONSENT_FIELDS = ("customer_id", "purpose", "granted", "changed_at")
 CONSENT_CHANGED = EventKind("consent.changed", "A customer gave or withdrew a consent.")
 
 event_kinds_register(
-    CUSTOMER_CREATED, CUSTOMER_CHANGED, CUSTOMER_DELETED, SUBSCRIPTION_STARTED,
-    SUBSCRIPTION_CHANGED, SUBSCRIPTION_CANCELLED, SUBSCRIPTION_DELETED, RENEWAL_COMING,
-    CONSENT_CHANGED,
+    ACCOUNT_CREATED, ACCOUNT_CHANGED, ACCOUNT_DELETED, CUSTOMER_CREATED, CUSTOMER_CHANGED,
+    CUSTOMER_DELETED, SUBSCRIPTION_STARTED, SUBSCRIPTION_CHANGED, SUBSCRIPTION_CANCELLED,
+    SUBSCRIPTION_DELETED, RENEWAL_COMING, CONSENT_CHANGED,
 )  # fmt: skip
 
 
@@ -72,6 +80,16 @@ def customer_events(
             CUSTOMER_CHANGED.name, "customer", customer_id, customer_id, data={"fields": fields}
         )
     ]
+
+
+def account_events(account_id: int, before: Values | None, after: Values | None) -> list[NewEvent]:
+    if after is None or before is None:
+        kind = ACCOUNT_DELETED if after is None else ACCOUNT_CREATED
+        return [NewEvent(kind.name, "account", account_id, None, key=f"{kind.name}:{account_id}")]
+    fields = changed_fields(before, after)
+    if not fields:
+        return []
+    return [NewEvent(ACCOUNT_CHANGED.name, "account", account_id, None, data={"fields": fields})]
 
 
 def _dates(values: Values) -> list:

@@ -15,39 +15,19 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-from django.conf import settings
 from django.db import connection
-from django.db.models import BigIntegerField, F, Func, QuerySet
+from django.db.models import BigIntegerField, F, QuerySet
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from tenure.access import visible
 from tenure.customers.models import Customer, Subscription
+from tenure.facts.clock import EpochSeconds, local_days
 from tenure.orders.models import Order, OrderStatus
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 EPOCH = date(1970, 1, 1)
-
-
-class EpochSeconds(Func):
-    """Whole seconds since 1970-01-01 UTC of a datetime column, on SQLite and PostgreSQL."""
-
-    output_field = BigIntegerField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # Django stores UTC text; strftime('%s') is exact (julianday arithmetic would round
-        # an order at midnight into the day before). %%%% survives the template and the
-        # driver's placeholder pass as one literal %.
-        return self.as_sql(
-            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
-        )
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
-        )
 
 
 def day_number(day: date) -> int:
@@ -58,16 +38,6 @@ def day_number(day: date) -> int:
 def day_start(day: date) -> datetime:
     """Midnight at the start of ``day`` in the business's time zone (aware)."""
     return timezone.make_aware(datetime.combine(day, time(0)))
-
-
-def local_days(seconds: npt.ArrayLike) -> IntArray:
-    """Epoch seconds -> local day numbers in ``TIME_ZONE``, vectorised (DST included)."""
-    secs = np.asarray(seconds, dtype=np.int64)
-    if settings.TIME_ZONE == "UTC":
-        return secs // 86_400
-    stamps = pd.to_datetime(secs, unit="s", utc=True).tz_convert(settings.TIME_ZONE)
-    wall = stamps.tz_localize(None).to_numpy().astype("datetime64[D]")
-    return wall.astype(np.int64)
 
 
 def visible_customer_ids(user: Any) -> QuerySet[Any, Any] | None:

@@ -32,17 +32,12 @@ from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When, Wind
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
 
 from tenure.customers.models import Account, Contact, Subscription
+from tenure.facts import DAY, Chunk, IntArray, fetch_numbers
+from tenure.facts import scatter as _scatter
 from tenure.feedback.models import SurveyKind, SurveyResponse
 from tenure.insights.reading import EpochSeconds, local_days
 from tenure.interactions.models import CASE_KINDS, CaseStatus, Interaction
-from tenure.lifecycle.facts import (
-    DAY,
-    Chunk,
-    IntArray,
-    OrderFigures,
-    _scatter,
-    fetch_numbers,
-)
+from tenure.orders.facts import OrderFigures
 from tenure.orders.models import Order, OrderStatus
 
 ACCOUNT_FACTS = frozenset(

@@ -13,6 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.db.models import Q
+
+from tenure.customers.facts import ACCOUNT_FACT_FIELDS, FACT_FIELDS
+from tenure.customers.models import Customer
 from tenure.events.consumers import Consumer
 from tenure.events.kinds import event_kind
 from tenure.events.models import Event
@@ -67,10 +71,41 @@ def _touched(events: Sequence[Event]) -> dict[str, tuple[set[int], dict[int, dat
     return by_cause
 
 
+def _timeless(events: Sequence[Event]) -> dict[int, datetime]:
+    """The customers whose timeless facts changed (channel, segment, account, attributes, the
+    account's industry or bands: ``tenure.customers.facts``), each with the start of their
+    history: such a fact is read as it is now at every moment, so the whole history is
+    replayed, as a recompute from scratch would."""
+    customers: set[int] = set()
+    accounts: set[int] = set()
+    for event in events:
+        fields = set((event.data or {}).get("fields") or ())
+        if event.kind == "customer.changed" and fields & FACT_FIELDS:
+            customers.add(int(event.subject_id or 0))
+        elif event.kind == "account.changed" and fields & ACCOUNT_FACT_FIELDS:
+            accounts.add(int(event.subject_id or 0))
+    if not customers and not accounts:
+        return {}
+    found = Customer.objects.filter(Q(pk__in=customers) | Q(account_id__in=accounts))
+    return {
+        pk: min(created, first) if first is not None else created
+        for pk, created, first in found.values_list("pk", "created_at", "first_order_at")
+    }
+
+
 def stages_follow(events: Sequence[Event]) -> None:
     from tenure.lifecycle.services import lifecycle_recompute_enqueue, lifecycle_update
 
-    for cause, (ids, since) in _touched(events).items():
+    touched = _touched(events)
+    starts = _timeless(events)
+    for customer_id, start in starts.items():
+        # In the group that already holds the customer, else with the cause "customer".
+        group = next((g for g in touched.values() if customer_id in g[0]), None)
+        if group is None:
+            group = touched.setdefault("customer", (set(), {}))
+            group[0].add(customer_id)
+        group[1][customer_id] = min(group[1].get(customer_id, start), start)
+    for cause, (ids, since) in touched.items():
         customer_ids = sorted(ids)
         if len(customer_ids) > INLINE_MAX:
             lifecycle_recompute_enqueue(customer_ids=customer_ids, cause=cause, since=since)

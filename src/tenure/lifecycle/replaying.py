@@ -187,6 +187,7 @@ def _replay(plan: Plan, chunk: Chunk, orders: Series | None) -> ChunkOutcome:
         chunk=chunk, ids=ids, now=plan.now, kinds=kinds_needed(model.facts_used),
         needed=model.facts_used, median_gap_days=plan.median_gap_days, orders=orders,
         model_known_from=plan.last_run,
+        fact_kinds={name: fact.kind for name, fact in model.facts.items()},
     )  # fmt: skip
     codes = model.stage_codes(np.array(_plain(stage), dtype=object))
     replay = lifecycle_replay(

@@ -7,10 +7,15 @@ definition's facts read are loaded (``kinds_needed``).
 
 Moments are whole milliseconds since the epoch, computed by the database (``EpochMillis``) so
 that an event's moment is the same number however often it is read.
+
+Timeless facts (the customer's channel, an account's industry, imported attributes: the facts
+registry's providers marked ``timeless``) have no history: they are read once, as they are at
+``now``, through the registry, and every moment of the replay reads that value.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +24,9 @@ from django.db.models import Case, F, Func, IntegerField, Q, Value, When
 from django.db.models.fields import BigIntegerField
 
 from tenure.customers.models import Customer, Subscription
+from tenure.domain.lifecycle.facts import FACTS
 from tenure.domain.lifecycle.timeline import BEFORE, FloatArray, History, IntArray, Series
+from tenure.facts import facts_compute
 from tenure.feedback.models import Referral, SurveyKind, SurveyResponse
 from tenure.insights.models import CustomerPrediction
 from tenure.insights.reading import day_start, local_days
@@ -111,11 +118,13 @@ def history_load(
     median_gap_days: float | None,
     orders: Series | None = None,
     model_known_from: datetime | None = None,
+    fact_kinds: Mapping[str, str] | None = None,
 ) -> History:
     """The history of the customers ``ids`` (sorted, all in ``chunk``) up to ``now``: the
-    kinds of event in ``kinds``, their records' start, and the latest fit's figures when the
+    kinds of event in ``kinds``, their records' start, the latest fit's figures when the
     facts read them (known from ``model_known_from``, by default the start of the fit's
-    observation end day)."""
+    observation end day), and the timeless facts among ``needed`` as they are at ``now``
+    (``fact_kinds``: how each attribute is read)."""
     parts: dict[str, Any] = {}
     if "orders" in kinds:
         parts["orders"] = orders if orders is not None else order_series(chunk, ids, now)
@@ -152,6 +161,11 @@ def history_load(
     history = History(customers=ids.size, created=start, median_gap_days=median_gap_days, **parts)
     if needed & {"p_alive", "expected_purchases_365"}:
         _model_facts(history, chunk, ids, now, model_known_from)
+    timeless = needed - set(FACTS)
+    if timeless:
+        history.timeless = facts_compute(
+            chunk=chunk, ids=ids, now=now, needed=timeless, kinds=fact_kinds
+        )
     return history
 
 

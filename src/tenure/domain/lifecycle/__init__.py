@@ -50,13 +50,33 @@ A definition is a JSON object::
   - ``{"fact": "days_since_last_order", "op": ">=", "value": {"fact": "typical_gap_days",
     "times": 3, "plus": 0}}``: a fact against ``times x`` another fact ``+ plus`` (both
     optional: 1 and 0);
+  - ``{"fact": "channel", "op": "is", "value": "partner"}``: a category fact (a text value per
+    customer) against text: ``is`` / ``is_not`` take one value, ``in`` / ``not_in`` a
+    non-empty list (``{"fact": "segment", "op": "in", "value": ["b2b", "enterprise"]}``).
+    Values are compared exactly (case counts) after trimming spaces at both ends, on both
+    sides; an empty value is missing. Category facts take only these four operators (and
+    ``known`` / ``missing``), number and yes/no facts never take them;
+  - ``{"fact": "attribute.plan", "op": "is", "value": "gold"}``: an imported attribute
+    (``Customer.custom_attributes``), spelt ``attribute.`` and its name as imported (built-in
+    names have no dot, so they cannot collide). The operator says how it is read: ``is``,
+    ``is_not``, ``in``, ``not_in`` as a category (its text, trimmed; numbers as written);
+    ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=`` with a number (or as the other side of a
+    comparison between facts) as a number, the values that do not read as one (``"12"``,
+    ``"1,200"`` and ``3.5`` do) being missing. One definition reads an attribute one way;
+    ``==`` with text is refused (say ``is``). A customer without it: missing;
   - ``{"fact": "latest_nps", "op": "missing"}`` / ``"op": "known"``: whether a value is there.
 
   A comparison with a missing value (NaN) is false, ``!=`` included; so ``{"not": {"fact":
   "p_alive", "op": "<", "value": 0.5}}`` holds when P(alive) is missing. Say ``known`` when
-  that matters.
+  that matters. Likewise a missing category matches neither ``is`` / ``in`` nor ``is_not`` /
+  ``not_in``: ``{"fact": "channel", "op": "is_not", "value": "partner"}`` holds for a customer
+  with another channel, not for one with none.
 
-The facts are listed with their meaning in :data:`FACTS`; the semantics of evaluation
+The built-in facts are listed with their meaning in :data:`FACTS`; the timeless ones (the
+customer's channel and segment, the account's industry and size bands) are registered by the
+apps that hold them (:mod:`tenure.domain.facts`) and listed with the built-in ones by
+:func:`~tenure.domain.lifecycle.facts.rule_facts`. They and the attributes have no history:
+a replay reads their value as it is now at every past moment. The semantics of evaluation
 (first matching rule, repeated to a fixed point) in :mod:`tenure.domain.lifecycle.engine`;
 the two built-in models and their design in :mod:`tenure.domain.lifecycle.presets`.
 """

@@ -18,7 +18,9 @@ engine on synthetic facts built from the rules' own thresholds to refuse such ru
 are stored.
 
 Vectorised with boolean masks over the customers: one pass per rule on the first step, and
-later steps only over the (usually few) customers who moved.
+later steps only over the (usually few) customers who moved. A category fact is an object
+column of trimmed text (None: missing); ``is`` / ``in`` test membership by hashing (pandas'
+``isin``), and a missing value matches neither ``is``/``in`` nor ``is_not``/``not_in``.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from tenure.analytics.errors import InvalidInputError
-from tenure.domain.lifecycle.facts import FACTS, STAGE_CLOCK
+from tenure.domain.lifecycle.facts import FACTS, STAGE_CLOCK, Fact
 from tenure.domain.lifecycle.model import (
     UNSTAGED_CODE,
     AllOf,
     AnyOf,
+    Category,
     Compare,
     Condition,
     LifecycleModel,
@@ -317,13 +320,31 @@ def condition_holds(
     elif isinstance(node, Not):
         result = ~condition_holds(node.item, facts, memo)
     elif isinstance(node, Presence):
-        values = facts[node.fact]
-        missing = np.isnan(values) if values.dtype != bool else np.zeros(values.size, bool)
+        missing = _missing(facts[node.fact])
         result = ~missing if node.known else missing
+    elif isinstance(node, Category):
+        result = category_holds(node, facts[node.fact])
     else:
         result = compare_holds(node, facts)
     memo[key] = result
     return result
+
+
+def _missing(values: np.ndarray) -> BoolArray:
+    if values.dtype == bool:
+        return np.zeros(values.size, bool)
+    if values.dtype == object:  # a category: None is missing
+        return np.asarray(pd.isna(values), dtype=bool)
+    return np.isnan(values)
+
+
+def category_holds(node: Category, values: np.ndarray) -> BoolArray:
+    """``values`` (object: text or None) among ``node.values`` or, negated, known and not
+    among them: a missing value is false both ways, as a comparison with NaN is."""
+    among = pd.Index(values, dtype=object).isin(node.values)
+    if node.negate:
+        return np.asarray(~among & ~_missing(values), dtype=bool)
+    return np.asarray(among, dtype=bool)
 
 
 def compare_holds(node: Compare, facts: FactColumns) -> BoolArray:
@@ -383,13 +404,36 @@ def _fact_columns(model: LifecycleModel, facts: Facts, n: int) -> tuple[FactColu
             raise InvalidInputError(
                 name, f"is read by rule {readers[0]!r} but is not among the facts"
             )
-        columns[name] = fact_column(name, facts[name], n)
+        columns[name] = fact_column(name, facts[name], n, model.facts.get(name))
     return columns, index
 
 
-def fact_column(name: str, raw: Any, n: int) -> np.ndarray:
-    """One fact as a checked NumPy column: bool for flags, float64 (NaN = missing) otherwise."""
-    fact = FACTS[name]
+def category_column(name: str, raw: Any, n: int) -> npt.NDArray[np.object_]:
+    """A category fact as an object column of trimmed text, None where missing (None, NaN,
+    or text that is empty once trimmed)."""
+    plain = raw.to_numpy(dtype=object) if isinstance(raw, pd.Series) else np.asarray(raw, object)
+    if plain.ndim != 1 or plain.size != n:
+        raise InvalidInputError(name, f"has {plain.size} values for {n} customers")
+    series = pd.Series(plain, dtype=object)
+    known = series.notna().to_numpy()
+    texts = series[known]
+    if texts.size and pd.api.types.infer_dtype(texts, skipna=False) != "string":
+        bad = next(v for v in texts.tolist() if not isinstance(v, str))
+        raise InvalidInputError(name, f"is a category: values must be text, got {bad!r}")
+    out = np.full(n, None, dtype=object)
+    stripped = np.array(texts.str.strip().to_numpy(dtype=object), dtype=object)
+    stripped[stripped == ""] = None
+    out[known] = stripped
+    return out
+
+
+def fact_column(name: str, raw: Any, n: int, fact: Fact | None = None) -> np.ndarray:
+    """One fact as a checked NumPy column: bool for flags, object (text, None = missing) for
+    categories, float64 (NaN = missing) otherwise. ``fact``: its declaration (by default the
+    built-in one of that name)."""
+    fact = FACTS[name] if fact is None else fact
+    if fact.kind == "category":
+        return category_column(name, raw, n)
     plain = raw.to_numpy() if isinstance(raw, pd.Series) else np.asarray(raw)
     if plain.dtype == bool and plain.ndim == 1 and plain.size == n:
         return plain if fact.kind == "flag" else plain.astype(np.float64)

@@ -1,56 +1,29 @@
-"""The facts a lifecycle rule may read: one number (or yes/no) per customer.
+"""The facts a lifecycle rule may read: one number, yes/no or category per customer.
 
-The Django side computes them per customer (from orders, subscriptions, feedback, the fitted
-purchase model and the stored stage) and hands them to :func:`lifecycle_evaluate` as NumPy
-columns or a DataFrame. Only the facts a model's rules use are needed
+Two sources. The built-in facts of :data:`FACTS` come from what happened to the customer
+(orders, subscriptions, cases, conversations, answers, referrals, the fitted model, the stage):
+their meaning is defined here, and the replay computes them at any past moment from the
+customer's timeline (:mod:`tenure.domain.lifecycle.timeline`). The *timeless* facts are
+registered by the apps that hold them (:mod:`tenure.domain.facts`: the customer's channel and
+segment, their account's industry and size, and imported attributes as ``attribute.<name>``):
+they have no history, so every moment of a replay reads their current value.
+:func:`rule_facts` lists both; only the facts a model's rules use are computed
 (:attr:`LifecycleModel.facts_used`).
 
 Time is in days measured at the moment of evaluation (``now``, a parameter of whoever computes
 the facts): "days since the last order" is ``now - last order``, in days, fractional or whole as
 the caller chooses, as long as every fact uses the same clock.
 
-Missing values are NaN. A comparison with a missing value is false (see the grammar in
-:mod:`tenure.domain.lifecycle`); test for it with the ``missing`` / ``known`` operators.
+Missing values are NaN (None for a category). A comparison with a missing value is false (see
+the grammar in :mod:`tenure.domain.lifecycle`); test for it with the ``missing`` / ``known``
+operators.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from tenure.domain.facts import KIND_WORDS, REGISTRY, Fact, FactKind
 
-FactKind = Literal["count", "days", "probability", "score", "number", "flag"]
-
-KIND_WORDS: dict[str, str] = {
-    "count": "a count (a whole number >= 0)",
-    "days": "a number of days",
-    "probability": "a probability between 0 and 1",
-    "score": "a score",
-    "number": "a number",
-    "flag": "a yes/no fact",
-}
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One column the engine reads.
-
-    Attributes
-    ----------
-    name : str
-        The column name, as rules and reason templates spell it.
-    kind : {"count", "days", "probability", "score", "number", "flag"}
-        Flags are compared with ``true``/``false``; every other kind with numbers.
-    description : str
-        What it measures, for the rule editor.
-    nullable : bool
-        Whether NaN (missing) is a legal value; counts and flags are never missing.
-    """
-
-    name: str
-    kind: FactKind
-    description: str
-    nullable: bool = False
-
+__all__ = ["FACTS", "GROWING", "KIND_WORDS", "STAGE_CLOCK", "Fact", "FactKind", "rule_facts"]
 
 _FACTS = (
     Fact("orders_count", "count", "Completed orders the customer has placed, ever."),
@@ -151,3 +124,10 @@ GROWING: frozenset[str] = frozenset(
 """The facts that change by themselves: each grows by one a day between two events (every
 other fact, ``typical_gap_days`` included, changes only when something happens). The replay
 (``tenure.domain.lifecycle.replay``) solves when a rule reading them comes true."""
+
+
+def rule_facts() -> dict[str, Fact]:
+    """Every fact a rule may read by name (``attribute.<name>`` aside): the built-in ones of
+    :data:`FACTS`, then the timeless facts the apps registered, in the order the rule editor
+    lists them."""
+    return {**FACTS, **{n: f for n, f in REGISTRY.rule_facts().items() if n not in FACTS}}

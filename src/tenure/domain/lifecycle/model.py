@@ -7,12 +7,15 @@ Django side can store exactly what was validated.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from tenure.domain.facts import Fact
 
 UNSTAGED = "unstaged"
 """The pseudo-stage of a customer not yet placed in any stage (code -1); usable in ``from``."""
@@ -23,6 +26,7 @@ UNSTAGED_CODE = -1
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
 COMPARE_OPS: tuple[str, ...] = ("==", "!=", "<", "<=", ">", ">=")
 PRESENCE_OPS: tuple[str, ...] = ("missing", "known")
+CATEGORY_OPS: tuple[str, ...] = ("is", "is_not", "in", "not_in")
 
 
 class DefinitionError(ValueError):
@@ -131,7 +135,18 @@ class Presence:
     known: bool
 
 
-Condition = AllOf | AnyOf | Not | Compare | Presence
+@dataclass(frozen=True, eq=False)
+class Category:
+    """``fact in values`` (``is`` / ``in``) or, ``negate``, ``fact not_in values`` (``is_not``
+    / ``not_in``) of a category fact; values are trimmed text, compared exactly. A missing
+    value matches neither: like a comparison with NaN, it is false both ways."""
+
+    fact: str
+    values: tuple[str, ...]
+    negate: bool = False
+
+
+Condition = AllOf | AnyOf | Not | Compare | Presence | Category
 
 
 def condition_facts(node: Condition) -> frozenset[str]:
@@ -179,6 +194,9 @@ class LifecycleModel:
     definition: dict[str, Any]
     warnings: tuple[str, ...] = ()
     _codes: dict[str, int] = field(default_factory=dict, repr=False)
+    facts: Mapping[str, Fact] = field(default_factory=dict, repr=False)
+    """The declaration of every fact the rules read (an attribute's with the kind its use
+    gave it): what the engine, the probe and the reasons read the columns as."""
 
     @property
     def stage_keys(self) -> tuple[str, ...]:

@@ -14,9 +14,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tenure.domain.lifecycle.facts import FACTS, KIND_WORDS
+from tenure.domain.facts import attribute_fact, is_attribute
+from tenure.domain.lifecycle.facts import KIND_WORDS, Fact, rule_facts
 from tenure.domain.lifecycle.model import (
     ANY_STAGE,
+    CATEGORY_OPS,
     COMPARE_OPS,
     DEFAULT_ROLE,
     PRESENCE_OPS,
@@ -26,6 +28,7 @@ from tenure.domain.lifecycle.model import (
     UNSTAGED_CODE,
     AllOf,
     AnyOf,
+    Category,
     Compare,
     Condition,
     DefinitionError,
@@ -37,7 +40,7 @@ from tenure.domain.lifecycle.model import (
     Stage,
     condition_facts,
 )
-from tenure.domain.lifecycle.reasons import REASON_FIELDS, reason_facts
+from tenure.domain.lifecycle.reasons import REASON_FIELDS, positional, reason_facts
 
 GRAMMAR = 1
 _TOP_KEYS = ("grammar", "name", "description", "stages", "conditions", "rules")
@@ -45,7 +48,8 @@ _STAGE_KEYS = ("key", "name", "description", "role")
 _RULE_KEYS = ("name", "from", "to", "when", "reason")
 _NODE_KINDS = ("all", "any", "not", "fact", "condition")
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,59}")
-_SAMPLE = {"count": 2, "flag": "yes"}
+_SAMPLE: dict[str, Any] = {"count": 2, "flag": "yes", "category": "text"}
+_NUMBER_OPS = ", ".join(COMPARE_OPS)
 
 
 def did_you_mean(name: object, choices: Iterable[str]) -> str:
@@ -91,13 +95,17 @@ class _Checker:
         return value
 
 
-def definition_validate(data: Any) -> LifecycleModel:
+def definition_validate(data: Any, *, facts: Mapping[str, Fact] | None = None) -> LifecycleModel:
     """Check a lifecycle definition and compile it; refuse it with every problem found.
 
     Parameters
     ----------
     data : dict
         A definition in the grammar of :mod:`tenure.domain.lifecycle` (parsed JSON).
+    facts : mapping of str to Fact, optional
+        The facts rules may read (besides ``attribute.<name>``); by default
+        :func:`~tenure.domain.lifecycle.facts.rule_facts`: the built-in ones and the timeless
+        ones the apps registered.
 
     Returns
     -------
@@ -126,17 +134,19 @@ def definition_validate(data: Any) -> LifecycleModel:
     check.text(normalised, "description", "", required=False)
     stages = _stages(normalised.get("stages"), check)
     codes = {stage.key: code for code, stage in enumerate(stages)}
-    compiler = _Compiler(normalised.get("conditions", {}), check)
+    catalogue = dict(rule_facts() if facts is None else facts)
+    compiler = _Compiler(normalised.get("conditions", {}), check, catalogue)
     rules = _rules(normalised.get("rules"), codes, compiler, check)
     if check.problems:
         raise DefinitionError(check.problems)
-    model = LifecycleModel(tuple(stages), tuple(rules), normalised, (), codes)
+    specs = {name: compiler.spec(name) for name in frozenset().union(*(r.facts for r in rules))}
+    model = LifecycleModel(tuple(stages), tuple(rules), normalised, (), codes, specs)
     from tenure.domain.lifecycle.probe import probe_cycles  # the probe runs the engine
 
     cycle = probe_cycles(model)
     if cycle is not None:
         raise DefinitionError([Problem("rules", str(cycle))])
-    return LifecycleModel(tuple(stages), tuple(rules), normalised, _warnings(model), codes)
+    return LifecycleModel(tuple(stages), tuple(rules), normalised, _warnings(model), codes, specs)
 
 
 def _stages(raw: Any, check: _Checker) -> list[Stage]:
@@ -183,8 +193,10 @@ def _stages(raw: Any, check: _Checker) -> list[Stage]:
 class _Compiler:
     """Compiles condition trees; a named condition is compiled once and shared."""
 
-    def __init__(self, named: Any, check: _Checker) -> None:
+    def __init__(self, named: Any, check: _Checker, catalogue: dict[str, Fact]) -> None:
         self.check = check
+        self.catalogue = catalogue
+        self.attributes: dict[str, tuple[str, str]] = {}  # name -> (kind, where it was typed)
         self.raw: dict[str, Any] = {}
         self.done: dict[str, Condition | None] = {}
         self.stack: list[str] = []
@@ -244,27 +256,58 @@ class _Compiler:
         return (AllOf if kind == "all" else AnyOf)(tuple(compiled))  # type: ignore[arg-type]
 
     def fact(self, name: Any, path: str) -> str | None:
-        if isinstance(name, str) and name in FACTS:
+        if isinstance(name, str) and (name in self.catalogue or is_attribute(name)):
             return name
-        self.check.add(path, f"unknown fact {shown(name)}{did_you_mean(name, FACTS)}")
+        self.check.add(path, f"unknown fact {shown(name)}{did_you_mean(name, self.catalogue)}")
         return None
+
+    def kind(self, name: str) -> str:
+        """A fact's kind; an attribute's as typed so far (``""``: not yet)."""
+        if name in self.catalogue:
+            return self.catalogue[name].kind
+        return self.attributes.get(name, ("", ""))[0]
+
+    def spec(self, name: str) -> Fact:
+        """The declaration the model reads a fact with (an attribute used only in reasons or
+        with known/missing is a category)."""
+        if name in self.catalogue:
+            return self.catalogue[name]
+        return attribute_fact(name, "number" if self.kind(name) == "number" else "category")
+
+    def typed(self, name: str, kind: str, path: str) -> bool:
+        """Read the attribute ``name`` as ``kind`` here; one definition reads it one way."""
+        if not is_attribute(name) or name in self.catalogue:
+            return True
+        known, where = self.attributes.setdefault(name, (kind, path))
+        if known != kind:
+            self.check.add(
+                path,
+                f"{name} is read as a {known} at {where}: a definition reads an attribute "
+                f"either as a number or as a category",
+            )
+            return False
+        return True
 
     def leaf(self, raw: dict[str, Any], path: str) -> Condition | None:
         self.check.keys(raw, path, ("fact", "op", "value"))
         fact = self.fact(raw["fact"], f"{path}.fact")
         op = raw.get("op")
-        ops = (*COMPARE_OPS, *PRESENCE_OPS)
-        if op not in ops:
+        if op not in (*COMPARE_OPS, *CATEGORY_OPS, *PRESENCE_OPS):
+            if fact is not None and is_attribute(fact) and fact not in self.catalogue:
+                ops = (*COMPARE_OPS, *CATEGORY_OPS, *PRESENCE_OPS)
+            elif fact is not None and self.kind(fact) == "category":
+                ops = (*CATEGORY_OPS, *PRESENCE_OPS)
+            else:
+                ops = (*COMPARE_OPS, *PRESENCE_OPS)
             got = "missing" if "op" not in raw else f"unknown operator {shown(op)}"
             self.check.add(f"{path}.op", f"{got} (use one of {', '.join(ops)})")
             return None
         if fact is None:
             return None
-        kind = FACTS[fact].kind
         if op in PRESENCE_OPS:
             if "value" in raw:
                 self.check.add(f"{path}.value", f'"{op}" takes no value')
-            if not FACTS[fact].nullable:
+            if fact in self.catalogue and not self.catalogue[fact].nullable:
                 always = "false" if op == "missing" else "true"
                 self.check.add(
                     f"{path}.op", f'{fact} is never missing, so "{op}" is always {always}'
@@ -274,6 +317,30 @@ class _Compiler:
             self.check.add(f"{path}.value", f"missing: what to compare {fact} with")
             return None
         value = raw["value"]
+        if is_attribute(fact) and fact not in self.catalogue:
+            if op in ("==", "!=") and isinstance(value, str):
+                self.check.add(
+                    f"{path}.op",
+                    f'{fact} compared with text: use "is" or "is_not" (==, != and the other '
+                    "comparisons read it as a number)",
+                )
+                return None
+            wanted = "category" if op in CATEGORY_OPS else "number"
+            if not self.typed(fact, wanted, f"{path}.op"):
+                return None
+        kind = self.kind(fact)
+        if op in CATEGORY_OPS:
+            if kind != "category":
+                use = "== or !=" if kind == "flag" else _NUMBER_OPS
+                self.check.add(f"{path}.op", f'{fact} is {KIND_WORDS[kind]}: use {use}, not "{op}"')
+                return None
+            values = self.texts(op, value, f"{path}.value", fact)
+            return None if values is None else Category(fact, values, op in ("is_not", "not_in"))
+        if kind == "category":
+            self.check.add(
+                f"{path}.op", f'{fact} is a category: use is, is_not, in or not_in, not "{op}"'
+            )
+            return None
         if kind == "flag":
             if op not in ("==", "!="):
                 self.check.add(f"{path}.op", f'{fact} is a yes/no fact: use == or !=, not "{op}"')
@@ -295,6 +362,36 @@ class _Compiler:
             )
         return Compare(fact, op, value=number)
 
+    def texts(self, op: str, value: Any, path: str, fact: str) -> tuple[str, ...] | None:
+        """The text values of a category comparison, trimmed (``is``: one; ``in``: a list)."""
+        one = op in ("is", "is_not")
+        other = {"is": "in", "is_not": "not_in", "in": "is", "not_in": "is_not"}[op]
+        if one and isinstance(value, list):
+            self.check.add(path, f'"{op}" takes one text value: use "{other}" for a list')
+            return None
+        if not one and not isinstance(value, list):
+            hint = f'; use "{other}" for one' if isinstance(value, str) else ""
+            self.check.add(
+                path, f'"{op}" takes a list of text values, e.g. ["partner", "reseller"]{hint}'
+            )
+            return None
+        items = [value] if one else value
+        if not items:
+            self.check.add(path, f'"{op}" takes a non-empty list of text values')
+            return None
+        out: list[str] = []
+        for i, item in enumerate(items):
+            where = path if one else f"{path}[{i}]"
+            if not isinstance(item, str) or not item.strip():
+                self.check.add(
+                    where,
+                    f"{fact} is a category: the value must be non-empty text, got "
+                    f"{shown(item, typed=True)}",
+                )
+                return None
+            out.append(item.strip())
+        return tuple(dict.fromkeys(out))
+
     def reference(self, fact: str, op: Any, raw: dict[str, Any], path: str) -> Condition | None:
         self.check.keys(raw, path, ("fact", "times", "plus"))
         other = self.fact(raw.get("fact"), f"{path}.fact")
@@ -302,10 +399,15 @@ class _Compiler:
         plus = self.number(raw.get("plus", 0), f"{path}.plus", "plus")
         if other is None or times is None or plus is None:
             return None
-        if FACTS[other].kind == "flag":
+        if not self.typed(other, "number", f"{path}.fact"):
+            return None
+        if self.kind(other) == "flag":
             self.check.add(
                 f"{path}.fact", f"{other} is a yes/no fact: compare numbers with numbers"
             )
+            return None
+        if self.kind(other) == "category":
+            self.check.add(f"{path}.fact", f"{other} is a category: compare numbers with numbers")
             return None
         return Compare(fact, op, other=other, times=times, plus=plus)
 
@@ -326,6 +428,7 @@ def _rules(raw: Any, codes: dict[str, int], compiler: _Compiler, check: _Checker
         return []
     rules: list[Rule] = []
     first_at: dict[str, int] = {}
+    passed: set[int] = set()  # rules whose reason passed (an attribute perhaps not typed yet)
     for i, item in enumerate(raw):
         path = f"rules[{i}]"
         if not isinstance(item, dict):
@@ -353,13 +456,21 @@ def _rules(raw: Any, codes: dict[str, int], compiler: _Compiler, check: _Checker
         else:
             when = compiler.node(item["when"], f"{path}.when")
         reason = check.text(item, "reason", path, required=True)
-        if reason is not None and not _reason_ok(reason, f"{path}.reason", check):
+        if reason is not None and not _reason_ok(reason, f"{path}.reason", check, compiler):
             reason = None
+        elif reason is not None:
+            passed.add(i)
         if None in (name, sources, target, when, reason):
             continue
         rules.append(
             Rule(name, sources, target, when, reason, condition_facts(when) | reason_facts(reason))  # type: ignore[arg-type]
         )
+    for i, item in enumerate(raw):  # attributes printed: with the kind the conditions gave them
+        reason = item.get("reason") if isinstance(item, dict) else None
+        if not isinstance(reason, str) or i not in passed:
+            continue
+        if any(is_attribute(name) for name in reason_facts(reason)):
+            _reason_ok(reason, f"rules[{i}].reason", check, compiler, strict=True)
     return rules
 
 
@@ -394,10 +505,25 @@ def _target(raw: Any, codes: dict[str, int], path: str, check: _Checker) -> int 
     return None
 
 
-def _reason_ok(template: str, path: str, check: _Checker) -> bool:
+class _Either:
+    """A sample for an attribute whose kind is not known yet: formats as a number or text."""
+
+    def __format__(self, spec: str) -> str:
+        try:
+            return format(1.5, spec)
+        except ValueError:
+            return format("text", spec)
+
+
+def _reason_ok(
+    template: str, path: str, check: _Checker, compiler: _Compiler, *, strict: bool = False
+) -> bool:
+    """Whether a reason's fields are facts (or the stages) and format with a sample of each
+    kind; an attribute not typed yet passes with a number or a text sample unless ``strict``
+    (the check after every condition has typed it)."""
     from string import Formatter
 
-    fields = {*FACTS, *REASON_FIELDS}
+    fields = {*compiler.catalogue, *REASON_FIELDS}
     samples: dict[str, Any] = {}
     try:
         pieces = list(Formatter().parse(template))
@@ -407,15 +533,21 @@ def _reason_ok(template: str, path: str, check: _Checker) -> bool:
     for _literal, name, _spec, conversion in pieces:
         if name is None:
             continue
-        if name not in fields or conversion is not None:
+        if (name not in fields and not is_attribute(name)) or conversion is not None:
             check.add(
                 path, f"{{{name}}} is not a fact or from_stage/to_stage{did_you_mean(name, fields)}"
             )
             return False
-        kind = FACTS[name].kind if name in FACTS else "stage"
-        samples[name] = _SAMPLE.get(kind, 1.5) if kind != "stage" else "Stage"
+        kind = "stage" if name in REASON_FIELDS else compiler.kind(name)
+        if kind == "stage":
+            samples[name] = "Stage"
+        elif not kind:
+            samples[name] = "text" if strict else _Either()
+        else:
+            samples[name] = _SAMPLE.get(kind, 1.5)
+    text, names = positional(template)
     try:
-        template.format_map(samples)
+        text.format(*(samples[name] for name in names))
     except (ValueError, TypeError) as exc:
         check.add(path, f"cannot be formatted: {exc}")
         return False

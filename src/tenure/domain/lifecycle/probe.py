@@ -3,7 +3,8 @@
 Whether some facts make a set of rules cycle is a satisfiability question; instead of solving
 it, the engine is run on synthetic customers whose facts sit on and around every threshold the
 rules use (the literal values, and ``times * other + plus`` for comparisons between facts),
-with NaN for the facts that may be missing, starting from every stage. A cycle that any such
+with NaN for the facts that may be missing, starting from every stage. A category fact takes
+the values the rules name, one they do not, and missing. A cycle that any such
 customer can enter is reported as a definition error; one that needs values the probe did not
 try is still caught at evaluation time (:class:`LifecycleCycleError`).
 """
@@ -16,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from tenure.domain.lifecycle.engine import LifecycleCycleError, _run
-from tenure.domain.lifecycle.facts import FACTS
 from tenure.domain.lifecycle.model import (
     UNSTAGED_CODE,
     AllOf,
     AnyOf,
+    Category,
     Compare,
     Condition,
     LifecycleModel,
@@ -41,7 +42,7 @@ def probe_cycles(model: LifecycleModel, *, seed: int = 0) -> LifecycleCycleError
     for name in model.facts_used:
         pool = pools[name]
         values = pool[rng.integers(0, pool.size, n)]
-        columns[name] = values != 0 if FACTS[name].kind == "flag" else values
+        columns[name] = values != 0 if model.facts[name].kind == "flag" else values
     starts = np.repeat(np.arange(UNSTAGED_CODE, len(model.stages)), PROBES_PER_STAGE)
     try:
         _run(model, columns, starts.astype(np.int64), pd.RangeIndex(n))
@@ -59,14 +60,23 @@ def _pools(model: LifecycleModel) -> dict[str, np.ndarray]:
                 relations.append(leaf)
             elif not isinstance(leaf.value, bool) and leaf.value is not None:
                 near[leaf.fact].update(_around(leaf.value))
-    pools = {name: _pool(name, near[name]) for name in model.facts_used}
+    texts: dict[str, set[str]] = defaultdict(set)
+    for rule in model.rules:
+        for node in _categories(rule.when):
+            texts[node.fact].update(node.values)
+    pools = {
+        name: _texts(texts[name])
+        if model.facts[name].kind == "category"
+        else _pool(model, name, near[name])
+        for name in model.facts_used
+    }
     for leaf in relations:  # values of the left side near times * right side + plus
         right = pools[leaf.other][np.isfinite(pools[leaf.other])]  # type: ignore[index]
         near[leaf.fact].update(
             v for r in right.tolist() for v in _around(r * leaf.times + leaf.plus)
         )
     for leaf in relations:
-        pools[leaf.fact] = _pool(leaf.fact, near[leaf.fact])
+        pools[leaf.fact] = _pool(model, leaf.fact, near[leaf.fact])
     return pools
 
 
@@ -74,8 +84,14 @@ def _around(value: float) -> tuple[float, ...]:
     return (value - 1.0, value - 0.01, value, value + 0.01, value + 1.0)
 
 
-def _pool(name: str, extra: set[float]) -> np.ndarray:
-    fact = FACTS[name]
+def _texts(named: set[str]) -> np.ndarray:
+    """The values the rules name, one they do not, and missing."""
+    other = "~" + "".join(sorted(named))  # differs from every named value
+    return np.array([*sorted(named), other, None], dtype=object)
+
+
+def _pool(model: LifecycleModel, name: str, extra: set[float]) -> np.ndarray:
+    fact = model.facts[name]
     if fact.kind == "flag":
         return np.array([0.0, 1.0])
     values = {*_BASE, *extra}
@@ -88,6 +104,14 @@ def _pool(name: str, extra: set[float]) -> np.ndarray:
     if fact.nullable:
         pool.append(np.nan)
     return np.array(pool)
+
+
+def _categories(node: Condition) -> list[Category]:
+    if isinstance(node, AllOf | AnyOf):
+        return [leaf for item in node.items for leaf in _categories(item)]
+    if isinstance(node, Not):
+        return _categories(node.item)
+    return [node] if isinstance(node, Category) else []
 
 
 def _leaves(node: Condition) -> list[Compare]:

@@ -1,8 +1,9 @@
 """Reason templates: ``"No order for {days_since_last_order:.0f} days"`` filled per customer.
 
-A template is Python format syntax (``str.format``) whose fields are fact names, or
-``from_stage`` / ``to_stage`` (the stages' display names). A missing value prints "unknown"
-whatever the format spec; counts print as whole numbers and yes/no facts as "yes"/"no".
+A template is Python format syntax (``str.format``) whose fields are fact names (an
+imported attribute too: ``{attribute.plan}``), or ``from_stage`` / ``to_stage`` (the stages'
+display names). A missing value prints "unknown" whatever the format spec; counts print as
+whole numbers, yes/no facts as "yes"/"no" and categories as their text.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
-from tenure.domain.lifecycle.facts import FACTS, STAGE_CLOCK
+from tenure.domain.lifecycle.facts import STAGE_CLOCK
 from tenure.domain.lifecycle.model import LifecycleModel
 
 IntArray = npt.NDArray[np.int64]
@@ -34,8 +36,12 @@ REASON_FIELDS = ("from_stage", "to_stage")
 
 
 def reason_facts(template: str) -> frozenset[str]:
-    """The facts a (valid) reason template prints."""
-    return frozenset(name for _literal, name, _spec in reason_fields(template) if name in FACTS)
+    """The facts a (valid) reason template prints: every field but the stages'."""
+    return frozenset(
+        name
+        for _literal, name, _spec in reason_fields(template)
+        if name and name not in REASON_FIELDS
+    )
 
 
 def reason_fields(template: str) -> list[tuple[str, str, str | None]]:
@@ -47,7 +53,7 @@ def reason_fields(template: str) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def _positional(template: str) -> tuple[str, list[str]]:
+def positional(template: str) -> tuple[str, list[str]]:
     """Rewrite ``"{days:.0f} days"`` as ``"{0:.0f} days"`` and list the fields, once."""
     out: list[str] = []
     names: list[str] = []
@@ -59,8 +65,9 @@ def _positional(template: str) -> tuple[str, list[str]]:
     return "".join(out), names
 
 
-def _python_values(name: str, values: np.ndarray) -> list[Any]:
-    kind = FACTS[name].kind
+def _python_values(kind: str, values: np.ndarray) -> list[Any]:
+    if kind == "category":
+        return [value if isinstance(value, str) else UNKNOWN for value in values.tolist()]
     if kind == "flag":
         return ["yes" if value else "no" for value in values.tolist()]
     if kind == "count":
@@ -68,15 +75,20 @@ def _python_values(name: str, values: np.ndarray) -> list[Any]:
     return [UNKNOWN if value != value else value for value in values.tolist()]
 
 
-def _formatted(name: str, values: np.ndarray, spec: str | None) -> np.ndarray:
+def _formatted(kind: str, values: np.ndarray, spec: str | None) -> np.ndarray:
     """``format(value, spec)`` of each value as an object array of strings, formatting each
     distinct value once (a million moves carry a few thousand distinct day counts)."""
     if values.size == 0:
         return np.empty(0, dtype=object)
-    distinct, inverse = np.unique(values, return_inverse=True)
-    plain = distinct if name in REASON_FIELDS else _python_values(name, distinct)
+    plain: Any
+    if kind == "category":  # text and None: no order between them, so factorize, not unique
+        inverse, distinct = pd.factorize(values, use_na_sentinel=False)
+        plain = _python_values(kind, np.asarray(distinct, dtype=object))
+    else:
+        distinct, inverse = np.unique(values, return_inverse=True)
+        plain = distinct if kind == "stage" else _python_values(kind, distinct)
     texts = np.array([format(value, spec or "") for value in list(plain)], dtype=object)
-    return texts[inverse.reshape(-1)]
+    return texts[np.asarray(inverse).reshape(-1)]
 
 
 def reason_texts(
@@ -103,6 +115,7 @@ def reason_texts(
                 out = out + literal
             if not name:
                 continue
+            kind = "stage" if name in REASON_FIELDS else model.facts[name].kind
             if name == "from_stage":
                 values = names[source[pick]]
             elif name == "to_stage":
@@ -111,6 +124,6 @@ def reason_texts(
                 values = np.zeros(pick.size)
             else:
                 values = np.asarray(facts[name])[positions[pick]]
-            out = out + _formatted(name, values, spec)
+            out = out + _formatted(kind, values, spec)
         texts[pick] = out
     return texts.tolist()

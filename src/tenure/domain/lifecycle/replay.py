@@ -15,6 +15,14 @@ stage could change:
   engine then says whether the customer moves; a comparison flips at most once between two
   events, so this ends). ``days_in_stage`` starts again at each move.
 
+Timeless facts (a customer's channel, an imported attribute: the rule facts beyond the
+built-in :data:`~tenure.domain.lifecycle.facts.FACTS`) have no history: every
+checkpoint reads their value as it is now (``History.timeless``), so a whole history replayed
+today judges every past moment by today's channel. Because editing one is no event of the
+timeline, a model that reads them also evaluates at ``now`` every customer replayed from a
+later start than their whole history (a move it makes then is dated ``now``: when tenure
+noticed it).
+
 Moves made at a checkpoint are dated then (``at``, ms) and numbered ``step`` as in one
 evaluation. Round k evaluates every customer's k-th checkpoint at once (vectorised over the
 customers), so the work is the number of checkpoints, not customers x days.
@@ -35,10 +43,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from tenure.domain.lifecycle.engine import compare_holds, lifecycle_evaluate
-from tenure.domain.lifecycle.facts import GROWING, STAGE_CLOCK
+from tenure.domain.lifecycle.facts import FACTS, GROWING, STAGE_CLOCK
 from tenure.domain.lifecycle.model import AllOf, AnyOf, Compare, Condition, LifecycleModel, Not
 from tenure.domain.lifecycle.reasons import reason_texts
 from tenure.domain.lifecycle.timeline import (
+    BEFORE,
     DAY_MS,
     NEVER,
     FloatArray,
@@ -181,6 +190,9 @@ def lifecycle_replay(
     it. See the module docstring."""
     n = history.customers
     needed = frozenset(model.facts_used)
+    # Timeless facts may have changed since a customer was last evaluated: look at now too
+    # (a replay of the whole history reads today's values at every checkpoint already).
+    recheck = bool(needed - set(FACTS)) & (np.asarray(start, dtype=np.int64) > BEFORE)
     kinds = kinds_needed(needed)
     clocks = _clocks(model)
     stage = np.asarray(stage, dtype=np.int64).copy()
@@ -196,6 +208,9 @@ def lifecycle_replay(
             history.next_event(active, since[active], kinds),
             _next_crossing(clocks, state, active, stage[active], since[active]),
         )
+        if recheck.any():
+            late = recheck[active] & (upcoming > now) & (since[active] < now)
+            upcoming = np.where(late, now, upcoming)
         due = upcoming <= now
         active, moment = active[due], upcoming[due]
         if active.size == 0:

@@ -117,7 +117,8 @@ class History:
     ``expected_purchases_365`` come from one model fit and are known from ``model_from`` (ms)
     on: missing before it, whatever the fit says. ``median_gap_days``: the typical gap of a
     customer with one purchase day (the base's repeat buyers' median; None: nobody bought
-    twice).
+    twice). ``timeless``: facts with no history (a category such as the customer's channel, an
+    imported attribute), one value per customer: every moment reads it as it is now.
     """
 
     customers: int
@@ -135,6 +136,7 @@ class History:
     expected_purchases_365: FloatArray | None = None
     model_from: int | None = None
     median_gap_days: float | None = None
+    timeless: dict[str, np.ndarray] = field(default_factory=dict)
     _indexes: dict[str, _Index] = field(default_factory=dict, repr=False)
     _order_days: IntArray | None = field(default=None, repr=False)
 
@@ -283,6 +285,12 @@ def facts_at(
     for name in GROWING:
         if name in needed:
             out[name] = (t - refs[name]) / DAY_MS
+    for name in needed:
+        if name in history.timeless:  # no history: today's value at every moment
+            out[name] = history.timeless[name][positions]
+    missing = set(needed) - set(out)
+    if missing:
+        raise ValueError(f"no history or value for the facts {', '.join(sorted(missing))}")
     return MomentFacts({name: out[name] for name in needed}, refs)
 
 

@@ -20,14 +20,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tenure.access import require
 from tenure.domain.access import Action
+from tenure.domain.facts import Fact
 from tenure.domain.lifecycle import (
     ANY_STAGE,
-    FACTS,
     PRESET_NAMES,
     STAGE_ROLES,
     UNSTAGED,
     preset_definition,
 )
+from tenure.domain.lifecycle.facts import rule_facts
 from tenure.lifecycle import services
 from tenure.lifecycle.models import LifecycleDefinition
 from tenure.web.forms import DefinitionForm
@@ -36,6 +37,13 @@ from tenure.web.views._render import signed_in_user
 VERSIONS_SHOWN = 30
 TIMES, MINUS = "\u00d7", "\u2212"  # the multiplication and minus signs
 _OPS = {"==": "is", "!=": "is not", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+_CATEGORY_OPS = {"is": "is", "is_not": "is not", "in": "is one of", "not_in": "is none of"}
+ATTRIBUTES = Fact(
+    "attribute.<name>",
+    "category",
+    "An imported attribute, by its name as imported (attribute.plan): read as a number by "
+    "==, !=, <, <=, >, >= with a number, as a category by is, is_not, in, not_in.",
+)
 
 
 @login_required
@@ -85,7 +93,7 @@ def lifecycle_definition(request: HttpRequest) -> HttpResponse:
         "problems": problems,
         "presets": PRESET_NAMES,
         "preset": preset,
-        "facts": list(FACTS.values()),
+        "facts": [*rule_facts().values(), ATTRIBUTES],
         "section": "lifecycle",
     }
     status = 422 if problems else 200
@@ -163,6 +171,9 @@ def condition_words(node: Any) -> str:
     if op == "known":
         return f"{fact} is known"
     value = node.get("value")
+    if op in _CATEGORY_OPS:
+        texts = value if isinstance(value, list) else [value]
+        return f"{fact} {_CATEGORY_OPS[op]} " + ", ".join(f"“{text}”" for text in texts)
     if isinstance(value, bool):
         return f"{fact} {_OPS.get(op, op)} {'yes' if value else 'no'}"
     if isinstance(value, dict):
