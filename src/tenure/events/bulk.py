@@ -28,7 +28,8 @@ def events_insert_select(select: str, params: Sequence[Any]) -> int:
         f"ON CONFLICT (key) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, current_via(), current_actor_id()])
+        # The outer SELECT's two placeholders come before the select's own in the text.
+        cursor.execute(sql, [current_via(), current_actor_id(), *params])
         written = cursor.rowcount
     if written:
         events_recorded()
