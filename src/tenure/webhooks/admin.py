@@ -27,6 +27,7 @@ class EndpointAdmin(_AdminsOnly):
     search_fields = ("url", "description")
     fields = ("url", "description", "kinds", "active", "created_by", "created_at")
     readonly_fields = ("url", "kinds", "created_by", "created_at")  # the secret: never shown
+    show_full_result_count = False
 
 
 @admin.register(Delivery)
