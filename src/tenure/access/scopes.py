@@ -83,6 +83,8 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     "lifecycle.HealthScore": _of_own_customer,
     "lifecycle.HealthSnapshot": _of_own_customer,
     "todos.Task": lambda user: _task_is_own(user),
+    # An event is its customer's (an event of no customer, an import's, is no one's own).
+    "events.Event": _of_own_customer,
     "todos.TaskComment": lambda user: Q(task_id__in=_own_task_ids(user)),
 }
 

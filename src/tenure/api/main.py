@@ -9,11 +9,13 @@ from tenure.api.analytics import router as analytics_router
 from tenure.api.auth import BearerToken
 from tenure.api.customers import router as customers_router
 from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handlers
+from tenure.api.events import router as events_router
 from tenure.api.exports import router as exports_router
 from tenure.api.feedback import router as feedback_router
 from tenure.api.interactions import router as interactions_router
 from tenure.api.lifecycle import router as lifecycle_router
 from tenure.api.orders import router as orders_router
+from tenure.api.webhooks import router as webhooks_router
 
 api = NinjaAPI(
     title="tenure API",
@@ -41,6 +43,8 @@ api.add_router("", interactions_router)
 api.add_router("", feedback_router)
 api.add_router("", analytics_router)
 api.add_router("", lifecycle_router)
+api.add_router("", events_router)
+api.add_router("", webhooks_router)
 
 
 class Me(Schema):

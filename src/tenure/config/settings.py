@@ -21,6 +21,7 @@
 | TENURE_STATIC_ROOT | (none) | where `collectstatic` copies files, for a front web server |
 | TENURE_MAX_BODY_MB | 5 | largest request body (API JSON, forms); larger answers 413 |
 | TENURE_MAX_UPLOAD_MB | 256 | largest upload (an import file); larger answers 413 |
+| TENURE_WEBHOOKS_ALLOW_PRIVATE | = not PRODUCTION | 1: webhooks may go to private addresses |
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ INSTALLED_APPS = [
     "tenure.insights",
     "tenure.todos",
     "tenure.lifecycle",
+    "tenure.webhooks",
     "tenure.demo",
     "tenure.api",
     "tenure.web",
@@ -323,6 +325,9 @@ Q_CLUSTER: dict[str, object] = {
 EVENTS_DELIVERY = os.environ.get("TENURE_EVENTS_DELIVERY", "worker")
 if EVENTS_DELIVERY not in ("worker", "on_commit"):
     raise ImproperlyConfigured('TENURE_EVENTS_DELIVERY must be "worker" or "on_commit"')
+# Webhooks to loopback, private or reserved addresses (tenure.webhooks.addresses): refused in
+# production unless asked for (a webhook URL must not reach into the worker's own network).
+WEBHOOKS_ALLOW_PRIVATE = _env_bool("TENURE_WEBHOOKS_ALLOW_PRIVATE", not PRODUCTION)
 # A running run whose heartbeat is older than this lost its worker: the sweep fails it or queues
 # it again (tenure.jobs.sweep). Runs beat every sixth of it.
 RUN_HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("TENURE_RUN_HEARTBEAT_TIMEOUT_SECONDS", "120"))

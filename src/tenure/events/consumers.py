@@ -19,12 +19,13 @@ go on.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tenure.events.models import ConsumerPosition, Event
@@ -143,8 +144,43 @@ def consumers_drain() -> dict[str, int]:
     return {consumer.name: consumer_drain(consumer) for consumer in consumers()}
 
 
+_FOLLOWERS: dict[str, Callable[[], int]] = {}
+
+
+def follower_register(name: str, step: Callable[[], int]) -> None:
+    """Other work the worker repeats beside the consumers (webhooks' sender, which talks to
+    the network): ``step()`` does what is due and says how much it did. Each follower runs in
+    a thread of its own, so a slow one never holds the consumers back."""
+    _FOLLOWERS[name] = step
+
+
+def _follower_loop(
+    name: str, step: Callable[[], int], stop: Callable[[], bool], poll: float
+) -> None:
+    try:
+        while not stop():
+            try:
+                done = step()
+            except Exception:
+                logger.exception("follower %s failed", name)
+                done = 0
+            if not done:
+                time.sleep(poll)
+    finally:
+        connection.close()  # this thread's own connection
+
+
 def consumers_follow(*, stop: Callable[[], bool], poll_seconds: float = 0.5) -> None:
-    """Drain the consumers until ``stop()``: the worker's loop. Errors never end it."""
+    """Drain the consumers until ``stop()``: the worker's loop, and each registered follower's
+    in its own thread. Errors never end them."""
+    threads = [
+        threading.Thread(
+            target=_follower_loop, args=(name, step, stop, poll_seconds), name=name, daemon=True
+        )
+        for name, step in _FOLLOWERS.items()
+    ]
+    for thread in threads:
+        thread.start()
     while not stop():
         try:
             handled = sum(consumers_drain().values())
@@ -153,3 +189,5 @@ def consumers_follow(*, stop: Callable[[], bool], poll_seconds: float = 0.5) -> 
             handled = 0
         if not handled:
             time.sleep(poll_seconds)
+    for thread in threads:
+        thread.join(timeout=15)
