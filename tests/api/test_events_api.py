@@ -200,5 +200,7 @@ def test_an_event_committed_late_with_a_smaller_id_is_not_skipped(client):
     release.set()
     thread.join(20)
     late, _ = _walk_settled(api, cursor, 2)
-    assert [e["kind"] for e in late] == ["import.committed", "order.placed"]
+    # (then the lifecycle engine's stage events for the order, if it placed the customer)
+    written = [e for e in late if not e["kind"].startswith("stage.")]
+    assert [e["kind"] for e in written] == ["import.committed", "order.placed"]
     assert late[0]["id"] < late[1]["id"]

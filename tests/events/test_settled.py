@@ -53,3 +53,20 @@ def test_an_event_committed_late_with_a_smaller_id_is_not_skipped():
     assert [e.key for e in read] == ["slow", "fast"]
     assert slow_id < read[1].pk
     assert connection.vendor == "postgresql"
+
+
+def test_a_transaction_in_another_database_holds_nothing_back():
+    import psycopg
+
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings.get("HOST") or "127.0.0.1", port=settings.get("PORT") or 5432,
+        user=settings.get("USER") or "postgres", dbname="postgres",
+    )  # fmt: skip
+    try:
+        other.execute("SELECT txid_current()")  # a writing transaction, open, elsewhere
+        events_record([NewEvent("import.committed", "import", None, None, key="here")])
+        assert [e.key for e in events_after(Position(), limit=10)] == ["here"]
+    finally:
+        other.rollback()
+        other.close()
