@@ -27,9 +27,19 @@ def cli() -> None:
 
 def register_commands() -> click.Group:
     """Attach every subcommand to the group (idempotent) and return it."""
-    from tenure.cli import check, demo, insights, lifecycle, person, system, tokens, transfer
+    from tenure.cli import (
+        check,
+        demo,
+        events,
+        insights,
+        lifecycle,
+        person,
+        system,
+        tokens,
+        transfer,
+    )
 
-    for module in (system, tokens, person, transfer, demo, insights, lifecycle, check):
+    for module in (system, tokens, person, transfer, demo, insights, lifecycle, check, events):
         for command in module.COMMANDS:
             cli.add_command(command)
     return cli
