@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import signal
 import sys
 
 import click
@@ -127,6 +129,7 @@ def worker() -> None:
     from tenure.events.consumers import consumers_follow
 
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1: where is it stuck?
     settings.SECRET_KEY  # noqa: B018 -- the cluster signs its tasks: fail now without a key
     cluster = Cluster()
     cluster.start()  # forks the cluster's processes; its SIGTERM handler stops them

@@ -22,6 +22,7 @@
 | TENURE_MAX_BODY_MB | 5 | largest request body (API JSON, forms); larger answers 413 |
 | TENURE_MAX_UPLOAD_MB | 256 | largest upload (an import file); larger answers 413 |
 | TENURE_WEBHOOKS_ALLOW_PRIVATE | = not PRODUCTION | 1: webhooks may go to private addresses |
+| TENURE_WEBHOOKS_RETRY_SCALE | 1 | the webhooks' retry pauses times this (a drill: 0.002) |
 """
 
 from __future__ import annotations
@@ -328,6 +329,11 @@ if EVENTS_DELIVERY not in ("worker", "on_commit"):
 # Webhooks to loopback, private or reserved addresses (tenure.webhooks.addresses): refused in
 # production unless asked for (a webhook URL must not reach into the worker's own network).
 WEBHOOKS_ALLOW_PRIVATE = _env_bool("TENURE_WEBHOOKS_ALLOW_PRIVATE", not PRODUCTION)
+# The webhooks' retry pauses times this (1: 10 s, 30 s, ... 24 h). A drill or a benchmark of a
+# failing receiver runs the whole schedule in minutes with, e.g., 0.002.
+WEBHOOKS_RETRY_SCALE = float(os.environ.get("TENURE_WEBHOOKS_RETRY_SCALE", "1"))
+if not 0 < WEBHOOKS_RETRY_SCALE <= 1:
+    raise ImproperlyConfigured("TENURE_WEBHOOKS_RETRY_SCALE must be above 0 and at most 1")
 # A running run whose heartbeat is older than this lost its worker: the sweep fails it or queues
 # it again (tenure.jobs.sweep). Runs beat every sixth of it.
 RUN_HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("TENURE_RUN_HEARTBEAT_TIMEOUT_SECONDS", "120"))

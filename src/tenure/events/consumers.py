@@ -190,4 +190,4 @@ def consumers_follow(*, stop: Callable[[], bool], poll_seconds: float = 0.5) -> 
         if not handled:
             time.sleep(poll_seconds)
     for thread in threads:
-        thread.join(timeout=15)
+        thread.join(timeout=2)  # daemons: a send in flight ends with the process

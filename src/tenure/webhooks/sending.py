@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -61,7 +62,7 @@ def retry_delay(attempts: int, rng: random.Random) -> timedelta | None:
     """The pause after the ``attempts``-th failed attempt, jittered; None: give up."""
     if attempts >= MAX_ATTEMPTS:
         return None
-    base = RETRY_DELAYS[attempts - 1]
+    base = RETRY_DELAYS[attempts - 1] * settings.WEBHOOKS_RETRY_SCALE
     return base * (1 + JITTER * (2 * rng.random() - 1))
 
 
