@@ -45,7 +45,7 @@ RENEWAL_COMING = EventKind(
     "subscription.renewal_coming", "A subscription renews within 30 days (once per renewal)."
 )
 
-CONSENT_FIELDS = ("customer_id", "purpose", "granted", "changed_at")
+CONSENT_FIELDS = ("customer_id", "purpose", "granted", "changed_at", "source")
 CONSENT_CHANGED = EventKind("consent.changed", "A customer gave or withdrew a consent.")
 
 event_kinds_register(
@@ -138,13 +138,14 @@ def consent_events(consent_id: int, before: Values | None, after: Values | None)
     values = after if after is not None else before
     assert values is not None
     same = before is not None and after is not None
-    if same and (before["granted"], before["purpose"]) == (after["granted"], after["purpose"]):  # type: ignore[index]
+    if same and all(before[k] == after[k] for k in ("granted", "purpose", "source")):  # type: ignore[index]
         return []
     granted = bool(after["granted"]) if after is not None else False
     return [
         NewEvent(
             CONSENT_CHANGED.name, "consent", consent_id, values["customer_id"],
-            data={"purpose": str(values["purpose"]), "granted": granted},
+            data={"purpose": str(values["purpose"]), "granted": granted,
+                  "source": str(values.get("source") or "")},
         )
     ]  # fmt: skip
 

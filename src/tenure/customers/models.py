@@ -202,6 +202,10 @@ class ConsentPurpose(models.TextChoices):
     PHONE = "phone", "Phone calls"
     SERVICE_EMAIL = "service_email", "Service emails (check-ins, receipts)"
     PROFILING = "profiling", "Personalisation and analytics"
+    # Topics of marketing email: a person may keep the newsletter and refuse offers.
+    NEWSLETTER = "newsletter", "Newsletter"
+    OFFERS = "offers", "Offers and special-day promotions"
+    LOYALTY = "loyalty", "Loyalty programme news"
 
 
 class Consent(models.Model):
@@ -212,6 +216,12 @@ class Consent(models.Model):
     granted = models.BooleanField()
     changed_at = models.DateTimeField()
     source = models.CharField(max_length=60, blank=True, help_text="e.g. signup form, import")
+    evidence = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text="What shows the customer's choice, e.g. the form and its wording, the message "
+        "whose unsubscribe link was used",
+    )
 
     class Meta:
         ordering = ["purpose"]
