@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/lifecycle_recompute.py                       # 1M customers
     .venv/bin/python benchmarks/lifecycle_recompute.py --customers 100000 --health
     .venv/bin/python benchmarks/lifecycle_recompute.py --customers 200000 --health-only
+    .venv/bin/python benchmarks/lifecycle_recompute.py --baseline a12361e   # before the events
 
 Creates a database for the run (dropped after it), migrates it and generates the business in
 SQL (``generate_series``; no Python per row): ``--customers`` customers, a tenth of them leads
@@ -181,6 +182,7 @@ def child(
         },
         "counts": first.counts,
         "transitions_stored": StageTransition.objects.count(),
+        "stage_events": _stage_events(),
     }
     if nightly:
         again = _run(
@@ -196,6 +198,15 @@ def child(
     if health:
         out |= _health(now + timedelta(days=1), profile)
     print(json.dumps(out))
+
+
+def _stage_events() -> int | None:
+    """The stage events the first recompute wrote (None: code from before the events)."""
+    try:
+        from tenure.events.models import Event
+    except ImportError:
+        return None
+    return Event.objects.filter(kind__in=("stage.entered", "stage.left")).count()
 
 
 def _run(profile: bool, function: Callable[..., Any], **kwargs: Any) -> Any:
@@ -251,6 +262,9 @@ def main() -> None:
     parser.add_argument(
         "--category-rule", action="store_true", help="a definition that reads timeless facts"
     )
+    parser.add_argument(
+        "--baseline", metavar="REV", help="also run with the code of this git revision"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-nightly", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -260,6 +274,30 @@ def main() -> None:
             category=args.category_rule,
         )  # fmt: skip
         return
+    with tempfile.TemporaryDirectory(prefix="tenure-bench-lifecycle-src-") as sources:
+        runs = [("this code", None)]
+        if args.baseline:
+            base = Path(sources) / "baseline"
+            base.mkdir()
+            archive = subprocess.run(
+                ["git", "archive", args.baseline, "src"], capture_output=True, check=True
+            )
+            subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+            runs.append((args.baseline, base / "src"))
+        results = [(label, _measure(args, src)) for label, src in runs]
+    for label, result in results:
+        print(f"\n== {label}")
+        _print(result)
+    if len(results) == 2:
+        (_, now), (base_label, before) = results
+        for key in ("first", "nightly"):
+            if key in now and key in before:
+                ratio = now[key]["seconds"] / before[key]["seconds"]
+                print(f"{key}: {ratio:.2f} x the time of {base_label}")
+
+
+def _measure(args: argparse.Namespace, src: Path | None) -> dict[str, Any]:
+    """One run of the child on a database of its own; ``src``: the tenure sources to use."""
     health = args.health or args.health_only
     import psycopg
 
@@ -273,6 +311,8 @@ def main() -> None:
                 "TENURE_DATABASE_URL": args.pg_url.rsplit("/", 1)[0] + f"/{name}",
                 "TENURE_DATA_DIR": str(Path(tmp)),
             }
+            if src is not None:
+                env["PYTHONPATH"] = str(src)
             command = [sys.executable, __file__, "--child", "--customers", str(args.customers)]
             command += ["--health"] if health else []
             command += ["--no-nightly"] if args.health_only else []
@@ -287,6 +327,10 @@ def main() -> None:
     finally:
         with psycopg.connect(args.pg_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return result
+
+
+def _print(result: dict[str, Any]) -> None:
     n = result["customers"]
     print(
         f"PostgreSQL, {n:,} customers, {result['orders']:,} orders "
@@ -304,6 +348,8 @@ def main() -> None:
             + (f"{evaluated:>12,} evaluations" if evaluated is not None else "")
         )
     print(f"transitions stored: {result['transitions_stored']:,}; stages: {result['counts']}")
+    if result.get("stage_events") is not None:
+        print(f"stage events written by the first recompute: {result['stage_events']:,}")
     for key, label in (("", ""), ("_nightly", " (a day later)")):
         if f"health{key}" in result:
             h = result[f"health{key}"]

@@ -22,9 +22,12 @@ from tenure.customers.models import Account, Contact, Customer, Subscription
 from tenure.demo.generator import DEFAULT_SEED
 from tenure.demo.models import DemoLoad, DemoTruth
 from tenure.demo.services import demo_load
+from tenure.events.models import Event
 from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
 from tenure.interactions.models import CaseStatus, Interaction, InteractionKind
+from tenure.lifecycle.models import CustomerStage, HealthScore
 from tenure.orders.models import Order
+from tenure.todos.models import Task
 
 LOGIN = re.compile(r"demo login: username (\S+)\s+password (\S+)")
 
@@ -64,6 +67,23 @@ def test_demo_loads_the_full_business_once_and_prints_a_working_login(database_u
     fit = ModelFit.objects.get()
     assert fit.status == FitStatus.DONE
     assert CustomerPrediction.objects.count() == Customer.objects.exclude(orders_count=0).count()
+    # The demo's records wrote the events every path writes, and they were followed at once:
+    # the Lifecycle pages are full before any worker or nightly run.
+    placed = Event.objects.filter(kind="order.placed")
+    assert placed.count() == Order.objects.count()
+    assert set(placed.values_list("subject_id", flat=True)) == set(
+        Order.objects.values_list("id", flat=True)
+    )
+    assert Event.objects.filter(kind="customer.created").count() == Customer.objects.count()
+    assert "followed" in first.stdout
+    assert CustomerStage.objects.count() == Customer.objects.count()
+    assert HealthScore.objects.count() == Customer.objects.count()
+    assert Event.objects.filter(kind="stage.entered").count() == Customer.objects.count()
+    # a follow-up for each open complaint of an owned customer, none for a resolved one
+    followed_up = Task.objects.exclude(interaction=None)
+    assert followed_up.exists()
+    assert not followed_up.filter(interaction__status=CaseStatus.RESOLVED).exists()
+    events = Event.objects.count()
 
     counts = (Customer.objects.count(), Order.objects.count(), Interaction.objects.count())
     again = tenure_demo(database_url)
@@ -73,6 +93,7 @@ def test_demo_loads_the_full_business_once_and_prints_a_working_login(database_u
     assert (Customer.objects.count(), Order.objects.count(), Interaction.objects.count()) == counts
     assert DemoLoad.objects.count() == 1
     assert ModelFit.objects.count() == 1  # fitted once; the worker refits nightly
+    assert Event.objects.count() == events
 
 
 def test_demo_refuses_a_second_business_with_exit_code_1(database_url):

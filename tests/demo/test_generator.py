@@ -58,7 +58,7 @@ def test_sizes_match_the_promise(business):
     assert set(per_account) == set(range(40))
     assert all(2 <= n <= 5 for n in per_account.values())
     assert len(business.interactions) >= 1500
-    assert len(business.consents) == 5 * len(business.customers)
+    assert len(business.consents) == len(ConsentPurpose.values) * len(business.customers)
     assert {m.role for m in business.team} == {Role.MANAGER, Role.SUCCESS_MANAGER, Role.ANALYST}
     assert sum(m.role == Role.SUCCESS_MANAGER for m in business.team) == 4
 

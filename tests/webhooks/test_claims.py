@@ -63,8 +63,8 @@ def test_a_sender_past_its_lease_writes_nothing():
     now = timezone.now()
     [slow] = _claim(now, 10)
     [fast] = _claim(now + timedelta(minutes=3), 10)  # the lease ran out: taken again
-    _record(fast, Outcome(200, "", 5), now, random.Random(1))
-    _record(slow, Outcome(500, "the endpoint answered 500", 9000), now, random.Random(1))
+    _record([fast], [Outcome(200, "", 5)], now, random.Random(1))
+    _record([slow], [Outcome(500, "the endpoint answered 500", 9000)], now, random.Random(1))
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 2, 200)
     assert delivery.last_error == ""

@@ -56,6 +56,7 @@ def demo(
     from django.utils import timezone
 
     from tenure.demo.services import DemoConflictError, demo_load, demo_login_ensure
+    from tenure.events.consumers import consumers_drain
     from tenure.insights.selectors import latest_fit
     from tenure.insights.services import clv_fit
 
@@ -80,6 +81,14 @@ def demo(
             click.echo(f"the customer-base models could not be fitted: {fit.error}", err=True)
         else:
             click.echo(f"fitted the customer-base models in {fit.duration_seconds or 0:.1f} s")
+    # What the worker would do with the demo's events (stages, health, follow-ups), done now
+    # so the Lifecycle pages are full at first sight; with the worker running too, each event
+    # is still handled once (the consumers' positions are locked while a batch is handled).
+    started = time.perf_counter()
+    handled = sum(consumers_drain().values())
+    if handled:
+        seconds = time.perf_counter() - started
+        click.echo(f"followed {handled:,} events (stages, health, follow-ups) in {seconds:.1f} s")
     login = demo_login_ensure(reset=reset_login)
     if not login.works:
         raise click.ClickException(

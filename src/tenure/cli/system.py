@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import os
 import signal
 import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -132,10 +137,78 @@ def worker() -> None:
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1: where is it stuck?
     settings.SECRET_KEY  # noqa: B018 -- the cluster signs its tasks: fail now without a key
     cluster = Cluster()
-    cluster.start()  # forks the cluster's processes; its SIGTERM handler stops them
-    # This process then follows the events, until the cluster has stopped.
+    cluster.start()  # forks the cluster's processes
+    # Our own handlers from here: django-q's stops the cluster inside the handler, where
+    # setting its stop event can block for good when SIGTERM reached the whole process group
+    # (a supervisor, systemd, Ctrl-C) and a process waiting on the event died of it.
+    stopping = ClusterStopper(cluster)
+    signal.signal(signal.SIGTERM, stopping.ask)
+    signal.signal(signal.SIGINT, stopping.ask)
+    # This process then follows the events, until asked to stop or the cluster has stopped.
     sentinel = cluster.sentinel
-    consumers_follow(stop=lambda: sentinel is None or not sentinel.is_alive())
+    consumers_follow(stop=lambda: stopping.asked or sentinel is None or not sentinel.is_alive())
+    stopping.finish()
+
+
+class ClusterStopper:
+    """Stops django-q's cluster when asked (a task in hand may finish) while the event
+    followers wind down beside it; whatever of the cluster still runs ``STOP_SECONDS`` after
+    the ask is killed (a task killed so is swept and run again by ``tenure.jobs.sweep``), so
+    the worker is gone within the supervisor's grace (``supervise.STOP_GRACE_SECONDS``)."""
+
+    STOP_SECONDS = 6.0
+
+    def __init__(self, cluster: Any) -> None:
+        self.cluster = cluster
+        self.asked = False
+        self._thread: threading.Thread | None = None
+        self._deadline = 0.0
+
+    def ask(self, *_: object) -> None:
+        if self.asked:
+            return
+        self.asked = True
+        self._deadline = time.monotonic() + self.STOP_SECONDS
+        self._thread = threading.Thread(target=self.cluster.stop, name="cluster-stop", daemon=True)
+        self._thread.start()
+
+    def finish(self) -> None:
+        """After the followers stopped: wait for the cluster, within the deadline."""
+        self.ask()  # the cluster ended by itself: stopping it is a no-op
+        assert self._thread is not None
+        sentinel = self.cluster.sentinel
+        while self._thread.is_alive() and time.monotonic() < self._deadline:
+            if sentinel is not None and not sentinel.is_alive():
+                # Dead while the stop still waits: it died of the same SIGTERM (django-q's
+                # sentinel takes the default action) and the stop waits for it for ever.
+                self._thread.join(timeout=0.2)
+                break
+            self._thread.join(timeout=0.05)
+        if self._thread.is_alive():
+            for pid in descendants(os.getpid()):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (children, their children, ...), read from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended while we looked
+            continue
+        # "pid (name) state ppid ...": the name may hold spaces and parentheses
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 COMMANDS = [migrate, createuser, serve, worker]

@@ -24,6 +24,8 @@ CONSUMER_DATES = {
     "Child's birthday": (0.07, 2005),
 }
 COMPANY_DATE_SHARE = 0.3  # of business customers who gave their company's founding day
+# marketing-email topic -> probability of keeping it, for those who said yes to marketing email
+TOPICS_KEPT = {"newsletter": 0.9, "offers": 0.7, "loyalty": 0.8}
 NEWSLETTER_EMAIL_CONSENT = 0.95  # customers who came through the newsletter said yes to it
 CHANGED_LATER = 0.12  # of consents: changed once since signup, in the preference centre
 
@@ -53,6 +55,20 @@ def consent_records(
                     granted=granted,
                     changed_at=changed_at,
                     source=source,
+                )
+            )
+    # The topics after every purpose, so the purposes stay as they were before topics existed.
+    marketing = {c.customer: c for c in consents if c.purpose == "email_marketing"}
+    for i in range(len(customers)):
+        email = marketing[i]
+        for topic, kept in TOPICS_KEPT.items():
+            consents.append(
+                ConsentRecord(
+                    customer=i,
+                    purpose=topic,
+                    granted=email.granted and bool(rng.random() < kept),
+                    changed_at=email.changed_at,
+                    source=email.source,
                 )
             )
     return tuple(consents)

@@ -21,6 +21,8 @@ from tenure.customers.models import (
 )
 from tenure.demo.models import DemoTruth
 from tenure.demo.records import DemoBusiness, TeamMemberRecord
+from tenure.events.record import events_record
+from tenure.events.tracking import events_of_created
 from tenure.feedback.models import Referral, SurveyResponse
 from tenure.interactions.models import Interaction
 from tenure.orders.models import Order, OrderLine
@@ -37,6 +39,9 @@ def _insert(model: type[M], rows: Sequence[M]) -> list[int]:
     ids = [row.pk for row in created]
     if any(pk is None for pk in ids):  # a database that cannot return ids from bulk inserts
         raise RuntimeError(f"{model.__name__}: the database did not return the new ids")
+    # The events every other path writes for these creations (customers created, orders
+    # placed, ...), so the lifecycle, webhooks and later playbooks hear about the demo too.
+    events_record(events_of_created(created))
     return ids
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -43,7 +44,8 @@ _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 def events_write_rows(rows: Sequence[tuple[Any, ...]]) -> int:
     """Write many events given as (kind, key, customer_id, subject, subject_id, at, data)
-    tuples (``data`` a dict), skipping keys already written: a recompute's stage moves, a
+    tuples (``at`` a datetime or ISO text with its offset, ``data`` a dict or its JSON text),
+    skipping keys already written: a recompute's stage moves, a
     million of them on a first recompute. PostgreSQL: ``COPY`` into a temporary table, then
     one ``INSERT ... ON CONFLICT DO NOTHING``; SQLite: ``INSERT OR IGNORE`` per row."""
     if not rows:
@@ -61,8 +63,8 @@ def events_write_rows(rows: Sequence[tuple[Any, ...]]) -> int:
             )
             tail = f"\t{via}\t{_n(actor)}\t{now.isoformat()}\n"
             lines = [
-                f"{kind}\t{key}\t{_n(customer)}\t{subject}\t{_n(subject_id)}\t{at.isoformat()}"
-                f"\t{json.dumps(data).translate(_ESCAPE)}{tail}"
+                f"{kind}\t{key}\t{_n(customer)}\t{subject}\t{_n(subject_id)}\t{_iso(at)}"
+                f"\t{_json(data).translate(_ESCAPE)}{tail}"
                 for kind, key, customer, subject, subject_id, at, data in rows
             ]
             with cursor.cursor.copy(f"COPY {_TEMP} ({columns}) FROM STDIN") as copy:
@@ -79,7 +81,7 @@ def events_write_rows(rows: Sequence[tuple[Any, ...]]) -> int:
             cursor.executemany(
                 f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
                 [
-                    (k, key, c, s, i, adapt(at), json.dumps(data), via, actor, adapt(now))
+                    (k, key, c, s, i, adapt(_moment(at)), _json(data), via, actor, adapt(now))
                     for k, key, c, s, i, at, data in rows
                 ],
             )
@@ -87,6 +89,18 @@ def events_write_rows(rows: Sequence[tuple[Any, ...]]) -> int:
     if written:
         events_recorded()
     return written
+
+
+def _iso(at: datetime | str) -> str:
+    return at if isinstance(at, str) else at.isoformat()
+
+
+def _moment(at: datetime | str) -> datetime:
+    return datetime.fromisoformat(at) if isinstance(at, str) else at
+
+
+def _json(data: dict[str, Any] | str) -> str:
+    return data if isinstance(data, str) else json.dumps(data)
 
 
 def _n(value: Any) -> str:

@@ -22,6 +22,8 @@ Values = Mapping[str, Any]
 Rule = Callable[[int, Values | None, Values | None], Sequence[NewEvent]]
 
 _BEFORE = "_tenure_events_before"
+# model -> (fields, rule) of every followed model, for bulk creations (``events_of_created``)
+_FOLLOWED: dict[type[models.Model], tuple[tuple[str, ...], Rule]] = {}
 
 
 def values_of(record: models.Model, fields: Sequence[str]) -> dict[str, Any]:
@@ -32,6 +34,7 @@ def events_follow(model: type[models.Model], fields: Sequence[str], rule: Rule) 
     """Write ``rule``'s events for every save and delete of ``model``, in its transaction."""
     fields = tuple(fields)
     label = model._meta.label
+    _FOLLOWED[model] = (fields, rule)
 
     def before_save(sender: Any, instance: models.Model, raw: bool = False, **_: Any) -> None:
         if raw or instance._state.adding or instance.pk is None:
@@ -65,6 +68,18 @@ def events_of_changes(
     return [
         event for record_id, before, after in changes for event in rule(record_id, before, after)
     ]
+
+
+def events_of_created(records: Sequence[models.Model]) -> list[NewEvent]:
+    """The events of records created in bulk (``bulk_create``, their ids set), by their
+    model's rule; none for a model that no rule follows."""
+    if not records:
+        return []
+    followed = _FOLLOWED.get(type(records[0]))
+    if followed is None:
+        return []
+    fields, rule = followed
+    return events_of_changes(rule, ((int(r.pk), None, values_of(r, fields)) for r in records))
 
 
 def changed_fields(before: Values | None, after: Values | None) -> list[str]:

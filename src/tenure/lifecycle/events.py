@@ -10,6 +10,7 @@ recompute done twice writes each event once.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,20 +42,32 @@ def stage_event_rows(
     now: datetime,
 ) -> list[tuple[Any, ...]]:
     """The events of the customers whose stage went from ``before`` to ``after``, as rows for
-    ``tenure.events.bulk.events_write_rows``."""
+    ``tenure.events.bulk.events_write_rows``: ``at`` as ISO text and ``data`` as JSON text,
+    made by array operations and formatting, since a first recompute writes a million."""
+    changed = np.flatnonzero(np.array(before, dtype=object) != np.array(after, dtype=object))
+    if not len(changed):
+        return []
+    now_ms = int((now - _EPOCH) / timedelta(milliseconds=1))
+    ms = np.asarray(entered_ms, dtype=np.float64)[changed]
+    stamps = np.where(np.isnan(ms), now_ms, ms).astype(np.int64)
+    moments = np.datetime_as_string(stamps.astype("datetime64[ms]"), unit="ms").tolist()
+    stages = {key for i in changed.tolist() for key in (before[i], after[i])}
+    text = {key: json.dumps(key) for key in stages}  # stage keys are an admin's words
+    role = {key: json.dumps(None if key is None else model.role_of(key)) for key in stages}
+    fixed = np.asarray(corrected, dtype=bool)[changed].tolist()
     rows: list[tuple[Any, ...]] = []
-    for i in np.flatnonzero([a != b for a, b in zip(before, after, strict=True)]).tolist():
+    for j, (i, stamp, moment) in enumerate(
+        zip(changed.tolist(), stamps.tolist(), moments, strict=True)
+    ):
         customer, old, new = int(ids[i]), before[i], after[i]
-        ms = entered_ms[i]
-        at = _EPOCH + timedelta(milliseconds=float(ms)) if ms == ms else now
-        stamp = int(ms) if ms == ms else int((now - _EPOCH) / timedelta(milliseconds=1))
-        common = {"effective_at": at.isoformat(), "correction": bool(corrected[i])}
+        at, who = f"{moment}+00:00", "customer"
+        common = f'"effective_at": "{at}", "correction": {"true" if fixed[j] else "false"}}}'
         if old is not None:
-            data = {"stage": old, "role": model.role_of(old), "to_stage": new, **common}
+            data = f'{{"stage": {text[old]}, "role": {role[old]}, "to_stage": {text[new]}, '
             key = f"{STAGE_LEFT.name}:{customer}:{stamp}:{old}"
-            rows.append((STAGE_LEFT.name, key, customer, "customer", customer, at, data))
+            rows.append((STAGE_LEFT.name, key, customer, who, customer, at, data + common))
         if new is not None:
-            data = {"stage": new, "role": model.role_of(new), "from_stage": old, **common}
+            data = f'{{"stage": {text[new]}, "role": {role[new]}, "from_stage": {text[old]}, '
             key = f"{STAGE_ENTERED.name}:{customer}:{stamp}:{new}"
-            rows.append((STAGE_ENTERED.name, key, customer, "customer", customer, at, data))
+            rows.append((STAGE_ENTERED.name, key, customer, who, customer, at, data + common))
     return rows

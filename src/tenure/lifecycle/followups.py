@@ -17,7 +17,7 @@ from django.utils import timezone
 from tenure.access import get_visible_or_404
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
-from tenure.interactions.models import Interaction
+from tenure.interactions.models import CaseStatus, Interaction
 from tenure.lifecycle.models import CustomerStage
 from tenure.todos.models import Task, TaskPriority, TaskSource, TaskStatus
 from tenure.todos.services import task_create
@@ -72,6 +72,8 @@ def complaint_follow_up(*, interaction_id: int) -> Task | None:
     interaction = Interaction.objects.select_related("customer").filter(pk=interaction_id).first()
     if interaction is None or interaction.customer is None:
         return None
+    if interaction.status == CaseStatus.RESOLVED:
+        return None  # resolved before we heard of it (a history imported): nothing to follow up
     customer = interaction.customer
     owner = customer.owner_id or interaction.author_id
     key = f"complaint:{interaction_id}"
