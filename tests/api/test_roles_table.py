@@ -76,7 +76,7 @@ def _order(owner):
 
 RESOURCES = {
     "customers": Resource(
-        "/customers", _customer, lambda own: {"external_id": f"NEW-{own.pk}"}, {"segment": "vip"}
+        "/customers", _customer, lambda own: {"external_id": f"NEW-{own.pk}"}, {"category": "vip"}
     ),
     "accounts": Resource(
         "/accounts", _account, lambda own: {"name": f"New {own.pk}"}, {"industry": "retail"}

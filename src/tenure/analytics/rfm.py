@@ -1,11 +1,11 @@
-"""RFM scores (quintiles) and named customer segments.
+"""RFM scores (quintiles) and named customer groups.
 
 Scores follow the usual marketing convention (Hughes 1994, *Strategic Database Marketing*):
 each of recency, frequency and monetary value is cut into quintiles, 5 the best. Recency here
 is *time since the last purchase* (``T - recency`` of :func:`~tenure.analytics.summary.rfm_summary`,
 whose recency is first-to-last purchase), so a recent buyer scores R = 5.
 
-Segments come from the R x F grid widely used in RFM practice (the ten-segment map popularised
+Groups come from the R x F grid widely used in RFM practice (the ten-group map popularised
 by Putler and many CRM tools), with "lost" split off the lowest cell as in Putler's eleven:
 
 =====  =====================================================================
@@ -19,7 +19,7 @@ R \\ F  1              2              3              4              5
 =====  =====================================================================
 
 ("potential" is *potential loyalist*, "cannot lose" is *cannot lose them*.) M does not move a
-customer between segments; it is reported for ranking within one.
+customer between groups; it is reported for ranking within one.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def _grid_row(r: int, names: list[str]) -> dict[tuple[int, int], str]:
     return {(r, f): name for f, name in enumerate(names, start=1)}
 
 
-# SEGMENT_GRID[(r, f)] for r, f in 1..5: the table in the module docstring.
-SEGMENT_GRID: Mapping[tuple[int, int], str] = {
+# GROUP_GRID[(r, f)] for r, f in 1..5: the table in the module docstring.
+GROUP_GRID: Mapping[tuple[int, int], str] = {
     **_grid_row(5, [NEW, POTENTIAL_LOYALIST, POTENTIAL_LOYALIST, CHAMPIONS, CHAMPIONS]),
     **_grid_row(4, [PROMISING, POTENTIAL_LOYALIST, POTENTIAL_LOYALIST, LOYAL, LOYAL]),
     **_grid_row(3, [ABOUT_TO_SLEEP, ABOUT_TO_SLEEP, NEED_ATTENTION, LOYAL, LOYAL]),
@@ -88,7 +88,7 @@ def rfm_scores(
     monetary_col: str | None = "monetary_value",
     bins: int = 5,
 ) -> pd.DataFrame:
-    """R, F and M quintile scores and the named segment for each customer of an RFM summary.
+    """R, F and M quintile scores and the named group for each customer of an RFM summary.
 
     Parameters
     ----------
@@ -97,13 +97,13 @@ def rfm_scores(
     monetary_col : str or None
         Column of mean spend; ``None`` (or a summary without values) omits the M score.
     bins : int
-        Number of score levels; the segment grid needs 5.
+        Number of score levels; the group grid needs 5.
 
     Returns
     -------
     pandas.DataFrame
         Same index; columns ``r_score``, ``f_score``, (``m_score``), ``rfm_score`` (e.g.
-        ``"545"``) and ``segment``.
+        ``"545"``) and ``group``.
     """
     x, t_x, age = check_rfm(summary[frequency_col], summary[recency_col], summary[T_col])
     since_last = age - t_x
@@ -116,16 +116,16 @@ def rfm_scores(
         label = label + scores["m_score"].astype(str)
     scores["rfm_score"] = label
     if bins == 5:
-        scores["segment"] = rfm_segments(scores["r_score"], scores["f_score"])
+        scores["group"] = rfm_groups(scores["r_score"], scores["f_score"])
     return scores
 
 
-def rfm_segments(
+def rfm_groups(
     r_score: npt.ArrayLike,
     f_score: npt.ArrayLike,
-    grid: Mapping[tuple[int, int], str] = SEGMENT_GRID,
+    grid: Mapping[tuple[int, int], str] = GROUP_GRID,
 ) -> npt.NDArray[np.object_]:
-    """Name each customer's segment from their R and F scores (1..5) through ``grid``."""
+    """Name each customer's group from their R and F scores (1..5) through ``grid``."""
     r = np.asarray(r_score, dtype=np.int64)
     f = np.asarray(f_score, dtype=np.int64)
     if r.shape != f.shape:

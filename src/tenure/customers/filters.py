@@ -46,7 +46,7 @@ def search_terms(q: str) -> list[str]:
 
 
 class CustomerFilterSet(ListFilterSet):
-    segment = TextFilter(max_length=60)
+    category = TextFilter(max_length=60)
     channel = TextFilter(max_length=60)
     owner_id = IdFilter()
     account_id = IdFilter()
