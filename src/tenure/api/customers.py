@@ -103,6 +103,7 @@ class CustomerListFilters(QueryInput):
     channel: str = Field("", max_length=60)
     owner_id: RecordId | None = None
     account_id: RecordId | None = None
+    in_segment: RecordId | None = Field(None, description="the members of this segment now")
     q: str = Field("", max_length=200, description="words matched against name, email, id")
     sort: str | None = Field(
         None,
