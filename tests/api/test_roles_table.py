@@ -354,6 +354,33 @@ def _task(owner):
     )  # fmt: skip
 
 
+def _segment(owner):
+    from tenure.segments.services import segment_create
+
+    make_customer(owner=owner, category="vip")
+    definition = {"when": {"fact": "category", "op": "is", "value": "vip"}}
+    return segment_create(by=owner, name=f"VIPs of {owner.pk}", definition=definition, shared=False)
+
+
+def _segment_form() -> dict:
+    return {"name": "Buyers", "fact_0": "orders_count", "op_0": ">=", "value_0": "1"}
+
+
+SEGMENT_PAGES = [
+    # A private segment is its owner's (and seen by the roles that see all): as a record.
+    Page("segments", "list", _segment, shows=lambda s: s.name),
+    Page("segment-new", "create"),
+    Page("segment-new", "create", method="post", data=_segment_form, done=302),
+    Page("segment-preview", "list", method="post", data=_segment_form),
+    Page("segment", "read", _segment),
+    Page("segment-members-csv", "read", _segment),
+    Page("segment-edit", "update", _segment),
+    Page("segment-edit", "update", _segment, method="post", data=_segment_form, done=302),
+    Page("segment-refresh", "update", _segment, method="post", done=302),
+    Page("segment-delete", "update", _segment, method="post", done=302),
+]
+
+
 def _definition_version(owner):
     return definition_save(by=None, data=preset_definition("journey"), activate=False)
 
@@ -442,6 +469,7 @@ PAGES = [
     # A refit replaces everyone's predictions: the roles that change every record.
     Page("analytics-refit", "change_all", method="post", done=302),
     *LIFECYCLE_PAGES,
+    *SEGMENT_PAGES,
     Page("api-tokens", "self"),
     Page("api-tokens", "self", method="post", data=lambda: {"name": "shop"}),
     Page(
