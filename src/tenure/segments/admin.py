@@ -51,6 +51,12 @@ class SegmentAdmin(ScopedAdmin):
             saved = segment_create(by=request.user, **fields)  # type: ignore[arg-type]
         obj.pk, obj.slug, obj.owner_id = saved.pk, saved.slug, saved.owner_id
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # The stays go with the segment (the service lets the members leave first): no
+        # permission to delete stays, which nobody has here, is needed for that.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         segment_delete(by=request.user, segment_id=obj.pk)  # type: ignore[arg-type]
 
