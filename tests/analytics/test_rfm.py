@@ -74,3 +74,19 @@ def test_scores_from_a_summary():
 def test_scores_without_money():
     summary = pd.DataFrame({"frequency": [1, 0], "recency": [3.0, 0.0], "T": [5.0, 5.0]})
     assert list(rfm.rfm_scores(summary).columns) == ["r_score", "f_score", "rfm_score", "group"]
+
+
+@pytest.mark.parametrize("higher_is_better", [True, False])
+@pytest.mark.parametrize("seed", range(6))
+def test_cutoffs_score_every_value_as_the_ranks_do(seed, higher_is_better):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    values = rng.integers(0, 12, n).astype(float)  # many ties, as order counts have
+    if seed % 2:
+        values = rng.exponential(50, n)
+    cutoffs = rfm.quantile_cutoffs(values, higher_is_better=higher_is_better)
+    expected = rfm.quantile_scores(values, higher_is_better=higher_is_better)
+    scored = rfm.cutoff_scores(values, cutoffs, higher_is_better=higher_is_better)
+    assert scored.tolist() == expected.astype(float).tolist()
+    # A newcomer is scored against the base without re-ranking it.
+    assert np.isnan(rfm.cutoff_scores([np.nan], cutoffs))[0]

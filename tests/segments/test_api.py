@@ -144,6 +144,7 @@ def test_the_facts_list_names_the_new_facts_with_their_kinds(client):
     assert facts["health_band"]["kind"] == "category"
     assert facts["predicted_clv_365"]["kind"] == "number"
     assert facts["consent_newsletter"]["kind"] == "flag"
+    assert facts["rfm_group"]["kind"] == "category"
     assert {"stage", "health_score", "orders_count", "latest_nps", "category"} <= set(facts)
 
 

@@ -184,3 +184,35 @@ def test_a_persons_export_lists_their_stays_and_erasure_removes_them():
     erased = person_erase(customer_id=customer.pk)
     assert erased["segment_memberships"] == 1
     assert not SegmentMembership.objects.filter(customer=customer).exists()
+
+
+def test_rfm_groups_rank_each_buyer_among_the_whole_base():
+    from tenure.analytics.rfm import quantile_scores, rfm_groups
+    from tenure.segments.models import RfmCutoffs
+
+    buyers = []
+    for n in range(1, 11):
+        customer = make_customer()
+        for k in range(n):  # n orders, the last one 11 - n days before NOW
+            make_order(customer=customer, placed_at=NOW - timedelta(days=11 - n + 30 * k))
+        buyers.append(customer)
+    make_customer()  # no order: no group
+    f = quantile_scores([n for n in range(1, 11)])
+    r = quantile_scores([11 - n for n in range(1, 11)], higher_is_better=False)
+    groups = rfm_groups(r, f)
+    wanted = {b.pk for b, g in zip(buyers, groups, strict=True) if g == "champions"}
+    assert wanted  # the recent, frequent end of this base
+
+    segment = segment_create(
+        by=None,
+        name="Champions",
+        definition={"when": {"fact": "rfm_group", "op": "is", "value": "champions"}},
+        now=NOW,
+    )
+    assert set(_open(segment)) == wanted
+    assert not RfmCutoffs.objects.exists()  # before a nightly, scored against the base now
+
+    segments_refresh(now=NOW)
+    stored = RfmCutoffs.objects.get()
+    assert stored.buyers == 10 and len(stored.frequency) == 4
+    assert set(_open(segment)) == wanted

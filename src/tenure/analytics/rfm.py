@@ -79,6 +79,42 @@ def quantile_scores(
     return (1 + np.floor((ranks - 1) * bins / array.size)).astype(np.int64)
 
 
+def quantile_cutoffs(
+    values: npt.ArrayLike, *, bins: int = 5, higher_is_better: bool = True
+) -> npt.NDArray[np.float64]:
+    """The ``bins - 1`` cut-offs that score any value as :func:`quantile_scores` scores it
+    among ``values``: a value scores ``1 +`` the number of cut-offs it exceeds (for
+    ``higher_is_better=False``, the number it is below), see :func:`cutoff_scores`.
+
+    A value's score is ``1 + floor(c * bins / n)`` where ``c`` counts the values strictly
+    worse; it is at least ``k`` exactly when ``c >= ceil((k - 1) n / bins) = q``, that is when
+    the ``q``-th worst value (sorted, 1-based) is strictly worse than it. So scoring a customer
+    against the whole base needs these few numbers, not the base.
+    """
+    array = as_float_array(values, "values", minimum=None)
+    if array.ndim != 1 or array.size == 0:
+        raise InvalidInputError("values", "must be a non-empty one-dimensional array")
+    signed = np.sort(array if higher_is_better else -array)
+    n = signed.size
+    positions = [-(-(k - 1) * n // bins) - 1 for k in range(2, bins + 1)]  # ceil, 0-based
+    return signed[positions] if higher_is_better else -signed[positions]
+
+
+def cutoff_scores(
+    values: npt.ArrayLike, cutoffs: npt.ArrayLike, *, higher_is_better: bool = True
+) -> npt.NDArray[np.float64]:
+    """Scores 1..len(cutoffs)+1 of ``values`` by :func:`quantile_cutoffs`; NaN stays NaN."""
+    array = np.asarray(values, dtype=np.float64)
+    cuts = np.asarray(cutoffs, dtype=np.float64)
+    if higher_is_better:
+        passed = (array[:, None] > cuts[None, :]).sum(axis=1)
+    else:
+        passed = (array[:, None] < cuts[None, :]).sum(axis=1)
+    scores = 1.0 + passed
+    scores[np.isnan(array)] = np.nan
+    return scores
+
+
 def rfm_scores(
     summary: pd.DataFrame,
     *,

@@ -69,3 +69,22 @@ class SegmentMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} in {self.segment_id}"
+
+
+class RfmCutoffs(models.Model):
+    """The whole base's RFM quintile cut-offs as of ``computed_at`` (``tenure.analytics.rfm``:
+    ``quantile_cutoffs``), stored by the nightly refresh so that one customer's RFM group is
+    scored against the base without reading it: recency as the last order's moment (epoch
+    seconds), frequency as completed orders, monetary as the mean order value; four each."""
+
+    computed_at = models.DateTimeField()
+    buyers = models.IntegerField()
+    recency = models.JSONField()
+    frequency = models.JSONField()
+    monetary = models.JSONField()
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"RFM cut-offs of {self.buyers} buyers at {self.computed_at}"

@@ -176,9 +176,13 @@ def segments_refresh(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RefreshResult:
     """Every segment evaluated for every customer (the nightly step), each segment in its own
-    transaction; a definition that no longer validates (a fact gone) is skipped and named."""
+    transaction, after the base's RFM cut-offs are stored; a definition that no longer
+    validates (a fact gone) is skipped and named."""
+    from tenure.segments.rfm import rfm_cutoffs_store
+
     now = now or timezone.now()
     result = RefreshResult()
+    rfm_cutoffs_store(now)  # the base's RFM quintiles, as of tonight
     segments = list(Segment.objects.order_by("pk"))
     for done, segment in enumerate(segments):
         try:
