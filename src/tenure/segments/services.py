@@ -31,7 +31,12 @@ from tenure.access.records import (
 )
 from tenure.domain.segments import DefinitionError, SegmentDefinition, membership_changes
 from tenure.events.bulk import events_write_rows
-from tenure.segments.evaluation import IntArray, definition_check, segments_evaluate
+from tenure.segments.evaluation import (
+    Evaluated,
+    IntArray,
+    definition_check,
+    segments_evaluate,
+)
 from tenure.segments.events import ENTERED, LEFT, membership_event_rows
 from tenure.segments.models import Segment, SegmentMembership
 from tenure.users.models import User
@@ -184,16 +189,20 @@ def segments_refresh(
     result = RefreshResult()
     rfm_cutoffs_store(now)  # the base's RFM quintiles, as of tonight
     segments = list(Segment.objects.order_by("pk"))
-    for done, segment in enumerate(segments):
+    compiled: dict[int, SegmentDefinition] = {}
+    for segment in segments:
         try:
-            compiled = definition_check(segment.definition)
+            compiled[segment.pk] = definition_check(segment.definition)
         except DefinitionError as error:
             result.skipped[segment.pk] = str(error)
-            continue
-        with transaction.atomic():
-            locked = Segment.objects.select_for_update().filter(pk=segment.pk).first()
-            if locked is not None:
-                result.changes.append(_refresh_whole(locked, compiled, now))
+    # Every segment's facts read in one pass over the base, then each stored on its own.
+    evaluated = segments_evaluate(compiled, now=now) if compiled else None
+    for done, segment in enumerate(segments):
+        if evaluated is not None and segment.pk in compiled:
+            with transaction.atomic():
+                locked = Segment.objects.select_for_update().filter(pk=segment.pk).first()
+                if locked is not None:
+                    result.changes.append(_store_whole(locked, evaluated, now))
         if on_progress is not None:
             on_progress(done + 1, len(segments))
     return result
@@ -202,7 +211,10 @@ def segments_refresh(
 def _refresh_whole(
     segment: Segment, compiled: SegmentDefinition, now: datetime
 ) -> MembershipChange:
-    evaluated = segments_evaluate({segment.pk: compiled}, now=now)
+    return _store_whole(segment, segments_evaluate({segment.pk: compiled}, now=now), now)
+
+
+def _store_whole(segment: Segment, evaluated: Evaluated, now: datetime) -> MembershipChange:
     members = _open_members(segment.pk)
     entered, left = membership_changes(evaluated.ids, evaluated.holds[segment.pk], members)
     # A member no longer in the base was deleted with their stays: none is left open.
