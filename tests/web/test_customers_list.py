@@ -133,8 +133,9 @@ def test_a_history_restore_gets_the_whole_page(signed_in, book):
 def test_the_list_runs_a_fixed_number_of_queries(signed_in, book, django_assert_max_num_queries):
     for n in range(30):
         make_customer(account=book["grace"].account, owner=book["grace"].owner)
-    # session + user, the rows (account and owner joined), the capped count, the choices.
-    with django_assert_max_num_queries(8):
+    # session + user, the rows (account and owner joined), the capped count, the choices
+    # (the segments' among them).
+    with django_assert_max_num_queries(9):
         signed_in.get(URL)
     with django_assert_max_num_queries(4):
         signed_in.get(URL, **htmx("results"))
