@@ -8,7 +8,7 @@ buy-till-you-die models tenure fits: customers arrive over 900 days and buy in a
 process with gamma-distributed gaps (shape 2, a mean gap per customer drawn log-normally around
 60 days) until a lifetime drawn from an exponential hazard ends; order values are log-normal,
 independent of everything. Each customer has imported attributes (plan, region, seats,
-channel, segment). In a *planted* business the hazard of plan "basic" is three times the
+channel, category). In a *planted* business the hazard of plan "basic" is three times the
 others'; in a *null* business nothing depends on any attribute.
 
 Every business goes the way a user's data does: customers.csv and orders.csv through the
@@ -51,17 +51,17 @@ def business(seed: int, customers: int, hazard_ratio: float) -> tuple[bytes, byt
     death = arrival + rng.exponential(1 / hazard)
     people, orders = io.StringIO(), io.StringIO()
     pw, ow = csv.writer(people), csv.writer(orders)
-    pw.writerow(["customer_id", "created_at", "channel", "segment", "plan", "region", "seats"])
+    pw.writerow(["customer_id", "created_at", "channel", "category", "plan", "region", "seats"])
     ow.writerow(["order_id", "customer_id", "placed_at", "amount"])
     channels = rng.choice(["ads", "search", "referral", "partner"], customers)
-    segments = rng.choice(["retail", "wholesale"], customers)
+    categories = rng.choice(["retail", "wholesale"], customers)
     regions = rng.choice(["north", "south", "east", "west"], customers)
     seats = 1 + rng.geometric(0.2, customers)
     number = 0
     for i in range(customers):
         cid = f"C{i:06d}"
         when = START + timedelta(days=float(arrival[i]))
-        row = [cid, when.isoformat(), channels[i], segments[i], plan[i], regions[i], seats[i]]
+        row = [cid, when.isoformat(), channels[i], categories[i], plan[i], regions[i], seats[i]]
         pw.writerow(row)
         t = arrival[i]
         while t < min(death[i], DAYS):

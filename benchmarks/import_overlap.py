@@ -38,7 +38,7 @@ def _files(work: Path, pair: int, kind: str, customers: int) -> tuple[Path, Path
     rng = random.Random(pair)
     keys = [f"P{pair:02d}-{n:07d}" for n in range(customers)]
     if kind == "customers":
-        header = ["customer_id", "email", "segment"]
+        header = ["customer_id", "email", "category"]
         first = [[key, f"{key.lower()}@a.example", "a"] for key in keys]
         second = [[key, f"{key.lower()}@b.example", "b"] for key in keys]
     else:

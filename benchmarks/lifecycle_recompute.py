@@ -11,7 +11,7 @@ without orders, the others with 1 + a geometric number of completed orders (mean
 about 2.3 per customer: 2.3M orders at 1M), placed over three years; 5 % on a subscription (a
 fifth of those cancelled, the others renewing within a year), 20 % with an interaction (a
 tenth of them an open complaint), and a stored prediction (random P(alive)) per buyer, as
-after a model fit. Half the customers (the b2b segment) belong to accounts of about ten
+after a model fit. Half the customers (the b2b category) belong to accounts of about ten
 customers each (one account per 20 customers), with three contacts each and a call with one of
 them in the last 300 days. Then it runs the bulk recompute twice: from scratch (every customer
 is placed, about 2.2 moves each) and a day later (the nightly case: few move), and prints
@@ -46,7 +46,7 @@ SELECT g AS id, CASE WHEN random() < 0.1 THEN 0
 FROM generate_series(1, %(customers)s) g;
 
 INSERT INTO customers_customer (id, external_id, first_name, last_name, email, phone, time_zone,
-    channel, segment, custom_attributes, created_at, updated_at, orders_count, revenue)
+    channel, category, custom_attributes, created_at, updated_at, orders_count, revenue)
 SELECT id, 'C' || id, 'Ada', 'Lovelace' || id, 'ada' || id || '@example.com', '', '',
     (ARRAY['web', 'store', 'referral'])[1 + id %% 3], (ARRAY['retail', 'b2b'])[1 + id %% 2],
     '{}', now() - interval '1100 days', now(), 0, 0

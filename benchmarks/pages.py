@@ -161,7 +161,7 @@ LAST_NAMES = [
 ]
 WHALE_ORDERS = 5000
 ROLES = {2: "success_manager"}  # owner2 sees only their own customers
-SEGMENTS = ("Home", "Office", "Enterprise", "Cafe", "Student")
+CATEGORIES = ("Home", "Office", "Enterprise", "Cafe", "Student")
 CHANNELS = ("Organic search", "Paid search", "Paid social", "Referral", "Newsletter", "Partner")
 
 
@@ -222,7 +222,7 @@ def business_generate(*, customers: int, orders: int, seed: int = 20250101) -> d
                 first,
                 last,
                 f"{first.lower()}.{last.lower()}{n + 1}@example.com",
-                rng.choice(SEGMENTS),
+                rng.choice(CATEGORIES),
                 rng.choice(CHANNELS),
                 rng.randrange(account_count) + 1 if rng.random() < 0.3 else None,
                 rng.randrange(len(users)) + 1 if rng.random() < 0.9 else None,
@@ -348,7 +348,7 @@ def business_load(business: dict[str, Any]) -> None:
             "first_name",
             "last_name",
             "email",
-            "segment",
+            "category",
             "channel",
             "account_id",
             "owner_id",
@@ -444,8 +444,8 @@ def pages_measure(business: dict[str, Any], repeat: int, seed: int = 7) -> list[
         ("customers list, by name", get("/customers/")),
         ("customers list, page 400 (offset 9,975)", get("/customers/", {"page": 400})),
         (
-            "list: segment, by revenue desc",
-            get("/customers/", {"segment": "Office", "sort": "-revenue"}),
+            "list: category, by revenue desc",
+            get("/customers/", {"category": "Office", "sort": "-revenue"}),
         ),
         (
             "list: channel + owner, by last order",

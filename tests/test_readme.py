@@ -41,5 +41,5 @@ def test_the_readme_examples_run_and_give_the_documented_figures():
     sbg = namespace["sbg"].params_
     assert sbg["alpha"] == pytest.approx(0.704, abs=5e-4)
     assert sbg["beta"] == pytest.approx(1.182, abs=5e-4)
-    assert "segment" in namespace["scores"].columns
+    assert "group" in namespace["scores"].columns
     assert namespace["heatmap"].iloc[0, 0] == 100.0

@@ -50,7 +50,7 @@ def _customers(seed, n=2000, planted=True):
         {
             "churned": churned,
             "budget_band": band,
-            "segment": rng.choice(["retail", "wholesale", "online", "partner"], n),
+            "category": rng.choice(["retail", "wholesale", "online", "partner"], n),
             "channel": rng.choice(["ads", "referral", "organic"], n, p=[0.5, 0.2, 0.3]),
             "company_size": rng.integers(1, 500, n),
             "first_order_value": value,

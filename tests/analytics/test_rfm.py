@@ -1,4 +1,4 @@
-"""RFM quintile scores and the segment grid."""
+"""RFM quintile scores and the group grid."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def test_ties_share_a_score():
     assert scores.tolist() == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
 
 
-def test_every_cell_of_the_grid_has_a_segment():
-    assert set(rfm.SEGMENT_GRID) == {(r, f) for r in range(1, 6) for f in range(1, 6)}
-    assert rfm.rfm_segments([5, 5, 1, 1, 2, 3], [5, 1, 1, 5, 3, 3]).tolist() == [
+def test_every_cell_of_the_grid_has_a_group():
+    assert set(rfm.GROUP_GRID) == {(r, f) for r in range(1, 6) for f in range(1, 6)}
+    assert rfm.rfm_groups([5, 5, 1, 1, 2, 3], [5, 1, 1, 5, 3, 3]).tolist() == [
         "champions",
         "new",
         "lost",
@@ -43,7 +43,7 @@ def test_every_cell_of_the_grid_has_a_segment():
         "need attention",
     ]
     with pytest.raises(InvalidInputError, match="1 to 5"):
-        rfm.rfm_segments([6], [1])
+        rfm.rfm_groups([6], [1])
 
 
 def test_scores_from_a_summary():
@@ -62,7 +62,7 @@ def test_scores_from_a_summary():
     assert scores["f_score"].tolist() == [5, 1, 3, 2, 4]
     assert scores["m_score"].tolist() == [4, 1, 2, 5, 3]
     assert scores.loc["e", "rfm_score"] == "543"
-    assert scores["segment"].tolist() == [
+    assert scores["group"].tolist() == [
         "loyal",
         "promising",
         "at risk",
@@ -73,4 +73,20 @@ def test_scores_from_a_summary():
 
 def test_scores_without_money():
     summary = pd.DataFrame({"frequency": [1, 0], "recency": [3.0, 0.0], "T": [5.0, 5.0]})
-    assert list(rfm.rfm_scores(summary).columns) == ["r_score", "f_score", "rfm_score", "segment"]
+    assert list(rfm.rfm_scores(summary).columns) == ["r_score", "f_score", "rfm_score", "group"]
+
+
+@pytest.mark.parametrize("higher_is_better", [True, False])
+@pytest.mark.parametrize("seed", range(6))
+def test_cutoffs_score_every_value_as_the_ranks_do(seed, higher_is_better):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    values = rng.integers(0, 12, n).astype(float)  # many ties, as order counts have
+    if seed % 2:
+        values = rng.exponential(50, n)
+    cutoffs = rfm.quantile_cutoffs(values, higher_is_better=higher_is_better)
+    expected = rfm.quantile_scores(values, higher_is_better=higher_is_better)
+    scored = rfm.cutoff_scores(values, cutoffs, higher_is_better=higher_is_better)
+    assert scored.tolist() == expected.astype(float).tolist()
+    # A newcomer is scored against the base without re-ranking it.
+    assert np.isnan(rfm.cutoff_scores([np.nan], cutoffs))[0]

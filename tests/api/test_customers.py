@@ -36,9 +36,9 @@ def test_create_read_update_delete(client):
 
     assert api.get(f"/customers/{customer_id}").json()["email"] == "peter@initech.example"
 
-    changed = api.patch(f"/customers/{customer_id}", {"segment": "vip"})
+    changed = api.patch(f"/customers/{customer_id}", {"category": "vip"})
     assert changed.status_code == 200
-    assert changed.json()["segment"] == "vip"
+    assert changed.json()["category"] == "vip"
     assert changed.json()["first_name"] == "Peter"  # untouched fields stay
 
     assert api.delete(f"/customers/{customer_id}").status_code == 204
@@ -101,12 +101,12 @@ def test_validation_errors_name_the_fields(client):
 def test_filters_and_cursor_pagination_over_several_pages(client):
     api = Api(client)
     for n in range(7):
-        make_customer(external_id=f"P{n}", segment="vip" if n % 2 else "regular")
+        make_customer(external_id=f"P{n}", category="vip" if n % 2 else "regular")
     seen: list[str] = []
     cursor = None
     pages = 0
     while True:
-        params = {"limit": 3, "segment": "regular"}
+        params = {"limit": 3, "category": "regular"}
         if cursor:
             params["cursor"] = cursor
         page = api.get("/customers", **params).json()
@@ -132,7 +132,7 @@ def test_roles(client):
     refused = analyst.post("/customers", {"external_id": "NEW"})
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "permission_denied"
-    assert analyst.patch(f"/customers/{customer.pk}", {"segment": "x"}).status_code == 403
+    assert analyst.patch(f"/customers/{customer.pk}", {"category": "x"}).status_code == 403
     assert analyst.delete(f"/customers/{customer.pk}").status_code == 403
     assert not Customer.objects.filter(external_id="NEW").exists()
 
@@ -141,13 +141,13 @@ def test_roles(client):
     theirs = make_customer(external_id="THEIRS", owner=manager)
     mine = make_customer(external_id="MINE", owner=success.user)
     assert success.get(f"/customers/{theirs.pk}").status_code == 404
-    assert success.patch(f"/customers/{theirs.pk}", {"segment": "x"}).status_code == 404
+    assert success.patch(f"/customers/{theirs.pk}", {"category": "x"}).status_code == 404
     assert success.delete(f"/customers/{theirs.pk}").status_code == 404
     assert success.get(f"/customers/{theirs.pk}/timeline").status_code == 404
     listed = [c["external_id"] for c in success.get("/customers", q="THEIRS").json()["items"]]
     assert listed == []
     assert [c["external_id"] for c in success.get("/customers").json()["items"]] == ["MINE"]
-    assert success.patch(f"/customers/{mine.pk}", {"segment": "x"}).status_code == 200
+    assert success.patch(f"/customers/{mine.pk}", {"category": "x"}).status_code == 200
 
     created = success.post("/customers", {"external_id": "NEW-SM"})
     assert created.status_code == 201
@@ -171,13 +171,13 @@ def test_timeline(client):
 def test_change_history_records_who_changed_which_fields(client):
     api = Api(client)
     created = api.post("/customers", {"external_id": "H-1", "first_name": "Jo"}).json()
-    api.patch(f"/customers/{created['id']}", {"first_name": "Joanna", "segment": "vip"})
+    api.patch(f"/customers/{created['id']}", {"first_name": "Joanna", "category": "vip"})
     history = api.get(f"/customers/{created['id']}/history").json()
     assert [entry["action"] for entry in history] == ["update", "create"]
     update = history[0]
     assert update["actor"] == api.user.username
     assert update["changes"]["first_name"] == ["Jo", "Joanna"]
-    assert update["changes"]["segment"] == ["", "vip"]
+    assert update["changes"]["category"] == ["", "vip"]
     assert "revenue" not in update["changes"]
 
     outsider = Api(client, Role.SUCCESS_MANAGER)

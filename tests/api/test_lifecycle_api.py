@@ -73,7 +73,7 @@ def test_the_churn_audit_says_why_it_has_no_findings(client):
     assert (audit["churned"], audit["retained"], audit["findings"]) == (0, 3, [])
     assert "nothing to compare yet" in audit["note"]
     full = Api(client, user=book.otto).get("/lifecycle/churn-audit").json()
-    assert full["churned"] == 1 and {f["attribute"] for f in full["findings"]} >= {"segment"}
+    assert full["churned"] == 1 and {f["attribute"] for f in full["findings"]} >= {"category"}
 
 
 def test_a_customers_lifecycle(client):

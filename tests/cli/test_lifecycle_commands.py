@@ -24,12 +24,12 @@ def run(*args: str):
 
 
 def _population(owner=None) -> None:
-    """30 customers of a segment that left (silent for a year) and 30 that stay."""
+    """30 customers of a category that left (silent for a year) and 30 that stay."""
     now = timezone.now()
     for n in range(60):
         gone = n % 2 == 0
         customer = make_customer(
-            segment="=HYPERLINK(1)" if gone else "calm", owner=owner if n < 10 else None
+            category="=HYPERLINK(1)" if gone else "calm", owner=owner if n < 10 else None
         )
         last = 380 if gone else 20
         make_order(customer=customer, placed_at=now - timedelta(days=last + 20))
@@ -62,15 +62,15 @@ def test_churn_audit_ranks_the_planted_effect_and_exports_safely(tmp_path):
     done = run("churn", "audit", "--csv", str(out))
     assert done.exit_code == 0, done.output
     assert "30 churned, 30 retained" in done.output
-    first = next(line for line in done.output.splitlines() if "Segment" in line)
+    first = next(line for line in done.output.splitlines() if "Category" in line)
     assert "*" in first  # significant
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    segment = next(row for row in rows if row["attribute"] == "segment")
-    assert segment["category"] == "'=HYPERLINK(1)"  # neutralised for spreadsheets
-    assert segment["significant"] == "True"
+    category = next(row for row in rows if row["attribute"] == "category")
+    assert category["category"] == "'=HYPERLINK(1)"  # neutralised for spreadsheets
+    assert category["significant"] == "True"
     findings = json.loads(run("churn", "audit", "--json").output)
-    assert findings["churned"] == 30 and findings["findings"][0]["attribute"] == "segment"
+    assert findings["churned"] == 30 and findings["findings"][0]["attribute"] == "category"
 
 
 def test_recompute_from_scratch_dates_a_history_stored_with_one_clock():

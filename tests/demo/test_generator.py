@@ -151,7 +151,7 @@ def test_the_planted_patterns_are_there(business):
     )
     spend = defaultdict(list)
     for order in business.orders:
-        spend[business.customers[order.customer].segment].append(float(order.amount))
+        spend[business.customers[order.customer].category].append(float(order.amount))
     assert np.mean(spend["Home"]) < np.mean(spend["Office"]) < np.mean(spend["Enterprise"])
 
 

@@ -27,7 +27,7 @@ NAN = math.nan
 CATALOGUE = {
     **FACTS,
     "channel": Fact("channel", "category", "The acquisition channel.", nullable=True),
-    "segment": Fact("segment", "category", "The segment.", nullable=True),
+    "category": Fact("category", "category", "The category.", nullable=True),
 }
 CHANNELS = ["partner", " partner ", "Partner", None, "", "web", NAN]
 
@@ -80,13 +80,13 @@ def test_a_category_rule_with_numbers_and_its_reason():
                 {"fact": "orders_count", "op": ">=", "value": 1},
             ]
         },
-        reason="Partner customer ({channel}, {segment}) with {orders_count} orders",
+        reason="Partner customer ({channel}, {category}) with {orders_count} orders",
     )
     model = definition_validate(definition, facts=CATALOGUE)
     facts = pd.DataFrame(
         {
             "channel": ["partner", "partner", "web"],
-            "segment": ["b2b", None, "b2b"],
+            "category": ["b2b", None, "b2b"],
             "orders_count": [2, 0, 5],
         },
         index=[10, 11, 12],
@@ -94,7 +94,7 @@ def test_a_category_rule_with_numbers_and_its_reason():
     result = lifecycle_evaluate(model, facts, [None, None, None])
     assert result.stage_keys().tolist() == ["matched", None, None]
     assert result.reasons() == ["Partner customer (partner, b2b) with 2 orders", None, None]
-    missing = lifecycle_evaluate(model, facts.assign(segment=[None] * 3), [None] * 3)
+    missing = lifecycle_evaluate(model, facts.assign(category=[None] * 3), [None] * 3)
     assert missing.reasons()[0] == "Partner customer (partner, unknown) with 2 orders"
 
 

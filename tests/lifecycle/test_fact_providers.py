@@ -85,7 +85,7 @@ def _tables(queries: list[dict[str, str]]) -> set[str]:
     ("needed", "tables", "count"),
     [
         ({"orders_count"}, {"orders_order"}, 2),
-        ({"channel", "segment"}, set(), 2),
+        ({"channel", "category"}, set(), 2),
         ({"account_industry"}, {"customers_account"}, 2),
         ({"attribute.plan"}, set(), 2),
         ({"latest_nps"}, {"feedback_surveyresponse"}, 2),
@@ -109,21 +109,21 @@ def test_only_the_providers_of_the_facts_asked_for_run(needed, tables, count):
 def test_category_and_attribute_facts_read_back_as_written():
     acme = make_account(industry="  Retail ", size_band="11-50")
     written = [
-        ({"channel": " partner ", "segment": "b2b", "account": acme},
+        ({"channel": " partner ", "category": "b2b", "account": acme},
          {"plan": " gold ", "seats": "1,200", "Plan Name": "x"}),
-        ({"channel": "", "segment": "retail"}, {"plan": "", "seats": 12}),
+        ({"channel": "", "category": "retail"}, {"plan": "", "seats": 12}),
         ({"channel": "Partner"}, {"seats": "many", "plan": 3}),
         ({"channel": "web"}, {"seats": 2.5, "plan": True}),
         ({}, {}),
     ]  # fmt: skip
     ids = [make_customer(**fields, custom_attributes=attrs).pk for fields, attrs in written]
-    needed = {"channel", "segment", "account_industry", "account_size_band", "attribute.plan",
+    needed = {"channel", "category", "account_industry", "account_size_band", "attribute.plan",
               "attribute.seats", "attribute.Plan Name"}  # fmt: skip
     frame = facts_frame(
         customer_ids=ids, now=timezone.now(), needed=needed, kinds={"attribute.seats": "number"}
     )
     assert frame["channel"].tolist() == ["partner", None, "Partner", "web", None]
-    assert frame["segment"].tolist() == ["b2b", "retail", None, None, None]
+    assert frame["category"].tolist() == ["b2b", "retail", None, None, None]
     assert frame["account_industry"].tolist() == ["Retail", None, None, None, None]
     assert frame["account_size_band"].tolist() == ["11-50", None, None, None, None]
     assert frame["attribute.plan"].tolist() == ["gold", None, "3", "true", None]
@@ -135,7 +135,7 @@ def test_category_and_attribute_facts_read_back_as_written():
 
 def test_the_registered_categories_are_rule_facts():
     facts = rule_facts()
-    assert {"channel", "segment", "account_industry", "account_size_band",
+    assert {"channel", "category", "account_industry", "account_size_band",
             "account_budget_band"} <= set(facts)  # fmt: skip
     assert facts["channel"].kind == "category"
     assert "orders_last_90d" not in facts  # a health figure, not timeless: no history to replay

@@ -38,7 +38,7 @@ VALID = {
     "birthday": "1990-05-01",
     "account": "Acme",
     "channel": "web",
-    "segment": "vip",
+    "category": "vip",
     "created_at": "2024-01-01T10:00:00Z",
     "placed_at": "2025-01-01T10:00:00+02:00",
     "amount": "19.90",

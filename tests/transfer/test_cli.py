@@ -149,11 +149,11 @@ def test_export_to_standard_output_and_to_a_file(tmp_path):
 @pytest.mark.django_db
 def test_import_from_standard_input():
     result = CliRunner().invoke(
-        cli, ["import", "customers", "-"], input="customer_id,segment\nC1,vip\nC2,smb\n"
+        cli, ["import", "customers", "-"], input="customer_id,category\nC1,vip\nC2,smb\n"
     )
     assert result.exit_code == 0, result.output
     assert "2 rows read, 2 created" in result.output
-    assert dict(Customer.objects.values_list("external_id", "segment")) == {
+    assert dict(Customer.objects.values_list("external_id", "category")) == {
         "C1": "vip",
         "C2": "smb",
     }

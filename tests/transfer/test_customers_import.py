@@ -25,7 +25,7 @@ HEADER = [
     "birthday",
     "account",
     "channel",
-    "segment",
+    "category",
     "created_at",
 ]
 
@@ -64,7 +64,7 @@ def test_every_column_is_stored():
     )
     assert customer.birthday == date(1815, 12, 10)
     assert customer.account is not None and customer.account.name == "Analytical Engines"
-    assert (customer.channel, customer.segment) == ("referral", "vip")
+    assert (customer.channel, customer.category) == ("referral", "vip")
     assert customer.created_at == datetime(2024, 2, 1, 8, tzinfo=UTC)
     assert customer.custom_attributes == {}
 
@@ -111,18 +111,18 @@ def test_extra_columns_become_custom_attributes_and_an_empty_cell_removes_one():
 
 
 def test_only_the_columns_of_the_file_are_updated():
-    make_customer(external_id="C1", email="old@example.com", segment="smb", first_name="Ada")
-    result = _import([["customer_id", "segment"], ["C1", "enterprise"], ["C2", "smb"]])
+    make_customer(external_id="C1", email="old@example.com", category="smb", first_name="Ada")
+    result = _import([["customer_id", "category"], ["C1", "enterprise"], ["C2", "smb"]])
 
     assert (result.created, result.updated) == (1, 1)
     customer = Customer.objects.get(external_id="C1")
-    assert (customer.segment, customer.email, customer.first_name) == (
+    assert (customer.category, customer.email, customer.first_name) == (
         "enterprise",
         "old@example.com",
         "Ada",
     )
     new = Customer.objects.get(external_id="C2")
-    assert (new.segment, new.email, new.created_at) == ("smb", "", NOW)
+    assert (new.category, new.email, new.created_at) == ("smb", "", NOW)
 
 
 def test_an_empty_created_at_keeps_the_stored_one():
@@ -190,3 +190,18 @@ def test_bad_customer_rows_are_rejected_and_the_others_stored():
     ]
     assert list(Customer.objects.values_list("external_id", flat=True)) == ["C1"]
     assert (result.created, result.rejected) == (1, 3)
+
+
+def test_a_file_with_the_old_segment_column_imports_it_as_the_category():
+    # Files exported before the rename name the column "segment": it still reads as category,
+    # never as a custom attribute of that name.
+    result = _import([["customer_id", "segment"], ["C1", "vip"]])
+
+    assert (result.created, result.rejected) == (1, 0)
+    customer = Customer.objects.get(external_id="C1")
+    assert (customer.category, customer.custom_attributes) == ("vip", {})
+
+
+def test_a_file_with_both_the_old_and_the_new_column_is_refused():
+    with pytest.raises(ImportFileError, match="'category' and 'segment'"):
+        _import([["customer_id", "segment", "category"], ["C1", "vip", "smb"]])

@@ -38,7 +38,7 @@ def _customers_snapshot() -> list[tuple]:
             "birthday",
             "account__name",
             "channel",
-            "segment",
+            "category",
             "created_at",
             "custom_attributes",
             "first_order_at",
@@ -68,7 +68,7 @@ def _business() -> None:
         birthday=date(1815, 12, 10),
         account=acme,
         channel="@referral",
-        segment="vip",
+        category="vip",
         created_at=datetime(2024, 2, 1, 8, 30, 15, 250000, tzinfo=UTC),
         custom_attributes={"tier": "gold", "=note": "\tindented", "quote": "'=kept", "plain": "'x"},
     )
@@ -150,7 +150,7 @@ def test_export_columns_are_the_import_columns_with_custom_attributes_after_them
         "birthday",
         "account",
         "channel",
-        "segment",
+        "category",
         "created_at",
         "'=note",
         "plain",
@@ -174,7 +174,7 @@ def test_cells_a_spreadsheet_would_run_get_a_leading_apostrophe():
         last_name="+SUM(A1:A9)",
         phone="-2+3",
         channel="\tcmd",
-        segment="\rcmd",
+        category="\rcmd",
         custom_attributes={"=cmd": "@evil", "ok": "fine"},
     )
     out = io.StringIO(newline="")
@@ -187,7 +187,7 @@ def test_cells_a_spreadsheet_would_run_get_a_leading_apostrophe():
     assert values["last_name"] == "'+SUM(A1:A9)"
     assert values["phone"] == "'-2+3"
     assert values["channel"] == "'\tcmd"
-    assert values["segment"] == "'\rcmd"
+    assert values["category"] == "'\rcmd"
     assert values["'=cmd"] == "'@evil"
     assert values["ok"] == "fine"
     for cell in [*header, *row]:
@@ -196,10 +196,10 @@ def test_cells_a_spreadsheet_would_run_get_a_leading_apostrophe():
 
 @pytest.mark.django_db
 def test_the_import_removes_only_the_export_s_apostrophe():
-    source = "customer_id,first_name,last_name,segment\n'-C1,'=1+2,'Brien,''+x\n"
+    source = "customer_id,first_name,last_name,category\n'-C1,'=1+2,'Brien,''+x\n"
     customers_import(source=io.BytesIO(source.encode()), column_map={}, now=NOW)
     customer = Customer.objects.get()
-    assert (customer.external_id, customer.first_name, customer.last_name, customer.segment) == (
+    assert (customer.external_id, customer.first_name, customer.last_name, customer.category) == (
         "-C1",
         "=1+2",
         "'Brien",

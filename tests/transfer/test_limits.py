@@ -18,7 +18,7 @@ def test_text_limits_are_the_column_widths():
         "account": Account._meta.get_field("name"),
         **{
             name: Customer._meta.get_field(name)
-            for name in ("email", "first_name", "last_name", "phone", "channel", "segment")
+            for name in ("email", "first_name", "last_name", "phone", "channel", "category")
         },
     }
     assert {name: field.max_length for name, field in stored_in.items()} == MAX_LENGTHS

@@ -46,7 +46,7 @@ def _start(database_url: str, kind: str, path: Path) -> subprocess.Popen:
 def _files(tmp_path: Path, kind: str) -> tuple[Path, Path]:
     """The same keys in two orders: one file ascending, the other shuffled."""
     if kind == "customers":
-        header = ["customer_id", "email", "segment"]
+        header = ["customer_id", "email", "category"]
         rows = [[f"K{n:05d}", f"k{n}@example.com", "a"] for n in range(CUSTOMERS)]
     else:
         header = ["order_id", "customer_id", "placed_at", "amount"]

@@ -156,11 +156,11 @@ def test_an_analyst_sees_no_interaction_form(client, book):
 
 
 def test_the_change_history_shows_who_changed_what_escaped(signed_in, manager):
-    customer = make_customer(segment="regular")
+    customer = make_customer(category="regular")
     with set_actor(manager):  # what the web request's middleware does
-        customer_update(by=manager, customer_id=customer.pk, changes={"segment": "<b>vip</b>"})
+        customer_update(by=manager, customer_id=customer.pk, changes={"category": "<b>vip</b>"})
     page = signed_in.get(f"/customers/{customer.pk}/").content.decode()
     history = page[page.index('id="history"') :]
     assert "Update by" in history
-    assert "segment: regular → &lt;b&gt;vip&lt;/b&gt;" in history
+    assert "category: regular → &lt;b&gt;vip&lt;/b&gt;" in history
     assert "<b>vip</b>" not in history

@@ -39,9 +39,9 @@ def test_search_matches_name_email_and_external_id(signed_in, book, query, expec
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"segment": "vip"}, ["C-100", "C-300"]),
+        ({"category": "vip"}, ["C-100", "C-300"]),
         ({"channel": "ads"}, ["C-300", "C-200"]),
-        ({"segment": "vip", "channel": "ads"}, ["C-300"]),
+        ({"category": "vip", "channel": "ads"}, ["C-300"]),
     ],
 )
 def test_filters(signed_in, book, params, expected):
@@ -79,11 +79,11 @@ def test_sorting(signed_in, book, sort, expected):
 
 
 def test_a_column_header_links_to_its_sort_and_keeps_the_filters(signed_in, book):
-    page = signed_in.get(URL, {"segment": "vip", "sort": "-revenue"}).content.decode()
+    page = signed_in.get(URL, {"category": "vip", "sort": "-revenue"}).content.decode()
     # Sorted by revenue, biggest first: its header now offers the reverse.
-    assert 'href="?segment=vip&amp;sort=revenue"' in page
+    assert 'href="?category=vip&amp;sort=revenue"' in page
     assert 'aria-sort="descending"' in page
-    assert 'href="?segment=vip&amp;sort=-orders"' in page
+    assert 'href="?category=vip&amp;sort=-orders"' in page
 
 
 @pytest.mark.django_db
@@ -133,8 +133,9 @@ def test_a_history_restore_gets_the_whole_page(signed_in, book):
 def test_the_list_runs_a_fixed_number_of_queries(signed_in, book, django_assert_max_num_queries):
     for n in range(30):
         make_customer(account=book["grace"].account, owner=book["grace"].owner)
-    # session + user, the rows (account and owner joined), the capped count, the choices.
-    with django_assert_max_num_queries(8):
+    # session + user, the rows (account and owner joined), the capped count, the choices
+    # (the segments' among them).
+    with django_assert_max_num_queries(9):
         signed_in.get(URL)
     with django_assert_max_num_queries(4):
         signed_in.get(URL, **htmx("results"))

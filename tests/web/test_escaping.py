@@ -22,7 +22,7 @@ def hostile(db):
         first_name=SCRIPT,
         last_name="Doe",
         email="x@example.com",
-        segment=SCRIPT,
+        category=SCRIPT,
         channel=SCRIPT,
         account=account,
         custom_attributes={SCRIPT: SCRIPT},

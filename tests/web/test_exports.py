@@ -39,14 +39,14 @@ def test_the_export_is_an_attachment_named_with_the_date(signed_in, book):
 
 
 def test_the_export_follows_the_filters_and_the_search(signed_in, book):
-    vip = _csv(signed_in.get(reverse("web:customers-csv"), {"segment": "vip", "page": "7"}))
+    vip = _csv(signed_in.get(reverse("web:customers-csv"), {"category": "vip", "page": "7"}))
     assert sorted(_column(vip, "customer_id")) == ["C-100", "C-300"]
     searched = _csv(signed_in.get(reverse("web:customers-csv"), {"q": "lovelace"}))
     assert _column(searched, "last_name") == ["Lovelace"]
 
 
 def test_the_orders_export_has_the_orders_of_the_listed_customers(signed_in, book):
-    response = signed_in.get(reverse("web:customer-orders-csv"), {"segment": "vip"})
+    response = signed_in.get(reverse("web:customer-orders-csv"), {"category": "vip"})
     assert "orders-" in response["Content-Disposition"]
     rows = _csv(response)
     assert rows[0] == ["order_id", "customer_id", "placed_at", "amount", "currency", "status"]
@@ -81,10 +81,10 @@ def test_cells_a_spreadsheet_would_run_are_neutralised(signed_in):
 
 
 def test_the_list_links_to_the_exports_with_its_filters(signed_in, book):
-    page = signed_in.get(reverse("web:customers"), {"segment": "vip", "page": "2"}).content
+    page = signed_in.get(reverse("web:customers"), {"category": "vip", "page": "2"}).content
     text = page.decode()
-    assert 'href="/customers/export.csv?segment=vip"' in text
-    assert 'href="/customers/orders.csv?segment=vip"' in text
+    assert 'href="/customers/export.csv?category=vip"' in text
+    assert 'href="/customers/orders.csv?category=vip"' in text
     fragment = signed_in.get(reverse("web:customers"), {"channel": "ads"}, **htmx("results"))
     fragment = fragment.content.decode()
     # htmx swaps the results; the export links follow out of band.

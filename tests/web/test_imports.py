@@ -20,7 +20,7 @@ from tests.factories import make_user
 URL = reverse("web:imports")
 
 GOOD_AND_BAD = (
-    "Client No,email,first_name,last_name,segment\n"
+    "Client No,email,first_name,last_name,category\n"
     "K-1,one@example.com,Una,One,vip\n"
     "K-2,not-an-email,Duo,Two,vip\n"
     "K-3,three@example.com,Tria,Three,regular\n"

@@ -212,8 +212,8 @@ def test_follow_ups_respect_the_roles(client):
 def _audit_base():
     owner = make_user(role=Role.MANAGER)
     for _ in range(12):
-        _bought(owner, [420, 380], "30.00", segment="=HYPERLINK(1)")  # all churned
-        _bought(owner, [30, 10], "30.00", segment="plain")  # buying: retained
+        _bought(owner, [420, 380], "30.00", category="=HYPERLINK(1)")  # all churned
+        _bought(owner, [30, 10], "30.00", category="plain")  # buying: retained
     lifecycle_recompute()
     return owner
 
@@ -225,7 +225,7 @@ def test_the_churn_audit_ranks_the_planted_effect_first(client):
     assert response.status_code == 200
     assert (response.context["churned"], response.context["retained"]) == (12, 12)
     rows = response.context["rows"]
-    assert rows[0]["attribute"] == "segment" and rows[0]["significant"] is True
+    assert rows[0]["attribute"] == "category" and rows[0]["significant"] is True
     # What defines churn is not tested: churned customers are the ones who stopped ordering.
     assert not {"orders_count", "revenue"} & {row["attribute"] for row in rows}
     assert rows[0]["effect_low"] > 0  # the interval of a clear effect stays clear of 0
@@ -233,7 +233,7 @@ def test_the_churn_audit_ranks_the_planted_effect_first(client):
     assert "1 of the " in page and "attributes tested differ" in page
     assert "Left out because they define churn" in page
     charts = _charts(response)
-    assert "Segment" in charts["audit"]["labels"]
+    assert "Category" in charts["audit"]["labels"]
 
 
 def test_the_churn_audit_csv_is_formula_safe(client):
@@ -243,8 +243,8 @@ def test_the_churn_audit_csv_is_formula_safe(client):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="churn-audit-')
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    segment = next(row for row in rows if row["attribute"] == "segment")
-    assert segment["category"] == "'=HYPERLINK(1)"
+    category = next(row for row in rows if row["attribute"] == "category")
+    assert category["category"] == "'=HYPERLINK(1)"
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row.values())
 
 

@@ -112,7 +112,7 @@ def _customers_everywhere(client, api: Api, params: dict) -> dict[str, list[str]
 
 
 CUSTOMER_QUERIES = [
-    {"segment": "vip", "sort": "name"},
+    {"category": "vip", "sort": "name"},
     {"channel": "ads", "sort": "-revenue"},
     {"q": "example", "sort": "-last_order"},  # every customer; the never-ordering one last
     {"q": "lovelace", "sort": "since"},
@@ -175,7 +175,7 @@ def test_the_order_filters_narrow_the_orders_exports_as_the_orders_list(client, 
 
 def test_the_orders_export_follows_the_customers_filters_and_sort(client, book, manager):
     client.force_login(manager)
-    params = {"segment": "vip", "sort": "-revenue"}  # Grace (400.00), then Ada (30.00)
+    params = {"category": "vip", "sort": "-revenue"}  # Grace (400.00), then Ada (30.00)
     rows = _csv_column(client.get(reverse("web:customer-orders-csv"), params), "customer_id")
     assert rows == ["C-100"] * 2 + ["C-300"] * 3
     api_rows = _csv_column(
@@ -228,7 +228,7 @@ def test_no_filter_shows_a_success_manager_another_owners_record(client, book, m
         {"owner_id": manager.pk},
         {"account_id": theirs.account_id},
         {"q": "hopper"},
-        {"segment": "vip", "sort": "-revenue"},
+        {"category": "vip", "sort": "-revenue"},
         {"sort": "name"},
     ]
     for params in attempts:
@@ -252,7 +252,7 @@ REFUSED = [
     ("/customers", "owner_id", "0"),
     ("/customers", "account_id", ID_TOO_LARGE),
     ("/customers", "sort", "bogus"),
-    ("/customers", "segment", "vip\x00"),
+    ("/customers", "category", "vip\x00"),
     ("/accounts", "budget_band", "enormous"),
     ("/accounts", "sort", "revenue"),
     ("/orders", "placed_after", "0001-01-01T00:00:00Z"),
@@ -305,7 +305,7 @@ def test_a_page_shows_the_refused_filter_by_its_field_and_no_rows(
 @pytest.mark.parametrize("export", ["web:customers-csv", "web:customer-orders-csv"])
 def test_a_page_export_refuses_a_bad_filter_in_words(client, book, manager, export):
     client.force_login(manager)
-    response = client.get(reverse(export), {"owner_id": "-1", "segment": "vip"})
+    response = client.get(reverse(export), {"owner_id": "-1", "category": "vip"})
     assert response.status_code == 400
     assert "owner_id" in response.content.decode()
 

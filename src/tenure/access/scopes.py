@@ -86,6 +86,10 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     # An event is its customer's (an event of no customer, an import's, is no one's own).
     "events.Event": _of_own_customer,
     "todos.TaskComment": lambda user: Q(task_id__in=_own_task_ids(user)),
+    # A segment is a saved filter: its owner's, and the team's when shared. Its members are
+    # seen through their customers.
+    "segments.Segment": lambda user: Q(owner=user) | Q(shared=True),
+    "segments.SegmentMembership": _of_own_customer,
 }
 
 
@@ -93,6 +97,8 @@ _OWN: dict[str, Callable[[Any], Q]] = {
 # made by its referrer: the book of the customer referred may not rewrite or delete it.
 _OWN_TO_CHANGE: dict[str, Callable[[Any], Q]] = {
     "feedback.Referral": lambda user: Q(referrer_id__in=_own_customer_ids(user)),
+    # A shared segment is seen by the team but changed by its owner (or a role over all).
+    "segments.Segment": lambda user: Q(owner=user),
 }
 
 

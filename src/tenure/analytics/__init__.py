@@ -7,7 +7,7 @@ Modules (imported on demand, so ``import tenure.analytics.metrics`` stays light)
   CSAT, renewal rate, gross and net revenue retention.
 - :mod:`~tenure.analytics.summary`: ``rfm_summary`` (transactions -> frequency, recency, T,
   monetary value; calibration/holdout split) and ``compress_rfm``.
-- :mod:`~tenure.analytics.rfm`: RFM quintile scores and named segments.
+- :mod:`~tenure.analytics.rfm`: RFM quintile scores and named groups.
 - :mod:`~tenure.analytics.cohorts`: cohort retention tables and per-period order metrics.
 - :mod:`~tenure.analytics.models`: ``BetaGeo``, ``ParetoNBD``, ``GammaGamma``,
   ``ShiftedBetaGeometric``.

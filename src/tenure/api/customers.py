@@ -50,7 +50,7 @@ class CustomerIn(Input):
     birthday: date | None = None
     time_zone: str = Field("", max_length=64)
     channel: str = Field("", max_length=60)
-    segment: str = Field("", max_length=60)
+    category: str = Field("", max_length=60)
     account_id: RecordId | None = None
     owner_id: RecordId | None = None
     custom_attributes: dict[str, Any] = Field(default_factory=dict)
@@ -66,7 +66,7 @@ class CustomerPatch(Input):
     birthday: date | None = None
     time_zone: str | None = Field(None, max_length=64)
     channel: str | None = Field(None, max_length=60)
-    segment: str | None = Field(None, max_length=60)
+    category: str | None = Field(None, max_length=60)
     account_id: RecordId | None = None
     owner_id: RecordId | None = None
     custom_attributes: dict[str, Any] | None = None
@@ -83,7 +83,7 @@ class CustomerOut(Schema):
     birthday: date | None
     time_zone: str
     channel: str
-    segment: str
+    category: str
     account_id: int | None
     owner_id: int | None
     custom_attributes: dict[str, Any]
@@ -99,10 +99,11 @@ class CustomerOut(Schema):
 
 
 class CustomerListFilters(QueryInput):
-    segment: str = Field("", max_length=60)
+    category: str = Field("", max_length=60)
     channel: str = Field("", max_length=60)
     owner_id: RecordId | None = None
     account_id: RecordId | None = None
+    in_segment: RecordId | None = Field(None, description="the members of this segment now")
     q: str = Field("", max_length=200, description="words matched against name, email, id")
     sort: str | None = Field(
         None,

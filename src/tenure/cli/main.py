@@ -34,12 +34,14 @@ def register_commands() -> click.Group:
         insights,
         lifecycle,
         person,
+        segments,
         system,
         tokens,
         transfer,
     )
 
-    for module in (system, tokens, person, transfer, demo, insights, lifecycle, check, events):
+    modules = (system, tokens, person, transfer, demo, insights, lifecycle, segments, check, events)
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
     return cli

@@ -274,7 +274,7 @@ def import_customers(
 
     \b
     Columns: customer_id (required), email, first_name, last_name, phone,
-    birthday (YYYY-MM-DD), account (a name: found or created), channel, segment,
+    birthday (YYYY-MM-DD), account (a name: found or created), channel, category,
     created_at (ISO 8601). Any other column becomes a custom attribute; an empty
     cell removes that attribute. Only the columns in the file are updated.
     """

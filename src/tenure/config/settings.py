@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "tenure.insights",
     "tenure.todos",
     "tenure.lifecycle",
+    "tenure.segments",
     "tenure.webhooks",
     "tenure.demo",
     "tenure.api",

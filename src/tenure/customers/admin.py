@@ -93,7 +93,7 @@ class CustomerAdmin(ScopedAdmin):
         "first_name",
         "last_name",
         "email",
-        "segment",
+        "category",
         "channel",
         "account",
         "owner",
@@ -101,7 +101,7 @@ class CustomerAdmin(ScopedAdmin):
         "revenue",
         "last_order_at",
     )
-    list_filter = ("segment", "channel")
+    list_filter = ("category", "channel")
     search_fields = ("external_id", "email", "first_name", "last_name")
     list_select_related = ("account", "owner")
     autocomplete_fields = ("account", "owner", "team")

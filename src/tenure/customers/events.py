@@ -15,7 +15,7 @@ from tenure.events.tracking import Values, changed_fields
 
 CUSTOMER_FIELDS = (
     "external_id", "first_name", "last_name", "email", "phone", "birthday", "time_zone",
-    "channel", "segment", "account_id", "custom_attributes", "owner_id", "created_at",
+    "channel", "category", "account_id", "custom_attributes", "owner_id", "created_at",
 )  # fmt: skip
 """What a person changes about a customer (not the figures that follow from orders)."""
 

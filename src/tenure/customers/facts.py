@@ -6,7 +6,7 @@ imported attributes.
   one, none active), ``days_since_cancellation``, ``subscriptions_started`` (what ``is_lead``
   reads) and, for the health score, ``days_to_renewal``;
 - ``profile``, timeless categories (one query, joining the account only when one of its facts
-  is asked for): the customer's ``channel`` and ``segment``, their account's
+  is asked for): the customer's ``channel`` and ``category``, their account's
   ``account_industry``, ``account_size_band`` and ``account_budget_band``; text trimmed, blank
   is missing;
 - ``attributes``, timeless: ``attribute.<name>`` of ``Customer.custom_attributes`` (one query,
@@ -14,6 +14,8 @@ imported attributes.
   text trimmed (a number as written, ``true``/``false``), as a number the value if it reads
   as one (``12``, ``"1,200"``, ``"3.5"``; as ``tenure.analytics.attributes`` does), missing
   otherwise.
+
+- ``consents``: ``consent_<purpose>``, yes when the customer has granted that purpose now.
 
 Timeless facts have no history: a replay reads their value as it is now at every moment.
 """
@@ -27,7 +29,7 @@ import pandas as pd
 from django.db.models import Count, Max, Min, Q
 from django.db.models.fields.json import KeyTextTransform
 
-from tenure.customers.models import Customer, Subscription
+from tenure.customers.models import Consent, ConsentPurpose, Customer, Subscription
 from tenure.domain.facts import Fact, FactProvider, attribute_key
 from tenure.domain.lifecycle.facts import FACTS
 from tenure.facts import DAY, FactRequest, fetch_numbers, lookup, scatter
@@ -80,14 +82,14 @@ SUBSCRIPTIONS = FactProvider(
 
 _PROFILE = {
     "channel": "channel",
-    "segment": "segment",
+    "category": "category",
     "account_industry": "account__industry",
     "account_size_band": "account__size_band",
     "account_budget_band": "account__budget_band",
 }
 
 
-FACT_FIELDS = frozenset({"channel", "segment", "account", "account_id", "custom_attributes"})
+FACT_FIELDS = frozenset({"channel", "category", "account", "account_id", "custom_attributes"})
 """Customer fields the timeless facts read: a change of one is announced to the lifecycle."""
 ACCOUNT_FACT_FIELDS = frozenset({"industry", "size_band", "budget_band"})
 """Account fields its customers' ``account_*`` facts read."""
@@ -133,7 +135,7 @@ PROFILE = FactProvider(
     facts=(
         Fact("channel", "category", "The customer's acquisition channel (as recorded: web, "
              "store, partner, ...); missing when blank.", nullable=True),
-        Fact("segment", "category", "The customer's segment (as recorded: retail, b2b, ...); "
+        Fact("category", "category", "The customer's category (as recorded: retail, b2b, ...); "
              "missing when blank.", nullable=True),
         Fact("account_industry", "category", "The industry of the customer's account; missing "
              "without an account or when blank.", nullable=True),
@@ -177,5 +179,31 @@ ATTRIBUTES = FactProvider(
     name="attributes", facts=(), compute=_attribute_facts, timeless=True, attributes=True
 )
 
-PROVIDERS = (SUBSCRIPTIONS, PROFILE, ATTRIBUTES)
+
+def _consent_facts(request: FactRequest) -> dict[str, Any]:
+    purposes = {f"consent_{purpose}": purpose for purpose in ConsentPurpose.values}
+    asked = [purposes[name] for name in sorted(request.needed)]
+    rows = list(
+        Consent.objects.filter(request.chunk.where("customer_id"), purpose__in=asked, granted=True)
+        .order_by()
+        .values_list("customer_id", "purpose")
+    )
+    out = {}
+    for name in request.needed:
+        keys = np.array([c for c, p in rows if p == purposes[name]], dtype=np.int64)
+        out[name] = scatter(request.ids, keys, np.ones(keys.size), 0.0) > 0
+    return out
+
+
+CONSENTS = FactProvider(
+    name="consents",
+    facts=tuple(
+        Fact(f"consent_{purpose}", "flag", f"The customer has granted consent: {label}.")
+        for purpose, label in ConsentPurpose.choices
+    ),
+    compute=_consent_facts,
+)
+"""One yes/no fact per consent purpose (granted now); segments read them."""
+
+PROVIDERS = (SUBSCRIPTIONS, PROFILE, ATTRIBUTES, CONSENTS)
 """Registered by ``CustomersConfig.ready``."""

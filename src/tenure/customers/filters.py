@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.apps import apps
 from django.db.models import Q, QuerySet
 
+from tenure.access import visible
 from tenure.access.filtering import (
     IdFilter,
     ListFilterSet,
@@ -46,10 +48,13 @@ def search_terms(q: str) -> list[str]:
 
 
 class CustomerFilterSet(ListFilterSet):
-    segment = TextFilter(max_length=60)
+    category = TextFilter(max_length=60)
     channel = TextFilter(max_length=60)
     owner_id = IdFilter()
     account_id = IdFilter()
+    in_segment = IdFilter(
+        method="segment_members", help_text="the members of this segment (its id) now"
+    )
     q = django_filters.CharFilter(
         max_length=SEARCH_MAX_LENGTH, method="search", help_text="words matched against name, "
         "email, id",
@@ -62,6 +67,21 @@ class CustomerFilterSet(ListFilterSet):
         fields: list[str] = []
 
     few_matches = False
+
+    def segment_members(
+        self, customers: QuerySet[Customer], name: str, segment_id: int
+    ) -> QuerySet[Customer]:
+        """Narrow to the segment's members now. A segment the user may not see has none, as
+        one that does not exist (segments sit above this app: they are named by label)."""
+        segments = apps.get_model("segments", "Segment")._default_manager.all()
+        if self.user is not None:
+            segments = visible(self.user, segments)
+        stays = apps.get_model("segments", "SegmentMembership")._default_manager.filter(
+            segment_id=segment_id,
+            segment_id__in=segments.values("pk"),
+            left_at__isnull=True,
+        )
+        return customers.filter(pk__in=stays.values("customer_id"))
 
     def search(self, customers: QuerySet[Customer], name: str, q: str) -> QuerySet[Customer]:
         """Narrow to those matching every word of ``q`` in name, email or external id.

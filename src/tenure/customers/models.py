@@ -119,7 +119,7 @@ class Customer(models.Model):
         max_length=64, blank=True, validators=[validate_time_zone], help_text="e.g. Europe/Paris"
     )
     channel = models.CharField("acquisition channel", max_length=60, blank=True)
-    segment = models.CharField(max_length=60, blank=True)
+    category = models.CharField(max_length=60, blank=True)
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )
@@ -149,7 +149,7 @@ class Customer(models.Model):
         indexes = [
             models.Index(Lower("email"), name="customer_email_lower"),
             models.Index(fields=["last_name", "first_name", "id"], name="customer_name"),
-            models.Index(fields=["segment"], name="customer_segment"),
+            models.Index(fields=["category"], name="customer_category"),
             models.Index(fields=["channel"], name="customer_channel"),
             models.Index(fields=["created_at", "id"], name="customer_created"),
         ]

@@ -35,7 +35,7 @@ from tenure.users.models import User
 
 @dataclass(frozen=True)
 class FilterChoices:
-    segments: list[str]
+    categories: list[str]
     channels: list[str]
     owners: list[User]
     accounts: list[tuple[int, str]]
@@ -99,18 +99,18 @@ def _distinct(queryset: QuerySet[Any], field: str) -> list[str]:
 
 
 def customer_filter_choices(*, user: User, accounts_max: int = 500) -> FilterChoices:
-    """The values the list filters offer: the segments and channels of the customers the user
+    """The values the list filters offer: the categories and channels of the customers the user
     may see, owners, and (the first ``accounts_max``, by name) accounts."""
     customers = customers_visible(user=user)
     if customers.query.where:  # a role's own records: one pass over them gives both lists
-        pairs = set(customers.order_by().values_list("segment", "channel").distinct())
-        segments = sorted({segment for segment, _ in pairs} - {""})
+        pairs = set(customers.order_by().values_list("category", "channel").distinct())
+        categories = sorted({category for category, _ in pairs} - {""})
         channels = sorted({channel for _, channel in pairs} - {""})
     else:
-        segments, channels = _distinct(customers, "segment"), _distinct(customers, "channel")
+        categories, channels = _distinct(customers, "category"), _distinct(customers, "channel")
     accounts = accounts_visible(user=user).order_by("name").values_list("id", "name")
     return FilterChoices(
-        segments=segments,
+        categories=categories,
         channels=channels,
         owners=owner_choices(user=user),
         accounts=list(accounts[:accounts_max]),

@@ -30,7 +30,7 @@ from tenure.users.models import User
 CUSTOMER_FIELDS = frozenset(
     {
         "external_id", "first_name", "last_name", "email", "phone", "birthday", "time_zone",
-        "channel", "segment", "account_id", "owner_id", "custom_attributes", "created_at",
+        "channel", "category", "account_id", "owner_id", "custom_attributes", "created_at",
     }
 )  # fmt: skip
 ACCOUNT_FIELDS = frozenset(

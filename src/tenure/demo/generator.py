@@ -12,7 +12,7 @@ What is in it (default sizes):
   contacts in different roles, the decision maker primary; an owner and sometimes more team;
 - 2,400 customers, acquired throughout the window (more of them lately: a growing business),
   22 % of them buying for an account; names, emails (reserved ``.example`` and example.com
-  domains), fictional phone numbers, time zones, channels, segments (Home, Office, Enterprise),
+  domains), fictional phone numbers, time zones, channels, categories (Home, Office, Enterprise),
   birthdays and other special dates, a consent per purpose, custom attributes;
 - about 25,000 orders: a first order at acquisition, then repeat orders from the BG/NBD process
   (``purchases.BuyingProcess``: rate ~ Gamma, dropout after each repeat purchase ~ Beta) and
@@ -35,7 +35,7 @@ What is planted for analytics to find (the truth of each customer is in ``truths
 3. **Complaints come before the silence.** 45 % of the customers who drop out file a complaint
    between half a day and three weeks after their final order, and a third of those final
    orders are refunded; everyone complains at a background rate of 0.08 a year as well.
-4. **Spend follows the segment.** Mean order value is about 44 for Home, 120 for Office and
+4. **Spend follows the category.** Mean order value is about 44 for Home, 120 for Office and
    300 for Enterprise customers (Gamma-Gamma with gamma 22, 60 and 150).
 5. **Newsletter sign-ups consent to marketing email** (95 %, against about 55 %).
 6. **Subscriptions end with the customer.** A customer who drops out cancels any subscription
@@ -110,7 +110,7 @@ def generate_business(
         horizon_days=horizon,
         referred=referred,
         risky=_risky(customer_rows, budgets=[d["budget_band"] for d in drafts]),
-        segment=np.array([c.segment for c in customer_rows]),
+        category=np.array([c.category for c in customer_rows]),
     )
     orders = purchases.order_records(history, clock=clock, currency=currency)
     contacts = people.contact_records(people_rng, drafts, account_countries)

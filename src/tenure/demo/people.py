@@ -166,11 +166,11 @@ def _channel(rng: np.random.Generator, business: bool) -> str:
     return str(words.CHANNELS[int(rng.choice(len(shares), p=shares / shares.sum()))][0])
 
 
-def _segment(account: dict[str, Any] | None) -> str:
+def _category(account: dict[str, Any] | None) -> str:
     if account is None:
-        return words.SEGMENT_HOME
+        return words.CATEGORY_HOME
     large = account["size_band"] in ("201-1000", "1000+")
-    return words.SEGMENT_ENTERPRISE if large else words.SEGMENT_OFFICE
+    return words.CATEGORY_ENTERPRISE if large else words.CATEGORY_OFFICE
 
 
 class _Emails:
@@ -238,7 +238,7 @@ def customer_records(
                 birthday=_birthday(rng, today),
                 time_zone=_pick(rng, zones),
                 channel=_channel(rng, business=draft is not None),
-                segment=_segment(draft),
+                category=_category(draft),
                 account=account,
                 custom_attributes=_attributes(rng, country, business=draft is not None),
                 owner=owner,

@@ -33,7 +33,7 @@ class BuyingProcess:
     customers have ``alpha / referral_rate_factor``. Dropout after each repeat purchase
     ``p ~ Beta(a, b)``: mean 0.06; customers acquired through paid social or buying for a
     low-budget account have ``Beta(a, risky_b)``, mean 0.21. Spend per order
-    ``Gamma(spend_p, rate=nu)``, ``nu ~ Gamma(spend_q, rate=spend_gamma[segment])``: mean order
+    ``Gamma(spend_p, rate=nu)``, ``nu ~ Gamma(spend_q, rate=spend_gamma[category])``: mean order
     about 44 (Home), 120 (Office) and 300 (Enterprise).
     """
 
@@ -104,13 +104,13 @@ def _spend_cents(
     process: BuyingProcess,
     *,
     customer: IntArray,
-    segment: npt.NDArray[np.str_],
+    category: npt.NDArray[np.str_],
 ) -> IntArray:
-    """Amounts of orders given in (customer, time) order, in cents, drawn per segment."""
+    """Amounts of orders given in (customer, time) order, in cents, drawn per category."""
     cents = np.zeros(customer.size, dtype=np.int64)
-    counts = np.bincount(customer, minlength=segment.size)
+    counts = np.bincount(customer, minlength=category.size)
     for name, gamma in process.spend_gamma:
-        members = np.flatnonzero(segment == name)
+        members = np.flatnonzero(category == name)
         spend = simulate_spend(
             counts[members], p=process.spend_p, q=process.spend_q, gamma=gamma, rng=rng
         )
@@ -128,7 +128,7 @@ def simulate_purchases(
     horizon_days: float,
     referred: BoolArray,
     risky: BoolArray,
-    segment: npt.NDArray[np.str_],
+    category: npt.NDArray[np.str_],
 ) -> PurchaseHistory:
     """Orders of customers acquired at ``acquired_day``, observed until ``horizon_days``."""
     age = horizon_days - acquired_day
@@ -140,7 +140,7 @@ def simulate_purchases(
     since_first = np.concatenate([np.zeros(n), repeat_time])
     by_customer = np.lexsort((since_first, customer))
     customer, since_first = customer[by_customer], since_first[by_customer]
-    cents = _spend_cents(rng, process, customer=customer, segment=segment)
+    cents = _spend_cents(rng, process, customer=customer, category=category)
     day = acquired_day[customer] + since_first
     dropout_day = acquired_day + dropout
     status = _statuses(rng, process, since_first=since_first)

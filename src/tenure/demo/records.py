@@ -58,7 +58,7 @@ class CustomerRecord:
     birthday: date | None
     time_zone: str
     channel: str
-    segment: str
+    category: str
     account: int | None
     custom_attributes: dict[str, Any]
     owner: str | None

@@ -103,7 +103,7 @@ CHANNELS = (
     ("Events", 0.02, 0.20),
     ("Partner", 0.08, 0.15),
 )
-SEGMENT_HOME, SEGMENT_OFFICE, SEGMENT_ENTERPRISE = "Home", "Office", "Enterprise"
+CATEGORY_HOME, CATEGORY_OFFICE, CATEGORY_ENTERPRISE = "Home", "Office", "Enterprise"
 
 # sku, description, list price
 PRODUCTS = (

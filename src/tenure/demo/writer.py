@@ -151,7 +151,7 @@ def _customers_write(
                 birthday=c.birthday,
                 time_zone=c.time_zone,
                 channel=c.channel,
-                segment=c.segment,
+                category=c.category,
                 account_id=None if c.account is None else account_ids[c.account],
                 custom_attributes=c.custom_attributes,
                 owner_id=None if c.owner is None else users[c.owner],

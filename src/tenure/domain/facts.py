@@ -198,6 +198,10 @@ class FactRegistry:
         owner = self._owner.get(name)
         return self._providers[owner] if owner is not None else None
 
+    def facts(self) -> dict[str, Fact]:
+        """Every registered fact by name, provider by provider in registration order."""
+        return {fact.name: fact for provider in self._providers.values() for fact in provider.facts}
+
     def rule_facts(self) -> dict[str, Fact]:
         """The timeless facts (rules may read them), by name."""
         return {

@@ -36,10 +36,13 @@ CUSTOMER_FIELDS: tuple[str, ...] = (
     "birthday",
     "account",
     "channel",
-    "segment",
+    "category",
     "created_at",
 )
 CUSTOMER_REQUIRED: tuple[str, ...] = ("customer_id",)
+# Old column names still read as their field: files exported before ``segment`` was renamed
+# ``category`` (so that it is not confused with the saved segments) import unchanged.
+CUSTOMER_ALIASES: Mapping[str, str] = {"segment": "category"}
 ORDER_FIELDS: tuple[str, ...] = (
     "order_id",
     "customer_id",
@@ -62,7 +65,7 @@ MAX_LENGTHS: dict[str, int] = {
     "phone": 40,
     "account": 200,
     "channel": 60,
-    "segment": 60,
+    "category": 60,
 }
 AMOUNT_MAX_INTEGER_DIGITS = 12  # DecimalField(max_digits=14, decimal_places=2)
 
@@ -159,12 +162,14 @@ def layout_resolve(
     fields: Sequence[str],
     required: Sequence[str],
     column_map: Mapping[str, str],
+    aliases: Mapping[str, str] | None = None,
 ) -> Layout:
     """Match the header of a file (and a map of its column names to fields) to the fields.
 
     A column named like a field is that field unless the map gives the field another column;
     mapping to an unknown field, naming a column the file lacks, or giving one field two
-    columns is an error, as is a required field without a column.
+    columns is an error, as is a required field without a column. A column named like one of
+    ``aliases`` (an old name) is its field when nothing else gives that field.
     """
     names = [name.strip() for name in header]
     positions: dict[str, int] = {}
@@ -196,6 +201,13 @@ def layout_resolve(
                     f"both {columns[name][1]!r} (mapped) and {name!r} give the field {name!r}"
                 )
             columns[name] = (positions[name], name)
+    for old, name in (aliases or {}).items():
+        if old in positions and old not in mapped_sources and name in fields:
+            if name in columns:
+                raise ImportFileError(
+                    f"both {columns[name][1]!r} and {old!r} (its old name) give the field {name!r}"
+                )
+            columns[name] = (positions[old], old)
     extra_count = sum(1 for name in names if name) - len(columns)
     if extra_count > ATTRIBUTES_MAX:
         raise ImportFileError(

@@ -3,7 +3,7 @@ attribute tenure holds about them (``tenure.analytics.audit.churn_audit``).
 
 What is compared, per buyer in a stage (leads never bought, so they cannot have churned):
 
-- the customer's fields (segment, acquisition channel, age from the birthday) and every
+- the customer's fields (category, acquisition channel, age from the birthday) and every
   custom attribute imported with them (``tenure.analytics.attributes``);
 - how they came and how they are served: referred or not, on an account, with an owner, ever
   on a subscription;
@@ -43,7 +43,7 @@ from tenure.orders.models import Order, OrderStatus
 from tenure.users.models import User
 
 FIELD_LABELS = {
-    "segment": "Segment", "channel": "Acquisition channel", "age": "Age (years)",
+    "category": "Category", "channel": "Acquisition channel", "age": "Age (years)",
     "was_referred": "Was referred", "has_account": "Belongs to an account",
     "has_owner": "Has an owner", "has_subscription": "Has had a subscription",
     "industry": "Account industry", "size_band": "Account size band",
@@ -105,13 +105,13 @@ def churn_audit_frame(*, user: User | None, today: date | None = None) -> pd.Dat
         )
         .order_by("pk")
         .values_list(
-            "lifecycle_stage__stage", "segment", "channel", "birthday", "account__industry",
+            "lifecycle_stage__stage", "category", "channel", "birthday", "account__industry",
             "account__size_band", "account__budget_band", "first_order_value", "orders_count",
             "complaints", "has_subscription", "was_referred", "latest_nps", "latest_csat",
             "account_id", "owner_id", "custom_attributes", "account__custom_attributes",
         )
     )  # fmt: skip
-    columns = ["stage", "segment", "channel", "birthday", "industry", "size_band",
+    columns = ["stage", "category", "channel", "birthday", "industry", "size_band",
                "budget_band", "first_order_value", "orders_count", "complaints",
                "has_subscription", "was_referred", "latest_nps", "latest_csat", "account",
                "owner", "custom", "account_custom"]  # fmt: skip
@@ -120,7 +120,7 @@ def churn_audit_frame(*, user: User | None, today: date | None = None) -> pd.Dat
     frame["age"] = _age_years(frame.pop("birthday"), today)
     frame["has_account"] = frame.pop("account").notna()
     frame["has_owner"] = frame.pop("owner").notna()
-    for name in ("segment", "channel", "industry", "size_band", "budget_band"):
+    for name in ("category", "channel", "industry", "size_band", "budget_band"):
         frame[name] = frame[name].replace("", None)
     frame["first_order_value"] = pd.to_numeric(frame["first_order_value"], errors="coerce")
     for name in ("latest_nps", "latest_csat"):

@@ -10,7 +10,7 @@ Where a fact comes from: each app registers a provider in its ``AppConfig.ready(
 provider's module says what its facts mean:
 
 - ``tenure.orders.facts``: orders (counts, days since, the typical gap, 90-day windows);
-- ``tenure.customers.facts``: subscriptions; the customer's channel and segment and their
+- ``tenure.customers.facts``: subscriptions; the customer's channel and category and their
   account's industry and size and budget bands (timeless categories); imported attributes
   (``attribute.<name>``, timeless);
 - ``tenure.interactions.facts``: open complaints, conversations, meetings, contacts engaged;
@@ -53,6 +53,7 @@ from tenure.facts import (
     chunks,
     facts_compute,
     fetch_numbers,
+    lookup,
     scatter,
 )
 from tenure.facts.clock import EpochSeconds
@@ -200,6 +201,40 @@ def _lead_facts(request: FactRequest) -> dict[str, Any]:
     return {"is_lead": (facts["orders_count"] == 0) & (facts["subscriptions_started"] == 0)}
 
 
+def _standing_facts(request: FactRequest) -> dict[str, Any]:
+    """The stored stage and health: what segments read (one query per table and chunk)."""
+    from tenure.lifecycle.models import CustomerStage, HealthScore
+
+    ids, out = request.ids, {}
+    if "stage" in request.needed:
+        stages = np.full(ids.size, None, dtype=object)
+        rows = list(
+            CustomerStage.objects.filter(request.chunk.where("customer_id"))
+            .order_by()
+            .values_list("customer_id", "stage")
+        )
+        if rows:
+            pos, found = lookup(ids, np.array([r[0] for r in rows], dtype=np.int64))
+            stages[pos[found]] = np.array([r[1] for r in rows], dtype=object)[found]
+        out["stage"] = stages
+    if request.needed & {"health_score", "health_band"}:
+        health: list[tuple[int, float | None, str]] = list(
+            HealthScore.objects.filter(request.chunk.where("customer_id"))
+            .order_by()
+            .values_list("customer_id", "score", "band")
+        )
+        keys = np.array([r[0] for r in health], dtype=np.int64)
+        out["health_score"] = scatter(
+            ids, keys, np.array([np.nan if r[1] is None else r[1] for r in health]), np.nan
+        )
+        bands = np.full(ids.size, None, dtype=object)
+        if health:
+            pos, found = lookup(ids, keys)
+            bands[pos[found]] = np.array([r[2] or None for r in health], dtype=object)[found]
+        out["health_band"] = bands
+    return out
+
+
 def _email_facts(request: FactRequest) -> dict[str, Any]:
     return {name: np.full(request.ids.size, np.nan) for name in request.needed}
 
@@ -219,6 +254,18 @@ PROVIDERS = (
         facts=(FACTS["is_lead"],),
         compute=_lead_facts,
         requires=("orders_count", "subscriptions_started"),
+    ),
+    FactProvider(
+        name="standing",
+        facts=(
+            Fact("stage", "category", "The customer's lifecycle stage (its key); missing "
+                 "before their first evaluation.", nullable=True),
+            Fact("health_score", "score", "The customer's health score, 0 to 100; missing "
+                 "without data or before the first scoring.", nullable=True),
+            Fact("health_band", "category", "The customer's health band: green, yellow or "
+                 "red; missing before the first scoring.", nullable=True),
+        ),
+        compute=_standing_facts,
     ),
     FactProvider(
         name="email",

@@ -72,7 +72,7 @@ def _touched(events: Sequence[Event]) -> dict[str, tuple[set[int], dict[int, dat
 
 
 def _timeless(events: Sequence[Event]) -> dict[int, datetime]:
-    """The customers whose timeless facts changed (channel, segment, account, attributes, the
+    """The customers whose timeless facts changed (channel, category, account, attributes, the
     account's industry or bands: ``tenure.customers.facts``), each with the start of their
     history: such a fact is read as it is now at every moment, so the whole history is
     replayed, as a recompute from scratch would."""

@@ -35,7 +35,7 @@ _CUSTOMER_COLUMNS = {
     "birthday": "birthday",
     "account": "account__name",
     "channel": "channel",
-    "segment": "segment",
+    "category": "category",
     "created_at": "created_at",
 }
 assert tuple(_ORDER_COLUMNS) == ORDER_FIELDS and tuple(_CUSTOMER_COLUMNS) == CUSTOMER_FIELDS

@@ -35,6 +35,7 @@ from django.utils import timezone
 from tenure.access import visible
 from tenure.customers.models import Customer
 from tenure.domain.records import (
+    CUSTOMER_ALIASES,
     CUSTOMER_FIELDS,
     CUSTOMER_REQUIRED,
     ORDER_FIELDS,
@@ -307,7 +308,11 @@ def customers_import(
         kind=ImportKind.CUSTOMERS,
         source=source,
         layout_of=lambda header: layout_resolve(
-            header, fields=CUSTOMER_FIELDS, required=CUSTOMER_REQUIRED, column_map=column_map
+            header,
+            fields=CUSTOMER_FIELDS,
+            required=CUSTOMER_REQUIRED,
+            column_map=column_map,
+            aliases=CUSTOMER_ALIASES,
         ),
         parse=lambda cells, line, layout: customer_record_parse(
             cells, line=line, layout=layout, tz=tz
@@ -511,15 +516,17 @@ def import_job_start(
     """
     if kind not in ImportKind.values:
         raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(ImportKind.values)}")
-    fields, required = (
-        (CUSTOMER_FIELDS, CUSTOMER_REQUIRED)
+    fields, required, aliases = (
+        (CUSTOMER_FIELDS, CUSTOMER_REQUIRED, CUSTOMER_ALIASES)
         if kind == ImportKind.CUSTOMERS
-        else (ORDER_FIELDS, ORDER_REQUIRED)
+        else (ORDER_FIELDS, ORDER_REQUIRED, {})
     )
     upload.open("rb")
     rows = CsvRows(upload.file)  # type: ignore[arg-type]
     try:
-        layout_resolve(rows.header, fields=fields, required=required, column_map=column_map)
+        layout_resolve(
+            rows.header, fields=fields, required=required, column_map=column_map, aliases=aliases
+        )
     finally:
         rows.release()
     upload.seek(0)

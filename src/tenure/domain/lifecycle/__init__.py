@@ -52,7 +52,7 @@ A definition is a JSON object::
     optional: 1 and 0);
   - ``{"fact": "channel", "op": "is", "value": "partner"}``: a category fact (a text value per
     customer) against text: ``is`` / ``is_not`` take one value, ``in`` / ``not_in`` a
-    non-empty list (``{"fact": "segment", "op": "in", "value": ["b2b", "enterprise"]}``).
+    non-empty list (``{"fact": "category", "op": "in", "value": ["b2b", "enterprise"]}``).
     Values are compared exactly (case counts) after trimming spaces at both ends, on both
     sides; an empty value is missing. Category facts take only these four operators (and
     ``known`` / ``missing``), number and yes/no facts never take them;
@@ -73,7 +73,7 @@ A definition is a JSON object::
   with another channel, not for one with none.
 
 The built-in facts are listed with their meaning in :data:`FACTS`; the timeless ones (the
-customer's channel and segment, the account's industry and size bands) are registered by the
+customer's channel and category, the account's industry and size bands) are registered by the
 apps that hold them (:mod:`tenure.domain.facts`) and listed with the built-in ones by
 :func:`~tenure.domain.lifecycle.facts.rule_facts`. They and the attributes have no history:
 a replay reads their value as it is now at every past moment. The semantics of evaluation

@@ -5,7 +5,7 @@ Two sources. The built-in facts of :data:`FACTS` come from what happened to the 
 their meaning is defined here, and the replay computes them at any past moment from the
 customer's timeline (:mod:`tenure.domain.lifecycle.timeline`). The *timeless* facts are
 registered by the apps that hold them (:mod:`tenure.domain.facts`: the customer's channel and
-segment, their account's industry and size, and imported attributes as ``attribute.<name>``):
+category, their account's industry and size, and imported attributes as ``attribute.<name>``):
 they have no history, so every moment of a replay reads their current value.
 :func:`rule_facts` lists both; only the facts a model's rules use are computed
 (:attr:`LifecycleModel.facts_used`).

@@ -149,6 +149,26 @@ def definition_validate(data: Any, *, facts: Mapping[str, Fact] | None = None) -
     return LifecycleModel(tuple(stages), tuple(rules), normalised, _warnings(model), codes, specs)
 
 
+def condition_compile(
+    raw: Any,
+    *,
+    facts: Mapping[str, Fact],
+    path: str = "when",
+    named: Any = None,
+) -> tuple[Condition, dict[str, Fact]]:
+    """Compile one condition of the rule grammar (with optional ``named`` conditions) over
+    ``facts`` (and ``attribute.<name>``): the condition and the declaration of each fact it
+    reads. Raises :class:`DefinitionError` with every problem, each naming its path under
+    ``path`` (``when.all[1].op``). Segments use it; lifecycle rules compile theirs the same
+    way."""
+    check = _Checker()
+    compiler = _Compiler({} if named is None else named, check, dict(facts))
+    node = compiler.node(raw, path)
+    if check.problems or node is None:
+        raise DefinitionError(check.problems or [Problem(path, "is not a condition")])
+    return node, {name: compiler.spec(name) for name in sorted(condition_facts(node))}
+
+
 def _stages(raw: Any, check: _Checker) -> list[Stage]:
     if not isinstance(raw, list) or not raw:
         check.add("stages", "must be a non-empty list of stages ({key, name, description, role})")

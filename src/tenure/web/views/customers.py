@@ -27,6 +27,7 @@ from tenure.domain.access import Action
 from tenure.feedback.selectors import customer_latest_answers
 from tenure.insights.selectors import customer_prediction
 from tenure.interactions.services import interaction_log
+from tenure.segments.selectors import segment_list
 from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
 from tenure.web.views.filtering import filtered_page
@@ -53,6 +54,7 @@ def customers(request: HttpRequest) -> HttpResponse:
         context["fragment"] = True
         return render(request, "web/customers/_results.html", context, status=status)
     context["choices"] = customer_filter_choices(user=user)
+    context["segments"] = list(segment_list(user=user).values_list("pk", "name"))
     return render(request, "web/customers/list.html", context, status=status)
 
 

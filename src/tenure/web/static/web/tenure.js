@@ -32,7 +32,7 @@
   });
 
   // Filters left empty stay out of the URL that htmx pushes: /customers/?q=ada, not
-  // /customers/?q=ada&segment=&channel=&owner=&account=.
+  // /customers/?q=ada&category=&channel=&owner=&account=.
   document.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.verb !== "get") return;
     var parameters = event.detail.parameters;
