@@ -33,13 +33,16 @@ def register_commands() -> click.Group:
         events,
         insights,
         lifecycle,
+        mail,
         person,
         system,
         tokens,
         transfer,
     )
 
-    for module in (system, tokens, person, transfer, demo, insights, lifecycle, check, events):
+    for module in (
+        system, tokens, person, transfer, demo, insights, lifecycle, check, events, mail
+    ):  # fmt: skip
         for command in module.COMMANDS:
             cli.add_command(command)
     return cli
