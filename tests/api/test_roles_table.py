@@ -405,8 +405,61 @@ LIFECYCLE_PAGES = [
     Page("task-comment", "update", _task, method="post", data=lambda: {"body": "hi"}, done=302),
 ]
 
+
+def _message(owner):
+    from tenure.mail.models import Message
+
+    customer = make_customer(owner=owner)
+    return Message.objects.create(
+        key=f"welcome:1:{customer.pk}:", source="welcome", customer=customer, kind="marketing",
+        subject="s", text="t", due_at=T0, next_at=T0, created_at=T0, status="sent",
+        raw="Subject: s\r\n\r\nt",
+    )  # fmt: skip
+
+
+def _template(owner):
+    from tenure.mail.models import Template
+
+    make_customer(owner=owner)
+    return Template.objects.create(name=f"T{owner.pk}", subject="Hi {{ customer.name }}", text="x")
+
+
+def _latest_customer() -> dict:
+    from tenure.customers.models import Customer
+
+    return {"customer": str(Customer.objects.latest("pk").pk)}
+
+
+_TEMPLATE_FORM = {"name": "Welcome", "kind": "marketing", "topic": "email_marketing",
+                  "subject": "Hi", "text": "Hello", "html": ""}  # fmt: skip
+# Email: the outbox and a message are the customer's book's; templates are the business's
+# (the roles that change every record).
+MAIL_PAGES = [
+    Page("mail-outbox", "list", _message, shows=lambda m: m.key),
+    Page("mail-message", "read", _message),
+    Page("mail-templates", "change_all"),
+    Page("mail-templates", "change_all", method="post", data=lambda: _TEMPLATE_FORM, done=302),
+    Page("mail-template", "change_all", _template),
+    Page(
+        "mail-template",
+        "change_all",
+        _template,
+        method="post",
+        data=lambda: _TEMPLATE_FORM,
+        done=302,
+    ),  # fmt: skip
+    Page(
+        "mail-template-test",
+        "change_all",
+        _template,
+        method="post",
+        data=_latest_customer,
+        done=302,
+    ),  # fmt: skip
+]
 PAGES = [
     Page("home", "self", done=302),
+    *MAIL_PAGES,
     Page("customers", "list", _customer, shows=lambda c: c.external_id),
     Page("customers-csv", "list", _customer, shows=lambda c: c.external_id),
     Page("customer-orders-csv", "list", _order, shows=lambda o: o.external_id),
@@ -944,7 +997,7 @@ def test_mail_table(client, row):
     from tenure.mail.models import Message, Suppression, Template
 
     role, operation, whose = row
-    name, method, path, body, kind = operation
+    _, method, path, body, kind = operation
     success_manager = make_user(role=Role.SUCCESS_MANAGER)
     other = make_user(role=Role.SUCCESS_MANAGER)
     caller = Api(

@@ -67,6 +67,11 @@ def test_killed_at_random_the_worker_sends_each_message_once(database_url, smtp_
             seconds=120,
             what="every message final",
         )
+    except AssertionError:
+        left = Message.objects.exclude(status__in=FINAL)
+        raise AssertionError(
+            f"not final: {Counter(left.values_list('status', 'reason'))}"
+        ) from None
     finally:
         worker_stop(worker)
 
