@@ -447,7 +447,7 @@ MAIL_PAGES = [
         method="post",
         data=lambda: _TEMPLATE_FORM,
         done=302,
-    ),  # fmt: skip
+    ),
     Page(
         "mail-template-test",
         "change_all",
@@ -455,7 +455,7 @@ MAIL_PAGES = [
         method="post",
         data=_latest_customer,
         done=302,
-    ),  # fmt: skip
+    ),
 ]
 PAGES = [
     Page("home", "self", done=302),

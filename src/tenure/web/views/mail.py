@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tenure.access import require_all
 from tenure.domain.access import Action
 from tenure.mail import selectors, services
-from tenure.mail.models import MessageKind, MessageStatus, Template
 from tenure.mail.models import TOPICS as MAIL_TOPICS
+from tenure.mail.models import MessageKind, MessageStatus, Template
 from tenure.mail.rendering import RenderError
 from tenure.web.views._render import signed_in_user
 
