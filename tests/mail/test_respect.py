@@ -144,3 +144,22 @@ def test_dkim_verifies_with_the_unsubscribe_headers_signed(smtp, settings, tmp_p
     tampered = raw.replace(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click",
                            b"List-Unsubscribe-Post: List-Unsubscribe=Nope")  # fmt: skip
     assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+def test_openssl_signs_byte_for_byte_as_dkimpy_does():
+    import hashlib
+
+    import dkim.crypto
+
+    from tenure.mail.signing import openssl_rsassa_pkcs1_v1_5_sign, pure_python_sign
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    numbers = dkim.crypto.parse_pem_private_key(pem)
+    for text in (b"", b"hello", b"x" * 10_000):
+        digest = hashlib.sha256(text)
+        assert openssl_rsassa_pkcs1_v1_5_sign(digest, numbers) == pure_python_sign(digest, numbers)

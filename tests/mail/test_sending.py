@@ -209,3 +209,25 @@ def test_a_stale_lease_handed_over_is_unknown_and_never_resent(smtp):
     assert handed.status == MessageStatus.UNKNOWN
     assert claimed.status == MessageStatus.SENT  # never handed over: claimed again and sent
     assert result.unknown == 1 and len(smtp) == 1
+
+
+def test_words_beyond_ascii_arrive_intact(smtp):
+    customer = make_customer(first_name="Jürgen", email="j@example.com")
+    grant(customer)
+    message_queue(
+        NewMessage(
+            source="news",
+            customer_id=customer.pk,
+            subject="Grüße, {{ customer.first_name }} ✓",
+            text="Schöne Grüße\n" * 3,
+            html="<p>Schöne Grüße, {{ customer.first_name }}</p>",
+            due_at=NOW,
+        ),
+        now=NOW,
+    )
+    assert mail_send_due(now=NOW).sent == 1
+    (received,) = smtp.messages
+    assert received["Subject"] == "Grüße, Jürgen ✓"
+    plain = received.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert plain.startswith("Schöne Grüße\n")
+    assert "Jürgen" in received.get_body(("html",)).get_content()

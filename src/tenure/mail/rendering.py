@@ -11,9 +11,10 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 MAX_OUTPUT = 500_000  # characters of one rendered part
@@ -55,10 +56,15 @@ class Rendered:
     html: str
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str, html: bool) -> Template:
+    """A template compiled once per process: a broadcast renders one source many times."""
+    return (_HTML if html else _TEXT).from_string(source)
+
+
 def _render(part: str, source: str, context: Mapping[str, Any], *, html: bool = False) -> str:
-    environment = _HTML if html else _TEXT
     try:
-        output = environment.from_string(source).render(dict(context))
+        output = _compiled(source, html).render(dict(context))
     except (TemplateError, SecurityError) as error:
         raise RenderError(part, str(error) or type(error).__name__) from None
     except (ArithmeticError, TypeError, ValueError, RecursionError, MemoryError) as error:

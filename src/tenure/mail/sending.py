@@ -215,14 +215,16 @@ def _claim(now: datetime, limit: int, result: SendResult) -> list[Message]:
         locked = Customer.objects.filter(pk__in=candidates).order_by("pk")
         if connection.vendor == "postgresql":
             locked = locked.select_for_update(skip_locked=True, no_key=True)
-        customers = {c.pk: c for c in locked.only("pk", "email", "time_zone")}
+        customers = {c.pk: c for c in locked}
         if not customers:
             return []
         ids = list(customers)
         due_by: dict[int, list[Message]] = defaultdict(list)
-        for message in Message.objects.filter(
-            customer_id__in=ids, status__in=WAITING, next_at__lte=now
-        ).order_by("pk"):
+        for message in (
+            Message.objects.filter(customer_id__in=ids, status__in=WAITING, next_at__lte=now)
+            .select_related("template")
+            .order_by("pk")
+        ):
             due_by[message.customer_id].append(message)
         consents: dict[int, dict[str, Consent]] = defaultdict(dict)
         for consent in Consent.objects.filter(customer_id__in=ids):
