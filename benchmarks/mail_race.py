@@ -61,9 +61,7 @@ def main() -> int:
         per_customer = Counter(key.split(":")[2] for key in received)
         statuses = Counter(Message.objects.values_list("status", flat=True))
         expected_sent = min(options.cap, options.per_customer)
-        sent_steps = Counter(
-            Message.objects.filter(status="sent").values_list("step", flat=True)
-        )
+        sent_steps = Counter(Message.objects.filter(status="sent").values_list("step", flat=True))
         highest = {str(step) for step in range(options.per_customer - expected_sent,
                                                options.per_customer)}  # fmt: skip
         checks = {
@@ -77,8 +75,8 @@ def main() -> int:
             == options.customers * options.per_customer,
             "sent = received": statuses["sent"] == sum(received.values()),
         }
-        print(f"{options.processes} processes, {options.customers:,} customers x "
-              f"{options.per_customer} messages, cap {options.cap}/1d: {seconds:.1f} s")  # fmt: skip
+        shape = f"{options.customers:,} customers x {options.per_customer} messages"
+        print(f"{options.processes} processes, {shape}, cap {options.cap}/1d: {seconds:.1f} s")
         print(f"statuses: {dict(statuses)}; received {sum(received.values()):,}")
         for name, passed in checks.items():
             print(f"  {'ok  ' if passed else 'FAIL'} {name}")
