@@ -12,3 +12,9 @@ class MailConfig(AppConfig):
         from tenure.mail.sending import mail_send_due
 
         follower_register("mail.send", lambda: mail_send_due().handled)
+
+        from tenure.mail import signals
+        from tenure.privacy.signals import person_erasing, person_exporting
+
+        person_exporting.connect(signals.on_person_exporting, dispatch_uid="mail-export")
+        person_erasing.connect(signals.on_person_erasing, dispatch_uid="mail-erase")
