@@ -231,3 +231,19 @@ def test_words_beyond_ascii_arrive_intact(smtp):
     plain = received.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert plain.startswith("Schöne Grüße\n")
     assert "Jürgen" in received.get_body(("html",)).get_content()
+
+
+def test_an_unsubscribe_while_its_batch_is_sent_stops_the_message(smtp):
+    from tenure.mail.sending import SendResult, _claim, _deliver
+    from tenure.mail.transport import transport_from_settings
+
+    customer = make_customer()
+    grant(customer)
+    message = welcome(customer)
+    result = SendResult()
+    claimed = _claim(NOW, 10, result)
+    assert [m.pk for m in claimed] == [message.pk]
+    Consent.objects.filter(customer=customer).update(granted=False)  # the one-click POST
+    _deliver(claimed, transport_from_settings(), lambda: NOW, result)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SUPPRESSED and len(smtp) == 0

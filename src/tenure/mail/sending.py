@@ -368,6 +368,28 @@ def _tries(reason: str) -> int:
     return 0
 
 
+def _withdrawn_since_claim(message: Message, now: datetime, result: SendResult) -> bool:
+    """A marketing message whose consent was withdrawn after its claim (an unsubscribe POST
+    while its batch was being sent) is suppressed, not handed over: one query, in the
+    transaction that would hand it over."""
+    if message.kind != MessageKind.MARKETING:
+        return False
+    purposes = {ConsentPurpose.EMAIL_MARKETING, message.topic}
+    consents = {
+        c.purpose: c
+        for c in Consent.objects.filter(customer_id=message.customer_id, purpose__in=purposes)
+    }
+    problem = _consent_problem(message, consents)
+    if not problem:
+        return False
+    if Message.objects.filter(
+        pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
+    ).update(status=MessageStatus.SUPPRESSED, reason=problem, finished_at=now):
+        events_record([_event(kinds.MAIL_SUPPRESSED.name, message, problem)])
+        result.suppressed += 1
+    return True
+
+
 def _deliver(
     claimed: list[Message], transport: Transport, clock: Callable[[], datetime], result: SendResult
 ) -> None:
@@ -389,6 +411,8 @@ def _deliver(
             with transaction.atomic():
                 _record(pending, now, result)
                 pending = None
+                if _withdrawn_since_claim(message, now, result):
+                    continue
                 handed = Message.objects.filter(
                     pk=message.pk,
                     status=MessageStatus.SENDING,
