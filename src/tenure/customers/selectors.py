@@ -265,10 +265,10 @@ def customer_timeline(
 
     ``before`` is the ``next_cursor`` of the previous page. Each source is read with an index
     walk from the cursor (``order_customer_placed``, ``interaction_customer``,
-    ``survey_customer_kind_at``, ``referral_referrer_at`` and the referred customer's), so the
-    hundredth page costs what the first does. The orders, interactions and feedback apps sit
-    above this one, so they are reached through the customer's reverse relations rather than
-    imported.
+    ``survey_customer_kind_at``, ``referral_referrer_at`` and the referred customer's,
+    ``message_customer_due``), so the hundredth page costs what the first does. The orders,
+    interactions, feedback and mail apps sit above this one, so they are reached through the
+    customer's reverse relations rather than imported.
     """
     cursor = _parse_cursor(before)
     orders = customer.orders.filter(_before("placed_at", _SOURCE_RANK["order"], cursor)).order_by(

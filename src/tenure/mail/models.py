@@ -119,6 +119,8 @@ class Message(models.Model):
                 fields=["customer", "kind", "claimed_at"], name="message_customer_claimed"
             ),
             models.Index(fields=["status", "lease_until"], name="message_status_lease"),
+            # The customer's timeline walks their messages by due time.
+            models.Index(fields=["customer", "due_at"], name="message_customer_due"),
         ]
         constraints = [
             models.CheckConstraint(
