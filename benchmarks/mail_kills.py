@@ -5,8 +5,8 @@
     .venv/bin/python benchmarks/mail_kills.py --messages 10000 --kills 20
 
 A fresh database, ``--messages`` transactional messages over 500 customers, an SMTP server on
-loopback in its own process, the lease (TENURE_MAIL_LEASE_SECONDS) 2 s so a dead sender's claims
-are settled quickly. Each round starts the worker, waits until it has sent something, then kills
+loopback in its own process, the lease (TENURE_MAIL_LEASE_SECONDS) 5 s so a dead sender's claims
+are settled quickly (batches of 20, sent well within it). Each round starts the worker, waits until it has sent something, then kills
 it after a random 0-1.5 s; after the last kill a worker runs until every message is final.
 Checks, and exits 1 if any fails: no key received twice; every message final; unknown no more
 than the kills; every message recorded sent arrived; every arrival is sent or unknown.
@@ -58,7 +58,7 @@ def main() -> int:
         url = fresh_database(options.pg, "tenure_mail_bench_kills")
         env = {
             "TENURE_DATABASE_URL": url, "TENURE_SMTP_URL": server.url,
-            "TENURE_MAIL_LEASE_SECONDS": "2", "TENURE_MAIL_BATCH": "100",
+            "TENURE_MAIL_LEASE_SECONDS": "5", "TENURE_MAIL_BATCH": "20",
             "TENURE_DATA_DIR": "/tmp/tenure-mail-bench", "TENURE_WORKERS": "1",
         }  # fmt: skip
         django_setup(url, **env)

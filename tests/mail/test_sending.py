@@ -247,3 +247,18 @@ def test_an_unsubscribe_while_its_batch_is_sent_stops_the_message(smtp):
     _deliver(claimed, transport_from_settings(), lambda: NOW, result)
     message.refresh_from_db()
     assert message.status == MessageStatus.SUPPRESSED and len(smtp) == 0
+
+
+def test_a_claim_takes_at_most_a_batch_and_leaves_the_rest_due(smtp):
+    from tenure.mail.sending import SendResult, _claim
+
+    customer = make_customer()
+    for n in range(5):
+        message_queue(
+            NewMessage(source="receipt", occurrence=str(n), customer_id=customer.pk,
+                       kind=MessageKind.TRANSACTIONAL, subject="r", text="t", due_at=NOW),
+            now=NOW,
+        )  # fmt: skip
+    assert len(_claim(NOW, 3, SendResult())) == 3
+    assert Message.objects.filter(status=MessageStatus.QUEUED).count() == 2
+    assert mail_send_due(now=NOW, limit=3).sent == 2  # the two left (the three: leased)

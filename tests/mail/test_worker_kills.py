@@ -52,7 +52,7 @@ def test_killed_at_random_the_worker_sends_each_message_once(database_url, smtp_
     env = {
         "TENURE_SMTP_URL": f"smtp://127.0.0.1:{port}",
         "TENURE_MAIL_LEASE_SECONDS": "2",
-        "TENURE_MAIL_BATCH": "50",
+        "TENURE_MAIL_BATCH": "20",
     }
     for _ in range(KILLS):
         worker = worker_start(database_url, **env)

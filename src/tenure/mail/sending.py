@@ -208,7 +208,8 @@ def _due_customers(now: datetime, limit: int) -> list[int]:
 
 
 def _claim(now: datetime, limit: int, result: SendResult) -> list[Message]:
-    """One transaction: lock customers, decide their due messages, lease the chosen ones."""
+    """One transaction: lock customers, decide their due messages, lease the chosen ones (at
+    most ``limit``, so a batch is sent well within its lease)."""
     candidates = _due_customers(now, limit)
     if not candidates:
         return []
@@ -259,7 +260,10 @@ def _claim(now: datetime, limit: int, result: SendResult) -> list[Message]:
                 now=now,
             )
             for message in due:
-                _apply(message, decisions[message.pk], customer, now, claimed, recorded, result)
+                decision = decisions[message.pk]
+                if decision.status == MessageStatus.SENDING and len(claimed) >= limit:
+                    continue  # the batch is full: still due, for the next claim
+                _apply(message, decision, customer, now, claimed, recorded, result)
         events_record(recorded)
     return claimed
 
