@@ -6,8 +6,9 @@
 
 A fresh database, ``--messages`` transactional messages over 500 customers, an SMTP server on
 loopback in its own process, the lease (TENURE_MAIL_LEASE_SECONDS) 5 s so a dead sender's claims
-are settled quickly (batches of 20, sent well within it). Each round starts the worker, waits until it has sent something, then kills
-it after a random 0-1.5 s; after the last kill a worker runs until every message is final.
+are settled quickly (batches of 20, sent well within it). Each round starts the worker, waits
+until it has sent something, then kills it after a random 0-1.5 s; after the last kill a worker
+runs until every message is final.
 Checks, and exits 1 if any fails: no key received twice; every message final; unknown no more
 than the kills; every message recorded sent arrived; every arrival is sent or unknown.
 """
