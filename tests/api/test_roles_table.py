@@ -280,6 +280,7 @@ def test_every_api_operation_is_in_the_table():
         "/api/v1/segments/{segment_id}/members",
         "/api/v1/segments/{segment_id}/members.csv",
     }
+    covered |= {f"/api/v1{path}" for path in MAIL_PATHS}
     documented = set(ninja_api.get_openapi_schema()["paths"])
     assert documented - covered == set()
 
@@ -441,8 +442,61 @@ LIFECYCLE_PAGES = [
     Page("task-comment", "update", _task, method="post", data=lambda: {"body": "hi"}, done=302),
 ]
 
+
+def _message(owner):
+    from tenure.mail.models import Message
+
+    customer = make_customer(owner=owner)
+    return Message.objects.create(
+        key=f"welcome:1:{customer.pk}:", source="welcome", customer=customer, kind="marketing",
+        subject="s", text="t", due_at=T0, next_at=T0, created_at=T0, status="sent",
+        raw="Subject: s\r\n\r\nt",
+    )  # fmt: skip
+
+
+def _template(owner):
+    from tenure.mail.models import Template
+
+    make_customer(owner=owner)
+    return Template.objects.create(name=f"T{owner.pk}", subject="Hi {{ customer.name }}", text="x")
+
+
+def _latest_customer() -> dict:
+    from tenure.customers.models import Customer
+
+    return {"customer": str(Customer.objects.latest("pk").pk)}
+
+
+_TEMPLATE_FORM = {"name": "Welcome", "kind": "marketing", "topic": "email_marketing",
+                  "subject": "Hi", "text": "Hello", "html": ""}  # fmt: skip
+# Email: the outbox and a message are the customer's book's; templates are the business's
+# (the roles that change every record).
+MAIL_PAGES = [
+    Page("mail-outbox", "list", _message, shows=lambda m: m.key),
+    Page("mail-message", "read", _message),
+    Page("mail-templates", "change_all"),
+    Page("mail-templates", "change_all", method="post", data=lambda: _TEMPLATE_FORM, done=302),
+    Page("mail-template", "change_all", _template),
+    Page(
+        "mail-template",
+        "change_all",
+        _template,
+        method="post",
+        data=lambda: _TEMPLATE_FORM,
+        done=302,
+    ),
+    Page(
+        "mail-template-test",
+        "change_all",
+        _template,
+        method="post",
+        data=_latest_customer,
+        done=302,
+    ),
+]
 PAGES = [
     Page("home", "self", done=302),
+    *MAIL_PAGES,
     Page("customers", "list", _customer, shows=lambda c: c.external_id),
     Page("customers-csv", "list", _customer, shows=lambda c: c.external_id),
     Page("customer-orders-csv", "list", _order, shows=lambda o: o.external_id),
@@ -914,3 +968,99 @@ def test_health_role_table(client, row):
     elif operation == "reset":
         assert response.json()["weights_in_use"]["recency"] == 25.0
         assert HealthDefinition.objects.get().source == "default"
+
+
+# --- Email: the ledger by the customer's book, templates and suppressions business-wide ------
+#
+# Every role reads the ledger (a success manager the messages of their book's customers: 404
+# for another's) and the templates; writing templates, previewing or test-sending them on a
+# customer, and the suppression list are for the roles that change every record (admins,
+# managers): 403 for the others.
+MAIL_PATHS = {
+    "/mail/messages",
+    "/mail/messages/{message_id}",
+    "/mail/templates",
+    "/mail/templates/{template_id}",
+    "/mail/templates/{template_id}/preview",
+    "/mail/templates/{template_id}/test",
+    "/mail/suppressions",
+    "/mail/suppressions/{address}",
+}
+MAIL_OPERATIONS = [
+    # (name, method, path, body, kind): kind "book" (every role, a success manager their
+    # own), "read" (every role), "change_all" (admins and managers)
+    ("messages", "get", "/mail/messages", None, "list"),
+    ("message", "get", "/mail/messages/{message}", None, "book"),
+    ("templates", "get", "/mail/templates", None, "read"),
+    ("template", "get", "/mail/templates/{template}", None, "read"),
+    ("template-create", "post", "/mail/templates", {"name": "New", "subject": "Hi",
+                                                    "text": "Hello"}, "change_all"),
+    ("template-update", "patch", "/mail/templates/{template}", {"subject": "Hey"}, "change_all"),
+    ("template-preview", "post", "/mail/templates/{template}/preview", "customer", "change_all"),
+    ("template-test", "post", "/mail/templates/{template}/test", "customer", "change_all"),
+    ("template-delete", "delete", "/mail/templates/{template}", None, "change_all"),
+    ("suppressions", "get", "/mail/suppressions", None, "change_all"),
+    ("suppression-add", "post", "/mail/suppressions", {"address": "x@example.com"},
+     "change_all"),
+    ("suppression-delete", "delete", "/mail/suppressions/gone@example.com", None, "change_all"),
+]  # fmt: skip
+_MAIL_DONE = {"get": 200, "post": 201, "patch": 200, "delete": 204}
+
+
+def _mail_expected(role: Role, operation: tuple, whose: str) -> int:
+    name, method, _, _, kind = operation
+    done = 200 if name == "template-preview" else _MAIL_DONE[method]
+    if kind in ("read", "list"):
+        return done
+    if kind == "book":
+        return 404 if role == Role.SUCCESS_MANAGER and whose == "other" else done
+    return done if role in (Role.ADMIN, Role.MANAGER) else 403
+
+
+MAIL_TABLE = [
+    (role, operation, whose)
+    for role in ROLES
+    for operation in MAIL_OPERATIONS
+    for whose in (("own", "other") if operation[4] == "book" else ("own",))
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "row",
+    MAIL_TABLE,
+    ids=[f"{r}-{o[0]}-{w}-{_mail_expected(r, o, w)}" for r, o, w in MAIL_TABLE],
+)
+def test_mail_table(client, row):
+    from tenure.mail.models import Message, Suppression, Template
+
+    role, operation, whose = row
+    _, method, path, body, kind = operation
+    success_manager = make_user(role=Role.SUCCESS_MANAGER)
+    other = make_user(role=Role.SUCCESS_MANAGER)
+    caller = Api(
+        client, user=success_manager if role == Role.SUCCESS_MANAGER else make_user(role=role)
+    )
+    own_customer = _customer(success_manager)
+    their_customer = _customer(other)
+    template = Template.objects.create(name="Welcome", subject="Hi {{ customer.first_name }}",
+                                       text="Hello")  # fmt: skip
+    messages = {
+        who: Message.objects.create(
+            key=f"k:{who}", source="test", customer=customer, kind="transactional",
+            subject="s", text="t", due_at=T0, next_at=T0, created_at=T0,
+        )
+        for who, customer in (("own", own_customer), ("other", their_customer))
+    }  # fmt: skip
+    Suppression.objects.create(address="gone@example.com", suppressed_at=T0, reason="manual")
+    target = messages[whose]
+    url = path.format(message=target.pk, template=template.pk)
+    payload = {"customer_id": own_customer.pk} if body == "customer" else body
+    send = getattr(caller, method)
+    response = send(url, payload) if method in ("post", "patch") else send(url)
+    want = _mail_expected(role, operation, whose)
+    assert response.status_code == want, response.content
+    if kind == "list":
+        ids = {item["id"] for item in response.json()["items"]}
+        assert messages["own"].pk in ids
+        assert (messages["other"].pk in ids) == (role != Role.SUCCESS_MANAGER)

@@ -14,6 +14,7 @@ from tenure.api.exports import router as exports_router
 from tenure.api.feedback import router as feedback_router
 from tenure.api.interactions import router as interactions_router
 from tenure.api.lifecycle import router as lifecycle_router
+from tenure.api.mail import router as mail_router
 from tenure.api.orders import router as orders_router
 from tenure.api.segments import router as segments_router
 from tenure.api.webhooks import router as webhooks_router
@@ -47,6 +48,7 @@ api.add_router("", lifecycle_router)
 api.add_router("", events_router)
 api.add_router("", segments_router)
 api.add_router("", webhooks_router)
+api.add_router("", mail_router)
 
 
 class Me(Schema):

@@ -33,6 +33,7 @@ def register_commands() -> click.Group:
         events,
         insights,
         lifecycle,
+        mail,
         person,
         segments,
         system,
@@ -40,7 +41,7 @@ def register_commands() -> click.Group:
         transfer,
     )
 
-    modules = (system, tokens, person, transfer, demo, insights, lifecycle, segments, check, events)
+    modules = (system, tokens, person, transfer, demo, insights, lifecycle, segments, check, events, mail)
     for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -23,6 +23,17 @@
 | TENURE_MAX_UPLOAD_MB | 256 | largest upload (an import file); larger answers 413 |
 | TENURE_WEBHOOKS_ALLOW_PRIVATE | = not PRODUCTION | 1: webhooks may go to private addresses |
 | TENURE_WEBHOOKS_RETRY_SCALE | 1 | the webhooks' retry pauses times this (a drill: 0.002) |
+| TENURE_BASE_URL | http://127.0.0.1:8000 | the address people reach tenure at (links in emails) |
+| TENURE_SMTP_URL | (none: the outbox) | smtp://user:pass@host:587?starttls=1 or smtps://... |
+| TENURE_MAIL_FROM | tenure <mail@localhost> | the From of every message |
+| TENURE_MAIL_UNSUBSCRIBE_MAILTO | (none) | the address of List-Unsubscribe's mailto: |
+| TENURE_MAIL_CAP | 3/7d | marketing messages per customer per window (d, h, m); empty: no cap |
+| TENURE_MAIL_QUIET_HOURS | 21:00-08:00 | no marketing in these hours of the customer's own clock |
+| TENURE_MAIL_LEASE_SECONDS | 300 | a claim without a result after this: unknown or queued again |
+| TENURE_MAIL_SOFT_BOUNCES | 3 | soft bounces that suppress an address |
+| TENURE_MAIL_TRACKING | 0 | 1: open and click tracking |
+| TENURE_MAIL_BATCH | 200 | messages one sender claims at a time |
+| TENURE_DKIM_SELECTOR, _DOMAIN, _KEY_FILE | (none: unsigned) | DKIM signing (PEM key) |
 """
 
 from __future__ import annotations
@@ -114,6 +125,7 @@ INSTALLED_APPS = [
     "tenure.lifecycle",
     "tenure.segments",
     "tenure.webhooks",
+    "tenure.mail",
     "tenure.demo",
     "tenure.api",
     "tenure.web",
@@ -335,6 +347,20 @@ WEBHOOKS_ALLOW_PRIVATE = _env_bool("TENURE_WEBHOOKS_ALLOW_PRIVATE", not PRODUCTI
 WEBHOOKS_RETRY_SCALE = float(os.environ.get("TENURE_WEBHOOKS_RETRY_SCALE", "1"))
 if not 0 < WEBHOOKS_RETRY_SCALE <= 1:
     raise ImproperlyConfigured("TENURE_WEBHOOKS_RETRY_SCALE must be above 0 and at most 1")
+# Email (tenure.mail). Without TENURE_SMTP_URL, messages go to tenure's own outbox (a page).
+BASE_URL = os.environ.get("TENURE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+SMTP_URL = os.environ.get("TENURE_SMTP_URL", "")
+MAIL_FROM = os.environ.get("TENURE_MAIL_FROM", "tenure <mail@localhost>")
+MAIL_UNSUBSCRIBE_MAILTO = os.environ.get("TENURE_MAIL_UNSUBSCRIBE_MAILTO", "")
+MAIL_CAP = os.environ.get("TENURE_MAIL_CAP", "3/7d")
+MAIL_QUIET_HOURS = os.environ.get("TENURE_MAIL_QUIET_HOURS", "21:00-08:00")
+MAIL_LEASE_SECONDS = _env_int("TENURE_MAIL_LEASE_SECONDS", 300)
+MAIL_SOFT_BOUNCES = _env_int("TENURE_MAIL_SOFT_BOUNCES", 3)
+MAIL_TRACKING = _env_bool("TENURE_MAIL_TRACKING")
+MAIL_BATCH = _env_int("TENURE_MAIL_BATCH", 200)
+DKIM_SELECTOR = os.environ.get("TENURE_DKIM_SELECTOR", "")
+DKIM_DOMAIN = os.environ.get("TENURE_DKIM_DOMAIN", "")
+DKIM_KEY_FILE = os.environ.get("TENURE_DKIM_KEY_FILE", "")
 # A running run whose heartbeat is older than this lost its worker: the sweep fails it or queues
 # it again (tenure.jobs.sweep). Runs beat every sixth of it.
 RUN_HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("TENURE_RUN_HEARTBEAT_TIMEOUT_SECONDS", "120"))

@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", not_found),
+    path("", include("tenure.web.public_urls")),
     path("", include("tenure.web.urls")),
 ]

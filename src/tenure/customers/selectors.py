@@ -224,7 +224,7 @@ class TimelinePage:
 
 # Entries at the same instant are ordered referral, survey, interaction, order, then newest id
 # first: any fixed total order works, the cursor only has to name a place in it.
-_SOURCE_RANK = {"order": 0, "interaction": 1, "survey": 2, "referral": 3}
+_SOURCE_RANK = {"order": 0, "interaction": 1, "survey": 2, "referral": 3, "message": 4}
 
 
 def _parse_cursor(cursor: str | None) -> tuple[datetime, int, int] | None:
@@ -260,15 +260,15 @@ def _before(field: str, rank: int, cursor: tuple[datetime, int, int] | None) -> 
 def customer_timeline(
     *, customer: Customer, before: str | None = None, limit: int = 20
 ) -> TimelinePage:
-    """The customer's orders, interactions, survey answers and referrals (made or received)
-    merged, newest first, ``limit`` at a time.
+    """The customer's orders, interactions, survey answers, referrals (made or received) and
+    email messages merged, newest first, ``limit`` at a time.
 
     ``before`` is the ``next_cursor`` of the previous page. Each source is read with an index
     walk from the cursor (``order_customer_placed``, ``interaction_customer``,
-    ``survey_customer_kind_at``, ``referral_referrer_at`` and the referred customer's), so the
-    hundredth page costs what the first does. The orders, interactions and feedback apps sit
-    above this one, so they are reached through the customer's reverse relations rather than
-    imported.
+    ``survey_customer_kind_at``, ``referral_referrer_at`` and the referred customer's,
+    ``message_customer_due``), so the hundredth page costs what the first does. The orders,
+    interactions, feedback and mail apps sit above this one, so they are reached through the
+    customer's reverse relations rather than imported.
     """
     cursor = _parse_cursor(before)
     orders = customer.orders.filter(_before("placed_at", _SOURCE_RANK["order"], cursor)).order_by(
@@ -287,7 +287,15 @@ def customer_timeline(
         Q(referrer=customer) | Q(referred_customer=customer),
         _before("referred_at", _SOURCE_RANK["referral"], cursor),
     ).order_by("-referred_at", "-id")[: limit + 1]
+    # Email (tenure.mail, above this app): each message at the moment it was due, with what
+    # became of it and why (sent, deferred by the cap or quiet hours, expired, suppressed).
+    sent_mail = (
+        customer.messages.filter(_before("due_at", _SOURCE_RANK["message"], cursor))
+        .defer("raw", "html", "text")
+        .order_by("-due_at", "-id")[: limit + 1]
+    )
     entries = [TimelineEntry("order", order.placed_at, order) for order in orders]
+    entries += [TimelineEntry("message", m.due_at, m) for m in sent_mail]
     entries += [TimelineEntry("interaction", i.occurred_at, i) for i in interactions]
     entries += [TimelineEntry("survey", a.answered_at, a) for a in answers]
     entries += [TimelineEntry("referral", r.referred_at, r) for r in referrals]

@@ -22,7 +22,7 @@ from tenure.access.records import (
     reject_unknown_fields,
     require_change,
 )
-from tenure.customers.models import Account, Contact, Customer, Subscription
+from tenure.customers.models import Account, Consent, Contact, Customer, Subscription
 from tenure.domain.access import Action, Role
 from tenure.domain.errors import Conflict
 from tenure.users.models import User
@@ -249,3 +249,31 @@ def subscription_update(
 def subscription_delete(*, by: User | None = None, subscription_id: int) -> None:
     subscription = record_for_change(by, Subscription, subscription_id)
     subscription.delete()
+
+
+@transaction.atomic
+def consent_set(
+    *,
+    customer_id: int,
+    purpose: str,
+    granted: bool,
+    source: str,
+    evidence: str = "",
+    now: datetime,
+) -> Consent:
+    """Record the customer's choice for one purpose (``consent.changed`` follows the row, with
+    its source); the evidence says what shows the choice. Called for the person themselves (an
+    unsubscribe link, a bounce's complaint), so it takes no ``by``."""
+    consent = (
+        Consent.objects.select_for_update().filter(customer_id=customer_id, purpose=purpose).first()
+    )
+    if consent is None:
+        consent = Consent(customer_id=customer_id, purpose=purpose)
+    elif consent.granted == granted:
+        return consent
+    consent.granted = granted
+    consent.changed_at = now
+    consent.source = source[:60]
+    consent.evidence = evidence[:2000]
+    consent.save()
+    return consent

@@ -1,0 +1,260 @@
+"""/api/v1/mail: the email ledger (every role, a success manager their book's messages),
+templates (everyone reads; admins and managers write, preview on a real customer and send a
+test), and the suppression list (admins and managers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from tenure.api.auth import caller
+from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.inputs import Input
+from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
+from tenure.api.types import RecordId
+from tenure.customers.models import ConsentPurpose
+from tenure.mail import selectors, services
+from tenure.mail.models import MessageKind, MessageStatus, SuppressionReason, Template
+from tenure.mail.rendering import RenderError
+
+router = Router(tags=["mail"])
+
+
+class MessageOut(Schema):
+    id: int
+    key: str
+    source: str
+    step: str
+    occurrence: str
+    customer_id: int
+    template_id: int | None
+    kind: str
+    topic: str
+    priority: int
+    status: str = Field(description=", ".join(MessageStatus.values))
+    reason: str = Field(description="why it waits, or why it was not sent")
+    due_at: datetime
+    next_at: datetime
+    valid_until: datetime | None
+    claimed_at: datetime | None
+    handed_at: datetime | None
+    finished_at: datetime | None
+    to_address: str
+    message_id: str
+
+
+class MessageDetailOut(MessageOut):
+    raw: str = Field(description="the message as it was sent, headers included")
+
+
+class TemplateIn(Input):
+    name: str = Field(min_length=1, max_length=120)
+    kind: MessageKind = MessageKind.MARKETING
+    topic: ConsentPurpose = ConsentPurpose.EMAIL_MARKETING
+    subject: str = Field(min_length=1, max_length=300, description="Jinja2, sandboxed")
+    text: str = Field(min_length=1, max_length=200_000, description="the plain-text part")
+    html: str = Field("", max_length=200_000)
+
+
+class TemplatePatch(Input):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    kind: MessageKind | None = None
+    topic: ConsentPurpose | None = None
+    subject: str | None = Field(None, min_length=1, max_length=300)
+    text: str | None = Field(None, min_length=1, max_length=200_000)
+    html: str | None = Field(None, max_length=200_000)
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    kind: str
+    topic: str
+    subject: str
+    text: str
+    html: str
+    updated_at: datetime
+
+
+class PreviewIn(Input):
+    customer_id: RecordId
+
+
+class PreviewOut(Schema):
+    subject: str
+    text: str
+    html: str
+
+
+class SuppressionIn(Input):
+    address: str = Field(min_length=3, max_length=320)
+    detail: str = Field("", max_length=500)
+
+
+class SuppressionOut(Schema):
+    id: int
+    address: str
+    soft_bounces: int
+    suppressed_at: datetime | None
+    reason: str
+    detail: str
+
+
+@router.get(
+    "/mail/messages",
+    response={200: Page[MessageOut], **ERROR_RESPONSES},
+    summary="The email ledger, newest first (a success manager: their book's)",
+)
+def message_list(
+    request: HttpRequest,
+    customer_id: RecordId | None = None,
+    status: MessageStatus | None = None,
+    cursor: str | None = None,
+    limit: int = LIMIT_DEFAULT,
+) -> dict[str, Any]:
+    messages = selectors.message_list(
+        user=caller(request), customer_id=customer_id, status=status.value if status else None
+    )
+    return paginate(messages.order_by("id"), cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/mail/messages/{message_id}",
+    response={200: MessageDetailOut, **ERROR_RESPONSES},
+    summary="One message, with what was sent",
+)
+def message_read(request: HttpRequest, message_id: RecordId) -> Any:
+    return selectors.message_get(user=caller(request), message_id=message_id)
+
+
+@router.get(
+    "/mail/templates", response={200: Page[TemplateOut], **ERROR_RESPONSES}, summary="Templates"
+)
+def template_list(
+    request: HttpRequest, cursor: str | None = None, limit: int = LIMIT_DEFAULT
+) -> dict[str, Any]:
+    return paginate(selectors.template_list(user=caller(request)), cursor=cursor, limit=limit)
+
+
+def _template(template_id: int) -> Template:
+    return get_object_or_404(Template, pk=template_id)
+
+
+@router.get(
+    "/mail/templates/{template_id}",
+    response={200: TemplateOut, **ERROR_RESPONSES},
+    summary="One template",
+)
+def template_read(request: HttpRequest, template_id: RecordId) -> Any:
+    caller(request)
+    return _template(template_id)
+
+
+@router.post(
+    "/mail/templates",
+    response={201: TemplateOut, **ERROR_RESPONSES},
+    summary="Make a template (admins and managers); it must parse",
+)
+def template_create(request: HttpRequest, payload: TemplateIn) -> Status:
+    template = services.template_create(by=caller(request), **payload.model_dump(mode="json"))
+    return Status(201, template)
+
+
+@router.patch(
+    "/mail/templates/{template_id}",
+    response={200: TemplateOut, **ERROR_RESPONSES},
+    summary="Change a template (admins and managers)",
+)
+def template_update(request: HttpRequest, template_id: RecordId, payload: TemplatePatch) -> Any:
+    user = caller(request)
+    _template(template_id)
+    changes = payload.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    return services.template_update(by=user, template_id=template_id, changes=changes)
+
+
+@router.delete(
+    "/mail/templates/{template_id}",
+    response={204: None, **ERROR_RESPONSES},
+    summary="Delete a template (admins and managers); its messages keep what they were",
+)
+def template_delete(request: HttpRequest, template_id: RecordId) -> Status:
+    user = caller(request)
+    _template(template_id)
+    services.template_delete(by=user, template_id=template_id)
+    return Status(204, None)
+
+
+@router.post(
+    "/mail/templates/{template_id}/preview",
+    response={200: PreviewOut, **ERROR_RESPONSES},
+    summary="The template rendered for a real customer (admins and managers)",
+)
+def template_preview(request: HttpRequest, template_id: RecordId, payload: PreviewIn) -> Any:
+    user = caller(request)
+    template = _template(template_id)
+    try:
+        rendered = selectors.template_preview(
+            user=user, template=template, customer_id=payload.customer_id
+        )
+    except RenderError as error:
+        raise ValidationError({error.part: [error.reason]}) from None
+    return PreviewOut(subject=rendered.subject, text=rendered.text, html=rendered.html)
+
+
+@router.post(
+    "/mail/templates/{template_id}/test",
+    response={201: MessageOut, **ERROR_RESPONSES},
+    summary="Queue the template to a customer now, as a test (admins and managers)",
+)
+def template_test_send(request: HttpRequest, template_id: RecordId, payload: PreviewIn) -> Status:
+    user = caller(request)
+    template = _template(template_id)
+    selectors.template_preview(user=user, template=template, customer_id=payload.customer_id)
+    message = services.template_test_send(
+        by=user, template_id=template.pk, customer_id=payload.customer_id, now=timezone.now()
+    )
+    return Status(201, message)
+
+
+@router.get(
+    "/mail/suppressions",
+    response={200: Page[SuppressionOut], **ERROR_RESPONSES},
+    summary="Addresses tenure sends nothing to, and soft bounces counted (admins and managers)",
+)
+def suppression_list(
+    request: HttpRequest, cursor: str | None = None, limit: int = LIMIT_DEFAULT
+) -> dict[str, Any]:
+    return paginate(selectors.suppression_list(user=caller(request)), cursor=cursor, limit=limit)
+
+
+@router.post(
+    "/mail/suppressions",
+    response={201: SuppressionOut, **ERROR_RESPONSES},
+    summary="Suppress an address by hand (admins and managers)",
+)
+def suppression_create(request: HttpRequest, payload: SuppressionIn) -> Status:
+    row = services.suppression_add(
+        by=caller(request),
+        address=payload.address,
+        reason=SuppressionReason.MANUAL,
+        detail=payload.detail,
+        now=timezone.now(),
+    )
+    return Status(201, row)
+
+
+@router.delete(
+    "/mail/suppressions/{address}",
+    response={204: None, **ERROR_RESPONSES},
+    summary="Send to an address again (admins and managers)",
+)
+def suppression_delete(request: HttpRequest, address: str) -> Status:
+    if not services.suppression_remove(by=caller(request), address=address):
+        raise Http404("no such address")
+    return Status(204, None)

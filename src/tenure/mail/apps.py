@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class MailConfig(AppConfig):
+    name = "tenure.mail"
+    label = "mail"
+    verbose_name = "Email"
+
+    def ready(self) -> None:
+        from tenure.events.consumers import follower_register
+        from tenure.mail import events  # noqa: F401  (registers the kinds)
+        from tenure.mail.sending import mail_send_due
+
+        follower_register("mail.send", lambda: mail_send_due().handled)
+
+        from tenure.mail import signals
+        from tenure.privacy.signals import person_erasing, person_exporting
+
+        person_exporting.connect(signals.on_person_exporting, dispatch_uid="mail-export")
+        person_erasing.connect(signals.on_person_erasing, dispatch_uid="mail-erase")

@@ -1,0 +1,136 @@
+"""A message made ready to send: rendered for its customer, headers, unsubscribe links, the
+tracking links when switched on, the DKIM signature."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email import charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import compat32
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+
+from tenure.customers.models import Customer
+from tenure.mail import tokens
+from tenure.mail.models import Message, MessageKind
+from tenure.mail.rendering import Rendered, template_render
+from tenure.mail.signing import dkim_signer
+
+_WIRE = compat32.clone(linesep="\r\n", max_line_length=78)
+_UTF8_QP = charset.Charset("utf-8")
+_UTF8_QP.body_encoding = charset.QP
+_HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
+
+
+def customer_context(customer: Customer) -> dict[str, Any]:
+    """What a template may say about its customer: plain values only."""
+    return {
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "name": f"{customer.first_name} {customer.last_name}".strip(),
+        "email": customer.email,
+        "external_id": customer.external_id,
+        "birthday": customer.birthday.isoformat() if customer.birthday else "",
+        "time_zone": customer.time_zone,
+        "orders_count": customer.orders_count,
+        "first_order_at": customer.first_order_at.isoformat() if customer.first_order_at else "",
+        "last_order_at": customer.last_order_at.isoformat() if customer.last_order_at else "",
+        "attributes": dict(customer.custom_attributes or {}),
+    }
+
+
+def message_render(message: Message) -> Rendered:
+    context = {"customer": customer_context(message.customer), **(message.context or {})}
+    source = message.template
+    if source is not None:
+        return template_render(
+            subject=source.subject, text=source.text, html=source.html, context=context
+        )
+    return template_render(
+        subject=message.subject, text=message.text, html=message.html, context=context
+    )
+
+
+def from_domain() -> str:
+    address = parseaddr(settings.MAIL_FROM)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def unsubscribe_urls(message: Message) -> tuple[str, str]:
+    token = tokens.unsubscribe_token(
+        message_id=message.pk, customer_id=message.customer_id, topic=message.topic
+    )
+    https = f"{settings.BASE_URL}/u/{token}"
+    mailbox = settings.MAIL_UNSUBSCRIBE_MAILTO or parseaddr(settings.MAIL_FROM)[1]
+    mailto = f"mailto:{mailbox}?subject={quote('unsubscribe ' + token)}"
+    return https, mailto
+
+
+def _tracked(message: Message, html: str) -> str:
+    def link(match: re.Match[str]) -> str:
+        token = tokens.click_token(message.pk, match[1])
+        return f'href="{settings.BASE_URL}/m/c/{token}"'
+
+    pixel = (
+        f'<img src="{settings.BASE_URL}/m/o/{tokens.open_token(message.pk)}" '
+        'width="1" height="1" alt="">'
+    )
+    html = _HREF.sub(link, html)
+    return html.replace("</body>", pixel + "</body>") if "</body>" in html else html + pixel
+
+
+@dataclass(frozen=True)
+class Composed:
+    raw: bytes
+    message_id: str
+    to_address: str
+
+
+def _header(value: str) -> str:
+    """ASCII as it is; anything else as RFC 2047 encoded words."""
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _text_part(text: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(text, "us-ascii" if text.isascii() else _UTF8_QP)
+    return part
+
+
+def message_compose(message: Message, *, address: str, rendered: Rendered, when: float) -> Composed:
+    """The bytes to hand to the server, headers included (and signed when DKIM is set up).
+
+    Built with the email package's compat32 classes: the newer ``EmailMessage`` re-parses and
+    refolds every header through its header registry, which cost 3 ms a message, a quarter
+    of a send; these headers are ours and simple (non-ASCII ones as RFC 2047 words)."""
+    body: MIMENonMultipart | MIMEMultipart
+    if rendered.html:
+        html = _tracked(message, rendered.html) if settings.MAIL_TRACKING else rendered.html
+        body = MIMEMultipart("alternative")
+        body.attach(_text_part(rendered.text, "plain"))
+        body.attach(_text_part(html, "html"))
+    else:
+        body = _text_part(rendered.text, "plain")
+    message_id = make_msgid(idstring=str(message.pk), domain=settings.DKIM_DOMAIN or from_domain())
+    name, sender = parseaddr(settings.MAIL_FROM)
+    body["From"] = formataddr((name, sender), charset="utf-8")
+    body["To"] = address
+    body["Subject"] = _header(rendered.subject)
+    body["Date"] = formatdate(when, usegmt=True)
+    body["Message-ID"] = message_id
+    body["X-Tenure-Message"] = _header(message.key[:200])
+    if message.kind == MessageKind.MARKETING:
+        https, mailto = unsubscribe_urls(message)
+        body["List-Unsubscribe"] = f"<{https}>, <{mailto}>"
+        body["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    raw = body.as_bytes(policy=_WIRE)
+    signer = dkim_signer()
+    if signer is not None:
+        raw = signer.sign(raw)
+    return Composed(raw=raw, message_id=message_id, to_address=address)

@@ -1,0 +1,162 @@
+"""The email ledger: every message a customer is sent, each once by its key; templates; the
+addresses that no longer receive mail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from tenure.customers.models import ConsentPurpose, Customer
+
+
+class MessageKind(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    TRANSACTIONAL = "transactional", "Transactional"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    DEFERRED = "deferred", "Deferred"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+    SUPPRESSED = "suppressed", "Suppressed"
+    UNKNOWN = "unknown", "Unknown (handed to the server, outcome not recorded)"
+
+
+WAITING = (MessageStatus.QUEUED, MessageStatus.DEFERRED)
+FINAL = (
+    MessageStatus.SENT,
+    MessageStatus.FAILED,
+    MessageStatus.EXPIRED,
+    MessageStatus.SUPPRESSED,
+    MessageStatus.UNKNOWN,
+)
+# What counts against the frequency cap: whatever may have reached the customer.
+COUNTED = (MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.UNKNOWN)
+
+# Marketing topics a message may be about; consent to each is checked when it is sent.
+TOPICS = (
+    ConsentPurpose.EMAIL_MARKETING,
+    ConsentPurpose.NEWSLETTER,
+    ConsentPurpose.OFFERS,
+    ConsentPurpose.LOYALTY,
+)
+
+
+class Template(models.Model):
+    """An email that marketers write: subject, HTML and plain text, rendered for one customer
+    in Jinja2's sandbox."""
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(
+        max_length=20, choices=MessageKind.choices, default=MessageKind.MARKETING
+    )
+    topic = models.CharField(
+        max_length=30,
+        choices=ConsentPurpose.choices,
+        default=ConsentPurpose.EMAIL_MARKETING,
+        help_text="the consent a marketing message needs (transactional mail needs none)",
+    )
+    subject = models.CharField(max_length=300)
+    html = models.TextField(blank=True, max_length=200_000)
+    text = models.TextField(max_length=200_000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Message(models.Model):
+    """One email to one customer. ``key`` (source, step, customer, occurrence) is unique: the
+    same key queued twice is the same message, so a playbook or broadcast run again, or a job
+    delivered twice, never sends twice."""
+
+    key = models.CharField(max_length=255, unique=True)
+    source = models.CharField(max_length=120, help_text="e.g. playbook:7, broadcast:3, manual")
+    step = models.CharField(max_length=60, blank=True)
+    occurrence = models.CharField(max_length=60, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
+    template = models.ForeignKey(
+        Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    kind = models.CharField(max_length=20, choices=MessageKind.choices)
+    topic = models.CharField(max_length=30, choices=ConsentPurpose.choices, blank=True)
+    priority = models.IntegerField(default=0, help_text="higher goes first under the cap")
+    # Content when queued without a template (transactional mail made by code).
+    subject = models.CharField(max_length=300, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    due_at = models.DateTimeField(help_text="when it was meant to go (orders ties under the cap)")
+    next_at = models.DateTimeField(help_text="when the sender looks at it next")
+    valid_until = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    handed_at = models.DateTimeField(
+        null=True, blank=True, help_text="committed just before the SMTP call"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    to_address = models.CharField(max_length=320, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    raw = models.TextField(blank=True, help_text="the message as it was sent, headers included")
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "next_at"], name="message_status_next"),
+            models.Index(
+                fields=["customer", "kind", "claimed_at"], name="message_customer_claimed"
+            ),
+            models.Index(fields=["status", "lease_until"], name="message_status_lease"),
+            # The customer's timeline walks their messages by due time.
+            models.Index(fields=["customer", "due_at"], name="message_customer_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=MessageKind.values), name="message_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MessageStatus.values), name="message_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status})"
+
+
+class SuppressionReason(models.TextChoices):
+    HARD_BOUNCE = "hard_bounce", "Hard bounce"
+    SOFT_BOUNCES = "soft_bounces", "Too many soft bounces"
+    MANUAL = "manual", "Added by hand"
+
+
+class Suppression(models.Model):
+    """An address tenure no longer sends to (``suppressed_at`` set), or one with soft bounces
+    counted towards it."""
+
+    address = models.CharField(max_length=320, unique=True, help_text="lower case")
+    soft_bounces = models.PositiveIntegerField(default=0)
+    suppressed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=20, choices=SuppressionReason.choices, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return self.address

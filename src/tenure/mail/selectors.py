@@ -1,0 +1,58 @@
+"""Reads of email, under ``visible``: a message is its customer's (a success manager reads the
+messages of their book); templates and suppressions are the whole business's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from tenure.access import get_visible_or_404, require_all, visible
+from tenure.customers.models import Customer
+from tenure.domain.access import Action
+from tenure.mail.composing import customer_context
+from tenure.mail.models import Message, MessageStatus, Suppression, Template
+from tenure.mail.rendering import Rendered, template_render
+from tenure.mail.services import TEMPLATES_WHY
+
+
+def message_list(
+    *, user: Any, customer_id: int | None = None, status: str | None = None
+) -> QuerySet[Message]:
+    messages = visible(user, Message).select_related("customer", "template")
+    if customer_id is not None:
+        messages = messages.filter(customer_id=customer_id)
+    if status:
+        messages = messages.filter(status=status)
+    return messages.defer("raw", "html", "text").order_by("-id")
+
+
+def outbox(*, user: Any) -> QuerySet[Message]:
+    """What was sent (to the outbox or the server), newest first."""
+    return message_list(user=user, status=MessageStatus.SENT)
+
+
+def message_get(*, user: Any, message_id: int) -> Message:
+    return get_visible_or_404(user, Message.objects.select_related("customer"), pk=message_id)
+
+
+def template_list(*, user: Any) -> QuerySet[Template]:
+    """Every role reads the templates (they hold no customer's data)."""
+    return Template.objects.order_by("id")
+
+
+def template_preview(*, user: Any, template: Template, customer_id: int) -> Rendered:
+    """The template rendered for a real customer the caller may see."""
+    require_all(user, Action.CHANGE, why=TEMPLATES_WHY)
+    customer = get_visible_or_404(user, Customer, pk=customer_id)
+    return template_render(
+        subject=template.subject,
+        text=template.text,
+        html=template.html,
+        context={"customer": customer_context(customer)},
+    )
+
+
+def suppression_list(*, user: Any) -> QuerySet[Suppression]:
+    require_all(user, Action.CHANGE, why=TEMPLATES_WHY)
+    return Suppression.objects.order_by("id")

@@ -1,0 +1,475 @@
+"""The sender: due messages claimed per customer, checked, handed to the server once.
+
+- **Claim, per customer.** A short transaction locks the customers with due messages (``SELECT
+  ... FOR NO KEY UPDATE SKIP LOCKED`` on PostgreSQL, so senders in other processes take other
+  customers; SQLite's transactions take the write lock as they begin), then reads each one's
+  due messages and the marketing messages counted against the cap, so two processes never
+  both fill the same customer's last slot. Each due message ends expired (past its
+  ``valid_until``), suppressed (no address, a suppressed address, no consent to its topic,
+  read now, not when it was queued), deferred (quiet hours on the customer's clock, or the cap
+  full: the highest priority go first, ties by due time) or claimed (``sending``, leased for
+  ``TENURE_MAIL_LEASE_SECONDS``). Transactional mail skips the cap, quiet hours and consent,
+  never the suppression list.
+- **Hand over, once.** Outside that transaction each claimed message is rendered and
+  composed, then ``handed_at`` is committed just before the SMTP call, in the same transaction
+  as the previous message's outcome. A sender killed between the server's acceptance and that
+  commit leaves one message ``sending`` with ``handed_at`` set: when its lease ends it becomes
+  ``unknown``, never sent again. A claimed message never handed over is claimed again.
+- Every deferral (a new reason), expiry, suppression, failure and send is an event of the
+  customer's (``mail.*``), so it is on their timeline with its reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tenure.customers.models import Consent, ConsentPurpose, Customer
+from tenure.domain.mail import Cap, Due, cap_choose, cap_parse, quiet_hours_parse, quiet_until
+from tenure.events.record import NewEvent, events_record
+from tenure.mail import events as kinds
+from tenure.mail.composing import Composed, message_compose, message_render
+from tenure.mail.models import (
+    COUNTED,
+    WAITING,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Suppression,
+)
+from tenure.mail.rendering import RenderError
+from tenure.mail.transport import Outcome, Sent, Transport, transport_from_settings
+
+MAX_ATTEMPTS = 5  # refusals for now before a message has failed
+RETRY_PAUSE = timedelta(minutes=5)
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    deferred: int = 0
+    expired: int = 0
+    suppressed: int = 0
+    failed: int = 0
+    unknown: int = 0
+    again: int = 0  # back in the queue (not handed over, or refused for now)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.expired + self.suppressed + self.failed + self.unknown + self.again
+
+
+def _event(kind: str, message: Message, reason: str = "", **extra: object) -> NewEvent:
+    data: dict[str, object] = {"message_id": message.pk, "key": message.key, **extra}
+    if reason:
+        data["reason"] = reason
+    return NewEvent(kind, "message", message.pk, message.customer_id, data=data)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def _cap() -> Cap | None:
+    return cap_parse(settings.MAIL_CAP) if settings.MAIL_CAP.strip() else None
+
+
+# -- settling leases ---------------------------------------------------------------------------
+
+
+def leases_settle(now: datetime) -> SendResult:
+    """Messages ``sending`` past their lease: handed over -> unknown; never handed -> queued."""
+    result = SendResult()
+    stale = Message.objects.filter(status=MessageStatus.SENDING, lease_until__lt=now)
+    if not stale.exists():
+        return result
+    with transaction.atomic():
+        rows = stale.order_by("pk")[:1000]
+        if connection.vendor == "postgresql":
+            rows = rows.select_for_update(skip_locked=True)
+        recorded = []
+        for message in rows:
+            if message.handed_at is not None:
+                reason = "the sender stopped after handing it to the server; not sent again"
+                Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+                    status=MessageStatus.UNKNOWN, reason=reason, finished_at=now
+                )
+                recorded.append(_event(kinds.MAIL_UNKNOWN.name, message, reason))
+                result.unknown += 1
+            else:
+                Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+                    status=MessageStatus.QUEUED, claimed_at=None, lease_until=None, next_at=now
+                )
+                result.again += 1
+        events_record(recorded)
+    return result
+
+
+# -- claiming ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Decision:
+    status: str
+    reason: str = ""
+    next_at: datetime | None = None
+
+
+def _consent_problem(message: Message, consents: dict[str, Consent]) -> str:
+    general = consents.get(ConsentPurpose.EMAIL_MARKETING)
+    if general is None:
+        return "no consent to marketing emails"
+    if not general.granted:
+        return "marketing emails refused"
+    topic = message.topic
+    if topic and topic != ConsentPurpose.EMAIL_MARKETING:
+        chosen = consents.get(topic)
+        if chosen is not None and not chosen.granted:
+            return f"{ConsentPurpose(topic).label} refused"
+    return ""
+
+
+def _decide(
+    customer: Customer,
+    due: list[Message],
+    *,
+    consents: dict[str, Consent],
+    suppressed: dict[str, Suppression],
+    sent_at: list[datetime],
+    now: datetime,
+) -> dict[int, _Decision]:
+    decisions: dict[int, _Decision] = {}
+    address = customer.email.strip().lower()
+    blocked = suppressed.get(address)
+    marketing: list[Message] = []
+    for message in due:
+        if message.valid_until is not None and message.valid_until <= now:
+            decisions[message.pk] = _Decision(MessageStatus.EXPIRED, "not sent before valid until")
+        elif not address:
+            decisions[message.pk] = _Decision(MessageStatus.SUPPRESSED, "no email address")
+        elif blocked is not None:
+            decisions[message.pk] = _Decision(
+                MessageStatus.SUPPRESSED, f"address suppressed: {blocked.get_reason_display()}"
+            )
+        elif message.kind == MessageKind.TRANSACTIONAL:
+            decisions[message.pk] = _Decision(MessageStatus.SENDING)
+        elif problem := _consent_problem(message, consents):
+            decisions[message.pk] = _Decision(MessageStatus.SUPPRESSED, problem)
+        else:
+            marketing.append(message)
+    if not marketing:
+        return decisions
+    zone = _zone(customer.time_zone)
+    quiet_end = quiet_until(now, quiet_hours_parse(settings.MAIL_QUIET_HOURS), zone)
+    if quiet_end is not None:
+        local = quiet_end.astimezone(zone).strftime("%H:%M")
+        for message in marketing:
+            decisions[message.pk] = _deferred(message, quiet_end, f"quiet hours until {local}")
+        return decisions
+    cap = _cap()
+    go, wait, frees = cap_choose(
+        [Due(m.pk, m.priority, m.due_at) for m in marketing], sent_at=sent_at, cap=cap, now=now
+    )
+    for message_id in go:
+        decisions[message_id] = _Decision(MessageStatus.SENDING)
+    by_id = {m.pk: m for m in marketing}
+    for message_id in wait:
+        until = frees or now + (cap.window if cap else timedelta(days=1))
+        reason = f"frequency cap reached ({settings.MAIL_CAP}); waits for a free slot"
+        decisions[message_id] = _deferred(by_id[message_id], until, reason)
+    return decisions
+
+
+def _deferred(message: Message, until: datetime, reason: str) -> _Decision:
+    # It waits at most until its valid_until, when it expires if still not sent.
+    if message.valid_until is not None and message.valid_until < until:
+        until = message.valid_until
+    return _Decision(MessageStatus.DEFERRED, reason, until)
+
+
+def _due_customers(now: datetime, limit: int) -> list[int]:
+    rows = (
+        Message.objects.filter(status__in=WAITING, next_at__lte=now)
+        .order_by("-priority", "next_at")
+        .values_list("customer_id", flat=True)[: limit * 4]
+    )
+    return list(dict.fromkeys(rows))[:limit]
+
+
+def _claim(now: datetime, limit: int, result: SendResult) -> list[Message]:
+    """One transaction: lock customers, decide their due messages, lease the chosen ones (at
+    most ``limit``, so a batch is sent well within its lease)."""
+    candidates = _due_customers(now, limit)
+    if not candidates:
+        return []
+    with transaction.atomic():
+        locked = Customer.objects.filter(pk__in=candidates).order_by("pk")
+        if connection.vendor == "postgresql":
+            locked = locked.select_for_update(skip_locked=True, no_key=True)
+        customers = {c.pk: c for c in locked}
+        if not customers:
+            return []
+        ids = list(customers)
+        due_by: dict[int, list[Message]] = defaultdict(list)
+        for message in (
+            Message.objects.filter(customer_id__in=ids, status__in=WAITING, next_at__lte=now)
+            .select_related("template")
+            .order_by("pk")
+        ):
+            due_by[message.customer_id].append(message)
+        consents: dict[int, dict[str, Consent]] = defaultdict(dict)
+        for consent in Consent.objects.filter(customer_id__in=ids):
+            consents[consent.customer_id][consent.purpose] = consent
+        addresses = {c.email.strip().lower() for c in customers.values() if c.email}
+        suppressed = {
+            s.address: s
+            for s in Suppression.objects.filter(address__in=addresses, suppressed_at__isnull=False)
+        }
+        sent_at: dict[int, list[datetime]] = defaultdict(list)
+        cap = _cap()
+        if cap is not None:
+            for customer_id, claimed_at in Message.objects.filter(
+                customer_id__in=ids,
+                kind=MessageKind.MARKETING,
+                status__in=COUNTED,
+                claimed_at__gt=now - cap.window,
+            ).values_list("customer_id", "claimed_at"):
+                if claimed_at is not None:
+                    sent_at[customer_id].append(claimed_at)
+        claimed: list[Message] = []
+        recorded: list[NewEvent] = []
+        for customer_id, due in due_by.items():
+            customer = customers[customer_id]
+            decisions = _decide(
+                customer,
+                due,
+                consents=consents[customer_id],
+                suppressed=suppressed,
+                sent_at=sent_at[customer_id],
+                now=now,
+            )
+            for message in due:
+                decision = decisions[message.pk]
+                if decision.status == MessageStatus.SENDING and len(claimed) >= limit:
+                    continue  # the batch is full: still due, for the next claim
+                _apply(message, decision, customer, now, claimed, recorded, result)
+        events_record(recorded)
+    return claimed
+
+
+def _apply(
+    message: Message,
+    decision: _Decision,
+    customer: Customer,
+    now: datetime,
+    claimed: list[Message],
+    recorded: list[NewEvent],
+    result: SendResult,
+) -> None:
+    if decision.status == MessageStatus.SENDING:
+        lease = now + timedelta(seconds=settings.MAIL_LEASE_SECONDS)
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.SENDING,
+            claimed_at=now,
+            lease_until=lease,
+            to_address=customer.email.strip(),
+        )
+        message.status, message.claimed_at, message.lease_until = MessageStatus.SENDING, now, lease
+        message.customer = customer
+        message.to_address = customer.email.strip()
+        claimed.append(message)
+        return
+    if decision.status == MessageStatus.DEFERRED:
+        changed = message.status != MessageStatus.DEFERRED or message.reason != decision.reason
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.DEFERRED, reason=decision.reason, next_at=decision.next_at
+        )
+        if changed:
+            until = decision.next_at.isoformat() if decision.next_at else ""
+            recorded.append(_event(kinds.MAIL_DEFERRED.name, message, decision.reason, until=until))
+            result.deferred += 1
+        return
+    kind = kinds.MAIL_EXPIRED if decision.status == MessageStatus.EXPIRED else kinds.MAIL_SUPPRESSED
+    Message.objects.filter(pk=message.pk).update(
+        status=decision.status, reason=decision.reason, finished_at=now
+    )
+    recorded.append(_event(kind.name, message, decision.reason))
+    if decision.status == MessageStatus.EXPIRED:
+        result.expired += 1
+    else:
+        result.suppressed += 1
+
+
+# -- handing over ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    message: Message
+    sent: Sent
+
+
+def _record(pending: _Pending | None, now: datetime, result: SendResult) -> None:
+    """Write the outcome of the message handed over last (inside the caller's transaction)."""
+    if pending is None:
+        return
+    message, sent = pending.message, pending.sent
+    mine = Message.objects.filter(
+        pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
+    )
+    if sent.outcome == Outcome.ACCEPTED:
+        if mine.update(status=MessageStatus.SENT, reason="", finished_at=now):
+            events_record([_event(kinds.MAIL_SENT.name, message)])
+            result.sent += 1
+        return
+    if sent.outcome == Outcome.UNKNOWN:
+        if mine.update(status=MessageStatus.UNKNOWN, reason=sent.detail, finished_at=now):
+            events_record([_event(kinds.MAIL_UNKNOWN.name, message, sent.detail)])
+            result.unknown += 1
+        return
+    _not_sent(message, sent.outcome == Outcome.REFUSED, sent.detail, now, result)
+
+
+def _not_sent(
+    message: Message, for_good: bool, detail: str, now: datetime, result: SendResult
+) -> None:
+    mine = Message.objects.filter(
+        pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
+    )
+    tries = _tries(message.reason) + 1  # the refusals so far are counted in its reason
+    if for_good or tries >= MAX_ATTEMPTS:
+        if mine.update(status=MessageStatus.FAILED, reason=detail, finished_at=now):
+            events_record([_event(kinds.MAIL_FAILED.name, message, detail)])
+            result.failed += 1
+        return
+    reason = f"try {tries} of {MAX_ATTEMPTS}: {detail}"[:300]
+    if mine.update(
+        status=MessageStatus.QUEUED,
+        reason=reason,
+        next_at=now + RETRY_PAUSE * tries,
+        claimed_at=None,
+        lease_until=None,
+        handed_at=None,
+    ):
+        result.again += 1
+
+
+def _tries(reason: str) -> int:
+    if reason.startswith("try ") and " of " in reason:
+        head = reason[4:].split(" of ", 1)[0]
+        if head.isdigit():
+            return int(head)
+    return 0
+
+
+def _withdrawn_since_claim(message: Message, now: datetime, result: SendResult) -> bool:
+    """A marketing message whose consent was withdrawn after its claim (an unsubscribe POST
+    while its batch was being sent) is suppressed, not handed over: one query, in the
+    transaction that would hand it over."""
+    if message.kind != MessageKind.MARKETING:
+        return False
+    purposes = {ConsentPurpose.EMAIL_MARKETING, message.topic}
+    consents = {
+        c.purpose: c
+        for c in Consent.objects.filter(customer_id=message.customer_id, purpose__in=purposes)
+    }
+    problem = _consent_problem(message, consents)
+    if not problem:
+        return False
+    if Message.objects.filter(
+        pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
+    ).update(status=MessageStatus.SUPPRESSED, reason=problem, finished_at=now):
+        events_record([_event(kinds.MAIL_SUPPRESSED.name, message, problem)])
+        result.suppressed += 1
+    return True
+
+
+def _prepare(message: Message, when: datetime) -> Composed | RenderError:
+    """Rendered, composed and signed: no database, so it runs in the composing thread."""
+    try:
+        rendered = message_render(message)
+        return message_compose(
+            message, address=message.to_address, rendered=rendered, when=when.timestamp()
+        )
+    except RenderError as error:
+        return error
+
+
+def _deliver(
+    claimed: list[Message], transport: Transport, clock: Callable[[], datetime], result: SendResult
+) -> None:
+    """Hand the claimed messages over in order, one at a time. A thread composes and signs the
+    next messages meanwhile (OpenSSL and the socket waits release the GIL), so the CPU work of
+    one message overlaps the SMTP round trips of the one before; the order of commits and
+    SMTP calls, which bounds ``unknown`` at one per sender, is unchanged."""
+    pending: _Pending | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-compose") as composer:
+        prepared = [composer.submit(_prepare, message, clock()) for message in claimed]
+        try:
+            for message, future in zip(claimed, prepared, strict=True):
+                composed = future.result()
+                now = clock()
+                if isinstance(composed, RenderError):
+                    with transaction.atomic():
+                        _record(pending, now, result)
+                        pending = None
+                        reason = f"the template failed: {composed}"[:300]
+                        _not_sent(message, True, reason, now, result)
+                    continue
+                with transaction.atomic():
+                    _record(pending, now, result)
+                    pending = None
+                    if _withdrawn_since_claim(message, now, result):
+                        continue
+                    handed = Message.objects.filter(
+                        pk=message.pk,
+                        status=MessageStatus.SENDING,
+                        claimed_at=message.claimed_at,
+                        handed_at__isnull=True,
+                        lease_until__gt=now,
+                    ).update(
+                        handed_at=now,
+                        raw=composed.raw.decode("ascii", "replace"),
+                        message_id=composed.message_id,
+                    )
+                if not handed:
+                    continue  # its lease ended and another sender settled it
+                sent = transport.send(
+                    sender=settings.MAIL_FROM, to=composed.to_address, raw=composed.raw
+                )
+                pending = _Pending(message, sent)
+            with transaction.atomic():
+                _record(pending, clock(), result)
+                pending = None
+        finally:
+            for future in prepared:
+                future.cancel()
+            transport.close()
+
+
+def mail_send_due(
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    transport: Transport | None = None,
+) -> SendResult:
+    """Settle stale leases, claim what is due and hand it over; what happened, counted.
+
+    ``now`` fixes the clock (tests); without it each step reads the time afresh."""
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else timezone.now
+    result = leases_settle(clock())
+    claimed = _claim(clock(), limit or settings.MAIL_BATCH, result)
+    if claimed:
+        _deliver(claimed, transport or transport_from_settings(), clock, result)
+    return result

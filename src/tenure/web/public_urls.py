@@ -1,0 +1,13 @@
+"""Pages reached from inside a message, without an account: signed tokens, no login."""
+
+from django.urls import path
+
+from tenure.web.views import mail_public
+
+app_name = "public"
+
+urlpatterns = [
+    path("u/<str:token>", mail_public.unsubscribe, name="unsubscribe"),
+    path("m/o/<str:token>", mail_public.opened, name="mail-opened"),
+    path("m/c/<str:token>", mail_public.clicked, name="mail-clicked"),
+]
