@@ -23,7 +23,7 @@ from tests.factories import make_customer
 from tests.insights.builders import simulated_buyers
 from tests.jobs.workers import wait_until, worker_start, worker_stop
 
-STEPS = ["insights.fit", "lifecycle.recompute", "lifecycle.health"]
+STEPS = ["insights.fit", "lifecycle.recompute", "lifecycle.health", "playbooks.daily"]
 
 
 def test_the_registered_steps_run_in_order():
@@ -88,6 +88,7 @@ def test_a_failed_refit_leaves_the_stages_and_health_to_go_on():
         ("insights.fit", "failed"),
         ("lifecycle.recompute", "done"),
         ("lifecycle.health", "done"),
+        ("playbooks.daily", "done"),
     ]
     assert RecomputeRun.objects.get().status == "done" and HealthScore.objects.count() == 1
 

@@ -86,6 +86,8 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     # An event is its customer's (an event of no customer, an import's, is no one's own).
     "events.Event": _of_own_customer,
     "todos.TaskComment": lambda user: Q(task_id__in=_own_task_ids(user)),
+    "playbooks.Enrollment": _of_own_customer,
+    "playbooks.StepRun": lambda user: Q(enrollment__customer_id__in=_own_customer_ids(user)),
 }
 
 

@@ -15,6 +15,7 @@ from tenure.api.feedback import router as feedback_router
 from tenure.api.interactions import router as interactions_router
 from tenure.api.lifecycle import router as lifecycle_router
 from tenure.api.orders import router as orders_router
+from tenure.api.playbooks import router as playbooks_router
 from tenure.api.webhooks import router as webhooks_router
 
 api = NinjaAPI(
@@ -45,6 +46,7 @@ api.add_router("", analytics_router)
 api.add_router("", lifecycle_router)
 api.add_router("", events_router)
 api.add_router("", webhooks_router)
+api.add_router("", playbooks_router)
 
 
 class Me(Schema):

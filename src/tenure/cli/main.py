@@ -34,12 +34,24 @@ def register_commands() -> click.Group:
         insights,
         lifecycle,
         person,
+        playbooks,
         system,
         tokens,
         transfer,
     )
 
-    for module in (system, tokens, person, transfer, demo, insights, lifecycle, check, events):
+    for module in (
+        system,
+        tokens,
+        person,
+        transfer,
+        demo,
+        insights,
+        lifecycle,
+        check,
+        events,
+        playbooks,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
     return cli

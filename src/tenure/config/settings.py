@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "tenure.todos",
     "tenure.lifecycle",
     "tenure.webhooks",
+    "tenure.playbooks",
     "tenure.demo",
     "tenure.api",
     "tenure.web",
