@@ -12,14 +12,17 @@ from tenure.playbooks.triggers import TRIGGERS
 
 @pytest.fixture(autouse=True)
 def _triggers_from_the_start(request):
-    if request.node.get_closest_marker("django_db") or "database_url" in request.fixturenames:
-        consumer_position(TRIGGERS)
+    if "database_url" in request.fixturenames:
+        request.getfixturevalue("database_url")
+    elif not request.node.get_closest_marker("django_db"):
+        return
+    consumer_position(TRIGGERS)
 
 
 def make_playbook(**changes):
     definition = {
         "name": "Win-back",
-        "slug": f"pb-{changes.get('slug', 'x')}",
+        "slug": "x",
         "enabled": True,
         "trigger": {"type": "event", "kind": "stage.entered", "match": {"role": "at_risk"}},
         "steps": [{"kind": "task", "title": "Call {customer}"}],
