@@ -72,6 +72,14 @@ def test_a_refused_definition_names_each_field(client):
     fields = response.json()["error"]["fields"]
     assert fields["steps[0].days"] == ["must be at least 0, got -1"]
     assert fields["steps[1].template"][0].startswith("missing")
+    segment_trigger = {"type": "event", "kind": "segment.entered"}
+    unknown = api.post(
+        "/playbooks", {"definition": {**DEFINITION, "enabled": True, "trigger": segment_trigger}}
+    )
+    refusal = unknown.json()["error"]["fields"]["trigger.kind"]
+    assert refusal[0].startswith('no app records "segment.entered" events')  # not yet: segments
+    stored = api.post("/playbooks", {"definition": {**DEFINITION, "trigger": segment_trigger}})
+    assert stored.status_code == 201  # stored off, it waits for the segments app
     with_mail = api.post(
         "/playbooks",
         {

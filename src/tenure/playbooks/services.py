@@ -12,7 +12,10 @@ from django.http import Http404
 
 from tenure.access import AccessDenied, require, sees_all
 from tenure.domain.access import Action
+from tenure.domain.lifecycle import Problem
+from tenure.domain.lifecycle.parse import did_you_mean
 from tenure.domain.playbooks import PlaybookDefinition, PlaybookError, definition_parse
+from tenure.events.kinds import UnknownEventKind, event_kind, event_kinds
 from tenure.playbooks.models import Playbook
 from tenure.playbooks.steps import executable_kinds
 from tenure.users.models import User
@@ -37,13 +40,39 @@ def _refusal(error: PlaybookError) -> ValidationError:
     return ValidationError(fields)
 
 
+def _unknown_kinds(parsed: PlaybookDefinition) -> list[Problem]:
+    """An event trigger's kinds no app registers (``segment.entered`` before the segments
+    app): such a playbook may be stored, not switched on."""
+    raw = parsed.raw.get("trigger", {})
+    paths = (
+        [f"trigger.events[{i}].kind" for i in range(len(raw.get("events", [])))]
+        if "events" in raw
+        else ["trigger.kind"]
+    )
+    problems = []
+    for path, match in zip(paths, parsed.trigger.events, strict=False):
+        try:
+            event_kind(match.kind)
+        except UnknownEventKind:
+            names = [kind.name for kind in event_kinds()]
+            problems.append(
+                Problem(
+                    path, f'no app records "{match.kind}" events{did_you_mean(match.kind, names)}'
+                )
+            )
+    return problems
+
+
 def definition_check(data: Any) -> PlaybookDefinition:
-    """Parse a definition; an enabled one only with steps something runs. Raises
-    ``ValidationError`` keyed by field."""
+    """Parse a definition; an enabled one only with steps something runs and event kinds some
+    app records. Raises ``ValidationError`` keyed by field."""
     try:
         parsed = definition_parse(data)
         if parsed.enabled:
             parsed = definition_parse(data, executable=executable_kinds())
+            unknown = _unknown_kinds(parsed)
+            if unknown:
+                raise PlaybookError(unknown)
     except PlaybookError as error:
         raise _refusal(error) from error
     return parsed
