@@ -189,6 +189,7 @@ EMAIL = StepKind(
         "class": Param("choice", choices=EMAIL_CLASSES, default="marketing"),
         "valid_days": Param("number", minimum=0, maximum=365, help="expire if not sent by then"),
         "promotion": Param("bool", default=False, help="an offer: held after a purchase"),
+        "topic": Param("text", max_length=40, help="the consent topic (the mail app's)"),
     },
     "Queue an email from a template (the mail app sends it, under the frequency cap and consent).",
     promotes=lambda params: params.get("promotion") is True,

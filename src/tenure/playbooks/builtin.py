@@ -60,6 +60,7 @@ BUILTIN: dict[str, dict[str, Any]] = {
                 "template": "special-day-offer",
                 "class": "marketing",
                 "promotion": True,
+                "topic": "offers",
                 "valid_days": 1,
             },
         ],
@@ -85,6 +86,7 @@ BUILTIN: dict[str, dict[str, Any]] = {
                 "template": "win-back-offer",
                 "class": "marketing",
                 "promotion": True,
+                "topic": "offers",
             },
             {"kind": "branch", "on": "ordered", "within_days": 14, "goto": 4},
             {
