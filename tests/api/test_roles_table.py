@@ -28,6 +28,7 @@ from tenure.feedback.models import Referral, SurveyResponse
 from tenure.interactions.models import Interaction
 from tenure.jobs.models import Run
 from tenure.lifecycle.services import definition_save, lifecycle_recompute
+from tenure.playbooks.models import Playbook
 from tenure.todos.services import task_create
 from tenure.transfer.models import ImportJob
 from tenure.users.models import Role
@@ -281,6 +282,15 @@ def test_every_api_operation_is_in_the_table():
         "/api/v1/segments/{segment_id}/members.csv",
     }
     covered |= {f"/api/v1{path}" for path in MAIL_PATHS}
+    # Playbooks: every role reads them and the enrolments of its book; admins and managers
+    # change them (tests/playbooks/test_api.py has their table).
+    covered |= {
+        "/api/v1/playbooks",
+        "/api/v1/playbooks/{playbook_id}",
+        "/api/v1/playbooks/{playbook_id}/enable",
+        "/api/v1/playbooks/{playbook_id}/disable",
+        "/api/v1/playbooks/{playbook_id}/enrollments",
+    }
     documented = set(ninja_api.get_openapi_schema()["paths"])
     assert documented - covered == set()
 
@@ -494,8 +504,35 @@ MAIL_PAGES = [
         done=302,
     ),
 ]
+def _playbook(owner):
+    from tenure.playbooks.services import playbook_create
+
+    n = Playbook.objects.count()
+    return playbook_create(by=None, data={
+        "name": f"Follow-up {n}", "slug": f"follow-up-{n}",
+        "trigger": {"type": "event", "kind": "complaint.opened"},
+        "steps": [{"kind": "task", "title": "Call"}],
+    })  # fmt: skip
+
+
+def _playbook_json() -> dict:
+    return {"definition": json.dumps({
+        "name": "Made on a page", "slug": "made-on-a-page",
+        "trigger": {"type": "event", "kind": "order.placed"},
+        "steps": [{"kind": "wait", "days": 1}],
+    })}  # fmt: skip
+
+
 PAGES = [
     Page("home", "self", done=302),
+    # Playbooks are the business's settings: every member reads them (the enrolments listed are
+    # of the customers one sees); admins and managers change them (a playbook reaches everyone).
+    Page("playbooks", "self"),
+    Page("playbook", "self", _playbook),
+    Page("playbook-new", "change_all"),
+    Page("playbook-new", "change_all", method="post", data=_playbook_json, done=302),
+    Page("playbook-edit", "change_all", _playbook),
+    Page("playbook-switch", "change_all", _playbook, method="post", done=302),
     *MAIL_PAGES,
     Page("customers", "list", _customer, shows=lambda c: c.external_id),
     Page("customers-csv", "list", _customer, shows=lambda c: c.external_id),

@@ -23,7 +23,7 @@ from tests.factories import make_customer
 from tests.insights.builders import simulated_buyers
 from tests.jobs.workers import wait_until, worker_start, worker_stop
 
-STEPS = ["insights.fit", "lifecycle.recompute", "lifecycle.health", "segments.refresh"]
+STEPS = ["insights.fit", "lifecycle.recompute", "lifecycle.health", "segments.refresh", "playbooks.daily"]
 
 
 def test_the_registered_steps_run_in_order():
@@ -65,7 +65,7 @@ def test_a_real_worker_runs_the_steps_one_after_another(database_url):
     recompute = RecomputeRun.objects.get(run=steps[1])
     assert (recompute.status, recompute.customers) == ("done", len(customers))
     assert HealthScore.objects.count() == len(customers)
-    assert (chain.progress_done, chain.progress_total) == (4, 4)
+    assert (chain.progress_done, chain.progress_total) == (len(STEPS), len(STEPS))
 
 
 def _refuses(run) -> None:
@@ -89,6 +89,7 @@ def test_a_failed_refit_leaves_the_stages_and_health_to_go_on():
         ("lifecycle.recompute", "done"),
         ("lifecycle.health", "done"),
         ("segments.refresh", "done"),
+        ("playbooks.daily", "done"),
     ]
     assert RecomputeRun.objects.get().status == "done" and HealthScore.objects.count() == 1
 

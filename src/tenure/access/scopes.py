@@ -92,6 +92,8 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     # seen through their customers.
     "segments.Segment": lambda user: Q(owner=user) | Q(shared=True),
     "segments.SegmentMembership": _of_own_customer,
+    "playbooks.Enrollment": _of_own_customer,
+    "playbooks.StepRun": lambda user: Q(enrollment__customer_id__in=_own_customer_ids(user)),
 }
 
 

@@ -16,6 +16,7 @@ from tenure.api.interactions import router as interactions_router
 from tenure.api.lifecycle import router as lifecycle_router
 from tenure.api.mail import router as mail_router
 from tenure.api.orders import router as orders_router
+from tenure.api.playbooks import router as playbooks_router
 from tenure.api.segments import router as segments_router
 from tenure.api.webhooks import router as webhooks_router
 
@@ -49,6 +50,7 @@ api.add_router("", events_router)
 api.add_router("", segments_router)
 api.add_router("", webhooks_router)
 api.add_router("", mail_router)
+api.add_router("", playbooks_router)
 
 
 class Me(Schema):

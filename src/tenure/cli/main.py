@@ -36,12 +36,16 @@ def register_commands() -> click.Group:
         mail,
         person,
         segments,
+        playbooks,
         system,
         tokens,
         transfer,
     )
 
-    modules = (system, tokens, person, transfer, demo, insights, lifecycle, segments, check, events, mail)
+    modules = (
+        system, tokens, person, transfer, demo, insights, lifecycle, segments, check, events, mail,
+        playbooks,
+    )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)

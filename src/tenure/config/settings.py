@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "tenure.segments",
     "tenure.webhooks",
     "tenure.mail",
+    "tenure.playbooks",
     "tenure.demo",
     "tenure.api",
     "tenure.web",

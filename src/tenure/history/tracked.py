@@ -28,4 +28,5 @@ TRACKED: dict[str, dict[str, Any]] = {
     "todos.Task": {"exclude_fields": ["created_at"]},
     "todos.TaskComment": {"exclude_fields": ["created_at"]},
     "lifecycle.LifecycleDefinition": {},
+    "playbooks.Playbook": {"exclude_fields": ["created_at", "updated_at"]},
 }

@@ -43,6 +43,13 @@ RECURRING_JOBS: tuple[RecurringJob, ...] = (
         "30 days, once per renewal.",
     ),
     RecurringJob(
+        name="tenure.playbooks_steps",
+        func="tenure.playbooks.tasks.steps_due",
+        cron="* * * * *",
+        description="Every minute: the playbooks' due steps (the worker also follows them "
+        "within a second).",
+    ),
+    RecurringJob(
         name="tenure.nightly",
         func="tenure.jobs.tasks.nightly",
         cron="41 2 * * *",

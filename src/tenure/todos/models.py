@@ -28,6 +28,7 @@ class TaskSource(models.TextChoices):
     MANUAL = "manual", "By hand"
     AT_RISK = "at_risk", "From the at-risk list"
     RULE = "rule", "By a rule"
+    PLAYBOOK = "playbook", "By a playbook"
 
 
 class Task(models.Model):

@@ -93,13 +93,14 @@ from tenure.domain.lifecycle.model import (
     OFF_PATH_ROLES,
     STAGE_ROLES,
     UNSTAGED,
+    Condition,
     DefinitionError,
     LifecycleModel,
     Problem,
     Rule,
     Stage,
 )
-from tenure.domain.lifecycle.parse import definition_validate
+from tenure.domain.lifecycle.parse import condition_compile, definition_validate
 from tenure.domain.lifecycle.presets import PRESET_NAMES, preset_definition, preset_model
 
 __all__ = [
@@ -109,6 +110,7 @@ __all__ = [
     "PRESET_NAMES",
     "STAGE_ROLES",
     "UNSTAGED",
+    "Condition",
     "DefinitionError",
     "Evaluation",
     "Fact",
@@ -118,6 +120,7 @@ __all__ = [
     "Problem",
     "Rule",
     "Stage",
+    "condition_compile",
     "definition_validate",
     "lifecycle_evaluate",
     "preset_definition",

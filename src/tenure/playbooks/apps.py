@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class PlaybooksConfig(AppConfig):
+    name = "tenure.playbooks"
+    label = "playbooks"
+    verbose_name = "Playbooks"
+
+    def ready(self) -> None:
+        from tenure.events.consumers import consumer_register, follower_register
+        from tenure.jobs.registry import run_kind_register
+        from tenure.playbooks import builtin, steps, tasks, triggers
+
+        steps.builtin_executors_register()
+        consumer_register(triggers.TRIGGERS)
+        follower_register("playbooks.steps", tasks.steps_follow)
+        run_kind_register(tasks.DAILY_KIND)
+        post_migrate.connect(
+            builtin.on_post_migrate, sender=self, dispatch_uid="tenure-playbooks-builtin"
+        )
