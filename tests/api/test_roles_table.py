@@ -504,6 +504,8 @@ MAIL_PAGES = [
         done=302,
     ),
 ]
+
+
 def _playbook(owner):
     from tenure.playbooks.services import playbook_create
 

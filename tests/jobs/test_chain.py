@@ -23,7 +23,13 @@ from tests.factories import make_customer
 from tests.insights.builders import simulated_buyers
 from tests.jobs.workers import wait_until, worker_start, worker_stop
 
-STEPS = ["insights.fit", "lifecycle.recompute", "lifecycle.health", "segments.refresh", "playbooks.daily"]
+STEPS = [
+    "insights.fit",
+    "lifecycle.recompute",
+    "lifecycle.health",
+    "segments.refresh",
+    "playbooks.daily",
+]
 
 
 def test_the_registered_steps_run_in_order():

@@ -48,7 +48,7 @@ import numpy.typing as npt
 
 from tenure.domain.lifecycle import Condition, DefinitionError, Problem, condition_compile
 from tenure.domain.lifecycle.engine import condition_holds, fact_column
-from tenure.domain.lifecycle.facts import Fact
+from tenure.domain.lifecycle.facts import Fact, rule_facts
 from tenure.domain.lifecycle.parse import did_you_mean
 from tenure.domain.playbook_steps import StepKind, _shown, param_check, step_kind, step_kinds
 
@@ -245,10 +245,14 @@ def definition_parse(
     condition: Condition | None = None
     used: dict[str, Fact] = {}
     if normalised.get("conditions") is not None:
-        condition, used, problems = condition_compile(
-            normalised["conditions"], path="conditions", facts=facts
-        )
-        p.problems.extend(problems)
+        try:
+            condition, used = condition_compile(
+                normalised["conditions"],
+                path="conditions",
+                facts=rule_facts() if facts is None else facts,
+            )
+        except DefinitionError as refused:
+            p.problems.extend(refused.problems)
     steps = _steps(normalised.get("steps"), p, executable)
     # A special day comes back every year: by default once per occurrence (the year).
     default = "every" if trigger is not None and trigger.type == "special_date" else "once"

@@ -597,17 +597,3 @@ def _warnings(model: LifecycleModel) -> tuple[str, ...]:
                 " never move them"
             )
     return tuple(warnings)
-
-
-def condition_compile(
-    raw: Any, *, path: str, facts: Mapping[str, Fact] | None = None
-) -> tuple[Condition | None, dict[str, Fact], list[Problem]]:
-    """One condition in the rules' grammar, compiled on its own (a playbook's conditions):
-    the condition (None when refused), the declarations of the facts it reads, and every
-    problem found, each path starting with ``path``."""
-    check = _Checker()
-    compiler = _Compiler({}, check, dict(rule_facts() if facts is None else facts))
-    node = compiler.node(raw, path)
-    if node is None or check.problems:
-        return None, {}, check.problems
-    return node, {name: compiler.spec(name) for name in condition_facts(node)}, []
