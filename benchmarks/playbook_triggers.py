@@ -45,7 +45,7 @@ SELECT g AS id,
 FROM generate_series(1, %(customers)s) g;
 
 INSERT INTO customers_customer (id, external_id, first_name, last_name, email, phone, birthday,
-    time_zone, channel, segment, custom_attributes, created_at, updated_at, first_order_at,
+    time_zone, channel, category, custom_attributes, created_at, updated_at, first_order_at,
     last_order_at, orders_count, revenue)
 SELECT id, 'C' || id, 'Ada', 'Lovelace' || id, 'ada' || id || '@example.com', '',
     date '1950-01-01' + (random() * 20000)::int, (ARRAY[%(zones)s])[1 + id %% %(nzones)s],

@@ -280,6 +280,7 @@ def test_every_api_operation_is_in_the_table():
         "/api/v1/segments/{segment_id}/refresh",
         "/api/v1/segments/{segment_id}/members",
         "/api/v1/segments/{segment_id}/members.csv",
+        "/api/v1/segments/{segment_id}/members/remove",
     }
     covered |= {f"/api/v1{path}" for path in MAIL_PATHS}
     # Playbooks: every role reads them and the enrolments of its book; admins and managers

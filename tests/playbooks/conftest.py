@@ -8,6 +8,7 @@ import pytest
 from tenure.events.consumers import consumer_position
 from tenure.playbooks.services import playbook_create
 from tenure.playbooks.triggers import TRIGGERS
+from tests.mail.conftest import smtp, smtp_server  # noqa: F401  (a real SMTP server, for email steps)
 
 
 @pytest.fixture(autouse=True)

@@ -82,22 +82,22 @@ def test_a_task_for_a_customer_without_owner_is_skipped_with_the_reason():
     assert Enrollment.objects.get().status == "completed"
 
 
-def test_email_steps_need_the_mail_app():
+def test_an_email_step_naming_no_template_cannot_be_switched_on():
     playbook = make_playbook(
-        slug="mail", enabled=False, steps=[{"kind": "email", "template": "welcome-introduction"}]
+        slug="mail", enabled=False, steps=[{"kind": "email", "template": "nope"}]
     )
     with pytest.raises(ValidationError) as refused:
         playbook_enable(by=None, playbook_id=playbook.pk)
     assert refused.value.message_dict == {
-        "steps[0].kind": ["email steps need the mail app (nothing runs them here yet)"]
-    }
+        "steps[0].template": ['no email template "nope" (the Email > Templates page lists their '
+                              "slugs)"]
+    }  # fmt: skip
     Playbook.objects.filter(pk=playbook.pk).update(enabled=True)  # switched on behind our back
     now = timezone.now()
     _enrol(playbook, make_customer(), now)
     enrollments_advance(now=now)
     run = StepRun.objects.get()
-    assert run.status == "skipped"
-    assert run.detail == "email steps need the mail app: nothing runs them here"
+    assert (run.status, run.detail) == ("failed", 'no email template "nope"')
 
 
 def test_a_branch_on_ordered_goes_to_its_step():

@@ -72,26 +72,32 @@ def test_a_refused_definition_names_each_field(client):
     fields = response.json()["error"]["fields"]
     assert fields["steps[0].days"] == ["must be at least 0, got -1"]
     assert fields["steps[1].template"][0].startswith("missing")
-    segment_trigger = {"type": "event", "kind": "segment.entered"}
+    unknown_kind = {"type": "event", "kind": "segment.entred"}
     unknown = api.post(
-        "/playbooks", {"definition": {**DEFINITION, "enabled": True, "trigger": segment_trigger}}
+        "/playbooks", {"definition": {**DEFINITION, "enabled": True, "trigger": unknown_kind}}
     )
     refusal = unknown.json()["error"]["fields"]["trigger.kind"]
-    assert refusal[0].startswith('no app records "segment.entered" events')  # not yet: segments
-    stored = api.post("/playbooks", {"definition": {**DEFINITION, "trigger": segment_trigger}})
-    assert stored.status_code == 201  # stored off, it waits for the segments app
+    assert refusal[0].startswith('no app records "segment.entred" events')
+    assert "segment.entered" in refusal[0]  # did you mean
+    segment_trigger = {"type": "event", "kind": "segment.entered", "match": {"slug": "vip"}}
+    stored = api.post(
+        "/playbooks",
+        {"definition": {**DEFINITION, "enabled": True, "trigger": segment_trigger}},
+    )
+    assert stored.status_code == 201 and stored.json()["enabled"] is True
     with_mail = api.post(
         "/playbooks",
         {
             "definition": {
                 **DEFINITION,
+                "slug": "with-mail",
                 "enabled": True,
                 "steps": [{"kind": "email", "template": "welcome"}],
             }
         },
     )
-    assert with_mail.json()["error"]["fields"]["steps[0].kind"] == [
-        "email steps need the mail app (nothing runs them here yet)"
+    assert with_mail.json()["error"]["fields"]["steps[0].template"] == [
+        'no email template "welcome" (the Email > Templates page lists their slugs)'
     ]  # fmt: skip
 
 

@@ -52,11 +52,18 @@ def test_the_editor_shows_each_refusal_by_field(client):
     assert not Playbook.objects.filter(slug="x").exists()
 
 
-def test_switching_on_email_steps_says_they_need_the_mail_app(client):
+def test_switching_on_a_builtin_with_its_templates_and_refused_without_them(client):
+    from tenure.mail.models import Template
+
     playbooks_builtin_ensure()
     client.force_login(make_user(role=Role.ADMIN))
     welcome = Playbook.objects.get(builtin="welcome")
+    client.post(reverse("web:playbook-switch", args=[welcome.pk]), follow=True)
+    welcome.refresh_from_db()
+    assert welcome.enabled is True  # the mail app made its templates at migrate
+    client.post(reverse("web:playbook-switch", args=[welcome.pk]))
+    Template.objects.filter(slug="welcome-getting-help").delete()
     response = client.post(reverse("web:playbook-switch", args=[welcome.pk]), follow=True)
-    assert "email steps need the mail app" in response.content.decode()
+    assert "no email template &quot;welcome-getting-help&quot;" in response.content.decode()
     welcome.refresh_from_db()
     assert welcome.enabled is False

@@ -53,8 +53,17 @@ class MessageDetailOut(MessageOut):
     raw: str = Field(description="the message as it was sent, headers included")
 
 
+_SLUG = r"^[-a-z0-9_]+$"
+
+
 class TemplateIn(Input):
     name: str = Field(min_length=1, max_length=120)
+    slug: str = Field(
+        "",
+        max_length=100,
+        pattern=r"^[-a-z0-9_]*$",
+        description="how playbooks and broadcasts name it; from the name when empty",
+    )
     kind: MessageKind = MessageKind.MARKETING
     topic: ConsentPurpose = ConsentPurpose.EMAIL_MARKETING
     subject: str = Field(min_length=1, max_length=300, description="Jinja2, sandboxed")
@@ -64,6 +73,7 @@ class TemplateIn(Input):
 
 class TemplatePatch(Input):
     name: str | None = Field(None, min_length=1, max_length=120)
+    slug: str | None = Field(None, min_length=1, max_length=100, pattern=_SLUG)
     kind: MessageKind | None = None
     topic: ConsentPurpose | None = None
     subject: str | None = Field(None, min_length=1, max_length=300)
@@ -74,6 +84,8 @@ class TemplatePatch(Input):
 class TemplateOut(Schema):
     id: int
     name: str
+    slug: str
+    builtin: bool
     kind: str
     topic: str
     subject: str

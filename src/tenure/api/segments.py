@@ -26,7 +26,7 @@ from tenure.api.types import RecordId
 from tenure.domain.facts import KIND_WORDS
 from tenure.segments import selectors, services
 from tenure.segments.evaluation import segment_facts
-from tenure.segments.models import Segment
+from tenure.segments.models import Segment, SegmentKind
 from tenure.transfer.services import customers_export_csv
 
 router = Router(tags=["segments"])
@@ -41,7 +41,12 @@ DEFINITION_HELP = (
 class SegmentIn(Input):
     name: str = Field(min_length=1, max_length=120)
     description: str = Field("", max_length=2000)
-    definition: dict[str, Any] = Field(description=DEFINITION_HELP)
+    kind: SegmentKind = Field(
+        SegmentKind.DYNAMIC,
+        description="dynamic: who meets the definition; static: members added and removed "
+        "by hand, through /members, or by a playbook's steps (no definition)",
+    )
+    definition: dict[str, Any] | None = Field(None, description=DEFINITION_HELP)
     shared: bool = Field(True, description="the whole team sees it")
 
 
@@ -57,6 +62,7 @@ class SegmentOut(Schema):
     name: str
     slug: str
     description: str
+    kind: str
     definition: dict[str, Any]
     owner_id: int | None
     shared: bool
@@ -218,6 +224,38 @@ def segment_members(
     by = caller(request)
     segment = get_visible_or_404(by, Segment, pk=segment_id)
     return paginate(selectors.segment_members(user=by, segment=segment), cursor=cursor, limit=limit)
+
+
+class MembersIn(Input):
+    customer_ids: list[RecordId] = Field(min_length=1, max_length=10_000)
+
+
+class MembersChangedOut(Schema):
+    entered: int
+    left: int
+    members: int | None
+
+
+@router.post(
+    "/segments/{segment_id}/members",
+    response={200: MembersChangedOut, **ERROR_RESPONSES},
+    summary="Put customers in a static segment (those in it already stay as they are)",
+)
+def segment_members_add(request: HttpRequest, segment_id: RecordId, payload: MembersIn) -> Any:
+    return services.segment_members_add(
+        by=caller(request), segment_id=segment_id, customer_ids=payload.customer_ids
+    )
+
+
+@router.post(
+    "/segments/{segment_id}/members/remove",
+    response={200: MembersChangedOut, **ERROR_RESPONSES},
+    summary="Take customers out of a static segment",
+)
+def segment_members_remove(request: HttpRequest, segment_id: RecordId, payload: MembersIn) -> Any:
+    return services.segment_members_remove(
+        by=caller(request), segment_id=segment_id, customer_ids=payload.customer_ids
+    )
 
 
 @router.get(

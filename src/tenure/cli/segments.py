@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -45,6 +45,7 @@ def _plain(segment: Any) -> dict[str, Any]:
         "name": segment.name,
         "slug": segment.slug,
         "description": segment.description,
+        "kind": segment.kind,
         "definition": segment.definition,
         "shared": segment.shared,
         "owner": segment.owner.username if segment.owner else None,
@@ -98,14 +99,21 @@ def segments_show_command(reference: str, as_user: str | None, as_json: bool) ->
 @click.option(
     "--definition",
     "definition_text",
-    required=True,
     help='JSON, e.g. {"when": {"fact": "health_band", "op": "is", "value": "red"}}',
+)
+@click.option(
+    "--static", is_flag=True, help="no definition: members are added and removed (segments add)"
 )
 @click.option("--description", default="")
 @click.option("--private", is_flag=True, help="not shared with the team")
 @click.option("--as", "as_user", metavar="USERNAME", help="create it as this user (its owner)")
 def segments_create_command(
-    name: str, definition_text: str, description: str, private: bool, as_user: str | None
+    name: str,
+    definition_text: str | None,
+    static: bool,
+    description: str,
+    private: bool,
+    as_user: str | None,
 ) -> None:
     """Save a segment and fill it; a refused definition names each problem by its path."""
     setup_django()
@@ -114,24 +122,75 @@ def segments_create_command(
     from tenure.events.record import acting_via
     from tenure.segments.services import segment_create
 
-    try:
-        definition = json.loads(definition_text)
-    except ValueError as error:
-        raise click.BadParameter(f"not JSON: {error}", param_hint="--definition") from None
+    if definition_text is None and not static:
+        raise click.UsageError("give --definition, or --static for a segment filled by hand")
+    definition = None
+    if definition_text is not None:
+        try:
+            definition = json.loads(definition_text)
+        except ValueError as error:
+            raise click.BadParameter(f"not JSON: {error}", param_hint="--definition") from None
     try:
         with acting_via("cli"):
             segment = segment_create(
                 by=_user(as_user), name=name, definition=definition, description=description,
-                shared=not private,
+                shared=not private, kind="static" if static else "dynamic",
             )  # fmt: skip
     except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            for message in messages:
-                click.echo(f"{field}: {message}", err=True)
-        sys.exit(1)
+        _refused(error)
     click.echo(
         f"{segment.name} ({segment.slug}, id {segment.pk}): {segment.members_count:,} members"
     )
+
+
+def _refused(error: Any) -> NoReturn:
+    for field, messages in error.message_dict.items():
+        for message in messages:
+            click.echo(f"{field}: {message}", err=True)
+    sys.exit(1)
+
+
+def _members_change(reference: str, customer_ids: tuple[int, ...], as_user: str | None,
+                    adding: bool) -> None:  # fmt: skip
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from tenure.events.record import acting_via
+    from tenure.segments.services import segment_members_add, segment_members_remove
+
+    user = _user(as_user)
+    segment = _segment(reference, user)
+    change = segment_members_add if adding else segment_members_remove
+    try:
+        with acting_via("cli"):
+            done = change(by=user, segment_id=segment.pk, customer_ids=list(customer_ids))
+    except ValidationError as error:
+        _refused(error)
+    click.echo(
+        f"{segment.name}: {done.entered:,} entered, {done.left:,} left, {done.members:,} members"
+    )
+
+
+@segments.command("add")
+@click.argument("reference", metavar="SEGMENT")
+@click.argument("customer_ids", metavar="CUSTOMER_ID...", nargs=-1, required=True, type=int)
+@click.option("--as", "as_user", metavar="USERNAME", help="as this user (their customers only)")
+def segments_add_command(
+    reference: str, customer_ids: tuple[int, ...], as_user: str | None
+) -> None:
+    """Put customers (by id) in a static segment."""
+    _members_change(reference, customer_ids, as_user, adding=True)
+
+
+@segments.command("remove")
+@click.argument("reference", metavar="SEGMENT")
+@click.argument("customer_ids", metavar="CUSTOMER_ID...", nargs=-1, required=True, type=int)
+@click.option("--as", "as_user", metavar="USERNAME", help="as this user (their customers only)")
+def segments_remove_command(
+    reference: str, customer_ids: tuple[int, ...], as_user: str | None
+) -> None:
+    """Take customers (by id) out of a static segment."""
+    _members_change(reference, customer_ids, as_user, adding=False)
 
 
 @segments.command("refresh")

@@ -18,9 +18,8 @@ provider's module says what its facts mean:
 - ``tenure.insights.facts``: the latest model fit's P(alive), expected purchases, churn risk;
 - this module (``PROVIDERS``, registered by ``LifecycleConfig.ready``): the stored stage
   (``days_in_stage``, ``in_at_risk_stage``), ``is_lead`` (no completed order and no
-  subscription started: it requires the orders' and subscriptions' facts) and the email
-  figures, NaN for everyone until email sends are stored (so the health score leaves email
-  engagement out).
+  subscription started: it requires the orders' and subscriptions' facts);
+- ``tenure.mail.facts``: emails sent and engaged with in the last 90 days.
 
 The median gap is a figure of the whole base, so an update of a few customers cannot compute
 it from those few: the bulk recompute stores it with its ``RecomputeRun`` and the incremental
@@ -74,8 +73,8 @@ HEALTH_FACTS = (
     "orders_last_90d", "orders_prior_90d", "spend_last_90d", "spend_prior_90d", "latest_csat",
     "emails_engaged_90d", "emails_sent_90d", "contacts_engaged_90d", "days_to_renewal",
 )  # fmt: skip
-"""Facts of the health components (``tenure.domain.health``) beyond the lifecycle ones.
-The email figures are NaN until email sends exist."""
+"""Facts of the health components (``tenure.domain.health``) beyond the lifecycle ones (the
+email figures are the mail app's, ``tenure.mail.facts``)."""
 
 CEILING_ONLY_FACTS = ("days_since_csat", "days_since_nps", "churn_risk", "in_at_risk_stage")
 """Facts only the health ceilings read (``tenure.domain.health_ceilings``): how long ago the
@@ -235,10 +234,6 @@ def _standing_facts(request: FactRequest) -> dict[str, Any]:
     return out
 
 
-def _email_facts(request: FactRequest) -> dict[str, Any]:
-    return {name: np.full(request.ids.size, np.nan) for name in request.needed}
-
-
 PROVIDERS = (
     FactProvider(
         name="stage",
@@ -266,16 +261,6 @@ PROVIDERS = (
                  "red; missing before the first scoring.", nullable=True),
         ),
         compute=_standing_facts,
-    ),
-    FactProvider(
-        name="email",
-        facts=(
-            Fact("emails_engaged_90d", "number", "Emails the customer engaged with in the last "
-                 "90 days; missing until email sends are stored.", nullable=True),
-            Fact("emails_sent_90d", "number", "Emails sent to the customer in the last 90 "
-                 "days; missing until email sends are stored.", nullable=True),
-        ),
-        compute=_email_facts,
     ),
 )  # fmt: skip
 """Registered by ``LifecycleConfig.ready``."""

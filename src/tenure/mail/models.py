@@ -3,8 +3,11 @@ addresses that no longer receive mail."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils.text import slugify
 
 from tenure.customers.models import ConsentPurpose, Customer
 
@@ -50,6 +53,15 @@ class Template(models.Model):
     in Jinja2's sandbox."""
 
     name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="how playbooks and broadcasts name it (welcome-introduction); from the name "
+        "when left empty",
+    )
+    builtin = models.BooleanField(
+        default=False, help_text="one of tenure's own, created at migrate if missing"
+    )
     kind = models.CharField(
         max_length=20, choices=MessageKind.choices, default=MessageKind.MARKETING
     )
@@ -70,6 +82,23 @@ class Template(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every way in (services, admin, a test's create) gets a slug: playbooks name it so.
+        if not self.slug:
+            self.slug = self.free_slug(self.name)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def free_slug(cls, name: str) -> str:
+        """A slug from the name not taken yet (``welcome``, ``welcome-2``, ...)."""
+        base = (slugify(name) or "template")[:90]
+        taken = set(cls.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
 
 
 class Message(models.Model):

@@ -114,7 +114,7 @@ def messages_queue(news: Iterable[NewMessage], *, now: datetime, batch: int = 20
 
 # -- templates ---------------------------------------------------------------------------------
 
-TEMPLATE_FIELDS = ("name", "kind", "topic", "subject", "html", "text")
+TEMPLATE_FIELDS = ("name", "slug", "kind", "topic", "subject", "html", "text")
 
 
 def _template_validate(template: Template) -> None:
@@ -134,6 +134,8 @@ def template_create(*, by: User | None, **fields: Any) -> Template:
     if unknown:
         raise ValidationError({name: ["no such field"] for name in sorted(unknown)})
     template = Template(**fields)
+    if not template.slug:
+        template.slug = Template.free_slug(template.name)
     _template_validate(template)
     template.save()
     return template
@@ -148,6 +150,8 @@ def template_update(*, by: User | None, template_id: int, changes: Mapping[str, 
         raise ValidationError({name: ["no such field"] for name in sorted(unknown)})
     template = Template.objects.select_for_update().get(pk=template_id)
     for name, value in changes.items():
+        if name == "slug" and not value:
+            continue  # an empty slug keeps the one playbooks name it by
         setattr(template, name, value)
     _template_validate(template)
     template.save()

@@ -17,7 +17,7 @@ from tenure.domain.lifecycle.parse import did_you_mean
 from tenure.domain.playbooks import PlaybookDefinition, PlaybookError, definition_parse
 from tenure.events.kinds import UnknownEventKind, event_kind, event_kinds
 from tenure.playbooks.models import Playbook
-from tenure.playbooks.steps import executable_kinds
+from tenure.playbooks.steps import executable_kinds, step_check
 from tenure.users.models import User
 
 COLUMNS = ("name", "slug", "enabled", "priority")
@@ -63,6 +63,19 @@ def _unknown_kinds(parsed: PlaybookDefinition) -> list[Problem]:
     return problems
 
 
+def _unready_steps(parsed: PlaybookDefinition) -> list[Problem]:
+    """Steps naming what is not there (an email template, a static segment): the field and
+    the reason, so a playbook that would fail at its first customer is not switched on."""
+    problems = []
+    for index, step in enumerate(parsed.steps):
+        check = step_check(step.kind)
+        reason = check(step.params) if check is not None else None
+        if reason is not None:
+            field = next(iter(step.spec.params), "kind")
+            problems.append(Problem(f"steps[{index}].{field}", reason))
+    return problems
+
+
 def definition_check(data: Any) -> PlaybookDefinition:
     """Parse a definition; an enabled one only with steps something runs and event kinds some
     app records. Raises ``ValidationError`` keyed by field."""
@@ -70,7 +83,7 @@ def definition_check(data: Any) -> PlaybookDefinition:
         parsed = definition_parse(data)
         if parsed.enabled:
             parsed = definition_parse(data, executable=executable_kinds())
-            unknown = _unknown_kinds(parsed)
+            unknown = _unknown_kinds(parsed) + _unready_steps(parsed)
             if unknown:
                 raise PlaybookError(unknown)
     except PlaybookError as error:

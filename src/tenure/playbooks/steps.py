@@ -5,17 +5,19 @@ An executor takes a :class:`StepContext` and answers an :class:`Outcome`: ``done
 step to go to, for a branch), ``skipped`` or ``failed`` with the reason, or ``later`` (not
 yet: a wait, a branch still watching). It runs inside the transaction that records the step
 (``StepRun``, unique per enrollment and step), so what it writes in the database happens once.
-The mail app registers ``email``'s executor and the signals ``opened`` and ``clicked``; the
-segments app ``segment_add`` and ``segment_remove``; later apps their own kinds with
-:func:`step_register`.
+``tenure.playbooks.app_steps`` registers the steps that act through the mail and segments
+apps (``email``, ``segment_add``, ``segment_remove``) and the signals ``opened`` and
+``clicked``; later apps their own kinds with :func:`step_register`. A kind may also register
+a check (:func:`step_check_register`) that says why a step cannot run (a template that does
+not exist), asked when its playbook is switched on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -55,12 +57,14 @@ hard-wired complaint follow-up (``tenure.lifecycle.followups``), so the two neve
 one."""
 
 Executor = Callable[[StepContext], Outcome]
+Check = Callable[[Mapping[str, Any]], "str | None"]
 Signal = Callable[[int, datetime, datetime], bool]
 """``signal(customer_id, since, until)``: whether the customer did it (opened an email,
 clicked, ordered) in that time."""
 
 _EXECUTORS: dict[str, Executor] = {}
 _SIGNALS: dict[str, Signal] = {}
+_CHECKS: dict[str, Check] = {}
 
 
 def step_executor_register(name: str, executor: Executor) -> None:
@@ -82,6 +86,16 @@ def step_executor(name: str) -> Executor | None:
 
 def executable_kinds() -> frozenset[str]:
     return frozenset(_EXECUTORS)
+
+
+def step_check_register(name: str, check: Check) -> None:
+    """Why a step of kind ``name`` with these parameters cannot run now (None: it can)."""
+    step_kind(name)
+    _CHECKS[name] = check
+
+
+def step_check(name: str) -> Check | None:
+    return _CHECKS.get(name)
 
 
 def branch_signal_register(name: str, signal: Signal) -> None:

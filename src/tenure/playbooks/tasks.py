@@ -36,6 +36,6 @@ DAILY_KIND = RunKind(
     name="playbooks.daily",
     label="playbooks' daily triggers (special days, inactivity)",
     function=_daily,
-    nightly=40,
+    nightly=50,  # after the segments' refresh (40): the day's facts first
     nightly_may_fail=True,
 )

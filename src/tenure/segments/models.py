@@ -1,10 +1,11 @@
 """Segments in the database: saved dynamic filters over customers and who is in them.
 
-A ``Segment`` keeps its definition as JSON (``tenure.domain.segments``: one condition of the
-lifecycle rule grammar over the facts registry). ``SegmentMembership`` is one stay of a
-customer in a segment, ``entered_at`` to ``left_at`` (None while they are in it); a database
-constraint allows one open stay per customer and segment, so two writers can never both put
-a customer in.
+A dynamic ``Segment`` keeps its definition as JSON (``tenure.domain.segments``: one condition
+of the lifecycle rule grammar over the facts registry); a static one has none, its members are
+added and removed (by hand, the API, or a playbook's step) and stay until removed.
+``SegmentMembership`` is one stay of a customer in a segment, ``entered_at`` to ``left_at``
+(None while they are in it); a database constraint allows one open stay per customer and
+segment, so two writers can never both put a customer in.
 """
 
 from __future__ import annotations
@@ -16,11 +17,20 @@ from django.db.models import Q
 from tenure.customers.models import Customer
 
 
+class SegmentKind(models.TextChoices):
+    DYNAMIC = "dynamic", "Dynamic: who meets the definition"
+    STATIC = "static", "Static: added and removed by hand or by playbooks"
+
+
 class Segment(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True, max_length=2000)
-    definition = models.JSONField(help_text='the definition as validated: {"when": <condition>}')
+    kind = models.CharField(max_length=10, choices=SegmentKind.choices, default=SegmentKind.DYNAMIC)
+    definition = models.JSONField(
+        blank=True,
+        help_text='the definition as validated: {"when": <condition>}; {} for a static segment',
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -38,9 +48,18 @@ class Segment(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SegmentKind.values), name="segment_kind_valid"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_static(self) -> bool:
+        return self.kind == SegmentKind.STATIC
 
 
 class SegmentMembership(models.Model):

@@ -5,7 +5,9 @@ definition is validated with each problem named by its path, the role policy dec
 may change a segment, and every change of membership is stored set-wise with its event
 (``segment.entered`` / ``segment.left``) in the same transaction. Refreshing a segment
 evaluates its definition for everyone; refreshing customers (``segments_refresh_customers``,
-what the events' consumer calls) evaluates every segment for those customers only.
+what the events' consumer calls) evaluates every segment for those customers only. A static
+segment has no definition: ``segment_members_add`` / ``segment_members_remove`` change it (the
+pages, the API, the CLI and a playbook's steps), with the same stays and events.
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.text import slugify
 
+from tenure.access import visible
 from tenure.access.records import (
     record_for_change,
     record_save,
     reject_unknown_fields,
     require_change,
 )
+from tenure.customers.models import Customer
+from tenure.domain.access import Action
 from tenure.domain.segments import DefinitionError, SegmentDefinition, membership_changes
 from tenure.events.bulk import events_write_rows
 from tenure.segments.evaluation import (
@@ -38,7 +43,7 @@ from tenure.segments.evaluation import (
     segments_evaluate,
 )
 from tenure.segments.events import ENTERED, LEFT, membership_event_rows
-from tenure.segments.models import Segment, SegmentMembership
+from tenure.segments.models import Segment, SegmentKind, SegmentMembership
 from tenure.users.models import User
 
 SEGMENT_CHANGES = frozenset({"name", "description", "definition", "shared"})
@@ -96,27 +101,43 @@ def segment_create(
     *,
     by: User | None,
     name: str,
-    definition: Any,
+    definition: Any = None,
     description: str = "",
     shared: bool = True,
+    kind: str = SegmentKind.DYNAMIC,
     now: datetime | None = None,
 ) -> Segment:
-    """Save a segment ``by`` owns and fill it at once. Raises ``ValidationError`` by field (a
-    blank name, each problem of the definition) and ``AccessDenied`` for a role that may not
-    change anything."""
+    """Save a segment ``by`` owns and fill it at once (a static one starts empty). Raises
+    ``ValidationError`` by field (a blank name, each problem of the definition, a definition
+    given to a static segment) and ``AccessDenied`` for a role that may not change anything."""
     require_change(by)
-    compiled = definition_validated(definition)
+    if kind not in SegmentKind.values:
+        raise ValidationError({"kind": [f"is one of {', '.join(SegmentKind.values)}"]})
+    compiled = None
+    if kind == SegmentKind.STATIC:
+        if definition not in (None, {}):
+            raise ValidationError({"definition": [_STATIC_HAS_NONE]})
+    else:
+        compiled = definition_validated(definition)
     segment = Segment(
         name=name.strip(),
         slug=_slug_for(name),
         description=description.strip(),
-        definition=compiled.data,
+        kind=kind,
+        definition={} if compiled is None else compiled.data,
         owner=by,
         shared=shared,
     )
     record_save(segment)
-    _refresh_whole(segment, compiled, now or timezone.now())
+    if compiled is not None:
+        _refresh_whole(segment, compiled, now or timezone.now())
     return segment
+
+
+_STATIC_HAS_NONE = (
+    "a static segment has no definition: its members are added and removed by hand, through "
+    "the API or by a playbook's steps"
+)
 
 
 @transaction.atomic
@@ -131,6 +152,8 @@ def segment_update(
     reject_unknown_fields(changes, SEGMENT_CHANGES)
     segment = record_for_change(by, Segment, segment_id)
     compiled = None
+    if "definition" in changes and segment.is_static:
+        raise ValidationError({"definition": [_STATIC_HAS_NONE]})
     if "definition" in changes:
         compiled = definition_validated(changes["definition"])
         segment.definition = compiled.data
@@ -170,8 +193,15 @@ def segment_delete(*, by: User | None, segment_id: int, now: datetime | None = N
 def segment_refresh(
     *, by: User | None, segment_id: int, now: datetime | None = None
 ) -> MembershipChange:
-    """Evaluate one segment for every customer now (``by`` must be allowed to change it)."""
+    """Evaluate one segment for every customer now (``by`` must be allowed to change it); a
+    static one is only counted again."""
     segment = record_for_change(by, Segment, segment_id)
+    if segment.is_static:
+        count = _open_members(segment.pk).size
+        at = now or timezone.now()
+        Segment.objects.filter(pk=segment.pk).update(members_count=count, refreshed_at=at)
+        segment.members_count = count
+        return MembershipChange(segment.pk, 0, 0, count)
     return _refresh_whole(segment, definition_validated(segment.definition), now or timezone.now())
 
 
@@ -188,7 +218,7 @@ def segments_refresh(
     now = now or timezone.now()
     result = RefreshResult()
     rfm_cutoffs_store(now)  # the base's RFM quintiles, as of tonight
-    segments = list(Segment.objects.order_by("pk"))
+    segments = list(Segment.objects.filter(kind=SegmentKind.DYNAMIC).order_by("pk"))
     compiled: dict[int, SegmentDefinition] = {}
     for segment in segments:
         try:
@@ -238,7 +268,7 @@ def segments_refresh_customers(
     if not ids.size:
         return result
     compiled: dict[int, SegmentDefinition] = {}
-    segments = {s.pk: s for s in Segment.objects.order_by("pk")}
+    segments = {s.pk: s for s in Segment.objects.filter(kind=SegmentKind.DYNAMIC).order_by("pk")}
     for pk, segment in segments.items():
         try:
             compiled[pk] = definition_check(segment.definition)
@@ -266,6 +296,71 @@ def segments_refresh_customers(
             )
             result.changes.append(MembershipChange(pk, int(entered.size), int(left.size)))
     return result
+
+
+def _static_for_change(by: User | None, segment_id: int) -> Segment:
+    segment = record_for_change(by, Segment, segment_id)
+    if not segment.is_static:
+        raise ValidationError(
+            {"segment": [f"“{segment.name}” is dynamic: its members follow its definition"]}
+        )
+    return segment
+
+
+def _known_customers(by: User | None, customer_ids: Sequence[int] | IntArray) -> IntArray:
+    """The ids as a sorted array, every one a customer ``by`` may change (else a
+    ``ValidationError`` naming those that are not, as if they did not exist)."""
+    ids = np.unique(np.asarray(customer_ids, dtype=np.int64))
+    customers = Customer.objects.all() if by is None else visible(by, Customer, Action.CHANGE)
+    found: set[int] = set()
+    for start in range(0, ids.size, _CHUNK):
+        part = ids[start : start + _CHUNK].tolist()
+        found.update(customers.filter(pk__in=part).values_list("pk", flat=True))
+    missing = [int(i) for i in ids.tolist() if int(i) not in found]
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:10]) + (" ..." if len(missing) > 10 else "")
+        raise ValidationError({"customer_ids": [f"no such customer: {shown}"]})
+    return ids
+
+
+@transaction.atomic
+def segment_members_add(
+    *,
+    by: User | None,
+    segment_id: int,
+    customer_ids: Sequence[int] | IntArray,
+    now: datetime | None = None,
+) -> MembershipChange:
+    """Put customers in a static segment (those already in it stay as they are): a stay and a
+    ``segment.entered`` event each."""
+    segment = _static_for_change(by, segment_id)
+    ids = _known_customers(by, customer_ids)
+    entered = np.setdiff1d(ids, _open_members(segment.pk), assume_unique=False)
+    _store(segment, entered, np.array([], dtype=np.int64), now or timezone.now())
+    return _recount(segment, entered=int(entered.size), left=0)
+
+
+@transaction.atomic
+def segment_members_remove(
+    *,
+    by: User | None,
+    segment_id: int,
+    customer_ids: Sequence[int] | IntArray,
+    now: datetime | None = None,
+) -> MembershipChange:
+    """Take customers out of a static segment (those not in it are left alone)."""
+    segment = _static_for_change(by, segment_id)
+    ids = _known_customers(by, customer_ids)
+    left = np.intersect1d(ids, _open_members(segment.pk))
+    _store(segment, np.array([], dtype=np.int64), left, now or timezone.now())
+    return _recount(segment, entered=0, left=int(left.size))
+
+
+def _recount(segment: Segment, *, entered: int, left: int) -> MembershipChange:
+    count = int(_open_members(segment.pk).size)
+    Segment.objects.filter(pk=segment.pk).update(members_count=count)
+    segment.members_count = count
+    return MembershipChange(segment.pk, entered, left, count)
 
 
 def _open_members(segment_id: int) -> IntArray:

@@ -58,7 +58,7 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
 def _template_fields(request: HttpRequest) -> dict[str, Any]:
     return {
         name: request.POST.get(name, "")
-        for name in ("name", "kind", "topic", "subject", "text", "html")
+        for name in ("name", "slug", "kind", "topic", "subject", "text", "html")
     }
 
 

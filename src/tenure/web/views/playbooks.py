@@ -102,6 +102,23 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
     ]
 
 
+def _new_for(user: Any, segment_slug: str) -> dict[str, Any]:
+    """A new playbook's starting JSON; from a segment's page, triggered by entering it."""
+    from tenure.access import visible
+    from tenure.segments.models import Segment
+
+    segment = visible(user, Segment).filter(slug=segment_slug).first() if segment_slug else None
+    if segment is None:
+        return dict(NEW)
+    return {
+        **NEW,
+        "name": f"When a customer enters {segment.name}",
+        "slug": f"enters-{segment.slug}"[:60],
+        "trigger": {"type": "event", "kind": "segment.entered", "match": {"slug": segment.slug}},
+        "steps": [{"kind": "email", "template": "welcome-introduction", "class": "marketing"}],
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def playbook_edit(request: HttpRequest, playbook_id: int | None = None) -> HttpResponse:
@@ -129,7 +146,7 @@ def playbook_edit(request: HttpRequest, playbook_id: int | None = None) -> HttpR
                 messages.success(request, f"Playbook “{saved.name}” saved.")
                 return redirect("web:playbook", saved.pk)
     else:
-        base = dict(NEW) if found is None else {
+        base = _new_for(user, request.GET.get("segment", "")) if found is None else {
             **found.definition, "name": found.name, "slug": found.slug,
             "enabled": found.enabled, "priority": found.priority,
         }  # fmt: skip
