@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="template",
             name="slug",
-            field=models.SlugField(max_length=100, null=True),
+            field=models.SlugField(max_length=100, null=True, db_index=False),
         ),
         migrations.RunPython(slugs_fill, migrations.RunPython.noop),
         migrations.AlterField(
