@@ -214,3 +214,24 @@ def test_smaller_businesses_for_quick_tests():
 def test_impossible_sizes_are_refused(arguments):
     with pytest.raises(ValueError):
         generate_business(today=TODAY, **arguments)
+
+
+def test_the_email_history_follows_consent_and_fades_after_dropout(business):
+    marketing = {c.customer for c in business.consents
+                 if c.purpose == "email_marketing" and c.granted}  # fmt: skip
+    newsletter = {c.customer for c in business.consents if c.purpose == "newsletter" and c.granted}
+    assert business.messages and {m.customer for m in business.messages} <= marketing
+    letters = [m for m in business.messages if m.stream == "relationship-newsletter"]
+    assert letters and {m.customer for m in letters} <= newsletter
+    end = datetime.combine(business.today, datetime.min.time(), UTC)  # the window's end
+    for m in business.messages:
+        assert m.opened_at is None or m.sent_at < m.opened_at
+        assert m.clicked_at is None or (m.opened_at is not None and m.opened_at < m.clicked_at)
+        assert m.sent_at < end and (m.opened_at or m.sent_at) < end
+    dropped = {t.customer: t.dropped_out_at for t in business.truths if t.dropped_out_at}
+    before = [m.opened_at is not None for m in business.messages
+              if m.customer in dropped and m.sent_at < dropped[m.customer]]  # fmt: skip
+    after = [m.opened_at is not None for m in business.messages
+             if m.customer in dropped and m.sent_at >= dropped[m.customer]]  # fmt: skip
+    # The same customers open less once they stopped buying (0.3 of their rate, by design).
+    assert len(after) > 100 and sum(after) / len(after) < 0.6 * sum(before) / len(before)

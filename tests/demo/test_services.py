@@ -146,3 +146,43 @@ def test_a_changed_demo_password_is_kept_unless_reset():
         authenticate(RequestFactory().post("/login/"), username="demo", password=login.password)
         is not None
     )
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_email_history_that_feeds_health_and_its_playbooks_on():
+    import numpy as np
+
+    from tenure.events.models import Event
+    from tenure.facts import chunks, facts_compute
+    from tenure.mail.models import Message
+    from tenure.playbooks.models import Playbook
+
+    business = generate_business(seed=11, today=TODAY, **SMALL)
+    demo_load(seed=11, today=TODAY, **SMALL)
+    assert Message.objects.count() == len(business.messages) > 0
+    assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
+    opened = sum(m.opened_at is not None for m in business.messages)
+    clicked = sum(m.clicked_at is not None for m in business.messages)
+    assert Event.objects.filter(kind="mail.opened").count() == opened > 0
+    assert Event.objects.filter(kind="mail.clicked").count() == clicked > 0
+    assert Event.objects.filter(kind="mail.sent").count() == len(business.messages)
+    # Only those who said yes to marketing email got any.
+    consenting = set(
+        Consent.objects.filter(purpose="email_marketing", granted=True).values_list(
+            "customer_id", flat=True
+        )
+    )
+    assert set(Message.objects.values_list("customer_id", flat=True)) <= consenting
+    # A welcome message carries its built-in playbook's key: switched on, it never resends.
+    welcome = Playbook.objects.get(builtin="welcome")
+    assert Message.objects.filter(key__startswith=f"playbook:{welcome.pk}:0:").exists()
+    assert set(Playbook.objects.exclude(builtin="").values_list("enabled", flat=True)) == {True}
+    ids = np.array(sorted(Customer.objects.values_list("pk", flat=True)), dtype=np.int64)
+    now = Message.objects.latest("finished_at").finished_at
+    engaged = 0.0
+    for chunk in chunks(ids):
+        facts = facts_compute(chunk=chunk, ids=chunk.ids, now=now,
+                              needed=["emails_sent_90d", "emails_engaged_90d"])  # fmt: skip
+        assert (facts["emails_engaged_90d"] <= facts["emails_sent_90d"]).all()
+        engaged += float(facts["emails_engaged_90d"].sum())
+    assert engaged > 0

@@ -146,3 +146,27 @@ def test_playbooks_fill_and_empty_a_static_segment_once():
     vips.refresh_from_db()
     assert vips.members_count == 0
     assert Event.objects.filter(kind="segment.left", customer_id=customer.pk).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_playbooks_firing_together_share_one_cap_by_priority(smtp, settings):
+    from tenure.mail.services import template_create
+
+    settings.MAIL_CAP = "2/24h"
+    settings.MAIL_QUIET_HOURS = ""
+    priorities = {"welcome": 50, "survey": 10, "offer": 30, "news": 20, "tips": 40}
+    for name, priority in priorities.items():
+        template_create(by=None, name=name, slug=name, subject=name.title(), text="Hello")
+        make_playbook(slug=f"pb-{name}", priority=priority,
+                      steps=[{"kind": "email", "template": name}])  # fmt: skip
+    customer = make_customer()
+    grant(customer)
+    _entered(customer, "at_risk")
+    consumer_drain(TRIGGERS)
+    now = timezone.now()
+    _advance_all(now)
+    assert mail_send_due(now=now).sent == 2
+    assert mail_send_due(now=now + timedelta(hours=23, minutes=59)).sent == 0
+    assert mail_send_due(now=now + timedelta(hours=24)).sent == 2
+    assert mail_send_due(now=now + timedelta(hours=48)).sent == 1
+    assert [m["Subject"] for m in smtp.messages] == ["Welcome", "Tips", "Offer", "News", "Survey"]

@@ -51,7 +51,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
-from tenure.demo import activity, feedback, people, preferences, purchases, subscriptions
+from tenure.demo import (
+    activity,
+    engagement,
+    feedback,
+    people,
+    preferences,
+    purchases,
+    subscriptions,
+)
 from tenure.demo.purchases import DAYS_PER_YEAR, BuyingProcess
 from tenure.demo.records import Clock, CustomerRecord, DemoBusiness, TruthRecord
 
@@ -81,13 +89,13 @@ def generate_business(
     process = process or BuyingProcess()
     # Spawned streams do not depend on how many are spawned: a stream added at the end leaves
     # the earlier ones (and every business they drew) as they were.
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)]
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(11)]
     horizon = float(round(years * DAYS_PER_YEAR))
     start = datetime.combine(today, time(0), tzinfo=UTC) - timedelta(days=horizon)
     clock = Clock(start=start, horizon_days=horizon)
     # one stream per part, so that changing how one part is drawn leaves the others as they were
     people_rng, buy_rng, line_rng, talk_rng, sub_rng, pref_rng, date_rng, when_rng = streams[:8]
-    survey_rng, referral_rng = streams[8:]
+    survey_rng, referral_rng, mail_rng = streams[8:]
 
     acquired = np.sort(horizon * when_rng.power(ACQUISITION_GROWTH, customers))
     drafts = people.account_drafts(people_rng, accounts)
@@ -117,6 +125,8 @@ def generate_business(
     interactions = activity.customer_interactions(
         talk_rng, clock, customers=customer_rows, acquired_day=acquired, history=history
     ) + activity.account_interactions(talk_rng, clock, accounts=account_rows, contacts=contacts)
+    consents = preferences.consent_records(pref_rng, clock, customers=customer_rows)
+    truths = _truths(history, clock)
     return DemoBusiness(
         seed=seed,
         today=today,
@@ -124,13 +134,13 @@ def generate_business(
         accounts=account_rows,
         contacts=contacts,
         customers=customer_rows,
-        truths=_truths(history, clock),
+        truths=truths,
         orders=orders,
         order_lines=purchases.order_line_records(line_rng, orders),
         special_dates=preferences.special_date_records(
             date_rng, customers=customer_rows, today=today
         ),
-        consents=preferences.consent_records(pref_rng, clock, customers=customer_rows),
+        consents=consents,
         subscriptions=subscriptions.subscription_records(
             sub_rng,
             clock,
@@ -155,6 +165,14 @@ def generate_business(
             acquired_day=acquired,
             history=history,
             referred=referred,
+        ),
+        messages=engagement.message_records(
+            mail_rng,
+            clock,
+            customers=customer_rows,
+            consents=consents,
+            orders=orders,
+            truths=truths,
         ),
     )
 

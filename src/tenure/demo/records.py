@@ -164,6 +164,21 @@ class ReferralRecord:
 
 
 @dataclass(frozen=True)
+class MessageRecord:
+    """One email the demo's playbooks or newsletter sent, and whether it was opened or
+    clicked (the first time)."""
+
+    customer: int
+    stream: str  # the built-in playbook's slug, or relationship-newsletter
+    step: str
+    occurrence: str
+    template: str
+    sent_at: datetime
+    opened_at: datetime | None
+    clicked_at: datetime | None
+
+
+@dataclass(frozen=True)
 class DemoBusiness:
     """Everything the demo loader writes, in the order it writes it."""
 
@@ -182,6 +197,7 @@ class DemoBusiness:
     interactions: tuple[InteractionRecord, ...]
     survey_responses: tuple[SurveyResponseRecord, ...]
     referrals: tuple[ReferralRecord, ...]
+    messages: tuple[MessageRecord, ...] = ()
 
     def content_hash(self) -> str:
         """SHA-256 of every record: equal hashes mean equal businesses."""

@@ -21,6 +21,7 @@ from tenure.demo.generator import (
 from tenure.demo.models import DemoLoad
 from tenure.demo.vocabulary import BUSINESS_DOMAIN
 from tenure.demo.writer import business_write
+from tenure.playbooks.models import Playbook
 from tenure.users.models import Role, User
 from tenure.users.services import user_create
 
@@ -84,7 +85,25 @@ def demo_load(
         if name := taken.values_list("name", flat=True).first():
             raise DemoConflictError(reason=f"an account named {name!r} exists already")
         business_write(business)
+        _playbooks_on()
     return DemoLoadResult(seed=seed, created=True, counts=counts)
+
+
+def _playbooks_on() -> None:
+    """The demo business runs tenure's built-in playbooks (a live install starts with them
+    off): from now on, what happens in the demo sends the welcome, check-in, special-day and
+    win-back emails to the outbox and opens follow-up tasks."""
+    from django.core.exceptions import ValidationError
+
+    from tenure.playbooks.builtin import playbooks_builtin_ensure
+    from tenure.playbooks.services import playbook_enable
+
+    playbooks_builtin_ensure()
+    for playbook in Playbook.objects.exclude(builtin="").filter(enabled=False):
+        try:
+            playbook_enable(by=None, playbook_id=playbook.pk)
+        except ValidationError:
+            continue  # a step that cannot run here (a template deleted): left off, as on a page
 
 
 def _loaded(seed: int) -> DemoLoadResult | None:

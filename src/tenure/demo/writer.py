@@ -21,12 +21,15 @@ from tenure.customers.models import (
 )
 from tenure.demo.models import DemoTruth
 from tenure.demo.records import DemoBusiness, TeamMemberRecord
+from tenure.events.bulk import events_write_rows
 from tenure.events.record import events_record
 from tenure.events.tracking import events_of_created
 from tenure.feedback.models import Referral, SurveyResponse
 from tenure.interactions.models import Interaction
+from tenure.mail.models import Message, MessageKind, MessageStatus, Template
 from tenure.orders.models import Order, OrderLine
 from tenure.orders.services import customer_stats_refresh
+from tenure.playbooks.models import Playbook
 from tenure.users.models import Role, User
 
 BATCH_SIZE = 2000
@@ -134,6 +137,7 @@ def business_write(business: DemoBusiness) -> None:
         customer_ids=customer_ids,
     )
     _feedback_write(business, customer_ids=customer_ids, order_ids=order_ids)
+    _messages_write(business, customer_ids=customer_ids)
 
 
 def _customers_write(
@@ -326,3 +330,39 @@ def _feedback_write(
             for r in business.referrals
         ],
     )
+
+
+def _messages_write(business: DemoBusiness, *, customer_ids: list[int]) -> None:
+    """The email history as the sender would have left it: each message sent, with its
+    ``mail.sent`` event and the opens and clicks as ``mail.opened`` / ``mail.clicked``
+    (what the health score's email component reads). A built-in playbook's messages carry its
+    source (``playbook:<id>``), so a playbook switched on later never sends them again."""
+    templates = dict(Template.objects.values_list("slug", "id"))
+    playbooks = {slug: f"playbook:{pk}" for slug, pk in Playbook.objects.values_list("slug", "id")}
+    emails = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "email"))
+    rows = []
+    for m in business.messages:
+        customer_id = customer_ids[m.customer]
+        source = playbooks.get(m.stream, f"demo:{m.stream}")
+        rows.append(
+            Message(
+                key=f"{source}:{m.step}:{customer_id}:{m.occurrence}", source=source,
+                step=m.step, occurrence=m.occurrence, customer_id=customer_id,
+                template_id=templates.get(m.template), kind=MessageKind.MARKETING,
+                topic="newsletter" if m.stream == "relationship-newsletter" else "email_marketing",
+                subject="" if m.template in templates else m.template, text="",
+                due_at=m.sent_at, next_at=m.sent_at, created_at=m.sent_at, claimed_at=m.sent_at,
+                handed_at=m.sent_at, finished_at=m.sent_at, status=MessageStatus.SENT,
+                to_address=emails.get(customer_id, ""),
+                reason="sent before this install kept copies (the demo's history)",
+            )
+        )  # fmt: skip
+    created = Message.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    events: list[tuple[Any, ...]] = []
+    for row, m in zip(created, business.messages, strict=True):
+        for kind, at in (("mail.sent", m.sent_at), ("mail.opened", m.opened_at),
+                         ("mail.clicked", m.clicked_at)):  # fmt: skip
+            if at is not None:
+                key = f"{kind}:{row.pk}:demo"
+                events.append((kind, key, row.customer_id, "message", row.pk, at, {}))
+    events_write_rows(events)
