@@ -24,6 +24,7 @@ def _describe(counts: dict[str, int]) -> str:
         "referrals": "referrals",
         "consents": "consents",
         "special_dates": "special dates",
+        "messages": "emails sent",
     }
     return ", ".join(f"{counts[key]:,} {label}" for key, label in shown.items() if key in counts)
 
