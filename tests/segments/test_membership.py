@@ -216,3 +216,29 @@ def test_rfm_groups_rank_each_buyer_among_the_whole_base():
     stored = RfmCutoffs.objects.get()
     assert stored.buyers == 10 and len(stored.frequency) == 4
     assert set(_open(segment)) == wanted
+
+
+def test_the_nightly_refresh_leaves_who_changed_meanwhile_to_the_live_consumer():
+    quiet = make_customer()
+    make_order(customer=quiet, placed_at=NOW - timedelta(days=45))
+    anyone = {"when": {"fact": "orders_count", "op": ">=", "value": 0}}
+    first = segment_create(by=None, name="Everyone", definition=anyone, now=NOW)
+    segment = segment_create(
+        by=None, name="Quiet", now=NOW - timedelta(days=30),
+        definition={"when": {"fact": "days_since_last_order", "op": ">", "value": 30}},
+    )  # fmt: skip
+    assert _open(segment) == []
+    placed = []
+
+    def on_progress(done: int, everyone: int) -> None:
+        if done == 1:  # the base was read; the first segment is stored, the second not yet
+            placed.append(make_order(customer=quiet, placed_at=NOW))
+
+    segments_refresh(now=NOW, on_progress=on_progress)
+
+    assert placed and first.pk < segment.pk
+    assert _open(segment) == []  # the nightly's reading (quiet) was older than the order
+    segments_refresh_customers(customer_ids=[quiet.pk], now=NOW)  # what the consumer does
+    assert _open(segment) == []
+    segments_refresh(now=NOW + timedelta(days=31))  # the next night, nothing new meanwhile
+    assert _open(segment) == [quiet.pk]

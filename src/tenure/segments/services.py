@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Max, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -36,6 +36,7 @@ from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.domain.segments import DefinitionError, SegmentDefinition, membership_changes
 from tenure.events.bulk import events_write_rows
+from tenure.events.models import Event
 from tenure.segments.evaluation import (
     Evaluated,
     IntArray,
@@ -217,6 +218,9 @@ def segments_refresh(
 
     now = now or timezone.now()
     result = RefreshResult()
+    # Customers whose events arrive while the base is read are the live consumer's: the
+    # nightly's reading of them is older than the consumer's, and must not undo its moves.
+    last_event = Event.objects.aggregate(last=Max("id"))["last"] or 0
     rfm_cutoffs_store(now)  # the base's RFM quintiles, as of tonight
     segments = list(Segment.objects.filter(kind=SegmentKind.DYNAMIC).order_by("pk"))
     compiled: dict[int, SegmentDefinition] = {}
@@ -232,7 +236,8 @@ def segments_refresh(
             with transaction.atomic():
                 locked = Segment.objects.select_for_update().filter(pk=segment.pk).first()
                 if locked is not None:
-                    result.changes.append(_store_whole(locked, evaluated, now))
+                    live = _touched_since(last_event)
+                    result.changes.append(_store_whole(locked, evaluated, now, passed_over=live))
         if on_progress is not None:
             on_progress(done + 1, len(segments))
     return result
@@ -244,12 +249,32 @@ def _refresh_whole(
     return _store_whole(segment, segments_evaluate({segment.pk: compiled}, now=now), now)
 
 
-def _store_whole(segment: Segment, evaluated: Evaluated, now: datetime) -> MembershipChange:
+def _touched_since(event_id: int) -> IntArray:
+    """The customers of the events written after ``event_id``."""
+    found = Event.objects.filter(id__gt=event_id, customer_id__isnull=False).values_list(
+        "customer_id", flat=True
+    )
+    return np.unique(np.fromiter(found.iterator(), dtype=np.int64))
+
+
+def _store_whole(
+    segment: Segment,
+    evaluated: Evaluated,
+    now: datetime,
+    *,
+    passed_over: IntArray | None = None,
+) -> MembershipChange:
+    """Store one segment's whole-base evaluation; ``passed_over`` customers keep their stays
+    as they are (the live consumer evaluates them after their newer events)."""
     members = _open_members(segment.pk)
-    entered, left = membership_changes(evaluated.ids, evaluated.holds[segment.pk], members)
+    ids, holds = evaluated.ids, evaluated.holds[segment.pk]
+    if passed_over is not None and passed_over.size:
+        keep = ~np.isin(ids, passed_over)
+        ids, holds = ids[keep], holds[keep]
+    entered, left = membership_changes(ids, holds, members)
     # A member no longer in the base was deleted with their stays: none is left open.
     _store(segment, entered, left, now)
-    count = int(evaluated.holds[segment.pk].sum())
+    count = int(_open_members(segment.pk).size) if passed_over is not None else int(holds.sum())
     Segment.objects.filter(pk=segment.pk).update(members_count=count, refreshed_at=now)
     segment.members_count, segment.refreshed_at = count, now
     return MembershipChange(segment.pk, int(entered.size), int(left.size), count)
