@@ -227,7 +227,7 @@ def test_a_bad_segment_id_is_a_clear_422_not_a_500(client, business, value):
     assert "in_segment" in response.json()["error"]["fields"]
 
 
-@pytest.mark.parametrize("value", ["0", "abc", "not-a-slug", "1" * 40, "<b>x</b>"])
+@pytest.mark.parametrize("value", ["0", "abc", "not-a-slug", "1" * 40, "<b>x</b>", "²"])
 def test_a_bad_segment_on_a_page_is_a_404_naming_the_field(client, business, value):
     client.force_login(business.admin)
     response = client.get(reverse("web:analytics"), {"segment": value})

@@ -42,7 +42,7 @@ def segment_chosen(*, user: User | None, ref: str | int, field: str = "segment")
     segments = segment_list(user=user)
     text = str(ref).strip()
     found = None
-    if text.isdigit() and len(text) <= 18:
+    if text.isascii() and text.isdigit() and len(text) <= 18:
         found = segments.filter(pk=int(text)).first()
     elif text:
         found = segments.filter(slug=text).first()
