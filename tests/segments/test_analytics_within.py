@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -393,3 +394,28 @@ def _api_queries(api: Api, path: str, segment_id: int) -> int:
         response = api.get(path, **Q2, in_segment=segment_id)
     assert response.status_code == 200
     return len(captured)
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_the_cli_takes_a_segment_as_the_api_does(business):
+    from click.testing import CliRunner
+
+    from tenure.cli.main import cli, register_commands
+
+    register_commands()
+    args = ["metrics", "retention", "--period", "2025-Q2", "--rule", "fixed_days", "--days", "60"]
+    done = CliRunner().invoke(cli, [*args, "--segment", business.segment.slug, "--json"])
+    assert done.exit_code == 0, done.output
+    figures = json.loads(done.output)
+    assert (figures["S"], figures["E"], figures["N"], figures["retention_rate"]) == (10, 8, 2, 60.0)
+    as_sam = CliRunner().invoke(
+        cli, [*args, "--as", business.sam.username, "--segment", str(business.segment.pk), "--json"]
+    )
+    assert json.loads(as_sam.output)["S"] == 3
+    refused = CliRunner().invoke(
+        cli, [*args, "--as", business.sam.username, "--segment", str(business.private.pk)]
+    )
+    assert refused.exit_code == 2
+    assert "--segment" in refused.output and "no segment" in refused.output
