@@ -51,3 +51,48 @@ def test_build_a_segment_and_watch_its_live_count(live_server, browser_page):  #
     expect(page.get_by_text("Vera Vip3")).to_be_visible()
     expect(page.get_by_text("Rolf Regular1")).to_have_count(0)
     assert errors == []
+
+
+@pytest.mark.browser
+def test_analytics_for_a_segment_from_its_page_and_the_select_box(live_server, browser_page):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from tenure.segments.services import segment_create
+    from tests.insights.builders import buyer
+    from tests.web.lifecycle_book import lifecycle_book
+
+    book = lifecycle_book()  # stages placed by the real recompute: 5 at risk in all
+    for customer in [book.at_risk["sam"][0], *book.at_risk["otto"][:1]]:
+        customer.category = "vip"
+        customer.save(update_fields=["category"])
+    buyer(*[book.now.date()], category="plain")
+    vips = segment_create(
+        by=book.otto,
+        name="VIPs",
+        definition={"when": {"fact": "category", "op": "is", "value": "vip"}},
+    )
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("otto")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.goto(f"{live_server.url}/segments/{vips.pk}/")
+    page.get_by_role("link", name="Lifecycle for this segment").click()
+    expect(page.locator("#segment-chosen")).to_contain_text("VIPs")
+    expect(page.locator(".stage-tile", has_text="At risk")).to_contain_text("2")
+    # Choosing "every customer" in the box applies at once (data-autosubmit).
+    page.locator("select[name=segment]").select_option("")
+    expect(page.locator("#segment-chosen")).to_have_count(0)
+    expect(page.locator(".stage-tile", has_text="At risk")).to_contain_text("5")
+    page.locator("select[name=segment]").select_option(str(vips.pk))
+    expect(page.locator("#segment-chosen")).to_contain_text("VIPs")
+    tabs = page.get_by_role("navigation", name="Lifecycle")
+    tabs.get_by_role("link", name="At risk").click()  # the tab keeps the segment
+    expect(page.locator("#segment-chosen")).to_contain_text("VIPs")
+    page.goto(f"{live_server.url}/segments/{vips.pk}/")
+    page.get_by_role("link", name="Analytics for this segment").click()
+    expect(page.locator("#segment-chosen")).to_have_text("VIPs")
+    assert errors == []

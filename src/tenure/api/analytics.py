@@ -2,7 +2,8 @@
 
 The same figures as the Analytics page and `tenure metrics` / `tenure clv`, from the selectors of
 `tenure.insights`: every figure counts only the customers the caller may see, and every
-retention figure carries the sentence of the rule that decided who was active.
+retention figure carries the sentence of the rule that decided who was active. ``in_segment``
+narrows each figure to one segment's members now (``tenure.api.segment_scope``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tenure.analytics.activity import ActivityRule
 from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.inputs import AnalyticsInput
+from tenure.api.segment_scope import in_segment_query, within
 from tenure.api.types import Money, RecordId, finite_or_none
 from tenure.insights import selectors, services
 from tenure.insights.contracts import contract_figures, renewal_survival
@@ -99,10 +101,16 @@ def _retention_out(figures: selectors.RetentionFigures) -> RetentionOut:
     response={200: RetentionOut, **ERROR_RESPONSES},
     summary="Retention and churn over one period",
 )
-def retention(request: HttpRequest, query: Query[RetentionQuery]) -> RetentionOut:
+def retention(
+    request: HttpRequest, query: Query[RetentionQuery], in_segment: int | None = in_segment_query()
+) -> RetentionOut:
     start, end = selectors.period_bounds(query.period)
     figures = selectors.retention_figures(
-        user=caller(request), start=start, end=end, rule=query.activity_rule()
+        user=caller(request),
+        start=start,
+        end=end,
+        rule=query.activity_rule(),
+        within=within(request, in_segment),
     )
     return _retention_out(figures)
 
@@ -112,13 +120,16 @@ def retention(request: HttpRequest, query: Query[RetentionQuery]) -> RetentionOu
     response={200: list[RetentionOut], **ERROR_RESPONSES},
     summary="Retention and churn of the last whole months, quarters or years",
 )
-def retention_series(request: HttpRequest, query: Query[SeriesQuery]) -> list[RetentionOut]:
+def retention_series(
+    request: HttpRequest, query: Query[SeriesQuery], in_segment: int | None = in_segment_query()
+) -> list[RetentionOut]:
     series = selectors.retention_series(
         user=caller(request),
         period=query.period,
         count=query.count,
         end=query.end,
         rule=query.activity_rule(),
+        within=within(request, in_segment),
     )
     return [_retention_out(figures) for figures in series]
 
@@ -150,7 +161,9 @@ class CohortCell(Schema):
     response={200: list[CohortCell], **ERROR_RESPONSES},
     summary="Acquisition cohorts x periods since acquisition",
 )
-def cohorts(request: HttpRequest, query: Query[CohortQuery]) -> list[dict[str, Any]]:
+def cohorts(
+    request: HttpRequest, query: Query[CohortQuery], in_segment: int | None = in_segment_query()
+) -> list[dict[str, Any]]:
     table = selectors.cohort_table(
         user=caller(request),
         period=query.period,
@@ -158,6 +171,7 @@ def cohorts(request: HttpRequest, query: Query[CohortQuery]) -> list[dict[str, A
         count_periods=query.count,
         end=query.end,
         retention_type=query.retention_type,
+        within=within(request, in_segment),
     )
     return [
         {
@@ -203,9 +217,15 @@ class PeriodOrdersOut(Schema):
     response={200: list[PeriodOrdersOut], **ERROR_RESPONSES},
     summary="Orders per period: buyers, revenue, average order value, frequency, repeat rate",
 )
-def orders_by_period(request: HttpRequest, query: Query[OrdersQuery]) -> list[dict[str, Any]]:
+def orders_by_period(
+    request: HttpRequest, query: Query[OrdersQuery], in_segment: int | None = in_segment_query()
+) -> list[dict[str, Any]]:
     table = selectors.order_metrics(
-        user=caller(request), period=query.period, count=query.count, end=query.end
+        user=caller(request),
+        period=query.period,
+        count=query.count,
+        end=query.end,
+        within=within(request, in_segment),
     )
     return [
         {
@@ -263,9 +283,17 @@ class ContractsOut(Schema):
     response={200: ContractsOut, **ERROR_RESPONSES},
     summary="Subscriptions over a period: MRR movements, GRR, NRR and renewal rate",
 )
-def contracts(request: HttpRequest, query: Query[ContractsQuery]) -> Any:
+def contracts(
+    request: HttpRequest, query: Query[ContractsQuery], in_segment: int | None = in_segment_query()
+) -> Any:
     start, end = selectors.period_bounds(query.period)
-    return contract_figures(user=caller(request), start=start, end=end, currency=query.currency)
+    return contract_figures(
+        user=caller(request),
+        start=start,
+        end=end,
+        currency=query.currency,
+        within=within(request, in_segment),
+    )
 
 
 class SurvivalFitOut(Schema):
@@ -309,8 +337,14 @@ def renewal_survival_projection(
     request: HttpRequest,
     periods_ahead: int = Query(5, ge=1, le=20),
     interval: Literal["month", "quarter", "year"] = "year",
+    in_segment: int | None = in_segment_query(),
 ) -> Any:
-    return renewal_survival(user=caller(request), periods_ahead=periods_ahead, interval=interval)
+    return renewal_survival(
+        user=caller(request),
+        periods_ahead=periods_ahead,
+        interval=interval,
+        within=within(request, in_segment),
+    )
 
 
 class TopCustomerOut(Schema):
@@ -330,8 +364,12 @@ class TopCustomerOut(Schema):
     response={200: list[TopCustomerOut], **ERROR_RESPONSES},
     summary="Customers with the highest predicted CLV over the next 365 days",
 )
-def clv_top(request: HttpRequest, n: int = Query(20, ge=1, le=1000)) -> list[Any]:
-    return selectors.clv_top(user=caller(request), n=n)
+def clv_top(
+    request: HttpRequest,
+    n: int = Query(20, ge=1, le=1000),
+    in_segment: int | None = in_segment_query(),
+) -> list[Any]:
+    return selectors.clv_top(user=caller(request), n=n, within=within(request, in_segment))
 
 
 class DistributionOut(Schema):
@@ -349,8 +387,14 @@ class DistributionOut(Schema):
     response={200: DistributionOut, **ERROR_RESPONSES},
     summary="Histogram of predicted 365-day CLV",
 )
-def clv_distribution(request: HttpRequest, bins: int = Query(20, ge=1, le=200)) -> Any:
-    return selectors.clv_distribution(user=caller(request), bins=bins)
+def clv_distribution(
+    request: HttpRequest,
+    bins: int = Query(20, ge=1, le=200),
+    in_segment: int | None = in_segment_query(),
+) -> Any:
+    return selectors.clv_distribution(
+        user=caller(request), bins=bins, within=within(request, in_segment)
+    )
 
 
 class RecencyBucketOut(Schema):
@@ -365,8 +409,10 @@ class RecencyBucketOut(Schema):
     response={200: list[RecencyBucketOut], **ERROR_RESPONSES},
     summary="Mean P(alive) by days since the last purchase",
 )
-def p_alive_by_recency(request: HttpRequest) -> list[Any]:
-    return selectors.p_alive_by_recency(user=caller(request))
+def p_alive_by_recency(
+    request: HttpRequest, in_segment: int | None = in_segment_query()
+) -> list[Any]:
+    return selectors.p_alive_by_recency(user=caller(request), within=within(request, in_segment))
 
 
 class FitCheckOut(Schema):
@@ -381,8 +427,8 @@ class FitCheckOut(Schema):
     response={200: FitCheckOut | None, **ERROR_RESPONSES},
     summary="Model fit: expected vs actual customers by repeat purchases (null before a fit)",
 )
-def fit_check(request: HttpRequest) -> Any:
-    check = selectors.fit_check(user=caller(request))
+def fit_check(request: HttpRequest, in_segment: int | None = in_segment_query()) -> Any:
+    check = selectors.fit_check(user=caller(request), within=within(request, in_segment))
     if check is None:
         return None
     return FitCheckOut(

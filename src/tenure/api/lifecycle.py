@@ -25,6 +25,7 @@ from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.inputs import Input, QueryInput, filter_values
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
+from tenure.api.segment_scope import in_segment_query, within
 from tenure.api.types import AnalyticsDay, Money, RecordId, finite_or_none
 from tenure.domain.health import health_config_validate
 from tenure.insights.ranking import ranking_backtest
@@ -74,8 +75,8 @@ class StageCountOut(Schema):
     response={200: list[StageCountOut], **ERROR_RESPONSES},
     summary='Customers per stage now, in the definition\'s order, then "unstaged"',
 )
-def funnel(request: HttpRequest) -> list[Any]:
-    return selectors.stage_counts(user=caller(request))
+def funnel(request: HttpRequest, in_segment: int | None = in_segment_query()) -> list[Any]:
+    return selectors.stage_counts(user=caller(request), within=within(request, in_segment))
 
 
 class StepOut(Schema):
@@ -115,9 +116,14 @@ class FlowOut(Schema):
     summary="Counts per stage over time, conversion between steps, median time in stage",
 )
 def flow(
-    request: HttpRequest, period: Period = "month", count: int = Query(12, ge=1, le=120)
+    request: HttpRequest,
+    period: Period = "month",
+    count: int = Query(12, ge=1, le=120),
+    in_segment: int | None = in_segment_query(),
 ) -> dict[str, Any]:
-    found = selectors.stage_flow(user=caller(request), period=period, count=count)
+    found = selectors.stage_flow(
+        user=caller(request), period=period, count=count, within=within(request, in_segment)
+    )
     return {
         "steps": found.steps,
         "periods": [
@@ -170,9 +176,14 @@ def buckets(
     period: Period = "month",
     count: int = Query(12, ge=1, le=120),
     end: AnalyticsDay | None = None,
+    in_segment: int | None = in_segment_query(),
 ) -> list[dict[str, Any]]:
     table = selectors.lifecycle_buckets_for(
-        user=caller(request), period=period, count=count, end=end
+        user=caller(request),
+        period=period,
+        count=count,
+        end=end,
+        within=within(request, in_segment),
     )
     return [
         {"period": pd.Timestamp(r.period).date(), "new": int(r.new),
@@ -215,8 +226,14 @@ def at_risk(
     request: HttpRequest,
     limit: int = Query(50, ge=1, le=1000),
     include_churned: bool = False,
+    in_segment: int | None = in_segment_query(),
 ) -> list[dict[str, Any]]:
-    rows = selectors.at_risk_list(user=caller(request), limit=limit, include_lost=include_churned)
+    rows = selectors.at_risk_list(
+        user=caller(request),
+        limit=limit,
+        include_lost=include_churned,
+        within=within(request, in_segment),
+    )
     return [
         {
             **row.__dict__,
@@ -437,8 +454,12 @@ class AuditOut(Schema):
     response={200: AuditOut, **ERROR_RESPONSES},
     summary="Churned against retained customers over every attribute, strongest effect first",
 )
-def churn_audit(request: HttpRequest, alpha: float = Query(0.05, gt=0, lt=1)) -> dict[str, Any]:
-    result = churn_audit_for(user=caller(request), alpha=alpha)
+def churn_audit(
+    request: HttpRequest,
+    alpha: float = Query(0.05, gt=0, lt=1),
+    in_segment: int | None = in_segment_query(),
+) -> dict[str, Any]:
+    result = churn_audit_for(user=caller(request), alpha=alpha, within=within(request, in_segment))
     frame = result.astype(object).where(result.notna(), None)
     findings = []
     for row in frame.to_dict(orient="records"):

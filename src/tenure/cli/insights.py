@@ -1,8 +1,10 @@
 """`tenure metrics` (retention, churn) and `tenure clv` (fit, top): tenure.insights at the prompt.
 
 Figures are the operator's view of every customer unless ``--as USERNAME`` asks for what that
-user may see. Exit codes: 0 done, 1 the work could not be done (a failed fit, no fit yet),
-2 bad arguments (an unreadable period, an unknown user).
+user may see; ``--segment ID_OR_SLUG`` narrows them to a segment's members now (one that user
+may see), as ``in_segment`` does in the API. Exit codes: 0 done, 1 the work could not be done
+(a failed fit, no fit yet), 2 bad arguments (an unreadable period, an unknown user, a segment
+that user may not see).
 """
 
 from __future__ import annotations
@@ -49,6 +51,23 @@ def _user(username: str | None) -> Any:
     return user
 
 
+def _within(segment: str | None, user: Any) -> Any:
+    """The selectors' ``within`` for ``--segment`` (None without one)."""
+    from tenure.analytics.errors import InvalidInputError
+    from tenure.segments.selectors import segment_within
+
+    try:
+        return segment_within(user=user, ref=segment, field="--segment")
+    except InvalidInputError as error:
+        raise click.BadParameter(error.reason, param_hint="--segment") from error
+
+
+def _segment_option(command: Any) -> Any:
+    return click.option("--segment", metavar="ID_OR_SLUG", help="only this segment's members now")(
+        command
+    )
+
+
 def _view_options(command: Any) -> Any:
     command = click.option(
         "--as", "as_user", metavar="USERNAME", help="only the customers this user may see"
@@ -57,7 +76,13 @@ def _view_options(command: Any) -> Any:
 
 
 def _figures(
-    period: str, rule_kind: str, k: float, threshold: float, days: int, as_user: str | None
+    period: str,
+    rule_kind: str,
+    k: float,
+    threshold: float,
+    days: int,
+    as_user: str | None,
+    segment: str | None,
 ) -> RetentionFigures:
     setup_django()
     from tenure.analytics.activity import ActivityRule
@@ -75,8 +100,10 @@ def _figures(
     except InvalidInputError as error:
         hint = {"gap_multiple": "--gap-multiple", "p_alive_threshold": "--threshold"}
         raise click.BadParameter(error.reason, param_hint=hint.get(error.name, "--days")) from error
+    user = _user(as_user)
+    within = _within(segment, user)
     try:
-        return retention_figures(user=_user(as_user), start=start, end=end, rule=rule)
+        return retention_figures(user=user, start=start, end=end, rule=rule, within=within)
     except InvalidInputError as error:
         raise click.ClickException(error.reason) from error
 
@@ -95,7 +122,7 @@ def _rule_options(command: Any) -> Any:
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
-    return _view_options(command)
+    return _segment_option(_view_options(command))
 
 
 def _rate(value: float | None) -> str:
@@ -111,10 +138,10 @@ def metrics() -> None:
 @_rule_options
 def metrics_retention(
     period: str, rule_kind: str, k: float, threshold: float, days: int, as_user: str | None,
-    as_json: bool,
+    segment: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Customer retention rate ((E - N) / S x 100) and churn over --period."""
-    figures = _figures(period, rule_kind, k, threshold, days, as_user)
+    figures = _figures(period, rule_kind, k, threshold, days, as_user, segment)
     if as_json:
         _echo_json(dataclasses.asdict(figures))
         return
@@ -137,10 +164,10 @@ def metrics_retention(
 @_rule_options
 def metrics_churn(
     period: str, rule_kind: str, k: float, threshold: float, days: int, as_user: str | None,
-    as_json: bool,
+    segment: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Churn rate (lost / S x 100) over --period."""
-    figures = _figures(period, rule_kind, k, threshold, days, as_user)
+    figures = _figures(period, rule_kind, k, threshold, days, as_user, segment)
     if as_json:
         _echo_json(
             {
@@ -166,8 +193,9 @@ def _percent(value: float | None) -> str:
 @click.option("--period", required=True, help='"2025-Q1", "2025-03", "2025" or "A..B"')
 @click.option("--currency", default=None, help="which currency's subscriptions to add up")
 @_view_options
+@_segment_option
 def metrics_contracts(
-    period: str, currency: str | None, as_user: str | None, as_json: bool
+    period: str, currency: str | None, as_user: str | None, segment: str | None, as_json: bool
 ) -> None:
     """Subscriptions over --period: MRR movements, gross and net revenue retention, renewals."""
     setup_django()
@@ -179,7 +207,10 @@ def metrics_contracts(
         start, end = period_bounds(period)
     except InvalidInputError as error:
         raise click.BadParameter(error.reason, param_hint="--period") from error
-    figures = contract_figures(user=_user(as_user), start=start, end=end, currency=currency)
+    user = _user(as_user)
+    figures = contract_figures(
+        user=user, start=start, end=end, currency=currency, within=_within(segment, user)
+    )
     if as_json:
         _echo_json(dataclasses.asdict(figures))
         return
@@ -292,7 +323,8 @@ def _print_backtest(console: Console, fit: Any) -> None:
 @clv.command("top")
 @click.argument("n", type=click.IntRange(1, 1000), default=20)
 @_view_options
-def clv_top_command(n: int, as_user: str | None, as_json: bool) -> None:
+@_segment_option
+def clv_top_command(n: int, as_user: str | None, segment: str | None, as_json: bool) -> None:
     """The N customers with the highest predicted CLV over the next 365 days."""
     setup_django()
     from django.utils import timezone
@@ -302,7 +334,8 @@ def clv_top_command(n: int, as_user: str | None, as_json: bool) -> None:
     fit = latest_fit()
     if fit is None:
         raise click.ClickException("no predictions yet: run `tenure clv fit` first")
-    rows = clv_top(user=_user(as_user), n=n)
+    user = _user(as_user)
+    rows = clv_top(user=user, n=n, within=_within(segment, user))
     if as_json:
         _echo_json([dataclasses.asdict(row) for row in rows])
         return

@@ -88,9 +88,11 @@ class _Rows:
     months: npt.NDArray[np.int64]
 
 
-def _visible(user: User | None, before: datetime) -> QuerySet[Subscription]:
+def _visible(
+    user: User | None, before: datetime, within: QuerySet[Any, Any] | None = None
+) -> QuerySet[Subscription]:
     rows = Subscription.objects.filter(started_at__lt=before, interval__in=INTERVAL_MONTHS)
-    customers = visible_customer_ids(user)
+    customers = visible_customer_ids(user, within=within)
     return rows if customers is None else rows.filter(customer_id__in=customers)
 
 
@@ -154,6 +156,7 @@ def contract_figures(
     end: date,
     currency: str | None = None,
     as_of: date | None = None,
+    within: QuerySet[Any, Any] | None = None,
 ) -> ContractFigures:
     """MRR movements, GRR, NRR and renewals over ``start`` .. ``end`` for the subscriptions of
     the customers ``user`` sees.
@@ -165,7 +168,7 @@ def contract_figures(
     if end < start:
         raise InvalidInputError("end", f"the period ends ({end}) before it starts ({start})")
     as_of = as_of or timezone.localdate()
-    visible = _visible(user, day_start(end + timedelta(days=1)))
+    visible = _visible(user, day_start(end + timedelta(days=1)), within)
     chosen, currency_note = _currency(visible, currency)
     rows = _rows(visible.filter(currency=chosen))
     mrr = mrr_movements(
@@ -242,6 +245,7 @@ def renewal_survival(
     as_of: date | None = None,
     periods_ahead: int = 5,
     interval: str = "year",
+    within: QuerySet[Any, Any] | None = None,
 ) -> SurvivalProjection:
     """Renewal cohorts of the visible ``interval`` ("month", "quarter", "year") subscriptions
     to ``as_of`` (today), fitted by the shifted-beta-geometric model (Fader & Hardie 2007) per
@@ -253,7 +257,7 @@ def renewal_survival(
     if not 0 <= periods_ahead <= 120:
         raise InvalidInputError("periods_ahead", "must be from 0 to 120")
     as_of = as_of or timezone.localdate()
-    visible = _visible(user, day_start(as_of + timedelta(days=1)))
+    visible = _visible(user, day_start(as_of + timedelta(days=1)), within)
     rows = _rows(visible.filter(interval=interval))
     table = renewal_cohorts(
         rows.start, rows.cancel, rows.months, as_of=as_of, interval=INTERVAL_MONTHS[interval]

@@ -40,12 +40,20 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(0)))
 
 
-def visible_customer_ids(user: Any) -> QuerySet[Any, Any] | None:
+def visible_customer_ids(
+    user: Any, *, within: QuerySet[Any, Any] | None = None
+) -> QuerySet[Any, Any] | None:
     """The customer ids ``user`` may see as a subquery, or None when that is everyone.
 
     ``user=None`` is the operator at the command line, who sees everything (as services'
-    ``by=None``). Roles that see all customers get None too: no subquery to run.
+    ``by=None``). Roles that see all customers get None too: no subquery to run. ``within``
+    (a subquery of customer ids: a segment's members now) narrows the figures further; it is
+    intersected with the user's book, never a way around it. Every analytics input is read
+    through here, so figures within a segment are computed as the whole base's are.
     """
+    if within is not None:
+        customers = Customer.objects.all() if user is None else visible(user, Customer)
+        return customers.filter(pk__in=within).values("pk")
     if user is None:
         return None
     customers = visible(user, Customer)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -153,9 +153,12 @@ def _alive_model(rule: ActivityRule) -> AliveModel | None:
     return BetaGeo.from_params(**fit.params["BetaGeo"]["params"]).conditional_probability_alive
 
 
-def _purchase_log(user: User | None, last_day: date) -> PurchaseLog:
-    """Completed orders and subscriptions of the customers ``user`` sees, to ``last_day``."""
-    customers = visible_customer_ids(user)
+def _purchase_log(
+    user: User | None, last_day: date, within: QuerySet[Any, Any] | None = None
+) -> PurchaseLog:
+    """Completed orders and subscriptions of the customers ``user`` sees (``within``: of those
+    among them), to ``last_day``."""
+    customers = visible_customer_ids(user, within=within)
     before = day_start(last_day + timedelta(days=1))
     orders = completed_orders(customers=customers, before=before)
     contracts = subscriptions(customers=customers, before=before)
@@ -195,7 +198,12 @@ def _figures(
 
 
 def retention_figures(
-    *, user: User | None, start: date, end: date, rule: ActivityRule | None = None
+    *,
+    user: User | None,
+    start: date,
+    end: date,
+    rule: ActivityRule | None = None,
+    within: QuerySet[Any, Any] | None = None,
 ) -> RetentionFigures:
     """S, E, N, lost, retention and churn over the days ``start`` .. ``end`` (inclusive).
 
@@ -208,7 +216,7 @@ def retention_figures(
         raise InvalidInputError("end", f"the period ends ({end}) before it starts ({start})")
     rule = rule or ActivityRule()
     alive = _alive_model(rule)
-    log = _purchase_log(user, end)
+    log = _purchase_log(user, end, within)
     first = snapshot(log, day_number(start), rule, p_alive=alive)
     last = snapshot(log, day_number(end) + 1, rule, p_alive=alive)
     return _figures(first, last, start, end, rule)
@@ -221,13 +229,14 @@ def retention_series(
     count: int = 12,
     end: date | None = None,
     rule: ActivityRule | None = None,
+    within: QuerySet[Any, Any] | None = None,
 ) -> list[RetentionFigures]:
     """Retention of the last ``count`` whole months, quarters or years over by ``end`` (today
     by default), oldest first: one read of the orders, one snapshot per boundary."""
     rule = rule or ActivityRule()
     periods = complete_periods(period, count, end or timezone.localdate())
     alive = _alive_model(rule)
-    log = _purchase_log(user, periods[-1][1])
+    log = _purchase_log(user, periods[-1][1], within)
     boundaries = [day_number(first) for first, _ in periods] + [day_number(periods[-1][1]) + 1]
     shots = [snapshot(log, day, rule, p_alive=alive) for day in boundaries]
     return [
@@ -244,6 +253,7 @@ def cohort_table(
     count_periods: int = 12,
     end: date | None = None,
     retention_type: Literal["first_time", "recurring"] = "first_time",
+    within: QuerySet[Any, Any] | None = None,
 ) -> pd.DataFrame:
     """Acquisition cohorts of the last ``count_periods`` periods to ``end`` (today) x periods
     since acquisition k = 0 .. ``count_periods`` - 1, long format as
@@ -260,7 +270,7 @@ def cohort_table(
     end = end or timezone.localdate()
     first = (pd.Period(end, freq=_COHORT_FREQ[period]) - (count_periods - 1)).start_time.date()
     orders = completed_orders(
-        customers=visible_customer_ids(user),
+        customers=visible_customer_ids(user, within=within),
         before=day_start(end + timedelta(days=1)),
         with_amount=True,
         first_order_since=day_start(first),
@@ -294,6 +304,7 @@ def order_metrics(
     period: Literal["week", "month", "quarter"] = "month",
     count: int = 12,
     end: date | None = None,
+    within: QuerySet[Any, Any] | None = None,
 ) -> pd.DataFrame:
     """Per period, the last ``count`` to ``end`` (today): buyers (new and returning), orders,
     revenue, average order value, purchase frequency and repeat purchase rate (DOMAIN.md's
@@ -307,7 +318,7 @@ def order_metrics(
     end = end or timezone.localdate()
     first = (pd.Period(end, freq=_COHORT_FREQ[period]) - (count - 1)).start_time.date()
     orders = completed_orders(
-        customers=visible_customer_ids(user),
+        customers=visible_customer_ids(user, within=within),
         before=day_start(end + timedelta(days=1)),
         with_amount=True,
     )
@@ -336,9 +347,11 @@ def order_metrics(
     return table[columns].reset_index(drop=True)
 
 
-def _predictions(user: User | None) -> QuerySet[CustomerPrediction]:
+def _predictions(
+    user: User | None, within: QuerySet[Any, Any] | None = None
+) -> QuerySet[CustomerPrediction]:
     predictions = CustomerPrediction.objects.all()
-    customers = visible_customer_ids(user)
+    customers = visible_customer_ids(user, within=within)
     return predictions if customers is None else predictions.filter(customer_id__in=customers)
 
 
@@ -355,12 +368,14 @@ class TopCustomer:
     expected_next_order_at: datetime | None
 
 
-def clv_top(*, user: User | None, n: int = 20) -> list[TopCustomer]:
+def clv_top(
+    *, user: User | None, n: int = 20, within: QuerySet[Any, Any] | None = None
+) -> list[TopCustomer]:
     """The ``n`` visible customers with the highest predicted 365-day CLV (an index walk)."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 1000:
         raise InvalidInputError("n", "must be a whole number from 1 to 1000")
     rows = (
-        _predictions(user)
+        _predictions(user, within)
         .select_related("customer")
         .order_by("-predicted_clv_365", "customer_id")[:n]
     )
@@ -395,10 +410,12 @@ class ClvDistribution:
     above: int
 
 
-def clv_distribution(*, user: User | None, bins: int = 20) -> ClvDistribution:
+def clv_distribution(
+    *, user: User | None, bins: int = 20, within: QuerySet[Any, Any] | None = None
+) -> ClvDistribution:
     if isinstance(bins, bool) or not isinstance(bins, int) or not 1 <= bins <= 200:
         raise InvalidInputError("bins", "must be a whole number from 1 to 200")
-    predictions = _predictions(user)
+    predictions = _predictions(user, within)
     values = fetch_columns(
         predictions.order_by().values_list(Cast("predicted_clv_365", FloatField())), 1
     )[:, 0]
@@ -431,13 +448,18 @@ class RecencyBucket:
 
 
 def p_alive_by_recency(
-    *, user: User | None, buckets: tuple[int, ...] = RECENCY_BUCKETS
+    *,
+    user: User | None,
+    buckets: tuple[int, ...] = RECENCY_BUCKETS,
+    within: QuerySet[Any, Any] | None = None,
 ) -> list[RecencyBucket]:
     """Mean P(alive) by days since the last purchase, for the "P(alive) vs recency" chart."""
     edges = np.asarray(buckets, dtype=np.float64)
     if edges.size == 0 or edges[0] != 0 or np.any(np.diff(edges) <= 0):
         raise InvalidInputError("buckets", "must start at 0 and increase")
-    table = fetch_columns(_predictions(user).order_by().values_list("T", "recency", "p_alive"), 3)
+    table = fetch_columns(
+        _predictions(user, within).order_by().values_list("T", "recency", "p_alive"), 3
+    )
     silence = table[:, 0] - table[:, 1]
     which = np.searchsorted(edges, silence, side="right") - 1
     customers = np.bincount(which, minlength=edges.size)
@@ -453,13 +475,15 @@ def p_alive_by_recency(
     ]
 
 
-def fit_check(*, user: User | None, top: int = 7) -> FrequencyCheck | None:
+def fit_check(
+    *, user: User | None, top: int = 7, within: QuerySet[Any, Any] | None = None
+) -> FrequencyCheck | None:
     """Expected (fitted BG/NBD) against actual customers by repeat purchases 0 .. 7+ over the
     visible customers; None before the first successful fit."""
     fit = latest_fit()
     if fit is None or "params" not in fit.params.get("BetaGeo", {}):
         return None
-    table = fetch_columns(_predictions(user).order_by().values_list("frequency", "T"), 2)
+    table = fetch_columns(_predictions(user, within).order_by().values_list("frequency", "T"), 2)
     if table.shape[0] == 0:
         return FrequencyCheck(list(range(top + 1)), [0] * (top + 1), [0.0] * (top + 1), top)
     return bgnbd_frequency_check(

@@ -23,6 +23,7 @@ to go.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,8 +59,9 @@ LEFT_OUT = (
 )
 
 
-def _customers(user: User | None) -> QuerySet[Customer]:
-    return Customer.objects.all() if user is None else visible(user, Customer)
+def _customers(user: User | None, within: QuerySet[Any, Any] | None) -> QuerySet[Customer]:
+    customers = Customer.objects.all() if user is None else visible(user, Customer)
+    return customers if within is None else customers.filter(pk__in=within)
 
 
 def _age_years(birthdays: pd.Series, today: date) -> np.ndarray:
@@ -71,10 +73,15 @@ def _age_years(birthdays: pd.Series, today: date) -> np.ndarray:
     return np.array([years(born) for born in birthdays], dtype=np.float64)
 
 
-def churn_audit_frame(*, user: User | None, today: date | None = None) -> pd.DataFrame:
-    """One row per visible buyer in a stage: ``churned`` (in the churned stage) and every
-    attribute the audit compares; ``attrs["labels"]`` names them, ``attrs["notes"]`` says what
-    was left out of the custom attributes."""
+def churn_audit_frame(
+    *,
+    user: User | None,
+    today: date | None = None,
+    within: QuerySet[Any, Any] | None = None,
+) -> pd.DataFrame:
+    """One row per visible buyer in a stage (``within``: among those customers): ``churned``
+    (in the churned stage) and every attribute the audit compares; ``attrs["labels"]`` names
+    them, ``attrs["notes"]`` says what was left out of the custom attributes."""
     today = today or timezone.localdate()
     completed = Order.objects.filter(customer=OuterRef("pk"), status=OrderStatus.COMPLETED)
     first_amount = completed.order_by("placed_at", "id").values("amount")[:1]
@@ -92,7 +99,7 @@ def churn_audit_frame(*, user: User | None, today: date | None = None) -> pd.Dat
 
     _definition, model = active_model()
     rows = (
-        _customers(user)
+        _customers(user, within)
         .filter(lifecycle_stage__isnull=False)
         .exclude(lifecycle_stage__stage__in=model.keys_with_role("lead"))
         .annotate(
@@ -142,7 +149,9 @@ def churn_audit_frame(*, user: User | None, today: date | None = None) -> pd.Dat
     return frame
 
 
-def churn_audit_for(*, user: User | None, alpha: float = 0.05) -> pd.DataFrame:
+def churn_audit_for(
+    *, user: User | None, alpha: float = 0.05, within: QuerySet[Any, Any] | None = None
+) -> pd.DataFrame:
     """Churned against retained customers over every attribute, significant findings first
     (``tenure.analytics.audit.churn_audit``: chi-square / Mann-Whitney, Benjamini-Hochberg,
     effect sizes with 95 % intervals).
@@ -153,7 +162,7 @@ def churn_audit_for(*, user: User | None, alpha: float = 0.05) -> pd.DataFrame:
     (no churned or no retained customer), else ``""``."""
     if not 0 < alpha < 1:
         raise InvalidInputError("alpha", f"must be between 0 and 1, got {alpha!r}")
-    frame = churn_audit_frame(user=user)
+    frame = churn_audit_frame(user=user, within=within)
     labels: dict[str, str] = frame.attrs["labels"]
     notes: list[str] = frame.attrs["notes"]
     churned = int(frame["churned"].sum())

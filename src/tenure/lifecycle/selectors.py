@@ -32,7 +32,12 @@ from tenure.analytics.periods import period_unfinished
 from tenure.customers.models import Account, Customer
 from tenure.domain.lifecycle import OFF_PATH_ROLES, UNSTAGED
 from tenure.domain.lifecycle.presets import CHURN_GAPS
-from tenure.insights.reading import EpochSeconds, completed_orders, day_start
+from tenure.insights.reading import (
+    EpochSeconds,
+    completed_orders,
+    day_start,
+    visible_customer_ids,
+)
 from tenure.lifecycle.facts import DAY, fetch_numbers
 from tenure.lifecycle.models import (
     AccountHealthScore,
@@ -50,16 +55,22 @@ from tenure.todos.models import Task, TaskStatus
 from tenure.users.models import User
 
 Period = Literal["day", "week", "month", "quarter"]
+Within = QuerySet[Any, Any] | None
+"""A subquery of customer ids (a segment's members now) narrowing a figure, or None."""
 _PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92}
 _PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q-DEC"}
 
 
-def _customers(user: User | None) -> QuerySet[Customer]:
-    return Customer.objects.all() if user is None else visible(user, Customer)
+def _customers(user: User | None, within: Within = None) -> QuerySet[Customer]:
+    """The customers ``user`` sees; ``within`` (a subquery of customer ids: a segment's
+    members now) narrows them, inside the user's book, never around it."""
+    customers = Customer.objects.all() if user is None else visible(user, Customer)
+    return customers if within is None else customers.filter(pk__in=within)
 
 
-def _of(user: User | None, model: Any) -> QuerySet[Any]:
-    return model.objects.all() if user is None else visible(user, model)
+def _of(user: User | None, model: Any, within: Within = None) -> QuerySet[Any]:
+    rows = model.objects.all() if user is None else visible(user, model)
+    return rows if within is None else rows.filter(customer_id__in=within)
 
 
 @dataclass(frozen=True)
@@ -70,12 +81,12 @@ class StageCount:
     customers: int
 
 
-def stage_counts(*, user: User | None) -> list[StageCount]:
+def stage_counts(*, user: User | None, within: Within = None) -> list[StageCount]:
     """Customers per stage now, in the active definition's order (the funnel today), then
     ``unstaged`` for visible customers in no stage yet (never recomputed)."""
     _definition, model = active_model()
     found = dict(
-        _of(user, CustomerStage).order_by().values("stage").annotate(n=Count("pk"))
+        _of(user, CustomerStage, within).order_by().values("stage").annotate(n=Count("pk"))
         .values_list("stage", "n")
     )  # fmt: skip
     rows = [
@@ -85,7 +96,7 @@ def stage_counts(*, user: User | None) -> list[StageCount]:
     for key, n in sorted(found.items()):  # stages of an older definition, not yet moved on
         rows.append(StageCount(key, key.replace("_", " ").capitalize(), "", n))
     staged = sum(row.customers for row in rows)
-    rows.append(StageCount(UNSTAGED, "No stage yet", "", _customers(user).count() - staged))
+    rows.append(StageCount(UNSTAGED, "No stage yet", "", _customers(user, within).count() - staged))
     return rows
 
 
@@ -104,11 +115,11 @@ class StageFlow:
     """Whether the last period of ``counts`` is not over at ``end``: its counts are so far."""
 
 
-def _transitions(user: User | None) -> pd.DataFrame:
+def _transitions(user: User | None, within: Within = None) -> pd.DataFrame:
     """The effective history of the visible customers (moves not superseded), each move at
     the moment it happened in the customer's history (``effective_at``)."""
     rows = list(
-        _of(user, StageTransition)
+        _of(user, StageTransition, within)
         .filter(superseded_at__isnull=True)
         .order_by()
         .values_list("customer_id", "to_stage", EpochMillis("effective_at"), "step")
@@ -125,6 +136,7 @@ def stage_flow(
     count: int | None = 12,
     end: datetime | None = None,
     steps: list[str] | None = None,
+    within: Within = None,
 ) -> StageFlow:
     """How customers moved through the stages over the last ``count`` periods to ``end``
     (now), from the effective history: each move at the moment it happened in the customer's
@@ -142,7 +154,7 @@ def stage_flow(
     keys = list(model.stage_keys)
     off_path = set(model.keys_with_role(*OFF_PATH_ROLES))
     steps = steps or [key for key in keys if key not in off_path]
-    moves = _transitions(user)
+    moves = _transitions(user, within)
     stamp = pd.Timestamp(end)
     moves = moves[moves["at"] <= stamp]
     if count is None:
@@ -180,7 +192,12 @@ def stage_flow(
 
 
 def lifecycle_buckets_for(
-    *, user: User | None, period: Period = "month", count: int = 12, end: date | None = None
+    *,
+    user: User | None,
+    period: Period = "month",
+    count: int = 12,
+    end: date | None = None,
+    within: Within = None,
 ) -> pd.DataFrame:
     """PostHog-style new / returning / resurrecting / dormant buyers per period, from the
     completed orders of the visible customers, the last ``count`` periods to ``end`` (today).
@@ -189,7 +206,7 @@ def lifecycle_buckets_for(
     if period not in _PERIOD_DAYS:
         raise InvalidInputError("period", f"must be day, week, month or quarter, got {period!r}")
     end = end or timezone.localdate()
-    customers = None if user is None else visible(user, Customer).values("pk")
+    customers = visible_customer_ids(user, within=within)
     orders = completed_orders(customers=customers, before=day_start(end + timedelta(days=1)))
     columns = ["period", "new", "returning", "resurrecting", "dormant", "active"]
     if not len(orders):
@@ -318,6 +335,7 @@ def at_risk_list(
     limit: int = 50,
     include_lost: bool = False,
     now: datetime | None = None,
+    within: Within = None,
 ) -> list[AtRiskRow]:
     """The visible customers in the stages whose role is at risk (and lost, with
     ``include_lost``), ranked by value at stake (``lapse_table``), most first, with the reason
@@ -326,7 +344,7 @@ def at_risk_list(
         raise InvalidInputError("limit", "must be a whole number from 1 to 1000")
     _definition, model = active_model()
     stages = model.keys_with_role("at_risk", *(("lost",) if include_lost else ()))
-    candidates = _customers(user).filter(lifecycle_stage__stage__in=stages)
+    candidates = _customers(user, within).filter(lifecycle_stage__stage__in=stages)
     table = lapse_table(candidates, now=now).sort_values(
         ["value_at_stake", "lapse_score"], ascending=False, kind="stable"
     )

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tenure.access import sees_all, visible
+from tenure.analytics.errors import InvalidInputError
 from tenure.customers.models import Customer
 from tenure.segments.evaluation import segments_evaluate
 from tenure.segments.models import Segment, SegmentMembership
@@ -31,6 +32,40 @@ def segment_members(*, user: User | None, segment: Segment) -> QuerySet[Customer
     customers = Customer.objects.all() if user is None else visible(user, Customer)
     inside = SegmentMembership.objects.filter(segment=segment, left_at__isnull=True)
     return customers.filter(pk__in=inside.values("customer_id"))
+
+
+def segment_chosen(*, user: User | None, ref: str | int, field: str = "segment") -> Segment:
+    """The segment ``ref`` (its id, or its slug) names among those ``user`` may see (shared or
+    their own; every one for the roles that see all), for an analytics page or endpoint to
+    narrow its figures to. ``InvalidInputError`` on ``field`` otherwise: one that does not
+    exist and one the user may not see get the same words, so neither is revealed."""
+    segments = segment_list(user=user)
+    text = str(ref).strip()
+    found = None
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        found = segments.filter(pk=int(text)).first()
+    elif text:
+        found = segments.filter(slug=text).first()
+    if found is None:
+        raise InvalidInputError(field, f"no segment {text[:120]!r} that you may see")
+    return found
+
+
+def segment_member_ids(segment: Segment) -> QuerySet[Any, Any]:
+    """The segment's members now (its open stays) as a subquery of customer ids, for the
+    analytics' selectors' ``within``; they intersect it with the user's own book."""
+    stays = SegmentMembership.objects.filter(segment=segment, left_at__isnull=True)
+    return stays.values("customer_id")
+
+
+def segment_within(
+    *, user: User | None, ref: str | int | None, field: str = "segment"
+) -> QuerySet[Any, Any] | None:
+    """What an analytics page or endpoint passes its selectors as ``within``: the members now
+    of the segment ``ref`` names (``segment_chosen``), or None when none is asked for."""
+    if ref is None or ref == "":
+        return None
+    return segment_member_ids(segment_chosen(user=user, ref=ref, field=field))
 
 
 @dataclass(frozen=True)

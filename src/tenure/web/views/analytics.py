@@ -1,7 +1,8 @@
 """The Analytics page: retention over time, cohorts, CLV and the models' fit; and the refit button.
 
 Every figure comes from `tenure.insights.selectors`, which count only the customers the user may
-see. The charts read their numbers from a JSON block (``json_script``), never from markup.
+see, and with ``?segment=`` only that segment's members now among them (``segment_scope``). The
+charts read their numbers from a JSON block (``json_script``), never from markup.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tenure.insights.contracts import SurvivalProjection, contract_figures, rene
 from tenure.insights.models import FitStatus, ModelFit
 from tenure.web.forms import AnalyticsForm
 from tenure.web.views._render import signed_in_user
+from tenure.web.views.segment_scope import SegmentRefused, segment_refused, segment_scope
 
 # Cohort cells shaded in ten steps of retention rate (CSS classes heat-0 .. heat-10).
 _HEAT_STEPS = 10
@@ -35,9 +37,19 @@ _HEAT_STEPS = 10
 @require_GET
 def analytics(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    try:
+        scope = segment_scope(request, user)
+    except SegmentRefused as refused:
+        return segment_refused(request, refused)
+    within = scope.within
     form = AnalyticsForm(request.GET)
     settings = form.settings()
-    context: dict[str, Any] = {"form": form, "section": "analytics", "settings": settings}
+    context: dict[str, Any] = {
+        "form": form,
+        "section": "analytics",
+        "settings": settings,
+        "scope": scope,
+    }
     try:
         series = selectors.retention_series(
             user=user,
@@ -45,6 +57,7 @@ def analytics(request: HttpRequest) -> HttpResponse:
             count=settings.count,
             end=settings.end,
             rule=settings.rule,
+            within=within,
         )
     except InvalidInputError as error:  # a P(alive) rule before any fit, say
         context["rule_error"] = error.reason
@@ -56,19 +69,22 @@ def analytics(request: HttpRequest) -> HttpResponse:
         count_periods=12,
         end=settings.end,
         retention_type=settings.retention_type,
+        within=within,
     )
     orders = selectors.order_metrics(
-        user=user, period=settings.cohort_period, count=12, end=settings.end
+        user=user, period=settings.cohort_period, count=12, end=settings.end, within=within
     )
-    distribution = selectors.clv_distribution(user=user, bins=20)
-    recency = selectors.p_alive_by_recency(user=user)
-    check = selectors.fit_check(user=user)
+    distribution = selectors.clv_distribution(user=user, bins=20, within=within)
+    recency = selectors.p_alive_by_recency(user=user, within=within)
+    check = selectors.fit_check(user=user, within=within)
     latest = selectors.latest_fit()
     current = series[-1] if series else None
     contracts = (
-        contract_figures(user=user, start=current.start, end=current.end) if current else None
+        contract_figures(user=user, start=current.start, end=current.end, within=within)
+        if current
+        else None
     )
-    survival = _survival(user, settings.end)
+    survival = _survival(user, settings.end, within)
     context.update(
         series=series,
         series_rows=[(_period_label(f.start, settings.period), f) for f in reversed(series)],
@@ -78,7 +94,7 @@ def analytics(request: HttpRequest) -> HttpResponse:
         cohort_rows=_cohort_rows(cohorts, settings.cohort_period, settings.end),
         order_rows=_order_rows(orders, settings.cohort_period, settings.end),
         cohort_periods=list(range(12)),
-        top=selectors.clv_top(user=user, n=20),
+        top=selectors.clv_top(user=user, n=20, within=within),
         distribution=distribution,
         latest_fit=latest,
         models=_models(latest) if latest and sees_all(user) else [],
@@ -157,14 +173,14 @@ def _cohort_rows(table: pd.DataFrame, period: str, end: Any) -> list[dict[str, A
     return rows
 
 
-def _survival(user: Any, as_of: Any) -> SurvivalProjection:
+def _survival(user: Any, as_of: Any, within: Any) -> SurvivalProjection:
     """Renewal cohorts by year, or by quarter or month when yearly renewals are too few yet
     to fit (a young business, or monthly plans): the first interval that fits."""
     for interval in ("year", "quarter", "month"):
-        tried = renewal_survival(user=user, as_of=as_of, interval=interval)
+        tried = renewal_survival(user=user, as_of=as_of, interval=interval, within=within)
         if tried.pooled is not None and tried.pooled.fitted:
             return tried
-    return renewal_survival(user=user, as_of=as_of, interval="year")
+    return renewal_survival(user=user, as_of=as_of, interval="year", within=within)
 
 
 def _survival_chart(survival: SurvivalProjection) -> dict[str, Any] | None:

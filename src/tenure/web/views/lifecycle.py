@@ -3,7 +3,8 @@ at-risk list with its one-click follow-up and how well health ranks (its backtes
 fitted weights), and the churn audit (page and CSV).
 
 Every figure comes from `tenure.lifecycle.selectors`, which count only the customers the user
-may see; every write is a `tenure.lifecycle.services` call, which applies the role policy
+may see (with ``?segment=``: only that segment's members now among them, ``segment_scope``);
+every write is a `tenure.lifecycle.services` call, which applies the role policy
 (a refused role gets its 403 from the service, as on the Analytics page). The charts read their
 numbers from a JSON block (``json_script``), never from markup.
 """
@@ -52,6 +53,12 @@ from tenure.users.models import User
 from tenure.web.forms import LifecycleForm
 from tenure.web.views._render import signed_in_user, wants_fragment
 from tenure.web.views.pagination import page_number, paginate
+from tenure.web.views.segment_scope import (
+    SegmentRefused,
+    SegmentScope,
+    segment_refused,
+    segment_scope,
+)
 
 PERIOD_COUNT = 12
 AT_RISK_SHOWN = 100
@@ -72,12 +79,18 @@ def _badge(model: LifecycleModel, key: str | None, default: str = "") -> str:
 @require_GET
 def lifecycle(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    try:
+        scope = segment_scope(request, user)
+    except SegmentRefused as refused:
+        return segment_refused(request, refused)
     form = LifecycleForm(request.GET)
     period = form.period_or_default()
-    counts = selectors.stage_counts(user=user)
+    counts = selectors.stage_counts(user=user, within=scope.within)
     # customers per stage over the whole history (every period since the first move)
-    flow = selectors.stage_flow(user=user, period=period, count=None)
-    buckets = selectors.lifecycle_buckets_for(user=user, period=period, count=PERIOD_COUNT)
+    flow = selectors.stage_flow(user=user, period=period, count=None, within=scope.within)
+    buckets = selectors.lifecycle_buckets_for(
+        user=user, period=period, count=PERIOD_COUNT, within=scope.within
+    )
     names = {row.key: row.name for row in counts}
     total = sum(row.customers for row in counts)
     _definition, model = services.active_model()
@@ -85,6 +98,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
         "form": form,
         "period": period,
         "section": "lifecycle",
+        "scope": scope,
         "sees_all": sees_all(user),
         "may_recompute": sees_all(user, Action.CHANGE),
         "runs": selectors.recompute_runs(),
@@ -108,7 +122,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
                 "labels": [row.name for row in counts if row.key != UNSTAGED],
                 "keys": [row.key for row in counts if row.key != UNSTAGED],
                 "counts": [row.customers for row in counts if row.key != UNSTAGED],
-                "url": reverse("web:lifecycle-stage", args=["__key__"]),
+                "url": reverse("web:lifecycle-stage", args=["__key__"]) + scope.query,
             },
             "flow": _flow_chart(flow, names, period),
             "buckets": _buckets_chart(buckets, period),
@@ -244,8 +258,10 @@ def _buckets_chart(buckets: pd.DataFrame, period: str) -> dict[str, Any]:
 # --- one stage's customers -------------------------------------------------------------------
 
 
-def _stage_customers(user: User, key: str) -> QuerySet[Customer]:
+def _stage_customers(user: User, key: str, scope: SegmentScope) -> QuerySet[Customer]:
     customers = visible(user, Customer).select_related("owner", "lifecycle_stage", "health")
+    if scope.within is not None:
+        customers = customers.filter(pk__in=scope.within)
     if key == UNSTAGED:
         return customers.filter(lifecycle_stage__isnull=True).order_by("-created_at", "-pk")
     return customers.filter(lifecycle_stage__stage=key).order_by(
@@ -258,13 +274,19 @@ def _stage_customers(user: User, key: str) -> QuerySet[Customer]:
 @vary_on_headers("HX-Request", "HX-Target")
 def lifecycle_stage(request: HttpRequest, key: str) -> HttpResponse:
     user = signed_in_user(request)
-    stage = next((row for row in selectors.stage_counts(user=user) if row.key == key), None)
+    try:
+        scope = segment_scope(request, user)
+    except SegmentRefused as refused:
+        return segment_refused(request, refused)
+    counts = selectors.stage_counts(user=user, within=scope.within)
+    stage = next((row for row in counts if row.key == key), None)
     if stage is None:
         raise Http404("No such stage.")
-    page = paginate(_stage_customers(user, key), number=page_number(request.GET.get("page")))
+    page = paginate(_stage_customers(user, key, scope), number=page_number(request.GET.get("page")))
     _definition, model = services.active_model()
     context = {
         "stage": stage,
+        "scope": scope,
         "badge": _badge(model, key),
         "page": page,
         "section": "lifecycle",
@@ -297,8 +319,14 @@ def _open_follow_ups(user: User, customer_ids: list[int]) -> dict[int, int]:
 @require_GET
 def at_risk(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    try:
+        scope = segment_scope(request, user)
+    except SegmentRefused as refused:
+        return segment_refused(request, refused)
     widen = request.GET.get("include") == "churned"
-    rows = selectors.at_risk_list(user=user, limit=AT_RISK_SHOWN, include_lost=widen)
+    rows = selectors.at_risk_list(
+        user=user, limit=AT_RISK_SHOWN, include_lost=widen, within=scope.within
+    )
     tasks = _open_follow_ups(user, [row.customer_id for row in rows])
     _definition, model = services.active_model()
     names = {stage.key: stage.name for stage in model.stages}
@@ -312,6 +340,8 @@ def at_risk(request: HttpRequest) -> HttpResponse:
             for row in rows
         ],
         "widen": widen,
+        "scope": scope,
+        "sees_all": sees_all(user),
         "may_change": may(user, Action.CHANGE),
         "at_stake": sum(row.value_at_stake for row in rows),
         "ranking": ranking_backtest(user=user),
@@ -424,7 +454,12 @@ def _audit_rows(result: pd.DataFrame) -> list[dict[str, Any]]:
 @login_required
 @require_GET
 def churn_audit(request: HttpRequest) -> HttpResponse:
-    result = churn_audit_for(user=signed_in_user(request))
+    user = signed_in_user(request)
+    try:
+        scope = segment_scope(request, user)
+    except SegmentRefused as refused:
+        return segment_refused(request, refused)
+    result = churn_audit_for(user=user, within=scope.within)
     rows = _audit_rows(result)
     tested = [row for row in rows if row["effect_size"] is not None]
     context = {
@@ -437,6 +472,8 @@ def churn_audit(request: HttpRequest) -> HttpResponse:
         "left_out": result.attrs["left_out"],
         "significant": sum(1 for row in rows if row["significant"] is True),
         "section": "lifecycle",
+        "scope": scope,
+        "sees_all": sees_all(user),
         "charts": {
             "audit": {
                 "labels": [row["label"] for row in tested],
@@ -458,16 +495,22 @@ def _csv_cell(value: Any) -> Any:
 @login_required
 @require_GET
 def churn_audit_csv(request: HttpRequest) -> HttpResponse:
-    """The audit table as CSV; text cells formula-safe (``tenure.transfer.csv_safety``), as in
-    ``tenure churn audit --csv``."""
+    """The audit table as CSV, for the page's segment too; text cells formula-safe
+    (``tenure.transfer.csv_safety``), as in ``tenure churn audit --csv``."""
+    user = signed_in_user(request)
+    try:
+        scope = segment_scope(request, user)
+    except SegmentRefused as refused:
+        return segment_refused(request, refused)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(AUDIT_CSV_COLUMNS)
-    result = churn_audit_for(user=signed_in_user(request))
+    result = churn_audit_for(user=user, within=scope.within)
     for row in result[AUDIT_CSV_COLUMNS].itertuples(index=False):
         writer.writerow([_csv_cell(bands_in_words(value)) for value in row])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    filename = f"churn-audit-{timezone.localdate().isoformat()}.csv"
+    named = f"-{scope.chosen.slug}" if scope.chosen else ""
+    filename = f"churn-audit{named}-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
