@@ -247,3 +247,26 @@ def test_cli_prints_the_account_health():
     assert data["health"]["band"] == "yellow" and len(data["history"]) == 1
     missing = CliRunner().invoke(cli, ["lifecycle", "account-health", "999999"])
     assert missing.exit_code == 2 and "no account 999999" in missing.output
+
+
+def test_an_accounts_emails_are_its_customers_added_up():
+    from tenure.events.record import NewEvent, events_record
+    from tenure.mail.models import Message
+
+    acme, ann, bob = _acme()
+    quiet = make_account(name="Quiet")
+    make_customer(account=quiet)
+    for n, (customer, days) in enumerate([(ann, 3), (ann, 40), (bob, 10), (bob, 100)]):
+        at = NOW - timedelta(days=days)
+        message = Message.objects.create(
+            key=f"t:{n}", source="t", customer=customer, kind="marketing", subject="s",
+            text="t", due_at=at, next_at=at, created_at=at, status="sent", finished_at=at,
+        )  # fmt: skip
+        if customer == bob:
+            events_record([NewEvent("mail.clicked", "message", message.pk, bob.pk, at=at)])
+    (chunk,) = chunks([acme.pk, quiet.pk])
+    needed = {"emails_sent_90d", "emails_engaged_90d"}
+    facts = account_facts_frame(chunk=chunk, now=NOW, needed=needed, median_gap_days=45.0)
+    # Ann's two and Bob's one in the window; Bob's click 100 days ago is out of it.
+    assert facts.loc[acme.pk].to_dict() == {"emails_sent_90d": 3.0, "emails_engaged_90d": 1.0}
+    assert facts.loc[quiet.pk].to_dict() == {"emails_sent_90d": 0.0, "emails_engaged_90d": 0.0}

@@ -18,7 +18,8 @@ query per account), on the same clock ``now`` as the customers' facts (``facts.p
   all is worse than a single thread; NaN when it has no contacts on record);
 - ``latest_nps`` / ``latest_csat``: the latest answer of each kind given by any of its
   customers by ``now`` (NaN: none);
-- ``emails_engaged_90d`` / ``emails_sent_90d``: NaN until email sends are stored.
+- ``emails_engaged_90d`` / ``emails_sent_90d``: its customers' email facts added up, read
+  through the facts registry (the mail app provides them; lifecycle does not import it).
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ import pandas as pd
 from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
 
-from tenure.customers.models import Account, Contact, Subscription
-from tenure.facts import DAY, Chunk, IntArray, fetch_numbers
+from tenure.customers.models import Account, Contact, Customer, Subscription
+from tenure.facts import DAY, Chunk, IntArray, chunks, facts_compute, fetch_numbers
 from tenure.facts import scatter as _scatter
 from tenure.feedback.models import SurveyKind, SurveyResponse
 from tenure.insights.reading import EpochSeconds, local_days
@@ -55,6 +56,7 @@ _ORDERS = {
 }  # fmt: skip
 _WINDOWS = ("orders_last_90d", "orders_prior_90d", "spend_last_90d", "spend_prior_90d")
 _ANSWERS = {SurveyKind.NPS: "latest_nps", SurveyKind.CSAT: "latest_csat"}
+_EMAILS = frozenset({"emails_engaged_90d", "emails_sent_90d"})
 
 
 def account_ids_all() -> IntArray:
@@ -133,11 +135,30 @@ def account_facts_frame(
         facts |= _conversations(chunk, ids, now)
     if needed & {"latest_nps", "latest_csat"}:
         facts |= _answers(chunk, ids, now)
-    for name in ("emails_engaged_90d", "emails_sent_90d"):
-        facts[name] = np.full(ids.size, np.nan)
+    if needed & _EMAILS:
+        facts |= _emails(chunk, ids, now, frozenset(needed & _EMAILS))
     return pd.DataFrame(
         {name: facts[name] for name in sorted(needed)}, index=pd.Index(ids, name="account")
     )
+
+
+def _emails(chunk: Chunk, ids: IntArray, now: datetime, needed: frozenset[str]) -> dict[str, Any]:
+    pairs = fetch_numbers(
+        Customer.objects.filter(chunk.where("account_id"))
+        .order_by("pk")
+        .values_list("pk", "account_id"),
+        2,
+    )
+    pairs = pairs[np.isin(pairs[:, 1].astype(np.int64), ids)]
+    sums = {name: np.zeros(ids.size) for name in needed}
+    customers, accounts = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    position = np.searchsorted(ids, accounts)
+    for part in chunks(customers):
+        found = facts_compute(chunk=part, ids=part.ids, now=now, needed=needed)
+        at = position[np.searchsorted(customers, part.ids)]
+        for name in needed:
+            np.add.at(sums[name], at, np.nan_to_num(np.asarray(found[name], dtype=float)))
+    return sums
 
 
 def _renewals(chunk: Chunk, ids: IntArray, now: datetime) -> Any:
