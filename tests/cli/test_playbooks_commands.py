@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from django.utils import timezone
 
 from tenure.cli.main import cli, register_commands
+from tenure.mail.models import Template
 from tenure.playbooks.builtin import playbooks_builtin_ensure
 from tenure.playbooks.enrol import Candidate, enrol
 from tenure.playbooks.models import Enrollment, Playbook
@@ -27,9 +28,10 @@ def test_list_show_switch_and_run_due():
     listed = run("playbooks", "list")
     assert listed.exit_code == 0 and "welcome-series" in listed.output and " off " in listed.output
     welcome = Playbook.objects.get(builtin="welcome")
+    Template.objects.filter(slug="welcome-introduction").delete()
     refused = run("playbooks", "enable", str(welcome.pk))
     assert refused.exit_code == 1
-    assert "steps[0].kind: email steps need the mail app" in refused.output
+    assert 'steps[0].template: no email template "welcome-introduction"' in refused.output
     playbook = playbook_create(by=None, data={
         "name": "Call", "slug": "call", "trigger": {"type": "event", "kind": "order.placed"},
         "steps": [{"kind": "task", "title": "Call {customer}"}],

@@ -1,8 +1,8 @@
 """The built-in playbooks: created off at every migrate if missing, editable like any other.
 
-Their email steps name templates by slug (``welcome-introduction``, ...): the mail app provides
-those templates and runs email steps; until it is installed, a playbook with email steps
-cannot be switched on ("email steps need the mail app").
+Their email steps name templates by slug (``welcome-introduction``, ...): the mail app makes
+those templates at migrate (``tenure.mail.builtin``); a playbook naming one that was deleted
+cannot be switched on (``steps[0].template: no email template ...``).
 
 The quarterly relationship newsletter is not a playbook: it goes to a whole audience at once
 on a date, not to one customer when something happens, so it is a broadcast (a segment, a
