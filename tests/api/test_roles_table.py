@@ -1024,6 +1024,13 @@ MAIL_PATHS = {
     "/mail/templates/{template_id}/test",
     "/mail/suppressions",
     "/mail/suppressions/{address}",
+    "/mail/broadcasts",
+    "/mail/broadcasts/{broadcast_id}",
+    "/mail/broadcasts/{broadcast_id}/schedule",
+    "/mail/broadcasts/{broadcast_id}/pause",
+    "/mail/broadcasts/{broadcast_id}/resume",
+    "/mail/broadcasts/{broadcast_id}/cancel",
+    "/mail/broadcasts/{broadcast_id}/recipients",
 }
 MAIL_OPERATIONS = [
     # (name, method, path, body, kind): kind "book" (every role, a success manager their
@@ -1042,13 +1049,26 @@ MAIL_OPERATIONS = [
     ("suppression-add", "post", "/mail/suppressions", {"address": "x@example.com"},
      "change_all"),
     ("suppression-delete", "delete", "/mail/suppressions/gone@example.com", None, "change_all"),
+    # Broadcasts: read like the outbox (the recipients of one's book), changed like templates.
+    ("broadcasts", "get", "/mail/broadcasts", None, "read"),
+    ("broadcast", "get", "/mail/broadcasts/{sending}", None, "read"),
+    ("broadcast-create", "post", "/mail/broadcasts", "broadcast", "change_all"),
+    ("broadcast-update", "patch", "/mail/broadcasts/{draft}", {"name": "Q3"}, "change_all"),
+    ("broadcast-schedule", "post", "/mail/broadcasts/{draft}/schedule",
+     {"scheduled_at": "2030-01-01T09:00:00Z"}, "change_all"),
+    ("broadcast-pause", "post", "/mail/broadcasts/{sending}/pause", {}, "change_all"),
+    ("broadcast-resume", "post", "/mail/broadcasts/{paused}/resume", {}, "change_all"),
+    ("broadcast-cancel", "post", "/mail/broadcasts/{paused}/cancel", {"reason": "typo"},
+     "change_all"),
+    ("broadcast-recipients", "get", "/mail/broadcasts/{sending}/recipients", None, "list"),
 ]  # fmt: skip
 _MAIL_DONE = {"get": 200, "post": 201, "patch": 200, "delete": 204}
 
 
 def _mail_expected(role: Role, operation: tuple, whose: str) -> int:
     name, method, _, _, kind = operation
-    done = 200 if name == "template-preview" else _MAIL_DONE[method]
+    acts = name.startswith("broadcast-") and name != "broadcast-create"
+    done = 200 if name == "template-preview" or acts else _MAIL_DONE[method]
     if kind in ("read", "list"):
         return done
     if kind == "book":
@@ -1071,7 +1091,8 @@ MAIL_TABLE = [
     ids=[f"{r}-{o[0]}-{w}-{_mail_expected(r, o, w)}" for r, o, w in MAIL_TABLE],
 )
 def test_mail_table(client, row):
-    from tenure.mail.models import Message, Suppression, Template
+    from tenure.mail.models import Broadcast, Message, Suppression, Template
+    from tenure.segments.models import Segment
 
     role, operation, whose = row
     _, method, path, body, kind = operation
@@ -1084,17 +1105,28 @@ def test_mail_table(client, row):
     their_customer = _customer(other)
     template = Template.objects.create(name="Welcome", subject="Hi {{ customer.first_name }}",
                                        text="Hello")  # fmt: skip
+    segment = Segment.objects.create(name="All", slug="all", definition={"when": {}})
+    newsletter = Template.objects.create(name="News", subject="News", text="Hello")
+    broadcasts = {
+        status: Broadcast.objects.create(name=status, segment=segment, template=newsletter,
+                                         status=status, scheduled_at=T0)
+        for status in ("draft", "sending", "paused")
+    }  # fmt: skip
     messages = {
         who: Message.objects.create(
-            key=f"k:{who}", source="test", customer=customer, kind="transactional",
+            key=f"k:{who}", source=f"broadcast:{broadcasts['sending'].pk}", customer=customer,
+            kind="transactional",
             subject="s", text="t", due_at=T0, next_at=T0, created_at=T0,
         )
         for who, customer in (("own", own_customer), ("other", their_customer))
     }  # fmt: skip
     Suppression.objects.create(address="gone@example.com", suppressed_at=T0, reason="manual")
     target = messages[whose]
-    url = path.format(message=target.pk, template=template.pk)
+    url = path.format(message=target.pk, template=template.pk,
+                      **{status: b.pk for status, b in broadcasts.items()})  # fmt: skip
     payload = {"customer_id": own_customer.pk} if body == "customer" else body
+    if body == "broadcast":
+        payload = {"name": "Q3", "template_id": template.pk, "segment_id": segment.pk}
     send = getattr(caller, method)
     response = send(url, payload) if method in ("post", "patch") else send(url)
     want = _mail_expected(role, operation, whose)

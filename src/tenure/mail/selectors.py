@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from tenure.access import get_visible_or_404, require_all, visible
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.mail.composing import customer_context
-from tenure.mail.models import Message, MessageStatus, Suppression, Template
+from tenure.mail.models import Broadcast, Message, MessageStatus, Suppression, Template
 from tenure.mail.rendering import Rendered, template_render
 from tenure.mail.services import TEMPLATES_WHY
 
@@ -56,3 +57,27 @@ def template_preview(*, user: Any, template: Template, customer_id: int) -> Rend
 def suppression_list(*, user: Any) -> QuerySet[Suppression]:
     require_all(user, Action.CHANGE, why=TEMPLATES_WHY)
     return Suppression.objects.order_by("id")
+
+
+# -- broadcasts: every role reads them, a success manager the recipients of their book ---------
+
+
+def broadcast_list(*, user: Any, status: str | None = None) -> QuerySet[Broadcast]:
+    broadcasts = Broadcast.objects.select_related("segment", "template", "created_by")
+    if status:
+        broadcasts = broadcasts.filter(status=status)
+    return broadcasts.order_by("-id")
+
+
+def broadcast_get(*, user: Any, broadcast_id: int) -> Broadcast:
+    return get_object_or_404(broadcast_list(user=user), pk=broadcast_id)
+
+
+def broadcast_recipients(
+    *, user: Any, broadcast: Broadcast, status: str | None = None
+) -> QuerySet[Message]:
+    """The broadcast's messages (its per-recipient log) among the customers ``user`` sees."""
+    recipients = visible(user, Message).filter(source=broadcast.source)
+    if status:
+        recipients = recipients.filter(status=status)
+    return recipients.select_related("customer").defer("raw", "html", "text").order_by("id")
