@@ -477,6 +477,27 @@ def _latest_customer() -> dict:
     return {"customer": str(Customer.objects.latest("pk").pk)}
 
 
+def _broadcast_in(status: str):
+    def make(owner):
+        from tenure.mail.models import Broadcast, Template
+        from tenure.segments.models import Segment
+
+        n = Broadcast.objects.count()
+        segment = Segment.objects.create(name=f"S{n}", slug=f"s{n}", definition={"when": {}})
+        template = Template.objects.create(name=f"News {n}", subject="News", text="Hello")
+        return Broadcast.objects.create(
+            name=f"B{n}", segment=segment, template=template, status=status, scheduled_at=T0
+        )
+
+    return make
+
+
+def _broadcast_form() -> dict:
+    broadcast = _broadcast_in("draft")(None)
+    return {"name": "Q3", "segment_id": broadcast.segment_id,
+            "template_id": broadcast.template_id, "valid_days": "3", "priority": "0"}  # fmt: skip
+
+
 _TEMPLATE_FORM = {"name": "Welcome", "kind": "marketing", "topic": "email_marketing",
                   "subject": "Hi", "text": "Hello", "html": ""}  # fmt: skip
 # Email: the outbox and a message are the customer's book's; templates are the business's
@@ -501,6 +522,29 @@ MAIL_PAGES = [
         _template,
         method="post",
         data=_latest_customer,
+        done=302,
+    ),
+    # Broadcasts: every role reads them (the recipients of its book); admins and managers
+    # make and steer them.
+    Page("mail-broadcasts", "self"),
+    Page("mail-broadcasts", "change_all", method="post", data=_broadcast_form, done=302),
+    Page("mail-broadcast", "self", _broadcast_in("sending")),
+    Page(
+        "mail-broadcast-schedule",
+        "change_all",
+        _broadcast_in("draft"),
+        method="post",
+        data=lambda: {"scheduled_at": "2030-01-01T09:00"},
+        done=302,
+    ),
+    Page("mail-broadcast-pause", "change_all", _broadcast_in("sending"), method="post", done=302),
+    Page("mail-broadcast-resume", "change_all", _broadcast_in("paused"), method="post", done=302),
+    Page(
+        "mail-broadcast-cancel",
+        "change_all",
+        _broadcast_in("paused"),
+        method="post",
+        data=lambda: {"reason": "typo"},
         done=302,
     ),
 ]
