@@ -25,7 +25,7 @@ def test_create_now_pause_resume_cancel_and_show():
     made = run("mail", "broadcasts", "create", "--name", "Q3 news", "--segment", str(segment.pk),
                "--template", str(template.pk), "--now")  # fmt: skip
     assert made.exit_code == 0, made.output
-    broadcast = Broadcast.objects.get()
+    broadcast = Broadcast.objects.get(name="Q3 news")
     assert "Q3 news: sending" in made.output and "audience 4: sent 0" in made.output
     assert "pending 4" in made.output
 

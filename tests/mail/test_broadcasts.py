@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from tenure.customers.models import Consent, ConsentPurpose, Customer
 from tenure.domain.errors import Conflict
@@ -272,3 +273,23 @@ def test_a_deleted_segment_or_a_used_template_is_refused_clearly():
     with pytest.raises(Conflict):
         template_delete(by=None, template_id=broadcast.template_id)
     assert Template.objects.filter(pk=broadcast.template_id).exists()
+
+
+def test_the_quarterly_newsletter_is_a_builtin_draft_broadcast():
+    from tenure.mail.builtin import QUARTERLY, broadcasts_builtin_ensure
+
+    quarterly = Broadcast.objects.get(builtin=QUARTERLY)  # made at migrate
+    assert quarterly.status == BroadcastStatus.DRAFT and quarterly.segment is None
+    assert quarterly.template.topic == ConsentPurpose.NEWSLETTER
+    assert broadcasts_builtin_ensure() is None  # once
+    segment = audience(2)
+    with pytest.raises(ValidationError):
+        broadcast_schedule(by=None, broadcast_id=quarterly.pk, at=None, now=NOW)
+    from tenure.mail.broadcasts import broadcast_update
+
+    broadcast_update(by=None, broadcast_id=quarterly.pk, changes={"segment_id": segment.pk})
+    broadcast_schedule(by=None, broadcast_id=quarterly.pk, at=None, now=NOW)
+    assert mail_send_due(now=NOW).sent == 2  # marketing granted, the newsletter not refused
+    raw = Message.objects.filter(source=quarterly.source).values_list("raw", flat=True)
+    assert all("Our quarter, and what comes next, Ada" in text for text in raw)
+    assert_adds_up(quarterly)

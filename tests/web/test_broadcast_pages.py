@@ -52,7 +52,7 @@ def test_the_form_refuses_in_words(signed_in):
         "valid_days": "0"})  # fmt: skip
     assert answer.status_code == 200
     assert "valid_days: from 1 to 90 days" in answer.content.decode()
-    assert not Broadcast.objects.exists()
+    assert not Broadcast.objects.filter(name="Bad").exists()
 
 
 def test_a_success_manager_reads_the_recipients_of_their_book(client):

@@ -19,6 +19,12 @@ class MailConfig(AppConfig):
         follower_register("mail.broadcasts", tasks.broadcasts_follow)
         run_kind_register(tasks.BROADCASTS_KIND)
 
+        from django.db.models.signals import post_migrate
+
+        from tenure.mail import builtin
+
+        post_migrate.connect(builtin.on_post_migrate, sender=self, dispatch_uid="mail-builtin")
+
         from tenure.mail import signals
         from tenure.privacy.signals import person_erasing, person_exporting
 
