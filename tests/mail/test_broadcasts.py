@@ -14,7 +14,6 @@ from tenure.domain.errors import Conflict
 from tenure.events.models import Event
 from tenure.mail.broadcasts import (
     broadcast_cancel,
-    broadcast_counts,
     broadcast_create,
     broadcast_pause,
     broadcast_resume,
@@ -30,6 +29,7 @@ from tenure.mail.models import (
     Suppression,
     Template,
 )
+from tenure.mail.selectors import broadcast_counts
 from tenure.mail.sending import mail_send_due
 from tenure.mail.services import template_delete
 from tenure.mail.transport import Outbox, Sent

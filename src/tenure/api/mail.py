@@ -328,7 +328,7 @@ class BroadcastDetailOut(BroadcastOut):
 
 
 def _detail(broadcast: Broadcast) -> BroadcastDetailOut:
-    counts = broadcasts.broadcast_counts(broadcast)
+    counts = selectors.broadcast_counts(broadcast)
     fields = {name: getattr(broadcast, name) for name in BroadcastOut.model_fields}
     return BroadcastDetailOut(
         **fields, counts=CountsOut(**counts.as_dict(), skipped_reasons=counts.skipped_reasons)

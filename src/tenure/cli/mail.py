@@ -85,7 +85,7 @@ def _when(value: str | None) -> datetime | None:
 
 
 def _print(broadcast: Any) -> None:
-    from tenure.mail.broadcasts import broadcast_counts
+    from tenure.mail.selectors import broadcast_counts
 
     counts = broadcast_counts(broadcast)
     when = broadcast.scheduled_at.isoformat() if broadcast.scheduled_at else "not scheduled"

@@ -12,8 +12,8 @@
 - **Valid until.** Every message carries ``valid_until`` (scheduled time + ``valid_days``): a
   sender that comes back after it expires the message instead of sending it late; a paused
   broadcast's held mail expires at that moment too (``broadcasts_advance``).
-- **The log adds up.** ``broadcast_counts``: audience = sent + skipped + failed + expired +
-  pending, read from the ledger by the broadcast's source.
+- **The log adds up.** audience = sent + skipped + failed + expired +
+  pending, read from the ledger by the broadcast's source (``selectors.broadcast_counts``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tenure.access import require_all
@@ -42,6 +42,7 @@ from tenure.mail.models import (
     MessageStatus,
     Template,
 )
+from tenure.mail.selectors import broadcast_counts
 from tenure.mail.services import NewMessage, messages_queue
 from tenure.segments.models import Segment, SegmentMembership
 from tenure.users.models import User
@@ -320,6 +321,12 @@ def broadcasts_advance(*, now: datetime | None = None, limit: int = 5) -> Advanc
         if broadcast_start(broadcast_id=broadcast_id, now=at).status == BroadcastStatus.SENDING:
             result.started.append(broadcast_id)
     for broadcast_id in Broadcast.objects.filter(status__in=OPEN).values_list("pk", flat=True):
+        source = f"broadcast:{broadcast_id}"
+        stale = Message.objects.filter(
+            source=source, status=MessageStatus.HELD, valid_until__lte=at
+        ).exists()
+        if not stale and _pending(source).exists():
+            continue  # nothing to do: no lock taken (SQLite's is the whole database's)
         with transaction.atomic():
             broadcast = Broadcast.objects.select_for_update().get(pk=broadcast_id)
             if broadcast.status not in OPEN:
@@ -350,74 +357,4 @@ def broadcasts_advance(*, now: datetime | None = None, limit: int = 5) -> Advanc
 def _pending(source: str) -> QuerySet[Message]:
     return Message.objects.filter(
         source=source, status__in=(*WAITING, MessageStatus.SENDING, MessageStatus.HELD)
-    )
-
-
-# -- the log -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BroadcastCounts:
-    """The audience and where each message of it ended up; ``sent + skipped + failed + expired
-    + pending == audience`` (``unknown``: handed to the server, outcome not recorded, counted
-    as sent since it may have arrived; ``held`` is part of ``pending``)."""
-
-    audience: int
-    sent: int
-    skipped: int
-    failed: int
-    expired: int
-    pending: int
-    unknown: int = 0
-    held: int = 0
-    skipped_reasons: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def adds_up(self) -> bool:
-        return self.sent + self.skipped + self.failed + self.expired + self.pending == self.audience
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "audience": self.audience,
-            "sent": self.sent,
-            "skipped": self.skipped,
-            "failed": self.failed,
-            "expired": self.expired,
-            "pending": self.pending,
-            "unknown": self.unknown,
-            "held": self.held,
-        }
-
-
-def broadcast_counts(broadcast: Broadcast) -> BroadcastCounts:
-    """Counted from the ledger in two grouped reads."""
-    by_status = dict(
-        Message.objects.filter(source=broadcast.source)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    reasons = dict(
-        Message.objects.filter(source=broadcast.source, status=MessageStatus.SUPPRESSED)
-        .values_list("reason")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    s = MessageStatus
-
-    def n(*statuses: str) -> int:
-        return sum(by_status.get(status, 0) for status in statuses)
-
-    queued = sum(by_status.values())
-    return BroadcastCounts(
-        # The snapshot taken at the start, so the sum is checked against it, not itself.
-        audience=queued if broadcast.audience is None else broadcast.audience,
-        sent=n(s.SENT, s.UNKNOWN),
-        skipped=n(s.SUPPRESSED),
-        failed=n(s.FAILED),
-        expired=n(s.EXPIRED),
-        pending=n(s.QUEUED, s.DEFERRED, s.SENDING, s.HELD),
-        unknown=n(s.UNKNOWN),
-        held=n(s.HELD),
-        skipped_reasons=reasons,
     )

@@ -3,9 +3,10 @@ messages of their book); templates and suppressions are the whole business's."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from tenure.access import get_visible_or_404, require_all, visible
@@ -81,3 +82,73 @@ def broadcast_recipients(
     if status:
         recipients = recipients.filter(status=status)
     return recipients.select_related("customer").defer("raw", "html", "text").order_by("id")
+
+
+# -- a broadcast's log: where its messages ended up ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class BroadcastCounts:
+    """The audience and where each message of it ended up; ``sent + skipped + failed + expired
+    + pending == audience`` (``unknown``: handed to the server, outcome not recorded, counted
+    as sent since it may have arrived; ``held`` is part of ``pending``)."""
+
+    audience: int
+    sent: int
+    skipped: int
+    failed: int
+    expired: int
+    pending: int
+    unknown: int = 0
+    held: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def adds_up(self) -> bool:
+        return self.sent + self.skipped + self.failed + self.expired + self.pending == self.audience
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "audience": self.audience,
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "expired": self.expired,
+            "pending": self.pending,
+            "unknown": self.unknown,
+            "held": self.held,
+        }
+
+
+def broadcast_counts(broadcast: Broadcast) -> BroadcastCounts:
+    """Counted from the ledger in two grouped reads."""
+    by_status = dict(
+        Message.objects.filter(source=broadcast.source)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    reasons = dict(
+        Message.objects.filter(source=broadcast.source, status=MessageStatus.SUPPRESSED)
+        .values_list("reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    s = MessageStatus
+
+    def n(*statuses: str) -> int:
+        return sum(by_status.get(status, 0) for status in statuses)
+
+    queued = sum(by_status.values())
+    return BroadcastCounts(
+        # The snapshot taken at the start, so the sum is checked against it, not itself.
+        audience=queued if broadcast.audience is None else broadcast.audience,
+        sent=n(s.SENT, s.UNKNOWN),
+        skipped=n(s.SUPPRESSED),
+        failed=n(s.FAILED),
+        expired=n(s.EXPIRED),
+        pending=n(s.QUEUED, s.DEFERRED, s.SENDING, s.HELD),
+        unknown=n(s.UNKNOWN),
+        held=n(s.HELD),
+        skipped_reasons=reasons,
+    )

@@ -113,7 +113,7 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     )
     context = {
         "broadcast": broadcast,
-        "counts": broadcasts.broadcast_counts(broadcast),
+        "counts": selectors.broadcast_counts(broadcast),
         "recipients": found[:SHOWN],
         "more": len(found) > SHOWN,
         "status": status,
