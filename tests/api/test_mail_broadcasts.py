@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tenure.mail.broadcasts import broadcasts_advance
 from tenure.mail.models import Message, MessageStatus, Template
 from tests.api.helpers import Api
 from tests.mail.test_broadcasts import audience, newsletter
@@ -23,8 +24,11 @@ def test_a_broadcast_through_the_api(client):
     path = f"/mail/broadcasts/{broadcast['id']}"
     assert api.patch(path, {"priority": 5}).json()["priority"] == 5
 
-    started = api.post(f"{path}/schedule", {})
-    assert started.status_code == 200, started.content
+    scheduled = api.post(f"{path}/schedule", {})
+    assert scheduled.status_code == 200, scheduled.content
+    assert scheduled.json()["status"] == "scheduled"  # now: the worker starts it
+    assert broadcasts_advance().started == [broadcast["id"]]
+    started = api.get(path)
     counts = started.json()["counts"]
     assert started.json()["status"] == "sending"
     assert (counts["audience"], counts["pending"], counts["sent"]) == (120, 120, 0)

@@ -19,6 +19,7 @@ from tenure.mail.broadcasts import (
     broadcast_pause,
     broadcast_resume,
     broadcast_schedule,
+    broadcast_start,
 )
 from tenure.mail.models import Message, MessageStatus
 from tests.mail.test_broadcasts import audience, newsletter
@@ -43,6 +44,7 @@ def test_a_pause_stops_two_running_senders_and_resume_sends_the_rest_once(
     broadcast = broadcast_create(by=None, name="Race", segment_id=segment.pk,
                                  template_id=newsletter().pk)  # fmt: skip
     broadcast_schedule(by=None, broadcast_id=broadcast.pk, at=None, now=timezone.now())
+    broadcast_start(broadcast_id=broadcast.pk, now=timezone.now())
     env = {
         **os.environ,
         "TENURE_DATABASE_URL": database_url,

@@ -87,7 +87,9 @@ def started(segment: Segment, **fields) -> Broadcast:
     broadcast = broadcast_create(
         by=None, name="Q2 newsletter", segment_id=segment.pk, template_id=newsletter().pk, **fields
     )
-    return broadcast_schedule(by=None, broadcast_id=broadcast.pk, at=None, now=NOW)
+    scheduled = broadcast_schedule(by=None, broadcast_id=broadcast.pk, at=None, now=NOW)
+    assert scheduled.status == BroadcastStatus.SCHEDULED  # "now": the worker starts it
+    return broadcast_start(broadcast_id=broadcast.pk, now=NOW)
 
 
 def statuses(broadcast: Broadcast) -> dict[str, int]:
@@ -289,6 +291,7 @@ def test_the_quarterly_newsletter_is_a_builtin_draft_broadcast():
 
     broadcast_update(by=None, broadcast_id=quarterly.pk, changes={"segment_id": segment.pk})
     broadcast_schedule(by=None, broadcast_id=quarterly.pk, at=None, now=NOW)
+    assert broadcasts_advance(now=NOW).started == [quarterly.pk]
     assert mail_send_due(now=NOW).sent == 2  # marketing granted, the newsletter not refused
     raw = Message.objects.filter(source=quarterly.source).values_list("raw", flat=True)
     assert all("Our quarter, and what comes next, Ada" in text for text in raw)

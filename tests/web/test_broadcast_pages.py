@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tenure.customers.models import Customer
+from tenure.mail.broadcasts import broadcast_start, broadcasts_advance
 from tenure.mail.models import Broadcast, BroadcastStatus, MessageStatus
 from tenure.mail.sending import mail_send_due
 from tenure.users.models import Role
@@ -29,6 +30,7 @@ def test_make_send_pause_resume_from_the_pages(signed_in, settings):
     assert "No recipients until it starts" in signed_in.get(page).content.decode()
 
     signed_in.post(reverse("web:mail-broadcast-schedule", args=[broadcast.pk]))
+    assert broadcasts_advance().started == [broadcast.pk]  # the worker's step
     broadcast.refresh_from_db()
     assert broadcast.status == BroadcastStatus.SENDING and broadcast.audience == 3
     assert mail_send_due(now=max(NOW, broadcast.scheduled_at), limit=1).sent == 1
@@ -63,8 +65,6 @@ def test_a_success_manager_reads_the_recipients_of_their_book(client):
     broadcast = Broadcast.objects.create(
         name="News", segment=segment, template=newsletter(), status="scheduled", scheduled_at=NOW
     )
-    from tenure.mail.broadcasts import broadcast_start
-
     broadcast_start(broadcast_id=broadcast.pk, now=NOW)
     client.force_login(sam)
     shown = client.get(reverse("web:mail-broadcast", args=[broadcast.pk])).content.decode()
@@ -84,6 +84,7 @@ def test_the_admin_lists_makes_and_pauses_through_the_services(client, settings)
     assert made.status_code == 302, made.content.decode()[:2000]
     broadcast = Broadcast.objects.get(name="Admin news")
     client.post(changelist, {"action": "send_now", "_selected_action": [broadcast.pk]})
+    assert broadcasts_advance().started == [broadcast.pk]
     client.post(changelist, {"action": "pause", "_selected_action": [broadcast.pk]})
     broadcast.refresh_from_db()
     assert broadcast.status == BroadcastStatus.PAUSED and broadcast.audience == 2

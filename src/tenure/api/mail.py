@@ -288,7 +288,9 @@ class BroadcastPatch(Input):
 
 
 class ScheduleIn(Input):
-    scheduled_at: datetime | None = Field(None, description="omitted or null: send now")
+    scheduled_at: datetime | None = Field(
+        None, description="omitted or null: now (the worker starts it within a second)"
+    )
 
 
 class CancelIn(Input):
@@ -384,7 +386,7 @@ def broadcast_update(request: HttpRequest, broadcast_id: RecordId, payload: Broa
 @router.post(
     "/mail/broadcasts/{broadcast_id}/schedule",
     response={200: BroadcastDetailOut, **ERROR_RESPONSES},
-    summary="Schedule it, or send it now without a time (admins and managers)",
+    summary="Schedule it, or without a time for now: the worker starts it (admins, managers)",
 )
 def broadcast_schedule(request: HttpRequest, broadcast_id: RecordId, payload: ScheduleIn) -> Any:
     user = caller(request)

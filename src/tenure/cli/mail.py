@@ -175,7 +175,7 @@ def broadcasts_create(
     from django.utils import timezone
 
     from tenure.events.record import acting_via
-    from tenure.mail.broadcasts import broadcast_create, broadcast_schedule
+    from tenure.mail.broadcasts import broadcast_create, broadcast_schedule, broadcast_start
 
     moment = _when(at)
     try:
@@ -192,6 +192,8 @@ def broadcasts_create(
                 broadcast = broadcast_schedule(
                     by=None, broadcast_id=broadcast.pk, at=moment, now=timezone.now()
                 )
+            if send_now:  # at the terminal the operator may wait for a large audience
+                broadcast = broadcast_start(broadcast_id=broadcast.pk, now=timezone.now())
     except _refusals() as error:
         _fail(error)
     _print(broadcast)

@@ -123,7 +123,7 @@ class BroadcastAdmin(ScopedAdmin):
             saved = broadcasts.broadcast_create(by=user, **values)
         obj.pk = saved.pk
 
-    @admin.action(description="Send now")
+    @admin.action(description="Send now (the worker starts it within a second)")
     def send_now(self, request: HttpRequest, chosen: QuerySet[Broadcast]) -> None:
         _each(request, chosen, broadcasts.broadcast_schedule, at=None)
 

@@ -1,7 +1,7 @@
 """Broadcasts (the newsletter): one template to a segment's members on a date.
 
-- **Started once, by the ledger's keys.** Starting (the worker when ``scheduled_at`` passes, or
-  "send now") snapshots the segment's members and queues one message each, keyed
+- **Started once, by the ledger's keys.** Starting (the worker when ``scheduled_at`` passes;
+  "send now" schedules for now) snapshots the segment's members and queues one message each, keyed
   ``broadcast:<id>::<customer>:``, in bulk. A start repeated (a retried job, two workers) finds
   the broadcast sending already; one forced again queues nothing new: the keys are taken.
 - **Pause and resume in the database.** Pausing turns the broadcast's messages that were not
@@ -129,7 +129,9 @@ def broadcast_update(
 def broadcast_schedule(
     *, by: User | None, broadcast_id: int, at: datetime | None, now: datetime
 ) -> Broadcast:
-    """Schedule for ``at``; None: send now (started in this call)."""
+    """Schedule for ``at``; None: now. The worker starts it (its follower looks every half
+    second): queueing a large audience takes a while (100,000 members: about 40 s on
+    PostgreSQL on the shared 2-core machine), too long for a request to wait."""
     _require(by)
     with transaction.atomic():
         broadcast = Broadcast.objects.select_for_update().get(pk=broadcast_id)
@@ -144,14 +146,15 @@ def broadcast_schedule(
         broadcast.scheduled_at = at or now
         broadcast.status = BroadcastStatus.SCHEDULED
         broadcast.save(update_fields=["scheduled_at", "status", "updated_at"])
-    if at is None:
-        return broadcast_start(broadcast_id=broadcast.pk, now=now)
     return broadcast
 
 
-def _member_ids(segment_id: int) -> Iterator[list[int]]:
+def _member_ids(segment_id: int, source: str) -> Iterator[list[int]]:
+    """The members now without a message of ``source`` (all of them, at a first start)."""
+    queued = Message.objects.filter(source=source).values("customer_id")
     members = (
         SegmentMembership.objects.filter(segment_id=segment_id, left_at__isnull=True)
+        .exclude(customer_id__in=queued)
         .order_by("customer_id")
         .values_list("customer_id", flat=True)
     )
@@ -169,7 +172,8 @@ def _member_ids(segment_id: int) -> Iterator[list[int]]:
 def broadcast_start(*, broadcast_id: int, now: datetime, force: bool = False) -> Broadcast:
     """Queue the audience's messages: the segment's members now, one message each. A
     broadcast already started is left as it is (``force``: queued again, which the ledger's
-    keys make a no-op for everyone already queued). The worker's, and "send now"'s."""
+    keys make a no-op for everyone already queued; they are not even read again). The worker's
+    (``broadcasts_advance``), and ``tenure mail broadcasts create --now``'s."""
     broadcast = Broadcast.objects.select_for_update().get(pk=broadcast_id)
     startable = (BroadcastStatus.SCHEDULED, *((BroadcastStatus.SENDING,) if force else ()))
     if broadcast.status not in startable:
@@ -185,7 +189,7 @@ def broadcast_start(*, broadcast_id: int, now: datetime, force: bool = False) ->
     # Measured from the scheduled time, not the start: a worker that was down past it sends
     # nothing late, the sender expires these messages instead.
     valid_until = due + timedelta(days=broadcast.valid_days)
-    for chunk in _member_ids(broadcast.segment_id):
+    for chunk in _member_ids(broadcast.segment_id, broadcast.source):
         messages_queue(
             (
                 NewMessage(

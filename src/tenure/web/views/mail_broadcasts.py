@@ -148,7 +148,7 @@ def broadcast_schedule(request: HttpRequest, broadcast_id: int) -> HttpResponse:
     except ValidationError:
         messages.error(request, "Give a date and time, or send it now.")
         return redirect("web:mail-broadcast", broadcast_id=broadcast_id)
-    done = "Scheduled." if at else "Started: its messages go out with the next sends."
+    done = "Scheduled." if at else "Starting: the worker queues its audience within a second."
     return _act(
         request,
         broadcast_id,
