@@ -296,3 +296,20 @@ def test_the_quarterly_newsletter_is_a_builtin_draft_broadcast():
     raw = Message.objects.filter(source=quarterly.source).values_list("raw", flat=True)
     assert all("Our quarter, and what comes next, Ada" in text for text in raw)
     assert_adds_up(quarterly)
+
+
+def test_only_a_broadcast_not_started_changes_and_a_scheduled_one_keeps_its_segment():
+    from tenure.mail.broadcasts import broadcast_update
+
+    segment = audience(1)
+    broadcast = broadcast_create(by=None, name="Later", segment_id=segment.pk,
+                                 template_id=newsletter().pk)  # fmt: skip
+    broadcast_schedule(by=None, broadcast_id=broadcast.pk, at=NOW + timedelta(days=1), now=NOW)
+    with pytest.raises(ValidationError) as refused:
+        broadcast_update(by=None, broadcast_id=broadcast.pk, changes={"segment_id": None})
+    assert refused.value.message_dict == {"segment_id": ["a scheduled broadcast needs its segment"]}
+    broadcast_update(by=None, broadcast_id=broadcast.pk, changes={"priority": 9})
+    broadcast_start(broadcast_id=broadcast.pk, now=NOW + timedelta(days=1))
+    with pytest.raises(Conflict):
+        broadcast_update(by=None, broadcast_id=broadcast.pk, changes={"priority": 1})
+    assert Message.objects.get(source=broadcast.source).priority == 9

@@ -84,6 +84,8 @@ def _validate(broadcast: Broadcast) -> None:
         and not Segment.objects.filter(pk=broadcast.segment_id).exists()
     ):
         problems["segment_id"] = ["no such segment"]
+    if broadcast.segment_id is None and broadcast.status == BroadcastStatus.SCHEDULED:
+        problems["segment_id"] = ["a scheduled broadcast needs its segment"]
     if not 1 <= broadcast.valid_days <= MAX_VALID_DAYS:
         problems["valid_days"] = [f"from 1 to {MAX_VALID_DAYS} days"]
     if broadcast.scheduled_at is not None and timezone.is_naive(broadcast.scheduled_at):
