@@ -1,6 +1,7 @@
-"""Pausing while two real `tenure send-due --follow` processes send a broadcast to a loopback
-SMTP server: after the pause commits nothing more is handed over (claims in flight skip the held
-messages), and after resume everyone has received it exactly once."""
+"""Real processes: pausing while two `tenure send-due --follow` send a broadcast to a loopback
+SMTP server hands nothing over after the pause (claims in flight skip the held messages), and
+after resume everyone has it exactly once; a real worker starts a scheduled broadcast, sends it
+and marks it done."""
 
 from __future__ import annotations
 
@@ -84,3 +85,25 @@ def test_a_pause_stops_two_running_senders_and_resume_sends_the_rest_once(
     assert len(recipients) == MEMBERS and set(recipients.values()) == {1}
     sent = Message.objects.filter(source=broadcast.source, status=MessageStatus.SENT)
     assert sent.count() == MEMBERS
+
+
+def test_a_real_worker_starts_a_scheduled_broadcast_sends_it_and_marks_it_done(
+    database_url, smtp_server
+):
+    from tenure.mail.models import Broadcast, BroadcastStatus
+    from tests.jobs.workers import wait_until, worker_start, worker_stop
+
+    inbox, port = smtp_server
+    segment = audience(30)
+    broadcast = broadcast_create(by=None, name="Worker", segment_id=segment.pk,
+                                 template_id=newsletter().pk)  # fmt: skip
+    broadcast_schedule(by=None, broadcast_id=broadcast.pk, at=None, now=timezone.now())
+    worker = worker_start(database_url, TENURE_SMTP_URL=f"smtp://127.0.0.1:{port}",
+                          TENURE_MAIL_QUIET_HOURS="", TENURE_MAIL_CAP="")  # fmt: skip
+    done = Broadcast.objects.filter(pk=broadcast.pk, status=BroadcastStatus.DONE)
+    try:
+        wait_until(done.exists, seconds=120, what="the broadcast done")
+    finally:
+        worker_stop(worker)
+    assert len(inbox) == 30
+    assert len({str(m["To"]) for m in inbox.messages}) == 30
