@@ -162,9 +162,8 @@ def template_delete(*, by: User | None, template_id: int) -> None:
     try:
         Template.objects.filter(pk=template_id).delete()
     except ProtectedError:
-        raise Conflict(
-            "a broadcast uses this template: cancel or delete the broadcast first"
-        ) from None
+        # A broadcast names its template for good: its log reads as that template's.
+        raise Conflict("a broadcast uses this template, so it stays") from None
 
 
 def template_test_send(
