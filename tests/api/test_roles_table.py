@@ -478,6 +478,27 @@ def _latest_customer() -> dict:
     return {"customer": str(Customer.objects.latest("pk").pk)}
 
 
+def _broadcast_in(status: str):
+    def make(owner):
+        from tenure.mail.models import Broadcast, Template
+        from tenure.segments.models import Segment
+
+        n = Broadcast.objects.count()
+        segment = Segment.objects.create(name=f"S{n}", slug=f"s{n}", definition={"when": {}})
+        template = Template.objects.create(name=f"News {n}", subject="News", text="Hello")
+        return Broadcast.objects.create(
+            name=f"B{n}", segment=segment, template=template, status=status, scheduled_at=T0
+        )
+
+    return make
+
+
+def _broadcast_form() -> dict:
+    broadcast = _broadcast_in("draft")(None)
+    return {"name": "Q3", "segment_id": broadcast.segment_id,
+            "template_id": broadcast.template_id, "valid_days": "3", "priority": "0"}  # fmt: skip
+
+
 _TEMPLATE_FORM = {"name": "Welcome", "kind": "marketing", "topic": "email_marketing",
                   "subject": "Hi", "text": "Hello", "html": ""}  # fmt: skip
 # Email: the outbox and a message are the customer's book's; templates are the business's
@@ -502,6 +523,29 @@ MAIL_PAGES = [
         _template,
         method="post",
         data=_latest_customer,
+        done=302,
+    ),
+    # Broadcasts: every role reads them (the recipients of its book); admins and managers
+    # make and steer them.
+    Page("mail-broadcasts", "self"),
+    Page("mail-broadcasts", "change_all", method="post", data=_broadcast_form, done=302),
+    Page("mail-broadcast", "self", _broadcast_in("sending")),
+    Page(
+        "mail-broadcast-schedule",
+        "change_all",
+        _broadcast_in("draft"),
+        method="post",
+        data=lambda: {"scheduled_at": "2030-01-01T09:00"},
+        done=302,
+    ),
+    Page("mail-broadcast-pause", "change_all", _broadcast_in("sending"), method="post", done=302),
+    Page("mail-broadcast-resume", "change_all", _broadcast_in("paused"), method="post", done=302),
+    Page(
+        "mail-broadcast-cancel",
+        "change_all",
+        _broadcast_in("paused"),
+        method="post",
+        data=lambda: {"reason": "typo"},
         done=302,
     ),
 ]
@@ -1025,6 +1069,13 @@ MAIL_PATHS = {
     "/mail/templates/{template_id}/test",
     "/mail/suppressions",
     "/mail/suppressions/{address}",
+    "/mail/broadcasts",
+    "/mail/broadcasts/{broadcast_id}",
+    "/mail/broadcasts/{broadcast_id}/schedule",
+    "/mail/broadcasts/{broadcast_id}/pause",
+    "/mail/broadcasts/{broadcast_id}/resume",
+    "/mail/broadcasts/{broadcast_id}/cancel",
+    "/mail/broadcasts/{broadcast_id}/recipients",
 }
 MAIL_OPERATIONS = [
     # (name, method, path, body, kind): kind "book" (every role, a success manager their
@@ -1043,13 +1094,26 @@ MAIL_OPERATIONS = [
     ("suppression-add", "post", "/mail/suppressions", {"address": "x@example.com"},
      "change_all"),
     ("suppression-delete", "delete", "/mail/suppressions/gone@example.com", None, "change_all"),
+    # Broadcasts: read like the outbox (the recipients of one's book), changed like templates.
+    ("broadcasts", "get", "/mail/broadcasts", None, "read"),
+    ("broadcast", "get", "/mail/broadcasts/{sending}", None, "read"),
+    ("broadcast-create", "post", "/mail/broadcasts", "broadcast", "change_all"),
+    ("broadcast-update", "patch", "/mail/broadcasts/{draft}", {"name": "Q3"}, "change_all"),
+    ("broadcast-schedule", "post", "/mail/broadcasts/{draft}/schedule",
+     {"scheduled_at": "2030-01-01T09:00:00Z"}, "change_all"),
+    ("broadcast-pause", "post", "/mail/broadcasts/{sending}/pause", {}, "change_all"),
+    ("broadcast-resume", "post", "/mail/broadcasts/{paused}/resume", {}, "change_all"),
+    ("broadcast-cancel", "post", "/mail/broadcasts/{paused}/cancel", {"reason": "typo"},
+     "change_all"),
+    ("broadcast-recipients", "get", "/mail/broadcasts/{sending}/recipients", None, "list"),
 ]  # fmt: skip
 _MAIL_DONE = {"get": 200, "post": 201, "patch": 200, "delete": 204}
 
 
 def _mail_expected(role: Role, operation: tuple, whose: str) -> int:
     name, method, _, _, kind = operation
-    done = 200 if name == "template-preview" else _MAIL_DONE[method]
+    acts = name.startswith("broadcast-") and name != "broadcast-create"
+    done = 200 if name == "template-preview" or acts else _MAIL_DONE[method]
     if kind in ("read", "list"):
         return done
     if kind == "book":
@@ -1072,7 +1136,8 @@ MAIL_TABLE = [
     ids=[f"{r}-{o[0]}-{w}-{_mail_expected(r, o, w)}" for r, o, w in MAIL_TABLE],
 )
 def test_mail_table(client, row):
-    from tenure.mail.models import Message, Suppression, Template
+    from tenure.mail.models import Broadcast, Message, Suppression, Template
+    from tenure.segments.models import Segment
 
     role, operation, whose = row
     _, method, path, body, kind = operation
@@ -1085,17 +1150,28 @@ def test_mail_table(client, row):
     their_customer = _customer(other)
     template = Template.objects.create(name="Welcome", subject="Hi {{ customer.first_name }}",
                                        text="Hello")  # fmt: skip
+    segment = Segment.objects.create(name="All", slug="all", definition={"when": {}})
+    newsletter = Template.objects.create(name="News", subject="News", text="Hello")
+    broadcasts = {
+        status: Broadcast.objects.create(name=status, segment=segment, template=newsletter,
+                                         status=status, scheduled_at=T0)
+        for status in ("draft", "sending", "paused")
+    }  # fmt: skip
     messages = {
         who: Message.objects.create(
-            key=f"k:{who}", source="test", customer=customer, kind="transactional",
+            key=f"k:{who}", source=f"broadcast:{broadcasts['sending'].pk}", customer=customer,
+            kind="transactional",
             subject="s", text="t", due_at=T0, next_at=T0, created_at=T0,
         )
         for who, customer in (("own", own_customer), ("other", their_customer))
     }  # fmt: skip
     Suppression.objects.create(address="gone@example.com", suppressed_at=T0, reason="manual")
     target = messages[whose]
-    url = path.format(message=target.pk, template=template.pk)
+    url = path.format(message=target.pk, template=template.pk,
+                      **{status: b.pk for status, b in broadcasts.items()})  # fmt: skip
     payload = {"customer_id": own_customer.pk} if body == "customer" else body
+    if body == "broadcast":
+        payload = {"name": "Q3", "template_id": template.pk, "segment_id": segment.pk}
     send = getattr(caller, method)
     response = send(url, payload) if method in ("post", "patch") else send(url)
     want = _mail_expected(role, operation, whose)

@@ -1,6 +1,7 @@
 """/api/v1/mail: the email ledger (every role, a success manager their book's messages),
 templates (everyone reads; admins and managers write, preview on a real customer and send a
-test), and the suppression list (admins and managers)."""
+test), the suppression list (admins and managers), and broadcasts (everyone reads them and
+the recipients of their book; admins and managers make, schedule, pause, resume, cancel)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,15 @@ from tenure.api.inputs import Input
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.types import RecordId
 from tenure.customers.models import ConsentPurpose
-from tenure.mail import selectors, services
-from tenure.mail.models import MessageKind, MessageStatus, SuppressionReason, Template
+from tenure.mail import broadcasts, selectors, services
+from tenure.mail.models import (
+    Broadcast,
+    BroadcastStatus,
+    MessageKind,
+    MessageStatus,
+    SuppressionReason,
+    Template,
+)
 from tenure.mail.rendering import RenderError
 
 router = Router(tags=["mail"])
@@ -270,3 +278,186 @@ def suppression_delete(request: HttpRequest, address: str) -> Status:
     if not services.suppression_remove(by=caller(request), address=address):
         raise Http404("no such address")
     return Status(204, None)
+
+
+# -- broadcasts: every role reads them (the recipients of its book); admins and managers write --
+
+
+class BroadcastIn(Input):
+    name: str = Field(min_length=1, max_length=120)
+    template_id: RecordId = Field(description="a marketing template")
+    segment_id: RecordId | None = Field(None, description="its members when it starts")
+    priority: int = Field(0, ge=-1000, le=1000, description="higher goes first under the cap")
+    valid_days: int = Field(3, ge=1, le=90, description="days after the scheduled time to send")
+
+
+class BroadcastPatch(Input):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    template_id: RecordId | None = None
+    segment_id: RecordId | None = None
+    priority: int | None = Field(None, ge=-1000, le=1000)
+    valid_days: int | None = Field(None, ge=1, le=90)
+
+
+class ScheduleIn(Input):
+    scheduled_at: datetime | None = Field(
+        None, description="omitted or null: now (the worker starts it within a second)"
+    )
+
+
+class CancelIn(Input):
+    reason: str = Field("", max_length=300)
+
+
+class CountsOut(Schema):
+    audience: int
+    sent: int = Field(description="handed to the server (unknown included)")
+    skipped: int = Field(description="suppressed: no consent, unsubscribed, no address, bounced")
+    failed: int
+    expired: int
+    pending: int = Field(description="queued, deferred, sending or held")
+    unknown: int
+    held: int
+    skipped_reasons: dict[str, int]
+
+
+class BroadcastOut(Schema):
+    id: int
+    name: str
+    segment_id: int | None
+    template_id: int
+    priority: int
+    scheduled_at: datetime | None
+    valid_days: int
+    status: str = Field(description=", ".join(BroadcastStatus.values))
+    reason: str
+    audience: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    created_at: datetime
+
+
+class BroadcastDetailOut(BroadcastOut):
+    counts: CountsOut
+
+
+def _detail(broadcast: Broadcast) -> BroadcastDetailOut:
+    counts = selectors.broadcast_counts(broadcast)
+    fields = {name: getattr(broadcast, name) for name in BroadcastOut.model_fields}
+    return BroadcastDetailOut(
+        **fields, counts=CountsOut(**counts.as_dict(), skipped_reasons=counts.skipped_reasons)
+    )
+
+
+@router.get(
+    "/mail/broadcasts",
+    response={200: Page[BroadcastOut], **ERROR_RESPONSES},
+    summary="Broadcasts (the newsletter), oldest first",
+)
+def broadcast_list(
+    request: HttpRequest,
+    status: BroadcastStatus | None = None,
+    cursor: str | None = None,
+    limit: int = LIMIT_DEFAULT,
+) -> dict[str, Any]:
+    found = selectors.broadcast_list(user=caller(request), status=status.value if status else None)
+    return paginate(found, cursor=cursor, limit=limit)
+
+
+@router.post(
+    "/mail/broadcasts",
+    response={201: BroadcastDetailOut, **ERROR_RESPONSES},
+    summary="Make a draft broadcast (admins and managers)",
+)
+def broadcast_create(request: HttpRequest, payload: BroadcastIn) -> Status:
+    broadcast = broadcasts.broadcast_create(by=caller(request), **payload.model_dump())
+    return Status(201, _detail(broadcast))
+
+
+@router.get(
+    "/mail/broadcasts/{broadcast_id}",
+    response={200: BroadcastDetailOut, **ERROR_RESPONSES},
+    summary="One broadcast, with where its messages ended up",
+)
+def broadcast_read(request: HttpRequest, broadcast_id: RecordId) -> Any:
+    return _detail(selectors.broadcast_get(user=caller(request), broadcast_id=broadcast_id))
+
+
+@router.patch(
+    "/mail/broadcasts/{broadcast_id}",
+    response={200: BroadcastDetailOut, **ERROR_RESPONSES},
+    summary="Change a broadcast that has not started (admins and managers)",
+)
+def broadcast_update(request: HttpRequest, broadcast_id: RecordId, payload: BroadcastPatch) -> Any:
+    user = caller(request)
+    selectors.broadcast_get(user=user, broadcast_id=broadcast_id)
+    changes = payload.model_dump(exclude_unset=True, exclude_none=True)
+    return _detail(broadcasts.broadcast_update(by=user, broadcast_id=broadcast_id, changes=changes))
+
+
+@router.post(
+    "/mail/broadcasts/{broadcast_id}/schedule",
+    response={200: BroadcastDetailOut, **ERROR_RESPONSES},
+    summary="Schedule it, or without a time for now: the worker starts it (admins, managers)",
+)
+def broadcast_schedule(request: HttpRequest, broadcast_id: RecordId, payload: ScheduleIn) -> Any:
+    user = caller(request)
+    selectors.broadcast_get(user=user, broadcast_id=broadcast_id)
+    return _detail(
+        broadcasts.broadcast_schedule(
+            by=user, broadcast_id=broadcast_id, at=payload.scheduled_at, now=timezone.now()
+        )
+    )
+
+
+def _action(request: HttpRequest, broadcast_id: int, action: Any, **extra: Any) -> Any:
+    user = caller(request)
+    selectors.broadcast_get(user=user, broadcast_id=broadcast_id)
+    return _detail(action(by=user, broadcast_id=broadcast_id, now=timezone.now(), **extra))
+
+
+@router.post(
+    "/mail/broadcasts/{broadcast_id}/pause",
+    response={200: BroadcastDetailOut, **ERROR_RESPONSES},
+    summary="Hold its unsent messages (admins and managers); nothing sent is sent again",
+)
+def broadcast_pause(request: HttpRequest, broadcast_id: RecordId) -> Any:
+    return _action(request, broadcast_id, broadcasts.broadcast_pause)
+
+
+@router.post(
+    "/mail/broadcasts/{broadcast_id}/resume",
+    response={200: BroadcastDetailOut, **ERROR_RESPONSES},
+    summary="Send its held messages again (admins and managers)",
+)
+def broadcast_resume(request: HttpRequest, broadcast_id: RecordId) -> Any:
+    return _action(request, broadcast_id, broadcasts.broadcast_resume)
+
+
+@router.post(
+    "/mail/broadcasts/{broadcast_id}/cancel",
+    response={200: BroadcastDetailOut, **ERROR_RESPONSES},
+    summary="Stop it for good: its unsent messages expire with the reason (admins, managers)",
+)
+def broadcast_cancel(request: HttpRequest, broadcast_id: RecordId, payload: CancelIn) -> Any:
+    return _action(request, broadcast_id, broadcasts.broadcast_cancel, reason=payload.reason)
+
+
+@router.get(
+    "/mail/broadcasts/{broadcast_id}/recipients",
+    response={200: Page[MessageOut], **ERROR_RESPONSES},
+    summary="Its per-recipient log (a success manager: their book's)",
+)
+def broadcast_recipients(
+    request: HttpRequest,
+    broadcast_id: RecordId,
+    status: MessageStatus | None = None,
+    cursor: str | None = None,
+    limit: int = LIMIT_DEFAULT,
+) -> dict[str, Any]:
+    user = caller(request)
+    broadcast = selectors.broadcast_get(user=user, broadcast_id=broadcast_id)
+    found = selectors.broadcast_recipients(
+        user=user, broadcast=broadcast, status=status.value if status else None
+    )
+    return paginate(found, cursor=cursor, limit=limit)

@@ -50,6 +50,13 @@ RECURRING_JOBS: tuple[RecurringJob, ...] = (
         "within a second).",
     ),
     RecurringJob(
+        name="tenure.mail_broadcasts",
+        func="tenure.mail.tasks.broadcasts_due",
+        cron="* * * * *",
+        description="Every minute: start the broadcasts whose time came, finish the sent ones "
+        "(the worker also follows them within a second).",
+    ),
+    RecurringJob(
         name="tenure.nightly",
         func="tenure.jobs.tasks.nightly",
         cron="41 2 * * *",

@@ -17,6 +17,12 @@ class MailConfig(AppConfig):
         fact_provider_register(PROVIDER)
         follower_register("mail.send", lambda: mail_send_due().handled)
 
+        from tenure.jobs.registry import run_kind_register
+        from tenure.mail import tasks
+
+        follower_register("mail.broadcasts", tasks.broadcasts_follow)
+        run_kind_register(tasks.BROADCASTS_KIND)
+
         from tenure.mail import signals
         from tenure.privacy.signals import person_erasing, person_exporting
 

@@ -1,6 +1,8 @@
-"""tenure's own templates: the emails the built-in playbooks and the newsletter broadcast
-send, created at every migrate if missing (by slug) and then the business's to edit: an edited
-or deleted one is never put back or overwritten.
+"""tenure's own templates and broadcast: the emails the built-in playbooks and the quarterly
+newsletter send, created at every migrate if missing (templates by slug) and then the
+business's to edit: an edited or deleted one is never put back or overwritten. The newsletter
+is a draft broadcast with its template and no segment: an admin chooses the audience and the
+date each quarter (a broadcast goes once; next quarter's is a new one with the same template).
 
 The copy asks and helps rather than sells (a check-in asks how it is going; the offers say
 what they are); it names no link the business has not given, since tenure cannot know where
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tenure.mail.models import MessageKind, Template
+from tenure.mail.models import Broadcast, MessageKind, Template
 
 _HELLO = "Hello {{ customer.first_name or 'there' }},"
 
@@ -85,15 +87,16 @@ If you would like to come back, your next order has 10 % off for the next 30 day
 """,
     },
     "relationship-newsletter": {
-        "name": "Relationship newsletter",
+        "name": "Quarterly relationship newsletter",
         "topic": "newsletter",
-        "subject": "News from us this quarter",
-        "text": f"""{_HELLO}
-
-a short note on what changed with us this quarter and what is coming next. Edit this template
-before its broadcast goes out: tenure sends what it says here to everyone in the audience who
-subscribed to the newsletter.
-""",
+        "subject": "Our quarter, and what comes next, {{ customer.first_name }}",
+        "text": (
+            "Hello {{ customer.first_name or 'there' }},\n\n"
+            "Here is what happened with us this quarter, and what is coming next.\n\n"
+            "{% if customer.orders_count %}Thank you for your {{ customer.orders_count }} "
+            "order{{ 's' if customer.orders_count != 1 else '' }} so far.{% endif %}\n\n"
+            "Write back any time: a person reads every answer.\n"
+        ),
     },
 }
 
@@ -115,7 +118,25 @@ def templates_builtin_ensure() -> list[Template]:
     return made
 
 
+QUARTERLY = "quarterly-newsletter"
+NEWSLETTER_TEMPLATE = "relationship-newsletter"
+
+
+def broadcasts_builtin_ensure() -> Broadcast | None:
+    """The quarterly newsletter's draft, unless it exists already (or its template is gone or
+    no longer marketing)."""
+    if Broadcast.objects.filter(builtin=QUARTERLY).exists():
+        return None
+    template = Template.objects.filter(slug=NEWSLETTER_TEMPLATE).first()
+    if template is None or template.kind != MessageKind.MARKETING:
+        return None
+    return Broadcast.objects.create(
+        name="Quarterly relationship newsletter", template=template, builtin=QUARTERLY
+    )
+
+
 def on_post_migrate(using: str = "default", **_: Any) -> None:
     if using != "default":
         return
     templates_builtin_ensure()
+    broadcasts_builtin_ensure()

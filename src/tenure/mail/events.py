@@ -17,6 +17,16 @@ MAIL_CLICKED = EventKind("mail.clicked", "A link in a tracked message was follow
 MAIL_BOUNCED = EventKind("mail.bounced", "A bounce came back for a customer's address.")
 MAIL_COMPLAINED = EventKind("mail.complained", "A customer marked a message as spam.")
 
+# A broadcast's own moments (subject "broadcast", no customer): each message's fate is a mail.*
+# event of its customer's, as for any other message.
+BROADCAST_STARTED = EventKind("broadcast.started", "A broadcast queued its audience's messages.")
+BROADCAST_PAUSED = EventKind("broadcast.paused", "A broadcast was paused: its unsent mail held.")
+BROADCAST_RESUMED = EventKind("broadcast.resumed", "A paused broadcast's held mail was released.")
+BROADCAST_CANCELLED = EventKind(
+    "broadcast.cancelled", "A broadcast was cancelled: its unsent mail expired."
+)
+BROADCAST_DONE = EventKind("broadcast.done", "Every message of a broadcast reached its end.")
+
 event_kinds_register(
     MAIL_SENT,
     MAIL_DEFERRED,
@@ -28,4 +38,9 @@ event_kinds_register(
     MAIL_CLICKED,
     MAIL_BOUNCED,
     MAIL_COMPLAINED,
+    BROADCAST_STARTED,
+    BROADCAST_PAUSED,
+    BROADCAST_RESUMED,
+    BROADCAST_CANCELLED,
+    BROADCAST_DONE,
 )

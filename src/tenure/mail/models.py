@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.text import slugify
 
 from tenure.customers.models import ConsentPurpose, Customer
+from tenure.segments.models import Segment
 
 
 class MessageKind(models.TextChoices):
@@ -26,6 +27,7 @@ class MessageStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
     SUPPRESSED = "suppressed", "Suppressed"
     UNKNOWN = "unknown", "Unknown (handed to the server, outcome not recorded)"
+    HELD = "held", "Held (its broadcast is paused)"
 
 
 WAITING = (MessageStatus.QUEUED, MessageStatus.DEFERRED)
@@ -150,6 +152,8 @@ class Message(models.Model):
             models.Index(fields=["status", "lease_until"], name="message_status_lease"),
             # The customer's timeline walks their messages by due time.
             models.Index(fields=["customer", "due_at"], name="message_customer_due"),
+            # A broadcast's log, counts, pause and resume read its messages by source.
+            models.Index(fields=["source", "status"], name="message_source_status"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -189,3 +193,63 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class BroadcastStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    PAUSED = "paused", "Paused"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Broadcast(models.Model):
+    """One template to a segment's members on a date (the newsletter). Started, it snapshots
+    the audience into the ledger, one message per member keyed ``broadcast:<id>``, so starting
+    again, pausing and resuming never make a second message for anyone."""
+
+    name = models.CharField(max_length=120)
+    # SET_NULL, not PROTECT: a segment may go; a broadcast that has not started yet then refuses
+    # to (its audience is gone), one that has keeps its ledger rows.
+    segment = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="broadcasts"
+    )
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="broadcasts")
+    priority = models.IntegerField(default=0, help_text="higher goes first under the cap")
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    valid_days = models.PositiveIntegerField(
+        default=3, help_text="days after the scheduled time a message may still go out"
+    )
+    status = models.CharField(
+        max_length=12, choices=BroadcastStatus.choices, default=BroadcastStatus.DRAFT
+    )
+    reason = models.CharField(max_length=300, blank=True, help_text="why it was cancelled")
+    builtin = models.CharField(max_length=40, blank=True, help_text="the built-in it started from")
+    audience = models.PositiveIntegerField(
+        null=True, blank=True, help_text="members when it started (the messages queued)"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "scheduled_at"], name="broadcast_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=BroadcastStatus.values),
+                name="broadcast_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def source(self) -> str:
+        return f"broadcast:{self.pk}"

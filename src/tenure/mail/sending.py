@@ -277,14 +277,19 @@ def _apply(
     recorded: list[NewEvent],
     result: SendResult,
 ) -> None:
+    # Every write here is conditional on the message still waiting: a broadcast paused or
+    # cancelled since the read above (its statement waits for the row, then re-reads it) has
+    # made the message held or expired, which the claim must not overwrite.
+    mine = Message.objects.filter(pk=message.pk, status__in=WAITING)
     if decision.status == MessageStatus.SENDING:
         lease = now + timedelta(seconds=settings.MAIL_LEASE_SECONDS)
-        Message.objects.filter(pk=message.pk).update(
+        if not mine.update(
             status=MessageStatus.SENDING,
             claimed_at=now,
             lease_until=lease,
             to_address=customer.email.strip(),
-        )
+        ):
+            return
         message.status, message.claimed_at, message.lease_until = MessageStatus.SENDING, now, lease
         message.customer = customer
         message.to_address = customer.email.strip()
@@ -292,18 +297,17 @@ def _apply(
         return
     if decision.status == MessageStatus.DEFERRED:
         changed = message.status != MessageStatus.DEFERRED or message.reason != decision.reason
-        Message.objects.filter(pk=message.pk).update(
+        updated = mine.update(
             status=MessageStatus.DEFERRED, reason=decision.reason, next_at=decision.next_at
         )
-        if changed:
+        if updated and changed:
             until = decision.next_at.isoformat() if decision.next_at else ""
             recorded.append(_event(kinds.MAIL_DEFERRED.name, message, decision.reason, until=until))
             result.deferred += 1
         return
     kind = kinds.MAIL_EXPIRED if decision.status == MessageStatus.EXPIRED else kinds.MAIL_SUPPRESSED
-    Message.objects.filter(pk=message.pk).update(
-        status=decision.status, reason=decision.reason, finished_at=now
-    )
+    if not mine.update(status=decision.status, reason=decision.reason, finished_at=now):
+        return
     recorded.append(_event(kind.name, message, decision.reason))
     if decision.status == MessageStatus.EXPIRED:
         result.expired += 1

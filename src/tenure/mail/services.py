@@ -14,11 +14,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from tenure.access import require_all
 from tenure.customers.models import ConsentPurpose, Customer
 from tenure.customers.services import consent_set
 from tenure.domain.access import Action
+from tenure.domain.errors import Conflict
 from tenure.events.record import NewEvent, events_record
 from tenure.mail import events as kinds
 from tenure.mail import tokens
@@ -161,7 +163,11 @@ def template_update(*, by: User | None, template_id: int, changes: Mapping[str, 
 def template_delete(*, by: User | None, template_id: int) -> None:
     if by is not None:
         require_all(by, Action.CHANGE, why=TEMPLATES_WHY)
-    Template.objects.filter(pk=template_id).delete()
+    try:
+        Template.objects.filter(pk=template_id).delete()
+    except ProtectedError:
+        # A broadcast names its template for good: its log reads as that template's.
+        raise Conflict("a broadcast uses this template, so it stays") from None
 
 
 def template_test_send(
