@@ -26,6 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -325,16 +326,13 @@ def _record(pending: _Pending | None, now: datetime, result: SendResult) -> None
     if pending is None:
         return
     message, sent = pending.message, pending.sent
-    mine = Message.objects.filter(
-        pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
-    )
     if sent.outcome == Outcome.ACCEPTED:
-        if mine.update(status=MessageStatus.SENT, reason="", finished_at=now):
+        if _finish(message, MessageStatus.SENT, "", now):
             events_record([_event(kinds.MAIL_SENT.name, message)])
             result.sent += 1
         return
     if sent.outcome == Outcome.UNKNOWN:
-        if mine.update(status=MessageStatus.UNKNOWN, reason=sent.detail, finished_at=now):
+        if _finish(message, MessageStatus.UNKNOWN, sent.detail, now):
             events_record([_event(kinds.MAIL_UNKNOWN.name, message, sent.detail)])
             result.unknown += 1
         return
@@ -373,26 +371,79 @@ def _tries(reason: str) -> int:
     return 0
 
 
-def _withdrawn_since_claim(message: Message, now: datetime, result: SendResult) -> bool:
+def _sql(template: str) -> str:
+    """``template`` with its table names; the columns are the fields' own names."""
+    quote = connection.ops.quote_name
+    return template.format(
+        message=quote(Message._meta.db_table), consent=quote(Consent._meta.db_table)
+    )
+
+
+# The statements run once a message (its hand-over, its outcome) are written as SQL: built by
+# the ORM they cost 0.4 ms each (filters, expressions, compiling), several times their running
+# time, and the sender's thread is what bounds its rate. Same conditions as the ORM's would be.
+_HAND_OVER = """UPDATE {message} SET handed_at = %s, raw = %s, message_id = %s
+WHERE id = %s AND status = %s AND claimed_at = %s AND handed_at IS NULL AND lease_until > %s"""
+_CONSENTED = """ AND EXISTS (SELECT 1 FROM {consent} WHERE customer_id = %s AND purpose = %s
+AND granted = %s) AND NOT EXISTS (SELECT 1 FROM {consent} WHERE customer_id = %s AND purpose = %s
+AND granted = %s)"""
+_FINISH = """UPDATE {message} SET status = %s, reason = %s, finished_at = %s
+WHERE id = %s AND status = %s AND claimed_at = %s"""
+
+
+def _finish(message: Message, status: str, reason: str, now: datetime) -> bool:
+    """``message`` ends ``status`` if it is still this sender's (the caller's transaction)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql(_FINISH),
+            [status, reason, adapt(now), message.pk, MessageStatus.SENDING,
+             adapt(message.claimed_at)],
+        )  # fmt: skip
+        return bool(cursor.rowcount)
+
+
+def _hand_over(message: Message, composed: Composed, now: datetime, result: SendResult) -> bool:
+    """Mark ``message`` handed over (inside the caller's transaction, committed before the SMTP
+    call) if it is still this sender's and, for marketing, its consent still holds: the consent
+    is re-read by the same statement, so an unsubscribe that commits while the batch is being
+    sent stops every message not yet handed over. A message withdrawn since its claim is
+    suppressed; one whose lease ended was settled by another sender."""
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = _HAND_OVER
+    params: list[Any] = [
+        adapt(now), composed.raw.decode("ascii", "replace"), composed.message_id, message.pk,
+        MessageStatus.SENDING, adapt(message.claimed_at), adapt(now),
+    ]  # fmt: skip
+    marketing = message.kind == MessageKind.MARKETING
+    if marketing:
+        # Marketing email granted, and the topic (if it is another) not refused.
+        sql += _CONSENTED
+        params += [message.customer_id, ConsentPurpose.EMAIL_MARKETING, True]
+        params += [message.customer_id, message.topic or ConsentPurpose.EMAIL_MARKETING, False]
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(sql), params)
+        if cursor.rowcount:
+            return True
+    if marketing:
+        _withdrawn_since_claim(message, now, result)
+    return False
+
+
+def _withdrawn_since_claim(message: Message, now: datetime, result: SendResult) -> None:
     """A marketing message whose consent was withdrawn after its claim (an unsubscribe POST
-    while its batch was being sent) is suppressed, not handed over: one query, in the
-    transaction that would hand it over."""
-    if message.kind != MessageKind.MARKETING:
-        return False
+    while its batch was being sent) is suppressed, not handed over."""
     purposes = {ConsentPurpose.EMAIL_MARKETING, message.topic}
     consents = {
         c.purpose: c
         for c in Consent.objects.filter(customer_id=message.customer_id, purpose__in=purposes)
     }
     problem = _consent_problem(message, consents)
-    if not problem:
-        return False
-    if Message.objects.filter(
+    if problem and Message.objects.filter(
         pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
     ).update(status=MessageStatus.SUPPRESSED, reason=problem, finished_at=now):
         events_record([_event(kinds.MAIL_SUPPRESSED.name, message, problem)])
         result.suppressed += 1
-    return True
 
 
 def _prepare(message: Message, when: datetime) -> Composed | RenderError:
@@ -430,21 +481,8 @@ def _deliver(
                 with transaction.atomic():
                     _record(pending, now, result)
                     pending = None
-                    if _withdrawn_since_claim(message, now, result):
-                        continue
-                    handed = Message.objects.filter(
-                        pk=message.pk,
-                        status=MessageStatus.SENDING,
-                        claimed_at=message.claimed_at,
-                        handed_at__isnull=True,
-                        lease_until__gt=now,
-                    ).update(
-                        handed_at=now,
-                        raw=composed.raw.decode("ascii", "replace"),
-                        message_id=composed.message_id,
-                    )
-                if not handed:
-                    continue  # its lease ended and another sender settled it
+                    if not _hand_over(message, composed, now, result):
+                        continue  # withdrawn since its claim, or settled by another sender
                 sent = transport.send(
                     sender=settings.MAIL_FROM, to=composed.to_address, raw=composed.raw
                 )
