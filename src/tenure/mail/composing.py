@@ -12,6 +12,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import Compat32
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -76,8 +77,15 @@ def message_render(message: Message) -> Rendered:
     )
 
 
+@lru_cache(maxsize=8)
+def _sender(mail_from: str) -> tuple[str, str]:
+    """(the From header, the address) of ``TENURE_MAIL_FROM``, parsed once, not per message."""
+    name, address = parseaddr(mail_from)
+    return formataddr((name, address), charset="utf-8"), address
+
+
 def from_domain() -> str:
-    address = parseaddr(settings.MAIL_FROM)[1]
+    address = _sender(settings.MAIL_FROM)[1]
     return address.rpartition("@")[2] or "localhost"
 
 
@@ -86,7 +94,7 @@ def unsubscribe_urls(message: Message) -> tuple[str, str]:
         message_id=message.pk, customer_id=message.customer_id, topic=message.topic
     )
     https = f"{settings.BASE_URL}/u/{token}"
-    mailbox = settings.MAIL_UNSUBSCRIBE_MAILTO or parseaddr(settings.MAIL_FROM)[1]
+    mailbox = settings.MAIL_UNSUBSCRIBE_MAILTO or _sender(settings.MAIL_FROM)[1]
     mailto = f"mailto:{mailbox}?subject={quote('unsubscribe ' + token)}"
     return https, mailto
 
@@ -147,8 +155,7 @@ def message_compose(message: Message, *, address: str, rendered: Rendered, when:
     else:
         body = _text_part(rendered.text, "plain")
     message_id = make_msgid(idstring=str(message.pk), domain=settings.DKIM_DOMAIN or from_domain())
-    name, sender = parseaddr(settings.MAIL_FROM)
-    body["From"] = formataddr((name, sender), charset="utf-8")
+    body["From"] = _sender(settings.MAIL_FROM)[0]
     body["To"] = address
     body["Subject"] = _header(rendered.subject)
     body["Date"] = formatdate(when, usegmt=True)

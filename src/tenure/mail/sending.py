@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, CharField, Value, When
 from django.utils import timezone
 
 from tenure.customers.models import Consent, ConsentPurpose, Customer
@@ -265,8 +266,25 @@ def _claim(now: datetime, limit: int, result: SendResult) -> list[Message]:
                 if decision.status == MessageStatus.SENDING and len(claimed) >= limit:
                     continue  # the batch is full: still due, for the next claim
                 _apply(message, decision, customer, now, claimed, recorded, result)
+        _lease(claimed, now)
         events_record(recorded)
     return claimed
+
+
+def _lease(claimed: list[Message], now: datetime) -> None:
+    """The chosen messages leased (``sending``) with their addresses, in one statement."""
+    if not claimed:
+        return
+    addresses = {m.customer_id: m.to_address for m in claimed}
+    Message.objects.filter(pk__in=[m.pk for m in claimed]).update(
+        status=MessageStatus.SENDING,
+        claimed_at=now,
+        lease_until=claimed[0].lease_until,
+        to_address=Case(
+            *(When(customer_id=c, then=Value(a)) for c, a in addresses.items()),
+            output_field=CharField(),
+        ),
+    )
 
 
 def _apply(
@@ -278,14 +296,8 @@ def _apply(
     recorded: list[NewEvent],
     result: SendResult,
 ) -> None:
-    if decision.status == MessageStatus.SENDING:
+    if decision.status == MessageStatus.SENDING:  # leased by ``_lease``, all in one statement
         lease = now + timedelta(seconds=settings.MAIL_LEASE_SECONDS)
-        Message.objects.filter(pk=message.pk).update(
-            status=MessageStatus.SENDING,
-            claimed_at=now,
-            lease_until=lease,
-            to_address=customer.email.strip(),
-        )
         message.status, message.claimed_at, message.lease_until = MessageStatus.SENDING, now, lease
         message.customer = customer
         message.to_address = customer.email.strip()
