@@ -41,7 +41,7 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
         "TENURE_DKIM_KEY_FILE": key_file,
     }  # fmt: skip
     try:
-        url = fresh_database(options.pg, f"tenure_mail_bench_send_{os.getpid()}")
+        url = fresh_database(options.pg, options.pg_database)
         django_setup(
             url, TENURE_SMTP_URL=server.url, TENURE_MAIL_QUIET_HOURS="", TENURE_MAIL_CAP="",
             TENURE_DATA_DIR="/tmp/tenure-mail-bench", **dkim,
@@ -79,7 +79,7 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
             import psycopg
 
             with psycopg.connect(options.pg, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE "tenure_mail_bench_send_{os.getpid()}" WITH (FORCE)')
+                admin.execute(f'DROP DATABASE "{options.pg_database}" WITH (FORCE)')
         return {
             "sent": sent, "seconds": seconds, "received": sum(received.values()),
             "distinct": len(received), "verified": verified, "ok": ok,
@@ -94,7 +94,7 @@ def _child(options: argparse.Namespace, src: Path | None) -> dict[str, Any]:
     if src is not None:
         env["PYTHONPATH"] = str(src)
     command = [sys.executable, __file__, "--child", "--messages", str(options.messages)]
-    command += ["--pg", options.pg] if options.pg else []
+    command += ["--pg", options.pg, "--pg-database", options.pg_database] if options.pg else []
     command += ["--pure-python"] if options.pure_python else []
     command += ["--no-dkim"] if options.no_dkim else []
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -115,6 +115,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--pg", metavar="URL", help="a PostgreSQL server (default: SQLite)")
+    parser.add_argument(
+        "--pg-database", default="tenure_mail_bench_send", help="made afresh for each run"
+    )
     parser.add_argument("--pure-python", action="store_true", help="dkimpy's own RSA")
     parser.add_argument("--no-dkim", action="store_true")
     parser.add_argument("--baseline", metavar="REV", help="also run the code of this revision")

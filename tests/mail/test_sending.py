@@ -57,6 +57,7 @@ def test_a_welcome_arrives_personalised_with_its_headers(smtp):
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
     assert message.handed_at is not None and message.message_id == received["Message-ID"]
+    assert message.to_address == "grace@example.com"
     assert Event.objects.filter(kind="mail.sent", customer_id=customer.pk).count() == 1
 
 
