@@ -48,6 +48,9 @@ def worker_kill(worker: subprocess.Popen[bytes]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg", metavar="URL", help="a PostgreSQL server (default: SQLite)")
+    parser.add_argument(
+        "--pg-database", default="tenure_mail_bench_kills", help="made afresh for the run"
+    )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=14)
@@ -56,7 +59,7 @@ def main() -> int:
 
     server = SmtpServer()
     try:
-        url = fresh_database(options.pg, "tenure_mail_bench_kills")
+        url = fresh_database(options.pg, options.pg_database)
         env = {
             "TENURE_DATABASE_URL": url, "TENURE_SMTP_URL": server.url,
             "TENURE_MAIL_LEASE_SECONDS": "5", "TENURE_MAIL_BATCH": "20",

@@ -163,3 +163,23 @@ def test_openssl_signs_byte_for_byte_as_dkimpy_does():
     for text in (b"", b"hello", b"x" * 10_000):
         digest = hashlib.sha256(text)
         assert openssl_rsassa_pkcs1_v1_5_sign(digest, numbers) == pure_python_sign(digest, numbers)
+
+
+def test_headers_written_as_compat32_writes_them():
+    # The composer writes a header that fits on its line as it is, past the email package's
+    # Header class: the bytes must stay those compat32 writes, folded or not.
+    from email.policy import compat32
+
+    from tenure.mail.composing import _WIRE
+
+    reference = compat32.clone(linesep="\r\n", max_line_length=78)
+    values = [
+        "Welcome, Grace!", "ann@example.com", "Mon, 02 Jun 2025 12:00:00 GMT",
+        "<174.1.2@example.com>", "List-Unsubscribe=One-Click", "playbook:1:welcome:7",
+        "two  spaces", " leading", "trailing ", "tab\tinside", "=?utf-8?b?w4lsb2TDrWU=?=",
+        "<https://crm.example.com/u/" + "x" * 120 + ">, <mailto:u@example.com?subject=u>",
+        "a; b, c <d@e>", "", "x" * 78,
+    ]  # fmt: skip
+    for name in ("Subject", "To", "List-Unsubscribe", "X-Tenure-Message"):
+        for value in values:
+            assert _WIRE.fold(name, value) == reference.fold(name, value), (name, value)

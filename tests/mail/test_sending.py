@@ -57,6 +57,7 @@ def test_a_welcome_arrives_personalised_with_its_headers(smtp):
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
     assert message.handed_at is not None and message.message_id == received["Message-ID"]
+    assert message.to_address == "grace@example.com"
     assert Event.objects.filter(kind="mail.sent", customer_id=customer.pk).count() == 1
 
 
@@ -95,6 +96,55 @@ def test_consent_withdrawn_between_queueing_and_sending_suppresses(smtp):
     assert message.reason == "marketing emails refused"
     event = Event.objects.get(kind="mail.suppressed", customer_id=customer.pk)
     assert event.data["reason"] == "marketing emails refused"
+
+
+def test_consent_withdrawn_after_the_claim_stops_what_is_not_yet_handed_over(smtp, monkeypatch):
+    # The hand-over re-reads consent in its own statement, after the claim and right before
+    # the SMTP call: an unsubscribe committed while the batch is out stops what is left of it.
+    from tenure.mail import sending
+
+    kept, withdrawn, offers = make_customer(), make_customer(), make_customer()
+    for customer in (kept, withdrawn, offers):
+        grant(customer)
+    news = welcome(kept)
+    stopped = welcome(withdrawn)
+    receipt = message_queue(
+        NewMessage(
+            source="receipt", customer_id=withdrawn.pk, kind=MessageKind.TRANSACTIONAL,
+            subject="Your receipt", text="Thanks", due_at=NOW,
+        ),
+        now=NOW,
+    )[0]  # fmt: skip
+    offer = welcome(offers, step="offer", topic=ConsentPurpose.OFFERS)
+    claim = sending._claim
+
+    def claim_then_unsubscribe(*args, **kwargs):
+        claimed = claim(*args, **kwargs)
+        assert len(claimed) == 4
+        Consent.objects.filter(customer=withdrawn).update(granted=False)
+        Consent.objects.create(
+            customer=offers, purpose=ConsentPurpose.OFFERS, granted=False, changed_at=NOW
+        )
+        return claimed
+
+    monkeypatch.setattr(sending, "_claim", claim_then_unsubscribe)
+    result = mail_send_due(now=NOW)
+    assert (result.sent, result.suppressed, len(smtp)) == (2, 2, 2)
+    for message in (news, stopped, receipt, offer):
+        message.refresh_from_db()
+    assert (news.status, receipt.status) == (MessageStatus.SENT, MessageStatus.SENT)
+    assert (stopped.status, stopped.reason, stopped.handed_at) == (
+        MessageStatus.SUPPRESSED, "marketing emails refused", None
+    )  # fmt: skip
+    assert (offer.status, offer.reason) == (
+        MessageStatus.SUPPRESSED,
+        "Offers and special-day promotions refused",
+    )
+    reasons = Event.objects.filter(kind="mail.suppressed").values_list("data__reason", flat=True)
+    assert sorted(reasons) == [
+        "Offers and special-day promotions refused",
+        "marketing emails refused",
+    ]
 
 
 def test_a_refused_topic_suppresses_only_that_topic(smtp):

@@ -4,13 +4,15 @@ tracking links when switched on, the DKIM signature."""
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from email import charset
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
-from email.policy import compat32
+from email.policy import Compat32
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -22,7 +24,25 @@ from tenure.mail.models import Message, MessageKind
 from tenure.mail.rendering import Rendered, template_render
 from tenure.mail.signing import dkim_signer
 
-_WIRE = compat32.clone(linesep="\r\n", max_line_length=78)
+_PLAIN_HEADER = re.compile(r"[!-~]+(?: [!-~]+)*")
+
+
+class _Wire(Compat32):
+    """compat32 with CRLF, where a header that fits on its line is written as it is: the
+    ``Header`` class that folds the others reaches the same bytes for these by splitting and
+    rejoining them (0.3 ms a message for the dozen headers of each)."""
+
+    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+        if (
+            isinstance(value, str)
+            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
+            and _PLAIN_HEADER.fullmatch(value)
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)  # type: ignore[misc]
+
+
+_WIRE = _Wire(linesep="\r\n", max_line_length=78)
 _UTF8_QP = charset.Charset("utf-8")
 _UTF8_QP.body_encoding = charset.QP
 _HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
@@ -57,8 +77,15 @@ def message_render(message: Message) -> Rendered:
     )
 
 
+@lru_cache(maxsize=8)
+def _sender(mail_from: str) -> tuple[str, str]:
+    """(the From header, the address) of ``TENURE_MAIL_FROM``, parsed once, not per message."""
+    name, address = parseaddr(mail_from)
+    return formataddr((name, address), charset="utf-8"), address
+
+
 def from_domain() -> str:
-    address = parseaddr(settings.MAIL_FROM)[1]
+    address = _sender(settings.MAIL_FROM)[1]
     return address.rpartition("@")[2] or "localhost"
 
 
@@ -67,7 +94,7 @@ def unsubscribe_urls(message: Message) -> tuple[str, str]:
         message_id=message.pk, customer_id=message.customer_id, topic=message.topic
     )
     https = f"{settings.BASE_URL}/u/{token}"
-    mailbox = settings.MAIL_UNSUBSCRIBE_MAILTO or parseaddr(settings.MAIL_FROM)[1]
+    mailbox = settings.MAIL_UNSUBSCRIBE_MAILTO or _sender(settings.MAIL_FROM)[1]
     mailto = f"mailto:{mailbox}?subject={quote('unsubscribe ' + token)}"
     return https, mailto
 
@@ -103,6 +130,16 @@ def _text_part(text: str, subtype: str) -> MIMENonMultipart:
     return part
 
 
+def _boundary(*parts: str) -> str:
+    """A boundary found in neither part. The email package's own compiles a regular
+    expression for each new boundary to search the flattened parts (0.2 ms a message); 128
+    random bits, checked against the parts, need none."""
+    while True:
+        boundary = f"=_tenure_{secrets.token_hex(16)}"
+        if not any(boundary in part for part in parts):
+            return boundary
+
+
 def message_compose(message: Message, *, address: str, rendered: Rendered, when: float) -> Composed:
     """The bytes to hand to the server, headers included (and signed when DKIM is set up).
 
@@ -112,14 +149,13 @@ def message_compose(message: Message, *, address: str, rendered: Rendered, when:
     body: MIMENonMultipart | MIMEMultipart
     if rendered.html:
         html = _tracked(message, rendered.html) if settings.MAIL_TRACKING else rendered.html
-        body = MIMEMultipart("alternative")
+        body = MIMEMultipart("alternative", boundary=_boundary(rendered.text, html))
         body.attach(_text_part(rendered.text, "plain"))
         body.attach(_text_part(html, "html"))
     else:
         body = _text_part(rendered.text, "plain")
     message_id = make_msgid(idstring=str(message.pk), domain=settings.DKIM_DOMAIN or from_domain())
-    name, sender = parseaddr(settings.MAIL_FROM)
-    body["From"] = formataddr((name, sender), charset="utf-8")
+    body["From"] = _sender(settings.MAIL_FROM)[0]
     body["To"] = address
     body["Subject"] = _header(rendered.subject)
     body["Date"] = formatdate(when, usegmt=True)
