@@ -1,0 +1,248 @@
+"""Customers and accounts created, edited and deleted on their pages: through the services
+(history, events, roles as on the API), the service's refusals on their fields with the input
+kept, moments in the business's time zone, owner and team chosen by name."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tenure.access.records import TAKEN
+from tenure.customers.models import Account, Contact, Customer
+from tenure.events.models import Event
+from tenure.users.models import Role
+from tests.factories import T0, make_account, make_customer, make_order, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _history(page: bytes) -> str:
+    text = page.decode()
+    return text[text.index('id="history"') :]
+
+
+def _customer_form(**values: str) -> dict[str, str]:
+    return {"external_id": "W-1", "first_name": "Grace", "last_name": "Hopper", **values}
+
+
+@pytest.fixture
+def berlin(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+
+
+def test_a_customer_is_created_with_account_owner_and_team(signed_in, manager, berlin):
+    acme = make_account(name="Acme")
+    otto = make_user(username="otto", first_name="Otto", last_name="Owner")
+    tess = make_user(username="tess", first_name="Tess", last_name="Team")
+    page = signed_in.get("/customers/new/").content.decode()
+    assert "Otto Owner</option>" in page and "Acme</option>" in page  # chosen by name
+    assert 'name="csrfmiddlewaretoken"' in page
+
+    response = signed_in.post(
+        "/customers/new/",
+        _customer_form(
+            email="grace@navy.example", account=str(acme.pk), owner=str(otto.pk),
+            team=[str(tess.pk), str(manager.pk)], created_at="2025-03-01T10:00:00",
+            birthday="1906-12-09",
+        ),
+    )  # fmt: skip
+
+    customer = Customer.objects.get(external_id="W-1")
+    assert response.status_code == 302
+    assert response["Location"] == f"/customers/{customer.pk}/"
+    assert (customer.account, customer.owner, customer.email) == (acme, otto, "grace@navy.example")
+    assert set(customer.team.all()) == {tess, manager}
+    # 10:00 on the business's clock (Berlin, winter: UTC+1) is 09:00 UTC.
+    assert customer.created_at == datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+    created = Event.objects.get(kind="customer.created", subject_id=customer.pk)
+    assert (created.via, created.actor_id) == ("web", manager.pk)
+    shown = signed_in.get(f"/customers/{customer.pk}/").content.decode()
+    assert "Create by mia" in _history(shown.encode())
+    assert "Tess Team" in shown and "Otto Owner" in shown
+
+
+def test_an_edit_changes_what_was_changed_and_the_history_shows_it(signed_in, manager):
+    since = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)  # seconds and microseconds
+    customer = make_customer(external_id="C-1", email="old@example.com", created_at=since)
+    page = signed_in.get(f"/customers/{customer.pk}/edit/").content.decode()
+    assert 'value="old@example.com"' in page
+    assert 'value="2024-05-06T07:08:09"' in page  # shown in the business's zone (UTC here)
+
+    form = {
+        "external_id": "C-1", "first_name": customer.first_name, "last_name": customer.last_name,
+        "email": "new@example.com", "created_at": "2024-05-06T07:08:09",
+    }  # fmt: skip
+    response = signed_in.post(f"/customers/{customer.pk}/edit/", form)
+
+    assert response.status_code == 302 and response["Location"] == f"/customers/{customer.pk}/"
+    customer.refresh_from_db()
+    assert customer.email == "new@example.com"
+    assert customer.created_at == since  # shown to the second, unchanged: not rewritten
+    changed = Event.objects.get(kind="customer.changed", subject_id=customer.pk)
+    assert changed.data["fields"] == ["email"]
+    history = _history(signed_in.get(f"/customers/{customer.pk}/").content)
+    assert "Update by mia" in history
+    assert "email: old@example.com → new@example.com" in history
+
+
+def test_a_refusal_is_shown_on_its_field_and_the_input_is_kept(signed_in):
+    make_customer(external_id="TAKEN-1")
+    response = signed_in.post(
+        "/customers/new/",
+        _customer_form(external_id="TAKEN-1", category="vip <b>", time_zone="Mars/Olympus"),
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert TAKEN in page.replace("&#x27;", "'")  # the service's word, on the field
+    assert 'id="id_external_id_error"' in page and 'id="id_time_zone_error"' in page
+    assert 'value="vip &lt;b&gt;"' in page and 'value="Mars/Olympus"' in page  # kept, escaped
+    assert "Nothing was saved" in page
+    assert Customer.objects.filter(external_id="TAKEN-1").count() == 1
+
+
+def test_a_field_the_form_parses_is_refused_before_the_service(signed_in):
+    response = signed_in.post(
+        "/customers/new/", _customer_form(email="not an address", birthday="1899-13-01")
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="id_email_error"' in page and 'id="id_birthday_error"' in page
+    assert 'value="not an address"' in page
+    assert not Customer.objects.filter(external_id="W-1").exists()
+
+
+def test_a_success_manager_owns_what_they_create_and_edits_only_their_book(client):
+    sam = make_user(role=Role.SUCCESS_MANAGER, username="sam")
+    client.force_login(sam)
+    response = client.post("/customers/new/", _customer_form())
+    customer = Customer.objects.get(external_id="W-1")
+    assert response.status_code == 302 and customer.owner == sam
+    theirs = make_customer(owner=make_user(role=Role.SUCCESS_MANAGER))
+    assert client.get(f"/customers/{theirs.pk}/edit/").status_code == 404
+    assert client.post(f"/customers/{theirs.pk}/delete/").status_code == 404
+    assert Customer.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_success_manager_who_hands_a_new_customer_over_is_told_before_it_is_saved(client):
+    sam = make_user(role=Role.SUCCESS_MANAGER, username="sam")
+    otto = make_user(role=Role.SUCCESS_MANAGER, username="otto")
+    tess = make_user(username="tess")
+    client.force_login(sam)
+    # Owned by Otto with Tess on the team: Sam could not set the team of what he cannot see.
+    response = client.post(
+        "/customers/new/", _customer_form(owner=str(otto.pk), team=[str(tess.pk)])
+    )
+    assert response.status_code == 422
+    assert "make yourself its owner or a team member" in response.content.decode()
+    assert not Customer.objects.filter(external_id="W-1").exists()  # rolled back whole
+    # Without a team the hand-over is allowed: it is Otto's, and Sam goes back to his list.
+    response = client.post("/customers/new/", _customer_form(owner=str(otto.pk)))
+    assert response.status_code == 302 and response["Location"] == "/customers/"
+    assert Customer.objects.get(external_id="W-1").owner == otto
+
+
+def test_an_analyst_reads_but_finds_no_forms_or_links(client):
+    client.force_login(make_user(role=Role.ANALYST))
+    customer = make_customer()
+    assert client.get("/customers/new/").status_code == 403
+    assert client.post(f"/customers/{customer.pk}/edit/", _customer_form()).status_code == 403
+    for page in (f"/customers/{customer.pk}/", "/customers/"):
+        text = client.get(page).content.decode()
+        assert "/edit/" not in text and "/customers/new/" not in text
+
+
+def test_a_customer_is_deleted_after_a_confirmation_unless_they_have_orders(signed_in):
+    customer = make_customer(external_id="GONE-1")
+    confirm = signed_in.get(f"/customers/{customer.pk}/delete/")
+    assert confirm.status_code == 200
+    assert "Delete customer" in confirm.content.decode()
+    assert Customer.objects.filter(pk=customer.pk).exists()  # a GET deletes nothing
+    response = signed_in.post(f"/customers/{customer.pk}/delete/")
+    assert response.status_code == 302 and response["Location"] == "/customers/"
+    assert not Customer.objects.filter(pk=customer.pk).exists()
+    assert Event.objects.filter(kind="customer.deleted", subject_id=customer.pk).exists()
+
+    buyer = make_customer()
+    make_order(customer=buyer)
+    refused = signed_in.post(f"/customers/{buyer.pk}/delete/")
+    assert refused.status_code == 409
+    assert "orders are kept as history" in refused.content.decode()
+    assert Customer.objects.filter(pk=buyer.pk).exists()
+
+
+def test_the_pages_link_to_the_forms(signed_in):
+    customer = make_customer()
+    account = make_account()
+    assert 'href="/customers/new/"' in signed_in.get("/customers/").content.decode()
+    assert 'href="/accounts/new/"' in signed_in.get("/accounts/").content.decode()
+    page = signed_in.get(f"/customers/{customer.pk}/").content.decode()
+    for link in ("edit/", "delete/", "orders/new/", "subscriptions/new/"):
+        assert f'href="/customers/{customer.pk}/{link}"' in page
+    page = signed_in.get(f"/accounts/{account.pk}/").content.decode()
+    for link in ("edit/", "delete/", "contacts/new/"):
+        assert f'href="/accounts/{account.pk}/{link}"' in page
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+def test_an_account_is_created_edited_and_deleted(signed_in, manager):
+    tess = make_user(username="tess", first_name="Tess", last_name="Team")
+    response = signed_in.post(
+        "/accounts/new/",
+        {"name": "Initech", "industry": "Software", "size_band": "51-200",
+         "website": "initech.example", "owner": str(manager.pk), "team": [str(tess.pk)]},
+    )  # fmt: skip
+    account = Account.objects.get(name="Initech")
+    assert response.status_code == 302 and response["Location"] == f"/accounts/{account.pk}/"
+    assert account.website == "https://initech.example"
+    assert (account.owner, list(account.team.all())) == (manager, [tess])
+    assert Event.objects.filter(kind="account.created", subject_id=account.pk, via="web").exists()
+
+    form = {"name": "Initech", "industry": "Banking", "size_band": "51-200",
+            "website": "https://initech.example", "owner": str(manager.pk),
+            "created_at": account.created_at.strftime("%Y-%m-%dT%H:%M:%S")}  # fmt: skip
+    response = signed_in.post(f"/accounts/{account.pk}/edit/", form)
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.industry == "Banking" and list(account.team.all()) == []
+    history = _history(signed_in.get(f"/accounts/{account.pk}/").content)
+    assert "industry: Software → Banking" in history
+    assert "team: removed tess" in history or "team: removed Tess Team" in history
+
+    Contact.objects.create(account=account, first_name="Peter")
+    assert signed_in.post(f"/accounts/{account.pk}/delete/").status_code == 302
+    assert not Account.objects.filter(pk=account.pk).exists()
+    assert not Contact.objects.filter(first_name="Peter").exists()
+    assert Event.objects.filter(kind="account.deleted", subject_id=account.pk).exists()
+
+
+def test_an_account_name_in_use_is_refused_on_the_field(signed_in):
+    make_account(name="Acme")
+    other = make_account(name="Globex", created_at=T0)
+    response = signed_in.post(
+        f"/accounts/{other.pk}/edit/",
+        {"name": "Acme", "industry": "Kept", "created_at": "2025-01-01T00:00:00"},
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="id_name_error"' in page and 'value="Kept"' in page
+    other.refresh_from_db()
+    assert (other.name, other.industry) == ("Globex", "")
+
+
+def test_the_form_pages_make_a_bounded_number_of_queries(signed_in, django_assert_max_num_queries):
+    for n in range(40):
+        make_user(username=f"member{n}")
+        make_account(name=f"Account {n:02d}")
+    customer = make_customer(account=Account.objects.first())
+    customer.team.set([make_user()])
+    with django_assert_max_num_queries(12):
+        assert signed_in.get(f"/customers/{customer.pk}/edit/").status_code == 200
+    form = {"external_id": customer.external_id, "email": "x@example.com",
+            "created_at": customer.created_at.strftime("%Y-%m-%dT%H:%M:%S")}  # fmt: skip
+    with django_assert_max_num_queries(40):
+        assert signed_in.post(f"/customers/{customer.pk}/edit/", form).status_code == 302
+    with django_assert_max_num_queries(12):
+        assert signed_in.get("/accounts/new/").status_code == 200
