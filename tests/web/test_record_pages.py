@@ -134,7 +134,7 @@ def test_a_success_manager_who_hands_a_new_customer_over_is_told_before_it_is_sa
         "/customers/new/", _customer_form(owner=str(otto.pk), team=[str(tess.pk)])
     )
     assert response.status_code == 422
-    assert "make yourself its owner or a team member" in response.content.decode()
+    assert "Keep yourself its owner or a team member" in response.content.decode()
     assert not Customer.objects.filter(external_id="W-1").exists()  # rolled back whole
     # Without a team the hand-over is allowed: it is Otto's, and Sam goes back to his list.
     response = client.post("/customers/new/", _customer_form(owner=str(otto.pk)))
@@ -246,3 +246,51 @@ def test_the_form_pages_make_a_bounded_number_of_queries(signed_in, django_asser
         assert signed_in.post(f"/customers/{customer.pk}/edit/", form).status_code == 302
     with django_assert_max_num_queries(12):
         assert signed_in.get("/accounts/new/").status_code == 200
+
+
+def test_a_deactivated_owner_is_kept_when_the_record_is_saved_unchanged(signed_in):
+    gone = make_user(username="gone", first_name="Gus", last_name="Gone")
+    customer = make_customer(owner=gone, category="old")
+    customer.team.set([gone])
+    gone.is_active = False
+    gone.save()
+    page = signed_in.get(f"/customers/{customer.pk}/edit/").content.decode()
+    assert f'<option value="{gone.pk}" selected>Gus Gone (deactivated)</option>' in page
+    form = {"external_id": customer.external_id, "category": "new", "owner": str(gone.pk),
+            "team": [str(gone.pk)],
+            "created_at": customer.created_at.strftime("%Y-%m-%dT%H:%M:%S")}  # fmt: skip
+    assert signed_in.post(f"/customers/{customer.pk}/edit/", form).status_code == 302
+    customer.refresh_from_db()
+    assert (customer.category, customer.owner, list(customer.team.all())) == ("new", gone, [gone])
+    # Choosing them anew is the service's refusal, on the field.
+    other = make_customer()
+    form = {"external_id": other.external_id, "owner": str(gone.pk),
+            "created_at": other.created_at.strftime("%Y-%m-%dT%H:%M:%S")}  # fmt: skip
+    response = signed_in.post(f"/customers/{other.pk}/edit/", form)
+    assert response.status_code == 422
+    assert 'id="id_owner_error"' in response.content.decode()
+
+
+def test_a_success_manager_who_leaves_the_team_of_a_customer_not_theirs_is_told(client):
+    sam = make_user(role=Role.SUCCESS_MANAGER, username="sam")
+    customer = make_customer(owner=make_user(role=Role.SUCCESS_MANAGER), category="kept")
+    customer.team.set([sam])
+    client.force_login(sam)
+    form = {"external_id": customer.external_id, "category": "changed", "owner": "",
+            "created_at": customer.created_at.strftime("%Y-%m-%dT%H:%M:%S")}  # fmt: skip
+    response = client.post(f"/customers/{customer.pk}/edit/", form)
+    assert response.status_code == 422
+    assert "Keep yourself its owner or a team member" in response.content.decode()
+    customer.refresh_from_db()
+    assert (customer.category, list(customer.team.all())) == ("kept", [sam])  # rolled back
+
+
+def test_a_record_s_words_are_escaped_on_its_forms(signed_in):
+    customer = make_customer(first_name="<script>alert(1)</script>", last_name="")
+    account = make_account(name="<b>Bold</b>")
+    urls = [f"/customers/{customer.pk}/edit/", f"/customers/{customer.pk}/delete/",
+            f"/accounts/{account.pk}/edit/", f"/accounts/{account.pk}/contacts/new/"]  # fmt: skip
+    for url in urls:
+        page = signed_in.get(url).content.decode()
+        assert "<script>alert" not in page and "<b>Bold" not in page, url
+        assert "&lt;script&gt;" in page or "&lt;b&gt;Bold" in page, url

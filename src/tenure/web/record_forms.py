@@ -9,11 +9,12 @@ out aware; amounts are Decimals.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db.models import Model
+from django.db.models import Model, Q
 
 from tenure.access import visible
 from tenure.customers.models import (
@@ -73,10 +74,12 @@ def _currency() -> forms.CharField:
     )
 
 
-def _people() -> list[tuple[int, str]]:
-    """Active team members by name, for owner and team."""
-    users = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
-    return [(user.pk, str(user)) for user in users]
+def _people(keep: Iterable[int]) -> list[tuple[int, str]]:
+    """Active team members by name, for owner and team; with those the record names now
+    (``keep``) though deactivated, so that saving it unchanged keeps them."""
+    users = User.objects.filter(Q(is_active=True) | Q(pk__in=list(keep)))
+    ordered = users.order_by("first_name", "last_name", "username")
+    return [(u.pk, str(u) if u.is_active else f"{u} (deactivated)") for u in ordered]
 
 
 class RecordForm(LimitedForm):
@@ -104,7 +107,8 @@ class _OwnedForm(RecordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = _people()
+        named = self.initial.get("owner"), *self.initial.get("team", ())
+        people = _people(pk for pk in named if pk is not None)
         self.fields["owner"].choices = [("", "— nobody"), *people]  # type: ignore[attr-defined]
         self.fields["team"].choices = people  # type: ignore[attr-defined]
         self.fields["team"].widget.attrs["size"] = str(min(6, max(2, len(people))))

@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -24,6 +24,10 @@ from tenure.web.views._render import signed_in_user
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
 GET_POST = require_http_methods(["GET", "POST"])
+HANDED_AWAY = (
+    "Nothing was saved: you would not see this record once saved (it would be neither yours "
+    "nor your team's). Keep yourself its owner or a team member."
+)
 _ALIASES = {"team_ids": "team"}
 
 
@@ -69,6 +73,8 @@ def form_save(form: forms.Form, write: Callable[[], T]) -> T | None:
         errors_onto(form, error)
     except Conflict as conflict:
         form.add_error(None, str(conflict))
+    except Http404:  # a step of the write found the record outside the user's book
+        form.add_error(None, HANDED_AWAY)
     return None
 
 
@@ -128,4 +134,5 @@ def delete_page(
         "error": error,
         "section": section,
     }
-    return render(request, "web/records/delete.html", context, status=409 if error else 200)
+    status = 409 if error and request.method == "POST" else 200
+    return render(request, "web/records/delete.html", context, status=status)

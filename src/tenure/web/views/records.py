@@ -6,13 +6,10 @@ their own book's records (404 for another's)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -32,21 +29,9 @@ from tenure.web.views._records import (
     sent,
 )
 
-HANDED_AWAY = (
-    "You would not see this record once saved (it is neither yours nor your team's): "
-    "make yourself its owner or a team member."
-)
-
 
 def _still_seen(user: User, model: type[Model], pk: int) -> bool:
     return visible(user, model).filter(pk=pk).exists()
-
-
-def _team_set(setter: Any, **arguments: Any) -> None:
-    try:
-        setter(**arguments)
-    except Http404 as lost:  # the caller handed the record to someone else
-        raise ValidationError({"owner": [HANDED_AWAY]}) from lost
 
 
 # --- customers --------------------------------------------------------------------------------
@@ -68,10 +53,9 @@ def customer_new(request: HttpRequest) -> HttpResponse:
             values.pop("created_at")
         customer = services.customer_create(by=user, **values)
         if form.cleaned_data["team"]:
-            _team_set(
-                services.customer_team_set, by=user,
-                customer_id=customer.pk, user_ids=form.cleaned_data["team"],
-            )  # fmt: skip
+            services.customer_team_set(
+                by=user, customer_id=customer.pk, user_ids=form.cleaned_data["team"]
+            )
         return customer
 
     if request.method == "POST" and (customer := form_save(form, write)) is not None:
@@ -102,10 +86,9 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     def write() -> Customer:
         # The team first: a success manager who hands the customer over does it last.
         if "team" in form.changed_data:
-            _team_set(
-                services.customer_team_set, by=user,
-                customer_id=customer.pk, user_ids=form.cleaned_data["team"],
-            )  # fmt: skip
+            services.customer_team_set(
+                by=user, customer_id=customer.pk, user_ids=form.cleaned_data["team"]
+            )
         changes = form.values(only_changed=True)
         if not changes:
             return customer
@@ -164,10 +147,9 @@ def account_new(request: HttpRequest) -> HttpResponse:
         values = form.values(only_changed=False)
         account = services.account_create(by=user, **values)
         if form.cleaned_data["team"]:
-            _team_set(
-                services.account_team_set, by=user,
-                account_id=account.pk, user_ids=form.cleaned_data["team"],
-            )  # fmt: skip
+            services.account_team_set(
+                by=user, account_id=account.pk, user_ids=form.cleaned_data["team"]
+            )
         return account
 
     if request.method == "POST" and (account := form_save(form, write)) is not None:
@@ -193,10 +175,9 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
 
     def write() -> Account:
         if "team" in form.changed_data:
-            _team_set(
-                services.account_team_set, by=user,
-                account_id=account.pk, user_ids=form.cleaned_data["team"],
-            )  # fmt: skip
+            services.account_team_set(
+                by=user, account_id=account.pk, user_ids=form.cleaned_data["team"]
+            )
         changes = form.values(only_changed=True)
         if not changes:
             return account
