@@ -4,6 +4,7 @@ kept, moments in the business's time zone, owner and team chosen by name."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -320,3 +321,40 @@ def test_a_record_s_words_are_escaped_on_its_forms(signed_in):
         page = signed_in.get(url).content.decode()
         assert "<script>alert" not in page and "<b>Bold" not in page, url
         assert "&lt;script&gt;" in page or "&lt;b&gt;Bold" in page, url
+
+
+def test_a_form_sent_without_its_csrf_token_is_refused(manager):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(manager)
+    page = browser.get("/customers/new/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None
+    assert browser.post("/customers/new/", _customer_form()).status_code == 403
+    assert not Customer.objects.exists()
+    form = {**_customer_form(), "csrfmiddlewaretoken": token.group(1)}
+    assert browser.post("/customers/new/", form).status_code == 302
+
+
+def test_every_input_of_every_record_form_has_a_label(signed_in):
+    customer = make_customer()
+    account = make_account()
+    order = make_order(customer=customer)
+    contact = Contact.objects.create(account=account, first_name="Pat")
+    forms = [
+        "/customers/new/", f"/customers/{customer.pk}/edit/", "/accounts/new/",
+        f"/accounts/{account.pk}/edit/", f"/accounts/{account.pk}/contacts/new/",
+        f"/contacts/{contact.pk}/edit/", f"/customers/{customer.pk}/subscriptions/new/",
+        f"/customers/{customer.pk}/orders/new/", f"/orders/{order.pk}/edit/",
+    ]  # fmt: skip
+    for url in forms:
+        page = signed_in.get(url).content.decode()
+        form = page[page.index('<form class="card-body stack"') :]
+        controls = re.findall(r"<(?:input|select|textarea)\b[^>]*>", form)
+        named = [c for c in controls if 'type="hidden"' not in c]
+        assert len(named) >= 4, url
+        for control in named:
+            found = re.search(r'id="([^"]+)"', control)
+            assert found is not None, (url, control)
+            assert f'<label for="{found.group(1)}">' in form, (url, control)
