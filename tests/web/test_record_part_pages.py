@@ -210,3 +210,20 @@ def test_an_analyst_and_another_book_are_refused_every_order_form(client):
     assert client.post(f"/orders/{order.pk}/edit/", _order(status="refunded")).status_code == 404
     order.refresh_from_db()
     assert order.status == "completed"
+
+
+def test_a_time_the_business_s_clock_skips_is_refused_on_its_field(signed_in, settings):
+    settings.TIME_ZONE = "Europe/Berlin"  # 2025-03-30 02:00 -> 03:00
+    customer = make_customer()
+    response = signed_in.post(
+        f"/customers/{customer.pk}/orders/new/", _order(placed_at="2025-03-30T02:30:00")
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="id_placed_at_error"' in page and "Europe/Berlin" in page
+    assert not Order.objects.exists()
+    response = signed_in.post(
+        f"/customers/{customer.pk}/orders/new/", _order(placed_at="2025-03-30T03:30:00")
+    )
+    assert response.status_code == 302
+    assert Order.objects.get().placed_at == datetime(2025, 3, 30, 1, 30, tzinfo=UTC)  # CEST
