@@ -121,11 +121,10 @@ def customer_delete(request: HttpRequest, customer_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Customer {customer} deleted.")
             return redirect("web:customers")
-    elif customer.orders.exists():
-        error = "this customer has orders; orders are kept as history, so keep the customer"
     return delete_page(
         request, what=f"customer {customer}", error=error,
-        consequence="Their subscriptions, interactions, consents and special dates go with them.",
+        consequence="Their subscriptions, interactions, survey answers, referrals, consents "
+        "and special dates go with them; a customer with orders is kept (orders are history).",
         crumbs=[*_customers(), (str(customer), page)], cancel=page, section="customers",
     )  # fmt: skip
 
@@ -207,6 +206,7 @@ def account_delete(request: HttpRequest, account_id: int) -> HttpResponse:
         return redirect("web:accounts")
     return delete_page(
         request, what=f"account {account}",
-        consequence="Its contacts go with it; its customers stay, without an account.",
+        consequence="Its contacts and the interactions logged on it go with it; its customers "
+        "stay, without an account.",
         crumbs=[*_accounts(), (str(account), page)], cancel=page, section="accounts",
     )  # fmt: skip
