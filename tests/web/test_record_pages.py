@@ -358,3 +358,32 @@ def test_every_input_of_every_record_form_has_a_label(signed_in):
             found = re.search(r'id="([^"]+)"', control)
             assert found is not None, (url, control)
             assert f'<label for="{found.group(1)}">' in form, (url, control)
+
+
+def test_custom_attributes_are_written_as_a_json_object(signed_in):
+    response = signed_in.post(
+        "/customers/new/", _customer_form(custom_attributes='{"tier": "gold", "seats": 12}')
+    )
+    assert response.status_code == 302
+    customer = Customer.objects.get(external_id="W-1")
+    assert customer.custom_attributes == {"tier": "gold", "seats": 12}
+    assert "gold" in signed_in.get(f"/customers/{customer.pk}/").content.decode()
+
+    edit = signed_in.get(f"/customers/{customer.pk}/edit/").content.decode()
+    assert "&quot;tier&quot;: &quot;gold&quot;" in edit
+    created = customer.created_at.strftime("%Y-%m-%dT%H:%M:%S")
+    form = _customer_form(custom_attributes='{"seats": 12, "tier": "gold"}', category="vip",
+                          created_at=created)  # fmt: skip
+    assert signed_in.post(f"/customers/{customer.pk}/edit/", form).status_code == 302
+    changed = Event.objects.get(kind="customer.changed", subject_id=customer.pk)
+    assert changed.data["fields"] == ["category"]  # the same object, written in another order
+
+    for text in ('{"tier": ', '["gold"]'):
+        form = _customer_form(custom_attributes=text, created_at=created)
+        response = signed_in.post(f"/customers/{customer.pk}/edit/", form)
+        assert response.status_code == 422
+        page = response.content.decode()
+        assert 'id="id_custom_attributes_error"' in page
+        assert text.replace('"', "&quot;") in page  # kept as typed
+    customer.refresh_from_db()
+    assert customer.custom_attributes == {"tier": "gold", "seats": 12}

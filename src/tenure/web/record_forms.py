@@ -82,6 +82,27 @@ def _people(keep: Iterable[int]) -> list[tuple[int, str]]:
     return [(u.pk, str(u) if u.is_active else f"{u} (deactivated)") for u in ordered]
 
 
+class AttributesField(forms.JSONField):
+    """Custom attributes as a JSON object, e.g. {"plan_tier": "gold", "seats": 12}; blank is
+    none. Their caps (how many, how long) are the limits' (``LimitedForm``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            label="Custom attributes",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "class": "code-input"}),
+            help_text='A JSON object, e.g. {"plan_tier": "gold", "seats": 12}',
+        )
+
+    def to_python(self, value: Any) -> Any:
+        found = super().to_python(value)
+        if found is None:
+            return {}
+        if not isinstance(found, dict):
+            raise forms.ValidationError('Write a JSON object: {"name": value, ...}.')
+        return found
+
+
 class RecordForm(LimitedForm):
     """A record's form: its changes are the fields the person changed (an edit sends only
     those to the service, so a moment shown to the second is never rewritten)."""
@@ -128,14 +149,16 @@ class CustomerForm(_OwnedForm):
     category = _text("Category", 60)
     account = forms.TypedChoiceField(label="Account", coerce=int, required=False, empty_value=None)
     created_at = _moment("Customer since", required=False, help_text="Blank: now")
+    custom_attributes = AttributesField()
 
     field_order = [
         "external_id", "first_name", "last_name", "email", "phone", "birthday", "time_zone",
-        "channel", "category", "account", "owner", "team", "created_at",
+        "channel", "category", "account", "owner", "team", "created_at", "custom_attributes",
     ]  # fmt: skip
     rows = [
         ("external_id", "category"), ("first_name", "last_name"), ("email", "phone"),
         ("birthday", "time_zone", "channel"), ("account", "owner"), ("team", "created_at"),
+        ("custom_attributes",),
     ]  # fmt: skip
 
     def __init__(self, *args: Any, user: User, current: Account | None = None, **kw: Any) -> None:
