@@ -570,8 +570,91 @@ def _playbook_json() -> dict:
     })}  # fmt: skip
 
 
+def _subscription_form() -> dict:
+    return {"plan": "Team", "amount": "19.00", "currency": "EUR", "interval": "year",
+            "started_at": "2025-02-01T00:00:00"}  # fmt: skip
+
+
+def _order_form() -> dict:
+    return {"external_id": "WEB-O-1", "placed_at": "2025-03-01T10:00", "amount": "10.00",
+            "currency": "USD", "status": "refunded"}  # fmt: skip
+
+
+# The record forms (tenure.web.views.records, record_parts): a new customer or account is a
+# "create"; a new contact, subscription or order is a change of the account's or customer's
+# book (as logging an interaction is); editing and deleting change the record itself.
+RECORD_PAGES = [
+    Page("customer-new", "create"),
+    Page("customer-new", "create", method="post", data=lambda: {"external_id": "WEB-1"}, done=302),
+    Page("customer-edit", "update", _customer),
+    Page(
+        "customer-edit",
+        "update",
+        _customer,
+        method="post",
+        data=lambda: {"external_id": "WEB-2", "created_at": "2025-01-01T00:00"},
+        done=302,
+    ),
+    Page("customer-delete", "update", _customer),
+    Page("customer-delete", "update", _customer, method="post", done=302),
+    Page("account-new", "create"),
+    Page("account-new", "create", method="post", data=lambda: {"name": "Web Ltd"}, done=302),
+    Page("account-edit", "update", _account),
+    Page(
+        "account-edit",
+        "update",
+        _account,
+        method="post",
+        data=lambda: {"name": "Web Inc", "created_at": "2025-01-01T00:00"},
+        done=302,
+    ),
+    Page("account-delete", "update", _account),
+    Page("account-delete", "update", _account, method="post", done=302),
+    Page("contact-new", "update", _account),
+    Page(
+        "contact-new",
+        "update",
+        _account,
+        method="post",
+        data=lambda: {"first_name": "New", "role": "user"},
+        done=302,
+    ),
+    Page("contact-edit", "update", _contact),
+    Page(
+        "contact-edit",
+        "update",
+        _contact,
+        method="post",
+        data=lambda: {"first_name": "Ed", "role": "champion"},
+        done=302,
+    ),
+    Page("contact-delete", "update", _contact),
+    Page("contact-delete", "update", _contact, method="post", done=302),
+    Page("subscription-new", "update", _customer),
+    Page("subscription-new", "update", _customer, method="post", data=_subscription_form, done=302),
+    Page("subscription-edit", "update", _subscription),
+    Page(
+        "subscription-edit",
+        "update",
+        _subscription,
+        method="post",
+        data=_subscription_form,
+        done=302,
+    ),
+    Page("subscription-delete", "update", _subscription),
+    Page("subscription-delete", "update", _subscription, method="post", done=302),
+    Page("order-new", "update", _customer),
+    Page("order-new", "update", _customer, method="post", data=_order_form, done=302),
+    Page("order-edit", "update", _order),
+    Page("order-edit", "update", _order, method="post", data=_order_form, done=302),
+    Page("order-delete", "update", _order),
+    Page("order-delete", "update", _order, method="post", done=302),
+]
+
+
 PAGES = [
     Page("home", "self", done=302),
+    *RECORD_PAGES,
     # Playbooks are the business's settings: every member reads them (the enrolments listed are
     # of the customers one sees); admins and managers change them (a playbook reaches everyone).
     Page("playbooks", "self"),

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from tenure.access import may
 from tenure.customers.filters import AccountFilterSet
 from tenure.customers.models import Account, BudgetBand, SizeBand
 from tenure.customers.selectors import (
@@ -19,6 +20,7 @@ from tenure.customers.selectors import (
     account_list,
     owner_choices,
 )
+from tenure.domain.access import Action
 from tenure.interactions.selectors import account_interactions
 from tenure.lifecycle.selectors import account_health
 from tenure.users.models import User
@@ -72,6 +74,7 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
         "interactions": interactions,
         "history": recent_history(found),
         "health": _health_card(user, found.pk),
+        "may_change": may(user, Action.CHANGE),
         "section": "accounts",
     }
     return render(request, "web/accounts/detail.html", context)
