@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
@@ -87,6 +88,17 @@ def test_subscription_rules():
         **base, cancelled_at=T0 + timedelta(days=40), cancellation_reason="too expensive"
     )
     assert not cancelled.is_active
+    # The same rules, said on their fields before the database is asked.
+    with pytest.raises(ValidationError) as refused:
+        Subscription(**base, cancellation_reason="price", cancelled_at=None).full_clean()
+    assert refused.value.message_dict["cancellation_reason"] == [
+        "a cancellation reason needs a cancellation date"
+    ]
+    with pytest.raises(ValidationError) as refused:
+        Subscription(**base, cancelled_at=T0 - timedelta(days=1)).full_clean()
+    assert refused.value.message_dict["cancelled_at"] == [
+        "cannot be before the subscription started"
+    ]
 
 
 def test_interaction_cases_need_a_status_and_others_must_not_have_one():

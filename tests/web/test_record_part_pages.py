@@ -125,17 +125,17 @@ def test_a_subscription_is_started_cancelled_and_deleted(signed_in, manager, set
     assert Event.objects.filter(kind="subscription.deleted", subject_id=subscription.pk).exists()
 
 
-def test_a_rule_of_no_single_field_is_shown_at_the_top(signed_in):
+def test_a_reason_without_a_cancellation_is_refused_on_its_field(signed_in):
     customer = make_customer()
-    # A reason needs a cancellation: the model's constraint, checked by the service.
+    # The model's rule (and its database constraint), said on the field, not by its name.
     response = signed_in.post(
         f"/customers/{customer.pk}/subscriptions/new/",
         _subscription(cancellation_reason="Moved away", amount="12.5"),
     )
     assert response.status_code == 422
     page = response.content.decode()
-    top = page[page.index('class="alert alert-error"') :].split("</div>")[0]
-    assert "subscription_reason_needs_cancellation" in top  # the model's rule, by its name
+    assert "a cancellation reason needs a cancellation date" in page
+    assert "subscription_reason_needs_cancellation" not in page
     assert 'value="Moved away"' in page and 'value="12.5"' in page
     assert not Subscription.objects.exists()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -272,6 +273,17 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} ({self.get_interval_display()})"
+
+    def clean(self) -> None:
+        # The check constraints' rules, said on their fields (the constraints alone would name
+        # themselves: "Constraint ... is violated").
+        errors: dict[str, str] = {}
+        if self.cancellation_reason and self.cancelled_at is None:
+            errors["cancellation_reason"] = "a cancellation reason needs a cancellation date"
+        if self.cancelled_at and self.started_at and self.cancelled_at < self.started_at:
+            errors["cancelled_at"] = "cannot be before the subscription started"
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_active(self) -> bool:
