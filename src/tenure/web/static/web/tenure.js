@@ -1,6 +1,6 @@
 /* The little behaviour the pages need beyond htmx. Every page works without it.
  * The Content-Security-Policy allows no inline script: pages ask for behaviour with data-
- * attributes (data-confirm, data-autosubmit, data-open, data-copy) handled here. */
+ * attributes (data-confirm, data-autosubmit, data-open, data-copy, data-nav-toggle) handled here. */
 (function () {
   "use strict";
   var CASE_KINDS = ["complaint", "ticket"];
@@ -74,6 +74,54 @@
     if (target) target.open = true;
   });
 
+  // The menu button of narrow screens (<button data-nav-toggle aria-controls=...>) opens and
+  // closes the navigation; Escape closes it and gives the focus back to the button.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-nav-toggle]");
+    if (!button) return;
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    document.getElementById("sidebar").classList.toggle("nav-open", open);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var sidebar = document.querySelector(".sidebar.nav-open");
+    if (!sidebar) return;
+    sidebar.classList.remove("nav-open");
+    var button = sidebar.querySelector("[data-nav-toggle]");
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  });
+
+  // A table wider than its box scrolls sideways: the keyboard can reach it (tabindex) and a
+  // screen reader names it after its table's caption or its card's heading.
+  function markScrollers() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (wrap.getAttribute("tabindex") === null) {
+          var card = wrap.closest("section, .card");
+          var heading = card && card.querySelector("h2, h3");
+          wrap.setAttribute("tabindex", "0");
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("aria-label", (heading ? heading.textContent.trim() + ": " : "") + "table");
+          wrap.setAttribute("data-scroller", "");
+        }
+      } else if (wrap.hasAttribute("data-scroller")) {
+        ["tabindex", "role", "aria-label", "data-scroller"].forEach(function (name) {
+          wrap.removeAttribute(name);
+        });
+      }
+    });
+  }
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(markScrollers, 100);
+  });
+
   document.addEventListener("DOMContentLoaded", syncAll);
+  document.addEventListener("DOMContentLoaded", markScrollers);
+  window.addEventListener("load", markScrollers);
   document.addEventListener("htmx:afterSettle", syncAll);
+  document.addEventListener("htmx:afterSettle", markScrollers);
 })();
