@@ -132,8 +132,138 @@ def test_every_main_page_passes_axe_and_fits_a_phone(live_server, browser_page):
                     f"{name}@{width}: {scroll_width} px in {inner_width} px,"
                     f" past the edge: {findings[f'{name}@{width}']['past_the_edge']}"
                 )
+    # Wide enough for every column at 1440 px: no table scrolls sideways there.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    clipped: list[str] = []
+    for name in ("at-risk", "lifecycle", "team", "customers", "accounts", "tasks"):
+        page.goto(f"{live_server.url}{pages[name]}")
+        clipped += page.evaluate(
+            "() => Array.from(document.querySelectorAll('.table-wrap'))"
+            ".filter(w => w.checkVisibility() && w.scrollWidth > w.clientWidth + 1)"
+            f".map(w => '{name}: ' + (w.querySelector('table').id || 'a table'))"
+        )
+    # The Team page's role selects show the role they hold.
+    page.goto(f"{live_server.url}{pages['team']}")
+    role = page.get_by_label("Role of ada")
+    box = role.bounding_box()
+    assert box is not None and box["width"] >= 110
+    assert role.evaluate("s => s.options[s.selectedIndex].text") == "Admin"
     (shots / "axe.json").write_text(json.dumps(findings, indent=2), encoding="utf-8")
 
     assert blocking == []
     assert too_wide == []
+    assert not clipped, " | ".join(clipped)
     assert errors == []
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(part) / 255 for part in rgb[rgb.index("(") + 1 : -1].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    """WCAG 2.2's contrast ratio of two CSS ``rgb(...)`` colours."""
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# The focused element's ring and the colour around it (the first opaque background above it).
+FOCUS_RING = """() => {
+  const e = document.activeElement, style = getComputedStyle(e);
+  let around = "rgb(255, 255, 255)";
+  for (let a = e.parentElement; a; a = a.parentElement) {
+    const bg = getComputedStyle(a).backgroundColor;
+    if (bg.startsWith("rgb(")) { around = bg; break; }
+  }
+  return {style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+          color: style.outlineColor, around: around};
+}"""
+
+
+def _ring_is_visible(page: Any) -> None:
+    ring = page.evaluate(FOCUS_RING)
+    assert ring["style"] == "solid" and ring["width"] >= 2, ring
+    assert _contrast(ring["color"], ring["around"]) >= 3, ring
+
+
+@pytest.mark.browser
+def test_a_phone_and_a_keyboard_reach_every_page(live_server, browser_page):  # noqa: F811
+    from playwright.sync_api import expect
+
+    make_user(username="ada", role="admin", first_name="Ada", last_name="Admin")
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 812})
+
+    # The login page passes axe and fits.
+    page.goto(f"{live_server.url}/login/")
+    assert [v["id"] for v in _axe(page) if v["impact"] in BLOCKING] == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Customers", exact=True)).to_be_visible()
+
+    # The first Tab shows the skip link; it moves the focus to the page's content.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    _ring_is_visible(page)
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+
+    # The navigation waits behind the menu button, which the keyboard opens and Escape closes.
+    menu = page.get_by_role("button", name="Menu")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav).to_be_hidden()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.focus()
+    _ring_is_visible(page)  # against the dark bar
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(nav.get_by_role("link", name="Customers")).to_be_focused()
+    _ring_is_visible(page)
+    page.keyboard.press("Escape")
+    expect(nav).to_be_hidden()
+    expect(menu).to_be_focused()
+    page.keyboard.press("Enter")
+    nav.get_by_role("link", name="Tasks").click()
+    expect(page.get_by_role("heading", name="Tasks", exact=True)).to_be_visible()
+    expect(nav).to_be_hidden()
+
+    # A control in the page gets the same ring, against the white of its card.
+    page.goto(f"{live_server.url}/customers/")
+    page.get_by_role("searchbox", name="Search customers").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    _ring_is_visible(page)
+
+    # A missing page: the app's frame, a way back, nothing wider than the phone.
+    response = page.goto(f"{live_server.url}/customers/999999/")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    assert [v["id"] for v in _axe(page) if v["impact"] in BLOCKING] == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    page.get_by_role("link", name="Back to tenure").click()
+    expect(page).to_have_url(f"{live_server.url}/customers/")
+    page.screenshot(path=str(_screenshots() / "menu-375.png"))
+
+    # Without script the navigation is simply there, wrapped, and the page still fits.
+    quiet = page.context.browser.new_context(
+        java_script_enabled=False, viewport={"width": 375, "height": 812}
+    )
+    try:
+        plain = quiet.new_page()
+        plain.goto(f"{live_server.url}/login/")
+        plain.get_by_label("Username").fill("ada")
+        plain.get_by_label("Password").fill(PASSWORD)
+        plain.get_by_role("button", name="Log in").click()
+        expect(plain.get_by_role("navigation", name="Main")).to_be_visible()
+        expect(plain.get_by_role("button", name="Menu")).to_be_hidden()
+        assert plain.evaluate("() => document.documentElement.scrollWidth") <= 375
+        plain.screenshot(path=str(_screenshots() / "no-script-375.png"))
+    finally:
+        quiet.close()
