@@ -1,4 +1,4 @@
-"""Every main page in a real browser, wide and narrow: axe-core finds no serious or critical
+"""Every main page in a real browser, wide, narrow and dark: axe-core finds no serious or critical
 violation, and no page is wider than a 375 px phone.
 
 axe-core is vendored in ``tests/web/vendor/`` (version and licence there) and evaluated in the
@@ -21,7 +21,8 @@ from tests.factories import make_user
 from tests.web.test_browser import PASSWORD, browser_page  # noqa: F401 (a fixture)
 
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
-SIZES = {"wide": (1440, 900), "phone": (375, 812)}
+# (width, height, colour scheme): wide and narrow in the light theme, wide in the dark one.
+VIEWS = {"1440": (1440, 900, "light"), "375": (375, 812, "light"), "1440-dark": (1440, 900, "dark")}
 BLOCKING = {"serious", "critical"}
 # What reaches past the right edge, to say what to fix.
 PAST_THE_EDGE = (Path(__file__).parent / "past_the_edge.js").read_text(encoding="utf-8")
@@ -100,40 +101,42 @@ def test_every_main_page_passes_axe_and_fits_a_phone(live_server, browser_page):
     blocking: list[str] = []
     too_wide: list[str] = []
     timings: dict[str, float] = {}
-    for size, (width, height) in SIZES.items():
+    for view, (width, height, scheme) in VIEWS.items():
         page.set_viewport_size({"width": width, "height": height})
+        page.emulate_media(color_scheme=scheme)
         for name, path in pages.items():
             started = time.perf_counter()
             response = page.goto(f"{live_server.url}{path}")
             assert response is not None and response.status == 200, (name, path)
-            timings[f"{name}@{width}"] = round(time.perf_counter() - started, 2)
+            timings[f"{name}@{view}"] = round(time.perf_counter() - started, 2)
             page.wait_for_load_state("networkidle")
             violations = _axe(page)
             scroll_width, inner_width = page.evaluate(
                 "() => [document.documentElement.scrollWidth, window.innerWidth]"
             )
-            findings[f"{name}@{width}"] = {
+            findings[f"{name}@{view}"] = {
                 "path": path,
                 "scroll_width": scroll_width,
                 "inner_width": inner_width,
-                "seconds": timings[f"{name}@{width}"],
+                "seconds": timings[f"{name}@{view}"],
                 "violations": violations,
             }
-            page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+            page.screenshot(path=str(shots / f"{name}-{view}.png"), full_page=True)
             for violation in violations:
                 if violation["impact"] in BLOCKING:
                     blocking.append(
-                        f"{name}@{width}: {violation['impact']} {violation['id']}"
+                        f"{name}@{view}: {violation['impact']} {violation['id']}"
                         f" ({violation['help']}) at {violation['nodes']}"
                     )
             if scroll_width > inner_width:
-                findings[f"{name}@{width}"]["past_the_edge"] = page.evaluate(PAST_THE_EDGE)
+                findings[f"{name}@{view}"]["past_the_edge"] = page.evaluate(PAST_THE_EDGE)
                 too_wide.append(
-                    f"{name}@{width}: {scroll_width} px in {inner_width} px,"
-                    f" past the edge: {findings[f'{name}@{width}']['past_the_edge']}"
+                    f"{name}@{view}: {scroll_width} px in {inner_width} px,"
+                    f" past the edge: {findings[f'{name}@{view}']['past_the_edge']}"
                 )
     # Wide enough for every column at 1440 px: no table scrolls sideways there.
     page.set_viewport_size({"width": 1440, "height": 900})
+    page.emulate_media(color_scheme="light")
     clipped: list[str] = []
     for name in ("at-risk", "lifecycle", "team", "customers", "accounts", "tasks"):
         page.goto(f"{live_server.url}{pages[name]}")
@@ -250,6 +253,29 @@ def test_a_phone_and_a_keyboard_reach_every_page(live_server, browser_page):  # 
     page.get_by_role("link", name="Back to tenure").click()
     expect(page).to_have_url(f"{live_server.url}/customers/")
     page.screenshot(path=str(_screenshots() / "menu-375.png"))
+
+    # The theme: the system's until chosen in the user menu; the choice outlives a reload.
+    page.emulate_media(color_scheme="dark")
+    assert (
+        page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(11, 16, 32)"
+    )
+    page.locator(".user-menu summary").click()
+    theme = page.get_by_role("button", name="Theme")
+    expect(theme).to_contain_text("System")
+    theme.click()
+    expect(theme).to_contain_text("Light")
+    page.reload()
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == (
+        "rgb(245, 246, 250)"
+    )
+    page.locator(".user-menu summary").click()
+    theme.click()
+    expect(theme).to_contain_text("Dark")
+    theme.click()
+    expect(theme).to_contain_text("System")
+    page.reload()
+    assert page.evaluate("() => document.documentElement.dataset.theme") is None
 
     # Without script the navigation is simply there, wrapped, and the page still fits.
     quiet = page.context.browser.new_context(
