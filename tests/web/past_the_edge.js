@@ -11,7 +11,10 @@
   };
   const name = e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
     + (typeof e.className === "string" && e.className ? "." + e.className.split(" ").join(".") : "");
-  return Array.from(document.querySelectorAll("body *"))
-    .filter(e => e.getBoundingClientRect().right > edge && !clipped(e))
+  const all = Array.from(document.querySelectorAll("body *"))
+    .filter(e => e.getBoundingClientRect().right > edge);
+  const free = all.filter(e => !clipped(e));
+  // None outside a clipping box: something placed absolutely escapes one; name those too.
+  return (free.length ? free : all.filter(e => getComputedStyle(e).position !== "static"))
     .slice(0, 6).map(e => name(e.parentElement) + " > " + name(e) + " " + Math.round(e.getBoundingClientRect().right));
 }
