@@ -78,3 +78,14 @@ def test_the_api_docs_use_the_right_article(client: Client, db):
     assert "Change an interaction" in summaries and "Delete an order" in summaries
     assert not [s for s in summaries if " a account" in s or " a interaction" in s]
     assert not [s for s in summaries if " a order" in s]
+
+
+@pytest.mark.django_db
+def test_a_form_without_its_token_gets_a_styled_403():
+    response = Client(enforce_csrf_checks=True).post(
+        reverse("web:login"), {"username": "ada", "password": "x"}
+    )
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This form has expired" in page and "nothing was changed" in page
+    assert "tenure.css" in page
