@@ -262,6 +262,7 @@ def test_a_phone_and_a_keyboard_reach_every_page(live_server, browser_page):  # 
     page.keyboard.press("Enter")
     expect(menu).to_have_attribute("aria-expanded", "true")
     expect(nav).to_be_visible()
+    page.screenshot(path=str(_screenshots() / "menu-open-375.png"))
     page.keyboard.press("Tab")
     expect(nav.get_by_role("link", name="Customers")).to_be_focused()
     _ring_is_visible(page)
