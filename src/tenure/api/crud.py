@@ -73,6 +73,12 @@ def _payload(model: type[Model], schema: Schema, *, partial: bool) -> dict[str, 
     return data
 
 
+def _a(noun: str) -> str:
+    """The noun with its indefinite article, by its first letter: "an account", "a customer"
+    (the labels are plain English words; none starts with a silent h or a "you" sound)."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def add_crud(router: Router, r: Resource) -> None:
     detail = f"{r.path}/{{record_id}}"
     In, Patch, Out, Filters = r.schema_in, r.schema_patch, r.schema_out, r.filters
@@ -98,7 +104,7 @@ def add_crud(router: Router, r: Resource) -> None:
     @router.post(
         r.path,
         response={201: Out, **ERROR_RESPONSES},
-        summary=f"Create a {r.label}",
+        summary=f"Create {_a(r.label)}",
         operation_id=f"create_{r.label}",
     )
     def create_record(request: HttpRequest, payload: In) -> Status:  # type: ignore[valid-type]
@@ -116,7 +122,7 @@ def add_crud(router: Router, r: Resource) -> None:
     @router.patch(
         detail,
         response={200: Out, **ERROR_RESPONSES},
-        summary=f"Change a {r.label}",
+        summary=f"Change {_a(r.label)}",
         operation_id=f"update_{r.label}",
     )
     def update_record(request: HttpRequest, record_id: RecordId, payload: Patch) -> Model:  # type: ignore[valid-type]
@@ -125,7 +131,7 @@ def add_crud(router: Router, r: Resource) -> None:
     @router.delete(
         detail,
         response={204: None, **ERROR_RESPONSES},
-        summary=f"Delete a {r.label}",
+        summary=f"Delete {_a(r.label)}",
         operation_id=f"delete_{r.label}",
     )
     def delete_record(request: HttpRequest, record_id: RecordId) -> Status:
@@ -135,7 +141,7 @@ def add_crud(router: Router, r: Resource) -> None:
     @router.get(
         f"{detail}/history",
         response={200: list[HistoryEntryOut], **ERROR_RESPONSES},
-        summary=f"Every change of a {r.label}: who, when, fields before and after",
+        summary=f"Every change of {_a(r.label)}: who, when, fields before and after",
         operation_id=f"history_{r.label}",
     )
     def record_history(request: HttpRequest, record_id: RecordId) -> list[dict[str, Any]]:

@@ -3,6 +3,11 @@ from django.urls import include, path, re_path
 
 from tenure.api.main import api, not_found
 
+# The back office carries the app's name (Django's default says "Django administration").
+admin.site.site_header = "tenure"
+admin.site.site_title = "tenure"
+admin.site.index_title = "Back office"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -1,32 +1,24 @@
-"""The demo's hidden truth in the back office: read-only, for checking what analytics find."""
+"""The demo's loads in the back office, read-only.
+
+`DemoTruth` (who truly dropped out, at which rates) is deliberately not registered: it is the
+generator's answer key, kept for checking what the analytics find (tests, benchmarks), and a
+user who could read it would no longer be trying the analytics honestly.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tenure.demo.models import DemoLoad, DemoTruth
+from tenure.demo.models import DemoLoad
 
 
-class _ReadOnly(admin.ModelAdmin):
+@admin.register(DemoLoad)
+class DemoLoadAdmin(admin.ModelAdmin):
+    list_display = ("seed", "loaded_at", "customers", "orders")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
-
-
-@admin.register(DemoTruth)
-class DemoTruthAdmin(_ReadOnly):
-    list_display = ("customer", "purchases_per_year", "dropout_probability", "dropped_out_at")
-    list_select_related = ("customer",)
-    list_filter = (("dropped_out_at", admin.EmptyFieldListFilter),)
-    search_fields = ("customer__external_id", "customer__last_name", "customer__email")
-    ordering = ("customer__external_id",)
-    raw_id_fields = ("customer",)
-    show_full_result_count = False
-
-
-@admin.register(DemoLoad)
-class DemoLoadAdmin(_ReadOnly):
-    list_display = ("seed", "loaded_at", "customers", "orders")

@@ -1,6 +1,6 @@
 /* The little behaviour the pages need beyond htmx. Every page works without it.
  * The Content-Security-Policy allows no inline script: pages ask for behaviour with data-
- * attributes (data-confirm, data-autosubmit, data-open, data-copy) handled here. */
+ * attributes (data-confirm, data-autosubmit, data-open, data-copy, data-nav-toggle, data-theme-toggle) handled here. */
 (function () {
   "use strict";
   var CASE_KINDS = ["complaint", "ticket"];
@@ -74,6 +74,95 @@
     if (target) target.open = true;
   });
 
+  // The menu button of narrow screens (<button data-nav-toggle aria-controls=...>) opens and
+  // closes the navigation; Escape closes it and gives the focus back to the button.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-nav-toggle]");
+    if (!button) return;
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    document.getElementById("sidebar").classList.toggle("nav-open", open);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var sidebar = document.querySelector(".sidebar.nav-open");
+    if (!sidebar) return;
+    sidebar.classList.remove("nav-open");
+    var button = sidebar.querySelector("[data-nav-toggle]");
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  });
+
+  // The theme button cycles the system's theme, light and dark, and remembers the choice in
+  // this browser (theme.js applies it before the next page is painted).
+  var THEMES = ["system", "light", "dark"];
+  var THEME_NAMES = { system: "System", light: "Light", dark: "Dark" };
+  function themeNow() {
+    return document.documentElement.getAttribute("data-theme") || "system";
+  }
+  function themeShow() {
+    document.querySelectorAll("[data-theme-toggle] .theme-name").forEach(function (name) {
+      name.textContent = THEME_NAMES[themeNow()];
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-theme-toggle]");
+    if (!button) return;
+    var next = THEMES[(THEMES.indexOf(themeNow()) + 1) % THEMES.length];
+    if (next === "system") document.documentElement.removeAttribute("data-theme");
+    else document.documentElement.setAttribute("data-theme", next);
+    try {
+      if (next === "system") window.localStorage.removeItem("tenure-theme");
+      else window.localStorage.setItem("tenure-theme", next);
+    } catch (error) {
+      // storage refused: the choice lasts for this page
+    }
+    themeShow();
+  });
+  document.addEventListener("DOMContentLoaded", themeShow);
+
+  // Charts take their text and grid colours from the theme (Chart.js draws on a canvas, which
+  // CSS does not reach). Registered before the pages' chart scripts, so it runs before them.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.Chart) return;
+    var probe = document.createElement("span");
+    probe.className = "muted card";
+    document.body.appendChild(probe);
+    var style = window.getComputedStyle(probe);
+    window.Chart.defaults.color = style.color;
+    window.Chart.defaults.borderColor = style.borderTopColor;
+    probe.remove();
+  });
+
+  // A table wider than its box scrolls sideways: the keyboard can reach it (tabindex) and a
+  // screen reader names it after its table's caption or its card's heading.
+  function markScrollers() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (wrap.getAttribute("tabindex") === null) {
+          var card = wrap.closest("section, .card");
+          var heading = card && card.querySelector("h2, h3");
+          wrap.setAttribute("tabindex", "0");
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("aria-label", (heading ? heading.textContent.trim() + ": " : "") + "table");
+          wrap.setAttribute("data-scroller", "");
+        }
+      } else if (wrap.hasAttribute("data-scroller")) {
+        ["tabindex", "role", "aria-label", "data-scroller"].forEach(function (name) {
+          wrap.removeAttribute(name);
+        });
+      }
+    });
+  }
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(markScrollers, 100);
+  });
+
   document.addEventListener("DOMContentLoaded", syncAll);
+  document.addEventListener("DOMContentLoaded", markScrollers);
+  window.addEventListener("load", markScrollers);
   document.addEventListener("htmx:afterSettle", syncAll);
+  document.addEventListener("htmx:afterSettle", markScrollers);
 })();

@@ -1,0 +1,332 @@
+"""Every main page in a real browser, wide, narrow and dark: axe-core finds no serious or critical
+violation, and no page is wider than a 375 px phone.
+
+axe-core is vendored in ``tests/web/vendor/`` (version and licence there) and evaluated in the
+page through the DevTools protocol, so the app's Content-Security-Policy stays on. Screenshots of
+every page at both sizes, and axe's findings as JSON, are kept in ``var/test/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from tests.factories import make_user
+from tests.web.test_browser import PASSWORD, browser_page  # noqa: F401 (a fixture)
+
+AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+# (width, height, colour scheme): wide and narrow in the light theme, wide in the dark one.
+VIEWS = {"1440": (1440, 900, "light"), "375": (375, 812, "light"), "1440-dark": (1440, 900, "dark")}
+BLOCKING = {"serious", "critical"}
+# What reaches past the right edge, to say what to fix.
+PAST_THE_EDGE = (Path(__file__).parent / "past_the_edge.js").read_text(encoding="utf-8")
+
+
+def _screenshots() -> Path:
+    folder = Path(settings.DATA_DIR) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _more_pages(admin: Any) -> dict[str, str]:
+    """Pages one level below the navigation, at 1440 and 375 px in the light theme."""
+    from tenure.lifecycle.models import CustomerStage
+    from tenure.mail.models import Message, Template
+    from tenure.playbooks.models import Playbook
+    from tenure.segments.services import segment_create
+    from tenure.todos.models import Task
+
+    segment = segment_create(
+        by=admin,
+        name="Red health",
+        definition={"when": {"all": [{"fact": "health_band", "op": "is", "value": "red"}]}},
+    )
+    pages = {
+        "segment": f"/segments/{segment.pk}/",
+        "segment-edit": f"/segments/{segment.pk}/edit/",
+        "lifecycle-definition": "/lifecycle/definition/",
+        "mail-templates": "/mail/templates/",
+        "api-tokens": "/tokens/",
+        "password": "/password/",
+    }
+    if stage := CustomerStage.objects.order_by("stage").first():
+        pages["lifecycle-stage"] = f"/lifecycle/stages/{stage.stage}/"
+    if task := Task.objects.order_by("pk").first():
+        pages["task"] = f"/tasks/{task.pk}/"
+    if playbook := Playbook.objects.order_by("pk").first():
+        pages["playbook"] = f"/playbooks/{playbook.pk}/"
+    if message := Message.objects.order_by("pk").first():
+        pages["email-message"] = f"/mail/messages/{message.pk}/"
+    if template := Template.objects.order_by("pk").first():
+        pages["email-template"] = f"/mail/templates/{template.pk}/"
+    return pages
+
+
+def _small_business() -> dict[str, str]:
+    """The demo business at 150 customers, its models fitted and its events followed (what
+    `tenure demo` does), and the paths of one record of each kind."""
+    from tenure.customers.models import Account, Customer
+    from tenure.demo.services import demo_load
+    from tenure.events.consumers import consumers_drain
+    from tenure.insights.services import clv_fit
+    from tenure.orders.models import Order
+
+    demo_load(seed=7, today=timezone.now().date(), customers=150, accounts=4)
+    clv_fit()
+    consumers_drain()
+    customer = Customer.objects.filter(orders__isnull=False).order_by("pk").first()
+    account = Account.objects.order_by("pk").first()
+    order = Order.objects.order_by("pk").first()
+    assert customer is not None and account is not None and order is not None
+    return {
+        "home": "/",
+        "customers": "/customers/",
+        "customer": f"/customers/{customer.pk}/",
+        "accounts": "/accounts/",
+        "account": f"/accounts/{account.pk}/",
+        "order": f"/orders/{order.pk}/",
+        "tasks": "/tasks/",
+        "analytics": "/analytics/",
+        "lifecycle": "/lifecycle/",
+        "at-risk": "/lifecycle/at-risk/",
+        "churn-audit": "/lifecycle/churn-audit/",
+        "segments": "/segments/",
+        "playbooks": "/playbooks/",
+        "email-outbox": "/mail/",
+        "import": "/imports/",
+        "team": "/team/",
+    }
+
+
+def _axe(page: Any) -> list[dict[str, Any]]:
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "() => axe.run(document, {resultTypes: ['violations']})"
+        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))"
+    )
+    return list(result)
+
+
+@pytest.mark.browser
+def test_every_main_page_passes_axe_and_fits_a_phone(live_server, browser_page):  # noqa: F811
+    ada = make_user(username="ada", role="admin", first_name="Ada", last_name="Admin")
+    pages = _small_business()
+    more = _more_pages(ada)
+
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url, timeout=60_000)
+    page.set_default_timeout(60_000)
+
+    shots = _screenshots()
+    findings: dict[str, dict[str, Any]] = {}
+    blocking: list[str] = []
+    too_wide: list[str] = []
+    timings: dict[str, float] = {}
+    for view, (width, height, scheme) in VIEWS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.emulate_media(color_scheme=scheme)
+        shown = pages if scheme == "dark" else {**pages, **more}
+        for name, path in shown.items():
+            started = time.perf_counter()
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and response.status == 200, (name, path)
+            timings[f"{name}@{view}"] = round(time.perf_counter() - started, 2)
+            page.wait_for_load_state("networkidle")
+            violations = _axe(page)
+            scroll_width, inner_width = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            findings[f"{name}@{view}"] = {
+                "path": path,
+                "scroll_width": scroll_width,
+                "inner_width": inner_width,
+                "seconds": timings[f"{name}@{view}"],
+                "violations": violations,
+            }
+            page.screenshot(path=str(shots / f"{name}-{view}.png"), full_page=True)
+            for violation in violations:
+                if violation["impact"] in BLOCKING:
+                    blocking.append(
+                        f"{name}@{view}: {violation['impact']} {violation['id']}"
+                        f" ({violation['help']}) at {violation['nodes']}"
+                    )
+            if scroll_width > inner_width:
+                findings[f"{name}@{view}"]["past_the_edge"] = page.evaluate(PAST_THE_EDGE)
+                too_wide.append(
+                    f"{name}@{view}: {scroll_width} px in {inner_width} px,"
+                    f" past the edge: {findings[f'{name}@{view}']['past_the_edge']}"
+                )
+    # Wide enough for every column at 1440 px: no table scrolls sideways there.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.emulate_media(color_scheme="light")
+    clipped: list[str] = []
+    for name in ("at-risk", "lifecycle", "team", "customers", "accounts", "tasks"):
+        page.goto(f"{live_server.url}{pages[name]}")
+        clipped += page.evaluate(
+            "() => Array.from(document.querySelectorAll('.table-wrap'))"
+            ".filter(w => w.checkVisibility() && w.scrollWidth > w.clientWidth + 1)"
+            f".map(w => '{name}: ' + (w.querySelector('table').id || 'a table'))"
+        )
+    # The Team page's role selects show the role they hold.
+    page.goto(f"{live_server.url}{pages['team']}")
+    role = page.get_by_label("Role of ada")
+    box = role.bounding_box()
+    assert box is not None and box["width"] >= 110
+    assert role.evaluate("s => s.options[s.selectedIndex].text") == "Admin"
+    (shots / "axe.json").write_text(json.dumps(findings, indent=2), encoding="utf-8")
+
+    assert blocking == []
+    assert too_wide == []
+    assert not clipped, " | ".join(clipped)
+    assert errors == []
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(part) / 255 for part in rgb[rgb.index("(") + 1 : -1].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    """WCAG 2.2's contrast ratio of two CSS ``rgb(...)`` colours."""
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# The focused element's ring and the colour around it (the first opaque background above it).
+FOCUS_RING = """() => {
+  const e = document.activeElement, style = getComputedStyle(e);
+  let around = "rgb(255, 255, 255)";
+  for (let a = e.parentElement; a; a = a.parentElement) {
+    const bg = getComputedStyle(a).backgroundColor;
+    if (bg.startsWith("rgb(")) { around = bg; break; }
+  }
+  return {style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+          color: style.outlineColor, around: around};
+}"""
+
+
+def _ring_is_visible(page: Any) -> None:
+    ring = page.evaluate(FOCUS_RING)
+    assert ring["style"] == "solid" and ring["width"] >= 2, ring
+    assert _contrast(ring["color"], ring["around"]) >= 3, ring
+
+
+@pytest.mark.browser
+def test_a_phone_and_a_keyboard_reach_every_page(live_server, browser_page):  # noqa: F811
+    from playwright.sync_api import expect
+
+    make_user(username="ada", role="admin", first_name="Ada", last_name="Admin")
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 812})
+
+    # The login page passes axe and fits.
+    page.goto(f"{live_server.url}/login/")
+    assert [v["id"] for v in _axe(page) if v["impact"] in BLOCKING] == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Customers", exact=True)).to_be_visible()
+
+    # The first Tab shows the skip link; it moves the focus to the page's content.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    _ring_is_visible(page)
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+
+    # The navigation waits behind the menu button, which the keyboard opens and Escape closes.
+    menu = page.get_by_role("button", name="Menu")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav).to_be_hidden()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.focus()
+    _ring_is_visible(page)  # against the dark bar
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav).to_be_visible()
+    page.screenshot(path=str(_screenshots() / "menu-open-375.png"))
+    page.keyboard.press("Tab")
+    expect(nav.get_by_role("link", name="Customers")).to_be_focused()
+    _ring_is_visible(page)
+    page.keyboard.press("Escape")
+    expect(nav).to_be_hidden()
+    expect(menu).to_be_focused()
+    page.keyboard.press("Enter")
+    nav.get_by_role("link", name="Tasks").click()
+    expect(page.get_by_role("heading", name="Tasks", exact=True)).to_be_visible()
+    expect(nav).to_be_hidden()
+
+    # A control in the page gets the same ring, against the white of its card.
+    page.goto(f"{live_server.url}/customers/")
+    page.get_by_role("searchbox", name="Search customers").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    _ring_is_visible(page)
+
+    # A missing page: the app's frame, a way back, nothing wider than the phone.
+    response = page.goto(f"{live_server.url}/customers/999999/")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    assert [v["id"] for v in _axe(page) if v["impact"] in BLOCKING] == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    page.get_by_role("link", name="Back to tenure").click()
+    expect(page).to_have_url(f"{live_server.url}/customers/")
+    page.screenshot(path=str(_screenshots() / "menu-375.png"))
+
+    # The theme: the system's until chosen in the user menu; the choice outlives a reload.
+    page.emulate_media(color_scheme="dark")
+    assert (
+        page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(11, 16, 32)"
+    )
+    page.locator(".user-menu summary").click()
+    theme = page.get_by_role("button", name="Theme")
+    expect(theme).to_contain_text("System")
+    theme.click()
+    expect(theme).to_contain_text("Light")
+    page.reload()
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == (
+        "rgb(245, 246, 250)"
+    )
+    page.locator(".user-menu summary").click()
+    theme.click()
+    expect(theme).to_contain_text("Dark")
+    theme.click()
+    expect(theme).to_contain_text("System")
+    page.reload()
+    assert page.evaluate("() => document.documentElement.dataset.theme") is None
+
+    # Without script the navigation is simply there, wrapped, and the page still fits.
+    quiet = page.context.browser.new_context(
+        java_script_enabled=False, viewport={"width": 375, "height": 812}
+    )
+    try:
+        plain = quiet.new_page()
+        plain.goto(f"{live_server.url}/login/")
+        plain.get_by_label("Username").fill("ada")
+        plain.get_by_label("Password").fill(PASSWORD)
+        plain.get_by_role("button", name="Log in").click()
+        expect(plain.get_by_role("navigation", name="Main")).to_be_visible()
+        expect(plain.get_by_role("button", name="Menu")).to_be_hidden()
+        assert plain.evaluate("() => document.documentElement.scrollWidth") <= 375
+        plain.screenshot(path=str(_screenshots() / "no-script-375.png"))
+    finally:
+        quiet.close()
