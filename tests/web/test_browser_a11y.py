@@ -101,6 +101,7 @@ def _small_business() -> dict[str, str]:
         "email-outbox": "/mail/",
         "import": "/imports/",
         "team": "/team/",
+        "search": "/search/?q=a",
     }
 
 

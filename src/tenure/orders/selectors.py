@@ -32,6 +32,14 @@ def order_detail(*, user: User, order_id: int) -> Order:
     )
 
 
+def order_search(*, user: User, terms: list[str]) -> QuerySet[Order]:
+    """The orders the user may see whose number holds every word, newest first."""
+    orders = visible(user, Order).select_related("customer")
+    for term in terms:
+        orders = orders.filter(external_id__icontains=term)
+    return orders.order_by("-placed_at", "-id")
+
+
 def orders_chosen(*, filters: OrderFilterSet, customers: CustomerFilterSet) -> QuerySet[Order]:
     """The orders ``filters`` choose, of the customers ``customers`` choose (both among what
     their user may see): in the customers' sort when one is asked for, then by id; else by id.

@@ -7,6 +7,7 @@ from typing import Literal
 
 from django.db.models import Case, QuerySet, Value, When
 
+from tenure.access import visible
 from tenure.access.filtering import InvalidFilters
 from tenure.analytics.errors import InvalidInputError
 from tenure.todos.filters import TaskFilterSet
@@ -21,6 +22,16 @@ def task_list(*, filters: TaskFilterSet) -> QuerySet[Task]:
     tasks = filters.filtered().select_related("owner", "customer", "account")
     if filters.view_chosen() in ("mine", "overdue"):
         return tasks.order_by("due", "id")
+    return tasks.order_by(
+        Case(When(status=TaskStatus.OPEN, then=Value(0)), default=Value(1)), "due", "id"
+    )
+
+
+def task_search(*, user: User, terms: list[str]) -> QuerySet[Task]:
+    """The tasks the user may see whose title holds every word: open ones first, by due."""
+    tasks = visible(user, Task)
+    for term in terms:
+        tasks = tasks.filter(title__icontains=term)
     return tasks.order_by(
         Case(When(status=TaskStatus.OPEN, then=Value(0)), default=Value(1)), "due", "id"
     )

@@ -18,6 +18,7 @@ from django.utils.timesince import timesince
 
 from tenure.access import may as role_may
 from tenure.domain.access import Action
+from tenure.web.palette import PAGES, SHORTCUTS, entries_for
 
 register = template.Library()
 
@@ -103,6 +104,13 @@ def sort_state(current: str, key: str) -> str:
     if current.lstrip("-") != key:
         return ""
     return "desc" if current.startswith("-") else "asc"
+
+
+@register.inclusion_tag("web/_keyboard_map.html", takes_context=True)
+def keyboard_map(context: template.Context) -> dict[str, Any]:
+    """The shortcuts, and the "g" + key jumps to the pages the user's role may open."""
+    pages = [page for page in entries_for(context["user"], PAGES) if page.keys]
+    return {"shortcuts": SHORTCUTS, "pages": pages}
 
 
 @register.filter
