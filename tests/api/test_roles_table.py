@@ -417,6 +417,17 @@ LIFECYCLE_PAGES = [
         shows=lambda c: c.external_id,
     ),
     Page("lifecycle-at-risk", "list", _at_risk_customer, shows=lambda c: c.external_id),
+    # The board lists the caller's customers by stage; a move by hand changes the customer.
+    Page("lifecycle-board", "list", _at_risk_customer, shows=lambda c: f"/customers/{c.pk}/"),
+    Page("stage-move", "update", _at_risk_customer),
+    Page(
+        "stage-move",
+        "update",
+        _at_risk_customer,
+        method="post",
+        data=lambda: {"stage": "advocacy", "reason": "Told a friend"},
+        done=302,
+    ),
     # The one-click follow-up writes a task about the customer: a change of the customer's book.
     Page("lifecycle-follow-up", "update", _at_risk_customer, method="post", done=302),
     # The health backtest describes the whole base; adopting weights rescores everyone.
@@ -654,6 +665,7 @@ RECORD_PAGES = [
 
 PAGES = [
     Page("home", "self", done=302),
+    Page("search", "self"),  # the palette: what each role may open (tests/web/test_palette.py)
     *RECORD_PAGES,
     # Playbooks are the business's settings: every member reads them (the enrolments listed are
     # of the customers one sees); admins and managers change them (a playbook reaches everyone).
@@ -948,6 +960,7 @@ LIFECYCLE_PATHS = {
     "/lifecycle/recompute/{run_id}",
     "/customers/{customer_id}/lifecycle",
     "/customers/{customer_id}/follow-up",
+    "/customers/{customer_id}/stage",
     "/tasks",
     "/tasks/{task_id}",
     "/tasks/{task_id}/comments",
@@ -965,7 +978,7 @@ def _lifecycle_expected(role: Role, operation: str, whose: str) -> int:
         return 202 if role in (Role.ADMIN, Role.MANAGER) else 403
     if operation == "customer":
         return expected(role, "read", whose)
-    if operation in ("follow_up", "task_update"):
+    if operation in ("follow_up", "task_update", "stage_move"):
         return expected(role, "update", whose)
     if operation == "task_comment":
         status = expected(role, "update", whose)
@@ -984,6 +997,7 @@ LIFECYCLE_TABLE = [
         ("run_read", ["/lifecycle/recompute/{run}"], ["own"]),
         ("customer", ["/customers/{customer}/lifecycle"], ["own", "other"]),
         ("follow_up", ["/customers/{customer}/follow-up"], ["own", "other"]),
+        ("stage_move", ["/customers/{customer}/stage"], ["own", "other"]),
         ("task_list", ["/tasks?view=all"], ["own"]),
         ("task_create", ["/tasks"], ["own"]),
         ("task_read", ["/tasks/{task}"], ["own", "other"]),
@@ -1005,7 +1019,7 @@ LIFECYCLE_TABLE = [
     ],
 )
 def test_lifecycle_role_table(client, row):
-    from tenure.lifecycle.models import LifecycleDefinition
+    from tenure.lifecycle.models import LifecycleDefinition, ManualMove
     from tenure.todos.models import Task
 
     role, operation, target, whose = row
@@ -1029,6 +1043,8 @@ def test_lifecycle_role_table(client, row):
         response = caller.post(path, {"title": "Ring back", "due": "2025-03-01"})
     elif operation == "task_update":
         response = caller.patch(path, {"status": "done"})
+    elif operation == "stage_move":
+        response = caller.post(path, {"stage": "advocacy", "reason": "Told a friend"})
     elif operation == "task_comment":
         response = caller.post(path, {"body": "hi"})
     else:
@@ -1039,6 +1055,10 @@ def test_lifecycle_role_table(client, row):
         assert response.json()["error"]["code"] in {"permission_denied", "not_found"}
         assert Task.objects.filter(status="open").count() == 2  # nothing was changed
         assert LifecycleDefinition.objects.count() == 1
+        assert not ManualMove.objects.exists()
+    if operation == "stage_move" and want == 200:
+        assert response.json()["stage"] == "advocacy"
+        assert response.json()["rule"] == "by-hand"
     if operation == "task_list":
         ids = {item["id"] for item in response.json()["items"]}
         assert tasks["own"].pk in ids

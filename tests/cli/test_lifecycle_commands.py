@@ -91,3 +91,22 @@ def test_recompute_from_scratch_dates_a_history_stored_with_one_clock():
     first = moves.filter(superseded_at__isnull=True, rule="first_order").get()
     assert abs(first.effective_at - placed) < timedelta(milliseconds=1)
     assert moves.filter(superseded_at__isnull=False).count() == again["superseded"]
+
+
+def test_move_puts_a_customer_in_a_stage_by_hand_and_refuses_with_reasons():
+    now = timezone.now()
+    customer = make_customer(created_at=now - timedelta(days=120))
+    for days in (90, 60, 30):
+        make_order(customer=customer, placed_at=now - timedelta(days=days))
+    make_user(username="mia")
+    make_user(username="ann", role=Role.ANALYST)
+    run("lifecycle", "recompute")
+
+    moved = run("lifecycle", "move", str(customer.pk), "advocacy", "--reason", "Ref", "--as", "mia")
+    unknown = run("lifecycle", "move", str(customer.pk), "nirvana", "--reason", "x", "--as", "mia")
+    analyst = run("lifecycle", "move", str(customer.pk), "at_risk", "--reason", "x", "--as", "ann")
+
+    assert moved.exit_code == 0 and f"customer {customer.pk} is in advocacy" in moved.output
+    assert unknown.exit_code == 2 and "stage: no stage 'nirvana'" in unknown.output
+    assert analyst.exit_code == 1 and "may change" in analyst.output
+    assert CustomerStage.objects.get(customer=customer).stage == "advocacy"

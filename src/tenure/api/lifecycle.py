@@ -554,6 +554,24 @@ def customer_lifecycle(request: HttpRequest, customer_id: RecordId) -> dict[str,
     }
 
 
+class StageMoveIn(Input):
+    stage: str = Field(..., max_length=60, description="a stage key of the active definition")
+    reason: str = Field(..., max_length=services.MOVE_REASON_MAX, description="why, in words")
+
+
+@router.post(
+    "/customers/{customer_id}/stage",
+    response={200: CustomerLifecycleOut, **ERROR_RESPONSES},
+    summary="Put a customer in a stage by hand, saying why; held until something next happens "
+    "to them, then the rules take over",
+)
+def stage_move(request: HttpRequest, customer_id: RecordId, payload: StageMoveIn) -> dict[str, Any]:
+    services.customer_stage_move(
+        by=caller(request), customer_id=customer_id, stage=payload.stage, reason=payload.reason
+    )
+    return customer_lifecycle(request, customer_id)
+
+
 # --- definitions and recompute ---------------------------------------------------------------
 
 

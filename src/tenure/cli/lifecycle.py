@@ -66,6 +66,33 @@ def lifecycle_recompute_command(as_json: bool, from_scratch: bool) -> None:
     )
 
 
+@lifecycle.command("move")
+@click.argument("customer_id", type=int)
+@click.argument("stage")
+@click.option("--reason", required=True, help="why, in words (kept with the move)")
+@click.option("--as", "as_user", required=True, help="the team member making the move")
+def lifecycle_move_command(customer_id: int, stage: str, reason: str, as_user: str) -> None:
+    """Put a customer in STAGE by hand; held until something next happens to them."""
+    setup_django()
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    from tenure.access import AccessDenied
+    from tenure.lifecycle.services import customer_stage_move
+
+    user = _user(as_user)
+    try:
+        moved = customer_stage_move(by=user, customer_id=customer_id, stage=stage, reason=reason)
+    except ValidationError as refused:
+        for field, problems in refused.message_dict.items():
+            click.echo(f"{field}: {'; '.join(problems)}", err=True)
+        raise SystemExit(2) from refused
+    except (Http404, AccessDenied) as refused:
+        click.echo(f"no customer {customer_id} that {as_user} may change", err=True)
+        raise SystemExit(1) from refused
+    click.echo(f"customer {customer_id} is in {moved.stage if moved else 'no stage'}")
+
+
 @lifecycle.command("funnel")
 @_view_options
 def lifecycle_funnel_command(as_user: str | None, as_json: bool) -> None:

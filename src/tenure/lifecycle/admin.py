@@ -13,6 +13,7 @@ from tenure.access.admin import AdministerOnlyAdmin, ScopedAdmin
 from tenure.lifecycle.models import (
     CustomerStage,
     LifecycleDefinition,
+    ManualMove,
     StageTransition,
 )
 
@@ -46,6 +47,18 @@ class StageTransitionAdmin(_ReadOnly, ScopedAdmin):
     list_filter = ("to_stage", "cause")
     search_fields = ("customer__external_id",)
     list_select_related = ("customer",)
+    show_full_result_count = False
+
+
+@admin.register(ManualMove)
+class ManualMoveAdmin(_ReadOnly, ScopedAdmin):
+    """Moves by hand are events of a history: made on the board, the API or ``tenure lifecycle
+    move`` (one service, which replays the customer), read here."""
+
+    list_display = ("customer", "stage", "at", "by", "reason")
+    list_filter = ("stage",)
+    search_fields = ("customer__external_id",)
+    list_select_related = ("customer", "by")
     show_full_result_count = False
 
 

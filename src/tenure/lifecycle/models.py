@@ -76,6 +76,7 @@ class TransitionCause(models.TextChoices):
     INTERACTION = "interaction", "Interaction"
     IMPORT = "import", "Import"
     FEEDBACK = "feedback", "Survey answer or referral"
+    MANUAL = "manual", "Moved by hand"
 
 
 class StageTransition(models.Model):
@@ -133,6 +134,32 @@ class StageTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.from_stage or '-'} -> {self.to_stage} ({self.rule})"
+
+
+class ManualMove(models.Model):
+    """A customer put in a stage by hand (the board's drag, the API), with who and why.
+
+    An event of the customer's history like an order: every replay puts them in ``stage`` at
+    ``at``, whatever the rules say then, and the rules take over from the next thing that
+    happens to them (``tenure.domain.lifecycle.replay``). A stage the active definition no
+    longer has is passed over. Never edited: a later move by hand is another row.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="manual_moves")
+    stage = models.CharField(max_length=60)
+    at = models.DateTimeField(help_text="when it took effect in the customer's history")
+    reason = models.TextField(max_length=500)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "at"], name="manual_move_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} -> {self.stage} by hand"
 
 
 class HealthBand(models.TextChoices):

@@ -37,7 +37,7 @@ from django.db import IntegrityError, transaction
 
 from tenure.customers.models import Customer
 from tenure.domain.lifecycle import UNSTAGED, LifecycleModel
-from tenure.domain.lifecycle.replay import lifecycle_replay
+from tenure.domain.lifecycle.replay import MANUAL_RULE, lifecycle_replay
 from tenure.domain.lifecycle.timeline import BEFORE, IntArray, Series, kinds_needed
 from tenure.events.bulk import events_write_rows
 from tenure.lifecycle.events import stage_event_rows
@@ -122,7 +122,7 @@ def _codes(history: pd.DataFrame, model: LifecycleModel) -> pd.DataFrame:
     """The stored moves' stages and rules as the replay's codes (-1: no stage; -2: a stage or
     rule the active definition does not have, which no replayed move equals)."""
     stages = {key: code for code, key in enumerate(model.stage_keys)} | {"": -1}
-    rules = {name: code for code, name in enumerate(model.rule_names)}
+    rules = {name: code for code, name in enumerate(_rule_names(model))}
     return history.assign(
         source=[stages.get(key, -2) for key in history["from_stage"].tolist()],
         target=[stages.get(key, -2) for key in history["to_stage"].tolist()],
@@ -188,6 +188,7 @@ def _replay(plan: Plan, chunk: Chunk, orders: Series | None) -> ChunkOutcome:
         needed=model.facts_used, median_gap_days=plan.median_gap_days, orders=orders,
         model_known_from=plan.last_run,
         fact_kinds={name: fact.kind for name, fact in model.facts.items()},
+        stage_keys=model.stage_keys,
     )  # fmt: skip
     codes = model.stage_codes(np.array(_plain(stage), dtype=object))
     replay = lifecycle_replay(
@@ -206,7 +207,7 @@ def _replay(plan: Plan, chunk: Chunk, orders: Series | None) -> ChunkOutcome:
             transitions_supersede(superseded, at=plan.now)
         if not fresh.empty:
             transitions_append(
-                fresh, stage_keys=model.stage_keys, rule_names=model.rule_names,
+                fresh, stage_keys=model.stage_keys, rule_names=_rule_names(model),
                 recorded_at=plan.now, definition_id=plan.definition_id, cause=plan.cause,
             )  # fmt: skip
         _stages_store(stages, ids, final, before, plan.definition_id)
@@ -218,11 +219,17 @@ def _replay(plan: Plan, chunk: Chunk, orders: Series | None) -> ChunkOutcome:
         )  # fmt: skip
     counts = Counter(UNSTAGED if key is None else key for key in final.tolist())
     moved = int(sum(a != b for a, b in zip(final.tolist(), _plain(before), strict=True)))
-    by_rule = np.bincount(fresh["rule"].to_numpy(dtype=np.int64), minlength=len(model.rules))
+    names = _rule_names(model)
+    by_rule = np.bincount(fresh["rule"].to_numpy(dtype=np.int64), minlength=len(names))
     return ChunkOutcome(
         len(ids), moved, len(fresh), len(superseded), replay.checkpoints, counts,
-        Counter({name: int(n) for name, n in zip(model.rule_names, by_rule, strict=True) if n}),
+        Counter({name: int(n) for name, n in zip(names, by_rule, strict=True) if n}),
     )  # fmt: skip
+
+
+def _rule_names(model: LifecycleModel) -> tuple[str, ...]:
+    """The rules' names by code, a move by hand's last (``len(model.rules)``)."""
+    return (*model.rule_names, MANUAL_RULE)
 
 
 def _plain(keys: np.ndarray) -> list[str | None]:
@@ -304,7 +311,7 @@ def _stage_rows(
         customers = moves["customer"].to_numpy(dtype=np.int64)
         last = np.flatnonzero(np.r_[customers[1:] != customers[:-1], True])
         where = np.searchsorted(ids, customers[last])
-        names = np.array(list(model.rule_names), dtype=object)
+        names = np.array(list(_rule_names(model)), dtype=object)
         rule[where] = names[moves["rule"].to_numpy()[last]]
         reason[where] = moves["reason"].to_numpy(dtype=object)[last]
     pick = np.flatnonzero(changed)

@@ -100,6 +100,42 @@ def stage_counts(*, user: User | None, within: Within = None) -> list[StageCount
     return rows
 
 
+BOARD_CARDS = 20
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    """One stage of the board: how many customers stand in it and the most valuable of them
+    (each with ``lifecycle_stage``, ``health`` and ``owner`` read along)."""
+
+    key: str
+    name: str
+    role: str
+    customers: int
+    cards: list[Customer]
+
+
+def stage_board(
+    *, user: User | None, within: Within = None, cards: int = BOARD_CARDS
+) -> list[BoardColumn]:
+    """The board by lifecycle stage: a column per stage of the active definition, in its
+    order, with the count and the ``cards`` highest-revenue customers the user sees."""
+    _definition, model = active_model()
+    counts = {row.key: row.customers for row in stage_counts(user=user, within=within)}
+    columns = []
+    for stage in model.stages:
+        rows = (
+            _customers(user, within)
+            .filter(lifecycle_stage__stage=stage.key)
+            .select_related("lifecycle_stage", "health", "owner")
+            .order_by("-revenue", "id")[:cards]
+        )
+        columns.append(
+            BoardColumn(stage.key, stage.name, stage.role, counts.get(stage.key, 0), list(rows))
+        )
+    return columns
+
+
 @dataclass(frozen=True)
 class StageFlow:
     """Counts per stage at the end of each period (``counts``: indexed by period start, one

@@ -31,7 +31,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from tenure.access import AccessDenied, require, sees_all, visible
+from tenure.access import AccessDenied, get_visible_or_404, require, sees_all, visible
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.domain.lifecycle import (
@@ -42,6 +42,7 @@ from tenure.domain.lifecycle import (
     preset_definition,
 )
 from tenure.domain.lifecycle.timeline import Series, purchase_gaps
+from tenure.domain.limits import text_problem
 from tenure.jobs.services import run_start
 from tenure.lifecycle.facts import (
     all_customer_ids,
@@ -53,7 +54,9 @@ from tenure.lifecycle.followups import complaint_follow_up, task_from_at_risk
 from tenure.lifecycle.health import HealthResult, health_recompute
 from tenure.lifecycle.models import (
     RECOMPUTE_RUN,
+    CustomerStage,
     LifecycleDefinition,
+    ManualMove,
     RecomputeRun,
     RunStatus,
     TransitionCause,
@@ -370,3 +373,40 @@ def lifecycle_update(
     result = lifecycle_recompute(customer_ids=customer_ids, cause=cause, since=since)
     health_recompute(customer_ids=customer_ids, now=result.as_of)
     return result
+
+
+MOVE_REASON_MAX = 500
+
+
+def customer_stage_move(
+    *, by: User, customer_id: int, stage: str, reason: str, now: datetime | None = None
+) -> CustomerStage | None:
+    """Put a customer in ``stage`` by hand, saying why (the board's drag, the API).
+
+    The move is an event of the customer's history (``ManualMove``): it is replayed at once
+    and by every later replay, so it holds until something next happens to the customer, and
+    the rules take over from there. Stored as a move by the rule "by-hand" with the reason and
+    who made it, announced as ``stage.left``/``stage.entered`` like any move. A customer the
+    user may not change is a 404, as one that does not exist; a stage the active definition
+    lacks or a missing reason is a ``ValidationError`` on its field.
+    """
+    customer = get_visible_or_404(by, Customer, Action.CHANGE, pk=customer_id)
+    _, model = active_model()
+    errors: dict[str, str] = {}
+    if stage not in model.stage_keys:
+        errors["stage"] = f"no stage {stage!r} in the active definition: one of " + ", ".join(
+            model.stage_keys
+        )
+    reason = reason.strip()
+    problem = text_problem(reason, max_length=MOVE_REASON_MAX) if reason else "say why"
+    if problem:
+        errors["reason"] = problem
+    if errors:
+        raise ValidationError(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        ManualMove.objects.create(customer=customer, stage=stage, at=now, reason=reason, by=by)
+        lifecycle_update(
+            customer_ids=[customer.pk], cause=TransitionCause.MANUAL, since={customer.pk: now}
+        )
+    return CustomerStage.objects.filter(customer=customer).first()

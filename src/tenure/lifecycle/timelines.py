@@ -33,6 +33,7 @@ from tenure.insights.reading import day_start, local_days
 from tenure.insights.selectors import latest_fit
 from tenure.interactions.models import CASE_KINDS, CaseStatus, Interaction, InteractionKind
 from tenure.lifecycle.facts import Chunk, fetch_numbers
+from tenure.lifecycle.models import ManualMove
 from tenure.orders.models import Order, OrderStatus
 
 _CONVERSATION = (InteractionKind.CALL, InteractionKind.MEETING, InteractionKind.EMAIL,
@@ -119,13 +120,17 @@ def history_load(
     orders: Series | None = None,
     model_known_from: datetime | None = None,
     fact_kinds: Mapping[str, str] | None = None,
+    stage_keys: tuple[str, ...] = (),
 ) -> History:
     """The history of the customers ``ids`` (sorted, all in ``chunk``) up to ``now``: the
     kinds of event in ``kinds``, their records' start, the latest fit's figures when the
     facts read them (known from ``model_known_from``, by default the start of the fit's
     observation end day), and the timeless facts among ``needed`` as they are at ``now``
-    (``fact_kinds``: how each attribute is read)."""
+    (``fact_kinds``: how each attribute is read), and the moves by hand to the stages
+    ``stage_keys`` (by code)."""
     parts: dict[str, Any] = {}
+    if stage_keys:
+        parts |= _manual_moves(chunk, ids, now, stage_keys)
     if "orders" in kinds:
         parts["orders"] = orders if orders is not None else order_series(chunk, ids, now)
     if {"subscription_starts", "subscription_cancels"} & set(kinds):
@@ -167,6 +172,30 @@ def history_load(
             chunk=chunk, ids=ids, now=now, needed=timeless, kinds=fact_kinds
         )
     return history
+
+
+def _manual_moves(
+    chunk: Chunk, ids: IntArray, now: datetime, stage_keys: tuple[str, ...]
+) -> dict[str, Any]:
+    """Moves by hand made by ``now`` to a stage of ``stage_keys``: the series (the stage's
+    code as value) and their reasons, in the series' order."""
+    moves = (
+        ManualMove.objects.filter(chunk.where("customer_id"), at__lte=now, stage__in=stage_keys)
+        .order_by("customer_id", "at", "id")
+        .values_list("customer_id", "at", "stage", "reason", "by__username")
+    )
+    rows = [(c, millis(at), stage_keys.index(key), why, who) for c, at, key, why, who in moves]
+    if not rows:
+        return {}
+    numbers = np.array([row[:3] for row in rows], dtype=np.int64).reshape(-1, 3)
+    series = _series(ids, numbers, value=2)
+    kept = np.isin(numbers[:, 0], ids)
+    words = [
+        f"Moved by hand{f' by {who}' if who else ''}: {why}"
+        for (_, _, _, why, who), keep in zip(rows, kept.tolist(), strict=True)
+        if keep
+    ]
+    return {"manual": series, "manual_reasons": tuple(words)}
 
 
 def _model_facts(

@@ -9,6 +9,7 @@ from tenure.web.views import (
     home,
     imports,
     lifecycle,
+    lifecycle_board,
     lifecycle_definition,
     mail,
     mail_broadcasts,
@@ -75,6 +76,8 @@ urlpatterns = [
     path("lifecycle/", lifecycle.lifecycle, name="lifecycle"),
     path("lifecycle/recompute/", lifecycle.lifecycle_recompute, name="lifecycle-recompute"),
     path("lifecycle/stages/<slug:key>/", lifecycle.lifecycle_stage, name="lifecycle-stage"),
+    path("lifecycle/board/", lifecycle_board.lifecycle_board, name="lifecycle-board"),
+    path("customers/<int:customer_id>/stage/", lifecycle_board.stage_move, name="stage-move"),
     path("lifecycle/at-risk/", lifecycle.at_risk, name="lifecycle-at-risk"),
     path(
         "lifecycle/at-risk/<int:customer_id>/follow-up/",

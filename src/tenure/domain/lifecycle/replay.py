@@ -27,6 +27,12 @@ Moves made at a checkpoint are dated then (``at``, ms) and numbered ``step`` as 
 evaluation. Round k evaluates every customer's k-th checkpoint at once (vectorised over the
 customers), so the work is the number of checkpoints, not customers x days.
 
+A move made by hand (``History.manual``) is an event of the customer's history like an order:
+at its moment the customer is put in its stage and the rules are not tried then, so the move
+holds until something next happens to them (an event, or a rule of the new stage on the clock
+coming true after the move: ``days_in_stage`` starts again). It is stored as a move by the rule
+:data:`MANUAL_RULE` (code ``len(model.rules)``), with the words it was made with.
+
 Whatever order a history arrives in, replaying it gives the same moves at the same moments:
 the live path (an event replays its customer from the moment it changed), the nightly run
 (from where each customer was last evaluated) and a whole import replayed at once all run
@@ -59,6 +65,8 @@ from tenure.domain.lifecycle.timeline import (
 )
 
 BoolArray = npt.NDArray[np.bool_]
+MANUAL_RULE = "by-hand"
+"""The rule name of a move made by hand (not an identifier: no rule of a definition has it)."""
 _PROBES = 4
 """Milliseconds tried around a solved crossing: the engine's own arithmetic decides the first
 moment a comparison has flipped (the solved root can be off by a rounding)."""
@@ -152,6 +160,15 @@ def _next_crossing(
     return out
 
 
+def _moved_by_hand(history: History, positions: IntArray, moments: IntArray) -> IntArray:
+    """For each customer, the index of their move by hand made exactly at their moment (the
+    last of several), else -1."""
+    last, count = history.index("manual").last(positions, moments)
+    times = history.manual.time
+    at = np.where(last >= 0, times[np.maximum(last, 0)], NEVER)
+    return np.where((count > 0) & (at == moments), last, -1)
+
+
 @dataclass(frozen=True)
 class Replay:
     """What :func:`lifecycle_replay` found.
@@ -194,6 +211,9 @@ def lifecycle_replay(
     # (a replay of the whole history reads today's values at every checkpoint already).
     recheck = bool(needed - set(FACTS)) & (np.asarray(start, dtype=np.int64) > BEFORE)
     kinds = kinds_needed(needed)
+    by_hand = history.manual.time.size > 0
+    if by_hand:
+        kinds = (*kinds, "manual")
     clocks = _clocks(model)
     stage = np.asarray(stage, dtype=np.int64).copy()
     entered = np.asarray(entered, dtype=np.float64).copy()
@@ -216,14 +236,39 @@ def lifecycle_replay(
         if active.size == 0:
             break
         checkpoints += active.size
+        ruled = None  # the customers the rules are tried for: all but those moved by hand now
+        if by_hand:
+            hand = _moved_by_hand(history, active, moment)
+            put = np.flatnonzero(hand >= 0)
+            target = history.manual.value[hand[put]].astype(np.int64)  # type: ignore[index]
+            change = target != stage[active[put]]
+            put, target = put[change], target[change]
+            for name, values in zip(
+                _COLUMNS,
+                (active[put], moment[put], np.zeros(put.size), stage[active[put]], target,
+                 np.full(put.size, len(model.rules))),
+                strict=True,
+            ):  # fmt: skip
+                found[name].append(np.asarray(values, dtype=np.int64))
+            if reasons:
+                texts += [history.manual_reasons[i] for i in hand[put].tolist()]
+            stage[active[put]] = target
+            entered[active[put]] = moment[put].astype(np.float64)
+            ruled = np.flatnonzero(hand < 0)
         facts = facts_at(history, active, moment, entered[active], needed)
-        evaluation = lifecycle_evaluate(model, facts.columns, stage[active])
+        tried = active if ruled is None else active[ruled]
+        columns = (
+            facts.columns
+            if ruled is None
+            else {name: values[ruled] for name, values in facts.columns.items()}
+        )
+        evaluation = lifecycle_evaluate(model, columns, stage[tried])
         for number, step in enumerate(evaluation.steps):
             local = step.positions
             for name, values in zip(
                 _COLUMNS,
-                (active[local], moment[local], np.full(local.size, number), step.source,
-                 step.target, step.rule),
+                (tried[local], moment[local if ruled is None else ruled[local]],
+                 np.full(local.size, number), step.source, step.target, step.rule),
                 strict=True,
             ):  # fmt: skip
                 found[name].append(np.asarray(values, dtype=np.int64))
@@ -234,8 +279,8 @@ def lifecycle_replay(
                 )  # fmt: skip
         moved = evaluation.rule >= 0
         if moved.any():
-            stage[active] = evaluation.stage
-            entered[active[moved]] = moment[moved].astype(np.float64)
+            stage[tried] = evaluation.stage
+            entered[tried[moved]] = (moment if ruled is None else moment[ruled])[moved]
         for name, values in facts.columns.items():
             state.columns[name][active] = values
         for name, values in facts.refs.items():

@@ -119,6 +119,9 @@ class History:
     customer with one purchase day (the base's repeat buyers' median; None: nobody bought
     twice). ``timeless``: facts with no history (a category such as the customer's channel, an
     imported attribute), one value per customer: every moment reads it as it is now.
+    ``manual``: moves made by hand (``value`` the stage's code), with ``manual_reasons``
+    (their words, in the same order): the replay puts the customer in that stage at that
+    moment, whatever the rules say then (see ``tenure.domain.lifecycle.replay``).
     """
 
     customers: int
@@ -131,6 +134,8 @@ class History:
     meetings: Series = field(default_factory=Series.empty)
     nps: Series = field(default_factory=Series.empty)
     referrals: Series = field(default_factory=Series.empty)
+    manual: Series = field(default_factory=Series.empty)
+    manual_reasons: tuple[str, ...] = ()
     created: IntArray | None = None
     p_alive: FloatArray | None = None
     expected_purchases_365: FloatArray | None = None

@@ -1,0 +1,121 @@
+"""The lifecycle board's pages: a column per stage with its count and cards (the user's book
+only), the move by hand from the dialog (htmx) and from its own page, refusals on the form,
+an analyst refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tenure.lifecycle.models import CustomerStage, StageTransition
+from tenure.lifecycle.services import lifecycle_recompute
+from tests.factories import make_customer, make_order, make_user
+from tests.web.conftest import htmx
+
+pytestmark = pytest.mark.django_db
+
+
+def _buyer(**fields):
+    now = timezone.now()
+    customer = make_customer(created_at=now - timedelta(days=120), **fields)
+    for days in (90, 60, 30):
+        make_order(customer=customer, placed_at=now - timedelta(days=days))
+    lifecycle_recompute(customer_ids=[customer.pk])
+    return customer
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_board_shows_each_stage_with_its_count_and_the_users_book():
+    sam = make_user(username="sam", role="success_manager")
+    mine = _buyer(first_name="Mine", owner=sam)
+    theirs = _buyer(first_name="Theirs")
+
+    page = _client(sam).get("/lifecycle/board/").content.decode()
+    manager_page = _client(make_user(username="mia")).get("/lifecycle/board/").content.decode()
+
+    assert 'data-stage="retention"' in page and 'data-stage="churned"' in page
+    assert f"/customers/{mine.pk}/" in page and f"/customers/{theirs.pk}/" not in page
+    assert f"/customers/{theirs.pk}/" in manager_page
+    assert 'draggable="true"' in page  # a success manager moves their own
+
+
+def test_a_move_from_the_dialog_answers_the_board_and_is_stored():
+    mia = make_user(username="mia")
+    customer = _buyer(first_name="Grace", last_name="Hopper")
+    client = _client(mia)
+
+    answer = client.post(
+        f"/customers/{customer.pk}/stage/", {"stage": "advocacy", "reason": "Glowing review"},
+        **htmx("board"),
+    )  # fmt: skip
+
+    assert answer.status_code == 200
+    body = answer.content.decode()
+    assert 'id="board"' in body and "Grace Hopper moved to Advocacy by hand." in body
+    assert CustomerStage.objects.get(customer=customer).stage == "advocacy"
+    move = StageTransition.objects.filter(customer=customer, rule="by-hand").get()
+    assert move.reason == "Moved by hand by mia: Glowing review"
+
+
+def test_a_refused_move_shows_its_errors_in_the_dialog_and_stores_nothing():
+    customer = _buyer()
+    client = _client(make_user(username="mia"))
+
+    answer = client.post(f"/customers/{customer.pk}/stage/", {"stage": "advocacy", "reason": ""},
+                         **htmx("board"))  # fmt: skip
+    unknown = client.post(f"/customers/{customer.pk}/stage/", {"stage": "nirvana", "reason": "x"})
+
+    assert answer["HX-Retarget"] == "#stage-move-form"
+    assert "This field is required." in answer.content.decode()
+    assert unknown.status_code == 422 and "nirvana" in unknown.content.decode()
+    assert CustomerStage.objects.get(customer=customer).stage == "retention"
+
+
+def test_the_move_page_works_without_script_and_goes_back_only_to_this_site():
+    customer = _buyer()
+    client = _client(make_user(username="mia"))
+
+    form = client.get(f"/customers/{customer.pk}/stage/")
+    back = client.post(
+        f"/customers/{customer.pk}/stage/",
+        {"stage": "at_risk", "reason": "Asked to cancel", "next": f"/customers/{customer.pk}/"},
+    )
+    away = client.post(
+        f"/customers/{customer.pk}/stage/",
+        {"stage": "retention", "reason": "Stayed", "next": "https://evil.example/"},
+    )
+
+    assert form.status_code == 200 and 'value="retention" selected' in form.content.decode()
+    assert back.status_code == 302 and back["Location"] == f"/customers/{customer.pk}/"
+    assert away.status_code == 302 and away["Location"] == "/lifecycle/board/"
+
+
+def test_an_analyst_reads_the_board_but_moves_no_one():
+    ann = make_user(username="ann", role="analyst")
+    customer = _buyer()
+    client = _client(ann)
+
+    page = client.get("/lifecycle/board/").content.decode()
+    refused = client.post(f"/customers/{customer.pk}/stage/", {"stage": "advocacy", "reason": "x"})
+
+    assert f"/customers/{customer.pk}/" in page and 'draggable="true"' not in page
+    assert refused.status_code == 403
+    assert client.get(f"/customers/{customer.pk}/stage/").status_code == 403
+    assert CustomerStage.objects.get(customer=customer).stage == "retention"
+
+
+def test_a_success_manager_cannot_move_someone_elses_customer():
+    sam = make_user(username="sam", role="success_manager")
+    other = _buyer()
+    move = {"stage": "advocacy", "reason": "x"}
+    answer = _client(sam).post(f"/customers/{other.pk}/stage/", move)
+    assert answer.status_code == 404
+    assert CustomerStage.objects.get(customer=other).stage == "retention"
