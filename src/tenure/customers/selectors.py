@@ -63,7 +63,11 @@ def accounts_visible(*, user: User) -> QuerySet[Account]:
 def customer_list(*, filters: CustomerFilterSet) -> QuerySet[Customer]:
     """The customers ``filters`` choose among those its user may see, sorted (by name unless
     told), with what a list row shows already joined. Raises ``InvalidFilters``."""
-    return filters.in_default_order(filters.filtered()).select_related("account", "owner")
+    # The stage, health and prediction are one-to-one rows of the apps above (by relation
+    # name): joined into the page's one query, never read per row.
+    return filters.in_default_order(filters.filtered()).select_related(
+        "account", "owner", "lifecycle_stage", "health", "prediction"
+    )
 
 
 def customers_chosen(*, filters: CustomerFilterSet) -> QuerySet[Customer]:
@@ -165,7 +169,7 @@ def account_list(*, filters: AccountFilterSet) -> QuerySet[Account]:
     accounts = filters.in_default_order(filters.filtered())
     of_account = Customer.objects.filter(account=OuterRef("pk")).order_by().values("account")
     money = DecimalField(max_digits=16, decimal_places=2)
-    return accounts.select_related("owner").annotate(
+    return accounts.select_related("owner", "health").annotate(
         customers_count=Coalesce(Subquery(of_account.annotate(n=Count("*")).values("n")), Value(0)),
         customers_revenue=Coalesce(
             Subquery(of_account.annotate(total=Sum("revenue")).values("total")),
