@@ -33,18 +33,26 @@ def _headers(response) -> list[str]:
 
 
 def _facts(customer, *, stage, band, score, clv=None, risk=None, p_alive=None):
-    CustomerStage.objects.create(
-        customer=customer, stage=stage, entered_at=T0, definition=active_definition()
+    """The stage, health and prediction of a customer, as the engine and a fit would store
+    them (over whatever the customer's creation already computed)."""
+    CustomerStage.objects.update_or_create(
+        customer=customer,
+        defaults={"stage": stage, "entered_at": T0, "definition": active_definition()},
     )
-    HealthScore.objects.create(customer=customer, score=score, band=band, computed_at=T0)
+    HealthScore.objects.update_or_create(
+        customer=customer, defaults={"score": score, "band": band, "computed_at": T0}
+    )
     if clv is not None:
         fit = ModelFit.objects.filter(status=FitStatus.DONE).first() or ModelFit.objects.create(
             status=FitStatus.DONE, observation_end=date(2025, 6, 30)
         )
-        CustomerPrediction.objects.create(
-            customer=customer, fit=fit, frequency=1, recency=10.0, T=100.0, p_alive=p_alive,
-            churn_risk=risk, expected_purchases_365=1.0, expected_average_spend=clv,
-            predicted_clv_365=clv, value_if_stays_365=clv, historic_clv=clv,
+        CustomerPrediction.objects.update_or_create(
+            customer=customer,
+            defaults={
+                "fit": fit, "frequency": 1, "recency": 10.0, "T": 100.0, "p_alive": p_alive,
+                "churn_risk": risk, "expected_purchases_365": 1.0, "expected_average_spend": clv,
+                "predicted_clv_365": clv, "value_if_stays_365": clv, "historic_clv": clv,
+            },
         )  # fmt: skip
 
 
