@@ -64,9 +64,13 @@ def customer_list(*, filters: CustomerFilterSet) -> QuerySet[Customer]:
     """The customers ``filters`` choose among those its user may see, sorted (by name unless
     told), with what a list row shows already joined. Raises ``InvalidFilters``."""
     # The stage, health and prediction are one-to-one rows of the apps above (by relation
-    # name): joined into the page's one query, never read per row.
-    return filters.in_default_order(filters.filtered()).select_related(
-        "account", "owner", "lifecycle_stage", "health", "prediction"
+    # name), read for the page's rows in one query each, never per row. Not joined into the
+    # rows' query: the database would carry their columns (health's JSON among them) through
+    # the sort of every match, 1.2 s for the red third of 100,000 customers on SQLite.
+    return (
+        filters.in_default_order(filters.filtered())
+        .select_related("account", "owner")
+        .prefetch_related("lifecycle_stage", "health", "prediction")
     )
 
 
