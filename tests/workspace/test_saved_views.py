@@ -245,3 +245,27 @@ def test_the_api_crud_under_the_same_roles(client):
     assert cleared.json()["default_for_role"] == ""
     assert api.delete(f"/views/{view_id}").status_code == 204
     assert api.get(f"/views/{view_id}").status_code == 404
+
+
+# --- the admin -------------------------------------------------------------------------------
+
+
+def test_the_admin_saves_through_the_services_and_names_a_refused_filter(client):
+    admin_user = make_user(role=Role.ADMIN)
+    client.force_login(admin_user)
+    add = reverse("admin:workspace_savedview_add")
+    form = {"list": "customers", "name": "Reds", "querystring": "health=red", "shared": "on",
+            "default_for_role": ""}  # fmt: skip
+    refused = client.post(add, {**form, "querystring": "health=purple"})
+    assert refused.status_code == 200 and "health:" in refused.content.decode()
+    assert not SavedView.objects.exists()
+    assert client.post(add, form).status_code == 302
+    view = SavedView.objects.get()
+    assert (view.owner, view.querystring, view.shared) == (admin_user, "health=red", True)
+    change = reverse("admin:workspace_savedview_change", args=[view.pk])
+    form = {"name": "Reds", "querystring": "stage=at_risk", "shared": "on",
+            "default_for_role": "success_manager"}  # fmt: skip
+    assert client.post(change, form).status_code == 302
+    view.refresh_from_db()
+    assert (view.querystring, view.default_for_role) == ("stage=at_risk", "success_manager")
+    assert LogEntry.objects.get_for_object(view).count() == 2
