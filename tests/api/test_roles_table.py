@@ -292,6 +292,8 @@ def test_every_api_operation_is_in_the_table():
         "/api/v1/playbooks/{playbook_id}/disable",
         "/api/v1/playbooks/{playbook_id}/enrollments",
     }
+    # Saved list views: their own table of every role (tests/workspace/test_saved_views.py).
+    covered |= {"/api/v1/views", "/api/v1/views/{view_id}"}
     documented = set(ninja_api.get_openapi_schema()["paths"])
     assert documented - covered == set()
 
@@ -311,6 +313,11 @@ GOOD_PASSWORD = "plum-orchard-7731"
 NOT_IN_THE_PAGE_TABLE = {
     "login": "public: the login form itself (tests/web/test_access.py)",
     "logout": "every session, signed in or not, may end (tests/web/test_access.py)",
+    # Saved list views are preferences, not records: every role keeps private ones, sharing and
+    # role defaults need more; their own table is tests/workspace/test_saved_views.py.
+    "saved-view-new": "a view of one's own (tests/workspace/test_saved_views.py)",
+    "saved-view-change": "a view of one's own (tests/workspace/test_saved_views.py)",
+    "saved-view-delete": "a view of one's own (tests/workspace/test_saved_views.py)",
 }
 
 

@@ -49,6 +49,16 @@ PARAMETERS = (
     "budget_band",
     "status",
     "view",
+    # The lists' facts from the apps above, the columns chosen and the saved view open.
+    "stage",
+    "health",
+    "clv_min",
+    "clv_max",
+    "churn_risk_min",
+    "last_order_after",
+    "last_order_before",
+    "cols",
+    "saved",
 )
 
 

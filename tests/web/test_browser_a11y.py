@@ -47,7 +47,19 @@ def _more_pages(admin: Any) -> dict[str, str]:
         name="Red health",
         definition={"when": {"all": [{"fact": "health_band", "op": "is", "value": "red"}]}},
     )
+    from tenure.workspace.services import saved_view_create
+
+    view = saved_view_create(
+        by=admin,
+        list_name="customers",
+        name="Red at risk",
+        querystring="health=red&stage=at_risk&cols=name,health,stage,clv,churn_risk,owner",
+        shared=True,
+    )
     pages = {
+        # The lists' saved views and chosen columns (the views menu names the open one).
+        "customers-view": f"/customers/?{view.querystring}&saved={view.pk}",
+        "accounts-health": "/accounts/?health=red&cols=name,health,owner,revenue",
         "segment": f"/segments/{segment.pk}/",
         "segment-edit": f"/segments/{segment.pk}/edit/",
         "lifecycle-definition": "/lifecycle/definition/",

@@ -79,11 +79,12 @@ def test_sorting(signed_in, book, sort, expected):
 
 
 def test_a_column_header_links_to_its_sort_and_keeps_the_filters(signed_in, book):
-    page = signed_in.get(URL, {"category": "vip", "sort": "-revenue"}).content.decode()
-    # Sorted by revenue, biggest first: its header now offers the reverse.
-    assert 'href="?category=vip&amp;sort=revenue"' in page
+    query = {"category": "vip", "sort": "-revenue", "cols": "name,orders,revenue"}
+    page = signed_in.get(URL, query).content.decode()
+    # Sorted by revenue, biggest first: its header now offers the reverse (columns kept).
+    assert 'href="?category=vip&amp;sort=revenue&amp;cols=name%2Corders%2Crevenue"' in page
     assert 'aria-sort="descending"' in page
-    assert 'href="?category=vip&amp;sort=-orders"' in page
+    assert 'href="?category=vip&amp;sort=-orders&amp;cols=name%2Corders%2Crevenue"' in page
 
 
 @pytest.mark.django_db
@@ -133,11 +134,12 @@ def test_a_history_restore_gets_the_whole_page(signed_in, book):
 def test_the_list_runs_a_fixed_number_of_queries(signed_in, book, django_assert_max_num_queries):
     for n in range(30):
         make_customer(account=book["grace"].account, owner=book["grace"].owner)
-    # session + user, the rows (account and owner joined), the capped count, the choices
-    # (the segments' among them).
-    with django_assert_max_num_queries(9):
+    # session + user, the rows (account and owner joined), their stages, health and
+    # predictions (one query each), the capped count, the choices (the segments' among them),
+    # the active lifecycle definition (stage names), the role's default view and the views menu.
+    with django_assert_max_num_queries(15):
         signed_in.get(URL)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(10):
         signed_in.get(URL, **htmx("results"))
 
 

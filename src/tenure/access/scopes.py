@@ -93,6 +93,8 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     "segments.Segment": lambda user: Q(owner=user) | Q(shared=True),
     "segments.SegmentMembership": _of_own_customer,
     "playbooks.Enrollment": _of_own_customer,
+    # A saved list view, like a segment: its owner's, and the team's when shared.
+    "workspace.SavedView": lambda user: Q(owner=user) | Q(shared=True),
     "playbooks.StepRun": lambda user: Q(enrollment__customer_id__in=_own_customer_ids(user)),
 }
 
@@ -103,6 +105,7 @@ _OWN_TO_CHANGE: dict[str, Callable[[Any], Q]] = {
     "feedback.Referral": lambda user: Q(referrer_id__in=_own_customer_ids(user)),
     # A shared segment is seen by the team but changed by its owner (or a role over all).
     "segments.Segment": lambda user: Q(owner=user),
+    "workspace.SavedView": lambda user: Q(owner=user),
 }
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -18,6 +19,9 @@ from tenure.customers import services
 from tenure.customers.filters import (
     ACCOUNT_SORTS,
     CUSTOMER_SORTS,
+    MONEY_MAX,
+    STAGE_MAX_LENGTH,
+    STAGES_MAX,
     AccountFilterSet,
     ContactFilterSet,
     CustomerFilterSet,
@@ -105,6 +109,24 @@ class CustomerListFilters(QueryInput):
     account_id: RecordId | None = None
     in_segment: RecordId | None = Field(None, description="the members of this segment now")
     q: str = Field("", max_length=200, description="words matched against name, email, id")
+    stage: list[Annotated[str, Field(max_length=STAGE_MAX_LENGTH)]] | None = Field(
+        None, max_length=STAGES_MAX, description="in one of these stages (keys; repeat the key)"
+    )
+    health: Literal["red", "yellow", "green"] | None = Field(None, description="health band now")
+    clv_min: Decimal | None = Field(
+        None, ge=0, le=MONEY_MAX, max_digits=14, decimal_places=2,
+        description="predicted CLV at least",
+    )  # fmt: skip
+    clv_max: Decimal | None = Field(
+        None, ge=0, le=MONEY_MAX, max_digits=14, decimal_places=2,
+        description="predicted CLV at most",
+    )  # fmt: skip
+    churn_risk_min: Decimal | None = Field(
+        None, ge=0, le=1, max_digits=5, decimal_places=4,
+        description="churn risk (0-1, from the ranking the latest fit chose) at least",
+    )  # fmt: skip
+    last_order_after: datetime | None = Field(None, description="last order at or after")
+    last_order_before: datetime | None = Field(None, description="last order before")
     sort: str | None = Field(
         None,
         description="the order, pages following it; `-` first for descending (default: by id)",
@@ -223,6 +245,9 @@ class AccountFilters(QueryInput):
     size_band: SizeBand | None = None
     budget_band: BudgetBand | None = None
     owner_id: RecordId | None = None
+    health: Literal["red", "yellow", "green"] | None = Field(
+        None, description="the account's health band now"
+    )
     q: str = Field("", max_length=200, description="matched against name and industry")
     sort: str | None = Field(
         None,

@@ -17,6 +17,7 @@ from tenure.api.lifecycle import router as lifecycle_router
 from tenure.api.mail import router as mail_router
 from tenure.api.orders import router as orders_router
 from tenure.api.playbooks import router as playbooks_router
+from tenure.api.saved_views import router as saved_views_router
 from tenure.api.segments import router as segments_router
 from tenure.api.webhooks import router as webhooks_router
 
@@ -51,6 +52,7 @@ api.add_router("", segments_router)
 api.add_router("", webhooks_router)
 api.add_router("", mail_router)
 api.add_router("", playbooks_router)
+api.add_router("", saved_views_router)  # saved list views (h/lists)
 
 
 class Me(Schema):

@@ -13,6 +13,7 @@ import binascii
 import json
 from typing import Any, Generic, TypeVar, cast
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Field, Model, Q, QuerySet
 from ninja import Schema
@@ -55,10 +56,32 @@ def _decode(cursor: str) -> int:
     return int(value)
 
 
+def _field_of(model: type[Model], path: str) -> Field:
+    """The model field a sort column names, following relations (``prediction__churn_risk``:
+    a list sorted by what an app above concluded about its rows)."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = cast(type[Model], model._meta.get_field(relation).related_model)
+    return cast(Field, model._meta.get_field(name))
+
+
+def _row_text(row: Model, path: str) -> str | None:
+    *relations, name = path.split("__")
+    holder: Model = row
+    for relation in relations:
+        try:
+            found = getattr(holder, relation)
+        except ObjectDoesNotExist:  # no related row (a customer no fit covers): NULL
+            return None
+        if found is None:
+            return None
+        holder = found
+    field = _field_of(type(holder), name)
+    return field.value_to_string(holder) if field.value_from_object(holder) is not None else None
+
+
 def _encode_row(row: Model, columns: list[SortColumn]) -> str:
-    fields = [cast(Field, row._meta.get_field(column.field)) for column in columns]
-    values = [field.value_to_string(row) if field.value_from_object(row) is not None else None
-              for field in fields]  # fmt: skip
+    values = [_row_text(row, column.field) for column in columns]
     text = "sort:" + json.dumps(values, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
@@ -75,7 +98,7 @@ def _decode_row(cursor: str, model: type[Model], columns: list[SortColumn]) -> l
         for column, value in zip(columns, raw, strict=True):
             if value is not None and not isinstance(value, str):
                 raise ValueError(cursor)
-            found = cast(Field, model._meta.get_field(column.field)).to_python(value)
+            found = _field_of(model, column.field).to_python(value)
             if value_problem(found) or (isinstance(found, int) and integer_problem(found)):
                 raise ValueError(cursor)
             values.append(found)

@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "tenure.mail",
     "tenure.playbooks",
     "tenure.demo",
+    "tenure.workspace",  # saved list views
     "tenure.api",
     "tenure.web",
 ]

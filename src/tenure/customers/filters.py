@@ -3,9 +3,11 @@ for the pages, the API and the exports (``tenure.access.filtering``)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import django_filters
+from django import forms
 from django.apps import apps
 from django.db.models import Q, QuerySet
 
@@ -36,8 +38,23 @@ CUSTOMER_SORTS: dict[str, tuple[str, ...]] = {
     "revenue": ("revenue", "id"),
     "orders": ("orders_count", "id"),
     "since": ("created_at", "id"),
+    # The facts of the apps above (lifecycle, insights), by relation name: their tables'
+    # indexes lead with the value, but a customer without a row must still be listed, so the
+    # database sorts the joined rows rather than walking an index (measured in ARCHITECTURE.md).
+    "health": ("health__score", "id"),
+    "clv": ("prediction__predicted_clv_365", "id"),
+    "churn_risk": ("prediction__churn_risk", "id"),
 }
-ACCOUNT_SORTS: dict[str, tuple[str, ...]] = {"name": ("name", "id"), "since": ("created_at", "id")}
+ACCOUNT_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "id"),
+    "since": ("created_at", "id"),
+    "health": ("health__score", "id"),
+}
+# Health bands as the lifecycle app stores them (``tenure.domain.health``'s default bands).
+HEALTH_BANDS = [("red", "Red"), ("yellow", "Yellow"), ("green", "Green")]
+STAGE_MAX_LENGTH = 60
+STAGES_MAX = 20
+MONEY_MAX = Decimal("999999999999.99")  # the predictions' DecimalField(14, 2)
 SEARCH_TERMS_MAX = 5
 SEARCH_MAX_LENGTH = 200
 SEARCH_IDS_MAX = 2000
@@ -45,6 +62,41 @@ SEARCH_IDS_MAX = 2000
 
 def search_terms(q: str) -> list[str]:
     return q.split()[:SEARCH_TERMS_MAX]
+
+
+class TextListField(forms.Field):
+    """Several text values of one query parameter (``?stage=new&stage=loyal``), each no longer
+    than the column compared with: the stage keys are the active definition's, which an admin
+    may rename, so any key is accepted (an unknown one matches nobody)."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value: Any) -> list[str]:
+        if value in (None, "", []):
+            return []
+        values = [value] if isinstance(value, str) else list(value)
+        found = [str(item).strip() for item in values if str(item).strip()]
+        if len(found) > STAGES_MAX:
+            raise forms.ValidationError(f"at most {STAGES_MAX} values")
+        for item in found:
+            if len(item) > STAGE_MAX_LENGTH:
+                raise forms.ValidationError(
+                    f"a value has at most {STAGE_MAX_LENGTH} characters ({len(item)} given)"
+                )
+        return found
+
+
+class TextListFilter(django_filters.Filter):
+    field_class = TextListField
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+def _decimal_filter(field: str, lookup: str, help_text: str, **limits: Any) -> Any:
+    return django_filters.NumberFilter(
+        field_name=field, lookup_expr=lookup, help_text=help_text, **limits
+    )
 
 
 class CustomerFilterSet(ListFilterSet):
@@ -59,7 +111,40 @@ class CustomerFilterSet(ListFilterSet):
         max_length=SEARCH_MAX_LENGTH, method="search", help_text="words matched against name, "
         "email, id",
     )  # fmt: skip
-    sort = SortFilter(sorts=CUSTOMER_SORTS, nullable=frozenset({"last_order_at"}))
+    # What the apps above concluded, reached by relation name (customers sit below them): the
+    # stage (lifecycle), the health band, and the latest fit's predictions (insights).
+    stage = TextListFilter(
+        field_name="lifecycle_stage__stage", help_text="in one of these stages (keys; repeat)"
+    )
+    health = django_filters.ChoiceFilter(
+        field_name="health__band", choices=HEALTH_BANDS, help_text="health band now"
+    )
+    clv_min = _decimal_filter(
+        "prediction__predicted_clv_365", "gte", "predicted CLV at least",
+        min_value=0, max_value=MONEY_MAX, max_digits=14, decimal_places=2,
+    )  # fmt: skip
+    clv_max = _decimal_filter(
+        "prediction__predicted_clv_365", "lte", "predicted CLV at most",
+        min_value=0, max_value=MONEY_MAX, max_digits=14, decimal_places=2,
+    )  # fmt: skip
+    churn_risk_min = _decimal_filter(
+        "prediction__churn_risk", "gte", "churn risk (0-1, the chosen ranking's) at least",
+        min_value=0, max_value=1, max_digits=5, decimal_places=4,
+    )  # fmt: skip
+    # A time without an offset is the business's wall time, as in the orders' filters.
+    last_order_after = django_filters.IsoDateTimeFilter(
+        field_name="last_order_at", lookup_expr="gte", help_text="last order at or after"
+    )
+    last_order_before = django_filters.IsoDateTimeFilter(
+        field_name="last_order_at", lookup_expr="lt", help_text="last order before"
+    )
+    sort = SortFilter(
+        sorts=CUSTOMER_SORTS,
+        nullable=frozenset(
+            {"last_order_at", "health__score", "prediction__predicted_clv_365",
+             "prediction__churn_risk"}
+        ),
+    )  # fmt: skip
     default_sort = "name"
 
     class Meta(ListFilterSet.Meta):
@@ -124,7 +209,10 @@ class AccountFilterSet(ListFilterSet):
     size_band = django_filters.ChoiceFilter(choices=SizeBand.choices)
     budget_band = django_filters.ChoiceFilter(choices=BudgetBand.choices)
     owner_id = IdFilter()
-    sort = SortFilter(sorts=ACCOUNT_SORTS)
+    health = django_filters.ChoiceFilter(
+        field_name="health__band", choices=HEALTH_BANDS, help_text="the account's health band now"
+    )
+    sort = SortFilter(sorts=ACCOUNT_SORTS, nullable=frozenset({"health__score"}))
     default_sort = "name"
 
     class Meta(ListFilterSet.Meta):

@@ -63,7 +63,15 @@ def accounts_visible(*, user: User) -> QuerySet[Account]:
 def customer_list(*, filters: CustomerFilterSet) -> QuerySet[Customer]:
     """The customers ``filters`` choose among those its user may see, sorted (by name unless
     told), with what a list row shows already joined. Raises ``InvalidFilters``."""
-    return filters.in_default_order(filters.filtered()).select_related("account", "owner")
+    # The stage, health and prediction are one-to-one rows of the apps above (by relation
+    # name), read for the page's rows in one query each, never per row. Not joined into the
+    # rows' query: the database would carry their columns (health's JSON among them) through
+    # the sort of every match, 1.2 s for the red third of 100,000 customers on SQLite.
+    return (
+        filters.in_default_order(filters.filtered())
+        .select_related("account", "owner")
+        .prefetch_related("lifecycle_stage", "health", "prediction")
+    )
 
 
 def customers_chosen(*, filters: CustomerFilterSet) -> QuerySet[Customer]:
@@ -165,7 +173,7 @@ def account_list(*, filters: AccountFilterSet) -> QuerySet[Account]:
     accounts = filters.in_default_order(filters.filtered())
     of_account = Customer.objects.filter(account=OuterRef("pk")).order_by().values("account")
     money = DecimalField(max_digits=16, decimal_places=2)
-    return accounts.select_related("owner").annotate(
+    return accounts.select_related("owner", "health").annotate(
         customers_count=Coalesce(Subquery(of_account.annotate(n=Count("*")).values("n")), Value(0)),
         customers_revenue=Coalesce(
             Subquery(of_account.annotate(total=Sum("revenue")).values("total")),

@@ -29,4 +29,5 @@ TRACKED: dict[str, dict[str, Any]] = {
     "todos.TaskComment": {"exclude_fields": ["created_at"]},
     "lifecycle.LifecycleDefinition": {},
     "playbooks.Playbook": {"exclude_fields": ["created_at", "updated_at"]},
+    "workspace.SavedView": {"exclude_fields": ["created_at", "updated_at"]},
 }

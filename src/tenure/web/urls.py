@@ -11,6 +11,7 @@ from tenure.web.views import (
     lifecycle,
     lifecycle_board,
     lifecycle_definition,
+    list_views,
     mail,
     mail_broadcasts,
     orders,
@@ -128,6 +129,10 @@ urlpatterns = [
         segments.segment_members_csv,
         name="segment-members-csv",
     ),
+    # Saved list views (h/lists): the lists' views menu posts here (tenure.workspace).
+    path("views/new/", list_views.saved_view_new, name="saved-view-new"),
+    path("views/<int:view_id>/", list_views.saved_view_change, name="saved-view-change"),
+    path("views/<int:view_id>/delete/", list_views.saved_view_remove, name="saved-view-delete"),
     path("customers/", customers.customers, name="customers"),
     path("customers/export.csv", exports.customers_csv, name="customers-csv"),
     path("customers/orders.csv", exports.customer_orders_csv, name="customer-orders-csv"),

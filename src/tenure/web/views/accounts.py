@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import may
-from tenure.customers.filters import AccountFilterSet
+from tenure.customers.filters import HEALTH_BANDS, AccountFilterSet
 from tenure.customers.models import Account, BudgetBand, SizeBand
 from tenure.customers.selectors import (
     account_customers,
@@ -26,6 +26,7 @@ from tenure.lifecycle.selectors import account_health
 from tenure.users.models import User
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
 from tenure.web.views.filtering import filtered_page
+from tenure.web.views.list_views import columns_context, default_view_redirect, views_context
 from tenure.web.views.pagination import paginate
 
 ACCOUNT_PAGE_ROWS = 20
@@ -37,13 +38,18 @@ _TRENDS = {1: ("↑", "trend-up", "improving"), -1: ("↓", "trend-down", "worse
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 def accounts(request: HttpRequest) -> HttpResponse:
+    if (default := default_view_redirect(request, "accounts")) is not None:
+        return default
     user = signed_in_user(request)
     found = filtered_page(request, AccountFilterSet.of(user, request.GET), account_list)
+    columns = columns_context(request, "accounts")
     context = {
         "filters": found.values,
-        "filter_errors": found.errors,
+        "filter_errors": {**found.errors, **columns["columns_error"]},
         "page": found.page,
         "section": "accounts",
+        **columns,
+        **views_context(request, "accounts"),
     }
     status = 200 if wants_fragment(request, "results") else found.status  # htmx swaps 2xx only
     if wants_fragment(request, "results"):
@@ -53,6 +59,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
     context["owners"] = owner_choices(user=user)
     context["size_bands"] = SizeBand.choices
     context["budget_bands"] = BudgetBand.choices
+    context["health_bands"] = HEALTH_BANDS
     return render(request, "web/accounts/list.html", context, status=status)
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import may, require
-from tenure.customers.filters import CustomerFilterSet
+from tenure.customers.filters import HEALTH_BANDS, CustomerFilterSet
 from tenure.customers.models import Customer
 from tenure.customers.selectors import (
     customer_detail,
@@ -27,27 +27,46 @@ from tenure.domain.access import Action
 from tenure.feedback.selectors import customer_latest_answers
 from tenure.insights.selectors import customer_prediction
 from tenure.interactions.services import interaction_log
+from tenure.lifecycle.services import active_model
 from tenure.segments.selectors import segment_list
 from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
 from tenure.web.views.filtering import filtered_page
 from tenure.web.views.lifecycle import customer_lifecycle_card
+from tenure.web.views.list_views import (
+    SAVED_PARAM,
+    columns_context,
+    default_view_redirect,
+    views_context,
+)
+from tenure.workspace.columns import COLUMNS_PARAM
 
 
 @login_required
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 def customers(request: HttpRequest) -> HttpResponse:
+    if (default := default_view_redirect(request, "customers")) is not None:
+        return default
     user = signed_in_user(request)
     found = filtered_page(request, CustomerFilterSet.of(user, request.GET), customer_list)
     export_query = request.GET.copy()
-    export_query.pop("page", None)  # an export is every row of the list, not one page
+    for key in ("page", COLUMNS_PARAM, SAVED_PARAM):  # an export is every row, all its columns
+        export_query.pop(key, None)
+    _definition, stages = active_model()
+    names = {stage.key: stage.name for stage in stages.stages}
+    for row in found.page.items:  # a stage of an older definition shows its key
+        stage = getattr(row, "lifecycle_stage", None)
+        row.stage_name = names.get(stage.stage, stage.stage) if stage is not None else ""
+    columns = columns_context(request, "customers")
     context = {
         "filters": found.values,
-        "filter_errors": found.errors,
+        "filter_errors": {**found.errors, **columns["columns_error"]},
         "page": found.page,
         "export_query": export_query.urlencode(),
         "section": "customers",
+        **columns,
+        **views_context(request, "customers"),
     }
     status = 200 if wants_fragment(request, "results") else found.status  # htmx swaps 2xx only
     if wants_fragment(request, "results"):
@@ -55,6 +74,12 @@ def customers(request: HttpRequest) -> HttpResponse:
         return render(request, "web/customers/_results.html", context, status=status)
     context["choices"] = customer_filter_choices(user=user)
     context["segments"] = list(segment_list(user=user).values_list("pk", "name"))
+    context["stage_choices"] = [
+        (stage.key, stage.name, stage.key in request.GET.getlist("stage"))
+        for stage in stages.stages
+    ]
+    context["health_bands"] = HEALTH_BANDS
+    context["stages_chosen"] = sum(chosen for _key, _name, chosen in context["stage_choices"])
     return render(request, "web/customers/list.html", context, status=status)
 
 

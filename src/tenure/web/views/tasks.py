@@ -31,6 +31,7 @@ from tenure.users.models import User
 from tenure.web.forms import TaskCommentForm, TaskForm, TaskStatusForm
 from tenure.web.views._render import errors_onto_form, signed_in_user, wants_fragment
 from tenure.web.views.filtering import filtered_page
+from tenure.web.views.list_views import default_view_redirect, views_context
 
 TASKS_PER_PAGE = 50
 # The service's field names -> the form's.
@@ -40,6 +41,8 @@ _FORM_FIELDS = {"owner": "owner", "customer_id": "customer", "account_id": "acco
 @login_required
 @require_http_methods(["GET", "POST"])
 def tasks(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and (default := default_view_redirect(request, "tasks")):
+        return default
     user = signed_in_user(request)
     query = request.GET.copy()
     query.setdefault("view", "mine")
@@ -73,6 +76,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
         "may_change": may(user, Action.CHANGE),
         "open_form": request.method == "POST" or "customer" in request.GET,
         "section": "tasks",
+        **views_context(request, "tasks"),
     }
     status = 422 if form.errors else found.status
     return render(request, "web/tasks/list.html", context, status=status)
