@@ -21,8 +21,10 @@ from tenure.customers.selectors import (
     customer_filter_choices,
     customer_key_figures,
     customer_list,
+    customers_visible,
     customer_timeline,
 )
+from tenure.demo.selectors import demo_offer
 from tenure.domain.access import Action
 from tenure.feedback.selectors import customer_latest_answers
 from tenure.insights.selectors import customer_prediction
@@ -68,6 +70,9 @@ def customers(request: HttpRequest) -> HttpResponse:
         **columns,
         **views_context(request, "customers"),
     }
+    if not found.page.items and not customers_visible(user=user).exists():
+        context["book_empty"] = True  # nothing to filter: offer ways in, not "clear filters"
+        context["demo"] = demo_offer(user=user)
     status = 200 if wants_fragment(request, "results") else found.status  # htmx swaps 2xx only
     if wants_fragment(request, "results"):
         context["fragment"] = True
