@@ -1,0 +1,243 @@
+"""Revert a whole import: delete the records it created, give the records it changed their
+values from before it. One service for the page, the API and the CLI.
+
+What the import did is read from the history it wrote (``tenure.history.bulk``): its
+``BulkCreation`` runs (created) and its update entries (each field's [before, after]), both
+naming the import. Each record goes back through the apps' own services (``order_delete``,
+``customer_update``...), so the revert leaves the history and the events any other change
+leaves. A record is left as it is, with the reason naming it, when someone changed it after the
+import (an entry of the history since the import started that is not the import's), when its
+values are no longer what the import wrote, or when records made after the import hang from it
+(an order placed on an imported customer, a note, a task). The outcome is kept on the import:
+a second revert changes nothing and answers the same report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from tenure.access import may, require, sees_all
+from tenure.customers.models import Account, Customer
+from tenure.customers.services import account_delete, customer_delete, customer_update
+from tenure.domain.access import Action
+from tenure.domain.errors import Conflict
+from tenure.feedback.models import SurveyResponse
+from tenure.history.bulk import value_plain
+from tenure.history.tracked import TRACKED
+from tenure.orders.models import Order
+from tenure.orders.services import order_delete, order_update
+from tenure.transfer.models import ImportJob, ImportStatus
+from tenure.transfer.selectors import import_created_ids
+from tenure.users.models import User
+
+# The history names a foreign key by its field; the services take its column.
+_ATTNAMES = {"customer": "customer_id", "account": "account_id", "owner": "owner_id"}
+
+
+@dataclass(slots=True)
+class RevertReport:
+    deleted: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    kept: list[dict[str, str]] = field(default_factory=list)  # record, reason
+
+    def as_data(self) -> dict[str, Any]:
+        return {"deleted": self.deleted, "restored": self.restored, "kept": self.kept}
+
+
+def import_revert_allowed(*, by: Any, job: ImportJob) -> bool:
+    """Admins and managers, or the person who ran the import (an analyst never)."""
+    if by is None:
+        return True  # the operator at the command line
+    if not may(by, Action.CHANGE):
+        return False
+    return sees_all(by, Action.CHANGE) or job.created_by_id == by.pk
+
+
+def changed_entries(job: ImportJob, model: type[models.Model]) -> dict[int, dict[str, list[Any]]]:
+    """Per record of ``model`` the import changed: field -> [before, after] (a record changed
+    by two batches: the first before, the last after)."""
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        action=LogEntry.Action.UPDATE,
+        additional_data__import=job.pk,
+    ).order_by("pk")
+    merged: dict[int, dict[str, list[Any]]] = {}
+    for object_id, changes in entries.values_list("object_id", "changes"):
+        record = merged.setdefault(int(object_id), {})
+        for name, (before, after) in (changes or {}).items():
+            record[name] = [record[name][0] if name in record else before, after]
+    return merged
+
+
+def _later_changes(job: ImportJob, model: type[models.Model], ids: Iterable[int]) -> dict[int, str]:
+    """Records changed since the import began by anything but the import: id -> who."""
+    since = job.started_at or job.created_at
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=list(ids),
+        timestamp__gte=since,
+    ).select_related("actor")
+    later: dict[int, str] = {}
+    for entry in entries:
+        if (entry.additional_data or {}).get("import") != job.pk:
+            later.setdefault(int(entry.object_id or 0), str(entry.actor or "someone"))
+    return later
+
+
+def _dependents(customer: Customer, own_orders: set[int]) -> str:
+    """What hangs from a customer besides the import's own orders, in words ("" for none)."""
+    for relation in Customer._meta.related_objects:
+        model = relation.related_model
+        if not isinstance(model, type) or model._meta.label not in TRACKED:
+            continue
+        related = model._default_manager.filter(**{relation.field.name: customer})
+        if model is Order:
+            related = related.exclude(pk__in=own_orders)
+        first = related.first()
+        if first is not None:
+            name = getattr(first, "external_id", None) or first.pk
+            return f"{model._meta.verbose_name} {name} was made after the import"
+    return ""
+
+
+def _values_before(model: type[models.Model], changes: dict[str, list[Any]]) -> dict[str, Any]:
+    values = {}
+    for name, (before, _) in changes.items():
+        model_field = model._meta.get_field(name)
+        values[_ATTNAMES.get(name, name)] = (
+            None if before is None else model_field.to_python(before)  # type: ignore[union-attr]
+        )
+    return values
+
+
+def _still_as_imported(record: models.Model, changes: dict[str, list[Any]]) -> bool:
+    return all(
+        value_plain(getattr(record, _ATTNAMES.get(name, name))) == after
+        for name, (_, after) in changes.items()
+    )
+
+
+class _Reverting:
+    def __init__(self, job: ImportJob, by: User | None) -> None:
+        self.job, self.by, self.report = job, by, RevertReport()
+
+    def keep(self, label: str, reason: str) -> None:
+        self.report.kept.append({"record": label, "reason": reason})
+
+    def attempt(self, label: str, step: Callable[[], None], done: list[str]) -> bool:
+        try:
+            with transaction.atomic():
+                step()
+        except (Conflict, Http404, PermissionDenied) as error:
+            self.keep(label, str(error) or "outside what you may change")
+            return False
+        done.append(label)
+        return True
+
+    def restore(self, model: type[models.Model], update: Callable[..., Any], key: str) -> None:
+        changed = changed_entries(self.job, model)
+        later = _later_changes(self.job, model, changed)
+        records = model._default_manager.in_bulk(list(changed))
+        for pk, changes in changed.items():
+            record = records.get(pk)
+            label = f"{model._meta.verbose_name} {getattr(record, 'external_id', pk)}"
+            if record is None:
+                self.keep(label, "it was deleted after the import")
+            elif pk in later:
+                self.keep(label, f"{later[pk]} changed it after the import")
+            elif not _still_as_imported(record, changes):
+                self.keep(label, "its values are no longer the ones the import wrote")
+            else:
+                values = _values_before(model, changes)
+                step = lambda pk=pk, values=values: update(  # noqa: E731
+                    by=self.by, **{key: pk}, changes=values
+                )
+                self.attempt(label, step, self.report.restored)
+
+    def delete_orders(self) -> set[int]:
+        ids = import_created_ids(self.job, Order)
+        later = _later_changes(self.job, Order, ids)
+        answered = set(
+            SurveyResponse.objects.filter(order_id__in=ids).values_list("order_id", flat=True)
+        )
+        for order in Order.objects.filter(pk__in=ids).order_by("pk"):
+            label = f"order {order.external_id}"
+            if order.pk in later:
+                self.keep(label, f"{later[order.pk]} changed it after the import")
+            elif order.pk in answered:
+                self.keep(label, "a survey answer about it was made after the import")
+            else:
+                step = lambda pk=order.pk: order_delete(by=self.by, order_id=pk)  # noqa: E731
+                self.attempt(label, step, self.report.deleted)
+        return set(ids)
+
+    def delete_customers(self, own_orders: set[int]) -> None:
+        ids = import_created_ids(self.job, Customer)
+        later = _later_changes(self.job, Customer, ids)
+        for customer in Customer.objects.filter(pk__in=ids).order_by("pk"):
+            label = f"customer {customer.external_id}"
+            if customer.pk in later:
+                self.keep(label, f"{later[customer.pk]} changed it after the import")
+            elif reason := _dependents(customer, own_orders):
+                self.keep(label, reason)
+            else:
+                step = lambda pk=customer.pk: customer_delete(by=self.by, customer_id=pk)  # noqa: E731
+                self.attempt(label, step, self.report.deleted)
+
+    def delete_accounts(self) -> None:
+        ids = import_created_ids(self.job, Account)
+        later = _later_changes(self.job, Account, ids)
+        for account in Account.objects.filter(pk__in=ids).order_by("pk"):
+            label = f"account {account.name}"
+            if account.pk in later:
+                self.keep(label, f"{later[account.pk]} changed it after the import")
+            elif (customer := account.customers.first()) is not None:
+                self.keep(label, f"customer {customer.external_id} belongs to it")
+            elif account.contacts.exists():
+                self.keep(label, "contacts were added to it after the import")
+            else:
+                step = lambda pk=account.pk: account_delete(by=self.by, account_id=pk)  # noqa: E731
+                self.attempt(label, step, self.report.deleted)
+
+
+def import_revert(*, by: User | None, job_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """Revert import ``job_id``; returns the report (``deleted``, ``restored``: the records,
+    ``kept``: each record left as it is and why). Raises ``PermissionDenied`` for someone who
+    may not (an analyst; a success manager for another person's import), ``Http404`` for an
+    import they cannot see, ``Conflict`` for one still running."""
+    if by is not None:
+        require(by, Action.CHANGE)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or (by is not None and not _sees(by, job)):
+            raise Http404("no such import")
+        if not import_revert_allowed(by=by, job=job):
+            raise PermissionDenied("only admins, managers or the person who imported may revert")
+        if job.reverted_at is not None:
+            return dict(job.revert_report)  # twice is once: the first outcome stands
+        if job.status != ImportStatus.DONE:
+            raise Conflict(f"the import is {job.get_status_display().lower()}: wait for its end")
+        reverting = _Reverting(job, by)
+        own_orders = reverting.delete_orders()
+        reverting.restore(Order, order_update, "order_id")
+        reverting.delete_customers(own_orders)
+        reverting.restore(Customer, customer_update, "customer_id")
+        reverting.delete_accounts()
+        job.reverted_at, job.reverted_by = now or timezone.now(), by
+        job.revert_report = reverting.report.as_data()
+        job.save(update_fields=["reverted_at", "reverted_by", "revert_report"])
+        return dict(job.revert_report)
+
+
+def _sees(by: User, job: ImportJob) -> bool:
+    return sees_all(by, Action.VIEW) or job.created_by_id == by.pk
