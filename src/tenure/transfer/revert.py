@@ -32,7 +32,6 @@ from tenure.customers.services import account_delete, customer_delete, customer_
 from tenure.domain.access import Action
 from tenure.domain.errors import Conflict
 from tenure.feedback.models import SurveyResponse
-from tenure.history.bulk import value_plain
 from tenure.history.tracked import TRACKED
 from tenure.orders.models import Order
 from tenure.orders.services import order_delete, order_update
@@ -110,19 +109,25 @@ def _dependents(customer: Customer, own_orders: set[int]) -> str:
     return ""
 
 
+def _value(model: type[models.Model], name: str, plain: Any) -> Any:
+    """A value as the history keeps it (JSON: a moment or a decimal as text, written by Python
+    or, for PostgreSQL's order batches, by the database) as the field holds it."""
+    if plain is None:
+        return None
+    return model._meta.get_field(name).to_python(plain)  # type: ignore[union-attr]
+
+
 def _values_before(model: type[models.Model], changes: dict[str, list[Any]]) -> dict[str, Any]:
-    values = {}
-    for name, (before, _) in changes.items():
-        model_field = model._meta.get_field(name)
-        values[_ATTNAMES.get(name, name)] = (
-            None if before is None else model_field.to_python(before)  # type: ignore[union-attr]
-        )
-    return values
+    return {
+        _ATTNAMES.get(name, name): _value(model, name, before)
+        for name, (before, _) in changes.items()
+    }
 
 
 def _still_as_imported(record: models.Model, changes: dict[str, list[Any]]) -> bool:
+    model = type(record)
     return all(
-        value_plain(getattr(record, _ATTNAMES.get(name, name))) == after
+        getattr(record, _ATTNAMES.get(name, name)) == _value(model, name, after)
         for name, (_, after) in changes.items()
     )
 
