@@ -82,3 +82,41 @@ def test_the_command_reverts_and_refuses_an_analyst(database_url):
     assert again.returncode == 0
     assert "1 deleted, 1 restored, 0 left as they are" in again.stdout
     assert tenure(database_url, "import", "revert", "999999").returncode == 2
+
+
+def _finished(owner) -> ImportJob:
+    from tenure.jobs.models import Run
+
+    return ImportJob.objects.create(
+        run=Run.objects.create(kind="transfer.import"),
+        kind="customers",
+        file_name="c.csv",
+        status="done",
+        created_by=owner,
+    )
+
+
+# (role, whose import) -> (GET /imports/{id}, POST /imports/{id}/revert)
+API_TABLE = {
+    ("admin", "own"): (200, 200),
+    ("admin", "other"): (200, 200),
+    ("manager", "own"): (200, 200),
+    ("manager", "other"): (200, 200),
+    ("success_manager", "own"): (200, 200),
+    ("success_manager", "other"): (404, 404),
+    ("analyst", "own"): (200, 403),
+    ("analyst", "other"): (404, 403),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "whose"), list(API_TABLE))
+def test_the_imports_api_role_table(client, role, whose):
+    api = Api(client, role=role)
+    owner = api.user if whose == "own" else make_user(role="success_manager")
+    job = _finished(owner)
+    read, revert = API_TABLE[(role, whose)]
+    assert api.get(f"/imports/{job.pk}").status_code == read
+    response = api.post(f"/imports/{job.pk}/revert", {})
+    assert response.status_code == revert, response.content
+    assert (ImportJob.objects.get(pk=job.pk).reverted_at is not None) == (revert == 200)

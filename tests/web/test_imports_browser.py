@@ -26,7 +26,7 @@ from tests.web.test_browser_a11y import BLOCKING, PAST_THE_EDGE, _axe
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "test" / "screenshots" / "imports"
 
 FILE = (
-    "Client No,E-mail,Vorname,Tier\n"
+    "Client No,E-mail,Vorname,Loyalty\n"
     "K-1,una@new.example,Una,gold\n"
     "K-2,not-an-email,Duo,silver\n"
     "K-3,tria@example.com,Tria,=1+2\n"
@@ -37,7 +37,7 @@ FILE = (
 
 def import_wizard_pages(user: Any) -> dict[str, str]:
     """A path of each wizard page with something on it (for the accessibility sweep)."""
-    rows = "customer_id,email,Tier\nW-1,w@example.com,gold\nW-2,not-an-email,silver\n"
+    rows = "customer_id,email,Loyalty\nW-1,w@example.com,gold\nW-2,not-an-email,silver\n"
 
     def kept() -> Any:
         file = SimpleUploadedFile("wizard.csv", rows.encode(), content_type="text/csv")
@@ -45,9 +45,9 @@ def import_wizard_pages(user: Any) -> dict[str, str]:
 
     fresh, previewed = kept(), kept()
     fields = mapping_suggest("customers", previewed.header)
-    import_upload_map(by=user, upload_id=previewed.pk, fields=fields, attributes=["Tier"])
+    import_upload_map(by=user, upload_id=previewed.pk, fields=fields, attributes=["Loyalty"])
     ran = kept()
-    import_upload_map(by=user, upload_id=ran.pk, fields=fields, attributes=["Tier"])
+    import_upload_map(by=user, upload_id=ran.pk, fields=fields, attributes=["Loyalty"])
     job = import_upload_run(by=user, upload_id=ran.pk)
     run_execute(job.run_id)
     return {
@@ -107,7 +107,7 @@ def test_the_wizard_on_a_file_with_errors_then_revert(live_server, browser_page,
     expect(page.get_by_label("email")).to_have_value("E-mail")
     expect(page.get_by_label("customer_id")).to_have_value("Client No")
     page.get_by_label("first_name").select_option("Vorname")
-    page.get_by_label("Tier").check()
+    page.get_by_label("Loyalty").check()
     shot("02-columns")
     page.get_by_role("button", name="Preview the rows").click()
 
@@ -137,7 +137,7 @@ def test_the_wizard_on_a_file_with_errors_then_revert(live_server, browser_page,
         page.get_by_role("link", name="Download the rejected rows (CSV)").click()
     rejects = Path(download_info.value.path()).read_text(encoding="utf-8")
     assert list(csv.reader(io.StringIO(rejects))) == [
-        ["Client No", "E-mail", "Vorname", "Tier", "error"],
+        ["Client No", "E-mail", "Vorname", "Loyalty", "error"],
         ["K-2", "not-an-email", "Duo", "silver", "E-mail: not an email address: 'not-an-email'"],
         ["", "quattro@example.com", "Quattro", "bronze", "Client No: required, but empty"],
     ]

@@ -17,7 +17,7 @@ from tenure.transfer.models import ImportJob, ImportUpload
 from tests.factories import make_customer, make_user
 
 FILE = (
-    "Client No,E-mail,Given name,Tier\n"
+    "Client No,E-mail,Given name,Loyalty\n"
     "K-1,new@example.com,Una,gold\n"
     "K-2,<b>bad</b>,Duo,silver\n"
     "K-3,three@example.com,Tria,=1+2\n"
@@ -44,7 +44,7 @@ def test_the_mapping_page_offers_the_files_columns_matched_by_name(signed_in):
     assert '<option value="E-mail" selected>E-mail</option>' in page
     assert '<option value="Client No" selected>Client No</option>' in page
     assert 'name="field_phone"' in page and "required" in page
-    assert 'name="attributes" value="Tier"' in page
+    assert 'name="attributes" value="Loyalty"' in page
 
 
 def test_a_column_chosen_twice_is_refused_on_the_field(signed_in):
@@ -65,7 +65,7 @@ def _mapped(client, source: str = "") -> ImportUpload:
             "field_customer_id": "Client No",
             "field_email": "E-mail",
             "field_first_name": "Given name",
-            "attributes": ["Tier"],
+            "attributes": ["Loyalty"],
             "source": source,
         },
     )
@@ -103,13 +103,13 @@ def test_run_rejects_records_and_revert_from_the_pages(signed_in, manager):
     download = signed_in.get(reverse("web:import-rejects", args=[job.pk]))
     text = b"".join(download.streaming_content).decode()
     assert list(csv.reader(io.StringIO(text))) == [
-        ["Client No", "E-mail", "Given name", "Tier", "error"],
+        ["Client No", "E-mail", "Given name", "Loyalty", "error"],
         ["K-2", "<b>bad</b>", "Duo", "silver", "E-mail: not an email address: '<b>bad</b>'"],
     ]
     records = signed_in.get(reverse("web:import-records", args=[job.pk])).content.decode()
     k3 = Customer.objects.get(external_id="K-3")
     assert reverse("web:customer", args=[k3.pk]) in records
-    assert k3.custom_attributes == {"Tier": "=1+2"}
+    assert k3.custom_attributes == {"Loyalty": "=1+2"}
 
     response = signed_in.post(reverse("web:import-revert", args=[job.pk]))
     assert response.status_code == 302

@@ -52,14 +52,14 @@ class ImportMappingForm(LimitedForm):
                 help_text="required" if required else "",
             )
         if upload.kind == ImportKind.CUSTOMERS:
-            # Every column is offered (a select above may change what is mapped); one that
-            # gives a field is read as the field.
-            mapped = set(upload.column_map)
+            # The columns no field takes now; one a changed select frees is offered when the
+            # page comes back (the preview's "Change the columns").
+            extra = [c for c in columns if c not in upload.column_map]
             self.fields["attributes"] = forms.MultipleChoiceField(
                 label="Columns that give no field: keep as custom attributes",
-                choices=[(c, c) for c in columns],
+                choices=[(c, c) for c in extra],
                 required=False,
-                initial=[c for c in columns if c not in mapped and c not in upload.ignored_columns],
+                initial=[c for c in extra if c not in upload.ignored_columns],
                 widget=forms.CheckboxSelectMultiple,
             )
         self.fields["source"].initial = upload.source.name if upload.source else ""
