@@ -26,20 +26,21 @@ from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from tenure.access import may, require, sees_all
+from tenure.access import may, require, sees_all, visible
 from tenure.customers.models import Account, Customer
-from tenure.customers.services import account_delete, customer_delete, customer_update
+from tenure.customers.services import customer_update
 from tenure.domain.access import Action
 from tenure.domain.errors import Conflict
 from tenure.feedback.models import SurveyResponse
 from tenure.history.tracked import TRACKED
 from tenure.orders.models import Order
-from tenure.orders.services import order_delete, order_update
+from tenure.orders.services import customer_stats_refresh, order_update
 from tenure.transfer.models import ImportJob, ImportStatus
 from tenure.transfer.selectors import import_created_ids
 from tenure.users.models import User
 
 # The history names a foreign key by its field; the services take its column.
+_CHUNK = 1000
 _ATTNAMES = {"customer": "customer_id", "account": "account_id", "owner": "owner_id"}
 
 
@@ -81,32 +82,41 @@ def changed_entries(job: ImportJob, model: type[models.Model]) -> dict[int, dict
 def _later_changes(job: ImportJob, model: type[models.Model], ids: Iterable[int]) -> dict[int, str]:
     """Records changed since the import began by anything but the import: id -> who."""
     since = job.started_at or job.created_at
-    entries = LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(model),
-        object_id__in=list(ids),
-        timestamp__gte=since,
-    ).select_related("actor")
+    content_type = ContentType.objects.get_for_model(model)
     later: dict[int, str] = {}
-    for entry in entries:
-        if (entry.additional_data or {}).get("import") != job.pk:
-            later.setdefault(int(entry.object_id or 0), str(entry.actor or "someone"))
+    for chunk in _chunks(sorted(ids)):
+        entries = LogEntry.objects.filter(
+            content_type=content_type, object_id__in=chunk, timestamp__gte=since
+        ).select_related("actor")
+        for entry in entries:
+            if (entry.additional_data or {}).get("import") != job.pk:
+                later.setdefault(int(entry.object_id or 0), str(entry.actor or "someone"))
     return later
 
 
-def _dependents(customer: Customer, own_orders: set[int]) -> str:
-    """What hangs from a customer besides the import's own orders, in words ("" for none)."""
+def _dependents(ids: list[int], own_orders: set[int]) -> dict[int, str]:
+    """Customer id -> what hangs from them besides the import's own orders, in words; one
+    query per kind of record a person makes (orders, interactions, answers, tasks...)."""
+    found: dict[int, str] = {}
     for relation in Customer._meta.related_objects:
         model = relation.related_model
         if not isinstance(model, type) or model._meta.label not in TRACKED:
             continue
-        related = model._default_manager.filter(**{relation.field.name: customer})
-        if model is Order:
-            related = related.exclude(pk__in=own_orders)
-        first = related.first()
-        if first is not None:
-            name = getattr(first, "external_id", None) or first.pk
-            return f"{model._meta.verbose_name} {name} was made after the import"
-    return ""
+        column = relation.field.attname
+        named = "external_id" if any(f.name == "external_id" for f in model._meta.fields) else "pk"
+        for chunk in _chunks(ids):
+            related = model._default_manager.filter(**{f"{column}__in": chunk})
+            if model is Order:
+                related = related.exclude(pk__in=own_orders)
+            for customer_id, name in related.values_list(column, named):
+                found.setdefault(
+                    customer_id, f"{model._meta.verbose_name} {name} was made after the import"
+                )
+    return found
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
 
 
 def _value(model: type[models.Model], name: str, plain: Any) -> Any:
@@ -152,7 +162,9 @@ class _Reverting:
     def restore(self, model: type[models.Model], update: Callable[..., Any], key: str) -> None:
         changed = changed_entries(self.job, model)
         later = _later_changes(self.job, model, changed)
-        records = model._default_manager.in_bulk(list(changed))
+        records: dict[int, Any] = {}
+        for chunk in _chunks(sorted(changed)):
+            records.update(model._default_manager.in_bulk(chunk))
         for pk, changes in changed.items():
             record = records.get(pk)
             label = f"{model._meta.verbose_name} {getattr(record, 'external_id', pk)}"
@@ -169,39 +181,72 @@ class _Reverting:
                 )
                 self.attempt(label, step, self.report.restored)
 
+    def delete(self, model: type[models.Model], labels: dict[int, str]) -> list[int]:
+        """Delete these records (a statement per thousand: Django still sends each record's
+        delete signals, so its history entry and its events are written as for one delete);
+        those outside what the user may change are kept. Returns the ids deleted."""
+        records = model._default_manager.all()
+        changeable = records if self.by is None else visible(self.by, records, Action.CHANGE)
+        ids = sorted(labels)
+        allowed: set[int] = set()
+        for chunk in _chunks(ids):
+            allowed.update(changeable.filter(pk__in=chunk).values_list("pk", flat=True))
+        for pk in ids:
+            if pk not in allowed:
+                self.keep(labels[pk], "it is outside what you may change now")
+        deleted = sorted(allowed)
+        for chunk in _chunks(deleted):
+            model._default_manager.filter(pk__in=chunk).delete()
+        self.report.deleted += [labels[pk] for pk in deleted]
+        return deleted
+
     def delete_orders(self) -> set[int]:
         ids = import_created_ids(self.job, Order)
         later = _later_changes(self.job, Order, ids)
-        answered = set(
-            SurveyResponse.objects.filter(order_id__in=ids).values_list("order_id", flat=True)
-        )
-        for order in Order.objects.filter(pk__in=ids).order_by("pk"):
-            label = f"order {order.external_id}"
-            if order.pk in later:
-                self.keep(label, f"{later[order.pk]} changed it after the import")
-            elif order.pk in answered:
+        answered: set[int] = set()
+        orders: list[tuple[int, str, int]] = []
+        for chunk in _chunks(ids):
+            answered.update(
+                SurveyResponse.objects.filter(order_id__in=chunk).values_list("order_id", flat=True)
+            )
+            found = Order.objects.filter(pk__in=chunk)
+            orders += found.values_list("pk", "external_id", "customer_id")
+        labels, customers = {}, set()
+        for pk, external_id, customer_id in orders:
+            label = f"order {external_id}"
+            if pk in later:
+                self.keep(label, f"{later[pk]} changed it after the import")
+            elif pk in answered:
                 self.keep(label, "a survey answer about it was made after the import")
             else:
-                step = lambda pk=order.pk: order_delete(by=self.by, order_id=pk)  # noqa: E731
-                self.attempt(label, step, self.report.deleted)
+                labels[pk] = label
+                customers.add(customer_id)
+        self.delete(Order, labels)
+        customer_stats_refresh(customer_ids=customers)  # their figures follow, in this transaction
         return set(ids)
 
     def delete_customers(self, own_orders: set[int]) -> None:
         ids = import_created_ids(self.job, Customer)
         later = _later_changes(self.job, Customer, ids)
-        for customer in Customer.objects.filter(pk__in=ids).order_by("pk"):
-            label = f"customer {customer.external_id}"
-            if customer.pk in later:
-                self.keep(label, f"{later[customer.pk]} changed it after the import")
-            elif reason := _dependents(customer, own_orders):
-                self.keep(label, reason)
+        hanging = _dependents(ids, own_orders)
+        labels = {}
+        customers: list[tuple[int, str]] = []
+        for chunk in _chunks(ids):
+            customers += Customer.objects.filter(pk__in=chunk).values_list("pk", "external_id")
+        for pk, external_id in customers:
+            label = f"customer {external_id}"
+            if pk in later:
+                self.keep(label, f"{later[pk]} changed it after the import")
+            elif pk in hanging:
+                self.keep(label, hanging[pk])
             else:
-                step = lambda pk=customer.pk: customer_delete(by=self.by, customer_id=pk)  # noqa: E731
-                self.attempt(label, step, self.report.deleted)
+                labels[pk] = label
+        self.delete(Customer, labels)
 
     def delete_accounts(self) -> None:
         ids = import_created_ids(self.job, Account)
         later = _later_changes(self.job, Account, ids)
+        labels = {}
         for account in Account.objects.filter(pk__in=ids).order_by("pk"):
             label = f"account {account.name}"
             if account.pk in later:
@@ -211,8 +256,8 @@ class _Reverting:
             elif account.contacts.exists():
                 self.keep(label, "contacts were added to it after the import")
             else:
-                step = lambda pk=account.pk: account_delete(by=self.by, account_id=pk)  # noqa: E731
-                self.attempt(label, step, self.report.deleted)
+                labels[account.pk] = label
+        self.delete(Account, labels)
 
 
 def import_revert(*, by: User | None, job_id: int, now: datetime | None = None) -> dict[str, Any]:

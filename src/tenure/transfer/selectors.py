@@ -190,16 +190,25 @@ class ImportRecords:
     totals: dict[str, int]
 
 
+_RUNS_PER_QUERY = 100
+
+
 def import_created_ids(job: ImportJob, model: type[Any]) -> list[int]:
     """The ids of the records of ``model`` import ``job`` created (and that still exist), from
     its creation runs in the history."""
-    runs = BulkCreation.objects.filter(
-        content_type=ContentType.objects.get_for_model(model), data__import=job.pk
-    ).values_list("first_id", "last_id")
-    query = Q(pk__in=[])
-    for first, last in runs:
-        query |= Q(pk__range=(first, last))
-    return list(model._default_manager.filter(query).order_by("pk").values_list("pk", flat=True))
+    runs = list(
+        BulkCreation.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), data__import=job.pk
+        ).values_list("first_id", "last_id")
+    )
+    ids: list[int] = []
+    # A query per hundred runs: SQLite refuses an expression deeper than 1,000.
+    for start in range(0, len(runs), _RUNS_PER_QUERY):
+        query = Q(pk__in=[])
+        for first, last in runs[start : start + _RUNS_PER_QUERY]:
+            query |= Q(pk__range=(first, last))
+        ids += model._default_manager.filter(query).values_list("pk", flat=True)
+    return sorted(ids)
 
 
 def _touched_ids(job: ImportJob, model: type[Any]) -> tuple[list[int], list[int]]:
