@@ -23,7 +23,7 @@ from tenure.customers.models import Account, Customer
 from tenure.history.selectors import history_of
 from tenure.jobs.runner import run_execute
 from tenure.orders.models import Order
-from tenure.transfer.models import ImportJob, ImportStatus
+from tenure.transfer.models import ImportJob, ImportStatus, ImportUpload
 from tenure.users.models import Role
 from tenure.users.services import api_token_create
 from tests.api.helpers import Api
@@ -113,19 +113,29 @@ def _header(kind: str) -> list[str]:
     return CUSTOMERS if kind == "customers" else ORDERS
 
 
+def _through_the_wizard(client, kind: str, upload: SimpleUploadedFile) -> ImportJob:
+    """Upload, columns as the wizard matched them, run (the import wizard's pages)."""
+    response = client.post(reverse("web:imports"), {"kind": kind, "file": upload})
+    assert response.status_code == 302, response.content
+    kept = ImportUpload.objects.latest("pk")
+    chosen = {f"field_{field}": column for column, field in kept.column_map.items()}
+    response = client.post(reverse("web:import-map", args=[kept.pk]), chosen)
+    assert response.status_code == 302, response.content
+    assert client.post(reverse("web:import-run", args=[kept.pk])).status_code == 302
+    return ImportJob.objects.latest("pk")
+
+
 def _web_import(client, user, kind: str, rows, media: Path) -> tuple[int, list[tuple]]:
     """Upload through the real Imports page, run the worker's job function; (rows stored,
     rejects as (line, column, reason))."""
     client.force_login(user)
     upload = SimpleUploadedFile(f"{kind}.csv", csv_bytes([_header(kind), *rows]))
-    response = client.post(reverse("web:imports"), {"kind": kind, "file": upload})
-    assert response.status_code == 302, response.content
-    job = ImportJob.objects.latest("pk")
+    job = _through_the_wizard(client, kind, upload)
     assert (Path(job.path).stat().st_mode & 0o777) == 0o600  # the service's only
     run_execute(job.run_id)
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE, job.error
-    assert not Path(job.path).exists()  # deleted once imported
+    assert (Path(job.path).stat().st_mode & 0o777) == 0o600  # kept with the import, still 0600
     return job.rows_stored, [(r["line"], r["column"], r["reason"]) for r in job.rejects]
 
 
@@ -267,8 +277,7 @@ def test_an_analyst_may_not_import_at_the_command_line(books, tmp_path):
 def test_a_job_whose_uploader_lost_the_right_to_change_imports_nothing(books, client, media):
     client.force_login(books.me)
     upload = SimpleUploadedFile("c.csv", csv_bytes([CUSTOMERS, ["MINE", "x@example.com", ""]]))
-    client.post(reverse("web:imports"), {"kind": "customers", "file": upload})
-    job = ImportJob.objects.latest("pk")
+    job = _through_the_wizard(client, "customers", upload)
     books.me.role = Role.ANALYST
     books.me.save()
     run_execute(job.run_id)
@@ -276,4 +285,4 @@ def test_a_job_whose_uploader_lost_the_right_to_change_imports_nothing(books, cl
     assert job.status == ImportStatus.FAILED
     assert "may not import" in job.error
     assert Customer.objects.get(pk=books.mine.pk).email == "mine@example.com"
-    assert not Path(job.path).exists()
+    assert Path(job.path).exists()  # the wizard keeps the file with its import

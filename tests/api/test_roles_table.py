@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -294,6 +295,9 @@ def test_every_api_operation_is_in_the_table():
     }
     # Saved list views: their own table of every role (tests/workspace/test_saved_views.py).
     covered |= {"/api/v1/views", "/api/v1/views/{view_id}"}
+    # Imports: read and reverted by whoever may see them (tests/transfer/test_revert_edges.py
+    # has their table: every role, own and another's import).
+    covered |= {"/api/v1/imports/{import_id}", "/api/v1/imports/{import_id}/revert"}
     documented = set(ninja_api.get_openapi_schema()["paths"])
     assert documented - covered == set()
 
@@ -345,6 +349,42 @@ def _import_job(owner):
         path="/nowhere",
         created_by=owner,
     )
+
+
+def _import_upload(owner):
+    """A mapped upload of the import wizard, its file kept (h/importwiz)."""
+    from django.conf import settings
+
+    from tenure.transfer.models import ImportUpload
+
+    path = Path(settings.MEDIA_ROOT) / f"upload-{owner.pk}-{ImportUpload.objects.count()}.csv"
+    path.write_text("order_id,customer_id,placed_at,amount\nW1,C1,2025-01-01,5\n")
+    return ImportUpload.objects.create(
+        kind="orders",
+        file_name="o.csv",
+        path=str(path),
+        header=["order_id", "customer_id", "placed_at", "amount"],
+        column_map={"order_id": "order_id", "customer_id": "customer_id",
+                    "placed_at": "placed_at", "amount": "amount"},
+        mapped=True,
+        created_by=owner,
+    )  # fmt: skip
+
+
+def _import_done(owner):
+    """A finished import with its rejected rows kept (h/importwiz)."""
+    job = _import_job(owner)
+    upload = _import_upload(owner)
+    rejects = f"{upload.path}.rejects.csv"
+    Path(rejects).write_text("order_id,error\nW2,amount: not a number\n")
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="done", upload=upload, path=upload.path, rejects_path=rejects, rows_rejected=1
+    )
+    return job
+
+
+def _mapping_form() -> dict:
+    return {f"field_{name}": name for name in ("order_id", "customer_id", "placed_at", "amount")}
 
 
 def _token(owner):
@@ -705,6 +745,15 @@ PAGES = [
     Page("imports", "create", method="post", data=_orders_file, done=302),
     Page("import", "caller_own", _import_job, everyones=(Role.ADMIN, Role.MANAGER)),
     Page("import-progress", "caller_own", _import_job, everyones=(Role.ADMIN, Role.MANAGER)),
+    # The import wizard (h/importwiz): each step changes records (an analyst is refused, a
+    # success manager reaches their own uploads); its results are read as the job page is.
+    Page("import-map", "update", _import_upload),
+    Page("import-map", "update", _import_upload, method="post", data=_mapping_form, done=302),
+    Page("import-preview", "update", _import_upload),
+    Page("import-run", "update", _import_upload, method="post", done=302),
+    Page("import-revert", "update", _import_done, method="post", done=302),
+    Page("import-rejects", "caller_own", _import_done, everyones=(Role.ADMIN, Role.MANAGER)),
+    Page("import-records", "caller_own", _import_done, everyones=(Role.ADMIN, Role.MANAGER)),
     Page("analytics", "list"),  # every figure counts only the caller's customers (insights)
     # A refit replaces everyone's predictions: the roles that change every record.
     Page("analytics-refit", "change_all", method="post", done=302),

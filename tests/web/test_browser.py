@@ -120,4 +120,4 @@ def test_an_analyst_reads_but_finds_no_edit_controls(live_server, browser_page):
     expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
     expect(page.get_by_role("button", name="Log interaction")).to_have_count(0)
     page.goto(f"{live_server.url}/imports/")
-    expect(page.get_by_role("button", name="Start import")).to_have_count(0)
+    expect(page.get_by_role("button", name="Upload and choose columns")).to_have_count(0)

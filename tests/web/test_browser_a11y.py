@@ -77,6 +77,10 @@ def _more_pages(admin: Any) -> dict[str, str]:
         pages["email-message"] = f"/mail/messages/{message.pk}/"
     if template := Template.objects.order_by("pk").first():
         pages["email-template"] = f"/mail/templates/{template.pk}/"
+    # The import wizard's pages (h/importwiz): columns, preview, a finished job, its records.
+    from tests.web.test_imports_browser import import_wizard_pages
+
+    pages.update(import_wizard_pages(admin))
     return pages
 
 

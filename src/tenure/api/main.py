@@ -12,6 +12,7 @@ from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handler
 from tenure.api.events import router as events_router
 from tenure.api.exports import router as exports_router
 from tenure.api.feedback import router as feedback_router
+from tenure.api.imports import router as imports_router
 from tenure.api.interactions import router as interactions_router
 from tenure.api.lifecycle import router as lifecycle_router
 from tenure.api.mail import router as mail_router
@@ -53,6 +54,7 @@ api.add_router("", webhooks_router)
 api.add_router("", mail_router)
 api.add_router("", playbooks_router)
 api.add_router("", saved_views_router)  # saved list views (h/lists)
+api.add_router("", imports_router)  # h/importwiz: read and revert imports
 
 
 class Me(Schema):

@@ -304,6 +304,59 @@ def import_orders(
     _run_import("orders", file, mapping, rejects, batch_size, quiet, as_user)
 
 
+@import_.command("revert")
+@click.argument("import_id", metavar="ID", type=click.IntRange(1))
+@click.option(
+    "--as",
+    "as_user",
+    metavar="USERNAME",
+    help="revert as this user (an admin, a manager or the person who imported); without it, "
+    "the operator",
+)
+def import_revert_command(import_id: int, as_user: str | None) -> None:
+    """Revert the web import ID: delete the records it created and give the records it changed
+    their values from before it. A record changed since, or with records made after the import
+    hanging from it, is left as it is and listed with the reason. Running it again changes
+    nothing.
+
+    Exit code 0 when everything was reverted, 1 when some records were left, 2 when there is no
+    such import, 3 while it is still running, 4 when --as may not revert it.
+    """
+    setup_django()
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from tenure.domain.errors import Conflict
+    from tenure.transfer.revert import import_revert
+    from tenure.users.models import User
+
+    user = None
+    if as_user is not None:
+        user = User.objects.filter(username=as_user).first()
+        if user is None:
+            raise ImportRefused(f"cannot revert as {as_user}: no such user")
+    try:
+        report = import_revert(by=user, job_id=import_id)
+    except PermissionDenied as error:
+        raise ImportRefused(f"cannot revert import {import_id}: {error}") from error
+    except Http404 as error:
+        raise FileUnreadable(f"no import {import_id}") from error
+    except Conflict as error:
+        raise ImportInterrupted(f"cannot revert import {import_id} yet: {error}") from error
+    for label in report["deleted"]:
+        click.echo(f"deleted {label}")
+    for label in report["restored"]:
+        click.echo(f"restored {label}")
+    for kept in report["kept"]:
+        click.echo(f"not reverted {kept['record']}: {kept['reason']}", err=True)
+    click.echo(
+        f"import {import_id}: {len(report['deleted']):,} deleted, "
+        f"{len(report['restored']):,} restored, {len(report['kept']):,} left as they are"
+    )
+    if report["kept"]:
+        sys.exit(1)
+
+
 @contextmanager
 def _target(file: str) -> Iterator[TextIO]:
     """Standard output, or FILE written whole: into FILE.part, renamed when complete."""

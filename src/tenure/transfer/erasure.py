@@ -13,7 +13,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from tenure.jobs.services import run_fail
-from tenure.transfer.models import ImportJob
+from tenure.transfer.models import ImportJob, ImportUpload
 from tenure.transfer.tasks import upload_delete
 
 ERASED_UPLOAD = (
@@ -49,6 +49,13 @@ def uploads_of_person_delete(*, identifiers: Collection[str]) -> dict[str, int]:
         if not path.is_file() or not _names_any(path, identifiers):
             continue
         upload_delete(job.path)
+        upload_delete(job.rejects_path)  # its rejected rows quote the same file
         deleted += 1
         run_fail(run_id=job.run_id, error=ERASED_UPLOAD)
+    # The wizard's uploads not imported (yet), kept with their mapping.
+    for upload in ImportUpload.objects.filter(job__isnull=True).exclude(path=""):
+        path = Path(upload.path)
+        if path.is_file() and _names_any(path, identifiers):
+            upload_delete(upload.path)
+            deleted += 1
     return {"import_uploads": deleted}

@@ -4,17 +4,23 @@ the import jobs started from the web page."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from django.db.models import QuerySet
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
 
+from tenure.access import visible
 from tenure.customers.models import Customer
 from tenure.domain.access import Action, Scope, scope_of
 from tenure.domain.records import CUSTOMER_FIELDS, ORDER_FIELDS
+from tenure.history.models import BulkCreation
 from tenure.orders.models import Order
-from tenure.transfer.models import ImportJob
+from tenure.transfer.models import ImportJob, ImportSource, ImportUpload
 
 _CHUNK = 5000
 # The export's columns -> where they are stored, in the import's order.
@@ -142,3 +148,98 @@ def import_job_list(*, user: Any, limit: int = 10) -> list[ImportJob]:
 def import_job_get(*, user: Any, job_id: int) -> ImportJob:
     """One import job the user may see; raises ``ImportJob.DoesNotExist``."""
     return _jobs_of(user).get(id=job_id)
+
+
+def import_upload_get(*, user: Any, upload_id: int, for_change: bool = False) -> ImportUpload:
+    """One upload of the wizard the user may see (their own, or any for the roles that change
+    every record: the file quotes personal data); raises ``ImportUpload.DoesNotExist``.
+    ``for_change`` locks its row (inside the caller's transaction)."""
+    uploads = ImportUpload.objects.select_related("source")
+    if scope_of(getattr(user, "role", ""), Action.CHANGE) is not Scope.ALL:
+        uploads = uploads.filter(created_by=user)
+    if for_change:
+        uploads = uploads.select_for_update(of=("self",))
+    return uploads.get(id=upload_id)
+
+
+def import_sources(*, kind: str | None = None) -> list[ImportSource]:
+    """The remembered sources, by name (a source names a system, never a person)."""
+    sources = ImportSource.objects.all()
+    return list(sources.filter(kind=kind) if kind else sources)
+
+
+def import_rejects_path(*, job: ImportJob) -> str | None:
+    """Where the import's rejected rows are kept as CSV, when they are."""
+    if job.rejects_path and os.path.isfile(job.rejects_path):
+        return job.rejects_path
+    return None
+
+
+RECORDS_SHOWN = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecords:
+    """What an import created and changed, among the records the user may see (the first
+    ``RECORDS_SHOWN`` of each), with the totals."""
+
+    customers_created: list[Customer]
+    customers_changed: list[Customer]
+    orders_created: list[Order]
+    orders_changed: list[Order]
+    totals: dict[str, int]
+
+
+_RUNS_PER_QUERY = 100
+
+
+def import_created_ids(job: ImportJob, model: type[Any]) -> list[int]:
+    """The ids of the records of ``model`` import ``job`` created (and that still exist), from
+    its creation runs in the history."""
+    runs = list(
+        BulkCreation.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), data__import=job.pk
+        ).values_list("first_id", "last_id")
+    )
+    ids: list[int] = []
+    # A query per hundred runs: SQLite refuses an expression deeper than 1,000.
+    for start in range(0, len(runs), _RUNS_PER_QUERY):
+        query = Q(pk__in=[])
+        for first, last in runs[start : start + _RUNS_PER_QUERY]:
+            query |= Q(pk__range=(first, last))
+        ids += model._default_manager.filter(query).values_list("pk", flat=True)
+    return sorted(ids)
+
+
+def _touched_ids(job: ImportJob, model: type[Any]) -> tuple[list[int], list[int]]:
+    changed = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        action=LogEntry.Action.UPDATE,
+        additional_data__import=job.pk,
+    ).values_list("object_id", flat=True)
+    return import_created_ids(job, model), sorted({int(pk) for pk in changed if pk is not None})
+
+
+def import_records(*, user: Any, job: ImportJob) -> ImportRecords:
+    """The records import ``job`` created and changed that ``user`` may see."""
+    customers = visible(user, Customer).order_by("external_id")
+    orders = visible(user, Order).select_related("customer").order_by("external_id")
+    customers_created, customers_changed = _touched_ids(job, Customer)
+    orders_created, orders_changed = _touched_ids(job, Order)
+    made, changed = (
+        customers.filter(pk__in=customers_created),
+        customers.filter(pk__in=customers_changed),
+    )
+    placed, altered = orders.filter(pk__in=orders_created), orders.filter(pk__in=orders_changed)
+    return ImportRecords(
+        customers_created=list(made[:RECORDS_SHOWN]),
+        customers_changed=list(changed[:RECORDS_SHOWN]),
+        orders_created=list(placed[:RECORDS_SHOWN]),
+        orders_changed=list(altered[:RECORDS_SHOWN]),
+        totals={
+            "customers_created": made.count(),
+            "customers_changed": changed.count(),
+            "orders_created": placed.count(),
+            "orders_changed": altered.count(),
+        },
+    )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +54,7 @@ from tenure.orders.models import Order
 from tenure.transfer.attributes import attribute_rows_refused
 from tenure.transfer.batches import BatchStored, batch_store
 from tenure.transfer.csv_safety import cell_neutralise, cell_restore
+from tenure.transfer.mapping import layout_without
 from tenure.transfer.models import IMPORT_RUN, ImportJob, ImportKind
 from tenure.transfer.reading import CsvRows, UnreadableRow
 from tenure.transfer.scope import (
@@ -290,6 +291,7 @@ def customers_import(
     rejects_out: TextIO | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     importer: Importer = OPERATOR,
+    ignored_columns: Collection[str] = (),
 ) -> ImportResult:
     """Import customers from a UTF-8 CSV file (binary stream) by ``customer_id``.
 
@@ -297,6 +299,8 @@ def customers_import(
     attributes. New customers and accounts become known ``now`` unless ``created_at`` says
     otherwise. Raises ``ImportFileError`` when the file cannot be read; rejected rows go to
     ``on_reject`` and, as CSV (line, column, reason, then the row), to ``rejects_out``.
+
+    ``ignored_columns``: columns of the file read neither as a field nor as an attribute.
 
     ``importer``: who the import runs as (``scope.Importer``; the operator by default). A row
     outside their scope is rejected; every change is in the records' history, naming them and
@@ -307,12 +311,15 @@ def customers_import(
     result = _import_run(
         kind=ImportKind.CUSTOMERS,
         source=source,
-        layout_of=lambda header: layout_resolve(
-            header,
-            fields=CUSTOMER_FIELDS,
-            required=CUSTOMER_REQUIRED,
-            column_map=column_map,
-            aliases=CUSTOMER_ALIASES,
+        layout_of=lambda header: layout_without(
+            layout_resolve(
+                header,
+                fields=CUSTOMER_FIELDS,
+                required=CUSTOMER_REQUIRED,
+                column_map=column_map,
+                aliases=CUSTOMER_ALIASES,
+            ),
+            ignored_columns,
         ),
         parse=lambda cells, line, layout: customer_record_parse(
             cells, line=line, layout=layout, tz=tz
@@ -366,6 +373,7 @@ def orders_import(
     rejects_out: TextIO | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     importer: Importer = OPERATOR,
+    ignored_columns: Collection[str] = (),
 ) -> ImportResult:
     """Import orders from a UTF-8 CSV file (binary stream) by ``order_id``.
 
@@ -379,8 +387,11 @@ def orders_import(
     result = _import_run(
         kind=ImportKind.ORDERS,
         source=source,
-        layout_of=lambda header: layout_resolve(
-            header, fields=ORDER_FIELDS, required=ORDER_REQUIRED, column_map=column_map
+        layout_of=lambda header: layout_without(
+            layout_resolve(
+                header, fields=ORDER_FIELDS, required=ORDER_REQUIRED, column_map=column_map
+            ),
+            ignored_columns,
         ),
         parse=lambda cells, line, layout: order_record_parse(
             cells, line=line, layout=layout, tz=tz, default_currency=currency

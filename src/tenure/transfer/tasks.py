@@ -23,6 +23,7 @@ from tenure.jobs.registry import RunKind
 from tenure.jobs.runner import RunContext, RunFailed
 from tenure.transfer.batches import ImportConflict
 from tenure.transfer.models import IMPORT_RUN, ImportJob, ImportKind
+from tenure.transfer.rejects import RejectsFile
 from tenure.transfer.scope import ImportNotAllowed, importer_for
 from tenure.transfer.services import (
     ImportResult,
@@ -52,12 +53,17 @@ def import_follow(run: Run) -> None:
         finished_at=run.finished_at,
     )
     if run.status in (RunStatus.DONE, RunStatus.FAILED):
-        # At once, not on commit: an ended run never reads it again, committed or not.
-        path = ImportJob.objects.filter(run_id=run.pk).values_list("path", flat=True).first()
-        upload_delete(path or "")
+        # At once, not on commit: an ended run never reads it again, committed or not. The
+        # wizard's uploads stay with their import record (its preview, its rejects, a revert
+        # to check against); erasing a person deletes the files naming them.
+        job = ImportJob.objects.filter(run_id=run.pk).values("path", "upload_id").first()
+        if job is not None and job["upload_id"] is None:
+            upload_delete(job["path"] or "")
 
 
-def _import(job: ImportJob, run: RunContext, rejects: list[dict[str, Any]]) -> ImportResult:
+def _import(
+    job: ImportJob, run: RunContext, rejects: list[dict[str, Any]], out: RejectsFile | None
+) -> ImportResult:
     last_write = 0.0
 
     def on_progress(progress: Progress) -> None:
@@ -76,6 +82,8 @@ def _import(job: ImportJob, run: RunContext, rejects: list[dict[str, Any]]) -> I
     def on_reject(row: RejectedRow) -> None:
         if len(rejects) < REJECTS_KEPT:
             rejects.append({"line": row.line, "column": row.column, "reason": row.reason})
+        if out is not None:
+            out.write(row)
 
     if job.created_by is None:
         raise ImportNotAllowed("the person who uploaded the file no longer has an account")
@@ -89,6 +97,7 @@ def _import(job: ImportJob, run: RunContext, rejects: list[dict[str, Any]]) -> I
                 on_progress=on_progress,
                 on_reject=on_reject,
                 importer=importer,
+                ignored_columns=job.ignored_columns,
             )
         return orders_import(
             source=source,
@@ -96,6 +105,7 @@ def _import(job: ImportJob, run: RunContext, rejects: list[dict[str, Any]]) -> I
             on_progress=on_progress,
             on_reject=on_reject,
             importer=importer,
+            ignored_columns=job.ignored_columns,
         )
 
 
@@ -103,8 +113,11 @@ def import_run(run: RunContext) -> dict[str, Any]:
     """Do the import of the run's job, keeping its progress record current."""
     job = ImportJob.objects.select_related("created_by").get(run_id=run.id)
     rejects: list[dict[str, Any]] = []
+    # The wizard's imports keep every rejected row as a CSV beside the upload (a run queued
+    # again after a dead worker starts the file afresh, as it starts the import).
+    out = RejectsFile(job) if job.upload_id is not None else None
     try:
-        result = _import(job, run, rejects)
+        result = _import(job, run, rejects, out)
     except ImportNotAllowed as failure:
         raise RunFailed(f"Not imported: {failure}.") from failure
     except ImportConflict as failure:
@@ -120,12 +133,19 @@ def import_run(run: RunContext) -> dict[str, Any]:
             f"The uploaded file cannot be read: {failure.strerror or 'it is gone'}"
         ) from failure
     finally:
-        ImportJob.objects.filter(id=job.pk).update(rejects=rejects)
+        if out is not None:
+            out.close()
+        ImportJob.objects.filter(id=job.pk).update(
+            rejects=rejects, rejects_path=out.path if out is not None else ""
+        )
     ImportJob.objects.filter(id=job.pk).update(
         bytes_done=job.bytes_total,
         rows_read=result.rows_read,
         rows_stored=result.rows_stored,
         rows_rejected=result.rejected,
+        rows_created=result.created,
+        rows_updated=result.updated,
+        rows_unchanged=result.unchanged,
     )
     return {
         "job": job.pk,

@@ -192,6 +192,17 @@ urlpatterns = [
     path("imports/", imports.import_new, name="imports"),
     path("imports/<int:job_id>/", imports.import_job, name="import"),
     path("imports/<int:job_id>/progress/", imports.import_progress, name="import-progress"),
+    # The import wizard (h/importwiz): map, preview, run; then rejects, records, revert.
+    path("imports/uploads/<int:upload_id>/map/", imports.import_map, name="import-map"),
+    path(
+        "imports/uploads/<int:upload_id>/preview/",
+        imports.import_preview_page,
+        name="import-preview",
+    ),
+    path("imports/uploads/<int:upload_id>/run/", imports.import_run, name="import-run"),
+    path("imports/<int:job_id>/rejects.csv", imports.import_rejects, name="import-rejects"),
+    path("imports/<int:job_id>/records/", imports.import_records_page, name="import-records"),
+    path("imports/<int:job_id>/revert/", imports.import_revert_page, name="import-revert"),
     path("tokens/", tokens.api_tokens, name="api-tokens"),
     path("tokens/<int:token_id>/revoke/", tokens.api_token_revoke_page, name="api-token-revoke"),
     path("team/", team.team, name="team"),

@@ -21,8 +21,8 @@ from tenure.customers.selectors import (
     customer_filter_choices,
     customer_key_figures,
     customer_list,
-    customers_visible,
     customer_timeline,
+    customers_visible,
 )
 from tenure.demo.selectors import demo_offer
 from tenure.domain.access import Action
