@@ -15,9 +15,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tenure.customers.models import Customer
+from tenure.jobs.models import Run
 from tenure.jobs.runner import run_execute
 from tenure.transfer.mapping import mapping_suggest
 from tenure.transfer.models import ImportJob
+from tenure.transfer.revert import REVERT_RUN
 from tenure.transfer.wizard import import_upload_keep, import_upload_map, import_upload_run
 from tests.factories import PASSWORD, make_customer, make_user
 from tests.web.test_browser import browser_page  # noqa: F401  (the fixture)
@@ -154,8 +156,11 @@ def test_the_wizard_on_a_file_with_errors_then_revert(live_server, browser_page,
     # 5. Revert: the created customers gone, K-1's email back.
     page.get_by_role("link", name="shop-export.csv").click()
     page.get_by_role("button", name="Revert the import").click()
-    expect(page.locator("#revert")).to_contain_text("2 records deleted, 1 restored")
-    shot("06-reverted")
+    expect(page.locator("#revert")).to_contain_text("Reverting in the background")
+    shot("06-reverting")
+    assert run_execute(Run.objects.get(kind=REVERT_RUN).pk)["status"] == "done"  # the worker
+    expect(page.locator("#revert")).to_contain_text("2 records deleted, 1 restored")  # polled
+    shot("06b-reverted")
     page.get_by_role("link", name="See the imported records").click()
     expect(page.get_by_test_id("customers-created")).to_have_text("0")
     shot("07-records-after-revert")

@@ -12,8 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tenure.customers.models import Customer
+from tenure.jobs.models import Run
 from tenure.jobs.runner import run_execute
 from tenure.transfer.models import ImportJob, ImportUpload
+from tenure.transfer.revert import REVERT_RUN
 from tests.factories import make_customer, make_user
 
 FILE = (
@@ -112,7 +114,14 @@ def test_run_rejects_records_and_revert_from_the_pages(signed_in, manager):
     assert k3.custom_attributes == {"Loyalty": "=1+2"}
 
     response = signed_in.post(reverse("web:import-revert", args=[job.pk]))
+    again = signed_in.post(reverse("web:import-revert", args=[job.pk]), follow=True)
     assert response.status_code == 302
+    assert "under way already" in again.content.decode()  # a second click asks for no second
+    waiting = signed_in.get(reverse("web:import", args=[job.pk])).content.decode()
+    assert "Reverting in the background" in waiting and 'hx-trigger="every 1s"' in waiting
+    assert Customer.objects.filter(external_id="K-3").exists()  # not in the request
+    revert = Run.objects.get(kind=REVERT_RUN)
+    assert run_execute(revert.pk)["result"] == {"deleted": 1, "restored": 1, "kept": 0}
     assert not Customer.objects.filter(external_id="K-3").exists()
     assert Customer.objects.get(external_id="K-1").email == "old@example.com"
     page = signed_in.get(reverse("web:import", args=[job.pk])).content.decode()

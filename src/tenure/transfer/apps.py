@@ -7,6 +7,7 @@ class TransferConfig(AppConfig):
 
     def ready(self) -> None:
         from tenure.jobs.registry import run_kind_register
-        from tenure.transfer.tasks import IMPORT_KIND
+        from tenure.transfer.tasks import IMPORT_KIND, REVERT_KIND
 
         run_kind_register(IMPORT_KIND)
+        run_kind_register(REVERT_KIND)

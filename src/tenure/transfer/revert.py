@@ -33,6 +33,8 @@ from tenure.domain.access import Action
 from tenure.domain.errors import Conflict
 from tenure.feedback.models import SurveyResponse
 from tenure.history.tracked import TRACKED
+from tenure.jobs.models import UNFINISHED, Run
+from tenure.jobs.services import run_start
 from tenure.orders.models import Order
 from tenure.orders.services import customer_stats_refresh, order_update
 from tenure.transfer.models import ImportJob, ImportStatus
@@ -291,3 +293,33 @@ def import_revert(*, by: User | None, job_id: int, now: datetime | None = None) 
 
 def _sees(by: User, job: ImportJob) -> bool:
     return sees_all(by, Action.VIEW) or job.created_by_id == by.pk
+
+
+REVERT_RUN = "transfer.revert"
+
+
+def import_revert_start(*, by: User, job_id: int) -> tuple[Run, bool]:
+    """Ask for the revert of import ``job_id`` as a background run (a revert of thousands of
+    records takes a minute: never inside a request); returns the run and whether it is new (a
+    second click finds the one queued or running). Refuses as ``import_revert`` does."""
+    require(by, Action.CHANGE)
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or not _sees(by, job):
+        raise Http404("no such import")
+    if not import_revert_allowed(by=by, job=job):
+        raise PermissionDenied("only admins, managers or the person who imported may revert")
+    if job.status != ImportStatus.DONE:
+        raise Conflict(f"the import is {job.get_status_display().lower()}: wait for its end")
+    if job.reverted_at is not None:
+        raise Conflict("it was reverted already")
+    with transaction.atomic():
+        ImportJob.objects.select_for_update().filter(pk=job.pk).first()  # one asker at a time
+        if (run := import_revert_pending(job_id=job.pk)) is not None:
+            return run, False
+        return run_start(kind=REVERT_RUN, by=by, args={"job": job.pk})
+
+
+def import_revert_pending(*, job_id: int) -> Run | None:
+    """The revert run of import ``job_id`` still queued or running, or None."""
+    runs = Run.objects.filter(kind=REVERT_RUN, args__job=job_id, status__in=UNFINISHED)
+    return runs.order_by("-pk").first()

@@ -15,8 +15,11 @@ import os
 import time
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import timezone
 
+from tenure.domain.errors import Conflict
 from tenure.domain.records import ImportFileError
 from tenure.jobs.models import Run, RunStatus
 from tenure.jobs.registry import RunKind
@@ -24,6 +27,7 @@ from tenure.jobs.runner import RunContext, RunFailed
 from tenure.transfer.batches import ImportConflict
 from tenure.transfer.models import IMPORT_RUN, ImportJob, ImportKind
 from tenure.transfer.rejects import RejectsFile
+from tenure.transfer.revert import REVERT_RUN, import_revert
 from tenure.transfer.scope import ImportNotAllowed, importer_for
 from tenure.transfer.services import (
     ImportResult,
@@ -164,4 +168,28 @@ IMPORT_KIND = RunKind(
     unexpected="The import stopped on an unexpected error (the details are in the worker's "
     "log). The rows stored before it are kept; uploading the file again is safe.",
     follow=import_follow,
+)
+
+
+def revert_run(context: RunContext) -> dict[str, Any]:
+    """Revert the import as the person who asked (their scope; the history names them). One
+    transaction: a worker that dies mid-revert leaves everything as it was, and the run is
+    queued again once."""
+    job_id = int(context.args["job"])
+    try:
+        report = import_revert(by=context.run.requested_by, job_id=job_id)
+    except Conflict as conflict:
+        raise RunFailed(str(conflict)) from conflict
+    except (PermissionDenied, Http404) as refused:
+        raise RunFailed(f"not reverted: {refused}") from refused
+    return {key: len(report.get(key, [])) for key in ("deleted", "restored", "kept")}
+
+
+REVERT_KIND = RunKind(
+    name=REVERT_RUN,
+    label="import revert",
+    function=revert_run,
+    retries=1,
+    unexpected="The revert stopped on an unexpected error (the details are in the worker's "
+    "log); nothing was changed. Ask for it again.",
 )

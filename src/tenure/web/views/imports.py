@@ -4,6 +4,7 @@ download the rejected rows, see the records it touched, or revert it."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -17,7 +18,11 @@ from tenure.domain.records import ImportFileError
 from tenure.transfer.mapping import KIND_FIELDS
 from tenure.transfer.models import ImportJob, ImportStatus, ImportUpload
 from tenure.transfer.preview import import_preview
-from tenure.transfer.revert import import_revert, import_revert_allowed
+from tenure.transfer.revert import (
+    import_revert_allowed,
+    import_revert_pending,
+    import_revert_start,
+)
 from tenure.transfer.selectors import (
     import_job_get,
     import_job_list,
@@ -159,9 +164,11 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
 
 
 def _job_context(request: HttpRequest, job: ImportJob) -> dict[str, object]:
+    reverting = job.reverted_at is None and import_revert_pending(job_id=job.pk) is not None
     return {
         "job": job,
-        "running": job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+        "running": job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) or reverting,
+        "reverting": reverting,
         "rejects": job.rejects[:REJECTS_SHOWN],
         "may_revert": import_revert_allowed(by=request.user, job=job),
         "section": "imports",
@@ -217,8 +224,14 @@ def import_revert_page(request: HttpRequest, job_id: int) -> HttpResponse:
     require(user, Action.CHANGE)  # an analyst is refused before anything is read (403)
     job = _job(request, job_id)
     try:
-        import_revert(by=user, job_id=job.pk)
+        _run, asked = import_revert_start(by=user, job_id=job.pk)
     except Conflict as error:
         context = {**_job_context(request, job), "revert_problem": str(error)}
         return render(request, "web/imports/detail.html", context, status=409)
+    messages.success(
+        request,
+        "Reverting the import in the background: this page shows the outcome when it is done."
+        if asked
+        else "The revert is under way already.",
+    )
     return redirect("web:import", job_id=job.pk)
