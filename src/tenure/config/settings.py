@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "tenure.mail",
     "tenure.playbooks",
     "tenure.demo",
+    "tenure.bulk",  # bulk changes, undo and the trash's restore
     "tenure.api",
     "tenure.web",
 ]
