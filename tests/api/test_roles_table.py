@@ -311,6 +311,10 @@ GOOD_PASSWORD = "plum-orchard-7731"
 NOT_IN_THE_PAGE_TABLE = {
     "login": "public: the login form itself (tests/web/test_access.py)",
     "logout": "every session, signed in or not, may end (tests/web/test_access.py)",
+    "undo": "its author's or an admin's, a refusal in the toast's words; an analyst 403 "
+    "(tests/web/test_bulk_pages.py)",
+    "trash-restore": "what one deleted (admins and managers: everything); an analyst 403 "
+    "(tests/web/test_bulk_pages.py)",
 }
 
 
@@ -652,9 +656,37 @@ RECORD_PAGES = [
 ]
 
 
+def _bulk_run(owner):
+    return Run.objects.create(kind="bulk.customers", requested_by=owner, args={"action": "set"})
+
+
+# The customers list's bulk bar and cells (tenure.web.views.bulk), and the trash.
+BULK_PAGES = [
+    Page("customer-cell", "read", _customer, args=("category",)),
+    Page(
+        "customer-cell",
+        "update",
+        _customer,
+        args=("category",),
+        method="post",
+        data=lambda: {"category": "gold"},
+    ),
+    Page(
+        "customers-bulk",
+        "create",
+        method="post",
+        data=lambda: {"all": "1", "operation": "category", "value": "gold"},
+        done=302,
+    ),
+    Page("customers-bulk-run", "caller_own", _bulk_run, everyones=(Role.ADMIN,)),
+    Page("customers-bulk-export", "list", _customer, query="?all=1", shows=lambda c: c.external_id),
+    Page("trash", "self"),
+]
+
 PAGES = [
     Page("home", "self", done=302),
     *RECORD_PAGES,
+    *BULK_PAGES,
     # Playbooks are the business's settings: every member reads them (the enrolments listed are
     # of the customers one sees); admins and managers change them (a playbook reaches everyone).
     Page("playbooks", "self"),
@@ -795,7 +827,11 @@ def test_page_table(client, settings, tmp_path, row):
     own = page.make(own_owner) if page.make else None
     theirs = page.make(other) if page.make else None
     target = own if whose == "own" else theirs
-    args = [target.pk] if target is not None and page.operation != "list" else list(page.args)
+    args = (
+        [target.pk, *page.args]
+        if target is not None and page.operation != "list"
+        else list(page.args)
+    )
     url = reverse(f"web:{page.name}", args=args) + page.query
 
     send = client.post if page.method == "post" else client.get

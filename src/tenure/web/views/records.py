@@ -12,8 +12,10 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from tenure.access import visible
+from tenure.bulk.services import trash_changeset
 from tenure.customers import services
 from tenure.customers.models import Account, Customer
 from tenure.domain.errors import Conflict
@@ -28,6 +30,7 @@ from tenure.web.views._records import (
     form_save,
     sent,
 )
+from tenure.web.views.undo import undo_offer_later
 
 
 def _still_seen(user: User, model: type[Model], pk: int) -> bool:
@@ -115,16 +118,18 @@ def customer_delete(request: HttpRequest, customer_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            services.customer_delete(by=user, customer_id=customer.pk)
+            item = services.customer_delete(by=user, customer_id=customer.pk)
         except Conflict as refused:
             error = str(refused)
         else:
-            messages.success(request, f"Customer {customer} deleted.")
+            # The next page offers Undo (the trash keeps it 30 days).
+            undo_offer_later(request, trash_changeset(by=user, item=item, now=timezone.now()))
             return redirect("web:customers")
     return delete_page(
         request, what=f"customer {customer}", error=error,
         consequence="Their subscriptions, interactions, survey answers, referrals, consents "
-        "and special dates go with them; a customer with orders is kept (orders are history).",
+        "and special dates go with them, kept 30 days in the trash; a customer with orders is "
+        "kept (orders are history).",
         crumbs=[*_customers(), (str(customer), page)], cancel=page, section="customers",
     )  # fmt: skip
 
@@ -201,12 +206,12 @@ def account_delete(request: HttpRequest, account_id: int) -> HttpResponse:
     account = changeable(user, Account.objects.all(), account_id)
     page = reverse("web:account", args=[account.pk])
     if request.method == "POST":
-        services.account_delete(by=user, account_id=account.pk)
-        messages.success(request, f"Account {account} deleted.")
+        item = services.account_delete(by=user, account_id=account.pk)
+        undo_offer_later(request, trash_changeset(by=user, item=item, now=timezone.now()))
         return redirect("web:accounts")
     return delete_page(
         request, what=f"account {account}",
-        consequence="Its contacts and the interactions logged on it go with it; its customers "
-        "stay, without an account.",
+        consequence="Its contacts and the interactions logged on it go with it, kept 30 days in "
+        "the trash; its customers stay, without an account.",
         crumbs=[*_accounts(), (str(account), page)], cancel=page, section="accounts",
     )  # fmt: skip
