@@ -259,6 +259,9 @@ def test_every_api_operation_is_in_the_table():
     covered.add("/api/v1/customers/{customer_id}/timeline")
     # Bulk ingestion applies order_create/order_update to each item: the orders rows above hold.
     covered.add("/api/v1/orders/bulk")
+    # Bulk changes of customers go row by row through the customers' services (the rows above
+    # hold); the run's own table, analysts and another's run: tests/api/test_customers_bulk.py.
+    covered |= {"/api/v1/customers/bulk", "/api/v1/customers/bulk/{run_id}"}
     # The exports read through the customers list's selector: tests/api/test_exports.py.
     covered |= {"/api/v1/customers/export.csv", "/api/v1/orders/export.csv"}
     covered |= {f"/api/v1{path}" for path in ANALYTICS_PATHS}

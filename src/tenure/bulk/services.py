@@ -30,6 +30,8 @@ from tenure.events.record import event_record
 from tenure.history.bulk import value_plain
 from tenure.history.models import TrashItem
 from tenure.history.trash import RestoreRefused, trash_unpack
+from tenure.jobs.models import Run
+from tenure.jobs.services import run_start
 from tenure.segments.services import segment_members_add
 from tenure.users.models import User
 
@@ -139,6 +141,33 @@ def bulk_request_check(*, by: User, action: str, params: Mapping[str, Any]) -> d
             raise ValidationError({"segment_id": ["a static segment's id"]})
         return {"segment_id": int(str(segment))}
     return {}
+
+
+def customers_bulk_start(
+    *,
+    by: User,
+    action: str,
+    params: Mapping[str, Any],
+    filters: Mapping[str, Any],
+    ids: list[int] | None,
+    via: str,
+) -> Run:
+    """Ask for a bulk action as a background run, once its request is checked (the role, the
+    action and its values, the filters, at most ``BULK_MAX_IDS`` ids): the same refusals the
+    run would give, said now on their fields."""
+    from tenure.bulk.tasks import BULK
+
+    params = bulk_request_check(by=by, action=action, params=params)
+    try:
+        CustomerFilterSet.of(by, filters).filtered()
+    except InvalidFilters as invalid:
+        raise ValidationError(invalid.fields) from invalid
+    if ids is not None and not 1 <= len(ids) <= BULK_MAX_IDS:
+        raise ValidationError({"ids": [f"1 to {BULK_MAX_IDS:,} customer ids, or none for all"]})
+    args = {"by": by.pk, "action": action, "params": params, "filters": dict(filters),
+            "ids": ids, "via": via}  # fmt: skip
+    run, _ = run_start(kind=BULK, by=by, args=args)
+    return run
 
 
 def bulk_targets(

@@ -19,14 +19,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tenure.access import get_visible_or_404, may, require
 from tenure.access.filtering import InvalidFilters
 from tenure.bulk.selectors import bulk_progress
-from tenure.bulk.services import BULK_FIELDS, BULK_MAX_IDS, bulk_request_check, customer_cell_set
-from tenure.bulk.tasks import BULK
+from tenure.bulk.services import (
+    BULK_FIELDS,
+    BULK_MAX_IDS,
+    customer_cell_set,
+    customers_bulk_start,
+)
 from tenure.customers.filters import CustomerFilterSet
 from tenure.customers.models import Customer
 from tenure.customers.selectors import customers_chosen
 from tenure.domain.access import Action
 from tenure.domain.errors import Conflict
-from tenure.jobs.services import run_start
 from tenure.transfer.services import customers_export_csv
 from tenure.web.record_forms import CustomerForm
 from tenure.web.views._render import signed_in_user
@@ -80,17 +83,13 @@ def customers_bulk(request: HttpRequest) -> HttpResponse:
     try:
         filters, ids = _scope(request)
         action, params = _operation(request.POST)
-        params = bulk_request_check(by=user, action=action, params=params)
-        CustomerFilterSet.of(user, filters).filtered()  # refused filters are said now
+        run = customers_bulk_start(
+            by=user, action=action, params=params, filters=filters.dict(), ids=ids, via="web"
+        )
     except BadRequest as bad:
         return _refusal(request, bad.fields)
     except ValidationError as invalid:
         return _refusal(request, invalid.message_dict)
-    except InvalidFilters as invalid:
-        return _refusal(request, invalid.fields)
-    args = {"by": user.pk, "action": action, "params": params, "filters": filters.dict(),
-            "ids": ids, "via": "web"}  # fmt: skip
-    run, _ = run_start(kind=BULK, by=user, args=args)
     if request.headers.get("HX-Request") == "true":
         return _progress(request, run.pk)
     return redirect("web:customers-bulk-run", run_id=run.pk)
