@@ -44,7 +44,7 @@ class CustomersBulkIn(Input):
         description="these customers (those outside your scope are refused per row); "
         "null: every customer the filters choose",
     )
-    filters: BulkFilters = Field(default_factory=BulkFilters)
+    filters: BulkFilters | None = Field(None, description="the customers list's filters")
 
 
 class RefusedRow(Schema):
@@ -96,7 +96,8 @@ def customers_bulk(request: HttpRequest, payload: CustomersBulkIn) -> Status:
         params = {"field": payload.field, "value": payload.value}
     elif payload.action == "segment":
         params = {"segment_id": payload.segment_id}
-    filters = {k: v for k, v in payload.filters.dict().items() if v not in (None, "")}
+    chosen = payload.filters.dict() if payload.filters is not None else {}
+    filters = {k: v for k, v in chosen.items() if v not in (None, "")}
     run = customers_bulk_start(
         by=by, action=payload.action, params=params, filters=filters, ids=payload.ids, via="api"
     )
