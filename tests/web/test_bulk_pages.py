@@ -151,3 +151,19 @@ def test_delete_offers_undo_and_the_trash_restores(client):
     restored = client.post(reverse("web:trash-restore", args=[item.pk]))
     assert restored["Location"] == reverse("web:customer", args=[customer.pk])
     assert Customer.objects.filter(pk=customer.pk, owner=sam).exists()
+
+
+def test_the_edit_page_offers_undo_of_its_save(client):
+    manager = make_user(role=Role.MANAGER)
+    client.force_login(manager)
+    customer = make_customer(category="silver")
+    form = {"external_id": customer.external_id, "category": "gold",
+            "created_at": "2025-01-01T00:00:00", "email": customer.email,
+            "first_name": customer.first_name, "last_name": customer.last_name}  # fmt: skip
+    saved = client.post(reverse("web:customer-edit", args=[customer.pk]), form)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    page = client.get(saved["Location"]).content.decode()
+    change_set = ChangeSet.objects.get(author=manager)
+    assert reverse("web:undo", args=[change_set.pk]) in page and "edited." in page
+    client.post(reverse("web:undo", args=[change_set.pk]))
+    assert Customer.objects.get(pk=customer.pk).category == "silver"

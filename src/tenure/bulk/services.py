@@ -82,17 +82,46 @@ def customer_cell_set(
     require(by, Action.CHANGE)
     if field not in CELL_FIELDS:
         raise ValidationError({field: ["this field is not edited in the list"]})
-    before = _values(record_for_change(by, Customer, customer_id), [field])
-    customer = customers.customer_update(by=by, customer_id=customer_id, changes={field: value})
-    after = _values(customer, [field])
-    if value_plain(before[field]) == value_plain(after[field]):
-        return customer, None
-    change_set = ChangeSet.objects.create(
-        author=by, kind=ChangeKind.EDIT, created_at=now,
-        label=f"{customer}: {field.removesuffix('_id')} changed",
-    )  # fmt: skip
-    _record_changes(change_set, "customers.Customer", customer.pk, before, after)
+    customer, change_set = customer_update_undoable(
+        by=by, customer_id=customer_id, changes={field: value}, now=now
+    )
+    if change_set is not None:
+        change_set.label = f"{customer}: {field.removesuffix('_id')} changed"
+        change_set.save(update_fields=["label"])
     return customer, change_set
+
+
+@transaction.atomic
+def customer_update_undoable(
+    *, by: User, customer_id: int, changes: Mapping[str, Any], now: datetime
+) -> tuple[Customer, ChangeSet | None]:
+    """``customer_update``, with the change set that undoes it (None when nothing changed)."""
+    before = _values(record_for_change(by, Customer, customer_id), changes)
+    customer = customers.customer_update(by=by, customer_id=customer_id, changes=changes)
+    return customer, _logged(by, "customers.Customer", customer, before, now)
+
+
+@transaction.atomic
+def account_update_undoable(
+    *, by: User, account_id: int, changes: Mapping[str, Any], now: datetime
+) -> tuple[Account, ChangeSet | None]:
+    """``account_update``, with the change set that undoes it (None when nothing changed)."""
+    before = _values(record_for_change(by, Account, account_id), changes)
+    account = customers.account_update(by=by, account_id=account_id, changes=changes)
+    return account, _logged(by, "customers.Account", account, before, now)
+
+
+def _logged(
+    by: User, model: str, record: Model, before: Mapping[str, Any], now: datetime
+) -> ChangeSet | None:
+    after = _values(record, before)
+    if all(value_plain(before[name]) == value_plain(after[name]) for name in before):
+        return None
+    change_set = ChangeSet.objects.create(
+        author=by, kind=ChangeKind.EDIT, created_at=now, label=f"{record} edited"
+    )
+    _record_changes(change_set, model, int(record.pk), before, after)
+    return change_set
 
 
 # --- many customers ---------------------------------------------------------------------------

@@ -15,7 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenure.access import visible
-from tenure.bulk.services import trash_changeset
+from tenure.bulk.models import ChangeSet
+from tenure.bulk.services import (
+    account_update_undoable,
+    customer_update_undoable,
+    trash_changeset,
+)
 from tenure.customers import services
 from tenure.customers.models import Account, Customer
 from tenure.domain.errors import Conflict
@@ -95,12 +100,17 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
         changes = form.values(only_changed=True)
         if not changes:
             return customer
-        return services.customer_update(by=user, customer_id=customer.pk, changes=changes)
+        saved, undoable[0] = customer_update_undoable(
+            by=user, customer_id=customer.pk, changes=changes, now=timezone.now()
+        )
+        return saved
 
+    undoable: list[ChangeSet | None] = [None]  # the change set of the save, for its Undo
     if request.method == "POST" and (saved := form_save(form, write)) is not None:
         messages.success(request, f"Customer {saved} saved.")
         if not _still_seen(user, Customer, saved.pk):
             return redirect("web:customers")
+        undo_offer_later(request, undoable[0], on=page)
         return redirect(page)
     return form_page(
         request, form, title=f"Edit {customer}", crumbs=[*_customers(), (str(customer), page)],
@@ -123,7 +133,8 @@ def customer_delete(request: HttpRequest, customer_id: int) -> HttpResponse:
             error = str(refused)
         else:
             # The next page offers Undo (the trash keeps it 30 days).
-            undo_offer_later(request, trash_changeset(by=user, item=item, now=timezone.now()))
+            offer = trash_changeset(by=user, item=item, now=timezone.now())
+            undo_offer_later(request, offer, on=reverse("web:customers"))
             return redirect("web:customers")
     return delete_page(
         request, what=f"customer {customer}", error=error,
@@ -185,12 +196,17 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
         changes = form.values(only_changed=True)
         if not changes:
             return account
-        return services.account_update(by=user, account_id=account.pk, changes=changes)
+        saved, undoable[0] = account_update_undoable(
+            by=user, account_id=account.pk, changes=changes, now=timezone.now()
+        )
+        return saved
 
+    undoable: list[ChangeSet | None] = [None]  # the change set of the save, for its Undo
     if request.method == "POST" and (saved := form_save(form, write)) is not None:
         messages.success(request, f"Account {saved} saved.")
         if not _still_seen(user, Account, saved.pk):
             return redirect("web:accounts")
+        undo_offer_later(request, undoable[0], on=page)
         return redirect(page)
     return form_page(
         request, form, title=f"Edit {account}", crumbs=[*_accounts(), (str(account), page)],
@@ -207,7 +223,8 @@ def account_delete(request: HttpRequest, account_id: int) -> HttpResponse:
     page = reverse("web:account", args=[account.pk])
     if request.method == "POST":
         item = services.account_delete(by=user, account_id=account.pk)
-        undo_offer_later(request, trash_changeset(by=user, item=item, now=timezone.now()))
+        offer = trash_changeset(by=user, item=item, now=timezone.now())
+        undo_offer_later(request, offer, on=reverse("web:accounts"))
         return redirect("web:accounts")
     return delete_page(
         request, what=f"account {account}",

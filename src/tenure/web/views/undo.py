@@ -4,6 +4,9 @@ in the session for the next page (``web/bulk/_toast_slot.html``)."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,20 +22,34 @@ from tenure.web.views._render import signed_in_user
 from tenure.web.views.bulk import CELLS
 
 OFFER = "tenure_undo_offer"
+OFFER_SECONDS = 120
 
 
-def undo_offer_later(request: HttpRequest, change_set: ChangeSet | None) -> None:
-    """Show the Undo toast of ``change_set`` on the next page this person opens."""
+def undo_offer_later(request: HttpRequest, change_set: ChangeSet | None, *, on: str) -> None:
+    """Show the Undo toast of ``change_set`` on the page ``on`` (where the action's redirect
+    leads), if opened within ``OFFER_SECONDS``. Its id and words ride in the session: no other
+    page reads or writes anything for it."""
     if change_set is not None:
-        request.session[OFFER] = change_set.pk
+        request.session[OFFER] = {
+            "id": change_set.pk, "label": change_set.label, "on": on, "at": time.time()
+        }  # fmt: skip
 
 
-def undo_offer_pop(request: HttpRequest) -> ChangeSet | None:
-    """The change set waiting to be offered, once."""
-    pk = request.session.pop(OFFER, None) if hasattr(request, "session") else None
-    if pk is None:
+def undo_offer_pop(request: HttpRequest) -> Offer | None:
+    """The change offered on this page, once."""
+    found = getattr(request, "session", {}).get(OFFER)
+    if not isinstance(found, dict) or found.get("on") != request.path:
         return None
-    return ChangeSet.objects.filter(pk=pk, undone_at__isnull=True).first()
+    del request.session[OFFER]
+    if time.time() - float(found.get("at", 0)) > OFFER_SECONDS:
+        return None
+    return Offer(pk=int(found.get("id", 0)), label=str(found.get("label", "")))
+
+
+@dataclass(frozen=True)
+class Offer:
+    pk: int
+    label: str
 
 
 @login_required
