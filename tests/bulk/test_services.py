@@ -225,3 +225,22 @@ def test_purge_removes_what_is_older_than_30_days_by_a_fixed_clock():
     assert trash_purge(now=NOW) == 1
     assert list(TrashItem.objects.values_list("pk", flat=True)) == [recent.pk]
     assert "bulk.trash_purge" in nightly_steps()
+
+
+def test_an_id_beyond_the_database_is_refused_on_its_field():
+    admin = make_user(role="admin")
+    for params, name in (
+        ({"field": "owner_id", "value": "9" * 30}, "value"),
+        ({"field": "account_id", "value": 2**63}, "value"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            customers_bulk_apply(
+                by=admin, action="set", params=params, filters={}, ids=None, now=NOW
+            )
+        assert name in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        customers_bulk_apply(
+            by=admin, action="segment", params={"segment_id": "9" * 25}, filters={}, ids=None,
+            now=NOW,
+        )  # fmt: skip
+    assert "segment_id" in refused.value.message_dict

@@ -26,6 +26,7 @@ from tenure.customers.filters import CustomerFilterSet
 from tenure.customers.models import Account, Customer
 from tenure.domain.access import Action, Role
 from tenure.domain.errors import Conflict
+from tenure.domain.limits import INTEGER_MAX
 from tenure.events.record import event_record
 from tenure.history.bulk import value_plain
 from tenure.history.models import TrashItem
@@ -156,7 +157,7 @@ def bulk_request_check(*, by: User, action: str, params: Mapping[str, Any]) -> d
         if name.endswith("_id"):
             if value in (None, ""):
                 value = None
-            elif not str(value).isdigit():
+            elif not _an_id(value):
                 raise ValidationError({"value": ["an id, or empty for none"]})
             else:
                 value = int(value)
@@ -166,10 +167,17 @@ def bulk_request_check(*, by: User, action: str, params: Mapping[str, Any]) -> d
         return {"field": name, "value": value}
     if action == "segment":
         segment = params.get("segment_id")
-        if not str(segment or "").isdigit():
+        if not _an_id(segment):
             raise ValidationError({"segment_id": ["a static segment's id"]})
         return {"segment_id": int(str(segment))}
     return {}
+
+
+def _an_id(value: Any) -> bool:
+    """A whole number from 1 to 2^63-1, as text or a number (a larger one cannot reach the
+    database)."""
+    text = str(value or "")
+    return text.isdigit() and 0 < int(text) <= INTEGER_MAX
 
 
 def customers_bulk_start(
