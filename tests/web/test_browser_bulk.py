@@ -119,6 +119,8 @@ def test_one_owner_for_500_customers_with_the_counts(live_server, browser_page, 
     expect(page.get_by_test_id("bulk-changed")).to_have_text("500", timeout=30_000)
     expect(page.get_by_test_id("bulk-refused")).to_have_text("0")
     expect(page.locator("#bulk-progress")).to_contain_text("500 changed, 0 unchanged, 0 refused")
+    # The rows show their new owner (the list refreshed when the run ended).
+    expect(page.locator("#results tbody tr").first).to_contain_text("Otto Owner")
     shot("05-bulk-done")
     assert Customer.objects.filter(owner=otto).count() == 500
     print(f"500 customers given an owner in {seconds:.1f} s")

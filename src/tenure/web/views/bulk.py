@@ -105,7 +105,10 @@ def _progress(request: HttpRequest, run_id: int) -> HttpResponse:
     found = bulk_progress(by=signed_in_user(request), run_id=run_id)
     if found is None:
         raise Http404("No such bulk change.")
-    return render(request, "web/bulk/_progress.html", {"bulk": found})
+    response = render(request, "web/bulk/_progress.html", {"bulk": found})
+    if found.finished and request.method == "GET":
+        response["HX-Trigger"] = "tenure-list-changed"  # bulk.js shows the rows as they are now
+    return response
 
 
 @login_required
