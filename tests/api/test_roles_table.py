@@ -260,6 +260,9 @@ def test_every_api_operation_is_in_the_table():
     covered.add("/api/v1/customers/{customer_id}/timeline")
     # Bulk ingestion applies order_create/order_update to each item: the orders rows above hold.
     covered.add("/api/v1/orders/bulk")
+    # Bulk changes of customers go row by row through the customers' services (the rows above
+    # hold); the run's own table, analysts and another's run: tests/api/test_customers_bulk.py.
+    covered |= {"/api/v1/customers/bulk", "/api/v1/customers/bulk/{run_id}"}
     # The exports read through the customers list's selector: tests/api/test_exports.py.
     covered |= {"/api/v1/customers/export.csv", "/api/v1/orders/export.csv"}
     covered |= {f"/api/v1{path}" for path in ANALYTICS_PATHS}
@@ -322,6 +325,10 @@ NOT_IN_THE_PAGE_TABLE = {
     "saved-view-new": "a view of one's own (tests/workspace/test_saved_views.py)",
     "saved-view-change": "a view of one's own (tests/workspace/test_saved_views.py)",
     "saved-view-delete": "a view of one's own (tests/workspace/test_saved_views.py)",
+    "undo": "its author's or an admin's, a refusal in the toast's words; an analyst 403 "
+    "(tests/web/test_bulk_pages.py)",
+    "trash-restore": "what one deleted (admins and managers: everything); an analyst 403 "
+    "(tests/web/test_bulk_pages.py)",
 }
 
 
@@ -710,10 +717,38 @@ RECORD_PAGES = [
 ]
 
 
+def _bulk_run(owner):
+    return Run.objects.create(kind="bulk.customers", requested_by=owner, args={"action": "set"})
+
+
+# The customers list's bulk bar and cells (tenure.web.views.bulk), and the trash.
+BULK_PAGES = [
+    Page("customer-cell", "read", _customer, args=("category",)),
+    Page(
+        "customer-cell",
+        "update",
+        _customer,
+        args=("category",),
+        method="post",
+        data=lambda: {"category": "gold"},
+    ),
+    Page(
+        "customers-bulk",
+        "create",
+        method="post",
+        data=lambda: {"all": "1", "operation": "category", "value": "gold"},
+        done=302,
+    ),
+    Page("customers-bulk-run", "caller_own", _bulk_run, everyones=(Role.ADMIN,)),
+    Page("customers-bulk-export", "list", _customer, query="?all=1", shows=lambda c: c.external_id),
+    Page("trash", "self"),
+]
+
 PAGES = [
     Page("home", "self", done=302),
     Page("search", "self"),  # the palette: what each role may open (tests/web/test_palette.py)
     *RECORD_PAGES,
+    *BULK_PAGES,
     # Playbooks are the business's settings: every member reads them (the enrolments listed are
     # of the customers one sees); admins and managers change them (a playbook reaches everyone).
     Page("playbooks", "self"),
@@ -863,7 +898,11 @@ def test_page_table(client, settings, tmp_path, row):
     own = page.make(own_owner) if page.make else None
     theirs = page.make(other) if page.make else None
     target = own if whose == "own" else theirs
-    args = [target.pk] if target is not None and page.operation != "list" else list(page.args)
+    args = (
+        [target.pk, *page.args]
+        if target is not None and page.operation != "list"
+        else list(page.args)
+    )
     url = reverse(f"web:{page.name}", args=args) + page.query
 
     send = client.post if page.method == "post" else client.get

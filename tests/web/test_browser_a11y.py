@@ -73,6 +73,7 @@ def _more_pages(admin: Any) -> dict[str, str]:
         pages["task"] = f"/tasks/{task.pk}/"
     if playbook := Playbook.objects.order_by("pk").first():
         pages["playbook"] = f"/playbooks/{playbook.pk}/"
+    pages |= _bulk_pages(admin)
     if message := Message.objects.order_by("pk").first():
         pages["email-message"] = f"/mail/messages/{message.pk}/"
     if template := Template.objects.order_by("pk").first():
@@ -82,6 +83,21 @@ def _more_pages(admin: Any) -> dict[str, str]:
 
     pages.update(import_wizard_pages(admin))
     return pages
+
+
+def _bulk_pages(admin: Any) -> dict[str, str]:
+    """The trash with an item in it, and a finished bulk change with a refused row."""
+    from tenure.customers.services import customer_delete
+    from tenure.jobs.models import Run
+    from tests.factories import make_customer
+
+    customer_delete(by=admin, customer_id=make_customer(first_name="Deleted").pk)
+    run = Run.objects.create(
+        kind="bulk.customers", requested_by=admin, status="done", progress_done=3,
+        progress_total=3, args={"action": "set"},
+        result={"changed": 2, "refused": [{"id": 9, "reason": "no customer with id 9"}]},
+    )  # fmt: skip
+    return {"trash": "/trash/", "bulk-run": f"/customers/bulk/{run.pk}/"}
 
 
 def _small_business() -> dict[str, str]:

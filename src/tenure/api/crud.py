@@ -56,7 +56,7 @@ class Resource:
     filterset: type[ListFilterSet]
     create: Callable[[Any, dict[str, Any]], Model]
     update: Callable[[Any, int, dict[str, Any]], Model]
-    delete: Callable[[Any, int], None]
+    delete: Callable[[Any, int], object]  # what it returns (a trash item) is not used
 
 
 def _payload(model: type[Model], schema: Schema, *, partial: bool) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from ninja import NinjaAPI, Schema
 
 from tenure.api.analytics import router as analytics_router
 from tenure.api.auth import BearerToken
+from tenure.api.bulk import router as bulk_router
 from tenure.api.customers import router as customers_router
 from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from tenure.api.events import router as events_router
@@ -42,6 +43,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("", exports_router)
+api.add_router("", bulk_router)  # before the customers' CRUD: "bulk" is no customer id
 api.add_router("", customers_router)
 api.add_router("", orders_router)
 api.add_router("", interactions_router)

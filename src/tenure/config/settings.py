@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "tenure.playbooks",
     "tenure.demo",
     "tenure.workspace",  # saved list views
+    "tenure.bulk",  # bulk changes, undo and the trash's restore
     "tenure.api",
     "tenure.web",
 ]

@@ -25,6 +25,8 @@ from tenure.access.records import (
 from tenure.customers.models import Account, Consent, Contact, Customer, Subscription
 from tenure.domain.access import Action, Role
 from tenure.domain.errors import Conflict
+from tenure.history.models import TrashItem
+from tenure.history.trash import trash_put
 from tenure.users.models import User
 
 CUSTOMER_FIELDS = frozenset(
@@ -112,12 +114,13 @@ def customer_update(
 
 
 @transaction.atomic
-def customer_delete(*, by: User | None = None, customer_id: int) -> None:
-    """Delete a customer without orders (orders are history: refund or keep them instead)."""
+def customer_delete(*, by: User | None = None, customer_id: int) -> TrashItem:
+    """Delete a customer without orders (orders are history: refund or keep them instead);
+    it is kept 30 days in the trash, from where it can be restored."""
     customer = record_for_change(by, Customer, customer_id)
     if customer.orders.exists():
         raise Conflict("this customer has orders; orders are kept as history, so keep the customer")
-    customer.delete()
+    return trash_put(record=customer, by=by, now=timezone.now())
 
 
 @transaction.atomic
@@ -166,9 +169,10 @@ def account_update(
 
 
 @transaction.atomic
-def account_delete(*, by: User | None = None, account_id: int) -> None:
-    """Delete an account; its customers stay (without account), its contacts go with it."""
-    record_for_change(by, Account, account_id).delete()
+def account_delete(*, by: User | None = None, account_id: int) -> TrashItem:
+    """Delete an account; its customers stay (without account), its contacts go with it;
+    kept 30 days in the trash, which gives the customers their account back on a restore."""
+    return trash_put(record=record_for_change(by, Account, account_id), by=by, now=timezone.now())
 
 
 @transaction.atomic

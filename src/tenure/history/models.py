@@ -44,3 +44,37 @@ class BulkCreation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type} {self.first_id}..{self.last_id}"
+
+
+class TrashItem(models.Model):
+    """A deleted customer or account kept 30 days: its row and every row that went with it
+    (Django's ``Collector``: subscriptions, consents, interactions, stages, team links, ...)
+    serialized in deletion order, and the rows whose reference to it was cleared (an
+    account's customers), so a restore brings back the same rows with the same ids."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.BigIntegerField()
+    label = models.CharField(max_length=300, help_text="what it was, for the trash page")
+    rows = models.JSONField(help_text="Django's JSON serialization, deletion order")
+    cleared = models.JSONField(
+        default=list, help_text="[model label, field, [ids]] whose reference was set to null"
+    )
+    counts = models.JSONField(default=dict, help_text="rows kept per model, for the page")
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="empty: the operator at the command line",
+    )
+    deleted_at = models.DateTimeField(db_index=True)
+    owner_id = models.BigIntegerField(
+        null=True, blank=True, help_text="the record's owner when deleted: its book"
+    )
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"trash {self.label}"

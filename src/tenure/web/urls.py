@@ -4,6 +4,7 @@ from django.urls import path
 from tenure.web.views import (
     accounts,
     analytics,
+    bulk,
     customers,
     demo,
     exports,
@@ -26,6 +27,8 @@ from tenure.web.views import (
     tasks,
     team,
     tokens,
+    trash,
+    undo,
 )
 
 app_name = "web"
@@ -208,4 +211,12 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("team/<int:user_id>/role/", team.team_member_role, name="team-member-role"),
     path("team/<int:user_id>/active/", team.team_member_active, name="team-member-active"),
+    # Bulk changes of the customers list, its cells edited in place, Undo and the trash.
+    path("customers/bulk/", bulk.customers_bulk, name="customers-bulk"),
+    path("customers/bulk/<int:run_id>/", bulk.customers_bulk_run, name="customers-bulk-run"),
+    path("customers/bulk/export.csv", bulk.customers_bulk_export, name="customers-bulk-export"),
+    path("customers/<int:customer_id>/cell/<str:name>/", bulk.customer_cell, name="customer-cell"),
+    path("undo/<int:change_set_id>/", undo.undo, name="undo"),
+    path("trash/", trash.trash, name="trash"),
+    path("trash/<int:item_id>/restore/", trash.trash_item_restore, name="trash-restore"),
 ]

@@ -12,8 +12,15 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from tenure.access import visible
+from tenure.bulk.models import ChangeSet
+from tenure.bulk.services import (
+    account_update_undoable,
+    customer_update_undoable,
+    trash_changeset,
+)
 from tenure.customers import services
 from tenure.customers.models import Account, Customer
 from tenure.domain.errors import Conflict
@@ -28,6 +35,7 @@ from tenure.web.views._records import (
     form_save,
     sent,
 )
+from tenure.web.views.undo import undo_offer_later
 
 
 def _still_seen(user: User, model: type[Model], pk: int) -> bool:
@@ -92,12 +100,17 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
         changes = form.values(only_changed=True)
         if not changes:
             return customer
-        return services.customer_update(by=user, customer_id=customer.pk, changes=changes)
+        saved, undoable[0] = customer_update_undoable(
+            by=user, customer_id=customer.pk, changes=changes, now=timezone.now()
+        )
+        return saved
 
+    undoable: list[ChangeSet | None] = [None]  # the change set of the save, for its Undo
     if request.method == "POST" and (saved := form_save(form, write)) is not None:
         messages.success(request, f"Customer {saved} saved.")
         if not _still_seen(user, Customer, saved.pk):
             return redirect("web:customers")
+        undo_offer_later(request, undoable[0], on=page)
         return redirect(page)
     return form_page(
         request, form, title=f"Edit {customer}", crumbs=[*_customers(), (str(customer), page)],
@@ -115,16 +128,19 @@ def customer_delete(request: HttpRequest, customer_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            services.customer_delete(by=user, customer_id=customer.pk)
+            item = services.customer_delete(by=user, customer_id=customer.pk)
         except Conflict as refused:
             error = str(refused)
         else:
-            messages.success(request, f"Customer {customer} deleted.")
+            # The next page offers Undo (the trash keeps it 30 days).
+            offer = trash_changeset(by=user, item=item, now=timezone.now())
+            undo_offer_later(request, offer, on=reverse("web:customers"))
             return redirect("web:customers")
     return delete_page(
         request, what=f"customer {customer}", error=error,
         consequence="Their subscriptions, interactions, survey answers, referrals, consents "
-        "and special dates go with them; a customer with orders is kept (orders are history).",
+        "and special dates go with them, kept 30 days in the trash; a customer with orders is "
+        "kept (orders are history).",
         crumbs=[*_customers(), (str(customer), page)], cancel=page, section="customers",
     )  # fmt: skip
 
@@ -180,12 +196,17 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
         changes = form.values(only_changed=True)
         if not changes:
             return account
-        return services.account_update(by=user, account_id=account.pk, changes=changes)
+        saved, undoable[0] = account_update_undoable(
+            by=user, account_id=account.pk, changes=changes, now=timezone.now()
+        )
+        return saved
 
+    undoable: list[ChangeSet | None] = [None]  # the change set of the save, for its Undo
     if request.method == "POST" and (saved := form_save(form, write)) is not None:
         messages.success(request, f"Account {saved} saved.")
         if not _still_seen(user, Account, saved.pk):
             return redirect("web:accounts")
+        undo_offer_later(request, undoable[0], on=page)
         return redirect(page)
     return form_page(
         request, form, title=f"Edit {account}", crumbs=[*_accounts(), (str(account), page)],
@@ -201,12 +222,13 @@ def account_delete(request: HttpRequest, account_id: int) -> HttpResponse:
     account = changeable(user, Account.objects.all(), account_id)
     page = reverse("web:account", args=[account.pk])
     if request.method == "POST":
-        services.account_delete(by=user, account_id=account.pk)
-        messages.success(request, f"Account {account} deleted.")
+        item = services.account_delete(by=user, account_id=account.pk)
+        offer = trash_changeset(by=user, item=item, now=timezone.now())
+        undo_offer_later(request, offer, on=reverse("web:accounts"))
         return redirect("web:accounts")
     return delete_page(
         request, what=f"account {account}",
-        consequence="Its contacts and the interactions logged on it go with it; its customers "
-        "stay, without an account.",
+        consequence="Its contacts and the interactions logged on it go with it, kept 30 days in "
+        "the trash; its customers stay, without an account.",
         crumbs=[*_accounts(), (str(account), page)], cancel=page, section="accounts",
     )  # fmt: skip

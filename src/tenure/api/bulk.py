@@ -1,0 +1,114 @@
+"""/api/v1/customers/bulk: a bulk action on customers as a background run, and its outcome.
+
+The same service as the customers list's bulk bar: the customers are those the filters choose
+among what the caller may change, narrowed to ``ids`` when given, decided when the run starts;
+each is changed through the customers' services. A retry with the same Idempotency-Key gets
+the first answer (the same run) and starts nothing (``tenure.api.idempotency``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from tenure.api.auth import caller
+from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.inputs import Input
+from tenure.api.types import RecordId
+from tenure.bulk.selectors import bulk_progress
+from tenure.bulk.services import BULK_FIELDS, BULK_MAX_IDS, customers_bulk_start
+
+router = Router(tags=["customers"])
+
+
+class BulkFilters(Input):
+    category: str = Field("", max_length=60)
+    channel: str = Field("", max_length=60)
+    owner_id: RecordId | None = None
+    account_id: RecordId | None = None
+    in_segment: RecordId | None = None
+    q: str = Field("", max_length=200)
+
+
+class CustomersBulkIn(Input):
+    action: Literal["set", "segment", "delete"]
+    field: str | None = Field(None, description=f"for `set`: one of {', '.join(BULK_FIELDS)}")
+    value: str | int | None = Field(
+        None, description="for `set`: the new value (an id for owner_id / account_id; null: none)"
+    )
+    segment_id: RecordId | None = Field(None, description="for `segment`: a static segment")
+    ids: list[RecordId] | None = Field(
+        None,
+        max_length=BULK_MAX_IDS,
+        description="these customers (those outside your scope are refused per row); "
+        "null: every customer the filters choose",
+    )
+    filters: BulkFilters | None = Field(None, description="the customers list's filters")
+
+
+class RefusedRow(Schema):
+    id: int
+    reason: str
+
+
+class CustomersBulkOut(Schema):
+    id: int
+    status: str = Field(description="queued, running, done or failed")
+    done: int
+    total: int | None
+    changed: int
+    unchanged: int
+    refused: list[RefusedRow] = Field(description="the first 200, each with its reason")
+    refused_count: int
+    change_set: int | None = Field(description="what undoes it (the pages' Undo)")
+    error: str
+
+
+def _out(by: Any, run_id: int) -> dict[str, Any]:
+    found = bulk_progress(by=by, run_id=run_id)
+    if found is None:
+        raise Http404(f"no bulk run with id {run_id}")
+    run = found.run
+    return {
+        "id": run.pk, "status": run.status, "done": run.progress_done,
+        "total": run.progress_total, "changed": found.changed, "unchanged": found.unchanged,
+        "refused": found.refused, "refused_count": found.refused_count,
+        "change_set": found.change_set_id, "error": run.error,
+    }  # fmt: skip
+
+
+@router.post(
+    "/customers/bulk",
+    response={202: CustomersBulkOut, **ERROR_RESPONSES},
+    summary="Change, add to a segment or delete many customers in the background",
+    description="`set` one field (owner_id, category, channel, account_id; not consent, which "
+    "is the person's), `segment` (add to a static segment) or `delete` (kept 30 days in the "
+    "trash) the customers `ids` names, or every customer `filters` chooses. Answers 202 with "
+    "the queued run; follow it at /customers/bulk/{id}. Customers outside your scope are "
+    "refused per row in the words of an unknown id. Analysts are refused (403). Send an "
+    "Idempotency-Key: a retry gets the same run and starts nothing.",
+)
+def customers_bulk(request: HttpRequest, payload: CustomersBulkIn) -> Status:
+    by = caller(request)
+    params: dict[str, Any] = {}
+    if payload.action == "set":
+        params = {"field": payload.field, "value": payload.value}
+    elif payload.action == "segment":
+        params = {"segment_id": payload.segment_id}
+    chosen = payload.filters.dict() if payload.filters is not None else {}
+    filters = {k: v for k, v in chosen.items() if v not in (None, "")}
+    run = customers_bulk_start(
+        by=by, action=payload.action, params=params, filters=filters, ids=payload.ids, via="api"
+    )
+    return Status(202, _out(by, run.pk))
+
+
+@router.get(
+    "/customers/bulk/{run_id}",
+    response={200: CustomersBulkOut, **ERROR_RESPONSES},
+    summary="A bulk run: its progress and, once done, its counts and refused rows (its author, "
+    "or an admin)",
+)
+def customers_bulk_run(request: HttpRequest, run_id: RecordId) -> dict[str, Any]:
+    return _out(caller(request), run_id)

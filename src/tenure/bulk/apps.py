@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class BulkConfig(AppConfig):
+    name = "tenure.bulk"
+    label = "bulk"
+    verbose_name = "Bulk changes, undo and trash"
+
+    def ready(self) -> None:
+        from tenure.bulk import events, tasks
+        from tenure.jobs.registry import run_kind_register
+
+        assert events.CUSTOMER_RESTORED  # the kinds register on import
+        run_kind_register(tasks.BULK_KIND)
+        run_kind_register(tasks.PURGE_KIND)

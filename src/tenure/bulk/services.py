@@ -1,0 +1,444 @@
+"""Writes: a cell edited on the list, a bulk change of many customers, Undo, and the trash's
+restore. Each record goes through ``tenure.customers.services`` as a single edit does (roles,
+scope, validation, history and events per record); what changed is logged as a ``ChangeSet``
+so that its author (or an admin) can put it back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from tenure.access import AccessDenied, require, visible
+from tenure.access.filtering import InvalidFilters
+from tenure.access.records import record_for_change
+from tenure.bulk.events import ACCOUNT_RESTORED, CUSTOMER_RESTORED
+from tenure.bulk.models import ChangeKind, ChangeRow, ChangeSet
+from tenure.customers import services as customers
+from tenure.customers.filters import CustomerFilterSet
+from tenure.customers.models import Account, Customer
+from tenure.domain.access import Action, Role
+from tenure.domain.errors import Conflict
+from tenure.domain.limits import INTEGER_MAX
+from tenure.events.record import event_record
+from tenure.history.bulk import value_plain
+from tenure.history.models import TrashItem
+from tenure.history.trash import RestoreRefused, trash_unpack
+from tenure.jobs.models import Run
+from tenure.jobs.services import run_start
+from tenure.segments.services import segment_members_add
+from tenure.users.models import User
+
+CELL_FIELDS = ("owner_id", "category", "channel", "email", "phone")
+"""What a customers list cell edits in place."""
+BULK_FIELDS = ("owner_id", "category", "channel", "account_id")
+"""What a bulk change may set. Not consent: a consent is the person's own choice."""
+BULK_ACTIONS = ("set", "segment", "delete")
+BULK_MAX_IDS = 100_000
+
+
+class UndoRefused(Exception):
+    """An undo that would overwrite a later change, or one the person may not make."""
+
+
+# --- one cell ---------------------------------------------------------------------------------
+
+
+def _record_changes(
+    change_set: ChangeSet, model: str, pk: int, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> int:
+    rows = [
+        ChangeRow(
+            change_set=change_set,
+            model=model,
+            object_id=pk,
+            field=name,
+            before=value_plain(before.get(name)),
+            after=value_plain(value),
+        )
+        for name, value in after.items()
+        if value_plain(before.get(name)) != value_plain(value)
+    ]
+    ChangeRow.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _values(record: Model, names: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in names}
+
+
+@transaction.atomic
+def customer_cell_set(
+    *, by: User, customer_id: int, field: str, value: Any, now: datetime
+) -> tuple[Customer, ChangeSet | None]:
+    """Set one field of a customer from the list (``CELL_FIELDS``) through
+    ``customer_update``; the change set to undo it, None when nothing changed."""
+    require(by, Action.CHANGE)
+    if field not in CELL_FIELDS:
+        raise ValidationError({field: ["this field is not edited in the list"]})
+    customer, change_set = customer_update_undoable(
+        by=by, customer_id=customer_id, changes={field: value}, now=now
+    )
+    if change_set is not None:
+        change_set.label = f"{customer}: {field.removesuffix('_id')} changed"
+        change_set.save(update_fields=["label"])
+    return customer, change_set
+
+
+@transaction.atomic
+def customer_update_undoable(
+    *, by: User, customer_id: int, changes: Mapping[str, Any], now: datetime
+) -> tuple[Customer, ChangeSet | None]:
+    """``customer_update``, with the change set that undoes it (None when nothing changed)."""
+    before = _values(record_for_change(by, Customer, customer_id), changes)
+    customer = customers.customer_update(by=by, customer_id=customer_id, changes=changes)
+    return customer, _logged(by, "customers.Customer", customer, before, now)
+
+
+@transaction.atomic
+def account_update_undoable(
+    *, by: User, account_id: int, changes: Mapping[str, Any], now: datetime
+) -> tuple[Account, ChangeSet | None]:
+    """``account_update``, with the change set that undoes it (None when nothing changed)."""
+    before = _values(record_for_change(by, Account, account_id), changes)
+    account = customers.account_update(by=by, account_id=account_id, changes=changes)
+    return account, _logged(by, "customers.Account", account, before, now)
+
+
+def _logged(
+    by: User, model: str, record: Model, before: Mapping[str, Any], now: datetime
+) -> ChangeSet | None:
+    after = _values(record, before)
+    if all(value_plain(before[name]) == value_plain(after[name]) for name in before):
+        return None
+    change_set = ChangeSet.objects.create(
+        author=by, kind=ChangeKind.EDIT, created_at=now, label=f"{record} edited"
+    )
+    _record_changes(change_set, model, int(record.pk), before, after)
+    return change_set
+
+
+# --- many customers ---------------------------------------------------------------------------
+
+
+@dataclass
+class BulkOutcome:
+    changed: int = 0
+    unchanged: int = 0
+    refused: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_result(self, change_set: ChangeSet | None) -> dict[str, Any]:
+        return {
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "refused": self.refused,
+            "change_set": change_set.pk if change_set else None,
+        }
+
+
+def bulk_request_check(*, by: User, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The action and its parameters, checked before a run is asked for: an analyst is
+    refused (``AccessDenied``), a wrong value is a ``ValidationError`` on its field."""
+    require(by, Action.CHANGE)
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": [f"one of {', '.join(BULK_ACTIONS)}"]})
+    if action == "set":
+        name = params.get("field")
+        if name not in BULK_FIELDS:
+            raise ValidationError({"field": [f"one of {', '.join(BULK_FIELDS)}"]})
+        value = params.get("value")
+        if name.endswith("_id"):
+            if value in (None, ""):
+                value = None
+            elif not _an_id(value):
+                raise ValidationError({"value": ["an id, or empty for none"]})
+            else:
+                value = int(value)
+            customers.check_references(by, {name: value})
+        elif not isinstance(value, str) or len(value) > 60 or "\x00" in value:
+            raise ValidationError({"value": ["text of at most 60 characters"]})
+        return {"field": name, "value": value}
+    if action == "segment":
+        segment = params.get("segment_id")
+        if not _an_id(segment):
+            raise ValidationError({"segment_id": ["a static segment's id"]})
+        return {"segment_id": int(str(segment))}
+    return {}
+
+
+def _an_id(value: Any) -> bool:
+    """A whole number from 1 to 2^63-1, as text or a number (a larger one cannot reach the
+    database)."""
+    text = str(value or "")
+    return text.isdigit() and 0 < int(text) <= INTEGER_MAX
+
+
+def customers_bulk_start(
+    *,
+    by: User,
+    action: str,
+    params: Mapping[str, Any],
+    filters: Mapping[str, Any],
+    ids: list[int] | None,
+    via: str,
+) -> Run:
+    """Ask for a bulk action as a background run, once its request is checked (the role, the
+    action and its values, the filters, at most ``BULK_MAX_IDS`` ids): the same refusals the
+    run would give, said now on their fields."""
+    from tenure.bulk.tasks import BULK
+
+    params = bulk_request_check(by=by, action=action, params=params)
+    try:
+        CustomerFilterSet.of(by, filters).filtered()
+    except InvalidFilters as invalid:
+        raise ValidationError(invalid.fields) from invalid
+    if ids is not None and not 1 <= len(ids) <= BULK_MAX_IDS:
+        raise ValidationError({"ids": [f"1 to {BULK_MAX_IDS:,} customer ids, or none for all"]})
+    args = {"by": by.pk, "action": action, "params": params, "filters": dict(filters),
+            "ids": ids, "via": via}  # fmt: skip
+    run, _ = run_start(kind=BULK, by=by, args=args)
+    return run
+
+
+def bulk_targets(
+    *, by: User, filters: Mapping[str, Any], ids: list[int] | None
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """The customers a bulk action works on, decided again at run time: those ``filters``
+    choose among what ``by`` may see, narrowed to ``ids`` when given. An id outside that is
+    refused as unknown ("no customer with id N", as everywhere); one ``by`` sees but may not
+    change is refused as outside their book."""
+    try:
+        chosen: QuerySet[Customer] = CustomerFilterSet.of(by, filters).filtered()
+    except InvalidFilters as invalid:
+        raise ValidationError(invalid.fields) from invalid
+    chosen = chosen.order_by("pk")
+    if ids is not None:
+        chosen = chosen.filter(pk__in=ids)
+    seen = list(chosen.values_list("pk", flat=True))
+    changeable = set(
+        visible(by, Customer, Action.CHANGE).filter(pk__in=seen).values_list("pk", flat=True)
+    )
+    refused = [
+        {"id": pk, "reason": f"no customer with id {pk}"}
+        for pk in sorted(set(ids or []) - set(seen))
+    ]
+    refused += [
+        {"id": pk, "reason": "not in your book: you may not change this customer"}
+        for pk in seen
+        if pk not in changeable
+    ]
+    return [pk for pk in seen if pk in changeable], refused
+
+
+def _words(error: Exception) -> str:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    if isinstance(error, Http404):
+        return "no longer in your book"
+    return str(error)
+
+
+def customers_bulk_apply(
+    *,
+    by: User,
+    action: str,
+    params: Mapping[str, Any],
+    filters: Mapping[str, Any],
+    ids: list[int] | None,
+    now: datetime,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> dict[str, Any]:
+    """Do a bulk action on the customers ``bulk_targets`` finds, one customer per transaction
+    through the customers' services: ``changed``, ``unchanged``, and ``refused`` per row with
+    the reason; the change set that undoes it."""
+    params = bulk_request_check(by=by, action=action, params=params)
+    targets, refused = bulk_targets(by=by, filters=filters, ids=ids)
+    outcome = BulkOutcome(refused=refused)
+    label = _bulk_label(action, params, len(targets))
+    change_set = ChangeSet.objects.create(
+        author=by,
+        kind=ChangeKind.DELETE if action == "delete" else ChangeKind.BULK,
+        label=label,
+        created_at=now,
+    )
+    if action == "segment":
+        _bulk_segment(by, params["segment_id"], targets, outcome, now)
+        progress(len(targets), len(targets))
+    else:
+        for done, pk in enumerate(targets, start=1):
+            try:
+                with transaction.atomic():
+                    if action == "set":
+                        _bulk_set(by, change_set, pk, params["field"], params["value"], outcome)
+                    else:
+                        _bulk_delete(by, change_set, pk, now, outcome)
+            except (ValidationError, Conflict, Http404, AccessDenied) as error:
+                outcome.refused.append({"id": pk, "reason": _words(error)})
+            if done % 50 == 0 or done == len(targets):
+                progress(done, len(targets))
+    if not change_set.rows.exists():
+        change_set.delete()
+        return outcome.as_result(None)
+    return outcome.as_result(change_set)
+
+
+def _bulk_label(action: str, params: Mapping[str, Any], count: int) -> str:
+    many = f"{count} customer{'s' if count != 1 else ''}"
+    if action == "set":
+        return f"{params['field'].removesuffix('_id')} set on {many}"
+    if action == "segment":
+        return f"{many} added to a segment"
+    return f"{many} deleted"
+
+
+def _bulk_set(
+    by: User, change_set: ChangeSet, pk: int, name: str, value: Any, outcome: BulkOutcome
+) -> None:
+    before = _values(record_for_change(by, Customer, pk), [name])
+    if value_plain(before[name]) == value_plain(value):
+        outcome.unchanged += 1
+        return
+    customer = customers.customer_update(by=by, customer_id=pk, changes={name: value})
+    _record_changes(change_set, "customers.Customer", pk, before, _values(customer, [name]))
+    outcome.changed += 1
+
+
+def _bulk_delete(
+    by: User, change_set: ChangeSet, pk: int, now: datetime, outcome: BulkOutcome
+) -> None:
+    item = customers.customer_delete(by=by, customer_id=pk)
+    ChangeRow.objects.create(
+        change_set=change_set, model="customers.Customer", object_id=pk, trash_item=item
+    )
+    outcome.changed += 1
+
+
+def _bulk_segment(
+    by: User, segment_id: int, targets: list[int], outcome: BulkOutcome, now: datetime
+) -> None:
+    # The segment's own service, set-wise: each new member a stay and an event; a customer
+    # already in it is unchanged. Membership has its own Leave, so it is not undone here.
+    try:
+        change = segment_members_add(by=by, segment_id=segment_id, customer_ids=targets, now=now)
+    except (ValidationError, Conflict, Http404) as error:
+        outcome.refused += [{"id": pk, "reason": _words(error)} for pk in targets]
+        return
+    outcome.changed = change.entered
+    outcome.unchanged = len(targets) - change.entered
+
+
+# --- undo -------------------------------------------------------------------------------------
+
+
+def _may_undo(by: User, change_set: ChangeSet) -> None:
+    require(by, Action.CHANGE)
+    if change_set.author_id != by.pk and by.role != Role.ADMIN:
+        raise UndoRefused("Only its author or an admin may undo this.")
+    if change_set.undone_at is not None:
+        raise UndoRefused("This was undone already.")
+
+
+@transaction.atomic
+def changeset_undo(*, by: User, change_set_id: int, now: datetime) -> ChangeSet:
+    """Put back what a change set changed, through the same services: each field to its
+    before-value, each deleted record out of the trash. Refused whole (``UndoRefused``, the
+    record and field named) when a field was changed since, or a record is gone."""
+    change_set = ChangeSet.objects.select_for_update().filter(pk=change_set_id).first()
+    if change_set is None:
+        raise UndoRefused(f"no change with id {change_set_id}")
+    _may_undo(by, change_set)
+    rows = list(change_set.rows.order_by("-id"))
+    for row in rows:
+        if row.trash_item_id is not None or not row.field:
+            continue
+        model = apps.get_model(row.model)
+        record = model._default_manager.filter(pk=row.object_id).first()
+        if record is None:
+            raise UndoRefused(f"{model._meta.verbose_name} {row.object_id} no longer exists.")
+        if value_plain(getattr(record, row.field)) != row.after:
+            raise UndoRefused(
+                f"{record}: {row.field.removesuffix('_id')} was changed since; nothing was undone."
+            )
+    for row in rows:
+        if row.trash_item_id is not None:
+            trash_restore(by=by, item_id=row.trash_item_id, now=now)
+        elif row.field:
+            _put_back(by, row)
+    change_set.undone_at, change_set.undone_by = now, by
+    change_set.save(update_fields=["undone_at", "undone_by"])
+    return change_set
+
+
+def _put_back(by: User, row: ChangeRow) -> None:
+    changes = {row.field: row.before}
+    try:
+        if row.model == "customers.Customer":
+            customers.customer_update(by=by, customer_id=row.object_id, changes=changes)
+        elif row.model == "customers.Account":
+            customers.account_update(by=by, account_id=row.object_id, changes=changes)
+        else:
+            raise UndoRefused(f"{row.model} changes are not undone here")
+    except ValidationError as error:
+        raise UndoRefused(f"{row.field.removesuffix('_id')}: {_words(error)}") from error
+    except Http404 as error:
+        raise UndoRefused(f"record {row.object_id} is no longer in your book") from error
+
+
+# --- the trash --------------------------------------------------------------------------------
+
+
+def trash_visible(by: User) -> QuerySet[TrashItem]:
+    """What ``by`` may see in the trash: admins and managers everything, others what they
+    deleted themselves."""
+    items = TrashItem.objects.all()
+    if by.role in (Role.ADMIN, Role.MANAGER):
+        return items
+    return items.filter(deleted_by=by)
+
+
+@transaction.atomic
+def trash_restore(*, by: User, item_id: int, now: datetime) -> Model:
+    """Bring a deleted customer or account back exactly (same ids, its dependents, the
+    references cleared by the delete), with a restore event; 404 outside what ``by`` sees."""
+    require(by, Action.CHANGE)
+    item = trash_visible(by).select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise Http404(f"no trash item with id {item_id}")
+    try:
+        record = trash_unpack(item=item)
+    except RestoreRefused as refused:
+        raise ValidationError({refused.field: [refused.reason]}) from refused
+    if isinstance(record, Customer):
+        event_record(
+            CUSTOMER_RESTORED.name, subject="customer", subject_id=record.pk,
+            customer_id=record.pk, at=now,
+        )  # fmt: skip
+    elif isinstance(record, Account):
+        event_record(
+            ACCOUNT_RESTORED.name, subject="account", subject_id=record.pk, customer_id=None,
+            at=now,
+        )  # fmt: skip
+    return record
+
+
+def trash_changeset(*, by: User, item: TrashItem, now: datetime) -> ChangeSet:
+    """The change set of a single delete (a record page's Delete), so its toast can undo it."""
+    change_set = ChangeSet.objects.create(
+        author=by, kind=ChangeKind.DELETE, label=f"{item.label} deleted", created_at=now
+    )
+    ChangeRow.objects.create(
+        change_set=change_set,
+        model=item.content_type.model_class()._meta.label,  # type: ignore[union-attr]
+        object_id=item.object_id,
+        trash_item=item,
+    )
+    return change_set

@@ -1,0 +1,61 @@
+"""The background work of this app: a bulk action on customers (one ``tenure.jobs`` run, its
+progress polled by the page) and the nightly purge of the trash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditlog.context import set_actor
+from django.utils import timezone
+
+from tenure.access import require
+from tenure.domain.access import Action
+from tenure.events.record import acting_via
+from tenure.history.trash import TRASH_DAYS, trash_purge
+from tenure.jobs.registry import RunKind
+from tenure.jobs.runner import RunContext, RunFailed
+from tenure.users.models import User
+
+BULK = "bulk.customers"
+PURGE = "bulk.trash_purge"
+
+
+def _may_start(by: Any) -> None:
+    require(by, Action.CHANGE)
+
+
+def bulk_run(run: RunContext) -> dict[str, Any]:
+    """Do the bulk action ``run.args`` names as the person who asked (their scope is
+    decided again now, from the filters and ids, never trusted from the page)."""
+    from tenure.bulk.services import customers_bulk_apply
+
+    by = User.objects.filter(pk=int(run.args.get("by") or 0), is_active=True).first()
+    if by is None:
+        raise RunFailed("The person who asked for it is no longer an active user.")
+    # Who did it, for the history and the events: the person, not the worker.
+    with acting_via(run.args.get("via", "web"), by.pk), set_actor(by):
+        return customers_bulk_apply(
+            by=by,
+            action=run.args["action"],
+            params=run.args.get("params", {}),
+            filters=run.args.get("filters", {}),
+            ids=run.args.get("ids"),
+            now=timezone.now(),
+            progress=lambda done, total: run.progress(done, total, "customers"),
+        )
+
+
+def purge_run(run: RunContext) -> dict[str, Any]:
+    """Nightly: remove what was deleted more than 30 days ago."""
+    return {"purged": trash_purge(now=timezone.now()), "days": TRASH_DAYS}
+
+
+BULK_KIND = RunKind(
+    name=BULK,
+    label="bulk change of customers",
+    function=bulk_run,
+    may_start=_may_start,
+    unexpected="The bulk change stopped on an unexpected error (the details are in the "
+    "worker's log); the customers it had done keep their change.",
+)
+PURGE_KIND = RunKind(name=PURGE, label="trash purge", function=purge_run, nightly=90)

@@ -1,0 +1,80 @@
+"""Undo: the toast that offers it after an edit, a delete or a bulk change, and the button's
+request. The offer of a change made by a full page (a record's Delete, which redirects) waits
+in the session for the next page (``web/bulk/_toast_slot.html``)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tenure.access import require
+from tenure.bulk.models import ChangeKind, ChangeSet
+from tenure.bulk.services import UndoRefused, changeset_undo
+from tenure.customers.models import Customer
+from tenure.domain.access import Action
+from tenure.web.views._render import signed_in_user
+from tenure.web.views.bulk import CELLS
+
+OFFER = "tenure_undo_offer"
+OFFER_SECONDS = 120
+
+
+def undo_offer_later(request: HttpRequest, change_set: ChangeSet | None, *, on: str) -> None:
+    """Show the Undo toast of ``change_set`` on the page ``on`` (where the action's redirect
+    leads), if opened within ``OFFER_SECONDS``. Its id and words ride in the session: no other
+    page reads or writes anything for it."""
+    if change_set is not None:
+        request.session[OFFER] = {
+            "id": change_set.pk, "label": change_set.label, "on": on, "at": time.time()
+        }  # fmt: skip
+
+
+def undo_offer_pop(request: HttpRequest) -> Offer | None:
+    """The change offered on this page, once."""
+    found = getattr(request, "session", {}).get(OFFER)
+    if not isinstance(found, dict) or found.get("on") != request.path:
+        return None
+    del request.session[OFFER]
+    if time.time() - float(found.get("at", 0)) > OFFER_SECONDS:
+        return None
+    return Offer(pk=int(found.get("id", 0)), label=str(found.get("label", "")))
+
+
+@dataclass(frozen=True)
+class Offer:
+    pk: int
+    label: str
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, change_set_id: int) -> HttpResponse:
+    """Undo a change set; the toast says what happened (200 either way: htmx swaps it)."""
+    user = signed_in_user(request)
+    require(user, Action.CHANGE)  # an analyst changes nothing, undo included (403)
+    try:
+        change_set = changeset_undo(by=user, change_set_id=change_set_id, now=timezone.now())
+    except UndoRefused as refused:
+        context = {"message": f"Not undone: {refused}", "error": True}
+        return render(request, "web/bulk/_toast.html", context)
+    cells = []
+    if change_set.kind == ChangeKind.EDIT:  # the cell shows its value again, in place
+        names = {field: cell for cell, field in CELLS.items()}
+        for row in change_set.rows.filter(model="customers.Customer", field__in=names):
+            customer = Customer.objects.select_related("owner").filter(pk=row.object_id).first()
+            if customer is not None:
+                cells.append((customer, names[row.field]))
+    response = render(
+        request,
+        "web/bulk/_undone.html",
+        {"message": f"Undone: {change_set.label}.", "cells": cells},
+    )
+    if change_set.kind != ChangeKind.EDIT:
+        response["HX-Trigger"] = "tenure-list-changed"  # bulk.js refreshes the list's rows
+    return response
