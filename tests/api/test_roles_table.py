@@ -709,6 +709,20 @@ PAGES = [
         },
         done=302,
     ),
+    # Cockpit: everyone has a day and notifications of their own; setting a customer aside
+    # is a change about that customer (a success manager's own book).
+    Page("my-day", "self"),
+    Page(
+        "my-day-snooze",
+        "update",
+        _customer,
+        method="post",
+        data=lambda: {"until": "2099-01-01"},
+        done=302,
+    ),
+    Page("my-day-done", "update", _customer, method="post", done=302),
+    Page("notifications", "self"),
+    Page("notifications-read", "self", method="post", done=302),
     Page("team", "administer"),
     Page(
         "team",

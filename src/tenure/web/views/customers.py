@@ -26,7 +26,8 @@ from tenure.customers.selectors import (
 from tenure.domain.access import Action
 from tenure.feedback.selectors import customer_latest_answers
 from tenure.insights.selectors import customer_prediction
-from tenure.interactions.services import interaction_log
+from tenure.notifications.selectors import open_complaints, team_member_label, team_members
+from tenure.notifications.services import Composed, FollowUp, interaction_compose
 from tenure.segments.selectors import segment_list
 from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
@@ -74,6 +75,7 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
         "answers": customer_latest_answers(customer=customer),
         "timeline": customer_timeline(customer=customer, before=request.GET.get("before")),
         "form": form,
+        "team": _team(),
         "history": recent_history(customer),
         "prediction": customer_prediction(user=signed_in_user(request), customer_id=customer.pk),
         "lifecycle": customer_lifecycle_card(user=signed_in_user(request), customer_id=customer.pk),
@@ -85,7 +87,10 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
 @login_required
 @require_GET
 def customer(request: HttpRequest, customer_id: int) -> HttpResponse:
-    return _customer_page(request, _customer_or_404(request, customer_id), InteractionForm.blank())
+    found = _customer_or_404(request, customer_id)
+    return _customer_page(
+        request, found, InteractionForm.blank(complaints=open_complaints(customer=found))
+    )
 
 
 @login_required
@@ -109,39 +114,64 @@ def customer_timeline_page(request: HttpRequest, customer_id: int) -> HttpRespon
 @require_POST
 @vary_on_headers("HX-Request", "HX-Target")
 def interaction_create(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The composer's post: the interaction, its @mentions and its follow-up task, one service
+    call (``interaction_compose``) in one transaction."""
     require(request.user, Action.CHANGE)  # an analyst reads, and is refused here (403)
     customer = _customer_or_404(request, customer_id)
-    form = InteractionForm(request.POST)
-    logged = False
+    form = InteractionForm(request.POST, complaints=open_complaints(customer=customer))
+    composed = None
     if form.is_valid():
+        data = form.cleaned_data
+        owner = data.get("follow_up_user")
         try:
-            interaction_log(
+            composed = interaction_compose(
                 author=signed_in_user(request),
                 customer=customer,
-                kind=form.cleaned_data["kind"],
-                occurred_at=form.cleaned_data["occurred_at"],
-                subject=form.cleaned_data["subject"],
-                body=form.cleaned_data["body"],
-                status=form.cleaned_data["status"],
+                kind=data["kind"],
+                occurred_at=data["occurred_at"],
+                subject=data["subject"],
+                body=data["body"],
+                status=data["status"],
+                complaint_id=data["complaint"],
+                follow_up=FollowUp(owner, data["follow_up_due"], data["follow_up_title"])
+                if owner
+                else None,
             )
-            logged = True
         except ValidationError as error:
             for field, field_errors in error.message_dict.items():
+                field = {"owner": "follow_up_owner", "due": "follow_up_due"}.get(field, field)
                 form.add_error(field if field in form.fields else None, field_errors)
     fragment = wants_fragment(request, "interaction-form")
-    if logged and fragment:
+    if composed is not None and fragment:
         # A fresh form, and the timeline's first page swapped in beside it (out of band).
         context = {
             "customer": customer,
-            "form": InteractionForm.blank(),
+            "form": InteractionForm.blank(complaints=open_complaints(customer=customer)),
+            "team": _team(),
             "timeline": customer_timeline(customer=customer),
             "logged": True,
+            "composed": composed,
         }
         return render(request, "web/customers/_interaction_logged.html", context)
-    if logged:
-        messages.success(request, "Interaction logged.")
+    if composed is not None:
+        messages.success(request, _logged_words(composed))
         return redirect(reverse("web:customer", args=[customer.pk]) + "#timeline")
     if fragment:
-        context = {"customer": customer, "form": form}
+        context = {"customer": customer, "form": form, "team": _team()}
         return render(request, "web/customers/_interaction_form.html", context)
     return _customer_page(request, customer, form)
+
+
+def _team() -> list[tuple[str, str]]:
+    """(label, username) of everyone one may mention or give a follow-up to."""
+    return [(team_member_label(user), user.username) for user in team_members()]
+
+
+def _logged_words(composed: Composed) -> str:
+    words = ["Interaction logged."]
+    if composed.mentioned:
+        words.append(f"Notified {', '.join(str(u) for u in composed.mentioned)}.")
+    if composed.task is not None:
+        due = composed.task.due
+        words.append(f"Follow-up task for {composed.task.owner}, due {due:%b} {due.day}.")
+    return " ".join(words)
