@@ -681,6 +681,7 @@ PAGES = [
     Page("personal-data-erase", "administer", _customer, method="post", done=302),
     Page("accounts", "list", _account, shows=lambda a: a.name),
     Page("account", "read", _account),
+    Page("account-timeline", "read", _account, headers={"HX-Request": "true"}),
     Page("order", "read", _order),
     Page("imports", "list"),
     Page("imports", "create", method="post", data=_orders_file, done=302),

@@ -176,6 +176,12 @@ urlpatterns = [
     path("accounts/", accounts.accounts, name="accounts"),
     path("accounts/new/", records.account_new, name="account-new"),
     path("accounts/<int:account_id>/", accounts.account, name="account"),
+    # Cockpit: the account's timeline entries (type filters, "Show older") for htmx.
+    path(
+        "accounts/<int:account_id>/timeline/",
+        accounts.account_timeline_page,
+        name="account-timeline",
+    ),
     path("accounts/<int:account_id>/edit/", records.account_edit, name="account-edit"),
     path("accounts/<int:account_id>/delete/", records.account_delete, name="account-delete"),
     path("accounts/<int:account_id>/contacts/new/", record_parts.contact_new, name="contact-new"),

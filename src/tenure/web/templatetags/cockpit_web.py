@@ -16,3 +16,12 @@ def unread_notifications(user: Any) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return notifications_unread_count(user=user)
+
+
+@register.filter
+def lookup(mapping: Any, key: Any) -> Any:
+    """``mapping[key]``, or the key itself (a stage renamed away keeps its key)."""
+    try:
+        return mapping.get(key, key)
+    except AttributeError:
+        return key

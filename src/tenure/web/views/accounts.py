@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -18,13 +19,16 @@ from tenure.customers.selectors import (
     account_detail,
     account_industries,
     account_list,
+    account_timeline,
     owner_choices,
+    timeline_kinds_parse,
 )
 from tenure.domain.access import Action
-from tenure.interactions.selectors import account_interactions
 from tenure.lifecycle.selectors import account_health
+from tenure.notifications.cockpit import account_cockpit
 from tenure.users.models import User
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
+from tenure.web.views.customers import timeline_context
 from tenure.web.views.filtering import filtered_page
 from tenure.web.views.pagination import paginate
 
@@ -67,17 +71,56 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
     customers = paginate(
         account_customers(user=user, account=found), number=1, per_page=ACCOUNT_PAGE_ROWS
     )
-    interactions = account_interactions(user=user, account=found, limit=ACCOUNT_PAGE_ROWS)
+    kinds = timeline_kinds_parse(request.GET.getlist("kind"))
+    visible_customers = account_customers(user=user, account=found)
     context = {
         "account": found,
         "customers": customers,
-        "interactions": interactions,
+        "cockpit": account_cockpit(account=found, customers=visible_customers),
+        "timeline": account_timeline(
+            account=found,
+            customers=visible_customers,
+            before=request.GET.get("before"),
+            kinds=kinds,
+        ),
+        **_account_timeline_urls(found, kinds),
         "history": recent_history(found),
         "health": _health_card(user, found.pk),
         "may_change": may(user, Action.CHANGE),
         "section": "accounts",
     }
     return render(request, "web/accounts/detail.html", context)
+
+
+def _account_timeline_urls(account: Account, kinds: frozenset[str]) -> dict[str, Any]:
+    return timeline_context(
+        kinds,
+        reverse("web:account", args=[account.pk]),
+        reverse("web:account-timeline", args=[account.pk]),
+    )
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def account_timeline_page(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The account timeline's entries for htmx (type filters, "Show older"), else the page."""
+    if request.headers.get("HX-Request") != "true":
+        url = reverse("web:account", args=[account_id])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}#timeline" if query else url)
+    user = signed_in_user(request)
+    try:
+        found = account_detail(user=user, account_id=account_id)
+    except Account.DoesNotExist as missing:
+        raise Http404("No such account.") from missing
+    kinds = timeline_kinds_parse(request.GET.getlist("kind"))
+    timeline = account_timeline(
+        account=found, customers=account_customers(user=user, account=found),
+        before=request.GET.get("before"), kinds=kinds,
+    )  # fmt: skip
+    context = {"account": found, "timeline": timeline, **_account_timeline_urls(found, kinds)}
+    return render(request, "web/customers/_timeline_entries.html", context)
 
 
 def _health_card(user: User, account_id: int) -> dict[str, Any]:

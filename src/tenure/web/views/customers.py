@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,10 +23,13 @@ from tenure.customers.selectors import (
     customer_key_figures,
     customer_list,
     customer_timeline,
+    timeline_kinds_parse,
 )
+from tenure.customers.timeline import TIMELINE_KINDS
 from tenure.domain.access import Action
 from tenure.feedback.selectors import customer_latest_answers
 from tenure.insights.selectors import customer_prediction
+from tenure.notifications.cockpit import customer_cockpit, stage_names
 from tenure.notifications.selectors import open_complaints, team_member_label, team_members
 from tenure.notifications.services import Composed, FollowUp, interaction_compose
 from tenure.segments.selectors import segment_list
@@ -66,14 +70,40 @@ def _customer_or_404(request: HttpRequest, customer_id: int) -> Customer:
         raise Http404("No such customer.") from missing
 
 
+def timeline_context(kinds: frozenset[str], page: str, fragment: str) -> dict[str, Any]:
+    """The timeline's type filters (which are on, and the query that keeps them on the next
+    page's link) and its URLs: the page's, and the entries' for htmx."""
+    every = kinds == frozenset(TIMELINE_KINDS)
+    return {
+        "timeline_page": page,
+        "timeline_fragment": fragment,
+        "timeline_kinds": [(key, label, key in kinds) for key, label in TIMELINE_KINDS.items()],
+        "kind_query": "" if every else urlencode([("kind", k) for k in sorted(kinds)]),
+        "stage_names": stage_names(),
+    }
+
+
+def _customer_timeline_urls(customer: Customer, kinds: frozenset[str]) -> dict[str, Any]:
+    return timeline_context(
+        kinds,
+        reverse("web:customer", args=[customer.pk]),
+        reverse("web:customer-timeline", args=[customer.pk]),
+    )
+
+
 def _customer_page(request: HttpRequest, customer: Customer, form: InteractionForm) -> HttpResponse:
+    kinds = timeline_kinds_parse(request.GET.getlist("kind"))
     context: dict[str, Any] = {
         "customer": customer,
         "may_change": may(request.user, Action.CHANGE),
         "may_administer": may(request.user, Action.ADMINISTER),
         "figures": customer_key_figures(customer=customer),
         "answers": customer_latest_answers(customer=customer),
-        "timeline": customer_timeline(customer=customer, before=request.GET.get("before")),
+        "timeline": customer_timeline(
+            customer=customer, before=request.GET.get("before"), kinds=kinds
+        ),
+        **_customer_timeline_urls(customer, kinds),
+        "cockpit": customer_cockpit(customer=customer),
         "form": form,
         "team": _team(),
         "history": recent_history(customer),
@@ -97,17 +127,20 @@ def customer(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def customer_timeline_page(request: HttpRequest, customer_id: int) -> HttpResponse:
-    """The next page of the timeline: a fragment for htmx's "Show older", else the page."""
-    before = request.GET.get("before", "")
+    """The timeline's entries for htmx (the type filters, "Show older"), else the page."""
     if request.headers.get("HX-Request") != "true":
         url = reverse("web:customer", args=[customer_id])
-        return redirect(f"{url}?{request.GET.urlencode()}#timeline" if before else url)
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}#timeline" if query else url)
     customer = _customer_or_404(request, customer_id)
-    return render(
-        request,
-        "web/customers/_timeline_entries.html",
-        {"customer": customer, "timeline": customer_timeline(customer=customer, before=before)},
-    )
+    kinds = timeline_kinds_parse(request.GET.getlist("kind"))
+    timeline = customer_timeline(customer=customer, before=request.GET.get("before"), kinds=kinds)
+    context = {
+        "customer": customer,
+        "timeline": timeline,
+        **_customer_timeline_urls(customer, kinds),
+    }
+    return render(request, "web/customers/_timeline_entries.html", context)
 
 
 @login_required
@@ -149,6 +182,7 @@ def interaction_create(request: HttpRequest, customer_id: int) -> HttpResponse:
             "form": InteractionForm.blank(complaints=open_complaints(customer=customer)),
             "team": _team(),
             "timeline": customer_timeline(customer=customer),
+            **_customer_timeline_urls(customer, frozenset(TIMELINE_KINDS)),
             "logged": True,
             "composed": composed,
         }
