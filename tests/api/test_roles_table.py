@@ -451,6 +451,14 @@ LIFECYCLE_PAGES = [
     Page("task", "read", _task),
     Page("task-status", "update", _task, method="post", data=lambda: {"status": "done"}, done=302),
     Page("task-comment", "update", _task, method="post", data=lambda: {"body": "hi"}, done=302),
+    Page(
+        "task-plan",
+        "update",
+        _task,
+        method="post",
+        data=lambda: {"owner": "nobody-by-this-name", "due": "2025-03-05"},
+        done=422,  # refused on its field: reached the form, past the role and scope checks
+    ),
 ]
 
 

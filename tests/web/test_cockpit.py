@@ -193,3 +193,54 @@ def test_an_analyst_may_not_snooze(client, three):
     _sam, big, *_ = three
     client.force_login(make_user(role=Role.ANALYST))
     assert client.post(reverse("web:my-day-done", args=[big.pk])).status_code == 403
+
+
+def test_tasks_show_on_the_customer_page_and_are_reassigned_and_rescheduled(signed_in, manager):
+    from datetime import date
+
+    from tenure.events.consumers import consumer_drain, consumer_position
+    from tenure.notifications.following import NOTIFY
+    from tenure.todos.services import task_create
+
+    consumer_position(NOTIFY)
+    otto = make_user(username="otto", first_name="Otto", last_name="Owner")
+    grace = make_customer(owner=manager)
+    task = task_create(by=manager, title="Renewal call", owner=manager, due=date(2025, 3, 5),
+                       customer_id=grace.pk)  # fmt: skip
+    page = signed_in.get(reverse("web:customer", args=[grace.pk])).content.decode()
+    tasks_card = page[page.index('id="customer-tasks"') : page.index('id="customer-lifecycle"')]
+    assert "Renewal call" in tasks_card and "Mia Manager" in tasks_card
+    detail = signed_in.get(reverse("web:task", args=[task.pk])).content.decode()
+    assert detail.count("Mar 5, 2025") == 1  # the due date, printed once
+    refused = signed_in.post(
+        reverse("web:task-plan", args=[task.pk]), {"owner": "Nobody", "due": "2025-03-09"}
+    )
+    assert refused.status_code == 422
+    assert "Choose a team member from the list, by name." in refused.content.decode()
+    moved = signed_in.post(
+        reverse("web:task-plan", args=[task.pk]),
+        {"owner": "Otto Owner (otto)", "due": "2025-03-09"},
+    )
+    assert moved.status_code == 302
+    task.refresh_from_db()
+    assert (task.owner, task.due) == (otto, date(2025, 3, 9))
+    consumer_drain(NOTIFY)
+    assert (
+        Notification.objects.get(recipient=otto).text
+        == "Task for you: Renewal call (due Mar 9, 2025)"
+    )
+
+
+def test_an_analyst_may_not_reassign(client, manager):
+    from datetime import date
+
+    from tenure.todos.services import task_create
+
+    task = task_create(by=manager, title="x", owner=manager, due=date(2025, 3, 5))
+    client.force_login(make_user(role=Role.ANALYST))
+    response = client.post(
+        reverse("web:task-plan", args=[task.pk]), {"owner": "mia", "due": "2025-03-09"}
+    )
+    assert response.status_code == 403
+    task.refresh_from_db()
+    assert task.due == date(2025, 3, 5)

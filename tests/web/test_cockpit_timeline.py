@@ -162,3 +162,19 @@ def test_the_cockpit_header(signed_in, manager):
         'Recency against their own rhythm</td><td class="num">25</td><td class="num">20' in header
     )
     assert 'Open complaints</td><td class="num">15</td><td class="num">50' in header
+
+
+def test_the_api_timeline_has_every_kind_and_the_same_filter(client, manager):
+    from tests.api.helpers import Api
+
+    api = Api(client)
+    grace = make_customer(owner=manager)
+    _history(grace, manager)
+    body = api.get(f"/customers/{grace.pk}/timeline").json()
+    assert [item["kind"] for item in body["items"]] == EVERY_KIND_NEWEST_FIRST
+    summaries = {item["kind"]: item["summary"] for item in body["items"]}
+    assert summaries["task"] == "Task: Call back"
+    assert summaries["stage"] == "Stage: acquisition -> retention"
+    assert summaries["change"] == "Changed: category"
+    narrowed = api.get(f"/customers/{grace.pk}/timeline", kinds="task,change,bogus").json()
+    assert [item["kind"] for item in narrowed["items"]] == ["change", "task"]

@@ -136,3 +136,13 @@ def open_complaints(*, customer: Customer) -> QuerySet[Interaction]:
         .exclude(status=CaseStatus.RESOLVED)
         .order_by("-occurred_at", "-id")
     )
+
+
+def customer_open_tasks(*, user: User, customer: Customer) -> QuerySet[Task]:
+    """The open tasks about a customer that ``user`` may see, soonest due first."""
+    return (
+        visible(user, Task)
+        .filter(customer=customer, status=TaskStatus.OPEN)
+        .select_related("owner")
+        .order_by("due", "id")
+    )

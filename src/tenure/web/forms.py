@@ -339,3 +339,18 @@ class SnoozeForm(LimitedForm):
     """ "My day": put a customer aside until a day."""
 
     until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TaskPlanForm(LimitedForm):
+    """Reassign (to a team member chosen by name) and reschedule a task."""
+
+    owner = forms.CharField(max_length=200)
+    due = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_owner(self) -> Any:
+        from tenure.notifications.selectors import team_member_named
+
+        found = team_member_named(self.cleaned_data["owner"])
+        if found is None:
+            raise forms.ValidationError("Choose a team member from the list, by name.")
+        return found

@@ -118,6 +118,8 @@ urlpatterns = [
     path("tasks/<int:task_id>/", tasks.task, name="task"),
     path("tasks/<int:task_id>/status/", tasks.task_status, name="task-status"),
     path("tasks/<int:task_id>/comments/", tasks.task_comment, name="task-comment"),
+    # Cockpit: reassign and reschedule a task.
+    path("tasks/<int:task_id>/plan/", tasks.task_plan, name="task-plan"),
     path("segments/", segments.segments, name="segments"),
     path("segments/new/", segments.segment_new, name="segment-new"),
     path("segments/preview/", segments.segment_preview, name="segment-preview"),

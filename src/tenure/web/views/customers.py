@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -30,7 +31,12 @@ from tenure.domain.access import Action
 from tenure.feedback.selectors import customer_latest_answers
 from tenure.insights.selectors import customer_prediction
 from tenure.notifications.cockpit import customer_cockpit, stage_names
-from tenure.notifications.selectors import open_complaints, team_member_label, team_members
+from tenure.notifications.selectors import (
+    customer_open_tasks,
+    open_complaints,
+    team_member_label,
+    team_members,
+)
 from tenure.notifications.services import Composed, FollowUp, interaction_compose
 from tenure.segments.selectors import segment_list
 from tenure.web.forms import InteractionForm
@@ -104,6 +110,8 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
         ),
         **_customer_timeline_urls(customer, kinds),
         "cockpit": customer_cockpit(customer=customer),
+        "open_tasks": customer_open_tasks(user=signed_in_user(request), customer=customer),
+        "today": timezone.localdate(),
         "form": form,
         "team": _team(),
         "history": recent_history(customer),
