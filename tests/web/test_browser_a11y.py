@@ -59,6 +59,7 @@ def _more_pages(admin: Any) -> dict[str, str]:
         pages["lifecycle-stage"] = f"/lifecycle/stages/{stage.stage}/"
     if task := Task.objects.order_by("pk").first():
         pages["task"] = f"/tasks/{task.pk}/"
+        _notified(admin, task)
     if playbook := Playbook.objects.order_by("pk").first():
         pages["playbook"] = f"/playbooks/{playbook.pk}/"
     if message := Message.objects.order_by("pk").first():
@@ -66,6 +67,17 @@ def _more_pages(admin: Any) -> dict[str, str]:
     if template := Template.objects.order_by("pk").first():
         pages["email-template"] = f"/mail/templates/{template.pk}/"
     return pages
+
+
+def _notified(admin: Any, task: Any) -> None:
+    """A read and an unread notification, so the list and the bell show both."""
+    from tenure.notifications.models import Notification
+
+    for n, read_at in enumerate((None, timezone.now())):
+        Notification.objects.create(
+            recipient=admin, kind="task_assigned", text=f"Task for you: {task.title}",
+            url=f"/tasks/{task.pk}/", key=f"a11y:{n}", created_at=timezone.now(), read_at=read_at,
+        )  # fmt: skip
 
 
 def _small_business() -> dict[str, str]:
@@ -101,6 +113,8 @@ def _small_business() -> dict[str, str]:
         "email-outbox": "/mail/",
         "import": "/imports/",
         "team": "/team/",
+        "my-day": "/my-day/",
+        "notifications": "/notifications/",
     }
 
 
