@@ -244,3 +244,20 @@ def test_an_analyst_may_not_reassign(client, manager):
     assert response.status_code == 403
     task.refresh_from_db()
     assert task.due == date(2025, 3, 5)
+
+
+def test_a_task_is_done_from_my_day(client, three):
+    from tenure.todos.services import task_create
+
+    sam, big, *_ = three
+    task = task_create(by=sam, title="Call Big", owner=sam, due=timezone.localdate(),
+                       customer_id=big.pk)  # fmt: skip
+    client.force_login(sam)
+    assert "Call Big" in client.get(reverse("web:my-day")).content.decode()
+    response = client.post(
+        reverse("web:task-status", args=[task.pk]), {"status": "done", "back": "my-day"}
+    )
+    assert response["Location"] == reverse("web:my-day")
+    task.refresh_from_db()
+    assert task.status == "done"
+    assert "Call Big" not in client.get(reverse("web:my-day")).content.decode()

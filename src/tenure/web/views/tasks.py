@@ -156,6 +156,8 @@ def task_status(request: HttpRequest, task_id: int) -> HttpResponse:
     )
     words = {TaskStatus.DONE: "done", TaskStatus.CANCELLED: "cancelled", TaskStatus.OPEN: "open"}
     messages.success(request, f"The task is {words[TaskStatus(changed.status)]}.")
+    if request.POST.get("back") == "my-day":  # done from My day: stay on the worklist
+        return redirect("web:my-day")
     return redirect("web:task", task_id=task_id)
 
 
