@@ -690,6 +690,14 @@ PAGES = [
     Page("accounts", "list", _account, shows=lambda a: a.name),
     Page("account", "read", _account),
     Page("account-timeline", "read", _account, headers={"HX-Request": "true"}),
+    Page(
+        "account-interaction-create",
+        "update",  # the composer on an account's page: a change of the account's record
+        _account,
+        method="post",
+        data=lambda: {"kind": "note", "occurred_at": "2025-03-01T10:00", "body": "met"},
+        done=302,
+    ),
     Page("order", "read", _order),
     Page("imports", "list"),
     Page("imports", "create", method="post", data=_orders_file, done=302),

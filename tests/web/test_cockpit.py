@@ -261,3 +261,37 @@ def test_a_task_is_done_from_my_day(client, three):
     task.refresh_from_db()
     assert task.status == "done"
     assert "Call Big" not in client.get(reverse("web:my-day")).content.decode()
+
+
+def test_the_composer_on_an_account_page(signed_in, manager):
+    from tenure.customers.models import Account
+
+    sam = make_user(username="sam", role=Role.SUCCESS_MANAGER, first_name="Sam")
+    acme = Account.objects.create(name="Acme", owner=manager, created_at=timezone.now())
+    url = reverse("web:account-interaction-create", args=[acme.pk])
+    response = signed_in.post(url, {
+        "kind": "meeting", "occurred_at": "2025-03-01T10:00", "subject": "QBR",
+        "body": "@sam please prepare the numbers", "follow_up_owner": "sam",
+        "follow_up_due": "2025-03-08",
+    })  # fmt: skip
+    assert response.status_code == 302
+    meeting = Interaction.objects.get()
+    assert (meeting.account, meeting.customer, meeting.kind) == (acme, None, "meeting")
+    task = Task.objects.get()
+    assert (task.owner, task.account, task.customer) == (sam, acme, None)
+    mention = Notification.objects.get(recipient=sam)
+    assert mention.url == reverse("web:account", args=[acme.pk])
+    assert "about Acme: QBR" in mention.text
+    page = signed_in.get(reverse("web:account", args=[acme.pk])).content.decode()
+    assert "QBR" in page and "Task: Follow up: QBR" in page and 'id="interaction-form"' in page
+
+
+def test_an_analyst_may_not_use_the_account_composer(client, manager):
+    from tenure.customers.models import Account
+
+    acme = Account.objects.create(name="Acme", owner=manager, created_at=timezone.now())
+    client.force_login(make_user(role=Role.ANALYST))
+    url = reverse("web:account-interaction-create", args=[acme.pk])
+    response = client.post(url, {"kind": "note", "occurred_at": "2025-03-01T10:00", "body": "x"})
+    assert response.status_code == 403
+    assert not Interaction.objects.exists()

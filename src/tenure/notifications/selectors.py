@@ -11,7 +11,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from tenure.access import visible
-from tenure.customers.models import Customer
+from tenure.customers.models import Account, Customer
 from tenure.domain.worklist import WorklistScore, worklist_score
 from tenure.interactions.models import CaseStatus, Interaction, InteractionKind
 from tenure.notifications.models import Notification, WorklistSnooze
@@ -129,13 +129,15 @@ def team_member_named(name: str) -> User | None:
     return None
 
 
-def open_complaints(*, customer: Customer) -> QuerySet[Interaction]:
-    """The customer's complaints not resolved yet: what the composer's resolution may close."""
-    return (
-        Interaction.objects.filter(customer=customer, kind=InteractionKind.COMPLAINT)
-        .exclude(status=CaseStatus.RESOLVED)
-        .order_by("-occurred_at", "-id")
-    )
+def open_complaints(
+    *, customer: Customer | None = None, account: Account | None = None
+) -> QuerySet[Interaction]:
+    """The complaints not resolved yet of a customer (or logged on an account itself): what
+    the composer's resolution may close."""
+    found = Interaction.objects.filter(kind=InteractionKind.COMPLAINT, customer=customer)
+    if customer is None:
+        found = found.filter(account=account)
+    return found.exclude(status=CaseStatus.RESOLVED).order_by("-occurred_at", "-id")
 
 
 def customer_open_tasks(*, user: User, customer: Customer) -> QuerySet[Task]:

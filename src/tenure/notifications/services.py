@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from tenure.access import get_visible_or_404
 from tenure.access.records import require_change
-from tenure.customers.models import Customer
+from tenure.customers.models import Account, Customer
 from tenure.domain.access import Action
 from tenure.interactions.models import CaseStatus, Interaction, InteractionKind
 from tenure.interactions.services import interaction_log, interaction_update
@@ -73,7 +73,7 @@ def _url(name: str, pk: int) -> str:
 def interaction_compose(
     *,
     author: User,
-    customer: Customer,
+    customer: Customer | None,
     kind: str,
     occurred_at: datetime,
     subject: str = "",
@@ -81,30 +81,37 @@ def interaction_compose(
     status: str = "",
     complaint_id: int | None = None,
     follow_up: FollowUp | None = None,
+    account: Account | None = None,
 ) -> Composed:
     """The composer: log a note, call, meeting, email or complaint (or resolve an open
     complaint with ``kind="resolution"``), notify the ``@mentioned``, and open a follow-up task
-    for anyone on the team. One transaction: a refused follow-up logs nothing.
+    for anyone on the team. One transaction: a refused follow-up logs nothing. About a
+    ``customer``, or (``customer=None``) an ``account``.
 
     Raises ``AccessDenied`` for a role that may not change records (an analyst) and
     ``ValidationError`` per field.
     """
     require_change(author)
     if kind == RESOLUTION:
-        interaction = _resolve(author, customer, complaint_id, body)
+        interaction = _resolve(author, customer, account, complaint_id, body)
     else:
         interaction = interaction_log(
-            author=author, customer=customer, kind=kind, occurred_at=occurred_at,
-            subject=subject, body=body, status=status,
+            author=author, customer=customer, account=account, kind=kind,
+            occurred_at=occurred_at, subject=subject, body=body, status=status,
         )  # fmt: skip
+    about: Customer | Account | None = customer or account
+    page = (
+        _url("web:customer", customer.pk) if customer
+        else _url("web:account", account.pk) if account else ""
+    )  # fmt: skip
     mentioned = [u for u in mentioned_users(f"{subject}\n{body}") if u.pk != author.pk]
     now = timezone.now()
     Notification.objects.bulk_create(
         [
             Notification(
                 recipient=user, kind=NotificationKind.MENTION,
-                text=f"{author} mentioned you about {customer}: {(subject or body)[:200]}",
-                url=_url("web:customer", customer.pk), customer=customer,
+                text=f"{author} mentioned you about {about}: {(subject or body)[:200]}",
+                url=page, customer=customer,
                 key=f"mention:{interaction.pk}:{user.pk}", created_at=now,
             )
             for user in mentioned
@@ -116,21 +123,32 @@ def interaction_compose(
         title = follow_up.title.strip() or f"Follow up: {subject or body}".strip()[:200]
         task = task_create(
             by=author, title=title, owner=follow_up.owner, due=follow_up.due,
-            customer_id=customer.pk, interaction_id=interaction.pk,
+            customer_id=customer.pk if customer else None,
+            account_id=account.pk if customer is None and account else None,
+            interaction_id=interaction.pk,
         )  # fmt: skip
     return Composed(interaction=interaction, mentioned=mentioned, task=task)
 
 
-def _resolve(author: User, customer: Customer, complaint_id: int | None, body: str) -> Interaction:
+def _resolve(
+    author: User,
+    customer: Customer | None,
+    account: Account | None,
+    complaint_id: int | None,
+    body: str,
+) -> Interaction:
     if complaint_id is None:
         raise ValidationError({"complaint": ["choose the complaint this resolves"]})
     if not body.strip():
         raise ValidationError({"body": ["say how it was resolved"]})
-    complaint = Interaction.objects.filter(
+    candidates = Interaction.objects.filter(
         pk=complaint_id, customer=customer, kind=InteractionKind.COMPLAINT
-    ).first()
+    )
+    if customer is None:
+        candidates = candidates.filter(account=account)
+    complaint = candidates.first()
     if complaint is None or complaint.status == CaseStatus.RESOLVED:
-        raise ValidationError({"complaint": ["no open complaint of this customer with that id"]})
+        raise ValidationError({"complaint": ["no open complaint here with that id"]})
     return interaction_update(
         by=author,
         interaction_id=complaint.pk,

@@ -184,6 +184,11 @@ urlpatterns = [
         accounts.account_timeline_page,
         name="account-timeline",
     ),
+    path(
+        "accounts/<int:account_id>/interactions/",
+        accounts.account_interaction_create,
+        name="account-interaction-create",
+    ),
     path("accounts/<int:account_id>/edit/", records.account_edit, name="account-edit"),
     path("accounts/<int:account_id>/delete/", records.account_delete, name="account-delete"),
     path("accounts/<int:account_id>/contacts/new/", record_parts.contact_new, name="contact-new"),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from tenure.access import may
+from tenure.access import may, require
 from tenure.customers.filters import AccountFilterSet
 from tenure.customers.models import Account, BudgetBand, SizeBand
 from tenure.customers.selectors import (
@@ -23,12 +24,15 @@ from tenure.customers.selectors import (
     owner_choices,
     timeline_kinds_parse,
 )
+from tenure.customers.timeline import TIMELINE_KINDS
 from tenure.domain.access import Action
 from tenure.lifecycle.selectors import account_health
 from tenure.notifications.cockpit import account_cockpit
+from tenure.notifications.selectors import open_complaints
 from tenure.users.models import User
+from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
-from tenure.web.views.customers import timeline_context
+from tenure.web.views.customers import compose, logged_words, team_choices, timeline_context
 from tenure.web.views.filtering import filtered_page
 from tenure.web.views.pagination import paginate
 
@@ -84,12 +88,59 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
             kinds=kinds,
         ),
         **_account_timeline_urls(found, kinds),
+        **_composer(found, InteractionForm.blank(complaints=open_complaints(account=found))),
         "history": recent_history(found),
         "health": _health_card(user, found.pk),
         "may_change": may(user, Action.CHANGE),
         "section": "accounts",
     }
     return render(request, "web/accounts/detail.html", context)
+
+
+def _composer(account: Account, form: InteractionForm) -> dict[str, Any]:
+    return {
+        "form": form,
+        "team": team_choices(),
+        "composer_url": reverse("web:account-interaction-create", args=[account.pk]),
+    }
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request", "HX-Target")
+def account_interaction_create(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The composer on an account's page: the same as a customer's, about the account."""
+    user = signed_in_user(request)
+    require(user, Action.CHANGE)  # an analyst reads, and is refused here (403)
+    try:
+        found = account_detail(user=user, account_id=account_id)
+    except Account.DoesNotExist as missing:
+        raise Http404("No such account.") from missing
+    form = InteractionForm(request.POST, complaints=open_complaints(account=found))
+    composed = compose(request, form, account=found)
+    if composed is None:
+        if wants_fragment(request, "interaction-form"):
+            context = {"account": found, **_composer(found, form)}
+            return render(request, "web/customers/_interaction_form.html", context)
+        # Without htmx: the refusals, by field, above the page's composer.
+        problems = [f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()]
+        messages.error(request, "Not logged: " + "; ".join(problems))
+        return redirect(reverse("web:account", args=[found.pk]) + "#interaction-form")
+    if wants_fragment(request, "interaction-form"):
+        every = frozenset(TIMELINE_KINDS)
+        context = {
+            "account": found,
+            **_composer(found, InteractionForm.blank(complaints=open_complaints(account=found))),
+            "timeline": account_timeline(
+                account=found, customers=account_customers(user=user, account=found)
+            ),
+            **_account_timeline_urls(found, every),
+            "logged": True,
+            "composed": composed,
+        }
+        return render(request, "web/customers/_interaction_logged.html", context)
+    messages.success(request, logged_words(composed))
+    return redirect(reverse("web:account", args=[found.pk]) + "#timeline")
 
 
 def _account_timeline_urls(account: Account, kinds: frozenset[str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import may, require
 from tenure.customers.filters import CustomerFilterSet
-from tenure.customers.models import Customer
+from tenure.customers.models import Account, Customer
 from tenure.customers.selectors import (
     customer_detail,
     customer_filter_choices,
@@ -113,7 +113,8 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
         "open_tasks": customer_open_tasks(user=signed_in_user(request), customer=customer),
         "today": timezone.localdate(),
         "form": form,
-        "team": _team(),
+        "team": team_choices(),
+        "composer_url": reverse("web:interaction-create", args=[customer.pk]),
         "history": recent_history(customer),
         "prediction": customer_prediction(user=signed_in_user(request), customer_id=customer.pk),
         "lifecycle": customer_lifecycle_card(user=signed_in_user(request), customer_id=customer.pk),
@@ -160,35 +161,15 @@ def interaction_create(request: HttpRequest, customer_id: int) -> HttpResponse:
     require(request.user, Action.CHANGE)  # an analyst reads, and is refused here (403)
     customer = _customer_or_404(request, customer_id)
     form = InteractionForm(request.POST, complaints=open_complaints(customer=customer))
-    composed = None
-    if form.is_valid():
-        data = form.cleaned_data
-        owner = data.get("follow_up_user")
-        try:
-            composed = interaction_compose(
-                author=signed_in_user(request),
-                customer=customer,
-                kind=data["kind"],
-                occurred_at=data["occurred_at"],
-                subject=data["subject"],
-                body=data["body"],
-                status=data["status"],
-                complaint_id=data["complaint"],
-                follow_up=FollowUp(owner, data["follow_up_due"], data["follow_up_title"])
-                if owner
-                else None,
-            )
-        except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                field = {"owner": "follow_up_owner", "due": "follow_up_due"}.get(field, field)
-                form.add_error(field if field in form.fields else None, field_errors)
+    composed = compose(request, form, customer=customer)
     fragment = wants_fragment(request, "interaction-form")
     if composed is not None and fragment:
         # A fresh form, and the timeline's first page swapped in beside it (out of band).
         context = {
             "customer": customer,
             "form": InteractionForm.blank(complaints=open_complaints(customer=customer)),
-            "team": _team(),
+            "team": team_choices(),
+            "composer_url": reverse("web:interaction-create", args=[customer.pk]),
             "timeline": customer_timeline(customer=customer),
             **_customer_timeline_urls(customer, frozenset(TIMELINE_KINDS)),
             "logged": True,
@@ -196,20 +177,59 @@ def interaction_create(request: HttpRequest, customer_id: int) -> HttpResponse:
         }
         return render(request, "web/customers/_interaction_logged.html", context)
     if composed is not None:
-        messages.success(request, _logged_words(composed))
+        messages.success(request, logged_words(composed))
         return redirect(reverse("web:customer", args=[customer.pk]) + "#timeline")
     if fragment:
-        context = {"customer": customer, "form": form, "team": _team()}
+        context = {
+            "customer": customer,
+            "form": form,
+            "team": team_choices(),
+            "composer_url": reverse("web:interaction-create", args=[customer.pk]),
+        }
         return render(request, "web/customers/_interaction_form.html", context)
     return _customer_page(request, customer, form)
 
 
-def _team() -> list[tuple[str, str]]:
+def compose(
+    request: HttpRequest,
+    form: InteractionForm,
+    *,
+    customer: Customer | None = None,
+    account: Account | None = None,
+) -> Composed | None:
+    """The composer's one service call, its refusals put on the form's fields."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    owner = data.get("follow_up_user")
+    try:
+        return interaction_compose(
+            author=signed_in_user(request),
+            customer=customer,
+            account=account,
+            kind=data["kind"],
+            occurred_at=data["occurred_at"],
+            subject=data["subject"],
+            body=data["body"],
+            status=data["status"],
+            complaint_id=data["complaint"],
+            follow_up=FollowUp(owner, data["follow_up_due"], data["follow_up_title"])
+            if owner
+            else None,
+        )
+    except ValidationError as error:
+        for field, field_errors in error.message_dict.items():
+            field = {"owner": "follow_up_owner", "due": "follow_up_due"}.get(field, field)
+            form.add_error(field if field in form.fields else None, field_errors)
+        return None
+
+
+def team_choices() -> list[tuple[str, str]]:
     """(label, username) of everyone one may mention or give a follow-up to."""
     return [(team_member_label(user), user.username) for user in team_members()]
 
 
-def _logged_words(composed: Composed) -> str:
+def logged_words(composed: Composed) -> str:
     words = ["Interaction logged."]
     if composed.mentioned:
         words.append(f"Notified {', '.join(str(u) for u in composed.mentioned)}.")
