@@ -29,6 +29,7 @@ STEPS = [
     "lifecycle.health",
     "segments.refresh",
     "playbooks.daily",
+    "notifications.digest",
 ]
 
 
@@ -96,6 +97,7 @@ def test_a_failed_refit_leaves_the_stages_and_health_to_go_on():
         ("lifecycle.health", "done"),
         ("segments.refresh", "done"),
         ("playbooks.daily", "done"),
+        ("notifications.digest", "done"),
     ]
     assert RecomputeRun.objects.get().status == "done" and HealthScore.objects.count() == 1
 

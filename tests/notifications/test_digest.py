@@ -67,3 +67,15 @@ def test_mark_read_touches_only_ones_own(db):
     theirs.refresh_from_db()
     assert mine.read_at is not None and theirs.read_at is None
     assert timezone.is_aware(mine.read_at)
+
+
+def test_the_back_office_shows_notifications_to_admins_only(client, db):
+    from django.urls import reverse
+
+    sam = make_user(username="sam")
+    _note(sam, "private words", "k9")
+    url = reverse("admin:notifications_notification_changelist")
+    client.force_login(make_user(role="manager"))
+    assert client.get(url).status_code == 403
+    client.force_login(make_user(role="admin"))
+    assert "private words" in client.get(url).content.decode()
