@@ -516,6 +516,14 @@ LIFECYCLE_PAGES = [
     Page("task", "read", _task),
     Page("task-status", "update", _task, method="post", data=lambda: {"status": "done"}, done=302),
     Page("task-comment", "update", _task, method="post", data=lambda: {"body": "hi"}, done=302),
+    Page(
+        "task-plan",
+        "update",
+        _task,
+        method="post",
+        data=lambda: {"owner": "nobody-by-this-name", "due": "2025-03-05"},
+        done=422,  # refused on its field: reached the form, past the role and scope checks
+    ),
 ]
 
 
@@ -775,6 +783,15 @@ PAGES = [
     Page("personal-data-erase", "administer", _customer, method="post", done=302),
     Page("accounts", "list", _account, shows=lambda a: a.name),
     Page("account", "read", _account),
+    Page("account-timeline", "read", _account, headers={"HX-Request": "true"}),
+    Page(
+        "account-interaction-create",
+        "update",  # the composer on an account's page: a change of the account's record
+        _account,
+        method="post",
+        data=lambda: {"kind": "note", "occurred_at": "2025-03-01T10:00", "body": "met"},
+        done=302,
+    ),
     Page("order", "read", _order),
     Page("imports", "list"),
     Page("imports", "create", method="post", data=_orders_file, done=302),
@@ -812,6 +829,20 @@ PAGES = [
         },
         done=302,
     ),
+    # Cockpit: everyone has a day and notifications of their own; setting a customer aside
+    # is a change about that customer (a success manager's own book).
+    Page("my-day", "self"),
+    Page(
+        "my-day-snooze",
+        "update",
+        _customer,
+        method="post",
+        data=lambda: {"until": "2099-01-01"},
+        done=302,
+    ),
+    Page("my-day-done", "update", _customer, method="post", done=302),
+    Page("notifications", "self"),
+    Page("notifications-read", "self", method="post", done=302),
     Page("team", "administer"),
     Page(
         "team",

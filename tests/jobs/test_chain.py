@@ -30,6 +30,7 @@ STEPS = [
     "segments.refresh",
     "playbooks.daily",
     "bulk.trash_purge",
+    "notifications.digest",
 ]
 
 
@@ -98,6 +99,7 @@ def test_a_failed_refit_leaves_the_stages_and_health_to_go_on():
         ("segments.refresh", "done"),
         ("playbooks.daily", "done"),
         ("bulk.trash_purge", "done"),
+        ("notifications.digest", "done"),
     ]
     assert RecomputeRun.objects.get().status == "done" and HealthScore.objects.count() == 1
 

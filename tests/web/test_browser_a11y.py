@@ -71,6 +71,7 @@ def _more_pages(admin: Any) -> dict[str, str]:
         pages["lifecycle-stage"] = f"/lifecycle/stages/{stage.stage}/"
     if task := Task.objects.order_by("pk").first():
         pages["task"] = f"/tasks/{task.pk}/"
+        _notified(admin, task)
     if playbook := Playbook.objects.order_by("pk").first():
         pages["playbook"] = f"/playbooks/{playbook.pk}/"
     pages |= _bulk_pages(admin)
@@ -98,6 +99,17 @@ def _bulk_pages(admin: Any) -> dict[str, str]:
         result={"changed": 2, "refused": [{"id": 9, "reason": "no customer with id 9"}]},
     )  # fmt: skip
     return {"trash": "/trash/", "bulk-run": f"/customers/bulk/{run.pk}/"}
+
+
+def _notified(admin: Any, task: Any) -> None:
+    """A read and an unread notification, so the list and the bell show both."""
+    from tenure.notifications.models import Notification
+
+    for n, read_at in enumerate((None, timezone.now())):
+        Notification.objects.create(
+            recipient=admin, kind="task_assigned", text=f"Task for you: {task.title}",
+            url=f"/tasks/{task.pk}/", key=f"a11y:{n}", created_at=timezone.now(), read_at=read_at,
+        )  # fmt: skip
 
 
 def _small_business() -> dict[str, str]:
@@ -134,6 +146,8 @@ def _small_business() -> dict[str, str]:
         "import": "/imports/",
         "team": "/team/",
         "search": "/search/?q=a",
+        "my-day": "/my-day/",
+        "notifications": "/notifications/",
     }
 
 

@@ -137,8 +137,8 @@ def test_the_list_runs_a_fixed_number_of_queries(signed_in, book, django_assert_
     # session + user, the rows (account and owner joined), their stages, health and
     # predictions (one query each), the capped count, the choices (the segments' among them),
     # the active lifecycle definition (stage names), the role's default view, the views menu
-    # and the bulk bar's static segments.
-    with django_assert_max_num_queries(16):
+    # the bulk bar's static segments and the bell's unread count.
+    with django_assert_max_num_queries(17):
         signed_in.get(URL)
     with django_assert_max_num_queries(10):
         signed_in.get(URL, **htmx("results"))

@@ -37,7 +37,7 @@ from tenure.customers.models import (
     SizeBand,
     Subscription,
 )
-from tenure.customers.selectors import customer_timeline
+from tenure.customers.selectors import customer_timeline, timeline_kinds_parse
 
 router = Router(tags=["customers"])
 
@@ -175,33 +175,53 @@ class TimelineOut(Schema):
 @router.get(
     "/customers/{customer_id}/timeline",
     response={200: TimelineOut, **ERROR_RESPONSES},
-    summary="A customer's orders, interactions, survey answers and referrals, newest first",
+    summary="A customer's orders, interactions, emails, tasks, stage moves, field changes, "
+    "survey answers and referrals, newest first",
+    description="``kinds``: comma-separated, of order, interaction, message, task, stage, "
+    "change, survey, referral (empty or none known: all).",
 )
 def get_timeline(
-    request: HttpRequest, customer_id: RecordId, cursor: str | None = None, limit: int = 20
+    request: HttpRequest,
+    customer_id: RecordId,
+    cursor: str | None = None,
+    limit: int = 20,
+    kinds: str = "",
 ) -> dict[str, Any]:
     customer = get_visible_or_404(request.user, Customer, pk=customer_id)
-    page = customer_timeline(customer=customer, before=cursor, limit=max(1, min(limit, 200)))
+    page = customer_timeline(
+        customer=customer, before=cursor, limit=max(1, min(limit, 200)),
+        kinds=timeline_kinds_parse([kinds]),
+    )  # fmt: skip
     items = []
     for entry in page.entries:
-        item = entry.item
-        amount = None
-        if entry.kind == "order":
-            summary, amount, status = f"Order {item.external_id}", item.amount, item.status
-        elif entry.kind == "survey":
-            summary, status = f"{item.get_kind_display()} {item.score}", item.sentiment
-        elif entry.kind == "referral":
-            summary = "Came through a referral"
-            if item.referrer_id == customer.pk:
-                summary = f"Referred {item.referred_email or 'someone'}"
-            status = item.status
-        else:
-            summary, status = item.subject or item.body[:80], item.status
+        summary, amount, status = _timeline_summary(entry.kind, entry.item, customer)
         items.append(
-            {"kind": entry.kind, "at": entry.at, "id": item.pk, "summary": summary,
+            {"kind": entry.kind, "at": entry.at, "id": entry.item.pk, "summary": summary,
              "amount": amount, "status": status}
         )  # fmt: skip
     return {"items": items, "next_cursor": page.next_cursor}
+
+
+def _timeline_summary(kind: str, item: Any, customer: Customer) -> tuple[str, Any, str]:
+    """(summary, amount, status) of one timeline entry, in plain words."""
+    if kind == "order":
+        return f"Order {item.external_id}", item.amount, item.status
+    if kind == "survey":
+        return f"{item.get_kind_display()} {item.score}", None, item.sentiment
+    if kind == "referral":
+        summary = "Came through a referral"
+        if item.referrer_id == customer.pk:
+            summary = f"Referred {item.referred_email or 'someone'}"
+        return summary, None, item.status
+    if kind == "message":
+        return item.subject or f"Email {item.source}", None, item.status
+    if kind == "task":
+        return f"Task: {item.title}", None, item.status
+    if kind == "stage":
+        return f"Stage: {item.from_stage or '-'} -> {item.to_stage}", None, ""
+    if kind == "change":
+        return f"Changed: {', '.join(sorted(item.changes_dict))}", None, ""
+    return item.subject or item.body[:80], None, item.status
 
 
 # --- accounts ----------------------------------------------------------------------------------

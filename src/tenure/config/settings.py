@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "tenure.todos",
     "tenure.lifecycle",
     "tenure.segments",
+    "tenure.notifications",
     "tenure.webhooks",
     "tenure.mail",
     "tenure.playbooks",

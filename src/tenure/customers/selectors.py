@@ -18,7 +18,6 @@ from django.db.models import (
     DecimalField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -29,7 +28,14 @@ from django.db.models.functions import Coalesce
 from tenure.access import visible
 from tenure.customers.filters import AccountFilterSet, CustomerFilterSet
 from tenure.customers.models import Account, Customer
-from tenure.domain.limits import integer_problem, moment_problem
+from tenure.customers.timeline import (  # noqa: F401  (the timeline's reads, exported here)
+    TIMELINE_KINDS,
+    TimelineEntry,
+    TimelinePage,
+    account_timeline,
+    customer_timeline,
+    timeline_kinds_parse,
+)
 from tenure.users.models import User
 
 
@@ -209,105 +215,3 @@ def account_customers(*, user: User, account: Account) -> QuerySet[Customer]:
         .select_related("owner")
         .order_by("-revenue", "id")
     )
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """An order, an interaction, a survey answer or a referral; ``item`` is the record itself."""
-
-    kind: str  # "order", "interaction", "survey" or "referral"
-    at: datetime
-    item: Any
-
-    @property
-    def cursor(self) -> str:
-        return f"{self.at.isoformat()}~{_SOURCE_RANK[self.kind]}~{self.item.pk}"
-
-
-@dataclass(frozen=True)
-class TimelinePage:
-    entries: list[TimelineEntry]
-    next_cursor: str | None
-
-
-# Entries at the same instant are ordered referral, survey, interaction, order, then newest id
-# first: any fixed total order works, the cursor only has to name a place in it.
-_SOURCE_RANK = {"order": 0, "interaction": 1, "survey": 2, "referral": 3, "message": 4}
-
-
-def _parse_cursor(cursor: str | None) -> tuple[datetime, int, int] | None:
-    if not cursor:
-        return None
-    try:
-        at, rank, pk = cursor.split("~")
-        moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None or int(rank) not in _SOURCE_RANK.values():
-            return None
-        if moment_problem(moment) or integer_problem(int(pk)):  # a forged cursor
-            return None
-        return moment, int(rank), int(pk)
-    except ValueError:
-        return None
-
-
-def _before(field: str, rank: int, cursor: tuple[datetime, int, int] | None) -> Q:
-    """Rows of the source with ``rank`` that come after ``cursor`` in newest-first order."""
-    if cursor is None:
-        return Q()
-    at, cursor_rank, pk = cursor
-    same_instant = Q(**{field: at})
-    if rank < cursor_rank:
-        tie = same_instant
-    elif rank == cursor_rank:
-        tie = same_instant & Q(pk__lt=pk)
-    else:
-        tie = Q(pk__in=[])
-    return Q(**{f"{field}__lt": at}) | tie
-
-
-def customer_timeline(
-    *, customer: Customer, before: str | None = None, limit: int = 20
-) -> TimelinePage:
-    """The customer's orders, interactions, survey answers, referrals (made or received) and
-    email messages merged, newest first, ``limit`` at a time.
-
-    ``before`` is the ``next_cursor`` of the previous page. Each source is read with an index
-    walk from the cursor (``order_customer_placed``, ``interaction_customer``,
-    ``survey_customer_kind_at``, ``referral_referrer_at`` and the referred customer's,
-    ``message_customer_due``), so the hundredth page costs what the first does. The orders,
-    interactions, feedback and mail apps sit above this one, so they are reached through the
-    customer's reverse relations rather than imported.
-    """
-    cursor = _parse_cursor(before)
-    orders = customer.orders.filter(_before("placed_at", _SOURCE_RANK["order"], cursor)).order_by(
-        "-placed_at", "-id"
-    )[: limit + 1]
-    interactions = (
-        customer.interactions.filter(_before("occurred_at", _SOURCE_RANK["interaction"], cursor))
-        .select_related("author", "contact")
-        .order_by("-occurred_at", "-id")[: limit + 1]
-    )
-    answers = customer.survey_responses.filter(
-        _before("answered_at", _SOURCE_RANK["survey"], cursor)
-    ).order_by("-answered_at", "-id")[: limit + 1]
-    # The referrals the customer made and the one that brought them: one query.
-    referrals = customer.referrals_made.model._default_manager.filter(
-        Q(referrer=customer) | Q(referred_customer=customer),
-        _before("referred_at", _SOURCE_RANK["referral"], cursor),
-    ).order_by("-referred_at", "-id")[: limit + 1]
-    # Email (tenure.mail, above this app): each message at the moment it was due, with what
-    # became of it and why (sent, deferred by the cap or quiet hours, expired, suppressed).
-    sent_mail = (
-        customer.messages.filter(_before("due_at", _SOURCE_RANK["message"], cursor))
-        .defer("raw", "html", "text")
-        .order_by("-due_at", "-id")[: limit + 1]
-    )
-    entries = [TimelineEntry("order", order.placed_at, order) for order in orders]
-    entries += [TimelineEntry("message", m.due_at, m) for m in sent_mail]
-    entries += [TimelineEntry("interaction", i.occurred_at, i) for i in interactions]
-    entries += [TimelineEntry("survey", a.answered_at, a) for a in answers]
-    entries += [TimelineEntry("referral", r.referred_at, r) for r in referrals]
-    entries.sort(key=lambda e: (e.at, _SOURCE_RANK[e.kind], e.item.pk), reverse=True)
-    page = entries[:limit]
-    has_more = len(entries) > limit
-    return TimelinePage(entries=page, next_cursor=page[-1].cursor if has_more and page else None)

@@ -18,6 +18,7 @@ from tenure.access.records import (
     require_change,
 )
 from tenure.customers.services import check_references
+from tenure.todos.events import task_assigned_record
 from tenure.todos.models import Task, TaskComment, TaskPriority, TaskSource, TaskStatus
 from tenure.users.models import User
 
@@ -62,6 +63,7 @@ def task_create(
         rule=rule, source_key=source_key, interaction_id=interaction_id, created_by=by,
     )  # fmt: skip
     record_save(task)
+    task_assigned_record(task_id=task.pk, owner_id=task.owner_id, customer_id=customer_id)
     return task
 
 
@@ -70,6 +72,7 @@ def task_update(*, by: User | None, task_id: int, changes: Mapping[str, Any]) ->
     """Change a task ``by`` may change (its own, or about their customers or accounts)."""
     reject_unknown_fields(changes, TASK_CHANGES)
     task = record_for_change(by, Task, task_id)
+    owner_before = task.owner_id
     for name, value in changes.items():
         if name == "owner_id":
             value = _owner_check(value).pk
@@ -78,6 +81,8 @@ def task_update(*, by: User | None, task_id: int, changes: Mapping[str, Any]) ->
         None if task.status == TaskStatus.OPEN else task.completed_at or timezone.now()
     )
     record_save(task)
+    if task.owner_id != owner_before:  # reassigned: the new owner hears of it
+        task_assigned_record(task_id=task.pk, owner_id=task.owner_id, customer_id=task.customer_id)
     return task
 
 

@@ -44,7 +44,14 @@ def _valid_data(form: forms.Form) -> dict[str, Any]:
 
 
 class InteractionForm(LimitedForm):
-    kind = forms.ChoiceField(choices=InteractionKind.choices, initial=InteractionKind.NOTE)
+    """The composer: a note, call, meeting, email, complaint or ticket, or the resolution of
+    an open complaint; ``@username`` in the text notifies them; an optional follow-up task for
+    anyone on the team, chosen by name."""
+
+    kind = forms.ChoiceField(
+        choices=[*InteractionKind.choices, ("resolution", "Complaint resolution")],
+        initial=InteractionKind.NOTE,
+    )
     occurred_at = forms.DateTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -57,12 +64,48 @@ class InteractionForm(LimitedForm):
         choices=[("", "—"), *CaseStatus.choices],
         help_text="Complaints and support tickets only; they start open.",
     )
+    complaint = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=[])
+    follow_up_owner = forms.CharField(label="Follow-up for", required=False, max_length=200)
+    follow_up_due = forms.DateField(
+        label="Follow-up due", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    follow_up_title = forms.CharField(label="Follow-up task", required=False, max_length=200)
+
+    def __init__(self, *args: Any, complaints: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["complaint"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (c.pk, f"{c.subject or 'Complaint'} ({c.occurred_at:%b} {c.occurred_at.day})")
+            for c in complaints
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        from tenure.notifications.selectors import team_member_named
+
+        cleaned = super().clean()
+        name, due = cleaned.get("follow_up_owner", ""), cleaned.get("follow_up_due")
+        if name or due or cleaned.get("follow_up_title"):
+            owner = team_member_named(name) if name else None
+            if owner is None:
+                self.add_error(
+                    "follow_up_owner",
+                    "Choose a team member from the list, by name."
+                    if name
+                    else "Say who follows up.",
+                )
+            if due is None and "follow_up_due" not in self.errors:
+                self.add_error("follow_up_due", "Give the follow-up a due date.")
+            cleaned["follow_up_user"] = owner
+        if cleaned.get("kind") == "resolution" and not cleaned.get("complaint"):
+            self.add_error("complaint", "Choose the complaint this resolves.")
+        return cleaned
 
     @classmethod
-    def blank(cls) -> InteractionForm:
+    def blank(cls, *, complaints: Any = ()) -> InteractionForm:
         """An empty form whose time is now, in the business's time zone, to the minute."""
         now = timezone.localtime().replace(second=0, microsecond=0)
-        return cls(initial={"occurred_at": now, "kind": InteractionKind.NOTE})
+        return cls(
+            initial={"occurred_at": now, "kind": InteractionKind.NOTE}, complaints=complaints
+        )
 
 
 class ImportForm(LimitedForm):
@@ -290,3 +333,24 @@ class TaskStatusForm(LimitedForm):
 
 class TaskCommentForm(LimitedForm):
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SnoozeForm(LimitedForm):
+    """ "My day": put a customer aside until a day."""
+
+    until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TaskPlanForm(LimitedForm):
+    """Reassign (to a team member chosen by name) and reschedule a task."""
+
+    owner = forms.CharField(max_length=200)
+    due = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_owner(self) -> Any:
+        from tenure.notifications.selectors import team_member_named
+
+        found = team_member_named(self.cleaned_data["owner"])
+        if found is None:
+            raise forms.ValidationError("Choose a team member from the list, by name.")
+        return found

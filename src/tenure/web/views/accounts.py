@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from tenure.access import may
+from tenure.access import may, require
 from tenure.customers.filters import HEALTH_BANDS, AccountFilterSet
 from tenure.customers.models import Account, BudgetBand, SizeBand
 from tenure.customers.selectors import (
@@ -18,13 +20,19 @@ from tenure.customers.selectors import (
     account_detail,
     account_industries,
     account_list,
+    account_timeline,
     owner_choices,
+    timeline_kinds_parse,
 )
+from tenure.customers.timeline import TIMELINE_KINDS
 from tenure.domain.access import Action
-from tenure.interactions.selectors import account_interactions
 from tenure.lifecycle.selectors import account_health
+from tenure.notifications.cockpit import account_cockpit
+from tenure.notifications.selectors import open_complaints
 from tenure.users.models import User
+from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
+from tenure.web.views.customers import compose, logged_words, team_choices, timeline_context
 from tenure.web.views.filtering import filtered_page
 from tenure.web.views.list_views import columns_context, default_view_redirect, views_context
 from tenure.web.views.pagination import paginate
@@ -74,17 +82,103 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
     customers = paginate(
         account_customers(user=user, account=found), number=1, per_page=ACCOUNT_PAGE_ROWS
     )
-    interactions = account_interactions(user=user, account=found, limit=ACCOUNT_PAGE_ROWS)
+    kinds = timeline_kinds_parse(request.GET.getlist("kind"))
+    visible_customers = account_customers(user=user, account=found)
     context = {
         "account": found,
         "customers": customers,
-        "interactions": interactions,
+        "cockpit": account_cockpit(account=found, customers=visible_customers),
+        "timeline": account_timeline(
+            account=found,
+            customers=visible_customers,
+            before=request.GET.get("before"),
+            kinds=kinds,
+        ),
+        **_account_timeline_urls(found, kinds),
+        **_composer(found, InteractionForm.blank(complaints=open_complaints(account=found))),
         "history": recent_history(found),
         "health": _health_card(user, found.pk),
         "may_change": may(user, Action.CHANGE),
         "section": "accounts",
     }
     return render(request, "web/accounts/detail.html", context)
+
+
+def _composer(account: Account, form: InteractionForm) -> dict[str, Any]:
+    return {
+        "form": form,
+        "team": team_choices(),
+        "composer_url": reverse("web:account-interaction-create", args=[account.pk]),
+    }
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request", "HX-Target")
+def account_interaction_create(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The composer on an account's page: the same as a customer's, about the account."""
+    user = signed_in_user(request)
+    require(user, Action.CHANGE)  # an analyst reads, and is refused here (403)
+    try:
+        found = account_detail(user=user, account_id=account_id)
+    except Account.DoesNotExist as missing:
+        raise Http404("No such account.") from missing
+    form = InteractionForm(request.POST, complaints=open_complaints(account=found))
+    composed = compose(request, form, account=found)
+    if composed is None:
+        if wants_fragment(request, "interaction-form"):
+            context = {"account": found, **_composer(found, form)}
+            return render(request, "web/customers/_interaction_form.html", context)
+        # Without htmx: the refusals, by field, above the page's composer.
+        problems = [f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()]
+        messages.error(request, "Not logged: " + "; ".join(problems))
+        return redirect(reverse("web:account", args=[found.pk]) + "#interaction-form")
+    if wants_fragment(request, "interaction-form"):
+        every = frozenset(TIMELINE_KINDS)
+        context = {
+            "account": found,
+            **_composer(found, InteractionForm.blank(complaints=open_complaints(account=found))),
+            "timeline": account_timeline(
+                account=found, customers=account_customers(user=user, account=found)
+            ),
+            **_account_timeline_urls(found, every),
+            "logged": True,
+            "composed": composed,
+        }
+        return render(request, "web/customers/_interaction_logged.html", context)
+    messages.success(request, logged_words(composed))
+    return redirect(reverse("web:account", args=[found.pk]) + "#timeline")
+
+
+def _account_timeline_urls(account: Account, kinds: frozenset[str]) -> dict[str, Any]:
+    return timeline_context(
+        kinds,
+        reverse("web:account", args=[account.pk]),
+        reverse("web:account-timeline", args=[account.pk]),
+    )
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def account_timeline_page(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The account timeline's entries for htmx (type filters, "Show older"), else the page."""
+    if request.headers.get("HX-Request") != "true":
+        url = reverse("web:account", args=[account_id])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}#timeline" if query else url)
+    user = signed_in_user(request)
+    try:
+        found = account_detail(user=user, account_id=account_id)
+    except Account.DoesNotExist as missing:
+        raise Http404("No such account.") from missing
+    kinds = timeline_kinds_parse(request.GET.getlist("kind"))
+    timeline = account_timeline(
+        account=found, customers=account_customers(user=user, account=found),
+        before=request.GET.get("before"), kinds=kinds,
+    )  # fmt: skip
+    context = {"account": found, "timeline": timeline, **_account_timeline_urls(found, kinds)}
+    return render(request, "web/customers/_timeline_entries.html", context)
 
 
 def _health_card(user: User, account_id: int) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import may, require
 from tenure.customers.filters import HEALTH_BANDS, CustomerFilterSet
-from tenure.customers.models import Customer
+from tenure.customers.models import Account, Customer
 from tenure.customers.selectors import (
     customer_detail,
     customer_filter_choices,
@@ -23,13 +25,22 @@ from tenure.customers.selectors import (
     customer_list,
     customer_timeline,
     customers_visible,
+    timeline_kinds_parse,
 )
+from tenure.customers.timeline import TIMELINE_KINDS
 from tenure.demo.selectors import demo_offer
 from tenure.domain.access import Action
 from tenure.feedback.selectors import customer_latest_answers
 from tenure.insights.selectors import customer_prediction
-from tenure.interactions.services import interaction_log
 from tenure.lifecycle.services import active_model
+from tenure.notifications.cockpit import customer_cockpit, stage_names
+from tenure.notifications.selectors import (
+    customer_open_tasks,
+    open_complaints,
+    team_member_label,
+    team_members,
+)
+from tenure.notifications.services import Composed, FollowUp, interaction_compose
 from tenure.segments.selectors import segment_list
 from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
@@ -95,15 +106,45 @@ def _customer_or_404(request: HttpRequest, customer_id: int) -> Customer:
         raise Http404("No such customer.") from missing
 
 
+def timeline_context(kinds: frozenset[str], page: str, fragment: str) -> dict[str, Any]:
+    """The timeline's type filters (which are on, and the query that keeps them on the next
+    page's link) and its URLs: the page's, and the entries' for htmx."""
+    every = kinds == frozenset(TIMELINE_KINDS)
+    return {
+        "timeline_page": page,
+        "timeline_fragment": fragment,
+        "timeline_kinds": [(key, label, key in kinds) for key, label in TIMELINE_KINDS.items()],
+        "kind_query": "" if every else urlencode([("kind", k) for k in sorted(kinds)]),
+        "stage_names": stage_names(),
+    }
+
+
+def _customer_timeline_urls(customer: Customer, kinds: frozenset[str]) -> dict[str, Any]:
+    return timeline_context(
+        kinds,
+        reverse("web:customer", args=[customer.pk]),
+        reverse("web:customer-timeline", args=[customer.pk]),
+    )
+
+
 def _customer_page(request: HttpRequest, customer: Customer, form: InteractionForm) -> HttpResponse:
+    kinds = timeline_kinds_parse(request.GET.getlist("kind"))
     context: dict[str, Any] = {
         "customer": customer,
         "may_change": may(request.user, Action.CHANGE),
         "may_administer": may(request.user, Action.ADMINISTER),
         "figures": customer_key_figures(customer=customer),
         "answers": customer_latest_answers(customer=customer),
-        "timeline": customer_timeline(customer=customer, before=request.GET.get("before")),
+        "timeline": customer_timeline(
+            customer=customer, before=request.GET.get("before"), kinds=kinds
+        ),
+        **_customer_timeline_urls(customer, kinds),
+        "cockpit": customer_cockpit(customer=customer),
+        "open_tasks": customer_open_tasks(user=signed_in_user(request), customer=customer),
+        "today": timezone.localdate(),
         "form": form,
+        "team": team_choices(),
+        "composer_url": reverse("web:interaction-create", args=[customer.pk]),
         "history": recent_history(customer),
         "prediction": customer_prediction(user=signed_in_user(request), customer_id=customer.pk),
         "lifecycle": customer_lifecycle_card(user=signed_in_user(request), customer_id=customer.pk),
@@ -115,63 +156,114 @@ def _customer_page(request: HttpRequest, customer: Customer, form: InteractionFo
 @login_required
 @require_GET
 def customer(request: HttpRequest, customer_id: int) -> HttpResponse:
-    return _customer_page(request, _customer_or_404(request, customer_id), InteractionForm.blank())
+    found = _customer_or_404(request, customer_id)
+    return _customer_page(
+        request, found, InteractionForm.blank(complaints=open_complaints(customer=found))
+    )
 
 
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
 def customer_timeline_page(request: HttpRequest, customer_id: int) -> HttpResponse:
-    """The next page of the timeline: a fragment for htmx's "Show older", else the page."""
-    before = request.GET.get("before", "")
+    """The timeline's entries for htmx (the type filters, "Show older"), else the page."""
     if request.headers.get("HX-Request") != "true":
         url = reverse("web:customer", args=[customer_id])
-        return redirect(f"{url}?{request.GET.urlencode()}#timeline" if before else url)
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}#timeline" if query else url)
     customer = _customer_or_404(request, customer_id)
-    return render(
-        request,
-        "web/customers/_timeline_entries.html",
-        {"customer": customer, "timeline": customer_timeline(customer=customer, before=before)},
-    )
+    kinds = timeline_kinds_parse(request.GET.getlist("kind"))
+    timeline = customer_timeline(customer=customer, before=request.GET.get("before"), kinds=kinds)
+    context = {
+        "customer": customer,
+        "timeline": timeline,
+        **_customer_timeline_urls(customer, kinds),
+    }
+    return render(request, "web/customers/_timeline_entries.html", context)
 
 
 @login_required
 @require_POST
 @vary_on_headers("HX-Request", "HX-Target")
 def interaction_create(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The composer's post: the interaction, its @mentions and its follow-up task, one service
+    call (``interaction_compose``) in one transaction."""
     require(request.user, Action.CHANGE)  # an analyst reads, and is refused here (403)
     customer = _customer_or_404(request, customer_id)
-    form = InteractionForm(request.POST)
-    logged = False
-    if form.is_valid():
-        try:
-            interaction_log(
-                author=signed_in_user(request),
-                customer=customer,
-                kind=form.cleaned_data["kind"],
-                occurred_at=form.cleaned_data["occurred_at"],
-                subject=form.cleaned_data["subject"],
-                body=form.cleaned_data["body"],
-                status=form.cleaned_data["status"],
-            )
-            logged = True
-        except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+    form = InteractionForm(request.POST, complaints=open_complaints(customer=customer))
+    composed = compose(request, form, customer=customer)
     fragment = wants_fragment(request, "interaction-form")
-    if logged and fragment:
+    if composed is not None and fragment:
         # A fresh form, and the timeline's first page swapped in beside it (out of band).
         context = {
             "customer": customer,
-            "form": InteractionForm.blank(),
+            "form": InteractionForm.blank(complaints=open_complaints(customer=customer)),
+            "team": team_choices(),
+            "composer_url": reverse("web:interaction-create", args=[customer.pk]),
             "timeline": customer_timeline(customer=customer),
+            **_customer_timeline_urls(customer, frozenset(TIMELINE_KINDS)),
             "logged": True,
+            "composed": composed,
         }
         return render(request, "web/customers/_interaction_logged.html", context)
-    if logged:
-        messages.success(request, "Interaction logged.")
+    if composed is not None:
+        messages.success(request, logged_words(composed))
         return redirect(reverse("web:customer", args=[customer.pk]) + "#timeline")
     if fragment:
-        context = {"customer": customer, "form": form}
+        context = {
+            "customer": customer,
+            "form": form,
+            "team": team_choices(),
+            "composer_url": reverse("web:interaction-create", args=[customer.pk]),
+        }
         return render(request, "web/customers/_interaction_form.html", context)
     return _customer_page(request, customer, form)
+
+
+def compose(
+    request: HttpRequest,
+    form: InteractionForm,
+    *,
+    customer: Customer | None = None,
+    account: Account | None = None,
+) -> Composed | None:
+    """The composer's one service call, its refusals put on the form's fields."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    owner = data.get("follow_up_user")
+    try:
+        return interaction_compose(
+            author=signed_in_user(request),
+            customer=customer,
+            account=account,
+            kind=data["kind"],
+            occurred_at=data["occurred_at"],
+            subject=data["subject"],
+            body=data["body"],
+            status=data["status"],
+            complaint_id=data["complaint"],
+            follow_up=FollowUp(owner, data["follow_up_due"], data["follow_up_title"])
+            if owner
+            else None,
+        )
+    except ValidationError as error:
+        for field, field_errors in error.message_dict.items():
+            field = {"owner": "follow_up_owner", "due": "follow_up_due"}.get(field, field)
+            form.add_error(field if field in form.fields else None, field_errors)
+        return None
+
+
+def team_choices() -> list[tuple[str, str]]:
+    """(label, username) of everyone one may mention or give a follow-up to."""
+    return [(team_member_label(user), user.username) for user in team_members()]
+
+
+def logged_words(composed: Composed) -> str:
+    words = ["Interaction logged."]
+    if composed.mentioned:
+        words.append(f"Notified {', '.join(str(u) for u in composed.mentioned)}.")
+    if composed.task is not None:
+        due = composed.task.due
+        words.append(f"Follow-up task for {composed.task.owner}, due {due:%b} {due.day}.")
+    return " ".join(words)

@@ -24,11 +24,12 @@ from django.views.decorators.vary import vary_on_headers
 from tenure.access import get_visible_or_404, may, require
 from tenure.customers.selectors import owner_choices
 from tenure.domain.access import Action
+from tenure.notifications.selectors import team_member_label, team_members
 from tenure.todos import selectors, services
 from tenure.todos.filters import TASK_VIEWS, TaskFilterSet
 from tenure.todos.models import Task, TaskStatus
 from tenure.users.models import User
-from tenure.web.forms import TaskCommentForm, TaskForm, TaskStatusForm
+from tenure.web.forms import TaskCommentForm, TaskForm, TaskPlanForm, TaskStatusForm
 from tenure.web.views._render import errors_onto_form, signed_in_user, wants_fragment
 from tenure.web.views.filtering import filtered_page
 from tenure.web.views.list_views import default_view_redirect, views_context
@@ -117,11 +118,18 @@ def _task_or_404(user: User, task_id: int) -> Task:
 
 
 def _task_page(
-    request: HttpRequest, task: Task, comment_form: TaskCommentForm, status: int = 200
+    request: HttpRequest,
+    task: Task,
+    comment_form: TaskCommentForm,
+    status: int = 200,
+    plan_form: TaskPlanForm | None = None,
 ) -> HttpResponse:
     user = signed_in_user(request)
     context = {
         "task": task,
+        "plan_form": plan_form
+        or TaskPlanForm(initial={"owner": team_member_label(task.owner), "due": task.due}),
+        "team": [team_member_label(member) for member in team_members()],
         "comments": task.comments.select_related("author"),
         "comment_form": comment_form,
         "may_change": may(user, Action.CHANGE),
@@ -152,7 +160,32 @@ def task_status(request: HttpRequest, task_id: int) -> HttpResponse:
     )
     words = {TaskStatus.DONE: "done", TaskStatus.CANCELLED: "cancelled", TaskStatus.OPEN: "open"}
     messages.success(request, f"The task is {words[TaskStatus(changed.status)]}.")
+    if request.POST.get("back") == "my-day":  # done from My day: stay on the worklist
+        return redirect("web:my-day")
     return redirect("web:task", task_id=task_id)
+
+
+@login_required
+@require_POST
+def task_plan(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Reassign and reschedule a task (403 for an analyst, 404 outside one's book); the new
+    owner is told (``task.assigned``, followed by ``tenure.notifications``)."""
+    user = signed_in_user(request)
+    require(user, Action.CHANGE)
+    form = TaskPlanForm(request.POST)
+    if form.is_valid():
+        try:
+            plan = {"owner_id": form.cleaned_data["owner"].pk, "due": form.cleaned_data["due"]}
+            changed = services.task_update(by=user, task_id=task_id, changes=plan)
+        except ValidationError as error:
+            errors_onto_form(form, ValidationError({"owner": error.messages}))
+        else:
+            messages.success(
+                request, f"The task is {changed.owner}'s, due {changed.due:%b} {changed.due.day}."
+            )
+            return redirect("web:task", task_id=task_id)
+    found = _task_or_404(user, task_id)
+    return _task_page(request, found, TaskCommentForm(), status=422, plan_form=form)
 
 
 @login_required

@@ -1,0 +1,150 @@
+"""Reads: a team member's notifications, and "My day", their customers ranked by value at risk
+and their open tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
+
+from tenure.access import visible
+from tenure.customers.models import Account, Customer
+from tenure.domain.worklist import WorklistScore, worklist_score
+from tenure.interactions.models import CaseStatus, Interaction, InteractionKind
+from tenure.notifications.models import Notification, WorklistSnooze
+from tenure.todos.models import Task, TaskStatus
+from tenure.users.models import User
+
+
+def notifications_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (nobody reads another's)."""
+    found = Notification.objects.filter(recipient=user)
+    if unread_only:
+        found = found.filter(read_at__isnull=True)
+    return found.order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    customer: Customer
+    ranking: WorklistScore
+    next_renewal: datetime | None
+    health_band: str
+    open_tasks: int
+
+
+@dataclass(frozen=True)
+class MyDay:
+    rows: list[WorklistRow]
+    tasks: list[Task]
+    snoozed: int  # customers put aside, not shown today
+
+
+def my_day(*, user: User, today: date | None = None, limit: int = 50) -> MyDay:
+    """The customers ``user`` owns, ranked by ``tenure.domain.worklist`` (value at risk x how
+    soon they renew), without those put aside until after ``today``; and the user's open
+    tasks, the ones about the highest-ranked customers first, then by due date."""
+    today = today or timezone.localdate()
+    start_of_today = timezone.make_aware(datetime.combine(today, time.min))
+    aside = WorklistSnooze.objects.filter(user=user, until__gt=today).values("customer_id")
+    customers = (
+        visible(user, Customer)
+        .filter(owner=user)
+        .exclude(pk__in=aside)
+        .select_related("prediction", "health")
+        .annotate(
+            next_renewal=Min(
+                "subscriptions__renews_at",
+                filter=Q(
+                    subscriptions__cancelled_at__isnull=True,
+                    subscriptions__renews_at__gte=start_of_today,
+                ),
+            ),
+            open_tasks=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN), distinct=True),
+        )
+    )
+    rows = []
+    for customer in customers:
+        prediction = getattr(customer, "prediction", None)
+        health = getattr(customer, "health", None)
+        renewal = customer.next_renewal
+        days = (timezone.localdate(renewal) - today).days if renewal else None
+        value = prediction.predicted_clv_365 if prediction else customer.revenue or Decimal(0)
+        ranking = worklist_score(
+            churn_risk=prediction.churn_risk if prediction else None,
+            health_score=health.score if health else None,
+            value=value,
+            days_to_renewal=days,
+        )
+        band = health.band if health else ""
+        rows.append(WorklistRow(customer, ranking, renewal, band, customer.open_tasks))
+    rows.sort(key=lambda row: (-row.ranking.score, row.customer.pk))
+    rank = {row.customer.pk: i for i, row in enumerate(rows)}
+    tasks = list(
+        Task.objects.filter(owner=user, status=TaskStatus.OPEN).select_related(
+            "customer", "account"
+        )
+    )
+    tasks.sort(key=lambda task: (rank.get(task.customer_id or 0, len(rank)), task.due, task.pk))
+    snoozed = WorklistSnooze.objects.filter(user=user, until__gt=today).count()
+    return MyDay(rows=rows[:limit], tasks=tasks, snoozed=snoozed)
+
+
+def team_members() -> QuerySet[User]:
+    """Everyone active on the team: whom one may mention or give a task to."""
+    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def team_member_label(user: User) -> str:
+    """How the composer offers a team member: their name and, to tell two Sams apart, their
+    username."""
+    name = user.get_full_name()
+    return f"{name} ({user.username})" if name else user.username
+
+
+def team_member_named(name: str) -> User | None:
+    """The active team member ``name`` means: "Sam Success (sam)", a username or a full name
+    (case ignored); None when nobody or more than one person answers to it."""
+    name = " ".join(name.split())
+    if not name:
+        return None
+    members = list(team_members())
+    for test in (
+        lambda u: team_member_label(u).lower() == name.lower(),
+        lambda u: u.username.lower() == name.lower(),
+        lambda u: u.get_full_name().lower() == name.lower(),
+    ):
+        found = [u for u in members if test(u)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            return None
+    return None
+
+
+def open_complaints(
+    *, customer: Customer | None = None, account: Account | None = None
+) -> QuerySet[Interaction]:
+    """The complaints not resolved yet of a customer (or logged on an account itself): what
+    the composer's resolution may close."""
+    found = Interaction.objects.filter(kind=InteractionKind.COMPLAINT, customer=customer)
+    if customer is None:
+        found = found.filter(account=account)
+    return found.exclude(status=CaseStatus.RESOLVED).order_by("-occurred_at", "-id")
+
+
+def customer_open_tasks(*, user: User, customer: Customer) -> QuerySet[Task]:
+    """The open tasks about a customer that ``user`` may see, soonest due first."""
+    return (
+        visible(user, Task)
+        .filter(customer=customer, status=TaskStatus.OPEN)
+        .select_related("owner")
+        .order_by("due", "id")
+    )
