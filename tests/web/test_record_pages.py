@@ -351,6 +351,7 @@ def test_every_input_of_every_record_form_has_a_label(signed_in):
     for url in forms:
         page = signed_in.get(url).content.decode()
         form = page[page.index('<form class="card-body stack"') :]
+        form = form[: form.index("</form>")]  # the record's form, not the page's palette
         controls = re.findall(r"<(?:input|select|textarea)\b[^>]*>", form)
         named = [c for c in controls if 'type="hidden"' not in c]
         assert len(named) >= 4, url
