@@ -319,6 +319,7 @@ PAGE_CALLERS = [*ROLES, ANONYMOUS]
 GOOD_PASSWORD = "plum-orchard-7731"
 NOT_IN_THE_PAGE_TABLE = {
     "login": "public: the login form itself (tests/web/test_access.py)",
+    "demo-load": "admins, into a database without customers only (tests/web/test_empty_state.py)",
     "logout": "every session, signed in or not, may end (tests/web/test_access.py)",
     # Saved list views are preferences, not records: every role keeps private ones, sharing and
     # role defaults need more; their own table is tests/workspace/test_saved_views.py.
@@ -327,6 +328,7 @@ NOT_IN_THE_PAGE_TABLE = {
     "saved-view-delete": "a view of one's own (tests/workspace/test_saved_views.py)",
     "undo": "its author's or an admin's, a refusal in the toast's words; an analyst 403 "
     "(tests/web/test_bulk_pages.py)",
+    "trash-erase": "admins only, a 404 for an item gone (tests/web/test_bulk_pages.py)",
     "trash-restore": "what one deleted (admins and managers: everything); an analyst 403 "
     "(tests/web/test_bulk_pages.py)",
 }

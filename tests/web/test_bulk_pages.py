@@ -167,3 +167,21 @@ def test_the_edit_page_offers_undo_of_its_save(client):
     assert reverse("web:undo", args=[change_set.pk]) in page and "edited." in page
     client.post(reverse("web:undo", args=[change_set.pk]))
     assert Customer.objects.get(pk=customer.pk).category == "silver"
+
+
+def test_an_admin_deletes_a_trash_item_for_good_and_no_one_else_may(client):
+    customer = make_customer(first_name="Gone", last_name="Person")
+    manager = make_user(role=Role.MANAGER)
+    client.force_login(manager)
+    client.post(reverse("web:customer-delete", args=[customer.pk]))
+    item = TrashItem.objects.get()
+    assert "Delete for good" not in client.get(reverse("web:trash")).content.decode()
+    assert client.post(reverse("web:trash-erase", args=[item.pk])).status_code == 403
+
+    client.force_login(make_user(role=Role.ADMIN))
+    assert "Delete for good" in client.get(reverse("web:trash")).content.decode()
+    erased = client.post(reverse("web:trash-erase", args=[item.pk]), follow=True)
+
+    assert "Gone Person deleted for good." in erased.content.decode()
+    assert not TrashItem.objects.exists()
+    assert client.post(reverse("web:trash-erase", args=[item.pk])).status_code == 404

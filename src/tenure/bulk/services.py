@@ -430,6 +430,18 @@ def trash_restore(*, by: User, item_id: int, now: datetime) -> Model:
     return record
 
 
+def trash_item_erase(*, by: User, item_id: int) -> str:
+    """Remove a trash item for good before its 30 days are up (an admin's answer to a deleted
+    person's erasure request: their data must not wait for the purge); returns its label."""
+    require(by, Action.ADMINISTER)
+    item = trash_visible(by).filter(pk=item_id).first()
+    if item is None:
+        raise Http404(f"no trash item with id {item_id}")
+    label = item.label
+    item.delete()
+    return label
+
+
 def trash_changeset(*, by: User, item: TrashItem, now: datetime) -> ChangeSet:
     """The change set of a single delete (a record page's Delete), so its toast can undo it."""
     change_set = ChangeSet.objects.create(

@@ -239,4 +239,5 @@ urlpatterns = [
     path("undo/<int:change_set_id>/", undo.undo, name="undo"),
     path("trash/", trash.trash, name="trash"),
     path("trash/<int:item_id>/restore/", trash.trash_item_restore, name="trash-restore"),
+    path("trash/<int:item_id>/erase/", trash.trash_item_erase_page, name="trash-erase"),
 ]

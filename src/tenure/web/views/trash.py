@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tenure.access import may, require
 from tenure.bulk.selectors import trash_list
-from tenure.bulk.services import trash_restore
+from tenure.bulk.services import trash_item_erase, trash_restore
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.history.trash import TRASH_DAYS
@@ -30,6 +30,7 @@ def trash(request: HttpRequest) -> HttpResponse:
         "page": page,
         "days": TRASH_DAYS,
         "may_restore": may(user, Action.CHANGE),
+        "may_erase": may(user, Action.ADMINISTER),
         "section": "trash",
     }
     return render(request, "web/trash/list.html", context)
@@ -50,3 +51,12 @@ def trash_item_restore(request: HttpRequest, item_id: int) -> HttpResponse:
     if isinstance(record, Customer):
         return redirect("web:customer", customer_id=record.pk)
     return redirect("web:account", account_id=record.pk)
+
+
+@login_required
+@require_POST
+def trash_item_erase_page(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Delete an item for good now (admins): a deleted person's erasure does not wait."""
+    label = trash_item_erase(by=signed_in_user(request), item_id=item_id)
+    messages.success(request, f"{label} deleted for good.")
+    return redirect("web:trash")
