@@ -41,6 +41,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -355,6 +356,23 @@ if not 0 < WEBHOOKS_RETRY_SCALE <= 1:
 BASE_URL = os.environ.get("TENURE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SMTP_URL = os.environ.get("TENURE_SMTP_URL", "")
 MAIL_FROM = os.environ.get("TENURE_MAIL_FROM", "tenure <mail@localhost>")
+# The team's own mail (the notifications' daily digest) goes through Django's mail, to the same
+# server as the customers' (tenure.mail reads TENURE_SMTP_URL the same way); without one it is
+# written to files under the data directory, never to a server nobody configured.
+if SMTP_URL:
+    _smtp = urlsplit(SMTP_URL)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
+    EMAIL_PORT = _smtp.port or (465 if EMAIL_USE_SSL else 25)
+    EMAIL_USE_TLS = parse_qs(_smtp.query).get("starttls", ["0"])[0] in ("1", "true", "yes")
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "team-mail")
+DEFAULT_FROM_EMAIL = MAIL_FROM
 MAIL_UNSUBSCRIBE_MAILTO = os.environ.get("TENURE_MAIL_UNSUBSCRIBE_MAILTO", "")
 MAIL_CAP = os.environ.get("TENURE_MAIL_CAP", "3/7d")
 MAIL_QUIET_HOURS = os.environ.get("TENURE_MAIL_QUIET_HOURS", "21:00-08:00")
