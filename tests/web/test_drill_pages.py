@@ -145,3 +145,38 @@ def test_the_analytics_page_links_each_figure_to_its_customers(client):
     page = response.content.decode()
     assert lost_url.replace("&", "&amp;") in page  # the table's link, for keyboards
     assert date(2025, 6, 30).isoformat() in lost_url
+
+
+def test_every_point_of_the_lifecycle_charts_opens_as_many_customers_as_it_counts(client):
+    from tests.web.lifecycle_book import lifecycle_book
+
+    lifecycle_book()
+    client.force_login(make_user(role=Role.MANAGER))
+    response = client.get(reverse("web:lifecycle"), {"period": "month"})
+    charts = response.context["charts"]
+    opened = 0
+    for series in charts["flow"]["series"]:
+        for count, url in zip(series["counts"], series["urls"], strict=True):
+            if count or opened < 40:  # every point that counts someone, and some zeros
+                assert client.get(url).context["page"].total == count, (series["key"], url)
+                opened += count
+    assert opened > 0
+    buckets = charts["buckets"]
+    for name in ("new", "returning", "resurrecting", "dormant"):
+        for count, url in zip(buckets[name], buckets[f"{name}_urls"], strict=True):
+            assert client.get(url).context["page"].total == abs(count), (name, url)
+    # the answer first, from the last whole month's moves
+    assert response.context["overview"]["sentence"]
+    assert 'id="kpi-strip"' in response.content.decode()
+
+
+def test_a_success_manager_lifecycle_drill_lists_only_their_customers(client):
+    from tests.web.lifecycle_book import lifecycle_book
+
+    book = lifecycle_book()
+    client.force_login(book.sam)
+    charts = client.get(reverse("web:lifecycle"), {"period": "month"}).context["charts"]
+    at_risk = next(s for s in charts["flow"]["series"] if s["key"] == "at_risk")
+    page = client.get(at_risk["urls"][-1]).context["page"]
+    assert page.total == at_risk["counts"][-1] == 2
+    assert {c.pk for c in page.items} == {c.pk for c in book.at_risk["sam"]}
