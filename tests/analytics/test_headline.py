@@ -37,7 +37,7 @@ def test_the_sentence_says_the_strips_figures():
     ]
     assert headline_sentence(strip, period="2026 Q3", previous="2026 Q2", money="${}") == (
         "Retention in 2026 Q3 was 89.0 %, down 2.0 points from 2026 Q2; 31 customers became "
-        "at risk; 12 customers churned; revenue per customer $104.00, up 4.0 %."
+        "at risk; 12 customers churned; revenue per buyer $104.00, up 4.0 %."
     )
     alone = [kpi("churned", "Churned", "count", 1, 0)]
     assert headline_sentence(alone, period="May 2026", previous="April 2026") == (

@@ -90,7 +90,7 @@ def test_the_strip_and_its_sentence_on_hand_worked_quarters():
     assert strip["churned"].value == 2  # customers, not moves
     assert found.sentence == (
         "Retention in 2025 Q3 was 50.0 %, down 45.0 points from 2025 Q2; 3 customers became "
-        "at risk; 2 customers churned; 0 customers came back; revenue per customer $80.00, "
+        "at risk; 2 customers churned; 0 customers came back; revenue per buyer $80.00, "
         "up 60.0 %."
     )
 

@@ -123,7 +123,7 @@ def headline_sentence(kpis: Sequence[Kpi], *, period: str, previous: str, money:
     ``period`` names the period the figures are of ("2026 Q3"), ``previous`` the one before;
     ``money`` formats an amount ("${}"). Only the figures that exist are said: "Retention in
     2026 Q3 was 89.0 %, down 2.0 points from 2026 Q2; 31 customers became at risk; 12 churned;
-    revenue per customer up 4.0 %."
+    revenue per buyer up 4.0 %."
     """
     by_key = {k.key: k for k in kpis}
     parts: list[str] = []
@@ -145,7 +145,7 @@ def headline_sentence(kpis: Sequence[Kpi], *, period: str, previous: str, money:
     per_customer = by_key.get("revenue_per_customer")
     if per_customer is not None and per_customer.value is not None:
         amount = money.format(figure_words("money", per_customer.value))
-        said = f"revenue per customer {amount}"
+        said = f"revenue per buyer {amount}"
         if per_customer.change_words:
             said += f", {per_customer.change_words}"
         parts.append(said)
