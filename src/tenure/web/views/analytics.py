@@ -28,10 +28,17 @@ from tenure.insights import selectors, services
 from tenure.insights.contracts import SurvivalProjection, contract_figures, renewal_survival
 from tenure.insights.models import FitStatus, ModelFit
 from tenure.lifecycle.overview import Overview, overview
+from tenure.users.models import User
 from tenure.web.forms import AnalyticsForm, AnalyticsSettings
 from tenure.web.views._render import signed_in_user
 from tenure.web.views.answer import answer_context, money_format
-from tenure.web.views.segment_scope import SegmentRefused, segment_refused, segment_scope
+from tenure.web.views.figures_cache import figures_cached
+from tenure.web.views.segment_scope import (
+    SegmentRefused,
+    SegmentScope,
+    segment_refused,
+    segment_scope,
+)
 
 # Cohort cells shaded in ten steps of retention rate (CSS classes heat-0 .. heat-10).
 _HEAT_STEPS = 10
@@ -45,15 +52,41 @@ def analytics(request: HttpRequest) -> HttpResponse:
         scope = segment_scope(request, user)
     except SegmentRefused as refused:
         return segment_refused(request, refused)
-    within = scope.within
     form = AnalyticsForm(request.GET)
     settings = form.settings()
+    latest = selectors.latest_fit()
     context: dict[str, Any] = {
         "form": form,
         "section": "analytics",
         "settings": settings,
         "scope": scope,
+        "latest_fit": latest,
+        "models": _models(latest) if latest and sees_all(user) else [],
+        "fits": selectors.fits_recent(limit=5) if sees_all(user) else [],
+        "sees_all": sees_all(user),
+        "may_fit": services.may_fit(user),
+        "fit_pending": any(
+            fit.status in (FitStatus.QUEUED, FitStatus.RUNNING)
+            for fit in selectors.fits_recent(limit=3)
+        ),
     }
+    context.update(
+        figures_cached(
+            "analytics",
+            user=user,
+            scope=scope,
+            settings=settings,
+            compute=lambda: _figures(user, settings, scope),
+        )
+    )
+    return render(request, "web/analytics/page.html", context)
+
+
+def _figures(user: User, settings: AnalyticsSettings, scope: SegmentScope) -> dict[str, Any]:
+    """Every figure of the page (the part ``figures_cached`` keeps): the same for any request
+    of this book, settings, day and data."""
+    within = scope.within
+    figures: dict[str, Any] = {}
     try:
         shown = selectors.retention_series(
             user=user,
@@ -65,10 +98,10 @@ def analytics(request: HttpRequest) -> HttpResponse:
             so_far=True,
         )
     except InvalidInputError as error:  # a P(alive) rule before any fit, say
-        context["rule_error"] = error.reason
+        figures["rule_error"] = error.reason
         shown = []
     # The whole periods are the figures; the running one is drawn dashed, "so far".
-    series = [figures for figures in shown if not figures.partial]
+    series = [one for one in shown if not one.partial]
     cohorts = selectors.cohort_table(
         user=user,
         period=settings.cohort_period,
@@ -84,7 +117,6 @@ def analytics(request: HttpRequest) -> HttpResponse:
     distribution = selectors.clv_distribution(user=user, bins=20, within=within)
     recency = selectors.p_alive_by_recency(user=user, within=within)
     check = selectors.fit_check(user=user, within=within)
-    latest = selectors.latest_fit()
     current = series[-1] if series else None
     contracts = (
         contract_figures(user=user, start=current.start, end=current.end, within=within)
@@ -93,7 +125,7 @@ def analytics(request: HttpRequest) -> HttpResponse:
     )
     survival = _survival(user, settings.end, within)
     drill = _Drill(settings, scope.and_query)
-    context.update(
+    figures.update(
         overview=answer_context(_overview(user, settings, series, within)),
         series=series,
         series_rows=[
@@ -108,21 +140,12 @@ def analytics(request: HttpRequest) -> HttpResponse:
         cohort_periods=list(range(12)),
         top=selectors.clv_top(user=user, n=20, within=within),
         distribution=distribution,
-        latest_fit=latest,
-        models=_models(latest) if latest and sees_all(user) else [],
-        fits=selectors.fits_recent(limit=5) if sees_all(user) else [],
-        sees_all=sees_all(user),
-        may_fit=services.may_fit(user),
-        fit_pending=any(
-            fit.status in (FitStatus.QUEUED, FitStatus.RUNNING)
-            for fit in selectors.fits_recent(limit=3)
-        ),
         charts={
             **_chart_data(settings.period, shown, distribution, recency, check, drill),
             "survival": _survival_chart(survival),
         },
     )
-    return render(request, "web/analytics/page.html", context)
+    return figures
 
 
 @login_required

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from django.contrib import messages
@@ -55,6 +55,7 @@ from tenure.users.models import User
 from tenure.web.forms import LifecycleForm
 from tenure.web.views._render import signed_in_user, wants_fragment
 from tenure.web.views.answer import answer_context, money_format
+from tenure.web.views.figures_cache import figures_cached
 from tenure.web.views.pagination import page_number, paginate
 from tenure.web.views.segment_scope import (
     SegmentRefused,
@@ -88,18 +89,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
         return segment_refused(request, refused)
     form = LifecycleForm(request.GET)
     period = form.period_or_default()
-    counts = selectors.stage_counts(user=user, within=scope.within)
-    # customers per stage over the whole history (every period since the first move)
-    flow = selectors.stage_flow(user=user, period=period, count=None, within=scope.within)
-    buckets = selectors.lifecycle_buckets_for(
-        user=user, period=period, count=PERIOD_COUNT, within=scope.within
-    )
-    names = {row.key: row.name for row in counts}
-    total = sum(row.customers for row in counts)
-    _definition, model = services.active_model()
-    drill = _FlowDrill(period, scope.and_query)
     context: dict[str, Any] = {
-        "overview": answer_context(_overview(user, period, scope.within)),
         "form": form,
         "period": period,
         "section": "lifecycle",
@@ -107,6 +97,36 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
         "sees_all": sees_all(user),
         "may_recompute": sees_all(user, Action.CHANGE),
         "runs": selectors.recompute_runs(),
+        **figures_cached(
+            "lifecycle",
+            user=user,
+            scope=scope,
+            settings=period,
+            compute=lambda: _figures(user, period, scope),
+        ),
+    }
+    return render(request, "web/lifecycle/page.html", context)
+
+
+def _figures(
+    user: User, period: Literal["week", "month", "quarter"], scope: SegmentScope
+) -> dict[str, Any]:
+    """Every figure of the page (the part ``figures_cached`` keeps)."""
+    counts = selectors.stage_counts(user=user, within=scope.within)
+    # customers per stage over the whole history (every period since the first move)
+    flow = selectors.stage_flow(user=user, period=period, count=None, within=scope.within)
+    buckets = selectors.lifecycle_buckets_for(
+        user=user,
+        period=period,
+        count=PERIOD_COUNT,
+        within=scope.within,
+    )
+    names = {row.key: row.name for row in counts}
+    total = sum(row.customers for row in counts)
+    _definition, model = services.active_model()
+    drill = _FlowDrill(period, scope.and_query)
+    return {
+        "overview": answer_context(_overview(user, period, scope.within)),
         "stages": [
             {
                 "key": row.key,
@@ -133,7 +153,6 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
             "buckets": _buckets_chart(buckets, period, drill),
         },
     }
-    return render(request, "web/lifecycle/page.html", context)
 
 
 @login_required
