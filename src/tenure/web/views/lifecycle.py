@@ -543,10 +543,27 @@ def churn_audit(request: HttpRequest) -> HttpResponse:
         scope = segment_scope(request, user)
     except SegmentRefused as refused:
         return segment_refused(request, refused)
+    context = {
+        "section": "lifecycle",
+        "scope": scope,
+        "sees_all": sees_all(user),
+        **figures_cached(
+            "churn-audit",
+            user=user,
+            scope=scope,
+            settings=None,
+            compute=lambda: _audit_figures(user, scope),
+        ),
+    }
+    return render(request, "web/lifecycle/churn_audit.html", context)
+
+
+def _audit_figures(user: User, scope: SegmentScope) -> dict[str, Any]:
+    """The audit and its chart (the part ``figures_cached`` keeps)."""
     result = churn_audit_for(user=user, within=scope.within)
     rows = _audit_rows(result)
     tested = [row for row in rows if row["effect_size"] is not None]
-    context = {
+    return {
         "rows": rows,
         "unavailable": result.attrs["note"],
         "churned": result.attrs["churned"],
@@ -555,9 +572,6 @@ def churn_audit(request: HttpRequest) -> HttpResponse:
         "summary": result.attrs["summary"],
         "left_out": result.attrs["left_out"],
         "significant": sum(1 for row in rows if row["significant"] is True),
-        "section": "lifecycle",
-        "scope": scope,
-        "sees_all": sees_all(user),
         "charts": {
             "audit": {
                 "labels": [row["label"] for row in tested],
@@ -567,7 +581,6 @@ def churn_audit(request: HttpRequest) -> HttpResponse:
             }
         },
     }
-    return render(request, "web/lifecycle/churn_audit.html", context)
 
 
 def _csv_cell(value: Any) -> Any:
