@@ -482,7 +482,7 @@ def _navigation(own_customer: int, stage: str) -> list[tuple[str, str, dict[str,
 # Pages that keep their figures while the data is unchanged (``web/views/figures_cache.py``):
 # with ``--cold N`` they are measured again with the cache emptied before each request, which
 # is what a visit costs after the data changed (and what every visit cost before the cache).
-KEEPING = {"analytics", "lifecycle", "churn audit"}
+KEEPING = {"analytics", "lifecycle", "at risk", "churn audit"}
 
 
 def pages_measure(repeat: int, cold: int = 0) -> tuple[list[dict[str, Any]], list[str]]:

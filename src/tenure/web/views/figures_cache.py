@@ -2,7 +2,8 @@
 
 At 100,000 customers the Analytics page reads a million orders three times (retention,
 cohorts, orders per period: seconds); the figures change only when the data does. They are
-kept in Django's cache under the data's version (``tenure.lifecycle.versions``: any write moves
+kept in Django's cache (each process's memory unless ``CACHES`` says otherwise) under the
+data's version (``tenure.lifecycle.versions``: any write moves
 it), the day (periods end today), the page's settings and whose book they are of: one key for
 every role that sees the whole base, one per success manager (their own book), one per
 segment. Nothing else of the page is kept: who may refit, a fit running, the forms, are read

@@ -408,8 +408,16 @@ def at_risk(request: HttpRequest) -> HttpResponse:
     except SegmentRefused as refused:
         return segment_refused(request, refused)
     widen = request.GET.get("include") == "churned"
-    rows = selectors.at_risk_list(
-        user=user, limit=AT_RISK_SHOWN, include_lost=widen, within=scope.within
+    # The ranking reads every at-risk customer's figures: kept while the data is unchanged
+    # (the follow-ups beside it are read on every request, they change from this page).
+    rows = figures_cached(
+        "at-risk",
+        user=user,
+        scope=scope,
+        settings=widen,
+        compute=lambda: selectors.at_risk_list(
+            user=user, limit=AT_RISK_SHOWN, include_lost=widen, within=scope.within
+        ),
     )
     tasks = _open_follow_ups(user, [row.customer_id for row in rows])
     _definition, model = services.active_model()
