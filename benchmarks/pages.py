@@ -524,17 +524,21 @@ def pages_measure(repeat: int, cold: int = 0) -> tuple[list[dict[str, Any]], lis
                     return c.get(u, q)
 
                 found = _timings(get, times)
-                quantiles = statistics.quantiles(found, n=20, method="inclusive")
+                p95 = (
+                    statistics.quantiles(found, n=20, method="inclusive")[18]
+                    if len(found) > 1
+                    else found[0]
+                )
                 results.append(
                     {
                         "role": role,
                         "page": shown,
                         "p50": statistics.median(found),
-                        "p95": quantiles[18],
+                        "p95": p95,
                         "max": max(found),
                     }
                 )
-                print(f"  {role}: {shown} p95 {quantiles[18]:.0f} ms", file=sys.stderr, flush=True)
+                print(f"  {role}: {shown} p95 {p95:.0f} ms", file=sys.stderr, flush=True)
     return results, notes
 
 
