@@ -482,10 +482,12 @@ def _navigation(own_customer: int, stage: str) -> list[tuple[str, str, dict[str,
 # Pages that keep their figures while the data is unchanged (``web/views/figures_cache.py``):
 # with ``--cold N`` they are measured again with the cache emptied before each request, which
 # is what a visit costs after the data changed (and what every visit cost before the cache).
-KEEPING = {"analytics", "lifecycle", "at risk", "churn audit"}
+KEEPING = {"analytics", "lifecycle", "at risk", "churn audit", "drill-down: last month's lost"}
 
 
-def pages_measure(repeat: int, cold: int = 0) -> tuple[list[dict[str, Any]], list[str]]:
+def pages_measure(
+    repeat: int, cold: int = 0, only: str = ""
+) -> tuple[list[dict[str, Any]], list[str]]:
     from django.core.cache import cache
     from django.db.models import Count
     from django.test import Client
@@ -506,6 +508,8 @@ def pages_measure(repeat: int, cold: int = 0) -> tuple[list[dict[str, Any]], lis
         client = Client()
         client.force_login(user)
         for name, target, query in _navigation(own.pk, stage):
+            if only and only not in name:
+                continue
             url_name, *args = target.split()
             try:
                 url = reverse(url_name, args=args)
@@ -555,7 +559,7 @@ def _loaded(customers: int, orders: int) -> bool:
     )
 
 
-def child(repeat: int, customers: int, orders: int, cold: int) -> None:
+def child(repeat: int, customers: int, orders: int, cold: int, only: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.config.settings")
     import django
 
@@ -579,7 +583,7 @@ def child(repeat: int, customers: int, orders: int, cold: int) -> None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
-    results, notes = pages_measure(repeat, cold)
+    results, notes = pages_measure(repeat, cold, only)
     print(
         json.dumps(
             {
@@ -609,6 +613,8 @@ def _run_child(database_url: str, data_dir: Path, args: argparse.Namespace) -> d
         str(args.orders),
         "--cold",
         str(args.cold),
+        "--only",
+        args.only,
     ]
     out = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
     if out.returncode != 0:
@@ -665,10 +671,11 @@ def main() -> None:
     parser.add_argument(
         "--cold", type=int, default=0, help="also N requests of the figure-keeping pages, cold"
     )
+    parser.add_argument("--only", default="", help="only the pages whose name holds this")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.requests, args.customers, args.orders, args.cold)
+        child(args.requests, args.customers, args.orders, args.cold, args.only)
         return
 
     print(f"{args.customers:,} customers, {args.orders:,} orders; {args.requests} requests a page")

@@ -43,8 +43,14 @@ from tenure.transfer.services import customers_export_csv
 from tenure.users.models import User
 from tenure.web.forms import LimitedForm
 from tenure.web.views._render import signed_in_user
+from tenure.web.views.figures_cache import figures_cached
 from tenure.web.views.pagination import PER_PAGE, ListPage, page_number
-from tenure.web.views.segment_scope import SegmentRefused, segment_refused, segment_scope
+from tenure.web.views.segment_scope import (
+    SegmentRefused,
+    SegmentScope,
+    segment_refused,
+    segment_scope,
+)
 
 IntArray = npt.NDArray[np.int64]
 CHARTS = [
@@ -133,7 +139,7 @@ class DrillRefused(Exception):
         self.errors = errors
 
 
-def _drill(user: User, params: QueryDict, within: Any) -> Drill:
+def _drill(user: User, params: QueryDict, scope: SegmentScope) -> Drill:
     form = DrillForm(params)
     if not form.is_valid():
         raise DrillRefused({name: [str(e) for e in errors] for name, errors in form.errors.items()})
@@ -142,7 +148,14 @@ def _drill(user: User, params: QueryDict, within: Any) -> Drill:
         [(k, str(params.get(k))) for k in params if k in form.fields or k == "segment"]
     )
     try:
-        return _members(user, data, within, query)
+        # kept while the data is unchanged, like the figures the point comes from
+        return figures_cached(
+            "drill",
+            user=user,
+            scope=scope,
+            settings=query,
+            compute=lambda: _members(user, data, scope.within, query),
+        )
     except InvalidInputError as error:
         raise DrillRefused({error.name: [error.reason]}) from None
 
@@ -247,7 +260,7 @@ def drill(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     try:
         scope = segment_scope(request, user)
-        found = _drill(user, request.GET, scope.within)
+        found = _drill(user, request.GET, scope)
     except SegmentRefused as refused:
         return segment_refused(request, refused)
     except DrillRefused as refused:
@@ -269,7 +282,7 @@ def drill_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     user = signed_in_user(request)
     try:
         scope = segment_scope(request, user)
-        found = _drill(user, request.GET, scope.within)
+        found = _drill(user, request.GET, scope)
     except SegmentRefused as refused:
         return segment_refused(request, refused)
     except DrillRefused as refused:
@@ -293,7 +306,7 @@ def drill_save(request: HttpRequest) -> HttpResponse:
     params = QueryDict(request.POST.get("query", ""))
     try:
         scope = segment_scope(_as_get(request, params), user)
-        found = _drill(user, params, scope.within)
+        found = _drill(user, params, scope)
     except SegmentRefused as refused:
         return segment_refused(request, refused)
     except DrillRefused as refused:
