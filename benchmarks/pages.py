@@ -1,16 +1,23 @@
-"""Response times of the web pages at 100,000 customers and 1,000,000 orders, on two engines.
+"""Response times of every page of the navigation at 100,000 customers and 1,000,000 orders.
 
-    .venv/bin/python benchmarks/pages.py                      # both engines, 100k / 1M
-    .venv/bin/python benchmarks/pages.py --customers 10000 --orders 100000 --engines sqlite
+    .venv/bin/python benchmarks/pages.py                       # PostgreSQL, 100k / 1M, 20 a page
+    .venv/bin/python benchmarks/pages.py --reuse               # keep the database for the next run
+    .venv/bin/python benchmarks/pages.py --customers 20000 --orders 200000 --engines sqlite
 
-Loads a deterministic business into a fresh database on each engine (SQLite: a file in a
-temporary directory; PostgreSQL: a database created for the run and dropped after it) with
-bulk inserts (COPY on PostgreSQL), then requests each page ``--requests`` times through Django's
-test client, signed in (the whole Django stack: middleware, session, queries, templates; no
-network), and prints p50 / p95 in milliseconds per page, one table per engine.
+Loads a deterministic business (orders spread from each customer's creation to yesterday) into
+a fresh database (SQLite: a file in a temporary directory; PostgreSQL: a database created for
+the run and dropped after it, or kept and reused with ``--reuse``) with bulk inserts (COPY on
+PostgreSQL), fits the models (``clv_fit``), places every customer in their stage
+(``lifecycle_recompute``) and scores health (``health_recompute``), as the nightly chain does.
+Then a manager and a success manager, signed in with Django's test client (the whole Django
+stack: middleware, session, queries, templates; no network), request every page of the
+navigation (customers, accounts, a customer's cockpit, tasks, Analytics, Lifecycle, a stage,
+at risk, churn audit, segments, the mail outbox, playbooks, "my day" where that page exists: a
+name that does not resolve is skipped with a note) once to warm up, then ``--requests`` times
+each, and prints p50 / p95 / max in milliseconds per page and whether p95 is under 300 ms.
 
 Each engine runs in a child process, because Django's settings (the database) are fixed per
-process. Target: p95 under 300 ms for every page.
+process.
 """
 
 from __future__ import annotations
@@ -31,8 +38,12 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
-START = datetime(2023, 1, 1, tzinfo=UTC)
+REUSED = "tenure_bench_pages"  # the database ``--reuse`` keeps between runs
+# Customers join over three years up to yesterday; each buys between joining and yesterday.
+END = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), tzinfo=UTC)
+START = END - timedelta(days=3 * 365)
 SPAN_SECONDS = 3 * 365 * 86400
+TARGET_MS = 300
 FIRST_NAMES = [
     "Ada",
     "Alan",
@@ -200,9 +211,8 @@ def business_generate(*, customers: int, orders: int, seed: int = 20250101) -> d
     for n in range(customers):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         created = START + timedelta(seconds=rng.randrange(SPAN_SECONDS))
-        times = sorted(
-            created + timedelta(seconds=rng.randrange(SPAN_SECONDS)) for _ in range(counts[n])
-        )
+        room = max(1, int((END - created).total_seconds()))
+        times = sorted(created + timedelta(seconds=rng.randrange(room)) for _ in range(counts[n]))
         first_at = last_at = None
         completed, revenue = 0, Decimal("0")
         for placed in times:
@@ -240,7 +250,7 @@ def business_generate(*, customers: int, orders: int, seed: int = 20250101) -> d
                     len(interaction_rows) + 1,
                     n + 1,
                     kind,
-                    created + timedelta(seconds=rng.randrange(SPAN_SECONDS)),
+                    created + timedelta(seconds=rng.randrange(room)),
                     f"About order history {n + 1}",
                     "Talked through the last delivery.",
                     "open" if kind in ("complaint", "ticket") else "",
@@ -404,80 +414,152 @@ def business_load(business: dict[str, Any]) -> None:
             cursor.execute("VACUUM ANALYZE")
 
 
+# --- the nightly chain's figures -----------------------------------------------------------
+
+
+def insights_prepare() -> dict[str, float]:
+    """Fit the models, place everyone in their stage and score health: seconds of each."""
+    from tenure.insights.services import clv_fit
+    from tenure.lifecycle.health import health_recompute
+    from tenure.lifecycle.services import lifecycle_recompute
+
+    took = {}
+    for name, step in (
+        ("fit", lambda: clv_fit()),
+        ("stages", lambda: lifecycle_recompute(from_scratch=True)),
+        ("health", lambda: health_recompute()),
+    ):
+        started = time.perf_counter()
+        step()
+        took[name] = time.perf_counter() - started
+    return took
+
+
 # --- measuring ----------------------------------------------------------------------------
 
 
 def _timings(request: Callable[[], Any], repeat: int) -> list[float]:
-    for _ in range(3):  # warm the caches (template loader, connection, database pages)
-        request()
+    request()  # warm up: template loader, connection, database pages
     found = []
     for _ in range(repeat):
         started = time.perf_counter()
         response = request()
         found.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
+        assert response.status_code == 200, (response.status_code, response.get("Location"))
     return found
 
 
-def pages_measure(business: dict[str, Any], repeat: int, seed: int = 7) -> list[dict[str, Any]]:
-    from django.test import Client
+def _navigation(own_customer: int, stage: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(page, URL name and arguments, query) of every page of the navigation."""
+    month_end = datetime.now(UTC).date().replace(day=1) - timedelta(days=1)
+    return [
+        ("my day", "web:my-day", {}),
+        ("customers list", "web:customers", {}),
+        ("accounts list", "web:accounts", {}),
+        ("customer cockpit", f"web:customer {own_customer}", {}),
+        ("tasks", "web:tasks", {}),
+        ("analytics", "web:analytics", {}),
+        ("lifecycle", "web:lifecycle", {}),
+        (f"stage page ({stage})", f"web:lifecycle-stage {stage}", {}),
+        ("at risk", "web:lifecycle-at-risk", {}),
+        ("churn audit", "web:lifecycle-churn-audit", {}),
+        ("segments", "web:segments", {}),
+        ("mail outbox", "web:mail-outbox", {}),
+        ("playbooks", "web:playbooks", {}),
+        (
+            "drill-down: last month's lost",
+            "web:analytics-drill",
+            {
+                "chart": "retention",
+                "part": "lost",
+                "start": month_end.replace(day=1),
+                "end": month_end,
+            },
+        ),
+    ]
 
+
+# Pages that keep their figures while the data is unchanged (``web/views/figures_cache.py``):
+# with ``--cold N`` they are measured again with the cache emptied before each request, which
+# is what a visit costs after the data changed (and what every visit cost before the cache).
+KEEPING = {"analytics", "lifecycle", "at risk", "churn audit", "drill-down: last month's lost"}
+
+
+def pages_measure(
+    repeat: int, cold: int = 0, only: str = ""
+) -> tuple[list[dict[str, Any]], list[str]]:
+    from django.core.cache import cache
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from tenure.customers.models import Customer
+    from tenure.lifecycle.models import CustomerStage
     from tenure.users.models import User
 
-    rng = random.Random(seed)
-    client = Client()
-    client.force_login(User.objects.get(username="owner1"))
-    own_only = Client()  # a success manager: every list is narrowed to their own customers
-    own_only.force_login(User.objects.get(username="owner2"))
-    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"}
-    customers = business["customers"]
-    some = [row[0] for row in rng.sample(customers, 200)]
-    rare = customers[len(customers) // 2]  # one person, found by a fragment of their email
+    manager = User.objects.get(username="owner1")
+    success = User.objects.get(username="owner2")
+    own = Customer.objects.filter(owner=success, orders_count__gt=0).order_by("pk").first()
+    assert own is not None
+    biggest = CustomerStage.objects.values("stage").annotate(n=Count("pk")).order_by("-n").first()
+    stage = biggest["stage"] if biggest else "at_risk"
+    results, notes = [], []
+    for role, user in (("manager", manager), ("success manager", success)):
+        client = Client()
+        client.force_login(user)
+        for name, target, query in _navigation(own.pk, stage):
+            if only and only not in name:
+                continue
+            url_name, *args = target.split()
+            try:
+                url = reverse(url_name, args=args)
+            except NoReverseMatch:
+                if role == "manager":
+                    notes.append(f"{name}: no page named {url_name!r} here, skipped")
+                continue
+            runs = [(name, repeat, False)]
+            if cold and name in KEEPING:
+                runs.append((f"{name} (cold)", cold, True))
+            for shown, times, emptied in runs:
 
-    def get(url: str, params: dict[str, Any] | None = None, **headers: str) -> Callable[[], Any]:
-        return lambda: client.get(url, params or {}, **headers)
+                def get(c=client, u=url, q=query, emptied=emptied):  # type: ignore[no-untyped-def]
+                    if emptied:
+                        cache.clear()
+                    return c.get(u, q)
 
-    def customer_pages() -> Any:
-        return client.get(f"/customers/{rng.choice(some)}/")
-
-    pages: list[tuple[str, Callable[[], Any]]] = [
-        ("customers list, by name", get("/customers/")),
-        ("customers list, page 400 (offset 9,975)", get("/customers/", {"page": 400})),
-        (
-            "list: category, by revenue desc",
-            get("/customers/", {"category": "Office", "sort": "-revenue"}),
-        ),
-        (
-            "list: channel + owner, by last order",
-            get("/customers/", {"channel": "Referral", "owner": 3, "sort": "-last_order"}),
-        ),
-        ("list: account, by orders desc", get("/customers/", {"account": 7, "sort": "-orders"})),
-        ("list: by last order, oldest first", get("/customers/", {"sort": "last_order"})),
-        ("list: by customer since, newest", get("/customers/", {"sort": "-since"})),
-        ("search: a last name (many hits)", get("/customers/", {"q": "hopper"})),
-        ("search: first + last name", get("/customers/", {"q": "grace hopper"})),
-        ("search: one email (live, htmx)", get("/customers/", {"q": rare[4][:-12]}, **htmx)),
-        ("search: an external id", get("/customers/", {"q": rare[1]})),
-        ("search: no match", get("/customers/", {"q": "zzqx"})),
-        ("customer page (random)", customer_pages),
-        (
-            f"customer page ({business['heaviest_orders']:,} orders)",
-            get(f"/customers/{business['heaviest']}/"),
-        ),
-        ("success manager: customers list", lambda: own_only.get("/customers/")),
-        ("success manager: search", lambda: own_only.get("/customers/", {"q": "hopper"})),
-        ("accounts list", get("/accounts/")),
-        ("account page", get("/accounts/7/")),
-    ]
-    results = []
-    for name, request in pages:
-        found = _timings(request, repeat)
-        quantiles = statistics.quantiles(found, n=20, method="inclusive")
-        results.append({"page": name, "p50": statistics.median(found), "p95": quantiles[18]})
-    return results
+                found = _timings(get, times)
+                p95 = (
+                    statistics.quantiles(found, n=20, method="inclusive")[18]
+                    if len(found) > 1
+                    else found[0]
+                )
+                results.append(
+                    {
+                        "role": role,
+                        "page": shown,
+                        "p50": statistics.median(found),
+                        "p95": p95,
+                        "max": max(found),
+                    }
+                )
+                print(f"  {role}: {shown} p95 {p95:.0f} ms", file=sys.stderr, flush=True)
+    return results, notes
 
 
-def child(repeat: int, customers: int, orders: int) -> None:
+def _loaded(customers: int, orders: int) -> bool:
+    """Whether the database holds this business already (``--reuse``), figures included."""
+    from tenure.customers.models import Customer
+    from tenure.insights.models import FitStatus, ModelFit
+    from tenure.orders.models import Order
+
+    return (
+        Customer.objects.count() == customers
+        and Order.objects.count() == orders
+        and ModelFit.objects.filter(status=FitStatus.DONE).exists()
+    )
+
+
+def child(repeat: int, customers: int, orders: int, cold: int, only: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tenure.config.settings")
     import django
 
@@ -486,21 +568,32 @@ def child(repeat: int, customers: int, orders: int) -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    business = business_generate(customers=customers, orders=orders)
-    generated = time.perf_counter() - started
-    started = time.perf_counter()
-    business_load(business)
-    loaded = time.perf_counter() - started
-    results = pages_measure(business, repeat)
+    generated = loaded = 0.0
+    prepared: dict[str, float] = {}
+    reused = _loaded(customers, orders)
+    if not reused:
+        started = time.perf_counter()
+        business = business_generate(customers=customers, orders=orders)
+        generated = time.perf_counter() - started
+        started = time.perf_counter()
+        business_load(business)
+        loaded = time.perf_counter() - started
+        print(f"  loaded in {loaded:.0f} s; fitting and recomputing", file=sys.stderr, flush=True)
+        prepared = insights_prepare()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+    results, notes = pages_measure(repeat, cold, only)
     print(
         json.dumps(
             {
                 "vendor": connection.vendor,
+                "reused": reused,
                 "generated": generated,
                 "loaded": loaded,
-                "heaviest_orders": business["heaviest_orders"],
+                "prepared": prepared,
                 "pages": results,
+                "notes": notes,
             }
         )
     )
@@ -518,37 +611,71 @@ def _run_child(database_url: str, data_dir: Path, args: argparse.Namespace) -> d
         str(args.customers),
         "--orders",
         str(args.orders),
+        "--cold",
+        str(args.cold),
+        "--only",
+        args.only,
     ]
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    out = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
     if out.returncode != 0:
-        raise SystemExit(f"the benchmark on {database_url} failed:\n{out.stderr}")
+        raise SystemExit(f"the benchmark on {database_url} failed (its errors are above)")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _postgres_run(pg_url: str, data_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     import psycopg
 
-    name = f"tenure_bench_pages_{os.getpid()}"
+    name = REUSED if args.reuse else f"tenure_bench_pages_{os.getpid()}"
     with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
     try:
         return _run_child(pg_url.rsplit("/", 1)[0] + f"/{name}", data_dir, args)
     finally:
-        with psycopg.connect(pg_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not args.reuse:
+            with psycopg.connect(pg_url, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _report(result: dict[str, Any]) -> None:
+    if result["reused"]:
+        print(f"\n{result['vendor']}: the database of an earlier run, reused")
+    else:
+        prepared = ", ".join(f"{k} {v:.0f} s" for k, v in result["prepared"].items())
+        print(
+            f"\n{result['vendor']}: generated in {result['generated']:.0f} s, loaded in "
+            f"{result['loaded']:.0f} s; {prepared}"
+        )
+    print(f"{'role':17}{'page':34}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}  p95 < {TARGET_MS} ms")
+    for row in result["pages"]:
+        ok = "yes" if row["p95"] < TARGET_MS else "NO"
+        print(
+            f"{row['role']:17}{row['page']:34}{row['p50']:>9.0f}{row['p95']:>9.0f}"
+            f"{row['max']:>9.0f}  {ok}"
+        )
+    for note in result["notes"]:
+        print(f"note: {note}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=40, help="timed requests per page")
-    parser.add_argument("--engines", default="sqlite,postgresql", help="sqlite, postgresql")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--engines", default="postgresql", help="postgresql, sqlite")
     parser.add_argument("--pg-url", default=DEFAULT_PG, help="a PostgreSQL server to create on")
+    parser.add_argument(
+        "--reuse", action="store_true", help=f"keep the PostgreSQL database {REUSED} and reuse it"
+    )
+    parser.add_argument(
+        "--cold", type=int, default=0, help="also N requests of the figure-keeping pages, cold"
+    )
+    parser.add_argument("--only", default="", help="only the pages whose name holds this")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.requests, args.customers, args.orders)
+        child(args.requests, args.customers, args.orders, args.cold, args.only)
         return
 
     print(f"{args.customers:,} customers, {args.orders:,} orders; {args.requests} requests a page")
@@ -561,14 +688,7 @@ def main() -> None:
                 result = _postgres_run(args.pg_url, work, args)
             else:
                 raise SystemExit(f"unknown engine {engine!r}")
-            print(
-                f"\n{result['vendor']}: generated in {result['generated']:.0f} s, "
-                f"loaded in {result['loaded']:.0f} s"
-            )
-            print(f"{'page':44}{'p50 ms':>10}{'p95 ms':>10}")
-            for row in result["pages"]:
-                flag = "" if row["p95"] < 300 else "  over 300 ms"
-                print(f"{row['page']:44}{row['p50']:>10.1f}{row['p95']:>10.1f}{flag}")
+            _report(result)
 
 
 if __name__ == "__main__":

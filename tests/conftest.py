@@ -71,6 +71,17 @@ def announced():
 
 
 @pytest.fixture(autouse=True)
+def _figures_forgotten(request: pytest.FixtureRequest) -> None:
+    """Each test starts with an empty cache: the analytics pages keep figures by the data's
+    version (``tenure.web.views.figures_cache``), and a rolled-back test may reuse ids."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
     """Factories hash with MD5 (`tests.factories`): the production hasher is slow by design.
 

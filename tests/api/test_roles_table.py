@@ -754,6 +754,8 @@ BULK_PAGES = [
     Page("trash", "self"),
 ]
 
+
+DRILLED = "chart=retention&part=lost&start=2025-01-01&end=2025-03-31"
 PAGES = [
     Page("home", "self", done=302),
     Page("search", "self"),  # the palette: what each role may open (tests/web/test_palette.py)
@@ -811,6 +813,17 @@ PAGES = [
     Page("analytics", "list"),  # every figure counts only the caller's customers (insights)
     # A refit replaces everyone's predictions: the roles that change every record.
     Page("analytics-refit", "change_all", method="post", done=302),
+    # insight: the customers behind a figure, counted over the caller's book; saving them makes
+    # a static segment the caller owns (a creation: the analyst may not).
+    Page("analytics-drill", "list", query="?" + DRILLED),
+    Page("analytics-drill-csv", "list", query="?" + DRILLED),
+    Page(
+        "analytics-drill-save",
+        "create",
+        method="post",
+        data=lambda: {"query": DRILLED, "name": "Drilled"},
+        done=302,
+    ),
     *LIFECYCLE_PAGES,
     *SEGMENT_PAGES,
     Page("api-tokens", "self"),
@@ -976,6 +989,7 @@ def test_every_page_is_in_the_table():
 ANALYTICS_READS = [
     "/analytics/retention?period=2025-Q1",
     "/analytics/retention/series?period=quarter&count=2",
+    "/analytics/retention/customers?period=2025-Q1&part=lost",
     "/analytics/cohorts?count=3",
     "/analytics/clv/top",
     "/analytics/clv/distribution",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,12 @@ def _more_pages(admin: Any) -> dict[str, str]:
         "api-tokens": "/tokens/",
         "password": "/password/",
     }
+    # insight: the customers behind a figure (the last whole month's retained)
+    month_end = timezone.localdate().replace(day=1) - timedelta(days=1)
+    pages["analytics-drill"] = (
+        f"/analytics/drill/?chart=retention&part=retained&start={month_end.replace(day=1)}"
+        f"&end={month_end}"
+    )
     if stage := CustomerStage.objects.order_by("stage").first():
         pages["lifecycle-stage"] = f"/lifecycle/stages/{stage.stage}/"
     if task := Task.objects.order_by("pk").first():

@@ -24,6 +24,7 @@ from tenure.api.segment_scope import in_segment_query, within
 from tenure.api.types import Money, RecordId, finite_or_none
 from tenure.insights import selectors, services
 from tenure.insights.contracts import contract_figures, renewal_survival
+from tenure.insights.drill import retention_members
 from tenure.insights.models import ModelFit
 
 router = Router(tags=["analytics"])
@@ -538,3 +539,41 @@ class PredictionOut(Schema):
 )
 def customer_prediction(request: HttpRequest, customer_id: RecordId) -> Any:
     return selectors.customer_prediction(user=caller(request), customer_id=customer_id)
+
+
+# insight: the customers behind a retention figure, as the Analytics page's drill-down lists.
+
+
+class RetentionCustomersQuery(RetentionQuery):
+    part: Literal["retained", "lost", "joined", "active_end"] = Field(
+        "lost",
+        description="retained: active at both ends (S - lost); lost; joined: N; active_end: E",
+    )
+
+
+class CustomerIdsOut(Schema):
+    count: int = Field(..., description="as many as the figure counts")
+    customer_ids: list[RecordId] = Field(..., description="ascending")
+
+
+@router.get(
+    "/analytics/retention/customers",
+    response={200: CustomerIdsOut, **ERROR_RESPONSES},
+    summary="The customers behind one retention figure (retained, lost, joined, active at end)",
+)
+def retention_customers(
+    request: HttpRequest,
+    query: Query[RetentionCustomersQuery],
+    in_segment: int | None = in_segment_query(),
+) -> CustomerIdsOut:
+    start, end = selectors.period_bounds(query.period)
+    ids = retention_members(
+        user=caller(request),
+        start=start,
+        end=end,
+        rule=query.activity_rule(),
+        part=query.part,
+        within=within(request, in_segment),
+    )
+    found = sorted(int(i) for i in ids)
+    return CustomerIdsOut(count=len(found), customer_ids=found)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from django.db.models import FloatField, QuerySet, Sum
 from django.db.models.functions import Cast
@@ -76,6 +77,9 @@ class RetentionFigures:
     retention_rate: float | None
     churn_rate: float | None
     rule_description: str
+    partial: bool = False
+    """The period is not over: its end is today's, its figures so far (``retention_series``
+    with ``so_far``)."""
 
 
 def period_bounds(text: str) -> tuple[date, date]:
@@ -158,6 +162,13 @@ def _purchase_log(
 ) -> PurchaseLog:
     """Completed orders and subscriptions of the customers ``user`` sees (``within``: of those
     among them), to ``last_day``."""
+    return purchase_log_with_ids(user, last_day, within)[0]
+
+
+def purchase_log_with_ids(
+    user: User | None, last_day: date, within: QuerySet[Any, Any] | None = None
+) -> tuple[PurchaseLog, npt.NDArray[np.int64]]:
+    """``_purchase_log`` and the customer id of each of its positions (a drill-down's ids)."""
     customers = visible_customer_ids(user, within=within)
     before = day_start(last_day + timedelta(days=1))
     orders = completed_orders(customers=customers, before=before)
@@ -166,7 +177,7 @@ def _purchase_log(
         np.concatenate([orders.customer_id, contracts.customer_id]), return_inverse=True
     )
     split = len(orders)
-    return PurchaseLog.of(
+    log = PurchaseLog.of(
         int(ids.size),
         position[:split],
         orders.day,
@@ -174,10 +185,16 @@ def _purchase_log(
         contract_start=contracts.start,
         contract_end=contracts.end,
     )
+    return log, ids.astype(np.int64)
 
 
 def _figures(
-    first: Snapshot, last: Snapshot, start: date, end: date, rule: ActivityRule
+    first: Snapshot,
+    last: Snapshot,
+    start: date,
+    end: date,
+    rule: ActivityRule,
+    partial: bool = False,
 ) -> RetentionFigures:
     counts = retention_counts(first, last)
     keep = retention_rate(counts.start, counts.end, counts.acquired) if counts.start else None
@@ -194,6 +211,7 @@ def _figures(
         retention_rate=keep,
         churn_rate=gone,
         rule_description=rule.describe(median_gap_days=last.median_gap_days),
+        partial=partial,
     )
 
 
@@ -230,17 +248,24 @@ def retention_series(
     end: date | None = None,
     rule: ActivityRule | None = None,
     within: QuerySet[Any, Any] | None = None,
+    so_far: bool = False,
 ) -> list[RetentionFigures]:
     """Retention of the last ``count`` whole months, quarters or years over by ``end`` (today
-    by default), oldest first: one read of the orders, one snapshot per boundary."""
+    by default), oldest first: one read of the orders, one snapshot per boundary. ``so_far``
+    adds the period holding ``end`` when it is not over, judged at the end of ``end`` and
+    marked ``partial`` (its lost are so far: its customers still have time to buy)."""
     rule = rule or ActivityRule()
-    periods = complete_periods(period, count, end or timezone.localdate())
+    last_day = end or timezone.localdate()
+    periods = complete_periods(period, count, last_day)
+    running = so_far and periods[-1][1] < last_day
     alive = _alive_model(rule)
-    log = _purchase_log(user, periods[-1][1], within)
+    log = _purchase_log(user, last_day if running else periods[-1][1], within)
+    if running:
+        periods = [*periods, (periods[-1][1] + timedelta(days=1), last_day)]
     boundaries = [day_number(first) for first, _ in periods] + [day_number(periods[-1][1]) + 1]
     shots = [snapshot(log, day, rule, p_alive=alive) for day in boundaries]
     return [
-        _figures(shots[i], shots[i + 1], first, last, rule)
+        _figures(shots[i], shots[i + 1], first, last, rule, running and i == len(periods) - 1)
         for i, (first, last) in enumerate(periods)
     ]
 

@@ -7,6 +7,7 @@ from tenure.web.views import (
     bulk,
     customers,
     demo,
+    drill,
     exports,
     home,
     imports,
@@ -80,6 +81,10 @@ urlpatterns = [
     ),
     path("analytics/", analytics.analytics, name="analytics"),
     path("analytics/refit/", analytics.analytics_refit, name="analytics-refit"),
+    # insight: the customers behind a chart's point (Analytics and Lifecycle), CSV, segment
+    path("analytics/drill/", drill.drill, name="analytics-drill"),
+    path("analytics/drill.csv", drill.drill_csv, name="analytics-drill-csv"),
+    path("analytics/drill/segment/", drill.drill_save, name="analytics-drill-save"),
     path("lifecycle/", lifecycle.lifecycle, name="lifecycle"),
     path("lifecycle/recompute/", lifecycle.lifecycle_recompute, name="lifecycle-recompute"),
     path("lifecycle/stages/<slug:key>/", lifecycle.lifecycle_stage, name="lifecycle-stage"),

@@ -16,7 +16,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from tenure.access import sees_all
@@ -25,9 +27,18 @@ from tenure.analytics.periods import period_unfinished
 from tenure.insights import selectors, services
 from tenure.insights.contracts import SurvivalProjection, contract_figures, renewal_survival
 from tenure.insights.models import FitStatus, ModelFit
-from tenure.web.forms import AnalyticsForm
+from tenure.lifecycle.overview import Overview, overview
+from tenure.users.models import User
+from tenure.web.forms import AnalyticsForm, AnalyticsSettings
 from tenure.web.views._render import signed_in_user
-from tenure.web.views.segment_scope import SegmentRefused, segment_refused, segment_scope
+from tenure.web.views.answer import answer_context, money_format
+from tenure.web.views.figures_cache import figures_cached
+from tenure.web.views.segment_scope import (
+    SegmentRefused,
+    SegmentScope,
+    segment_refused,
+    segment_scope,
+)
 
 # Cohort cells shaded in ten steps of retention rate (CSS classes heat-0 .. heat-10).
 _HEAT_STEPS = 10
@@ -41,27 +52,56 @@ def analytics(request: HttpRequest) -> HttpResponse:
         scope = segment_scope(request, user)
     except SegmentRefused as refused:
         return segment_refused(request, refused)
-    within = scope.within
     form = AnalyticsForm(request.GET)
     settings = form.settings()
+    latest = selectors.latest_fit()
     context: dict[str, Any] = {
         "form": form,
         "section": "analytics",
         "settings": settings,
         "scope": scope,
+        "latest_fit": latest,
+        "models": _models(latest) if latest and sees_all(user) else [],
+        "fits": selectors.fits_recent(limit=5) if sees_all(user) else [],
+        "sees_all": sees_all(user),
+        "may_fit": services.may_fit(user),
+        "fit_pending": any(
+            fit.status in (FitStatus.QUEUED, FitStatus.RUNNING)
+            for fit in selectors.fits_recent(limit=3)
+        ),
     }
+    context.update(
+        figures_cached(
+            "analytics",
+            user=user,
+            scope=scope,
+            settings=settings,
+            compute=lambda: _figures(user, settings, scope),
+        )
+    )
+    return render(request, "web/analytics/page.html", context)
+
+
+def _figures(user: User, settings: AnalyticsSettings, scope: SegmentScope) -> dict[str, Any]:
+    """Every figure of the page (the part ``figures_cached`` keeps): the same for any request
+    of this book, settings, day and data."""
+    within = scope.within
+    figures: dict[str, Any] = {}
     try:
-        series = selectors.retention_series(
+        shown = selectors.retention_series(
             user=user,
             period=settings.period,
             count=settings.count,
             end=settings.end,
             rule=settings.rule,
             within=within,
+            so_far=True,
         )
     except InvalidInputError as error:  # a P(alive) rule before any fit, say
-        context["rule_error"] = error.reason
-        series = []
+        figures["rule_error"] = error.reason
+        shown = []
+    # The whole periods are the figures; the running one is drawn dashed, "so far".
+    series = [one for one in shown if not one.partial]
     cohorts = selectors.cohort_table(
         user=user,
         period=settings.cohort_period,
@@ -77,7 +117,6 @@ def analytics(request: HttpRequest) -> HttpResponse:
     distribution = selectors.clv_distribution(user=user, bins=20, within=within)
     recency = selectors.p_alive_by_recency(user=user, within=within)
     check = selectors.fit_check(user=user, within=within)
-    latest = selectors.latest_fit()
     current = series[-1] if series else None
     contracts = (
         contract_figures(user=user, start=current.start, end=current.end, within=within)
@@ -85,32 +124,28 @@ def analytics(request: HttpRequest) -> HttpResponse:
         else None
     )
     survival = _survival(user, settings.end, within)
-    context.update(
+    drill = _Drill(settings, scope.and_query)
+    figures.update(
+        overview=answer_context(_overview(user, settings, series, within)),
         series=series,
-        series_rows=[(_period_label(f.start, settings.period), f) for f in reversed(series)],
+        series_rows=[
+            (_period_label(f.start, settings.period, f.partial), f, drill.retention(f))
+            for f in reversed(shown)
+        ],
         current=current,
         contracts=contracts,
         survival=survival,
-        cohort_rows=_cohort_rows(cohorts, settings.cohort_period, settings.end),
+        cohort_rows=_cohort_rows(cohorts, settings.cohort_period, settings.end, drill),
         order_rows=_order_rows(orders, settings.cohort_period, settings.end),
         cohort_periods=list(range(12)),
         top=selectors.clv_top(user=user, n=20, within=within),
         distribution=distribution,
-        latest_fit=latest,
-        models=_models(latest) if latest and sees_all(user) else [],
-        fits=selectors.fits_recent(limit=5) if sees_all(user) else [],
-        sees_all=sees_all(user),
-        may_fit=services.may_fit(user),
-        fit_pending=any(
-            fit.status in (FitStatus.QUEUED, FitStatus.RUNNING)
-            for fit in selectors.fits_recent(limit=3)
-        ),
         charts={
-            **_chart_data(settings.period, series, distribution, recency, check),
+            **_chart_data(settings.period, shown, distribution, recency, check, drill),
             "survival": _survival_chart(survival),
         },
     )
-    return render(request, "web/analytics/page.html", context)
+    return figures
 
 
 @login_required
@@ -144,7 +179,7 @@ def _order_rows(orders: pd.DataFrame, period: str, end: Any) -> list[dict[str, A
     return rows
 
 
-def _cohort_rows(table: pd.DataFrame, period: str, end: Any) -> list[dict[str, Any]]:
+def _cohort_rows(table: pd.DataFrame, period: str, end: Any, drill: _Drill) -> list[dict[str, Any]]:
     """One row per cohort: its size and, per period since acquisition, the rate and its shade
     (``partial``: that period is not over, the rate is so far)."""
     freq = {"week": "W-SUN", "month": "M", "quarter": "Q-DEC"}[period]
@@ -153,16 +188,19 @@ def _cohort_rows(table: pd.DataFrame, period: str, end: Any) -> list[dict[str, A
         by_period = {int(cell.period): cell for cell in cells.itertuples(index=False)}
         first = next(iter(by_period.values()))
         start = pd.Period(pd.Timestamp(str(cohort)), freq=freq)
+        day = pd.Timestamp(str(cohort)).date()
         rows.append(
             {
-                "cohort": pd.Timestamp(str(cohort)).date(),
+                "cohort": day,
                 "customers": int(first.customers),
+                "url": drill.cohort(day, -1),
                 "cells": [
                     {
                         "rate": float(by_period[k].rate),
                         "active": int(by_period[k].active),
                         "heat": round(float(by_period[k].rate) / 100 * _HEAT_STEPS),
                         "partial": _unfinished((start + k).start_time, period, end),
+                        "url": drill.cohort(day, k),
                     }
                     if k in by_period
                     else None
@@ -195,12 +233,71 @@ def _survival_chart(survival: SurvivalProjection) -> dict[str, Any] | None:
     }
 
 
-def _period_label(start: Any, period: str) -> str:
+SO_FAR = " (so far)"
+"""Said after the label of a period that is not over: its figures are so far."""
+
+
+def _period_label(start: Any, period: str, partial: bool = False) -> str:
     if period == "year":
-        return f"{start:%Y}"
-    if period == "quarter":
-        return f"{start:%Y} Q{(start.month - 1) // 3 + 1}"
-    return f"{start:%b %Y}"
+        text = f"{start:%Y}"
+    elif period == "quarter":
+        text = f"{start:%Y} Q{(start.month - 1) // 3 + 1}"
+    else:
+        text = f"{start:%b %Y}"
+    return text + SO_FAR if partial else text
+
+
+class _Drill:
+    """Links to the customers behind a point (``web:analytics-drill``), with the page's
+    settings, so the list is the figure's own."""
+
+    def __init__(self, settings: AnalyticsSettings, and_query: str) -> None:
+        self.settings, self.and_query = settings, and_query
+        rule = settings.rule
+        self.rule = {
+            "rule": rule.kind, "gap_multiple": rule.gap_multiple,
+            "p_alive_threshold": rule.p_alive_threshold, "days": rule.days,
+        }  # fmt: skip
+
+    def _url(self, params: dict[str, Any]) -> str:
+        return f"{reverse('web:analytics-drill')}?{urlencode(params)}{self.and_query}"
+
+    def retention(self, figures: selectors.RetentionFigures) -> dict[str, str]:
+        days = {"chart": "retention", "start": figures.start, "end": figures.end, **self.rule}
+        return {part: self._url({**days, "part": part}) for part in ("retained", "lost", "joined")}
+
+    def cohort(self, cohort: Any, k: int) -> str:
+        settings = self.settings
+        return self._url(
+            {
+                "chart": "cohort",
+                "cohort": cohort,
+                "k": k,
+                "cohort_period": settings.cohort_period,
+                "cohort_kind": settings.cohort_kind,
+                "retention_type": settings.retention_type,
+                "end": settings.end or timezone.localdate(),
+            }
+        )
+
+
+def _overview(
+    user: Any, settings: AnalyticsSettings, series: list[selectors.RetentionFigures], within: Any
+) -> Overview | None:
+    """The answer first: the last whole period against the one before, from the series shown."""
+    if len(series) < 2:
+        return None
+    old, new = series[-2], series[-1]
+    return overview(
+        user=user,
+        bounds=(new.start, new.end),
+        previous_bounds=(old.start, old.end),
+        period=_period_label(new.start, settings.period),
+        previous=_period_label(old.start, settings.period),
+        retention=(old, new),
+        within=within,
+        money=money_format(),
+    )
 
 
 def _chart_data(
@@ -209,12 +306,18 @@ def _chart_data(
     distribution: selectors.ClvDistribution,
     recency: list[selectors.RecencyBucket],
     check: Any,
+    drill: _Drill,
 ) -> dict[str, Any]:
+    links = [drill.retention(figures) for figures in series]
     return {
         "retention": {
-            "labels": [_period_label(figures.start, period) for figures in series],
+            "labels": [_period_label(f.start, period, f.partial) for f in series],
             "retention": [figures.retention_rate for figures in series],
             "churn": [figures.churn_rate for figures in series],
+            "partial": [figures.partial for figures in series],
+            # a Retention point opens who stayed, a Churn point who was lost
+            "retained_urls": [link["retained"] for link in links],
+            "lost_urls": [link["lost"] for link in links],
         },
         "clv": {
             "labels": [

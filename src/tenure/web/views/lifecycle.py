@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from django.contrib import messages
@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -47,11 +48,14 @@ from tenure.lifecycle.health_tuning import (
     health_weights_reset,
 )
 from tenure.lifecycle.models import TransitionCause
+from tenure.lifecycle.overview import Overview, overview
 from tenure.todos.models import Task, TaskSource, TaskStatus
 from tenure.transfer.csv_safety import cell_neutralise
 from tenure.users.models import User
 from tenure.web.forms import LifecycleForm
 from tenure.web.views._render import signed_in_user, wants_fragment
+from tenure.web.views.answer import answer_context, money_format
+from tenure.web.views.figures_cache import figures_cached
 from tenure.web.views.pagination import page_number, paginate
 from tenure.web.views.segment_scope import (
     SegmentRefused,
@@ -85,15 +89,6 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
         return segment_refused(request, refused)
     form = LifecycleForm(request.GET)
     period = form.period_or_default()
-    counts = selectors.stage_counts(user=user, within=scope.within)
-    # customers per stage over the whole history (every period since the first move)
-    flow = selectors.stage_flow(user=user, period=period, count=None, within=scope.within)
-    buckets = selectors.lifecycle_buckets_for(
-        user=user, period=period, count=PERIOD_COUNT, within=scope.within
-    )
-    names = {row.key: row.name for row in counts}
-    total = sum(row.customers for row in counts)
-    _definition, model = services.active_model()
     context: dict[str, Any] = {
         "form": form,
         "period": period,
@@ -102,6 +97,36 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
         "sees_all": sees_all(user),
         "may_recompute": sees_all(user, Action.CHANGE),
         "runs": selectors.recompute_runs(),
+        **figures_cached(
+            "lifecycle",
+            user=user,
+            scope=scope,
+            settings=period,
+            compute=lambda: _figures(user, period, scope),
+        ),
+    }
+    return render(request, "web/lifecycle/page.html", context)
+
+
+def _figures(
+    user: User, period: Literal["week", "month", "quarter"], scope: SegmentScope
+) -> dict[str, Any]:
+    """Every figure of the page (the part ``figures_cached`` keeps)."""
+    counts = selectors.stage_counts(user=user, within=scope.within)
+    # customers per stage over the whole history (every period since the first move)
+    flow = selectors.stage_flow(user=user, period=period, count=None, within=scope.within)
+    buckets = selectors.lifecycle_buckets_for(
+        user=user,
+        period=period,
+        count=PERIOD_COUNT,
+        within=scope.within,
+    )
+    names = {row.key: row.name for row in counts}
+    total = sum(row.customers for row in counts)
+    _definition, model = services.active_model()
+    drill = _FlowDrill(period, scope.and_query)
+    return {
+        "overview": answer_context(_overview(user, period, scope.within)),
         "stages": [
             {
                 "key": row.key,
@@ -115,8 +140,8 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
         ],
         "total": total,
         "steps": _steps(flow, names),
-        "flow_rows": _flow_rows(flow, names, period)[::-1],
-        "bucket_rows": _bucket_rows(buckets, period)[::-1],
+        "flow_rows": _flow_rows(flow, names, period, drill)[::-1],
+        "bucket_rows": _bucket_rows(buckets, period, drill)[::-1],
         "charts": {
             "funnel": {
                 "labels": [row.name for row in counts if row.key != UNSTAGED],
@@ -124,11 +149,10 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
                 "counts": [row.customers for row in counts if row.key != UNSTAGED],
                 "url": reverse("web:lifecycle-stage", args=["__key__"]) + scope.query,
             },
-            "flow": _flow_chart(flow, names, period),
-            "buckets": _buckets_chart(buckets, period),
+            "flow": _flow_chart(flow, names, period, drill),
+            "buckets": _buckets_chart(buckets, period, drill),
         },
     }
-    return render(request, "web/lifecycle/page.html", context)
 
 
 @login_required
@@ -182,6 +206,54 @@ def _number(value: Any) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
+_BUCKETS = ("new", "returning", "resurrecting", "dormant")
+_FREQ = {"week": "W-SUN", "month": "M", "quarter": "Q-DEC"}
+
+
+class _FlowDrill:
+    """Links to the customers behind a point of the flow and buckets charts
+    (``web:analytics-drill``)."""
+
+    def __init__(self, period: str, and_query: str) -> None:
+        self.period, self.and_query = period, and_query
+
+    def _url(self, params: dict[str, Any]) -> str:
+        return f"{reverse('web:analytics-drill')}?{urlencode(params)}{self.and_query}"
+
+    def stage(self, key: str, start: Any) -> str:
+        day = pd.Timestamp(start).date()
+        return self._url({"chart": "stage", "period": self.period, "stage": key, "start": day})
+
+    def bucket(self, name: str, start: Any) -> str:
+        day = pd.Timestamp(start).date()
+        return self._url({"chart": "bucket", "period": self.period, "bucket": name, "start": day})
+
+
+def _overview(user: User, period: str, within: Any) -> Overview:
+    """The answer first: the last whole period of the page's kind against the one before (the
+    running one is not compared: its moves are so far)."""
+    last = pd.Period(timezone.localdate(), freq=_FREQ[period]) - 1
+    before = last - 1
+
+    def bounds(p: pd.Period) -> tuple[Any, Any]:
+        return p.start_time.date(), p.end_time.date()
+
+    return overview(
+        user=user,
+        bounds=bounds(last),
+        previous_bounds=bounds(before),
+        period=_named(last.start_time, period),
+        previous=_named(before.start_time, period),
+        within=within,
+        money=money_format(),
+    )
+
+
+def _named(start: Any, period: str) -> str:
+    """A period in a sentence: "Nov 2026", "2026 Q3", "the week of Nov 23"."""
+    return f"the week of {_label(start, period)}" if period == "week" else _label(start, period)
+
+
 PARTIAL = " (so far)"
 """Said after the label of a period that is not over: its figures are so far."""
 
@@ -197,7 +269,9 @@ def _label(start: Any, period: str, partial: bool = False) -> str:
     return text + PARTIAL if partial else text
 
 
-def _flow_chart(flow: selectors.StageFlow, names: dict[str, str], period: str) -> dict[str, Any]:
+def _flow_chart(
+    flow: selectors.StageFlow, names: dict[str, str], period: str, drill: _FlowDrill
+) -> dict[str, Any]:
     counts, last = flow.counts, len(flow.counts) - 1
     return {
         "labels": [
@@ -205,7 +279,12 @@ def _flow_chart(flow: selectors.StageFlow, names: dict[str, str], period: str) -
             for n, start in enumerate(counts.index)
         ],
         "series": [
-            {"key": key, "name": names.get(key, key), "counts": [int(n) for n in counts[key]]}
+            {
+                "key": key,
+                "name": names.get(key, key),
+                "counts": [int(n) for n in counts[key]],
+                "urls": [drill.stage(key, start) for start in counts.index],
+            }
             for key in counts.columns
         ],
         "partial": bool(flow.partial and len(counts)),
@@ -213,20 +292,23 @@ def _flow_chart(flow: selectors.StageFlow, names: dict[str, str], period: str) -
 
 
 def _flow_rows(
-    flow: selectors.StageFlow, names: dict[str, str], period: str
+    flow: selectors.StageFlow, names: dict[str, str], period: str, drill: _FlowDrill
 ) -> list[dict[str, Any]]:
     last = len(flow.counts) - 1
     return [
         {
             "label": _label(start, period, flow.partial and n == last),
             "partial": flow.partial and n == last,
-            "counts": [int(row[key]) for key in flow.counts.columns],
+            "counts": [
+                (int(row[key]), names.get(key, key), drill.stage(key, start))
+                for key in flow.counts.columns
+            ],
         }
         for n, (start, row) in enumerate(flow.counts.iterrows())
     ]
 
 
-def _bucket_rows(buckets: pd.DataFrame, period: str) -> list[dict[str, Any]]:
+def _bucket_rows(buckets: pd.DataFrame, period: str, drill: _FlowDrill) -> list[dict[str, Any]]:
     today = timezone.localdate()
     rows = []
     for row in buckets.itertuples(index=False):
@@ -241,16 +323,18 @@ def _bucket_rows(buckets: pd.DataFrame, period: str) -> list[dict[str, Any]]:
                 "resurrecting": int(row.resurrecting),
                 "dormant": int(row.dormant),
                 "active": int(row.active),
+                "urls": {name: drill.bucket(name, start) for name in _BUCKETS},
             }
         )
     return rows
 
 
-def _buckets_chart(buckets: pd.DataFrame, period: str) -> dict[str, Any]:
-    rows = _bucket_rows(buckets, period)
+def _buckets_chart(buckets: pd.DataFrame, period: str, drill: _FlowDrill) -> dict[str, Any]:
+    rows = _bucket_rows(buckets, period, drill)
     chart: dict[str, Any] = {"labels": [row["label"] for row in rows]}
-    for name in ("new", "returning", "resurrecting", "dormant"):
+    for name in _BUCKETS:
         chart[name] = [row[name] for row in rows]
+        chart[f"{name}_urls"] = [row["urls"][name] for row in rows]
     chart["partial"] = [row["partial"] for row in rows]
     return chart
 
@@ -324,8 +408,16 @@ def at_risk(request: HttpRequest) -> HttpResponse:
     except SegmentRefused as refused:
         return segment_refused(request, refused)
     widen = request.GET.get("include") == "churned"
-    rows = selectors.at_risk_list(
-        user=user, limit=AT_RISK_SHOWN, include_lost=widen, within=scope.within
+    # The ranking reads every at-risk customer's figures: kept while the data is unchanged
+    # (the follow-ups beside it are read on every request, they change from this page).
+    rows = figures_cached(
+        "at-risk",
+        user=user,
+        scope=scope,
+        settings=widen,
+        compute=lambda: selectors.at_risk_list(
+            user=user, limit=AT_RISK_SHOWN, include_lost=widen, within=scope.within
+        ),
     )
     tasks = _open_follow_ups(user, [row.customer_id for row in rows])
     _definition, model = services.active_model()
@@ -459,10 +551,27 @@ def churn_audit(request: HttpRequest) -> HttpResponse:
         scope = segment_scope(request, user)
     except SegmentRefused as refused:
         return segment_refused(request, refused)
+    context = {
+        "section": "lifecycle",
+        "scope": scope,
+        "sees_all": sees_all(user),
+        **figures_cached(
+            "churn-audit",
+            user=user,
+            scope=scope,
+            settings=None,
+            compute=lambda: _audit_figures(user, scope),
+        ),
+    }
+    return render(request, "web/lifecycle/churn_audit.html", context)
+
+
+def _audit_figures(user: User, scope: SegmentScope) -> dict[str, Any]:
+    """The audit and its chart (the part ``figures_cached`` keeps)."""
     result = churn_audit_for(user=user, within=scope.within)
     rows = _audit_rows(result)
     tested = [row for row in rows if row["effect_size"] is not None]
-    context = {
+    return {
         "rows": rows,
         "unavailable": result.attrs["note"],
         "churned": result.attrs["churned"],
@@ -471,9 +580,6 @@ def churn_audit(request: HttpRequest) -> HttpResponse:
         "summary": result.attrs["summary"],
         "left_out": result.attrs["left_out"],
         "significant": sum(1 for row in rows if row["significant"] is True),
-        "section": "lifecycle",
-        "scope": scope,
-        "sees_all": sees_all(user),
         "charts": {
             "audit": {
                 "labels": [row["label"] for row in tested],
@@ -483,7 +589,6 @@ def churn_audit(request: HttpRequest) -> HttpResponse:
             }
         },
     }
-    return render(request, "web/lifecycle/churn_audit.html", context)
 
 
 def _csv_cell(value: Any) -> Any:

@@ -16,6 +16,28 @@
     new window.Chart(canvas, config);
   }
 
+  /* The period not over is drawn dashed: its figures are so far, not the period's. */
+  function dashedPartial(partial) {
+    return { borderDash: function (ctx) {
+      return partial && partial[ctx.p1DataIndex] ? [6, 4] : undefined; } };
+  }
+
+  /* Clicking a point opens the customers behind it: the URL of each point comes from the
+     server (the same settings as the figure), the table under the chart links them too. */
+  function opensCustomers(urlsByDataset) {
+    return {
+      onClick: function (event, elements) {
+        if (!elements.length) return;
+        var urls = urlsByDataset[elements[0].datasetIndex];
+        var url = urls && urls[elements[0].index];
+        if (url) window.location.href = url;
+      },
+      onHover: function (event, elements) {
+        event.native.target.style.cursor = elements.length ? "pointer" : "default";
+      }
+    };
+  }
+
   function percentAxis(max) {
     return { beginAtZero: true, max: max, ticks: { callback: function (v) { return v + " %"; } } };
   }
@@ -25,15 +47,19 @@
     if (!source) return;
     var data = JSON.parse(source.textContent);
 
+    var partial = data.retention.partial;
     draw("chart-retention", {
       type: "line",
       data: { labels: data.retention.labels, datasets: [
         { label: "Retention", data: data.retention.retention, borderColor: INDIGO,
-          backgroundColor: INDIGO, tension: 0.25, spanGaps: true },
+          backgroundColor: INDIGO, tension: 0.25, spanGaps: true, pointRadius: 4,
+          pointHoverRadius: 7, segment: dashedPartial(partial) },
         { label: "Churn", data: data.retention.churn, borderColor: RED,
-          backgroundColor: RED, tension: 0.25, spanGaps: true }
+          backgroundColor: RED, tension: 0.25, spanGaps: true, pointRadius: 4,
+          pointHoverRadius: 7, segment: dashedPartial(partial) }
       ] },
-      options: { scales: { y: percentAxis(100) } }
+      options: Object.assign({ scales: { y: percentAxis(100) } },
+        opensCustomers([data.retention.retained_urls, data.retention.lost_urls]))
     });
 
     draw("chart-clv", {

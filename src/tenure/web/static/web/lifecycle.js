@@ -19,6 +19,21 @@
     return partial.map(function (p) { return p ? base + "66" : base; });
   }
 
+  /* Clicking a point or bar opens the customers behind it: each URL comes from the server. */
+  function opensCustomers(urlsByDataset) {
+    return {
+      onClick: function (event, elements) {
+        if (!elements.length) return;
+        var urls = urlsByDataset[elements[0].datasetIndex];
+        var url = urls && urls[elements[0].index];
+        if (url) window.location.href = url;
+      },
+      onHover: function (event, elements) {
+        event.native.target.style.cursor = elements.length ? "pointer" : "default";
+      }
+    };
+  }
+
   function draw(id, config) {
     var canvas = document.getElementById(id);
     if (!canvas || !window.Chart) return;
@@ -60,8 +75,9 @@
             fill: true, tension: 0.25, pointRadius: 2,
             segment: dashedLast(data.flow.partial, data.flow.labels.length) };
         }) },
-        options: { interaction: { mode: "index", intersect: false },
-          scales: { y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }
+        options: Object.assign({ interaction: { mode: "nearest", intersect: false },
+          scales: { y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
+          opensCustomers(data.flow.series.map(function (s) { return s.urls; })))
       });
     }
 
@@ -78,8 +94,10 @@
           { label: "Dormant", data: data.buckets.dormant, stack: "s",
             backgroundColor: fadedLast(data.buckets.partial, RED) }
         ] },
-        options: { interaction: { mode: "index", intersect: false },
-          scales: { x: { stacked: true }, y: { stacked: true, ticks: { precision: 0 } } } }
+        options: Object.assign({ interaction: { mode: "nearest", intersect: true },
+          scales: { x: { stacked: true }, y: { stacked: true, ticks: { precision: 0 } } } },
+          opensCustomers([data.buckets.new_urls, data.buckets.returning_urls,
+            data.buckets.resurrecting_urls, data.buckets.dormant_urls]))
       });
     }
 
