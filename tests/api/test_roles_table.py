@@ -796,6 +796,7 @@ PAGES = [
         data=lambda: {"kind": "note", "occurred_at": "2025-03-01T10:00", "body": "met"},
         done=302,
     ),
+    Page("orders", "list", _order, shows=lambda o: o.external_id),
     Page("order", "read", _order),
     Page("imports", "list"),
     Page("imports", "create", method="post", data=_orders_file, done=302),

@@ -140,6 +140,7 @@ def _small_business() -> dict[str, str]:
         "customers": "/customers/",
         "customer": f"/customers/{customer.pk}/",
         "accounts": "/accounts/",
+        "orders": "/orders/",
         "account": f"/accounts/{account.pk}/",
         "order": f"/orders/{order.pk}/",
         "tasks": "/tasks/",

@@ -60,6 +60,7 @@ PAGES: tuple[Entry, ...] = (
     Entry("Home", "web:home", "dashboard start", keys="g h"),
     Entry("Customers", "web:customers", "people clients list", keys="g c"),
     Entry("Accounts", "web:accounts", "companies organisations", keys="g a"),
+    Entry("Orders", "web:orders", "purchases sales", keys="g o"),
     Entry("Analytics", "web:analytics", "retention churn clv cohorts rfm", keys="g n"),
     Entry("Lifecycle", "web:lifecycle", "stages funnel", keys="g l"),
     Entry("At risk", "web:lifecycle-at-risk", "churn risk lapsing follow-up"),

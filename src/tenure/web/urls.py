@@ -214,6 +214,7 @@ urlpatterns = [
     path("accounts/<int:account_id>/contacts/new/", record_parts.contact_new, name="contact-new"),
     path("contacts/<int:contact_id>/edit/", record_parts.contact_edit, name="contact-edit"),
     path("contacts/<int:contact_id>/delete/", record_parts.contact_delete, name="contact-delete"),
+    path("orders/", orders.orders, name="orders"),
     path("orders/<int:order_id>/", orders.order, name="order"),
     path("orders/<int:order_id>/edit/", record_parts.order_edit, name="order-edit"),
     path("orders/<int:order_id>/delete/", record_parts.order_delete, name="order-delete"),

@@ -36,7 +36,10 @@ from tenure.workspace.services import (
     saved_view_update,
 )
 
-LIST_PAGES = {"customers": "web:customers", "accounts": "web:accounts", "tasks": "web:tasks"}
+LIST_PAGES = {
+    "customers": "web:customers", "accounts": "web:accounts", "orders": "web:orders",
+    "tasks": "web:tasks",
+}  # fmt: skip
 SAVED_PARAM = "saved"
 ROLE_CHOICES = [(role.value, role.value.replace("_", " ").capitalize()) for role in Role]
 

@@ -1,4 +1,4 @@
-"""An order and its lines."""
+"""The orders list, and an order with its lines."""
 
 from __future__ import annotations
 
@@ -6,12 +6,44 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import may
 from tenure.domain.access import Action
-from tenure.orders.models import Order
-from tenure.orders.selectors import order_detail
-from tenure.web.views._render import recent_history, signed_in_user
+from tenure.orders.filters import OrderFilterSet
+from tenure.orders.models import Order, OrderStatus
+from tenure.orders.selectors import order_detail, order_list
+from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
+from tenure.web.views.filtering import filtered_page
+from tenure.web.views.list_views import default_view_redirect, views_context
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+def orders(request: HttpRequest) -> HttpResponse:
+    """Every order the user may see, newest first, by status, customer and when placed."""
+    if (default := default_view_redirect(request, "orders")) is not None:
+        return default
+    user = signed_in_user(request)
+    found = filtered_page(request, OrderFilterSet.of(user, request.GET), order_list)
+    export_query = request.GET.copy()
+    for key in ("page", "saved"):
+        export_query.pop(key, None)
+    context = {
+        "filters": found.values,
+        "filter_errors": found.errors,
+        "page": found.page,
+        "statuses": OrderStatus.choices,
+        "export_query": export_query.urlencode(),
+        "section": "orders",
+        **views_context(request, "orders"),
+    }
+    status = 200 if wants_fragment(request, "results") else found.status  # htmx swaps 2xx only
+    if wants_fragment(request, "results"):
+        context["fragment"] = True
+        return render(request, "web/orders/_results.html", context, status=status)
+    return render(request, "web/orders/list.html", context, status=status)
 
 
 @login_required
