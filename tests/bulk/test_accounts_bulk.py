@@ -114,6 +114,7 @@ def test_a_bad_request_names_its_field():
         ({"field": "size_band", "value": "huge"}, "value"),
         ({"field": "owner_id", "value": "abc"}, "value"),
         ({"field": "owner_id", "value": "99999"}, "owner_id"),
+        ({"field": "industry", "value": "x" * 101}, "value"),
     ):
         with pytest.raises(ValidationError) as refused:
             accounts_bulk_start(

@@ -47,6 +47,7 @@ ACCOUNT_CELL_FIELDS = ("owner_id", "industry", "size_band")
 ACCOUNT_BULK_FIELDS = ("owner_id", "industry", "size_band", "budget_band")
 """What a bulk change of accounts may set."""
 ACCOUNT_BULK_ACTIONS = ("set", "delete")
+_TEXT_MAX = {"industry": 100}  # the account's column; a customer's texts hold 60
 _ACCOUNT_CHOICES = {"size_band": SizeBand.values, "budget_band": BudgetBand.values}
 
 
@@ -209,8 +210,10 @@ def _request_check(
             customers.check_references(by, {name: value})
         elif value is None and name in _ACCOUNT_CHOICES:
             value = ""  # a band left empty: none
-        elif not isinstance(value, str) or len(value) > 60 or "\x00" in value:
-            raise ValidationError({"value": ["text of at most 60 characters"]})
+        elif not isinstance(value, str) or len(value) > _TEXT_MAX.get(name, 60) or "\x00" in value:
+            raise ValidationError(
+                {"value": [f"text of at most {_TEXT_MAX.get(name, 60)} characters"]}
+            )
         return {"field": name, "value": value}
     if action == "segment":
         segment = params.get("segment_id")
