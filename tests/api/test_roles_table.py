@@ -263,6 +263,8 @@ def test_every_api_operation_is_in_the_table():
     # Bulk changes of customers go row by row through the customers' services (the rows above
     # hold); the run's own table, analysts and another's run: tests/api/test_customers_bulk.py.
     covered |= {"/api/v1/customers/bulk", "/api/v1/customers/bulk/{run_id}"}
+    # The same for accounts, through account_update/account_delete: tests/api/test_accounts_bulk.py.
+    covered |= {"/api/v1/accounts/bulk", "/api/v1/accounts/bulk/{run_id}"}
     # The exports read through the customers list's selector: tests/api/test_exports.py.
     covered |= {"/api/v1/customers/export.csv", "/api/v1/orders/export.csv"}
     covered |= {f"/api/v1{path}" for path in ANALYTICS_PATHS}
@@ -731,6 +733,10 @@ def _bulk_run(owner):
     return Run.objects.create(kind="bulk.customers", requested_by=owner, args={"action": "set"})
 
 
+def _accounts_bulk_run(owner):
+    return Run.objects.create(kind="bulk.accounts", requested_by=owner, args={"action": "set"})
+
+
 # The customers list's bulk bar and cells (tenure.web.views.bulk), and the trash.
 BULK_PAGES = [
     Page("customer-cell", "read", _customer, args=("category",)),
@@ -752,6 +758,25 @@ BULK_PAGES = [
     Page("customers-bulk-run", "caller_own", _bulk_run, everyones=(Role.ADMIN,)),
     Page("customers-bulk-export", "list", _customer, query="?all=1", shows=lambda c: c.external_id),
     Page("trash", "self"),
+    # The accounts list's bar and cells (h/acctbulk).
+    Page("account-cell", "read", _account, args=("industry",)),
+    Page(
+        "account-cell",
+        "update",
+        _account,
+        args=("industry",),
+        method="post",
+        data=lambda: {"industry": "retail"},
+    ),
+    Page(
+        "accounts-bulk",
+        "create",
+        method="post",
+        data=lambda: {"all": "1", "operation": "industry", "value": "retail"},
+        done=302,
+    ),
+    Page("accounts-bulk-run", "caller_own", _accounts_bulk_run, everyones=(Role.ADMIN,)),
+    Page("accounts-bulk-export", "list", _account, query="?all=1", shows=lambda a: a.name),
 ]
 
 

@@ -105,7 +105,16 @@ def _bulk_pages(admin: Any) -> dict[str, str]:
         progress_total=3, args={"action": "set"},
         result={"changed": 2, "refused": [{"id": 9, "reason": "no customer with id 9"}]},
     )  # fmt: skip
-    return {"trash": "/trash/", "bulk-run": f"/customers/bulk/{run.pk}/"}
+    accounts_run = Run.objects.create(
+        kind="bulk.accounts", requested_by=admin, status="done", progress_done=3,
+        progress_total=3, args={"action": "set"},
+        result={"changed": 2, "refused": [{"id": 9, "reason": "no account with id 9"}]},
+    )  # fmt: skip
+    return {
+        "trash": "/trash/",
+        "bulk-run": f"/customers/bulk/{run.pk}/",
+        "accounts-bulk-run": f"/accounts/bulk/{accounts_run.pk}/",
+    }
 
 
 def _notified(admin: Any, task: Any) -> None:

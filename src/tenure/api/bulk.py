@@ -17,7 +17,14 @@ from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.inputs import Input
 from tenure.api.types import RecordId
 from tenure.bulk.selectors import bulk_progress
-from tenure.bulk.services import BULK_FIELDS, BULK_MAX_IDS, customers_bulk_start
+from tenure.bulk.services import (
+    ACCOUNT_BULK_FIELDS,
+    BULK_FIELDS,
+    BULK_MAX_IDS,
+    accounts_bulk_start,
+    customers_bulk_start,
+)
+from tenure.bulk.tasks import BULK, BULK_ACCOUNTS
 
 router = Router(tags=["customers"])
 
@@ -65,8 +72,8 @@ class CustomersBulkOut(Schema):
     error: str
 
 
-def _out(by: Any, run_id: int) -> dict[str, Any]:
-    found = bulk_progress(by=by, run_id=run_id)
+def _out(by: Any, run_id: int, kind: str = BULK) -> dict[str, Any]:
+    found = bulk_progress(by=by, run_id=run_id, kind=kind)
     if found is None:
         raise Http404(f"no bulk run with id {run_id}")
     run = found.run
@@ -112,3 +119,66 @@ def customers_bulk(request: HttpRequest, payload: CustomersBulkIn) -> Status:
 )
 def customers_bulk_run(request: HttpRequest, run_id: RecordId) -> dict[str, Any]:
     return _out(caller(request), run_id)
+
+
+# --- accounts: the accounts list's bulk bar -----------------------------------------------------
+
+
+class AccountBulkFilters(Input):
+    industry: str = Field("", max_length=100)
+    size_band: str = Field("", max_length=10)
+    budget_band: str = Field("", max_length=10)
+    owner_id: RecordId | None = None
+    q: str = Field("", max_length=200)
+
+
+class AccountsBulkIn(Input):
+    action: Literal["set", "delete"]
+    field: str | None = Field(
+        None, description=f"for `set`: one of {', '.join(ACCOUNT_BULK_FIELDS)}"
+    )
+    value: str | int | None = Field(
+        None, description="for `set`: the new value (a user's id for owner_id; null: none)"
+    )
+    ids: list[RecordId] | None = Field(
+        None,
+        max_length=BULK_MAX_IDS,
+        description="these accounts (those outside your scope are refused per row); "
+        "null: every account the filters choose",
+    )
+    filters: AccountBulkFilters | None = Field(None, description="the accounts list's filters")
+
+
+@router.post(
+    "/accounts/bulk",
+    response={202: CustomersBulkOut, **ERROR_RESPONSES},
+    tags=["accounts"],
+    summary="Change or delete many accounts in the background",
+    description="`set` one field (owner_id, industry, size_band, budget_band) or `delete` "
+    "(kept 30 days in the trash) the accounts `ids` names, or every account `filters` "
+    "chooses. Answers 202 with the queued run; follow it at /accounts/bulk/{id}. Accounts "
+    "outside your scope are refused per row in the words of an unknown id. Analysts are "
+    "refused (403). Send an Idempotency-Key: a retry gets the same run and starts nothing.",
+)
+def accounts_bulk(request: HttpRequest, payload: AccountsBulkIn) -> Status:
+    by = caller(request)
+    params: dict[str, Any] = {}
+    if payload.action == "set":
+        params = {"field": payload.field, "value": payload.value}
+    chosen = payload.filters.dict() if payload.filters is not None else {}
+    filters = {k: v for k, v in chosen.items() if v not in (None, "")}
+    run = accounts_bulk_start(
+        by=by, action=payload.action, params=params, filters=filters, ids=payload.ids, via="api"
+    )
+    return Status(202, _out(by, run.pk, BULK_ACCOUNTS))
+
+
+@router.get(
+    "/accounts/bulk/{run_id}",
+    response={200: CustomersBulkOut, **ERROR_RESPONSES},
+    tags=["accounts"],
+    summary="An accounts bulk run: its progress and, once done, its counts and refused rows "
+    "(its author, or an admin)",
+)
+def accounts_bulk_run(request: HttpRequest, run_id: RecordId) -> dict[str, Any]:
+    return _out(caller(request), run_id, BULK_ACCOUNTS)

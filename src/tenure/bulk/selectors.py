@@ -6,11 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
+from tenure.access import visible
 from tenure.bulk.services import trash_visible
 from tenure.bulk.tasks import BULK
+from tenure.customers.filters import AccountFilterSet
+from tenure.customers.models import Account
 from tenure.history.models import TrashItem
 from tenure.jobs.models import Run, RunStatus
+from tenure.transfer.services import CsvExport
 from tenure.users.models import Role, User
 
 REFUSED_SHOWN = 200
@@ -37,9 +42,10 @@ class BulkProgress:
         return int(100 * self.run.progress_done / total) if total else 0
 
 
-def bulk_progress(*, by: User, run_id: int) -> BulkProgress | None:
-    """A bulk run, for the person who asked for it or an admin (None for anyone else)."""
-    runs = Run.objects.filter(pk=run_id, kind=BULK)
+def bulk_progress(*, by: User, run_id: int, kind: str = BULK) -> BulkProgress | None:
+    """A bulk run of ``kind`` (customers, or ``BULK_ACCOUNTS``), for the person who asked for
+    it or an admin (None for anyone else)."""
+    runs = Run.objects.filter(pk=run_id, kind=kind)
     if by.role != Role.ADMIN:
         runs = runs.filter(requested_by=by)
     run = runs.first()
@@ -60,3 +66,29 @@ def bulk_progress(*, by: User, run_id: int) -> BulkProgress | None:
 def trash_list(*, by: User) -> QuerySet[TrashItem]:
     """The trash ``by`` sees, newest first, with who deleted each item."""
     return trash_visible(by).select_related("deleted_by", "content_type").defer("rows")
+
+
+ACCOUNT_EXPORT_COLUMNS = ("id", "name", "industry", "size_band", "budget_band", "website",
+                          "owner", "created_at")  # fmt: skip
+
+
+def accounts_export_csv(*, by: User, filters: Any, ids: list[int] | None) -> CsvExport:
+    """The accounts list's chosen rows (``ids``, else every row of ``filters``) as CSV, through
+    the exports' formula-neutralising writer; only accounts ``by`` may see. ``InvalidFilters``
+    for a bad filter."""
+    chosen: QuerySet[Account] = AccountFilterSet.of(by, filters).filtered()
+    chosen = visible(by, chosen).select_related("owner").order_by("pk")
+    if ids is not None:
+        chosen = chosen.filter(pk__in=ids)
+    tz = timezone.get_default_timezone()
+
+    def rows() -> Any:
+        for account in chosen.iterator(chunk_size=2000):
+            yield [
+                str(account.pk), account.name, account.industry, account.size_band,
+                account.budget_band, account.website,
+                account.owner.username if account.owner else "",
+                account.created_at.astimezone(tz).isoformat() if account.created_at else "",
+            ]  # fmt: skip
+
+    return CsvExport(ACCOUNT_EXPORT_COLUMNS, rows())

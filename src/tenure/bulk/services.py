@@ -22,8 +22,8 @@ from tenure.access.records import record_for_change
 from tenure.bulk.events import ACCOUNT_RESTORED, CUSTOMER_RESTORED
 from tenure.bulk.models import ChangeKind, ChangeRow, ChangeSet
 from tenure.customers import services as customers
-from tenure.customers.filters import CustomerFilterSet
-from tenure.customers.models import Account, Customer
+from tenure.customers.filters import AccountFilterSet, CustomerFilterSet
+from tenure.customers.models import Account, BudgetBand, Customer, SizeBand
 from tenure.domain.access import Action, Role
 from tenure.domain.errors import Conflict
 from tenure.domain.limits import INTEGER_MAX
@@ -42,6 +42,13 @@ BULK_FIELDS = ("owner_id", "category", "channel", "account_id")
 """What a bulk change may set. Not consent: a consent is the person's own choice."""
 BULK_ACTIONS = ("set", "segment", "delete")
 BULK_MAX_IDS = 100_000
+ACCOUNT_CELL_FIELDS = ("owner_id", "industry", "size_band")
+"""What an accounts list cell edits in place."""
+ACCOUNT_BULK_FIELDS = ("owner_id", "industry", "size_band", "budget_band")
+"""What a bulk change of accounts may set."""
+ACCOUNT_BULK_ACTIONS = ("set", "delete")
+_TEXT_MAX = {"industry": 100}  # the account's column; a customer's texts hold 60
+_ACCOUNT_CHOICES = {"size_band": SizeBand.values, "budget_band": BudgetBand.values}
 
 
 class UndoRefused(Exception):
@@ -90,6 +97,24 @@ def customer_cell_set(
         change_set.label = f"{customer}: {field.removesuffix('_id')} changed"
         change_set.save(update_fields=["label"])
     return customer, change_set
+
+
+@transaction.atomic
+def account_cell_set(
+    *, by: User, account_id: int, field: str, value: Any, now: datetime
+) -> tuple[Account, ChangeSet | None]:
+    """Set one field of an account from the list (``ACCOUNT_CELL_FIELDS``) through
+    ``account_update``; the change set to undo it, None when nothing changed."""
+    require(by, Action.CHANGE)
+    if field not in ACCOUNT_CELL_FIELDS:
+        raise ValidationError({field: ["this field is not edited in the list"]})
+    account, change_set = account_update_undoable(
+        by=by, account_id=account_id, changes={field: value}, now=now
+    )
+    if change_set is not None:
+        change_set.label = f"{account}: {field.removesuffix('_id')} changed"
+        change_set.save(update_fields=["label"])
+    return account, change_set
 
 
 @transaction.atomic
@@ -146,13 +171,34 @@ class BulkOutcome:
 def bulk_request_check(*, by: User, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The action and its parameters, checked before a run is asked for: an analyst is
     refused (``AccessDenied``), a wrong value is a ``ValidationError`` on its field."""
+    return _request_check(by, action, params, BULK_ACTIONS, BULK_FIELDS)
+
+
+def account_bulk_request_check(
+    *, by: User, action: str, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``bulk_request_check`` for accounts: their fields, a band one of its choices."""
+    checked = _request_check(by, action, params, ACCOUNT_BULK_ACTIONS, ACCOUNT_BULK_FIELDS)
+    choices = _ACCOUNT_CHOICES.get(checked.get("field", ""))
+    if choices is not None and checked["value"] not in ("", *choices):
+        raise ValidationError({"value": [f"one of {', '.join(choices)}, or empty for none"]})
+    return checked
+
+
+def _request_check(
+    by: User,
+    action: str,
+    params: Mapping[str, Any],
+    actions: tuple[str, ...],
+    fields: tuple[str, ...],
+) -> dict[str, Any]:
     require(by, Action.CHANGE)
-    if action not in BULK_ACTIONS:
-        raise ValidationError({"action": [f"one of {', '.join(BULK_ACTIONS)}"]})
+    if action not in actions:
+        raise ValidationError({"action": [f"one of {', '.join(actions)}"]})
     if action == "set":
         name = params.get("field")
-        if name not in BULK_FIELDS:
-            raise ValidationError({"field": [f"one of {', '.join(BULK_FIELDS)}"]})
+        if name not in fields:
+            raise ValidationError({"field": [f"one of {', '.join(fields)}"]})
         value = params.get("value")
         if name.endswith("_id"):
             if value in (None, ""):
@@ -162,8 +208,12 @@ def bulk_request_check(*, by: User, action: str, params: Mapping[str, Any]) -> d
             else:
                 value = int(value)
             customers.check_references(by, {name: value})
-        elif not isinstance(value, str) or len(value) > 60 or "\x00" in value:
-            raise ValidationError({"value": ["text of at most 60 characters"]})
+        elif value is None and name in _ACCOUNT_CHOICES:
+            value = ""  # a band left empty: none
+        elif not isinstance(value, str) or len(value) > _TEXT_MAX.get(name, 60) or "\x00" in value:
+            raise ValidationError(
+                {"value": [f"text of at most {_TEXT_MAX.get(name, 60)} characters"]}
+            )
         return {"field": name, "value": value}
     if action == "segment":
         segment = params.get("segment_id")
@@ -214,8 +264,23 @@ def bulk_targets(
     choose among what ``by`` may see, narrowed to ``ids`` when given. An id outside that is
     refused as unknown ("no customer with id N", as everywhere); one ``by`` sees but may not
     change is refused as outside their book."""
+    return _targets(by, CustomerFilterSet, filters, ids)
+
+
+def account_targets(
+    *, by: User, filters: Mapping[str, Any], ids: list[int] | None
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """``bulk_targets`` for accounts: the accounts list's filters over what ``by`` sees."""
+    return _targets(by, AccountFilterSet, filters, ids)
+
+
+def _targets(
+    by: User, filterset: Any, filters: Mapping[str, Any], ids: list[int] | None
+) -> tuple[list[int], list[dict[str, Any]]]:
+    model = filterset._meta.model
+    noun = model._meta.verbose_name
     try:
-        chosen: QuerySet[Customer] = CustomerFilterSet.of(by, filters).filtered()
+        chosen: QuerySet[Any] = filterset.of(by, filters).filtered()
     except InvalidFilters as invalid:
         raise ValidationError(invalid.fields) from invalid
     chosen = chosen.order_by("pk")
@@ -223,14 +288,13 @@ def bulk_targets(
         chosen = chosen.filter(pk__in=ids)
     seen = list(chosen.values_list("pk", flat=True))
     changeable = set(
-        visible(by, Customer, Action.CHANGE).filter(pk__in=seen).values_list("pk", flat=True)
+        visible(by, model, Action.CHANGE).filter(pk__in=seen).values_list("pk", flat=True)
     )
     refused = [
-        {"id": pk, "reason": f"no customer with id {pk}"}
-        for pk in sorted(set(ids or []) - set(seen))
+        {"id": pk, "reason": f"no {noun} with id {pk}"} for pk in sorted(set(ids or []) - set(seen))
     ]
     refused += [
-        {"id": pk, "reason": "not in your book: you may not change this customer"}
+        {"id": pk, "reason": f"not in your book: you may not change this {noun}"}
         for pk in seen
         if pk not in changeable
     ]
@@ -334,6 +398,97 @@ def _bulk_segment(
         return
     outcome.changed = change.entered
     outcome.unchanged = len(targets) - change.entered
+
+
+# --- many accounts ----------------------------------------------------------------------------
+
+
+def accounts_bulk_start(
+    *,
+    by: User,
+    action: str,
+    params: Mapping[str, Any],
+    filters: Mapping[str, Any],
+    ids: list[int] | None,
+    via: str,
+) -> Run:
+    """``customers_bulk_start`` for the accounts list: set one of ``ACCOUNT_BULK_FIELDS`` or
+    delete, as a ``bulk.accounts`` run, its request checked now."""
+    from tenure.bulk.tasks import BULK_ACCOUNTS
+
+    params = account_bulk_request_check(by=by, action=action, params=params)
+    try:
+        AccountFilterSet.of(by, filters).filtered()
+    except InvalidFilters as invalid:
+        raise ValidationError(invalid.fields) from invalid
+    if ids is not None and not 1 <= len(ids) <= BULK_MAX_IDS:
+        raise ValidationError({"ids": [f"1 to {BULK_MAX_IDS:,} account ids, or none for all"]})
+    args = {"by": by.pk, "action": action, "params": params, "filters": dict(filters),
+            "ids": ids, "via": via}  # fmt: skip
+    run, _ = run_start(kind=BULK_ACCOUNTS, by=by, args=args)
+    return run
+
+
+def accounts_bulk_apply(
+    *,
+    by: User,
+    action: str,
+    params: Mapping[str, Any],
+    filters: Mapping[str, Any],
+    ids: list[int] | None,
+    now: datetime,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> dict[str, Any]:
+    """Do a bulk action on the accounts ``account_targets`` finds, one account per
+    transaction through ``account_update`` / ``account_delete``: the same result and change
+    set as ``customers_bulk_apply``."""
+    params = account_bulk_request_check(by=by, action=action, params=params)
+    targets, refused = account_targets(by=by, filters=filters, ids=ids)
+    outcome = BulkOutcome(refused=refused)
+    many = f"{len(targets)} account{'s' if len(targets) != 1 else ''}"
+    label = (
+        f"{params['field'].removesuffix('_id')} set on {many}"
+        if action == "set"
+        else f"{many} deleted"
+    )
+    change_set = ChangeSet.objects.create(
+        author=by,
+        kind=ChangeKind.DELETE if action == "delete" else ChangeKind.BULK,
+        label=label,
+        created_at=now,
+    )
+    for done, pk in enumerate(targets, start=1):
+        try:
+            with transaction.atomic():
+                if action == "set":
+                    _account_set(by, change_set, pk, params["field"], params["value"], outcome)
+                else:
+                    item = customers.account_delete(by=by, account_id=pk)
+                    ChangeRow.objects.create(
+                        change_set=change_set, model="customers.Account", object_id=pk,
+                        trash_item=item,
+                    )  # fmt: skip
+                    outcome.changed += 1
+        except (ValidationError, Conflict, Http404, AccessDenied) as error:
+            outcome.refused.append({"id": pk, "reason": _words(error)})
+        if done % 50 == 0 or done == len(targets):
+            progress(done, len(targets))
+    if not change_set.rows.exists():
+        change_set.delete()
+        return outcome.as_result(None)
+    return outcome.as_result(change_set)
+
+
+def _account_set(
+    by: User, change_set: ChangeSet, pk: int, name: str, value: Any, outcome: BulkOutcome
+) -> None:
+    before = _values(record_for_change(by, Account, pk), [name])
+    if value_plain(before[name]) == value_plain(value):
+        outcome.unchanged += 1
+        return
+    account = customers.account_update(by=by, account_id=pk, changes={name: value})
+    _record_changes(change_set, "customers.Account", pk, before, _values(account, [name]))
+    outcome.changed += 1
 
 
 # --- undo -------------------------------------------------------------------------------------

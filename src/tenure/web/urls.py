@@ -242,6 +242,11 @@ urlpatterns = [
     path("customers/bulk/<int:run_id>/", bulk.customers_bulk_run, name="customers-bulk-run"),
     path("customers/bulk/export.csv", bulk.customers_bulk_export, name="customers-bulk-export"),
     path("customers/<int:customer_id>/cell/<str:name>/", bulk.customer_cell, name="customer-cell"),
+    # The accounts list's bulk bar and cells edited in place (h/acctbulk).
+    path("accounts/bulk/", bulk.accounts_bulk, name="accounts-bulk"),
+    path("accounts/bulk/<int:run_id>/", bulk.accounts_bulk_run, name="accounts-bulk-run"),
+    path("accounts/bulk/export.csv", bulk.accounts_bulk_export, name="accounts-bulk-export"),
+    path("accounts/<int:account_id>/cell/<str:name>/", bulk.account_cell, name="account-cell"),
     path("undo/<int:change_set_id>/", undo.undo, name="undo"),
     path("trash/", trash.trash, name="trash"),
     path("trash/<int:item_id>/restore/", trash.trash_item_restore, name="trash-restore"),

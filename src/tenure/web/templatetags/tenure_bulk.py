@@ -40,6 +40,22 @@ def bulk_bar(context: template.Context) -> dict[str, Any]:
     }
 
 
+@register.inclusion_tag("web/bulk/_account_bar.html", takes_context=True)
+def account_bulk_bar(context: template.Context) -> dict[str, Any]:
+    """The bar above the accounts list: the owners and bands its filters offer already."""
+    user = context["user"]
+    changes = isinstance(user, User) and may(user, Action.CHANGE)
+    return {
+        "user": user,
+        "changes": changes,
+        "people": [(u.pk, str(u)) for u in context.get("owners") or []] if changes else [],
+        "size_bands": context.get("size_bands", []),
+        "budget_bands": context.get("budget_bands", []),
+        "query": context.get("export_query", ""),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
 @register.inclusion_tag("web/bulk/_toast_body.html", takes_context=True)
 def undo_offer(context: template.Context) -> dict[str, Any]:
     """The Undo toast of the change made just before this page (a record's Delete)."""

@@ -34,8 +34,14 @@ from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
 from tenure.web.views.customers import compose, logged_words, team_choices, timeline_context
 from tenure.web.views.filtering import filtered_page
-from tenure.web.views.list_views import columns_context, default_view_redirect, views_context
+from tenure.web.views.list_views import (
+    SAVED_PARAM,
+    columns_context,
+    default_view_redirect,
+    views_context,
+)
 from tenure.web.views.pagination import paginate
+from tenure.workspace.columns import COLUMNS_PARAM
 
 ACCOUNT_PAGE_ROWS = 20
 HEALTH_HISTORY_SHOWN = 8
@@ -51,7 +57,11 @@ def accounts(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     found = filtered_page(request, AccountFilterSet.of(user, request.GET), account_list)
     columns = columns_context(request, "accounts")
+    export_query = request.GET.copy()  # the bulk bar's "every account matching": all rows
+    for key in ("page", COLUMNS_PARAM, SAVED_PARAM):
+        export_query.pop(key, None)
     context = {
+        "export_query": export_query.urlencode(),
         "filters": found.values,
         "filter_errors": {**found.errors, **columns["columns_error"]},
         "page": found.page,

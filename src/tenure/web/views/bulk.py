@@ -18,20 +18,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenure.access import get_visible_or_404, may, require
 from tenure.access.filtering import InvalidFilters
-from tenure.bulk.selectors import bulk_progress
+from tenure.bulk.selectors import accounts_export_csv, bulk_progress
 from tenure.bulk.services import (
+    ACCOUNT_BULK_FIELDS,
     BULK_FIELDS,
     BULK_MAX_IDS,
+    account_cell_set,
+    accounts_bulk_start,
     customer_cell_set,
     customers_bulk_start,
 )
+from tenure.bulk.tasks import BULK, BULK_ACCOUNTS
 from tenure.customers.filters import CustomerFilterSet
-from tenure.customers.models import Customer
+from tenure.customers.models import Account, Customer
 from tenure.customers.selectors import customers_chosen
 from tenure.domain.access import Action
 from tenure.domain.errors import Conflict
 from tenure.transfer.services import customers_export_csv
-from tenure.web.record_forms import CustomerForm
+from tenure.web.record_forms import AccountForm, CustomerForm
 from tenure.web.views._render import signed_in_user
 from tenure.web.views.exports import _attachment, _refused
 
@@ -46,7 +50,7 @@ class BadRequest(ValueError):
         super().__init__(str(fields))
 
 
-def _scope(request: HttpRequest) -> tuple[QueryDict, list[int] | None]:
+def _scope(request: HttpRequest, noun: str = "customer") -> tuple[QueryDict, list[int] | None]:
     """The list's filters (its query string, sent along) and the rows chosen: None for
     "every row matching the filters"."""
     data = request.POST if request.method == "POST" else request.GET
@@ -55,19 +59,21 @@ def _scope(request: HttpRequest) -> tuple[QueryDict, list[int] | None]:
         return filters, None
     raw = data.getlist("ids")
     if not raw:
-        raise BadRequest({"ids": ["choose at least one customer, or every one of the list"]})
+        raise BadRequest({"ids": [f"choose at least one {noun}, or every one of the list"]})
     if len(raw) > BULK_MAX_IDS or not all(value.isdigit() and len(value) < 19 for value in raw):
-        raise BadRequest({"ids": [f"up to {BULK_MAX_IDS:,} customer ids"]})
+        raise BadRequest({"ids": [f"up to {BULK_MAX_IDS:,} {noun} ids"]})
     return filters, [int(value) for value in raw]
 
 
-def _operation(post: QueryDict) -> tuple[str, dict[str, Any]]:
+def _operation(
+    post: QueryDict, fields: tuple[str, ...] = BULK_FIELDS
+) -> tuple[str, dict[str, Any]]:
     """What the bar asks: ``operation`` is a field to set, ``segment`` or ``delete``."""
     operation = post.get("operation", "")
-    if operation in BULK_FIELDS:
+    if operation in fields:
         value = post.get(operation if operation.endswith("_id") else "value", "")
         return "set", {"field": operation, "value": value}
-    if operation == "segment":
+    if operation == "segment" and fields == BULK_FIELDS:
         return "segment", {"segment_id": post.get("segment_id", "")}
     if operation == "delete":
         return "delete", {}
@@ -101,8 +107,8 @@ def _refusal(request: HttpRequest, fields: dict[str, list[str]]) -> HttpResponse
     return render(request, "web/bulk/_refused.html", {"fields": fields}, status=status)
 
 
-def _progress(request: HttpRequest, run_id: int) -> HttpResponse:
-    found = bulk_progress(by=signed_in_user(request), run_id=run_id)
+def _progress(request: HttpRequest, run_id: int, kind: str = BULK) -> HttpResponse:
+    found = bulk_progress(by=signed_in_user(request), run_id=run_id, kind=kind)
     if found is None:
         raise Http404("No such bulk change.")
     response = render(request, "web/bulk/_progress.html", {"bulk": found})
@@ -206,3 +212,112 @@ def _cell_form(
         attrs |= {"aria-invalid": "true", "aria-describedby": f"cell-error-{customer.pk}-{name}"}
     context = _cell_context(customer, name, widget=field.as_widget(attrs=attrs), errors=errors)
     return render(request, "web/bulk/_cell_form.html", context)
+
+
+# --- the accounts list: the same bar and cells ---------------------------------------------------
+
+ACCOUNT_CELLS = {"owner": "owner_id", "industry": "industry", "size_band": "size_band"}
+"""The accounts list's cells edited in place: the edit form's field -> the account's field."""
+
+
+@login_required
+@require_POST
+def accounts_bulk(request: HttpRequest) -> HttpResponse:
+    """Start a bulk action on accounts; its progress card (htmx) or page."""
+    user = signed_in_user(request)
+    require(user, Action.CHANGE)  # an analyst reads, and is refused here (403)
+    try:
+        filters, ids = _scope(request, "account")
+        action, params = _operation(request.POST, ACCOUNT_BULK_FIELDS)
+        if action == "set" and params["field"] in ("size_band", "budget_band"):
+            params["value"] = request.POST.get(params["field"], "")  # each band its own select
+        run = accounts_bulk_start(
+            by=user, action=action, params=params, filters=filters.dict(), ids=ids, via="web"
+        )
+    except BadRequest as bad:
+        return _refusal(request, bad.fields)
+    except ValidationError as invalid:
+        return _refusal(request, invalid.message_dict)
+    if request.headers.get("HX-Request") == "true":
+        return _progress(request, run.pk, BULK_ACCOUNTS)
+    return redirect("web:accounts-bulk-run", run_id=run.pk)
+
+
+@login_required
+@require_GET
+def accounts_bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """An accounts bulk run's progress: the card alone for htmx's polling, else its page."""
+    if request.headers.get("HX-Request") == "true":
+        return _progress(request, run_id, BULK_ACCOUNTS)
+    found = bulk_progress(by=signed_in_user(request), run_id=run_id, kind=BULK_ACCOUNTS)
+    if found is None:
+        raise Http404("No such bulk change.")
+    return render(request, "web/bulk/run.html", {"bulk": found, "section": "accounts"})
+
+
+@login_required
+@require_GET
+def accounts_bulk_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The chosen accounts (or every row of the filters) as CSV."""
+    user = signed_in_user(request)
+    try:
+        filters, ids = _scope(request, "account")
+        export = accounts_export_csv(by=user, filters=filters, ids=ids)
+    except BadRequest as bad:
+        return _refusal(request, bad.fields)
+    except InvalidFilters as refused:
+        return _refused(refused)
+    return _attachment(export, "accounts")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_cell(request: HttpRequest, account_id: int, name: str) -> HttpResponse:
+    """``customer_cell`` for an account: owner, industry or size, through the account edit
+    form's validation and ``account_update``; an Undo toast once saved."""
+    user = signed_in_user(request)
+    if name not in ACCOUNT_CELLS:
+        raise Http404("No such cell.")
+    queryset = Account.objects.select_related("owner")
+    account = get_visible_or_404(user, queryset, pk=account_id)
+    context: dict[str, Any] = {"account": account, "cell": name}
+    if request.method == "GET" and (request.GET.get("cancel") or not may(user, Action.CHANGE)):
+        return render(request, "web/bulk/_account_cell.html", context)
+    require(user, Action.CHANGE)  # an analyst edits nothing (403)
+    account = get_visible_or_404(user, queryset, Action.CHANGE, pk=account_id)
+    form = AccountForm(request.POST or None, initial={"owner": account.owner_id})
+    errors: list[str] = []
+    if request.method == "POST":
+        form.is_valid()
+        errors = [str(error) for error in form.errors.get(name, [])]
+        if not errors:
+            try:
+                account, change_set = account_cell_set(
+                    by=user, account_id=account.pk, field=ACCOUNT_CELLS[name],
+                    value=form.cleaned_data[name], now=timezone.now(),
+                )  # fmt: skip
+            except ValidationError as refused:
+                errors = [" ".join(found) for found in refused.message_dict.values()]
+            except (Conflict, Http404) as refused:
+                errors = [str(refused) or "You may no longer change this account."]
+            else:
+                account = queryset.get(pk=account.pk)
+                label = form.fields[name].label
+                context = {"account": account, "cell": name, "change_set": change_set,
+                           "message": f"Saved the {str(label).lower()} of {account}."}  # fmt: skip
+                return render(request, "web/bulk/_account_cell_saved.html", context)
+    field = form[name]
+    if request.method == "GET":
+        field.initial = account.owner_id if name == "owner" else getattr(account, name)
+    attrs: dict[str, str | bool] = {
+        "id": f"account-cell-input-{account.pk}-{name}",
+        "aria-label": f"{form.fields[name].label} of {account}",
+        "data-cell-input": "",
+    }
+    if errors:
+        attrs |= {
+            "aria-invalid": "true",
+            "aria-describedby": f"account-cell-error-{account.pk}-{name}",
+        }
+    context |= {"account": account, "widget": field.as_widget(attrs=attrs), "errors": errors}
+    return render(request, "web/bulk/_account_cell_form.html", context)

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 from tenure.access import require
 from tenure.bulk.models import ChangeKind, ChangeSet
 from tenure.bulk.services import UndoRefused, changeset_undo
-from tenure.customers.models import Customer
+from tenure.customers.models import Account, Customer
 from tenure.domain.access import Action
 from tenure.web.views._render import signed_in_user
-from tenure.web.views.bulk import CELLS
+from tenure.web.views.bulk import ACCOUNT_CELLS, CELLS
 
 OFFER = "tenure_undo_offer"
 OFFER_SECONDS = 120
@@ -70,11 +70,19 @@ def undo(request: HttpRequest, change_set_id: int) -> HttpResponse:
             customer = Customer.objects.select_related("owner").filter(pk=row.object_id).first()
             if customer is not None:
                 cells.append((customer, names[row.field]))
+    account_cells = []
+    if change_set.kind == ChangeKind.EDIT:  # the same for the accounts list's cells
+        names = {field: cell for cell, field in ACCOUNT_CELLS.items()}
+        for row in change_set.rows.filter(model="customers.Account", field__in=names):
+            account = Account.objects.select_related("owner").filter(pk=row.object_id).first()
+            if account is not None:
+                account_cells.append((account, names[row.field]))
     response = render(
         request,
         "web/bulk/_undone.html",
-        {"message": f"Undone: {change_set.label}.", "cells": cells},
-    )
+        {"message": f"Undone: {change_set.label}.", "cells": cells,
+         "account_cells": account_cells},
+    )  # fmt: skip
     if change_set.kind != ChangeKind.EDIT:
         response["HX-Trigger"] = "tenure-list-changed"  # bulk.js refreshes the list's rows
     return response

@@ -1,4 +1,4 @@
-/* The customers list's bulk bar and its cells edited in place (see web/bulk/_bar.html and
+/* The customers and accounts lists' bulk bar and its cells edited in place (see web/bulk/_bar.html and
  * _cell.html). The bar counts the chosen rows and keeps its "query" equal to the filters shown,
  * so the server applies the same filters (and the person's scope) when the run starts. A cell's
  * input opens on click or Enter (its button), saves on Enter (its form), and Esc cancels. */
@@ -6,6 +6,12 @@
   "use strict";
 
   function bar() { return document.getElementById("bulk-form"); }
+  // The bar names its rows and its list's filter form (the accounts list's: data-bulk-*).
+  function noun() { var form = bar(); return (form && form.getAttribute("data-bulk-noun")) || "customer"; }
+  function filterForm() {
+    var form = bar();
+    return document.getElementById((form && form.getAttribute("data-bulk-filters")) || "customer-filters");
+  }
 
   function chosen() {
     return Array.prototype.slice.call(document.querySelectorAll('input[name="ids"][form="bulk-form"]'));
@@ -21,15 +27,15 @@
     var span = form.querySelector("[data-bulk-total]");
     if (span) span.textContent = total ? " (" + total + ")" : "";
     var n = chosen().filter(function (box) { return box.checked; }).length;
-    if (all && all.checked) count.textContent = "Every customer matching the filters" + (total ? " (" + total + ")" : "");
-    else count.textContent = n === 0 ? "No customer chosen" : n + " chosen on this page";
+    if (all && all.checked) count.textContent = "Every " + noun() + " matching the filters" + (total ? " (" + total + ")" : "");
+    else count.textContent = n === 0 ? "No " + noun() + " chosen" : n + " chosen on this page";
     form.classList.toggle("bulk-bar-active", n > 0 || (all && all.checked));
     var operation = form.querySelector("[data-bulk-operation]");
     var current = operation ? operation.value : "";
     form.querySelectorAll("[data-bulk-for]").forEach(function (field) {
       field.hidden = field.getAttribute("data-bulk-for").split(" ").indexOf(current) === -1;
     });
-    var filters = document.getElementById("customer-filters");
+    var filters = filterForm();
     var query = form.querySelector("[data-bulk-query]");
     if (filters && query) {
       var params = new URLSearchParams(new FormData(filters));
@@ -44,7 +50,8 @@
       chosen().forEach(function (box) { box.checked = target.checked; });
     }
     if (target.closest && (target.closest("#bulk-form") || target.matches('input[name="ids"]') ||
-        target.matches("[data-select-page]") || target.closest("#customer-filters"))) sync();
+        target.matches("[data-select-page]") || target.closest("#customer-filters") ||
+        target.closest("#account-filters"))) sync();
   });
 
   // A delete asks first; the trash keeps it 30 days.
@@ -56,7 +63,7 @@
     var operation = form.querySelector("[data-bulk-operation]");
     if (operation && operation.value === "delete") {
       event.preventDefault();
-      if (window.confirm("Delete the chosen customers? They are kept 30 days in the trash.")) event.detail.issueRequest(true);
+      if (window.confirm("Delete the chosen " + noun() + "s? They are kept 30 days in the trash.")) event.detail.issueRequest(true);
     }
   });
 
@@ -80,7 +87,7 @@
     sync();
   });
   function refresh() {
-    var filters = document.getElementById("customer-filters");
+    var filters = filterForm();
     if (filters && window.htmx) window.htmx.trigger(filters, "submit");
   }
 
