@@ -84,6 +84,7 @@ def test_the_page_lists_accounts_and_snoozes_one(client, accounts):
     sam, north, south, east, today = accounts
     client.force_login(sam)
     page = client.get(reverse("web:my-day")).content.decode()
+    assert page.index("</title>") < page.index("<main") < page.index('id="account-worklist"')
     table = page[page.index('id="account-worklist-table"') :]
     assert table.index("North Ltd") < table.index("South Ltd") < table.index("East Ltd")
     assert "West Ltd" not in page
