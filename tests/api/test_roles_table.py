@@ -882,6 +882,15 @@ PAGES = [
         done=302,
     ),
     Page("my-day-done", "update", _customer, method="post", done=302),
+    Page(
+        "my-day-account-snooze",
+        "update",
+        _account,
+        method="post",
+        data=lambda: {"until": "2099-01-01"},
+        done=302,
+    ),
+    Page("my-day-account-done", "update", _account, method="post", done=302),
     Page("notifications", "self"),
     Page("notifications-read", "self", method="post", done=302),
     Page("team", "administer"),
@@ -915,6 +924,8 @@ def expected_page(caller: str, page: Page, whose: str) -> int:
     if caller == ANONYMOUS:
         return 302  # to the login
     role = Role(caller)
+    if page.name == "home":  # a success manager's home is My day; every other role's a dashboard
+        return 302 if role == Role.SUCCESS_MANAGER else 200
     if page.operation == "administer":
         return page.done if role == Role.ADMIN else 403
     if page.operation == "change_all":

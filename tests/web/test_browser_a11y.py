@@ -305,6 +305,8 @@ def test_a_phone_and_a_keyboard_reach_every_page(live_server, browser_page):  # 
     page.get_by_label("Username").fill("ada")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
+    page.goto(f"{live_server.url}/customers/")  # the walk below starts from the customers list
     expect(page.get_by_role("heading", name="Customers", exact=True)).to_be_visible()
 
     # The first Tab shows the skip link; it moves the focus to the page's content.

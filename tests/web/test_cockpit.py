@@ -118,7 +118,7 @@ def test_home_is_my_day_for_a_success_manager_only(client, manager):
     client.force_login(sam)
     assert client.get(reverse("web:home"))["Location"] == reverse("web:my-day")
     client.force_login(manager)
-    assert client.get(reverse("web:home"))["Location"] == reverse("web:customers")
+    assert client.get(reverse("web:home")).status_code == 200  # a dashboard (test_home.py)
 
 
 def _noon(day: date) -> datetime:

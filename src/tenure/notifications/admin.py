@@ -4,7 +4,12 @@
 from django.contrib import admin
 
 from tenure.access.admin import AdministerOnlyAdmin
-from tenure.notifications.models import DigestSent, Notification, WorklistSnooze
+from tenure.notifications.models import (
+    AccountWorklistSnooze,
+    DigestSent,
+    Notification,
+    WorklistSnooze,
+)
 
 
 @admin.register(Notification)
@@ -26,4 +31,11 @@ class DigestSentAdmin(AdministerOnlyAdmin):
 class WorklistSnoozeAdmin(AdministerOnlyAdmin):
     list_display = ("user", "customer", "until", "done")
     raw_id_fields = ("user", "customer")
+    show_full_result_count = False
+
+
+@admin.register(AccountWorklistSnooze)
+class AccountWorklistSnoozeAdmin(AdministerOnlyAdmin):
+    list_display = ("user", "account", "until", "done")
+    raw_id_fields = ("user", "account")
     show_full_result_count = False

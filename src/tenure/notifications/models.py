@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from tenure.customers.models import Customer
+from tenure.customers.models import Account, Customer
 
 
 class NotificationKind(models.TextChoices):
@@ -78,3 +78,22 @@ class WorklistSnooze(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} aside for {self.user_id} until {self.until}"
+
+
+class AccountWorklistSnooze(models.Model):
+    """An account put aside on someone's "My day" until a date (done: until tomorrow); a sibling
+    of ``WorklistSnooze`` so each row keeps a required key and its own uniqueness."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    until = models.DateField(help_text="back on the list on this day")
+    done = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="account_worklist_snooze_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"account {self.account_id} aside for {self.user_id} until {self.until}"

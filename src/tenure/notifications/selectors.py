@@ -12,9 +12,14 @@ from django.utils import timezone
 
 from tenure.access import visible
 from tenure.customers.models import Account, Customer
-from tenure.domain.worklist import WorklistScore, worklist_score
+from tenure.domain.worklist import (
+    Member,
+    WorklistScore,
+    account_worklist_score,
+    worklist_score,
+)
 from tenure.interactions.models import CaseStatus, Interaction, InteractionKind
-from tenure.notifications.models import Notification, WorklistSnooze
+from tenure.notifications.models import AccountWorklistSnooze, Notification, WorklistSnooze
 from tenure.todos.models import Task, TaskStatus
 from tenure.users.models import User
 
@@ -41,10 +46,21 @@ class WorklistRow:
 
 
 @dataclass(frozen=True)
+class AccountWorklistRow:
+    account: Account
+    ranking: WorklistScore
+    next_renewal: datetime | None
+    customers: int
+    open_tasks: int  # on the account itself or on one of its customers
+
+
+@dataclass(frozen=True)
 class MyDay:
     rows: list[WorklistRow]
     tasks: list[Task]
     snoozed: int  # customers put aside, not shown today
+    accounts: list[AccountWorklistRow]
+    accounts_snoozed: int
 
 
 def my_day(*, user: User, today: date | None = None, limit: int = 50) -> MyDay:
@@ -94,7 +110,82 @@ def my_day(*, user: User, today: date | None = None, limit: int = 50) -> MyDay:
     )
     tasks.sort(key=lambda task: (rank.get(task.customer_id or 0, len(rank)), task.due, task.pk))
     snoozed = WorklistSnooze.objects.filter(user=user, until__gt=today).count()
-    return MyDay(rows=rows[:limit], tasks=tasks, snoozed=snoozed)
+    accounts, accounts_snoozed = _account_rows(user, today, start_of_today)
+    return MyDay(
+        rows=rows[:limit],
+        tasks=tasks,
+        snoozed=snoozed,
+        accounts=accounts[:limit],
+        accounts_snoozed=accounts_snoozed,
+    )
+
+
+def _account_rows(
+    user: User, today: date, start_of_today: datetime
+) -> tuple[list[AccountWorklistRow], int]:
+    """The accounts ``user`` owns, ranked by ``account_worklist_score`` over all their customers
+    (as the account cockpit sums them). Three queries whatever the book's size: the accounts with
+    their tasks counted, their customers with prediction, health and next renewal, the count put
+    aside."""
+    aside = AccountWorklistSnooze.objects.filter(user=user, until__gt=today)
+    accounts = {
+        account.pk: account
+        for account in visible(user, Account)
+        .filter(owner=user)
+        .exclude(pk__in=aside.values("account_id"))
+        .annotate(
+            open_tasks=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN), distinct=True),
+            customer_tasks=Count(
+                "customers__tasks",
+                filter=Q(customers__tasks__status=TaskStatus.OPEN),
+                distinct=True,
+            ),
+        )
+    }
+    members: dict[int, list[Member]] = {pk: [] for pk in accounts}
+    renewals: dict[int, datetime] = {}
+    customers = (
+        Customer.objects.filter(account_id__in=list(accounts))
+        .select_related("prediction", "health")
+        .annotate(
+            next_renewal=Min(
+                "subscriptions__renews_at",
+                filter=Q(
+                    subscriptions__cancelled_at__isnull=True,
+                    subscriptions__renews_at__gte=start_of_today,
+                ),
+            )
+        )
+    )
+    for customer in customers:
+        prediction = getattr(customer, "prediction", None)
+        health = getattr(customer, "health", None)
+        renewal = customer.next_renewal
+        account_id = int(customer.account_id or 0)  # filtered on its account: never None
+        members[account_id].append(
+            Member(
+                churn_risk=prediction.churn_risk if prediction else None,
+                health_score=health.score if health else None,
+                value=prediction.predicted_clv_365
+                if prediction
+                else customer.revenue or Decimal(0),
+                days_to_renewal=(timezone.localdate(renewal) - today).days if renewal else None,
+            )
+        )
+        if renewal and (account_id not in renewals or renewal < renewals[account_id]):
+            renewals[account_id] = renewal
+    rows = [
+        AccountWorklistRow(
+            account,
+            account_worklist_score(members[pk]),
+            renewals.get(pk),
+            len(members[pk]),
+            account.open_tasks + account.customer_tasks,
+        )
+        for pk, account in accounts.items()
+    ]
+    rows.sort(key=lambda row: (-row.ranking.score, row.account.pk))
+    return rows, aside.count()
 
 
 def team_members() -> QuerySet[User]:

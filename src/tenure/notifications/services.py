@@ -24,6 +24,7 @@ from tenure.interactions.models import CaseStatus, Interaction, InteractionKind
 from tenure.interactions.services import interaction_log, interaction_update
 from tenure.notifications.following import day_words
 from tenure.notifications.models import (
+    AccountWorklistSnooze,
     DigestSent,
     Notification,
     NotificationKind,
@@ -247,6 +248,31 @@ def worklist_done(*, user: User, customer_id: int, today: date) -> WorklistSnooz
     customer = get_visible_or_404(user, Customer, Action.CHANGE, pk=customer_id)
     snooze, _ = WorklistSnooze.objects.update_or_create(
         user=user, customer=customer,
+        defaults={"until": today + timedelta(days=1), "done": True},
+    )  # fmt: skip
+    return snooze
+
+
+def worklist_account_snooze(
+    *, user: User, account_id: int, until: date, today: date
+) -> AccountWorklistSnooze:
+    """Put an account aside on ``user``'s My day until ``until`` (a day after ``today``)."""
+    require_change(user)
+    if until <= today:
+        raise ValidationError({"until": ["choose a day after today"]})
+    account = get_visible_or_404(user, Account, Action.CHANGE, pk=account_id)
+    snooze, _ = AccountWorklistSnooze.objects.update_or_create(
+        user=user, account=account, defaults={"until": until, "done": False}
+    )
+    return snooze
+
+
+def worklist_account_done(*, user: User, account_id: int, today: date) -> AccountWorklistSnooze:
+    """Done with an account for today: off the list until tomorrow."""
+    require_change(user)
+    account = get_visible_or_404(user, Account, Action.CHANGE, pk=account_id)
+    snooze, _ = AccountWorklistSnooze.objects.update_or_create(
+        user=user, account=account,
         defaults={"until": today + timedelta(days=1), "done": True},
     )  # fmt: skip
     return snooze

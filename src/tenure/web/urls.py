@@ -128,6 +128,17 @@ urlpatterns = [
     path("my-day/", myday.my_day_page, name="my-day"),
     path("my-day/<int:customer_id>/snooze/", myday.my_day_snooze, name="my-day-snooze"),
     path("my-day/<int:customer_id>/done/", myday.my_day_done, name="my-day-done"),
+    # My day's accounts: snooze and done, as for customers.
+    path(
+        "my-day/accounts/<int:account_id>/snooze/",
+        myday.my_day_account_snooze,
+        name="my-day-account-snooze",
+    ),
+    path(
+        "my-day/accounts/<int:account_id>/done/",
+        myday.my_day_account_done,
+        name="my-day-account-done",
+    ),
     path("notifications/", myday.notifications, name="notifications"),
     path("notifications/read/", myday.notifications_read, name="notifications-read"),
     path("tasks/", tasks.tasks, name="tasks"),

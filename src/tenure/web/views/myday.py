@@ -21,6 +21,8 @@ from tenure.domain.worklist import NO_RENEWAL_DAYS, URGENCY_DAYS
 from tenure.notifications.selectors import my_day, notification_list
 from tenure.notifications.services import (
     notification_mark_read,
+    worklist_account_done,
+    worklist_account_snooze,
     worklist_done,
     worklist_snooze,
 )
@@ -75,6 +77,40 @@ def my_day_done(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = signed_in_user(request)
     done = worklist_done(user=user, customer_id=customer_id, today=timezone.localdate())
     messages.success(request, f"Done with {done.customer} for today.")
+    return redirect("web:my-day")
+
+
+@login_required
+@require_POST
+def my_day_account_snooze(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Put an account aside until a date (403 for an analyst, 404 outside one's book)."""
+    user = signed_in_user(request)
+    form = SnoozeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Until: {form.errors['until'][0]}")
+        return redirect("web:my-day")
+    try:
+        snooze = worklist_account_snooze(
+            user=user,
+            account_id=account_id,
+            until=form.cleaned_data["until"],
+            today=timezone.localdate(),
+        )
+    except ValidationError as error:
+        messages.error(request, f"Until: {error.message_dict['until'][0]}")
+        return redirect("web:my-day")
+    messages.success(
+        request, f"{snooze.account} is set aside until {snooze.until:%b} {snooze.until.day}."
+    )
+    return redirect("web:my-day")
+
+
+@login_required
+@require_POST
+def my_day_account_done(request: HttpRequest, account_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    done = worklist_account_done(user=user, account_id=account_id, today=timezone.localdate())
+    messages.success(request, f"Done with {done.account} for today.")
     return redirect("web:my-day")
 
 
