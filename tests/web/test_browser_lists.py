@@ -51,7 +51,7 @@ def _log_in(page, url: str, username: str) -> None:
 
 
 def _headers(page) -> list[str]:
-    return [text.strip() for text in page.locator("#results thead th").all_inner_texts()]
+    return [text.strip() for text in page.locator("#results thead th:not(.select-cell)").all_inner_texts()]
 
 
 def _rows(page) -> list[str]:

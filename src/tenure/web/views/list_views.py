@@ -118,6 +118,7 @@ def columns_context(request: HttpRequest, list_name: str) -> dict[str, Any]:
         "columns": shown,
         "column_choices": choices,
         "columns_text": ",".join(keys),
+        "columns_asked": asked is not None,  # the role's defaults stay out of the URL
         "columns_error": {COLUMNS_PARAM: [error]} if error else {},
     }
 
