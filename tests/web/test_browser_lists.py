@@ -51,7 +51,8 @@ def _log_in(page, url: str, username: str) -> None:
 
 
 def _headers(page) -> list[str]:
-    return [text.strip() for text in page.locator("#results thead th:not(.select-cell)").all_inner_texts()]
+    headers = page.locator("#results thead th:not(.select-cell)")  # not the bulk bar's choice
+    return [text.strip() for text in headers.all_inner_texts()]
 
 
 def _rows(page) -> list[str]:
