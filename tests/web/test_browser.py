@@ -89,8 +89,12 @@ def test_log_in_search_open_and_log_an_interaction(live_server, browser_page):
     form.get_by_role("button", name="Log interaction").click()
 
     timeline = page.locator("#timeline-entries")
-    entry = timeline.locator(".timeline-entry").first
-    expect(entry).to_contain_text("Parcel arrived damaged")
+    entry = timeline.locator(".timeline-entry", has_text="Parcel arrived damaged")
+    expect(entry).to_have_count(1)
+    # The complaint opened its follow-up task, on the same timeline.
+    expect(timeline.locator(".timeline-entry").first).to_contain_text(
+        "Task: Follow up the complaint of Grace Hopper"
+    )
     expect(entry).to_contain_text("Sending a replacement <today>.")
     expect(entry).to_contain_text("Open")
     expect(page.locator("#interaction-form")).to_contain_text("Logged.")
@@ -99,9 +103,9 @@ def test_log_in_search_open_and_log_an_interaction(live_server, browser_page):
 
     # And it is stored: a reload shows it too.
     page.reload()
-    expect(page.locator("#timeline-entries .timeline-entry").first).to_contain_text(
-        "Parcel arrived damaged"
-    )
+    expect(
+        page.locator("#timeline-entries .timeline-entry", has_text="Parcel arrived damaged")
+    ).to_have_count(1)
 
 
 @pytest.mark.browser
