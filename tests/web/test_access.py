@@ -52,7 +52,8 @@ def test_login_then_home_then_logout(db, manager):
         },
     )
     assert response.status_code == 302
-    assert browser.get(response["Location"])["Location"] == reverse("web:customers")
+    home = browser.get(response["Location"])  # a manager's home: the dashboard
+    assert home.status_code == 200 and "<h1>Home</h1>" in home.content.decode()
     page = browser.get(reverse("web:customers")).content.decode()
     assert "Mia Manager" in page and "Log out" in page
     token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
