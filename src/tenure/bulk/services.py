@@ -81,22 +81,31 @@ def _values(record: Model, names: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(record, name) for name in names}
 
 
+def _cell_allowed(by: User, field: str, allowed: Iterable[str]) -> None:
+    require(by, Action.CHANGE)
+    if field not in allowed:
+        raise ValidationError({field: ["this field is not edited in the list"]})
+
+
+def _cell_labelled(record: Model, field: str, change_set: ChangeSet | None) -> ChangeSet | None:
+    """The toast's words for a cell's change set: the record and the field."""
+    if change_set is not None:
+        change_set.label = f"{record}: {field.removesuffix('_id')} changed"
+        change_set.save(update_fields=["label"])
+    return change_set
+
+
 @transaction.atomic
 def customer_cell_set(
     *, by: User, customer_id: int, field: str, value: Any, now: datetime
 ) -> tuple[Customer, ChangeSet | None]:
     """Set one field of a customer from the list (``CELL_FIELDS``) through
     ``customer_update``; the change set to undo it, None when nothing changed."""
-    require(by, Action.CHANGE)
-    if field not in CELL_FIELDS:
-        raise ValidationError({field: ["this field is not edited in the list"]})
+    _cell_allowed(by, field, CELL_FIELDS)
     customer, change_set = customer_update_undoable(
         by=by, customer_id=customer_id, changes={field: value}, now=now
     )
-    if change_set is not None:
-        change_set.label = f"{customer}: {field.removesuffix('_id')} changed"
-        change_set.save(update_fields=["label"])
-    return customer, change_set
+    return customer, _cell_labelled(customer, field, change_set)
 
 
 @transaction.atomic
@@ -105,16 +114,11 @@ def account_cell_set(
 ) -> tuple[Account, ChangeSet | None]:
     """Set one field of an account from the list (``ACCOUNT_CELL_FIELDS``) through
     ``account_update``; the change set to undo it, None when nothing changed."""
-    require(by, Action.CHANGE)
-    if field not in ACCOUNT_CELL_FIELDS:
-        raise ValidationError({field: ["this field is not edited in the list"]})
+    _cell_allowed(by, field, ACCOUNT_CELL_FIELDS)
     account, change_set = account_update_undoable(
         by=by, account_id=account_id, changes={field: value}, now=now
     )
-    if change_set is not None:
-        change_set.label = f"{account}: {field.removesuffix('_id')} changed"
-        change_set.save(update_fields=["label"])
-    return account, change_set
+    return account, _cell_labelled(account, field, change_set)
 
 
 @transaction.atomic
