@@ -28,8 +28,11 @@ constraints:
 demo: $(VENV)/.installed
 	$(BIN)/tenure demo
 
-## make test: lint, then the whole suite on SQLite and on PostgreSQL
-test: $(VENV)/.installed-test browser lint test-sqlite test-postgres
+## make test: lint, then the whole suite on SQLite and on PostgreSQL, one after the other
+## (TEST_JOBS=2: side by side, each half's output printed whole when it ends)
+TEST_JOBS ?= 1
+test: $(VENV)/.installed-test browser lint
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-sqlite test-postgres
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
@@ -43,7 +46,7 @@ test-sqlite: $(VENV)/.installed-test
 # The pure analytics tests touch no database: once (above) is enough.
 test-postgres: $(VENV)/.installed-test
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering on 127.0.0.1:5432: start it with 'pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start'"; exit 1; }
-	TENURE_DATABASE_URL=$(PG_URL) TENURE_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest --ignore=tests/analytics -m "not browser"
+	TENURE_DATABASE_URL=$(PG_URL) TENURE_DATA_DIR=$(CURDIR)/var/test-pg $(BIN)/pytest -o cache_dir=var/test-pg/.pytest_cache --ignore=tests/analytics -m "not browser"
 
 # Debian's Chromium for the Playwright browser tests (Playwright cannot download its own here).
 browser:
@@ -52,4 +55,4 @@ browser:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
 clean:
-	rm -rf var/test .pytest_cache
+	rm -rf var/test var/test-pg .pytest_cache

@@ -70,3 +70,45 @@ def test_a_transaction_in_another_database_holds_nothing_back():
     finally:
         other.rollback()
         other.close()
+
+
+def test_a_drain_after_commit_waits_for_the_events_another_transaction_holds_back():
+    """Without a worker (``EVENTS_DELIVERY = "on_commit"``) the drain after a write is the only
+    one: events held back by a transaction begun before the writer's (another drain's, here an
+    open one) are handled once it ends, not left for the next write."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    import psycopg
+
+    from tenure.events.models import ConsumerPosition
+    from tenure.events.reading import events_held_back
+    from tenure.orders.services import order_create
+    from tests.factories import T0, make_customer
+
+    customer = make_customer()
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings.get("HOST") or "127.0.0.1", port=settings.get("PORT") or 5432,
+        user=settings.get("USER") or "postgres", dbname=settings["NAME"],
+    )  # fmt: skip
+    other.execute("SELECT txid_current()")  # older than the writer's: holds its events back
+    ended = threading.Timer(0.5, other.rollback)
+    ended.start()
+    began = time.monotonic()
+    try:
+        order_create(
+            external_id="HELD-1",
+            customer_id=customer.pk,
+            placed_at=T0 + timedelta(days=3),
+            amount=Decimal("12.00"),
+            currency="USD",
+        )
+    finally:
+        ended.join(10)
+        other.close()
+    assert time.monotonic() - began >= 0.5  # it waited for the other transaction
+    assert not events_held_back()
+    placed = Event.objects.get(kind="order.placed", customer_id=customer.pk)
+    stages = ConsumerPosition.objects.get(name="lifecycle.stages")
+    assert Position(stages.tx, stages.event_id) >= Position.of(placed)  # handled, not left

@@ -19,7 +19,11 @@ from django_q.tasks import async_task
 from tenure.jobs.schedule import RECURRING_JOBS
 from tenure.jobs.services import schedules_sync
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+
+def _redis_url(database_url: str) -> str:
+    """A Redis database of this suite's own: the SQLite and PostgreSQL halves of ``make test``
+    run side by side, and each empties the one it uses."""
+    return f"redis://127.0.0.1:6379/{15 if database_url.startswith('postgres') else 14}"
 
 
 def _start_worker(database_url: str, **env: str) -> subprocess.Popen[bytes]:
@@ -73,16 +77,17 @@ def test_worker_runs_a_job_queued_in_the_database(database_url):
 
 
 def test_worker_runs_a_job_queued_in_redis(database_url):
-    client = redis.Redis.from_url(REDIS_URL)
+    redis_url = _redis_url(database_url)
+    client = redis.Redis.from_url(redis_url)
     try:
         client.ping()
     except redis.ConnectionError as error:
         pytest.fail(
-            f"Redis is not answering on {REDIS_URL} ({error}); start it with "
+            f"Redis is not answering on {redis_url} ({error}); start it with "
             "'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\"'"
         )
     client.flushdb()
-    env = {"TENURE_REDIS_URL": REDIS_URL}
+    env = {"TENURE_REDIS_URL": redis_url}
     _expired_session()
     enqueue = (
         "import django; django.setup();"

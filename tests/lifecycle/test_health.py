@@ -93,6 +93,29 @@ def test_history_keeps_a_row_per_change_and_the_trend_looks_a_week_back():
     assert "2 open complaints" in health.explanation
 
 
+def test_a_snapshot_keeps_the_factors_and_a_factor_that_moved_keeps_a_new_one():
+    customer = _lapsing()
+    health_recompute(now=NOW, customer_ids=[customer.pk], accounts=False)
+    first = HealthSnapshot.objects.get(customer=customer)
+    assert first.components == {
+        "recency": 40.0, "frequency_trend": 0.0, "spend_trend": 0.0, "complaints": 50.0
+    }  # fmt: skip
+    # The next day the score 26.54 rounds to 27 as before and recency is 39 (111 days = 2.22
+    # gaps): a snapshot from before factors were kept ({}) asks for no new row...
+    HealthSnapshot.objects.update(components={})
+    day = NOW + timedelta(days=1)
+    health_recompute(now=day, customer_ids=[customer.pk], accounts=False)
+    assert HealthSnapshot.objects.count() == 1
+    # ... but had recency stood at 50 (its fall made up elsewhere), the 11 points it moved
+    # are kept, though the score did not move a point.
+    HealthSnapshot.objects.update(components={**first.components, "recency": 50.0})
+    health_recompute(now=day, customer_ids=[customer.pk], accounts=False)
+    latest = HealthSnapshot.objects.order_by("day").last()
+    assert latest.day == day.date() and latest.score == pytest.approx(26.54)
+    assert latest.components["recency"] == 39.0
+    assert HealthSnapshot.objects.count() == 2
+
+
 def test_a_score_stored_before_the_drivers_has_no_words_until_rescored():
     customer = _lapsing()
     health_recompute(now=NOW, customer_ids=[customer.pk], accounts=False)

@@ -128,8 +128,9 @@ def test_the_cockpit_header(signed_in, manager):
         components={"recency": 20.0, "complaints": 50.0, "sentiment": None},
     )  # fmt: skip
     HealthSnapshot.objects.create(
-        customer=grace, day=today - timedelta(days=40), score=70.0, band="yellow"
-    )
+        customer=grace, day=today - timedelta(days=40), score=70.0, band="yellow",
+        components={"recency": 65.0, "complaints": 50.0},
+    )  # fmt: skip
     HealthSnapshot.objects.create(
         customer=grace, day=today - timedelta(days=10), score=55.0, band="yellow"
     )
@@ -162,6 +163,12 @@ def test_the_cockpit_header(signed_in, manager):
         'Recency against their own rhythm</td><td class="num">25</td><td class="num">20' in header
     )
     assert 'Open complaints</td><td class="num">15</td><td class="num">50' in header
+    # Each factor's change against the snapshot 30 or more days ago: recency 65 -> 20 (-45),
+    # complaints unchanged; sentiment had no data, then or now.
+    rows = {row.split("</td>")[0].rsplit(">", 1)[-1]: row for row in header.split("<tr><td>")[1:]}
+    assert 'class="trend-down">-45 ↓</span>' in rows["Recency against their own rhythm"]
+    assert 'class="muted">0</span>' in rows["Open complaints"]
+    assert 'class="muted">—</span></td></tr>' in rows["Latest NPS / CSAT"]
 
 
 def test_the_api_timeline_has_every_kind_and_the_same_filter(client, manager):

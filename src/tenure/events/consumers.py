@@ -29,7 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tenure.events.models import ConsumerPosition, Event
-from tenure.events.reading import Position, end_position, events_after
+from tenure.events.reading import Position, end_position, events_after, events_held_back
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,27 @@ def consumer_drain(consumer: Consumer, *, max_batches: int = 1000) -> int:
 def consumers_drain() -> dict[str, int]:
     """Every consumer's waiting events, in the order they registered."""
     return {consumer.name: consumer_drain(consumer) for consumer in consumers()}
+
+
+SETTLE_SECONDS = 5.0
+"""How long a drain after a commit waits for the events held back by other transactions."""
+
+
+def consumers_drain_settled() -> None:
+    """Drain after a writer's commit (``EVENTS_DELIVERY = "on_commit"``, no worker): until no
+    committed event waits behind another transaction still running. Without the worker's
+    polling, events held back when this drain read (a concurrent drain's transaction, begun
+    before a writer's, keeps the horizon below the writer's events) would wait for the next
+    write; the running transactions are other drains and writers that end within moments,
+    and a long one (an import batch) is waited for ``SETTLE_SECONDS`` at most."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    pause = 0.01
+    while True:
+        consumers_drain()
+        if time.monotonic() > deadline or not events_held_back():
+            return
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 _FOLLOWERS: dict[str, Callable[[], int]] = {}

@@ -97,6 +97,14 @@ def events_after(
     return list(events.filter(_settled()).order_by("tx", "id")[:limit])
 
 
+def events_held_back() -> bool:
+    """Whether committed events wait behind a transaction still running (PostgreSQL): a
+    drain now would not see them yet. Asked outside any transaction that wrote events."""
+    if connection.vendor != "postgresql":
+        return False
+    return Event.objects.exclude(_settled()).exists()
+
+
 def end_position() -> Position:
     """Just after the last settled event (where a new follower starts if told to skip the past)."""
     last = Event.objects.filter(_settled()).order_by("-tx", "-id").first()

@@ -115,7 +115,7 @@ def events_recorded() -> None:
     ``"worker"`` (the default) the worker follows them within a second."""
     if settings.EVENTS_DELIVERY != "on_commit":
         return
-    from tenure.events.consumers import consumers_drain
+    from tenure.events.consumers import consumers_drain_settled
 
     # One drain per write: a later one finds nothing left to do (one query per consumer).
-    transaction.on_commit(consumers_drain)
+    transaction.on_commit(consumers_drain_settled)

@@ -11,7 +11,8 @@ at a million customers).
 
 The trend compares today's score with the one 7 days ago (the latest snapshot at least 7 days
 before today); one scored for less than a week is compared with their latest snapshot before
-today. Steady within 5 points (``health_trend``).
+today. Steady within 5 points (``health_trend``). A snapshot keeps each factor's score too,
+and is also written when a factor moved by ``COMPONENT_STEP`` points though the score did not.
 
 An account is scored by the same engine on the facts of its customers taken together
 (``tenure.lifecycle.account_facts``), with the revenue-weighted mean of its customers' own
@@ -65,6 +66,10 @@ from tenure.lifecycle.models import (
 from tenure.transfer.bulk import concrete_field
 
 TREND_DAYS = 7
+COMPONENT_STEP = 5.0
+"""A snapshot is also kept when a factor moved this many points since the last one, though
+the score did not (one factor's fall made up by another's rise): each factor's trend (the
+cockpit's) is then right to within these points."""
 
 
 def health_definition_active() -> HealthDefinition | None:
@@ -235,32 +240,50 @@ def _customers_rollup(chunk: Chunk, ids: npt.NDArray[np.int64]) -> dict[str, lis
 @dataclass(frozen=True)
 class _Before:
     """Per subject: the score 7 days ago (else the latest before today), the latest snapshot
-    before today (score, band; NaN: none), whether one was stored today already."""
+    before today (score, band, factors; NaN: none), whether one was stored today already."""
 
     trend_from: npt.NDArray[np.float64]
     score: npt.NDArray[np.float64]
     band: npt.NDArray[np.object_]
     today: npt.NDArray[np.bool_]
+    components: list[Any]  # the latest snapshot's factors (a dict; {}: not kept; None: none)
+
+    def factors_moved(self, now: pd.DataFrame) -> npt.NDArray[np.bool_]:
+        """Whether a factor of ``now`` (one column per factor) moved ``COMPONENT_STEP`` points
+        or more from the latest snapshot's, or gained or lost its data. A snapshot written
+        before factors were kept says nothing (no flood of rows on the first run after)."""
+        moved = np.zeros(len(now), dtype=bool)
+        kept = [c for c in self.components if c]
+        if not kept:
+            return moved
+        stored = [c or {} for c in self.components]
+        for key, column in now.items():
+            then = np.array([c.get(key, np.nan) for c in stored], dtype=np.float64)
+            values = column.to_numpy(dtype=np.float64)
+            with np.errstate(invalid="ignore"):
+                step = np.abs(np.round(values, 1) - then) >= COMPONENT_STEP
+            moved |= step | (np.isnan(values) != np.isnan(then))
+        return moved & np.array([bool(c) for c in stored], dtype=bool)
 
 
 def _before(subject: _Subject, chunk: Chunk, ids: npt.NDArray[np.int64], today: date) -> _Before:
     key = subject.key
     stored = subject.snapshots._default_manager.filter(chunk.where(key), day__lte=today)
 
-    def latest(condition: Q) -> pd.DataFrame:
+    def latest(condition: Q, *fields: str) -> pd.DataFrame:
         newest = Window(RowNumber(), partition_by=[F(key)], order_by=F("day").desc())
         rows = (
             stored.filter(condition)
             .order_by()
             .annotate(newest=newest)
             .filter(newest=1)
-            .values_list(key, "score", "band")
+            .values_list(key, *fields)
         )
-        frame = pd.DataFrame(list(rows), columns=["id", "score", "band"]).set_index("id")
+        frame = pd.DataFrame(list(rows), columns=["id", *fields]).set_index("id")
         return frame.reindex(ids)
 
-    week = latest(Q(day__lte=today - timedelta(days=TREND_DAYS)))
-    recent = latest(Q(day__lt=today))
+    week = latest(Q(day__lte=today - timedelta(days=TREND_DAYS)), "score")
+    recent = latest(Q(day__lt=today), "score", "band", "components")
     scored_today = stored.filter(day=today).values_list(key, flat=True)
     recent_score = recent["score"].to_numpy(dtype=np.float64, na_value=np.nan)
     week_score = week["score"].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -269,6 +292,7 @@ def _before(subject: _Subject, chunk: Chunk, ids: npt.NDArray[np.int64], today: 
         score=recent_score,
         band=recent["band"].to_numpy(dtype=object),
         today=np.isin(ids, np.fromiter(scored_today, dtype=np.int64)),
+        components=[c if isinstance(c, dict) else None for c in recent["components"].tolist()],
     )
 
 
@@ -301,6 +325,7 @@ def _score_and_store(
         | (before.band != band)
         | (missing != np.isnan(before.score))
         | (~missing & ~same_points)
+        | before.factors_moved(scores.components)
     )
     scores_out = [None if x != x else x for x in score.tolist()]
     columns: dict[str, Any] = {
@@ -324,6 +349,7 @@ def _score_and_store(
                 "day": today,
                 "score": [scores_out[i] for i in picked],
                 "band": [columns["band"][i] for i in picked],
+                "components": [columns["components"][i] for i in picked],
             },
         )
         events_write_rows(band_event_rows(subject.key, ids, before.band, band, now))

@@ -238,6 +238,9 @@ class HealthSnapshot(models.Model):
     day = models.DateField()
     score = models.FloatField(null=True, blank=True)
     band = models.CharField(max_length=20, blank=True)
+    # Each factor's 0-100 that day (as ``HealthScore.components``); {} on rows from before
+    # they were kept. A row is also written when a factor moved by ``COMPONENT_STEP`` points.
+    components = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["customer", "day"]
@@ -335,6 +338,7 @@ class AccountHealthSnapshot(models.Model):
     day = models.DateField()
     score = models.FloatField(null=True, blank=True)
     band = models.CharField(max_length=20, blank=True)
+    components = models.JSONField(default=dict, blank=True)  # as ``HealthSnapshot``'s
 
     class Meta:
         ordering = ["account", "day"]

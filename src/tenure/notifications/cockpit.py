@@ -1,9 +1,10 @@
 """The cockpit header of the customer and account pages: stage, health with each factor's
-weight, the score against 30 days ago, predicted CLV, churn risk, the next renewal, the owner.
+weight and its change, the score against 30 days ago, predicted CLV, churn risk, the next
+renewal, the owner.
 
 Reads what the lifecycle's health stores (``HealthScore.components``: each factor's 0-100;
-the day's ``HealthSnapshot`` whenever the score changed) and the insights' latest
-predictions; this app sits above both, so it may read them directly.
+the day's ``HealthSnapshot`` with its factors whenever the score or a factor changed) and the
+insights' latest predictions; this app sits above both, so it may read them directly.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ class Factor:
     label: str
     score: float | None  # 0-100; None: no data for it
     weight: float  # the configured weight (the weights of the factors with data share 100 %)
+    before: float | None = None  # its score TREND_DAYS ago (the last snapshot by then)
+
+    @property
+    def change(self) -> float | None:
+        if self.score is None or self.before is None:
+            return None
+        return round(self.score - self.before, 1)
 
 
 @dataclass(frozen=True)
@@ -61,20 +69,27 @@ def stage_names() -> dict[str, str]:
     return {stage.key: stage.name for stage in model.stages}
 
 
-def _factors(health: Any) -> list[Factor]:
+def _factors(health: Any, then: Any) -> list[Factor]:
     if health is None or not health.components:
         return []
     params = health_config_active().params
+    before = (then.components or {}) if then is not None else {}
     return [
-        Factor(key, COMPONENTS[key].label, health.components.get(key), params[key]["weight"])
+        Factor(
+            key,
+            COMPONENTS[key].label,
+            health.components.get(key),
+            params[key]["weight"],
+            before.get(key),
+        )
         for key in COMPONENTS
         if key in params and params[key]["weight"] > 0
     ]
 
 
-def _score_before(snapshots: QuerySet[Any], today: date) -> float | None:
-    then = snapshots.filter(day__lte=today - timedelta(days=TREND_DAYS)).order_by("-day").first()
-    return then.score if then is not None else None
+def _snapshot_before(snapshots: QuerySet[Any], today: date) -> Any:
+    """The last snapshot TREND_DAYS or more ago: the score and factors as they stood then."""
+    return snapshots.filter(day__lte=today - timedelta(days=TREND_DAYS)).order_by("-day").first()
 
 
 def _next_renewal(customers: Any, today: date) -> Subscription | None:
@@ -99,13 +114,14 @@ def customer_cockpit(*, customer: Customer, today: date | None = None) -> Cockpi
     health = _related(customer, "health")
     stage = CustomerStage.objects.filter(customer=customer).first()
     prediction = CustomerPrediction.objects.filter(customer=customer).first()
+    then = _snapshot_before(HealthSnapshot.objects.filter(customer=customer), today)
     names = stage_names()
     return Cockpit(
         stages=[(names.get(stage.stage, stage.stage), 1)] if stage else [],
         health_score=health.score if health else None,
         health_band=health.band if health else "",
-        factors=_factors(health),
-        score_before=_score_before(HealthSnapshot.objects.filter(customer=customer), today),
+        factors=_factors(health, then),
+        score_before=then.score if then is not None else None,
         predicted_clv=prediction.predicted_clv_365 if prediction else None,
         churn_risk=prediction.churn_risk if prediction else None,
         next_renewal=_next_renewal([customer.pk], today),
@@ -122,6 +138,7 @@ def account_cockpit(
     today = today or timezone.localdate()
     ids = customers.order_by().values("pk")
     health = _related(account, "health")
+    then = _snapshot_before(AccountHealthSnapshot.objects.filter(account=account), today)
     names = stage_names()
     counts = Counter(
         CustomerStage.objects.filter(customer_id__in=ids).values_list("stage", flat=True)
@@ -142,8 +159,8 @@ def account_cockpit(
         stages=[(names.get(key, key), n) for key, n in counts.most_common()],
         health_score=health.score if health else None,
         health_band=health.band if health else "",
-        factors=_factors(health),
-        score_before=_score_before(AccountHealthSnapshot.objects.filter(account=account), today),
+        factors=_factors(health, then),
+        score_before=then.score if then is not None else None,
         predicted_clv=clv if predictions else None,
         churn_risk=risk,
         next_renewal=_next_renewal(ids, today),
