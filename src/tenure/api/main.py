@@ -17,6 +17,7 @@ from tenure.api.imports import router as imports_router
 from tenure.api.interactions import router as interactions_router
 from tenure.api.lifecycle import router as lifecycle_router
 from tenure.api.mail import router as mail_router
+from tenure.api.myday import router as myday_router
 from tenure.api.orders import router as orders_router
 from tenure.api.playbooks import router as playbooks_router
 from tenure.api.saved_views import router as saved_views_router
@@ -57,6 +58,7 @@ api.add_router("", mail_router)
 api.add_router("", playbooks_router)
 api.add_router("", saved_views_router)  # saved list views (h/lists)
 api.add_router("", imports_router)  # h/importwiz: read and revert imports
+api.add_router("", myday_router)  # the caller's own worklist and notifications
 
 
 class Me(Schema):

@@ -158,8 +158,11 @@ def consumers_drain_settled() -> None:
     deadline = time.monotonic() + SETTLE_SECONDS
     pause = 0.01
     while True:
+        # Asked before the drain: if nothing was held back then, the drain reads every event
+        # committed so far. Asked after it, a transaction ending in between would go unseen.
+        held_back = events_held_back()
         consumers_drain()
-        if time.monotonic() > deadline or not events_held_back():
+        if not held_back or time.monotonic() > deadline:
             return
         time.sleep(pause)
         pause = min(pause * 2, 0.2)

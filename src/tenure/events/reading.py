@@ -5,10 +5,12 @@ transaction that drew id 10 may commit after the one that drew id 11. A reader t
 and remembered "after 11" would never see 10. On PostgreSQL each event carries the id of the
 transaction that wrote it (``tx``), and a reader takes only events of transactions older than
 every writing transaction still running in this database (``_HORIZON``), in ``(tx, id)``
-order: whatever
-commits later has a larger ``tx`` than anything read, so a position ``(tx, id)`` is never
-passed by a late commit. (A transaction that wrote events and reads them itself, as a test's
-does, sees its own too: nothing else can come before them in its own view.) On SQLite one
+order: whatever commits later has a larger ``tx`` than anything read, so a position
+``(tx, id)`` is never passed by a late commit. The reader's own transaction counts among the
+running ones: a consumer's batch takes an id when it locks its position and then records
+events of its own (a stage entered, a task opened), so it reads nothing younger than itself,
+or its position would pass the events it writes. It reads its own events (a test's
+transaction that wrote and reads them) when nothing older still runs. On SQLite one
 transaction writes at a time, so ids commit in order and ``tx`` is 0.
 """
 
@@ -48,23 +50,29 @@ class Position:
         return cls(event.tx, event.pk)
 
 
-# The oldest transaction still running in this database (a 32-bit xid, made 64-bit against
-# the snapshot's xmax, which every running xid is within 2^31 of), else the xmax: events of
-# older transactions are settled. Transactions in other databases of the server do not hold
-# tenure's events back. Sessions whose details this role may not read (another role's, without
+# The horizon (the oldest transaction still running in this database, else the snapshot's
+# xmax: events of older transactions are settled), the oldest other one alone (NULL: none)
+# and the reader's own. Running xids are 32-bit, made 64-bit against the xmax, which every
+# running xid is within 2^31 of. Transactions in other databases of the server hold nothing
+# back. Sessions whose details this role may not read (another role's, without
 # pg_read_all_stats) cannot be seen: then the server-wide xmin is used, which is safe.
 _HORIZON = """
-SELECT CASE WHEN COUNT(*) FILTER (WHERE a.query = '<insufficient privilege>') > 0
-            THEN txid_snapshot_xmin(txid_current_snapshot())
-            ELSE LEAST(s.xmax, MIN(s.xmax - mod(mod(s.xmax, 4294967296)
-                 - a.backend_xid::text::bigint + 4294967296, 4294967296)))
-       END,
+WITH seen AS (
+    SELECT s.xmax, s.xmin,
+           COUNT(*) FILTER (WHERE a.query = '<insufficient privilege>') > 0 AS hidden,
+           MIN(s.xmax - mod(mod(s.xmax, 4294967296) - a.backend_xid::text::bigint
+               + 4294967296, 4294967296)) AS oldest
+    FROM (SELECT txid_snapshot_xmax(txid_current_snapshot()) AS xmax,
+                 txid_snapshot_xmin(txid_current_snapshot()) AS xmin) AS s
+    LEFT JOIN pg_stat_activity AS a
+      ON a.datname = current_database() AND a.pid <> pg_backend_pid()
+     AND (a.backend_xid IS NOT NULL OR a.query = '<insufficient privilege>')
+    GROUP BY s.xmax, s.xmin
+)
+SELECT CASE WHEN hidden THEN xmin ELSE LEAST(xmax, oldest) END,
+       CASE WHEN hidden THEN xmin ELSE oldest END,
        txid_current_if_assigned()
-FROM (SELECT txid_snapshot_xmax(txid_current_snapshot()) AS xmax) AS s
-LEFT JOIN pg_stat_activity AS a
-  ON a.datname = current_database() AND a.pid <> pg_backend_pid()
- AND (a.backend_xid IS NOT NULL OR a.query = '<insufficient privilege>')
-GROUP BY s.xmax
+FROM seen
 """
 
 
@@ -75,9 +83,15 @@ def _settled() -> Q:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")  # not the transaction's cached view
         cursor.execute(_HORIZON)
-        horizon, own = cursor.fetchone()
-    settled = Q(tx__lt=horizon)
-    return settled | Q(tx=own) if own is not None else settled
+        horizon, oldest_other, own = cursor.fetchone()
+    if own is None:
+        return Q(tx__lt=horizon)
+    # A transaction that reads and then writes events (a consumer's batch, whose handler
+    # records what it did) reads nothing younger than itself: what it writes is read after it.
+    settled = Q(tx__lt=min(horizon, own))
+    if oldest_other is None or own <= oldest_other:
+        settled |= Q(tx=own)  # its own, when no older transaction still runs
+    return settled
 
 
 def events_after(

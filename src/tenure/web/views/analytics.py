@@ -76,15 +76,18 @@ def analytics(request: HttpRequest) -> HttpResponse:
             user=user,
             scope=scope,
             settings=settings,
-            compute=lambda: _figures(user, settings, scope),
+            compute=lambda: analytics_figures(user, settings, scope),
         )
     )
     return render(request, "web/analytics/page.html", context)
 
 
-def _figures(user: User, settings: AnalyticsSettings, scope: SegmentScope) -> dict[str, Any]:
+def analytics_figures(
+    user: User, settings: AnalyticsSettings, scope: SegmentScope
+) -> dict[str, Any]:
     """Every figure of the page (the part ``figures_cached`` keeps): the same for any request
-    of this book, settings, day and data."""
+    of this book, settings, day and data. The home dashboard shows some of them, from the same
+    cache entry."""
     within = scope.within
     figures: dict[str, Any] = {}
     try:

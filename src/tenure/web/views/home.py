@@ -19,7 +19,7 @@ from tenure.todos.models import Task, TaskStatus
 from tenure.transfer.selectors import import_job_list
 from tenure.web.forms import AnalyticsForm
 from tenure.web.views._render import signed_in_user
-from tenure.web.views.analytics import _figures
+from tenure.web.views.analytics import analytics_figures
 from tenure.web.views.figures_cache import figures_cached
 from tenure.web.views.segment_scope import SegmentScope
 
@@ -41,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
             user=user,
             scope=scope,
             settings=settings,
-            compute=lambda: _figures(user, settings, scope),
+            compute=lambda: analytics_figures(user, settings, scope),
         )
         today = timezone.localdate()
         overdue = visible(user, Task).filter(status=TaskStatus.OPEN, due__lt=today)
