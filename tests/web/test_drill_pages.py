@@ -180,3 +180,72 @@ def test_a_success_manager_lifecycle_drill_lists_only_their_customers(client):
     page = client.get(at_risk["urls"][-1]).context["page"]
     assert page.total == at_risk["counts"][-1] == 2
     assert {c.pk for c in page.items} == {c.pk for c in book.at_risk["sam"]}
+
+
+def _predicted(customers, values, silences) -> None:
+    """Predictions made by hand: each customer's CLV, and days between their last order and
+    the fit's end (``T - recency``)."""
+    from decimal import Decimal
+
+    from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
+
+    fit = ModelFit.objects.create(status=FitStatus.DONE, observation_end=date(2025, 6, 30))
+    for customer, value, silence in zip(customers, values, silences, strict=True):
+        CustomerPrediction.objects.create(
+            customer=customer, fit=fit, frequency=2, recency=400.0 - silence, T=400.0,
+            p_alive=0.5, churn_risk=0.5, expected_purchases_365=1.0,
+            expected_average_spend=Decimal(value), predicted_clv_365=Decimal(value),
+            value_if_stays_365=Decimal(value), historic_clv=Decimal("0"),
+        )  # fmt: skip
+
+
+def test_every_bar_of_the_clv_and_recency_charts_opens_as_many_customers_as_it_counts(client):
+    from tests.factories import make_customer
+
+    sam = make_user(role=Role.SUCCESS_MANAGER)
+    customers = [make_customer(owner=sam if i % 3 == 0 else None) for i in range(60)]
+    values = [f"{(i * 37) % 500}.25" for i in range(59)] + ["250000.00"]  # one far above
+    silences = [(i * 13) % 800 for i in range(60)]
+    _predicted(customers, values, silences)
+    client.force_login(make_user(role=Role.MANAGER))
+    response = client.get(reverse("web:analytics"))
+    context = response.context
+    clv, recency = context["charts"]["clv"], context["charts"]["recency"]
+    assert sum(clv["counts"]) + context["distribution"].above == 60
+    for count, url in zip(clv["counts"], clv["urls"], strict=True):
+        assert client.get(url).context["page"].total == count, url
+    above = client.get(context["clv_above_url"]).context["page"]
+    assert above.total == context["distribution"].above >= 1
+    assert customers[-1].pk in {c.pk for c in above.items}  # the 250,000 one
+    for count, url in zip(recency["customers"], recency["urls"], strict=True):
+        assert client.get(url).context["page"].total == count, url
+    assert sum(recency["customers"]) == 60
+    # By hand: silences 0..29 days are i*13 % 800 < 30 for i = 0, 1, 2 (0, 13, 26) only.
+    first = client.get(recency["urls"][0])
+    assert first.context["page"].total == 3
+    assert "Last order 0 to 29 days before the models" in first.content.decode()
+    page = response.content.decode()
+    assert clv["urls"][0].replace("&", "&amp;") in page  # the bars' links, for keyboards
+    # A success manager's bars and their customers are their own book's.
+    client.force_login(sam)
+    mine = client.get(reverse("web:analytics")).context
+    assert sum(mine["charts"]["clv"]["counts"]) + mine["distribution"].above == 20
+    for url in mine["charts"]["clv"]["urls"]:
+        assert all(c.owner_id == sam.pk for c in client.get(url).context["page"].items)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"chart": "clv"}, "bar"),
+        ({"chart": "clv", "bar": "21", "bins": "20"}, "bar"),
+        ({"chart": "clv", "bar": "1", "bins": "0"}, "bins"),
+        ({"chart": "recency"}, "low_days"),
+        ({"chart": "recency", "low_days": "45"}, "low_days"),
+    ],
+)
+def test_a_bar_that_is_not_on_the_chart_is_refused_on_its_field(client, query, field):
+    client.force_login(make_user(role=Role.MANAGER))
+    response = client.get(DRILL, query)
+    assert response.status_code == 400
+    assert f"<li>{field}: " in response.content.decode()

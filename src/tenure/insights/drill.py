@@ -12,13 +12,28 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from django.db.models import QuerySet
+from django.db.models import FloatField, QuerySet
+from django.db.models.functions import Cast
 
 from tenure.analytics.activity import ActivityRule, snapshot
 from tenure.analytics.drill import RetentionPart, cohort_cell_members, retention_part
 from tenure.analytics.errors import InvalidInputError
-from tenure.insights.reading import completed_orders, day_number, day_start, visible_customer_ids
-from tenure.insights.selectors import _alive_model, purchase_log_with_ids
+from tenure.insights.reading import (
+    completed_orders,
+    day_number,
+    day_start,
+    fetch_columns,
+    visible_customer_ids,
+)
+from tenure.insights.selectors import (
+    RECENCY_BUCKETS,
+    _alive_model,
+    _predictions,
+    clv_bar_of,
+    clv_histogram_end,
+    purchase_log_with_ids,
+    recency_bucket_of,
+)
 from tenure.users.models import User
 
 IntArray = npt.NDArray[np.int64]
@@ -83,3 +98,44 @@ def cohort_members(
         cohort=cohort,
         k=k,
     )
+
+
+def clv_bar_members(
+    *, user: User | None, bar: int, bins: int = 20, within: QuerySet[Any, Any] | None = None
+) -> IntArray:
+    """The ids of the customers bar ``bar`` of ``selectors.clv_distribution(bins=bins)``
+    counts (its edges from the same customers' values); ``bar == bins``: those above the last
+    bar, the top 1 %."""
+    if not 1 <= bins <= 200:
+        raise InvalidInputError("bins", "must be a whole number from 1 to 200")
+    if not 0 <= bar <= bins:
+        raise InvalidInputError("bar", f"must be a bar of the chart, 0 to {bins - 1}, or {bins}")
+    table = fetch_columns(
+        _predictions(user, within)
+        .order_by()
+        .values_list("customer_id", Cast("predicted_clv_365", FloatField())),
+        2,
+    )
+    if table.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    values = table[:, 1]
+    chosen = clv_bar_of(values, clv_histogram_end(values), bins) == bar
+    return table[chosen, 0].astype(np.int64)
+
+
+def recency_bucket_members(
+    *, user: User | None, low_days: int, within: QuerySet[Any, Any] | None = None
+) -> IntArray:
+    """The ids of the customers in the bar of ``selectors.p_alive_by_recency`` that starts at
+    ``low_days`` days since the last purchase (before the fit's observation end)."""
+    if low_days not in RECENCY_BUCKETS:
+        starts = ", ".join(str(days) for days in RECENCY_BUCKETS)
+        raise InvalidInputError("low_days", f"must be where a bar of the chart starts: {starts}")
+    table = fetch_columns(
+        _predictions(user, within).order_by().values_list("customer_id", "T", "recency"), 3
+    )
+    if table.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    bucket = recency_bucket_of(table[:, 1] - table[:, 2])
+    chosen = bucket == RECENCY_BUCKETS.index(low_days)
+    return table[chosen, 0].astype(np.int64)

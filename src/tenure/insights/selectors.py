@@ -435,6 +435,31 @@ class ClvDistribution:
     above: int
 
 
+def clv_histogram_end(values: npt.NDArray[np.float64]) -> float:
+    """Where the CLV histogram's last bar ends: the 99th percentile (the largest value, or 1,
+    when that is 0)."""
+    return float(np.quantile(values, 0.99)) or float(values.max()) or 1.0
+
+
+def clv_bar_of(values: npt.NDArray[np.float64], top: float, bins: int) -> npt.NDArray[np.int64]:
+    """Each value's bar of the histogram ``np.histogram(values, bins, range=(0, top))`` draws
+    (its edges, the last bar closed), ``bins`` for those above it, -1 below 0."""
+    edges = np.linspace(0.0, top, bins + 1)
+    bar = np.searchsorted(edges, values, side="right") - 1
+    bar[values == top] = bins - 1
+    bar[values > top] = bins
+    bar[values < 0] = -1
+    return bar.astype(np.int64)
+
+
+def recency_bucket_of(
+    silence: npt.NDArray[np.float64], buckets: tuple[int, ...] = RECENCY_BUCKETS
+) -> npt.NDArray[np.int64]:
+    """Each customer's bucket of ``p_alive_by_recency`` by days since their last purchase."""
+    edges = np.asarray(buckets, dtype=np.float64)
+    return (np.searchsorted(edges, silence, side="right") - 1).astype(np.int64)
+
+
 def clv_distribution(
     *, user: User | None, bins: int = 20, within: QuerySet[Any, Any] | None = None
 ) -> ClvDistribution:
@@ -448,7 +473,7 @@ def clv_distribution(
     total = Decimal(total).quantize(Decimal("0.01"))
     if values.size == 0:
         return ClvDistribution(0, total, None, None, [0.0] * (bins + 1), [0] * bins, 0)
-    top = float(np.quantile(values, 0.99)) or float(values.max()) or 1.0
+    top = clv_histogram_end(values)
     counts, edges = np.histogram(values, bins=bins, range=(0.0, top))  # drops those above
     return ClvDistribution(
         customers=int(values.size),
@@ -485,8 +510,7 @@ def p_alive_by_recency(
     table = fetch_columns(
         _predictions(user, within).order_by().values_list("T", "recency", "p_alive"), 3
     )
-    silence = table[:, 0] - table[:, 1]
-    which = np.searchsorted(edges, silence, side="right") - 1
+    which = recency_bucket_of(table[:, 0] - table[:, 1], buckets)
     customers = np.bincount(which, minlength=edges.size)
     sums = np.bincount(which, weights=table[:, 2], minlength=edges.size)
     return [

@@ -32,6 +32,7 @@ from tenure.users.models import User
 from tenure.web.forms import AnalyticsForm, AnalyticsSettings
 from tenure.web.views._render import signed_in_user
 from tenure.web.views.answer import answer_context, money_format
+from tenure.web.views.drill import CLV_BINS
 from tenure.web.views.figures_cache import figures_cached
 from tenure.web.views.segment_scope import (
     SegmentRefused,
@@ -117,7 +118,7 @@ def analytics_figures(
     orders = selectors.order_metrics(
         user=user, period=settings.cohort_period, count=12, end=settings.end, within=within
     )
-    distribution = selectors.clv_distribution(user=user, bins=20, within=within)
+    distribution = selectors.clv_distribution(user=user, bins=CLV_BINS, within=within)
     recency = selectors.p_alive_by_recency(user=user, within=within)
     check = selectors.fit_check(user=user, within=within)
     current = series[-1] if series else None
@@ -128,6 +129,10 @@ def analytics_figures(
     )
     survival = _survival(user, settings.end, within)
     drill = _Drill(settings, scope.and_query)
+    charts = {
+        **_chart_data(settings.period, shown, distribution, recency, check, drill),
+        "survival": _survival_chart(survival),
+    }
     figures.update(
         overview=answer_context(_overview(user, settings, series, within)),
         series=series,
@@ -143,12 +148,20 @@ def analytics_figures(
         cohort_periods=list(range(12)),
         top=selectors.clv_top(user=user, n=20, within=within),
         distribution=distribution,
-        charts={
-            **_chart_data(settings.period, shown, distribution, recency, check, drill),
-            "survival": _survival_chart(survival),
-        },
+        clv_above_url=drill.clv(CLV_BINS),
+        charts=charts,
+        # the bars' customers as links, for keyboards and screen readers (the canvas is an image)
+        clv_bars=_bars(charts["clv"], "counts"),
+        recency_bars=_bars(charts["recency"], "customers"),
     )
     return figures
+
+
+def _bars(chart: dict[str, Any], counts: str) -> list[dict[str, Any]]:
+    return [
+        {"label": label, "customers": customers, "url": url}
+        for label, customers, url in zip(chart["labels"], chart[counts], chart["urls"], strict=True)
+    ]
 
 
 @login_required
@@ -269,6 +282,13 @@ class _Drill:
         days = {"chart": "retention", "start": figures.start, "end": figures.end, **self.rule}
         return {part: self._url({**days, "part": part}) for part in ("retained", "lost", "joined")}
 
+    def clv(self, bar: int) -> str:
+        """A bar of the CLV histogram (``CLV_BINS``: those above the last one)."""
+        return self._url({"chart": "clv", "bar": bar, "bins": CLV_BINS})
+
+    def recency(self, low_days: int) -> str:
+        return self._url({"chart": "recency", "low_days": low_days})
+
     def cohort(self, cohort: Any, k: int) -> str:
         settings = self.settings
         return self._url(
@@ -328,6 +348,7 @@ def _chart_data(
                 for low, high in zip(distribution.edges, distribution.edges[1:], strict=False)
             ],
             "counts": distribution.counts,
+            "urls": [drill.clv(bar) for bar in range(len(distribution.counts))],
         },
         "recency": {
             "labels": [
@@ -338,6 +359,7 @@ def _chart_data(
             ],
             "p_alive": [bucket.mean_p_alive for bucket in recency],
             "customers": [bucket.customers for bucket in recency],
+            "urls": [drill.recency(bucket.low_days) for bucket in recency],
         },
         "fit": None
         if check is None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,13 @@ from tenure.access import may
 from tenure.analytics.activity import ActivityRule
 from tenure.analytics.errors import InvalidInputError
 from tenure.domain.access import Action
-from tenure.insights.drill import cohort_members, retention_members
+from tenure.insights.drill import (
+    clv_bar_members,
+    cohort_members,
+    recency_bucket_members,
+    retention_members,
+)
+from tenure.insights.selectors import RECENCY_BUCKETS, clv_distribution
 from tenure.lifecycle.drill import bucket_members_for, drilled_customers, stage_members_at_end
 from tenure.lifecycle.selectors import _PERIOD_FREQ
 from tenure.lifecycle.services import active_model
@@ -58,6 +65,8 @@ CHARTS = [
     ("cohort", "a cohort cell"),
     ("bucket", "a lifecycle bucket"),
     ("stage", "a stage at a period's end"),
+    ("clv", "a bar of the predicted CLV histogram"),
+    ("recency", "a bar of P(alive) by days since the last order"),
 ]
 PARTS = {
     "retained": "stayed active",
@@ -104,12 +113,18 @@ class DrillForm(LimitedForm):
     )
     bucket = forms.ChoiceField(required=False, choices=[(k, k) for k in BUCKET_WORDS])
     stage = forms.SlugField(required=False, max_length=64)
+    # a bar of the CLV histogram (``bar == bins``: those above the last one), of P(alive)
+    bins = forms.IntegerField(required=False, min_value=1, max_value=200)
+    bar = forms.IntegerField(required=False, min_value=0, max_value=200)
+    low_days = forms.IntegerField(required=False, min_value=0, max_value=3650)
 
     NEEDS = {
         "retention": ("part", "start", "end"),
         "cohort": ("cohort", "k", "end"),
         "bucket": ("period", "bucket", "start"),
         "stage": ("period", "stage", "start"),
+        "clv": ("bar",),
+        "recency": ("low_days",),
     }
 
     def clean(self) -> dict[str, Any]:
@@ -219,6 +234,21 @@ def _members(user: User, data: dict[str, Any], within: Any, query: str) -> Drill
             f"the {data['period']} of {data['start']:%b %d, %Y}"
         )
         return Drill(np.sort(ids), title, f"Customers who {BUCKET_WORDS[data['bucket']]}.", query)
+    if chart == "clv":
+        bins = data.get("bins") or CLV_BINS
+        ids = clv_bar_members(user=user, bar=data["bar"], bins=bins, within=within)
+        return Drill(np.sort(ids), _clv_title(user, data["bar"], bins, within), CLV_WORDS, query)
+    if chart == "recency":
+        low = data["low_days"]
+        ids = recency_bucket_members(user=user, low_days=low, within=within)
+        high = dict(pairwise(RECENCY_BUCKETS)).get(low)
+        days = f"{low} to {high - 1} days" if high else f"{low} days or more"
+        return Drill(
+            np.sort(ids),
+            f"Last order {days} before the models' fit",
+            "Days between the last order and the end of the data the models were fitted on.",
+            query,
+        )
     _definition, model = active_model()
     key = data["stage"]
     name = model.stage(key).name if key in model.stage_keys else key
@@ -234,6 +264,19 @@ def _members(user: User, data: dict[str, Any], within: Any, query: str) -> Drill
         "Every move at the date it happened in the customer's history.",
         query,
     )
+
+
+CLV_BINS = 20
+"""Bars of the Analytics page's CLV histogram."""
+CLV_WORDS = "Predicted value over the next 365 days, from the latest fit of the models."
+
+
+def _clv_title(user: User, bar: int, bins: int, within: Any) -> str:
+    distribution = clv_distribution(user=user, bins=bins, within=within)
+    edges = distribution.edges
+    if bar == bins:
+        return f"Predicted CLV above {edges[-1]:,.0f} (the top 1 %)"
+    return f"Predicted CLV {edges[bar]:,.0f} to {edges[bar + 1]:,.0f}"
 
 
 def _page(user: User, drill: Drill, number: int, within: Any) -> ListPage:

@@ -67,8 +67,9 @@
       data: { labels: data.clv.labels, datasets: [
         { label: "Customers", data: data.clv.counts, backgroundColor: INDIGO }
       ] },
-      options: { plugins: { legend: { display: false } },
-        scales: { x: { ticks: { maxRotation: 60, autoSkip: true } }, y: { beginAtZero: true } } }
+      options: Object.assign({ plugins: { legend: { display: false } },
+        scales: { x: { ticks: { maxRotation: 60, autoSkip: true } }, y: { beginAtZero: true } } },
+        opensCustomers([data.clv.urls]))
     });
 
     draw("chart-recency", {
@@ -76,9 +77,9 @@
       data: { labels: data.recency.labels, datasets: [
         { label: "Mean P(alive)", data: data.recency.p_alive, backgroundColor: GREEN }
       ] },
-      options: { plugins: { legend: { display: false }, tooltip: { callbacks: {
+      options: Object.assign({ plugins: { legend: { display: false }, tooltip: { callbacks: {
         afterLabel: function (item) { return data.recency.customers[item.dataIndex] + " customers"; }
-      } } }, scales: { y: { beginAtZero: true, max: 1 } } }
+      } } }, scales: { y: { beginAtZero: true, max: 1 } } }, opensCustomers([data.recency.urls]))
     });
 
     if (data.survival) {
