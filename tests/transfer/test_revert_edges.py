@@ -50,16 +50,48 @@ def test_the_api_reverts_once_and_refuses_an_analyst(client):
     assert refused.status_code == 403, refused.content
     assert Customer.objects.filter(external_id="K-2").exists()
 
-    response = manager.post(f"/imports/{job.pk}/revert", {})
-    assert response.status_code == 200, response.content
+    # A revert can take minutes: asked for, it is a background run, as from the page.
+    asked = manager.post(f"/imports/{job.pk}/revert", {})
+    assert asked.status_code == 202, asked.content
+    state = asked.json()
+    assert state["state"] == "queued" and state["report"] is None and state["run_id"]
+    assert Customer.objects.filter(external_id="K-2").exists()  # nothing yet
+    twice = manager.post(f"/imports/{job.pk}/revert", {})  # the one asked already
+    assert twice.status_code == 202 and twice.json()["run_id"] == state["run_id"]
+    assert manager.get(f"/imports/{job.pk}").json()["revert"]["state"] == "queued"
+    assert run_execute(state["run_id"])["status"] == "done"
+
     expected = {"deleted": ["customer K-2"], "restored": ["customer K-1"], "kept": []}
-    assert response.json() == expected
+    read = manager.get(f"/imports/{job.pk}").json()
+    assert read["revert"] == {"state": "done", "run_id": None, "report": expected, "error": ""}
+    assert read["reverted_at"] is not None
     k1.refresh_from_db()
     assert k1.email == "old@example.com"
-    again = manager.post(f"/imports/{job.pk}/revert", {})
-    assert again.json() == response.json()
-    assert manager.get(f"/imports/{job.pk}").json()["reverted_at"] is not None
+    again = manager.post(f"/imports/{job.pk}/revert", {})  # done: the report, nothing new
+    assert again.status_code == 200 and again.json()["report"] == expected
     assert manager.post("/imports/999999/revert", {}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_failed_revert_says_why_and_may_be_asked_again(client):
+    from tenure.jobs.models import Run
+
+    make_customer(external_id="K-1", email="old@example.com")
+    manager = Api(client)
+    job = imported(manager.user)
+    run_id = manager.post(f"/imports/{job.pk}/revert", {}).json()["run_id"]
+    # The importer lost the right to revert before the worker took it: the run fails in words.
+    manager.user.role = "analyst"
+    manager.user.save()
+    assert run_execute(run_id)["status"] == "failed"
+    state = manager.get(f"/imports/{job.pk}").json()["revert"]
+    assert state["state"] == "failed" and "not reverted" in state["error"]
+    assert Customer.objects.filter(external_id="K-2").exists()  # nothing changed
+    manager.user.role = "manager"
+    manager.user.save()
+    again = manager.post(f"/imports/{job.pk}/revert", {})
+    assert again.status_code == 202 and again.json()["run_id"] != run_id
+    assert Run.objects.filter(kind="transfer.revert").count() == 2
 
 
 def test_the_command_reverts_and_refuses_an_analyst(database_url):
@@ -96,13 +128,13 @@ def _finished(owner) -> ImportJob:
     )
 
 
-# (role, whose import) -> (GET /imports/{id}, POST /imports/{id}/revert)
+# (role, whose import) -> (GET /imports/{id}, POST /imports/{id}/revert: 202 asks for the run)
 API_TABLE = {
-    ("admin", "own"): (200, 200),
-    ("admin", "other"): (200, 200),
-    ("manager", "own"): (200, 200),
-    ("manager", "other"): (200, 200),
-    ("success_manager", "own"): (200, 200),
+    ("admin", "own"): (200, 202),
+    ("admin", "other"): (200, 202),
+    ("manager", "own"): (200, 202),
+    ("manager", "other"): (200, 202),
+    ("success_manager", "own"): (200, 202),
     ("success_manager", "other"): (404, 404),
     ("analyst", "own"): (200, 403),
     ("analyst", "other"): (404, 403),
@@ -119,4 +151,6 @@ def test_the_imports_api_role_table(client, role, whose):
     assert api.get(f"/imports/{job.pk}").status_code == read
     response = api.post(f"/imports/{job.pk}/revert", {})
     assert response.status_code == revert, response.content
-    assert (ImportJob.objects.get(pk=job.pk).reverted_at is not None) == (revert == 200)
+    if revert == 202:  # the run reverts as the person who asked
+        assert run_execute(response.json()["run_id"])["status"] == "done"
+    assert (ImportJob.objects.get(pk=job.pk).reverted_at is not None) == (revert == 202)

@@ -319,6 +319,32 @@ def import_revert_start(*, by: User, job_id: int) -> tuple[Run, bool]:
         return run_start(kind=REVERT_RUN, by=by, args={"job": job.pk})
 
 
+@dataclass(frozen=True)
+class RevertState:
+    """Where the revert of an import stands: ``queued`` or ``running`` (its run), ``done``
+    (the report), ``failed`` (the last run's error; nothing was changed, it may be asked
+    again)."""
+
+    state: str
+    run_id: int | None
+    report: dict[str, Any] | None
+    error: str = ""
+
+
+def import_revert_state(*, job: ImportJob) -> RevertState | None:
+    """The revert of ``job`` as it stands, or None if nobody asked for one."""
+    if job.reverted_at is not None:
+        return RevertState("done", None, dict(job.revert_report))
+    runs = Run.objects.filter(kind=REVERT_RUN, args__job=job.pk).order_by("-pk")
+    last = runs.first()
+    if last is None:
+        return None
+    if last.status in UNFINISHED:
+        return RevertState(last.status, last.pk, None)
+    # Done without the import marked reverted cannot last (one transaction); failed says why.
+    return RevertState(last.status, last.pk, None, last.error)
+
+
 def import_revert_pending(*, job_id: int) -> Run | None:
     """The revert run of import ``job_id`` still queued or running, or None."""
     runs = Run.objects.filter(kind=REVERT_RUN, args__job=job_id, status__in=UNFINISHED)
