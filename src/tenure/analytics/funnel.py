@@ -21,6 +21,13 @@ from tenure.analytics.errors import InvalidInputError
 DAY = pd.Timedelta(days=1)
 
 
+def _utc_naive(values: Any) -> pd.DatetimeIndex:
+    """Instants as naive UTC ``datetime64[ns]``: a time-zone-aware column's ``to_numpy()`` is
+    an array of Timestamp objects (1.6 s for 800,000 moves), this is a view of integers."""
+    index = pd.DatetimeIndex(values)
+    return index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
+
+
 def _stays(
     transitions: pd.DataFrame,
     customer_col: str,
@@ -30,16 +37,18 @@ def _stays(
     *,
     passing: bool = False,
 ) -> pd.DataFrame:
-    """One row per stay: customer, stage, start, finish (NaT: still open), days, completed."""
+    """One row per stay: customer, stage, start, finish (NaT: still open), days, completed.
+    Computed on naive UTC instants; ``start`` and ``finish`` come back in the input's zone."""
     for col in (customer_col, stage_col, at_col):
         if col not in transitions.columns:
             raise InvalidInputError(col, "is not a column of the transitions")
     at = pd.to_datetime(transitions[at_col])
     if at.isna().any():
         raise InvalidInputError(at_col, "has transitions without a time")
+    tz = at.dt.tz
     moves = pd.DataFrame(
         {"customer": transitions[customer_col].to_numpy(),
-         "stage": transitions[stage_col].to_numpy(), "start": at.to_numpy(),
+         "stage": transitions[stage_col].to_numpy(), "start": _utc_naive(at).to_numpy(),
          "order": np.arange(len(transitions))}
     ).sort_values(["customer", "start", "order"], kind="stable")  # fmt: skip
     following = moves.groupby("customer", sort=False)["start"].shift(-1)
@@ -49,11 +58,16 @@ def _stays(
     moves["completed"] = moves["finish"].notna()
     if end is not None:
         end_stamp = pd.Timestamp(end)
-        if at.dt.tz is not None and end_stamp.tzinfo is None:
-            end_stamp = end_stamp.tz_localize(at.dt.tz)
+        if tz is not None and end_stamp.tzinfo is None:
+            end_stamp = end_stamp.tz_localize(tz)
+        if end_stamp.tzinfo is not None:
+            end_stamp = end_stamp.tz_convert("UTC").tz_localize(None)
         if (moves["start"] > end_stamp).any():
             raise InvalidInputError("observation_end", "is before some transitions")
         moves["days"] = (moves["finish"].fillna(end_stamp) - moves["start"]) / DAY
+    if tz is not None:
+        for column in ("start", "finish"):
+            moves[column] = moves[column].dt.tz_localize("UTC").dt.tz_convert(tz)
     return moves.drop(columns="order").reset_index(drop=True)
 
 
@@ -178,11 +192,11 @@ def stage_counts_over_time(
     if at_tz is not None:
         bounds = bounds.tz_localize(at_tz)
     keys = list(stages) if stages is not None else list(pd.unique(stays["stage"]))
+    b = _utc_naive(bounds).to_numpy()
     counts = {}
     for stage in keys:
         mine = stays[stays["stage"] == stage]
-        entered = np.sort(mine["start"].to_numpy())
-        left = np.sort(mine["finish"].dropna().to_numpy())
-        b = bounds.to_numpy()
+        entered = np.sort(_utc_naive(mine["start"]).to_numpy())
+        left = np.sort(_utc_naive(mine["finish"].dropna()).to_numpy())
         counts[stage] = np.searchsorted(entered, b, "left") - np.searchsorted(left, b, "left")
     return pd.DataFrame(counts, index=pd.Index(periods.start_time, name="period"))
