@@ -265,6 +265,8 @@ def test_every_api_operation_is_in_the_table():
     covered |= {"/api/v1/customers/bulk", "/api/v1/customers/bulk/{run_id}"}
     # The same for accounts, through account_update/account_delete: tests/api/test_accounts_bulk.py.
     covered |= {"/api/v1/accounts/bulk", "/api/v1/accounts/bulk/{run_id}"}
+    # The same for tasks, through task_update: tests/api/test_tasks_bulk_api.py.
+    covered |= {"/api/v1/tasks/bulk", "/api/v1/tasks/bulk/{run_id}"}
     # The exports read through the customers list's selector: tests/api/test_exports.py.
     covered |= {"/api/v1/customers/export.csv", "/api/v1/orders/export.csv"}
     covered |= {f"/api/v1{path}" for path in ANALYTICS_PATHS}
@@ -748,6 +750,10 @@ def _accounts_bulk_run(owner):
     return Run.objects.create(kind="bulk.accounts", requested_by=owner, args={"action": "set"})
 
 
+def _tasks_bulk_run(owner):
+    return Run.objects.create(kind="bulk.tasks", requested_by=owner, args={"action": "set"})
+
+
 # The customers list's bulk bar and cells (tenure.web.views.bulk), and the trash.
 BULK_PAGES = [
     Page("customer-cell", "read", _customer, args=("category",)),
@@ -788,6 +794,20 @@ BULK_PAGES = [
     ),
     Page("accounts-bulk-run", "caller_own", _accounts_bulk_run, everyones=(Role.ADMIN,)),
     Page("accounts-bulk-export", "list", _account, query="?all=1", shows=lambda a: a.name),
+    # The tasks list's bar: reassign, reschedule, close.
+    Page(
+        "tasks-bulk",
+        "create",
+        method="post",
+        data=lambda: {
+            "all": "1",
+            "query": "view=all",
+            "operation": "status",
+            "new_status": "done",
+        },
+        done=302,
+    ),
+    Page("tasks-bulk-run", "caller_own", _tasks_bulk_run, everyones=(Role.ADMIN,)),
 ]
 
 

@@ -24,7 +24,9 @@ from tenure.bulk.services import (
     accounts_bulk_start,
     customers_bulk_start,
 )
-from tenure.bulk.tasks import BULK, BULK_ACCOUNTS
+from tenure.bulk.task_bulk import TASK_BULK_FIELDS, tasks_bulk_start
+from tenure.bulk.tasks import BULK, BULK_ACCOUNTS, BULK_TASKS
+from tenure.todos.models import TaskStatus
 
 router = Router(tags=["customers"])
 
@@ -182,3 +184,64 @@ def accounts_bulk(request: HttpRequest, payload: AccountsBulkIn) -> Status:
 )
 def accounts_bulk_run(request: HttpRequest, run_id: RecordId) -> dict[str, Any]:
     return _out(caller(request), run_id, BULK_ACCOUNTS)
+
+
+# --- tasks: the tasks list's bulk bar -----------------------------------------------------------
+
+
+class TaskBulkFilters(Input):
+    view: Literal["mine", "overdue", "all"] = Field(
+        "all", description="mine: your open tasks; overdue: open and past due; all you may see"
+    )
+    status: TaskStatus | None = None
+    customer_id: RecordId | None = None
+
+
+class TasksBulkIn(Input):
+    field: Literal["owner_id", "due", "status"] = Field(
+        description=f"the field to set: one of {', '.join(TASK_BULK_FIELDS)}"
+    )
+    value: str | int = Field(
+        description="a team member's id (owner_id), a date YYYY-MM-DD (due), or a status "
+        f"({', '.join(TaskStatus.values)})"
+    )
+    ids: list[RecordId] | None = Field(
+        None,
+        max_length=BULK_MAX_IDS,
+        description="these tasks (those outside your scope are refused per row); "
+        "null: every task the filters choose",
+    )
+    filters: TaskBulkFilters | None = Field(None, description="the tasks list's filters")
+
+
+@router.post(
+    "/tasks/bulk",
+    response={202: CustomersBulkOut, **ERROR_RESPONSES},
+    tags=["tasks"],
+    summary="Reassign, reschedule or close many tasks in the background",
+    description="Set one field (owner_id, due, status) on the tasks `ids` names, or on every "
+    "task `filters` chooses (by default all you may see). Answers 202 with the queued run; "
+    "follow it at /tasks/bulk/{id}; its change set is undone as one. Tasks outside your scope "
+    "are refused per row in the words of an unknown id. Analysts are refused (403). Send an "
+    "Idempotency-Key: a retry gets the same run and starts nothing.",
+)
+def tasks_bulk(request: HttpRequest, payload: TasksBulkIn) -> Status:
+    by = caller(request)
+    chosen = payload.filters.dict() if payload.filters is not None else {"view": "all"}
+    filters = {k: v for k, v in chosen.items() if v not in (None, "")}
+    run = tasks_bulk_start(
+        by=by, action="set", params={"field": payload.field, "value": payload.value},
+        filters=filters, ids=payload.ids, via="api",
+    )  # fmt: skip
+    return Status(202, _out(by, run.pk, BULK_TASKS))
+
+
+@router.get(
+    "/tasks/bulk/{run_id}",
+    response={200: CustomersBulkOut, **ERROR_RESPONSES},
+    tags=["tasks"],
+    summary="A tasks bulk run: its progress and, once done, its counts and refused rows "
+    "(its author, or an admin)",
+)
+def tasks_bulk_run(request: HttpRequest, run_id: RecordId) -> dict[str, Any]:
+    return _out(caller(request), run_id, BULK_TASKS)

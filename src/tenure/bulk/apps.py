@@ -13,4 +13,5 @@ class BulkConfig(AppConfig):
         assert events.CUSTOMER_RESTORED  # the kinds register on import
         run_kind_register(tasks.BULK_KIND)
         run_kind_register(tasks.BULK_ACCOUNTS_KIND)
+        run_kind_register(tasks.BULK_TASKS_KIND)
         run_kind_register(tasks.PURGE_KIND)

@@ -35,6 +35,11 @@ class BulkProgress:
         return self.run.status in (RunStatus.DONE, RunStatus.FAILED)
 
     @property
+    def noun(self) -> str:
+        """What the run changes, one of them: customer, account or task."""
+        return {"bulk.accounts": "account", "bulk.tasks": "task"}.get(self.run.kind, "customer")
+
+    @property
     def percent(self) -> int:
         total = self.run.progress_total or 0
         if self.run.status == RunStatus.DONE:
@@ -43,8 +48,8 @@ class BulkProgress:
 
 
 def bulk_progress(*, by: User, run_id: int, kind: str = BULK) -> BulkProgress | None:
-    """A bulk run of ``kind`` (customers, or ``BULK_ACCOUNTS``), for the person who asked for
-    it or an admin (None for anyone else)."""
+    """A bulk run of ``kind`` (customers, ``BULK_ACCOUNTS`` or ``BULK_TASKS``), for the person
+    who asked for it or an admin (None for anyone else)."""
     runs = Run.objects.filter(pk=run_id, kind=kind)
     if by.role != Role.ADMIN:
         runs = runs.filter(requested_by=by)

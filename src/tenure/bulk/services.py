@@ -34,6 +34,7 @@ from tenure.history.trash import RestoreRefused, trash_unpack
 from tenure.jobs.models import Run
 from tenure.jobs.services import run_start
 from tenure.segments.services import segment_members_add
+from tenure.todos.services import task_update
 from tenure.users.models import User
 
 CELL_FIELDS = ("owner_id", "category", "channel", "email", "phone")
@@ -544,6 +545,8 @@ def _put_back(by: User, row: ChangeRow) -> None:
             customers.customer_update(by=by, customer_id=row.object_id, changes=changes)
         elif row.model == "customers.Account":
             customers.account_update(by=by, account_id=row.object_id, changes=changes)
+        elif row.model == "todos.Task":
+            task_update(by=by, task_id=row.object_id, changes=changes)
         else:
             raise UndoRefused(f"{row.model} changes are not undone here")
     except ValidationError as error:

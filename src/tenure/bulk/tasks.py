@@ -18,6 +18,7 @@ from tenure.users.models import User
 
 BULK = "bulk.customers"
 BULK_ACCOUNTS = "bulk.accounts"
+BULK_TASKS = "bulk.tasks"
 PURGE = "bulk.trash_purge"
 
 
@@ -65,6 +66,25 @@ def bulk_accounts_run(run: RunContext) -> dict[str, Any]:
         )
 
 
+def bulk_tasks_run(run: RunContext) -> dict[str, Any]:
+    """``bulk_run`` for tasks: the scope decided again now, as the person who asked."""
+    from tenure.bulk.task_bulk import tasks_bulk_apply
+
+    by = User.objects.filter(pk=int(run.args.get("by") or 0), is_active=True).first()
+    if by is None:
+        raise RunFailed("The person who asked for it is no longer an active user.")
+    with acting_via(run.args.get("via", "web"), by.pk), set_actor(by):
+        return tasks_bulk_apply(
+            by=by,
+            action=run.args["action"],
+            params=run.args.get("params", {}),
+            filters=run.args.get("filters", {}),
+            ids=run.args.get("ids"),
+            now=timezone.now(),
+            progress=lambda done, total: run.progress(done, total, "tasks"),
+        )
+
+
 def purge_run(run: RunContext) -> dict[str, Any]:
     """Nightly: remove what was deleted more than 30 days ago."""
     return {"purged": trash_purge(now=timezone.now()), "days": TRASH_DAYS}
@@ -85,5 +105,13 @@ BULK_ACCOUNTS_KIND = RunKind(
     may_start=_may_start,
     unexpected="The bulk change stopped on an unexpected error (the details are in the "
     "worker's log); the accounts it had done keep their change.",
+)
+BULK_TASKS_KIND = RunKind(
+    name=BULK_TASKS,
+    label="bulk change of tasks",
+    function=bulk_tasks_run,
+    may_start=_may_start,
+    unexpected="The bulk change stopped on an unexpected error (the details are in the "
+    "worker's log); the tasks it had done keep their change.",
 )
 PURGE_KIND = RunKind(name=PURGE, label="trash purge", function=purge_run, nightly=90)

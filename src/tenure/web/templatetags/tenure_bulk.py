@@ -56,6 +56,18 @@ def account_bulk_bar(context: template.Context) -> dict[str, Any]:
     }
 
 
+@register.inclusion_tag("web/bulk/_task_bar.html", takes_context=True)
+def task_bulk_bar(context: template.Context) -> dict[str, Any]:
+    """The bar above the tasks list, for the roles that change (the page leaves it out for
+    the others): the team members and statuses the page offers already."""
+    return {
+        "people": [(u.pk, str(u)) for u in context.get("owners") or []],
+        "statuses": context.get("statuses", []),
+        "query": context.get("list_query", ""),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
 @register.inclusion_tag("web/bulk/_toast_body.html", takes_context=True)
 def undo_offer(context: template.Context) -> dict[str, Any]:
     """The Undo toast of the change made just before this page (a record's Delete)."""

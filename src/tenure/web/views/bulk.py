@@ -1,4 +1,4 @@
-"""The customers list's bulk bar and its cells edited in place.
+"""The customers, accounts and tasks lists' bulk bars, and the cells edited in place.
 
 A bulk action names rows on the page (``ids``) or every row of the list's filters (``all``);
 the run decides again, from the filters and the person's scope, which customers it touches
@@ -28,7 +28,8 @@ from tenure.bulk.services import (
     customer_cell_set,
     customers_bulk_start,
 )
-from tenure.bulk.tasks import BULK, BULK_ACCOUNTS
+from tenure.bulk.task_bulk import TASK_BULK_FIELDS, tasks_bulk_start
+from tenure.bulk.tasks import BULK, BULK_ACCOUNTS, BULK_TASKS
 from tenure.customers.filters import CustomerFilterSet
 from tenure.customers.models import Account, Customer
 from tenure.customers.selectors import customers_chosen
@@ -321,3 +322,43 @@ def account_cell(request: HttpRequest, account_id: int, name: str) -> HttpRespon
         }
     context |= {"account": account, "widget": field.as_widget(attrs=attrs), "errors": errors}
     return render(request, "web/bulk/_account_cell_form.html", context)
+
+
+_TASK_VALUES = {"owner_id": "owner_id", "due": "due", "status": "new_status"}
+"""The tasks bar's input for each field it sets."""
+
+
+@login_required
+@require_POST
+def tasks_bulk(request: HttpRequest) -> HttpResponse:
+    """Start a bulk change of tasks (reassign, reschedule, close); its progress card or page."""
+    user = signed_in_user(request)
+    require(user, Action.CHANGE)  # an analyst reads, and is refused here (403)
+    try:
+        filters, ids = _scope(request, "task")
+        operation = request.POST.get("operation", "")
+        if operation not in TASK_BULK_FIELDS:
+            raise BadRequest({"operation": ["choose what to do"]})
+        params = {"field": operation, "value": request.POST.get(_TASK_VALUES[operation], "")}
+        run = tasks_bulk_start(
+            by=user, action="set", params=params, filters=filters.dict(), ids=ids, via="web"
+        )
+    except BadRequest as bad:
+        return _refusal(request, bad.fields)
+    except ValidationError as invalid:
+        return _refusal(request, invalid.message_dict)
+    if request.headers.get("HX-Request") == "true":
+        return _progress(request, run.pk, BULK_TASKS)
+    return redirect("web:tasks-bulk-run", run_id=run.pk)
+
+
+@login_required
+@require_GET
+def tasks_bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A tasks bulk run's progress: the card alone for htmx's polling, else its page."""
+    if request.headers.get("HX-Request") == "true":
+        return _progress(request, run_id, BULK_TASKS)
+    found = bulk_progress(by=signed_in_user(request), run_id=run_id, kind=BULK_TASKS)
+    if found is None:
+        raise Http404("No such bulk change.")
+    return render(request, "web/bulk/run.html", {"bulk": found, "section": "tasks"})

@@ -77,6 +77,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
         "may_change": may(user, Action.CHANGE),
         "open_form": request.method == "POST" or "customer" in request.GET,
         "section": "tasks",
+        "list_query": query.urlencode(),  # the bulk bar's filters, kept equal by bulk.js
         **views_context(request, "tasks"),
     }
     status = 422 if form.errors else found.status

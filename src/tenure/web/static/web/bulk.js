@@ -1,4 +1,4 @@
-/* The customers and accounts lists' bulk bar and its cells edited in place (see web/bulk/_bar.html and
+/* The customers, accounts and tasks lists' bulk bar and its cells edited in place (see web/bulk/_bar.html and
  * _cell.html). The bar counts the chosen rows and keeps its "query" equal to the filters shown,
  * so the server applies the same filters (and the person's scope) when the run starts. A cell's
  * input opens on click or Enter (its button), saves on Enter (its form), and Esc cancels. */
@@ -49,9 +49,9 @@
     if (target.matches && target.matches("[data-select-page]")) {
       chosen().forEach(function (box) { box.checked = target.checked; });
     }
+    var filters = filterForm();
     if (target.closest && (target.closest("#bulk-form") || target.matches('input[name="ids"]') ||
-        target.matches("[data-select-page]") || target.closest("#customer-filters") ||
-        target.closest("#account-filters"))) sync();
+        target.matches("[data-select-page]") || (filters && filters.contains(target)))) sync();
   });
 
   // A delete asks first; the trash keeps it 30 days.
@@ -88,7 +88,9 @@
   });
   function refresh() {
     var filters = filterForm();
-    if (filters && window.htmx) window.htmx.trigger(filters, "submit");
+    // Lists whose filters answer htmx (customers, accounts) show their rows as they are now;
+    // the tasks list shows them at its next load (the progress card has the counts and Undo).
+    if (filters && window.htmx && filters.hasAttribute("hx-get")) window.htmx.trigger(filters, "submit");
   }
 
   // Esc in a cell's input cancels: the cell shows its value again.

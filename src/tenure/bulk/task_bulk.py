@@ -1,0 +1,147 @@
+"""A bulk change of tasks: reassign, reschedule or close many tasks at once, from the Tasks
+list or the API, as a background run like the customers' and accounts' (``services``).
+
+Each task goes through ``tenure.todos.services.task_update`` as a single edit does (roles,
+scope, an active owner, history, the new owner's notification); what changed is logged as a
+``ChangeSet``, so its author (or an admin) can undo it. Tasks are not deleted in bulk: a task
+is closed (done or cancelled), and its history stays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+
+from tenure.access import AccessDenied, require
+from tenure.access.filtering import InvalidFilters
+from tenure.access.records import record_for_change
+from tenure.bulk.models import ChangeKind, ChangeSet
+from tenure.bulk.services import (
+    BULK_MAX_IDS,
+    BulkOutcome,
+    _an_id,
+    _record_changes,
+    _targets,
+    _values,
+    _words,
+)
+from tenure.domain.access import Action
+from tenure.domain.errors import Conflict
+from tenure.history.bulk import value_plain
+from tenure.jobs.models import Run
+from tenure.jobs.services import run_start
+from tenure.todos import services as todos
+from tenure.todos.filters import TaskFilterSet
+from tenure.todos.models import Task, TaskStatus
+from tenure.users.models import User
+
+TASK_BULK_FIELDS = ("owner_id", "due", "status")
+"""What a bulk change of tasks may set: who does it, when, and whether it is still open."""
+_WORDS = {"owner_id": "owner", "due": "due date", "status": "status"}
+
+
+def tasks_bulk_request_check(*, by: User, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The action and its value, checked before a run is asked for: a role that may not
+    change is refused (``AccessDenied``), a wrong value is a ``ValidationError`` on its field.
+    The value comes back as the run keeps it (JSON: a date as its ISO text)."""
+    require(by, Action.CHANGE)
+    if action != "set":
+        raise ValidationError({"action": ["set (tasks are closed, not deleted)"]})
+    name, value = params.get("field"), params.get("value")
+    if name not in TASK_BULK_FIELDS:
+        raise ValidationError({"field": [f"one of {', '.join(TASK_BULK_FIELDS)}"]})
+    if name == "owner_id":
+        owner = int(str(value)) if _an_id(value) else None
+        if owner is None or not User.objects.filter(pk=owner, is_active=True).exists():
+            raise ValidationError({"value": ["an active team member's id"]})
+        return {"field": name, "value": owner}
+    if name == "due":
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationError({"value": ["a date, as YYYY-MM-DD"]}) from None
+        return {"field": name, "value": day.isoformat()}
+    if value not in TaskStatus.values:
+        raise ValidationError({"value": [f"one of {', '.join(TaskStatus.values)}"]})
+    return {"field": name, "value": value}
+
+
+def tasks_bulk_start(
+    *,
+    by: User,
+    action: str,
+    params: Mapping[str, Any],
+    filters: Mapping[str, Any],
+    ids: list[int] | None,
+    via: str,
+) -> Run:
+    """Ask for a bulk change of tasks as a ``bulk.tasks`` run, its request checked now (the
+    same refusals the run would give, said on their fields)."""
+    from tenure.bulk.tasks import BULK_TASKS
+
+    params = tasks_bulk_request_check(by=by, action=action, params=params)
+    try:
+        TaskFilterSet.of(by, filters).filtered()
+    except InvalidFilters as invalid:
+        raise ValidationError(invalid.fields) from invalid
+    if ids is not None and not 1 <= len(ids) <= BULK_MAX_IDS:
+        raise ValidationError({"ids": [f"1 to {BULK_MAX_IDS:,} task ids, or none for all"]})
+    args = {"by": by.pk, "action": action, "params": params, "filters": dict(filters),
+            "ids": ids, "via": via}  # fmt: skip
+    run, _ = run_start(kind=BULK_TASKS, by=by, args=args)
+    return run
+
+
+def task_targets(
+    *, by: User, filters: Mapping[str, Any], ids: list[int] | None
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """The tasks a bulk change works on, decided again at run time: the Tasks list's filters
+    over what ``by`` sees, narrowed to ``ids``, kept where ``by`` may change them."""
+    return _targets(by, TaskFilterSet, filters, ids)
+
+
+def tasks_bulk_apply(
+    *,
+    by: User,
+    action: str,
+    params: Mapping[str, Any],
+    filters: Mapping[str, Any],
+    ids: list[int] | None,
+    now: datetime,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> dict[str, Any]:
+    """Set one field on the tasks ``task_targets`` finds, one task per transaction through
+    ``task_update``: changed, unchanged, refused with the reason per task, and the change
+    set Undo puts back."""
+    params = tasks_bulk_request_check(by=by, action=action, params=params)
+    name, value = params["field"], params["value"]
+    if name == "due":
+        value = date.fromisoformat(value)
+    targets, refused = task_targets(by=by, filters=filters, ids=ids)
+    outcome = BulkOutcome(refused=refused)
+    many = f"{len(targets)} task{'s' if len(targets) != 1 else ''}"
+    change_set = ChangeSet.objects.create(
+        author=by, kind=ChangeKind.BULK, label=f"{_WORDS[name]} set on {many}", created_at=now
+    )
+    for done, pk in enumerate(targets, start=1):
+        try:
+            with transaction.atomic():
+                before = _values(record_for_change(by, Task, pk), [name])
+                if value_plain(before[name]) == value_plain(value):
+                    outcome.unchanged += 1
+                else:
+                    task = todos.task_update(by=by, task_id=pk, changes={name: value})
+                    _record_changes(change_set, "todos.Task", pk, before, _values(task, [name]))
+                    outcome.changed += 1
+        except (ValidationError, Conflict, Http404, AccessDenied) as error:
+            outcome.refused.append({"id": pk, "reason": _words(error)})
+        if done % 50 == 0 or done == len(targets):
+            progress(done, len(targets))
+    if not change_set.rows.exists():
+        change_set.delete()
+        return outcome.as_result(None)
+    return outcome.as_result(change_set)
