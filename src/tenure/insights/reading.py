@@ -8,6 +8,9 @@ converters. Days are local days of the business's time zone (``TIME_ZONE``) coun
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from itertools import chain
@@ -88,6 +91,38 @@ class OrderColumns:
         return self.cents / 100.0
 
 
+_shared: ContextVar[dict[tuple[Any, ...], FloatArray] | None] = ContextVar(
+    "tenure_orders_shared", default=None
+)
+
+
+@contextlib.contextmanager
+def orders_read_once() -> Iterator[None]:
+    """Inside, ``completed_orders`` reads each set of orders once (a page's figures: the
+    retention series, the orders table and the overview read the same orders), keeping them
+    for the block only: a later request reads the orders as they are then."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def _fetched(
+    orders: QuerySet[Any, Any], columns: list[Any], key: tuple[Any, ...] | None
+) -> FloatArray:
+    kept = _shared.get()
+    try:
+        hash(key)
+    except TypeError:  # a subquery's parameter that is a list: read it, keep nothing
+        key = None
+    if kept is None or key is None:
+        return fetch_columns(orders.order_by().values_list(*columns), len(columns))
+    if key not in kept:
+        kept[key] = fetch_columns(orders.order_by().values_list(*columns), len(columns))
+    return kept[key]
+
+
 def completed_orders(
     *,
     customers: QuerySet[Any, Any] | None,
@@ -112,9 +147,14 @@ def completed_orders(
     if first_order_since is not None:
         orders = orders.filter(customer__first_order_at__gte=first_order_since)
     columns: list[Any] = ["customer_id", EpochSeconds("placed_at")]
-    if with_amount:
+    key = None
+    if _shared.get() is not None:  # read with the amounts, so both kinds of caller share it
+        with_query = customers.query.sql_with_params() if customers is not None else None
+        key = (None if with_query is None else (with_query[0], tuple(with_query[1])),
+               first_order_since)  # fmt: skip
+    if with_amount or key is not None:
         columns.append(Cast(Round(F("amount") * 100), BigIntegerField()))
-    table = fetch_columns(orders.order_by().values_list(*columns), len(columns))
+    table = _fetched(orders, columns, key)
     table = table[table[:, 1] < before.timestamp()]
     return OrderColumns(
         customer_id=table[:, 0].astype(np.int64),

@@ -27,6 +27,7 @@ from tenure.analytics.periods import period_unfinished
 from tenure.insights import selectors, services
 from tenure.insights.contracts import SurvivalProjection, contract_figures, renewal_survival
 from tenure.insights.models import FitStatus, ModelFit
+from tenure.insights.reading import orders_read_once
 from tenure.lifecycle.overview import Overview, overview
 from tenure.users.models import User
 from tenure.web.forms import AnalyticsForm, AnalyticsSettings
@@ -88,7 +89,12 @@ def analytics_figures(
 ) -> dict[str, Any]:
     """Every figure of the page (the part ``figures_cached`` keeps): the same for any request
     of this book, settings, day and data. The home dashboard shows some of them, from the same
-    cache entry."""
+    cache entry. The figures share one read of the orders."""
+    with orders_read_once():
+        return _figures(user, settings, scope)
+
+
+def _figures(user: User, settings: AnalyticsSettings, scope: SegmentScope) -> dict[str, Any]:
     within = scope.within
     figures: dict[str, Any] = {}
     try:
