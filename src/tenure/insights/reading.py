@@ -99,7 +99,7 @@ _shared: ContextVar[dict[tuple[Any, ...], FloatArray] | None] = ContextVar(
 @contextlib.contextmanager
 def orders_read_once() -> Iterator[None]:
     """Inside, ``completed_orders`` reads each set of orders once (a page's figures: the
-    retention series, the orders table and the overview read the same orders), keeping them
+    retention series and the orders table read the same orders), keeping them
     for the block only: a later request reads the orders as they are then."""
     token = _shared.set({})
     try:
