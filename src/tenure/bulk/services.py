@@ -250,15 +250,35 @@ def customers_bulk_start(
     from tenure.bulk.tasks import BULK
 
     params = bulk_request_check(by=by, action=action, params=params)
+    return bulk_run_start(
+        by=by, kind=BULK, filterset=CustomerFilterSet, action=action, params=params,
+        filters=filters, ids=ids, via=via,
+    )  # fmt: skip
+
+
+def bulk_run_start(
+    *,
+    by: User,
+    kind: str,
+    filterset: Any,
+    action: str,
+    params: Mapping[str, Any],
+    filters: Mapping[str, Any],
+    ids: list[int] | None,
+    via: str,
+) -> Run:
+    """The run of a bulk action whose action and values are checked already: its filters
+    (``filterset``'s, the list's) and ids checked now, on their fields."""
+    noun = filterset._meta.model._meta.verbose_name
     try:
-        CustomerFilterSet.of(by, filters).filtered()
+        filterset.of(by, filters).filtered()
     except InvalidFilters as invalid:
         raise ValidationError(invalid.fields) from invalid
     if ids is not None and not 1 <= len(ids) <= BULK_MAX_IDS:
-        raise ValidationError({"ids": [f"1 to {BULK_MAX_IDS:,} customer ids, or none for all"]})
-    args = {"by": by.pk, "action": action, "params": params, "filters": dict(filters),
+        raise ValidationError({"ids": [f"1 to {BULK_MAX_IDS:,} {noun} ids, or none for all"]})
+    args = {"by": by.pk, "action": action, "params": dict(params), "filters": dict(filters),
             "ids": ids, "via": via}  # fmt: skip
-    run, _ = run_start(kind=BULK, by=by, args=args)
+    run, _ = run_start(kind=kind, by=by, args=args)
     return run
 
 
@@ -422,16 +442,10 @@ def accounts_bulk_start(
     from tenure.bulk.tasks import BULK_ACCOUNTS
 
     params = account_bulk_request_check(by=by, action=action, params=params)
-    try:
-        AccountFilterSet.of(by, filters).filtered()
-    except InvalidFilters as invalid:
-        raise ValidationError(invalid.fields) from invalid
-    if ids is not None and not 1 <= len(ids) <= BULK_MAX_IDS:
-        raise ValidationError({"ids": [f"1 to {BULK_MAX_IDS:,} account ids, or none for all"]})
-    args = {"by": by.pk, "action": action, "params": params, "filters": dict(filters),
-            "ids": ids, "via": via}  # fmt: skip
-    run, _ = run_start(kind=BULK_ACCOUNTS, by=by, args=args)
-    return run
+    return bulk_run_start(
+        by=by, kind=BULK_ACCOUNTS, filterset=AccountFilterSet, action=action, params=params,
+        filters=filters, ids=ids, via=via,
+    )  # fmt: skip
 
 
 def accounts_bulk_apply(

@@ -17,23 +17,21 @@ from django.db import transaction
 from django.http import Http404
 
 from tenure.access import AccessDenied, require
-from tenure.access.filtering import InvalidFilters
 from tenure.access.records import record_for_change
 from tenure.bulk.models import ChangeKind, ChangeSet
 from tenure.bulk.services import (
-    BULK_MAX_IDS,
     BulkOutcome,
     _an_id,
     _record_changes,
     _targets,
     _values,
     _words,
+    bulk_run_start,
 )
 from tenure.domain.access import Action
 from tenure.domain.errors import Conflict
 from tenure.history.bulk import value_plain
 from tenure.jobs.models import Run
-from tenure.jobs.services import run_start
 from tenure.todos import services as todos
 from tenure.todos.filters import TaskFilterSet
 from tenure.todos.models import Task, TaskStatus
@@ -84,16 +82,10 @@ def tasks_bulk_start(
     from tenure.bulk.tasks import BULK_TASKS
 
     params = tasks_bulk_request_check(by=by, action=action, params=params)
-    try:
-        TaskFilterSet.of(by, filters).filtered()
-    except InvalidFilters as invalid:
-        raise ValidationError(invalid.fields) from invalid
-    if ids is not None and not 1 <= len(ids) <= BULK_MAX_IDS:
-        raise ValidationError({"ids": [f"1 to {BULK_MAX_IDS:,} task ids, or none for all"]})
-    args = {"by": by.pk, "action": action, "params": params, "filters": dict(filters),
-            "ids": ids, "via": via}  # fmt: skip
-    run, _ = run_start(kind=BULK_TASKS, by=by, args=args)
-    return run
+    return bulk_run_start(
+        by=by, kind=BULK_TASKS, filterset=TaskFilterSet, action=action, params=params,
+        filters=filters, ids=ids, via=via,
+    )  # fmt: skip
 
 
 def task_targets(

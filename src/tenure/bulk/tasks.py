@@ -3,6 +3,7 @@ progress polled by the page) and the nightly purge of the trash."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from auditlog.context import set_actor
@@ -26,63 +27,43 @@ def _may_start(by: Any) -> None:
     require(by, Action.CHANGE)
 
 
-def bulk_run(run: RunContext) -> dict[str, Any]:
-    """Do the bulk action ``run.args`` names as the person who asked (their scope is
-    decided again now, from the filters and ids, never trusted from the page)."""
-    from tenure.bulk.services import customers_bulk_apply
-
+def _as_the_asker(
+    run: RunContext, apply: Callable[..., dict[str, Any]], noun: str
+) -> dict[str, Any]:
+    """Do the bulk action ``run.args`` names as the person who asked (their scope is decided
+    again now, from the filters and ids, never trusted from the page); who did it, for the
+    history and the events, is the person, not the worker."""
     by = User.objects.filter(pk=int(run.args.get("by") or 0), is_active=True).first()
     if by is None:
         raise RunFailed("The person who asked for it is no longer an active user.")
-    # Who did it, for the history and the events: the person, not the worker.
     with acting_via(run.args.get("via", "web"), by.pk), set_actor(by):
-        return customers_bulk_apply(
+        return apply(
             by=by,
             action=run.args["action"],
             params=run.args.get("params", {}),
             filters=run.args.get("filters", {}),
             ids=run.args.get("ids"),
             now=timezone.now(),
-            progress=lambda done, total: run.progress(done, total, "customers"),
+            progress=lambda done, total: run.progress(done, total, noun),
         )
+
+
+def bulk_run(run: RunContext) -> dict[str, Any]:
+    from tenure.bulk.services import customers_bulk_apply
+
+    return _as_the_asker(run, customers_bulk_apply, "customers")
 
 
 def bulk_accounts_run(run: RunContext) -> dict[str, Any]:
-    """``bulk_run`` for accounts: the scope decided again now, as the person who asked."""
     from tenure.bulk.services import accounts_bulk_apply
 
-    by = User.objects.filter(pk=int(run.args.get("by") or 0), is_active=True).first()
-    if by is None:
-        raise RunFailed("The person who asked for it is no longer an active user.")
-    with acting_via(run.args.get("via", "web"), by.pk), set_actor(by):
-        return accounts_bulk_apply(
-            by=by,
-            action=run.args["action"],
-            params=run.args.get("params", {}),
-            filters=run.args.get("filters", {}),
-            ids=run.args.get("ids"),
-            now=timezone.now(),
-            progress=lambda done, total: run.progress(done, total, "accounts"),
-        )
+    return _as_the_asker(run, accounts_bulk_apply, "accounts")
 
 
 def bulk_tasks_run(run: RunContext) -> dict[str, Any]:
-    """``bulk_run`` for tasks: the scope decided again now, as the person who asked."""
     from tenure.bulk.task_bulk import tasks_bulk_apply
 
-    by = User.objects.filter(pk=int(run.args.get("by") or 0), is_active=True).first()
-    if by is None:
-        raise RunFailed("The person who asked for it is no longer an active user.")
-    with acting_via(run.args.get("via", "web"), by.pk), set_actor(by):
-        return tasks_bulk_apply(
-            by=by,
-            action=run.args["action"],
-            params=run.args.get("params", {}),
-            filters=run.args.get("filters", {}),
-            ids=run.args.get("ids"),
-            now=timezone.now(),
-            progress=lambda done, total: run.progress(done, total, "tasks"),
-        )
+    return _as_the_asker(run, tasks_bulk_apply, "tasks")
 
 
 def purge_run(run: RunContext) -> dict[str, Any]:
