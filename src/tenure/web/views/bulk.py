@@ -97,9 +97,7 @@ def customers_bulk(request: HttpRequest) -> HttpResponse:
         return _refusal(request, bad.fields)
     except ValidationError as invalid:
         return _refusal(request, invalid.message_dict)
-    if request.headers.get("HX-Request") == "true":
-        return _progress(request, run.pk)
-    return redirect("web:customers-bulk-run", run_id=run.pk)
+    return _started(request, run.pk, BULK, "web:customers-bulk-run")
 
 
 def _refusal(request: HttpRequest, fields: dict[str, list[str]]) -> HttpResponse:
@@ -122,12 +120,23 @@ def _progress(request: HttpRequest, run_id: int, kind: str = BULK) -> HttpRespon
 @require_GET
 def customers_bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
     """A bulk run's progress: the card alone for htmx's polling, else its page."""
+    return _run_page(request, run_id, BULK, "customers")
+
+
+def _run_page(request: HttpRequest, run_id: int, kind: str, section: str) -> HttpResponse:
     if request.headers.get("HX-Request") == "true":
-        return _progress(request, run_id)
-    found = bulk_progress(by=signed_in_user(request), run_id=run_id)
+        return _progress(request, run_id, kind)
+    found = bulk_progress(by=signed_in_user(request), run_id=run_id, kind=kind)
     if found is None:
         raise Http404("No such bulk change.")
-    return render(request, "web/bulk/run.html", {"bulk": found, "section": "customers"})
+    return render(request, "web/bulk/run.html", {"bulk": found, "section": section})
+
+
+def _started(request: HttpRequest, run_id: int, kind: str, run_page: str) -> HttpResponse:
+    """A bulk run just asked for: its progress card for htmx, else its page."""
+    if request.headers.get("HX-Request") == "true":
+        return _progress(request, run_id, kind)
+    return redirect(run_page, run_id=run_id)
 
 
 @login_required
@@ -239,21 +248,14 @@ def accounts_bulk(request: HttpRequest) -> HttpResponse:
         return _refusal(request, bad.fields)
     except ValidationError as invalid:
         return _refusal(request, invalid.message_dict)
-    if request.headers.get("HX-Request") == "true":
-        return _progress(request, run.pk, BULK_ACCOUNTS)
-    return redirect("web:accounts-bulk-run", run_id=run.pk)
+    return _started(request, run.pk, BULK_ACCOUNTS, "web:accounts-bulk-run")
 
 
 @login_required
 @require_GET
 def accounts_bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
     """An accounts bulk run's progress: the card alone for htmx's polling, else its page."""
-    if request.headers.get("HX-Request") == "true":
-        return _progress(request, run_id, BULK_ACCOUNTS)
-    found = bulk_progress(by=signed_in_user(request), run_id=run_id, kind=BULK_ACCOUNTS)
-    if found is None:
-        raise Http404("No such bulk change.")
-    return render(request, "web/bulk/run.html", {"bulk": found, "section": "accounts"})
+    return _run_page(request, run_id, BULK_ACCOUNTS, "accounts")
 
 
 @login_required
@@ -347,18 +349,11 @@ def tasks_bulk(request: HttpRequest) -> HttpResponse:
         return _refusal(request, bad.fields)
     except ValidationError as invalid:
         return _refusal(request, invalid.message_dict)
-    if request.headers.get("HX-Request") == "true":
-        return _progress(request, run.pk, BULK_TASKS)
-    return redirect("web:tasks-bulk-run", run_id=run.pk)
+    return _started(request, run.pk, BULK_TASKS, "web:tasks-bulk-run")
 
 
 @login_required
 @require_GET
 def tasks_bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
     """A tasks bulk run's progress: the card alone for htmx's polling, else its page."""
-    if request.headers.get("HX-Request") == "true":
-        return _progress(request, run_id, BULK_TASKS)
-    found = bulk_progress(by=signed_in_user(request), run_id=run_id, kind=BULK_TASKS)
-    if found is None:
-        raise Http404("No such bulk change.")
-    return render(request, "web/bulk/run.html", {"bulk": found, "section": "tasks"})
+    return _run_page(request, run_id, BULK_TASKS, "tasks")
