@@ -102,3 +102,20 @@ def test_an_analyst_is_refused_and_another_persons_run_is_not_found(client):
     run = Run.objects.create(kind="bulk.tasks", requested_by=make_user(role=Role.MANAGER))
     client.force_login(make_user(role=Role.MANAGER))
     assert client.get(reverse("web:tasks-bulk-run", args=[run.pk])).status_code == 404
+
+
+def test_the_list_refreshes_its_rows_alone_for_htmx(client):
+    manager = make_user(role=Role.MANAGER)
+    open_, done = _task(manager, "Open one"), _task(manager, "Done one", status=TaskStatus.DONE)
+    client.force_login(manager)
+    response = client.get(
+        reverse("web:tasks"), {"view": "all", "status": "done"},
+        HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results",
+    )  # fmt: skip
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body
+    assert "Done one" in body and "Open one" not in body
+    assert f'name="ids" value="{done.pk}"' in body and f'value="{open_.pk}"' not in body
+    assert 'id="list-actions" hx-swap-oob="true"' in body  # the views menu saves this query
+    page = client.get(reverse("web:tasks"), {"view": "all"}).content.decode()
+    assert 'hx-get="/tasks/"' in page and 'id="results"' in page

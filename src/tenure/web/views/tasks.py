@@ -80,6 +80,9 @@ def tasks(request: HttpRequest) -> HttpResponse:
         "list_query": query.urlencode(),  # the bulk bar's filters, kept equal by bulk.js
         **views_context(request, "tasks"),
     }
+    if request.method == "GET" and wants_fragment(request, "results"):
+        context["fragment"] = True  # htmx swaps 2xx only: the filters' errors show in the rows
+        return render(request, "web/tasks/_results.html", context)
     status = 422 if form.errors else found.status
     return render(request, "web/tasks/list.html", context, status=status)
 

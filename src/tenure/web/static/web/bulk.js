@@ -88,9 +88,7 @@
   });
   function refresh() {
     var filters = filterForm();
-    // Lists whose filters answer htmx (customers, accounts) show their rows as they are now;
-    // the tasks list shows them at its next load (the progress card has the counts and Undo).
-    if (filters && window.htmx && filters.hasAttribute("hx-get")) window.htmx.trigger(filters, "submit");
+    if (filters && window.htmx) window.htmx.trigger(filters, "submit");
   }
 
   // Esc in a cell's input cancels: the cell shows its value again.
