@@ -14,10 +14,11 @@ from tenure.insights.selectors import (
     recency_bucket_of,
 )
 
+# Predicted CLV is money stored to the cent (a Decimal of two places, read as a float).
 values = st.lists(
     st.one_of(
-        st.floats(min_value=0, max_value=1e7, allow_nan=False),
-        st.sampled_from([0.0, 50.0, 100.0, 1e6]),  # on an edge, often
+        st.integers(min_value=0, max_value=10**9).map(lambda cents: cents / 100),
+        st.sampled_from([0.0, 0.01, 50.0, 100.0, 1e6]),  # on an edge, often
     ),
     min_size=1,
     max_size=300,
