@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from django.db.models import Case, F, Func, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, Func, IntegerField, Q, Sum, Value, When
 from django.db.models.fields import BigIntegerField
 
 from tenure.customers.models import Customer, Subscription
@@ -107,6 +107,22 @@ def order_series(chunk: Chunk, ids: IntArray, now: datetime) -> Series:
     series = _series(ids, rows)
     days = local_days(np.floor_divide(series.time, 1000)).astype(np.float64)
     return Series(series.position, series.time, days)
+
+
+def orders_unchanged(chunk: Chunk, ids: IntArray, now: datetime, orders: Series) -> bool:
+    """Whether ``order_series`` would read ``orders`` again: the count, the customers' sum and
+    the moments' sum of the chunk's completed orders are the series'. A whole-base run reads
+    every order before its first chunk; an order placed, moved, refunded or re-dated since
+    changes one of them, and the chunk reads its orders again."""
+    found = Order.objects.filter(
+        chunk.where("customer_id"), status=OrderStatus.COMPLETED, placed_at__lte=now
+    ).aggregate(n=Count("id"), customers=Sum("customer_id"), moments=Sum(EpochMillis("placed_at")))
+    customers = int(ids[orders.position].sum()) if orders.time.size else 0
+    return (found["n"], int(found["customers"] or 0), int(found["moments"] or 0)) == (
+        int(orders.time.size),
+        customers,
+        int(orders.time.sum()),
+    )
 
 
 def history_load(
