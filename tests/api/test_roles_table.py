@@ -267,6 +267,8 @@ def test_every_api_operation_is_in_the_table():
     covered |= {"/api/v1/accounts/bulk", "/api/v1/accounts/bulk/{run_id}"}
     # The same for tasks, through task_update: tests/api/test_tasks_bulk_api.py.
     covered |= {"/api/v1/tasks/bulk", "/api/v1/tasks/bulk/{run_id}"}
+    # The same for orders' status, through order_update: tests/api/test_orders_bulk_api.py.
+    covered |= {"/api/v1/orders/bulk-changes", "/api/v1/orders/bulk-changes/{run_id}"}
     # The exports read through the customers list's selector: tests/api/test_exports.py.
     covered |= {"/api/v1/customers/export.csv", "/api/v1/orders/export.csv"}
     covered |= {f"/api/v1{path}" for path in ANALYTICS_PATHS}
@@ -754,6 +756,10 @@ def _tasks_bulk_run(owner):
     return Run.objects.create(kind="bulk.tasks", requested_by=owner, args={"action": "set"})
 
 
+def _orders_bulk_run(owner):
+    return Run.objects.create(kind="bulk.orders", requested_by=owner, args={"action": "set"})
+
+
 # The customers list's bulk bar and cells (tenure.web.views.bulk), and the trash.
 BULK_PAGES = [
     Page("customer-cell", "read", _customer, args=("category",)),
@@ -808,6 +814,35 @@ BULK_PAGES = [
         done=302,
     ),
     Page("tasks-bulk-run", "caller_own", _tasks_bulk_run, everyones=(Role.ADMIN,)),
+    # The tasks list's cells: owner, due date, status, through task_update.
+    Page("task-cell", "read", _task, args=("due",)),
+    Page(
+        "task-cell",
+        "update",
+        _task,
+        args=("status",),
+        method="post",
+        data=lambda: {"status": "done"},
+    ),
+    # The orders list's bar (status, export) and cells (status, amount), through order_update.
+    Page(
+        "orders-bulk",
+        "create",
+        method="post",
+        data=lambda: {"all": "1", "operation": "status", "new_status": "refunded"},
+        done=302,
+    ),
+    Page("orders-bulk-run", "caller_own", _orders_bulk_run, everyones=(Role.ADMIN,)),
+    Page("orders-bulk-export", "list", _order, query="?all=1", shows=lambda o: o.external_id),
+    Page("order-cell", "read", _order, args=("status",)),
+    Page(
+        "order-cell",
+        "update",
+        _order,
+        args=("amount",),
+        method="post",
+        data=lambda: {"amount": "12.50"},
+    ),
 ]
 
 

@@ -115,11 +115,17 @@ def _bulk_pages(admin: Any) -> dict[str, str]:
         progress_total=3, args={"action": "set"},
         result={"changed": 2, "refused": [{"id": 9, "reason": "no task with id 9"}]},
     )  # fmt: skip
+    orders_run = Run.objects.create(
+        kind="bulk.orders", requested_by=admin, status="done", progress_done=3,
+        progress_total=3, args={"action": "set"},
+        result={"changed": 2, "refused": [{"id": 9, "reason": "no order with id 9"}]},
+    )  # fmt: skip
     return {
         "trash": "/trash/",
         "bulk-run": f"/customers/bulk/{run.pk}/",
         "accounts-bulk-run": f"/accounts/bulk/{accounts_run.pk}/",
         "tasks-bulk-run": f"/tasks/bulk/{tasks_run.pk}/",
+        "orders-bulk-run": f"/orders/bulk/{orders_run.pk}/",
     }
 
 

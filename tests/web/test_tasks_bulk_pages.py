@@ -1,4 +1,5 @@
-"""The tasks list's bulk bar (reassign, reschedule, close) and Undo, through the pages
+"""The tasks list's bulk bar (reassign, reschedule, close), its cells (owner, due date,
+status) and Undo, through the pages
 (Django's client, the real database: SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from tenure.bulk.models import ChangeSet
+from tenure.events.models import Event
 from tenure.jobs.models import Run
 from tenure.jobs.runner import run_execute
 from tenure.todos.models import Task, TaskStatus
@@ -119,3 +121,76 @@ def test_the_list_refreshes_its_rows_alone_for_htmx(client):
     assert 'id="list-actions" hx-swap-oob="true"' in body  # the views menu saves this query
     page = client.get(reverse("web:tasks"), {"view": "all"}).content.decode()
     assert 'hx-get="/tasks/"' in page and 'id="results"' in page
+
+
+# --- the tasks list's cells: owner, due date, status, through task_update ---------------------
+
+
+def _cell(task: Task, name: str) -> str:
+    return reverse("web:task-cell", args=[task.pk, name])
+
+
+def test_the_rows_offer_their_cells_to_those_who_change_only(client):
+    manager = make_user(role=Role.MANAGER)
+    task = _task(manager, "Call Ada")
+    client.force_login(manager)
+    page = client.get(reverse("web:tasks"), {"view": "all"}).content.decode()
+    for name in ("owner", "due", "status"):
+        assert _cell(task, name) in page
+    client.force_login(make_user(role=Role.ANALYST))
+    read_only = client.get(reverse("web:tasks"), {"view": "all"}).content.decode()
+    assert _cell(task, "due") not in read_only and f'id="task-cell-{task.pk}-due"' in read_only
+    assert client.post(_cell(task, "due"), {"due": "2026-02-01"}, **HTMX).status_code == 403
+    assert "data-cell-input" not in client.get(_cell(task, "due"), **HTMX).content.decode()
+    assert Task.objects.get(pk=task.pk).due == DUE
+
+
+def test_a_due_cell_names_a_bad_date_in_the_cell_then_saves_and_is_undone(client):
+    manager = make_user(role=Role.MANAGER)
+    task = _task(manager, "Call Ada")
+    client.force_login(manager)
+    opened = client.get(_cell(task, "due"), **HTMX).content.decode()
+    assert "data-cell-input" in opened and 'value="2026-01-05"' in opened
+    refused = client.post(_cell(task, "due"), {"due": "2026-02-30"}, **HTMX)
+    body = refused.content.decode()
+    assert refused.status_code == 200 and "Enter a valid date." in body
+    assert 'aria-invalid="true"' in body and f'id="task-cell-{task.pk}-due-error"' in body
+    assert client.post(_cell(task, "due"), {"due": ""}).status_code == 422
+    saved = client.post(_cell(task, "due"), {"due": "2026-02-01"}, **HTMX).content.decode()
+    assert "Feb 1, 2026" in saved and 'id="undo-toast" hx-swap-oob="innerHTML"' in saved
+    assert Task.objects.get(pk=task.pk).due == date(2026, 2, 1)
+    change_set = ChangeSet.objects.get(author=manager)
+    assert change_set.label == "Call Ada: due changed"
+    undone = client.post(reverse("web:undo", args=[change_set.pk]), **HTMX).content.decode()
+    assert f'id="task-cell-{task.pk}-due" hx-swap-oob="true"' in undone
+    assert Task.objects.get(pk=task.pk).due == DUE
+
+
+def test_owner_and_status_cells_go_through_task_update(client):
+    manager = make_user(role=Role.MANAGER)
+    bob = make_user(role=Role.SUCCESS_MANAGER, username="bob", first_name="Bob")
+    gone = make_user(role=Role.SUCCESS_MANAGER, username="gone", is_active=False)
+    task = _task(manager, "Call Ada")
+    client.force_login(manager)
+    opened = client.get(_cell(task, "owner"), **HTMX).content.decode()
+    assert "Bob" in opened and "gone" not in opened  # active team members only
+    refused = client.post(_cell(task, "owner"), {"owner": str(gone.pk)}, **HTMX).content.decode()
+    assert "Select a valid choice" in refused and Task.objects.get(pk=task.pk).owner == manager
+    client.post(_cell(task, "owner"), {"owner": str(bob.pk)}, **HTMX)
+    assert Task.objects.get(pk=task.pk).owner == bob
+    assert Event.objects.filter(kind="task.assigned", subject_id=task.pk).exists()
+    done = client.post(_cell(task, "status"), {"status": "done"}, **HTMX).content.decode()
+    assert "Done" in done
+    closed = Task.objects.get(pk=task.pk)
+    assert closed.status == TaskStatus.DONE and closed.completed_at is not None
+
+
+def test_a_success_manager_edits_only_the_cells_of_their_book(client):
+    sam = make_user(role=Role.SUCCESS_MANAGER)
+    sue = make_user(role=Role.SUCCESS_MANAGER)
+    mine, theirs = _task(sam, "Mine"), _task(sue, "Theirs")
+    client.force_login(sam)
+    assert client.post(_cell(mine, "status"), {"status": "done"}, **HTMX).status_code == 200
+    assert client.post(_cell(theirs, "status"), {"status": "done"}, **HTMX).status_code == 404
+    assert Task.objects.get(pk=theirs.pk).status == TaskStatus.OPEN
+    assert Task.objects.get(pk=mine.pk).status == TaskStatus.DONE

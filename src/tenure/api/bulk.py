@@ -1,4 +1,6 @@
-"""/api/v1/customers/bulk: a bulk action on customers as a background run, and its outcome.
+"""/api/v1/customers/bulk: a bulk action on customers as a background run, and its outcome;
+the same for accounts, tasks and orders (``/orders/bulk-changes``: ``/orders/bulk`` stores a
+batch of orders).
 
 The same service as the customers list's bulk bar: the customers are those the filters choose
 among what the caller may change, narrowed to ``ids`` when given, decided when the run starts;
@@ -7,6 +9,7 @@ the first answer (the same run) and starts nothing (``tenure.api.idempotency``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
@@ -16,6 +19,7 @@ from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.inputs import Input
 from tenure.api.types import RecordId
+from tenure.bulk.order_bulk import orders_bulk_start
 from tenure.bulk.selectors import bulk_progress
 from tenure.bulk.services import (
     ACCOUNT_BULK_FIELDS,
@@ -25,7 +29,8 @@ from tenure.bulk.services import (
     customers_bulk_start,
 )
 from tenure.bulk.task_bulk import TASK_BULK_FIELDS, tasks_bulk_start
-from tenure.bulk.tasks import BULK, BULK_ACCOUNTS, BULK_TASKS
+from tenure.bulk.tasks import BULK, BULK_ACCOUNTS, BULK_ORDERS, BULK_TASKS
+from tenure.orders.models import OrderStatus
 from tenure.todos.models import TaskStatus
 
 router = Router(tags=["customers"])
@@ -245,3 +250,64 @@ def tasks_bulk(request: HttpRequest, payload: TasksBulkIn) -> Status:
 )
 def tasks_bulk_run(request: HttpRequest, run_id: RecordId) -> dict[str, Any]:
     return _out(caller(request), run_id, BULK_TASKS)
+
+
+# --- orders: the orders list's bulk bar ----------------------------------------------------------
+
+
+class OrderBulkFilters(Input):
+    customer_id: RecordId | None = None
+    status: OrderStatus | None = None
+    placed_after: datetime | None = Field(None, description="placed at or after")
+    placed_before: datetime | None = Field(None, description="placed before")
+
+
+class OrdersBulkIn(Input):
+    field: Literal["status"] = Field(description="the field to set: status")
+    value: OrderStatus = Field(description="the new status (refunded, cancelled, completed)")
+    ids: list[RecordId] | None = Field(
+        None,
+        max_length=BULK_MAX_IDS,
+        description="these orders (those outside your scope are refused per row); "
+        "null: every order the filters choose",
+    )
+    filters: OrderBulkFilters | None = Field(None, description="the orders list's filters")
+
+
+@router.post(
+    "/orders/bulk-changes",
+    response={202: CustomersBulkOut, **ERROR_RESPONSES},
+    tags=["orders"],
+    summary="Refund, cancel or complete many orders in the background",
+    description="Set the status of the orders `ids` names, or of every order `filters` "
+    "chooses, each through the single order's update (the customers' figures, history and "
+    "events: a refund is `order.refunded`). Answers 202 with the queued run; follow it at "
+    "/orders/bulk-changes/{id}; its change set is undone as one. Orders outside your scope "
+    "are refused per row in the words of an unknown id. Analysts are refused (403). Orders "
+    "are not deleted in bulk. Send an Idempotency-Key: a retry gets the same run and starts "
+    "nothing. (To store a batch of orders, POST /orders/bulk.)",
+)
+def orders_bulk_changes(request: HttpRequest, payload: OrdersBulkIn) -> Status:
+    by = caller(request)
+    chosen = payload.filters.dict() if payload.filters is not None else {}
+    filters = {
+        k: v.isoformat() if isinstance(v, datetime) else v  # the run keeps its args as JSON
+        for k, v in chosen.items()
+        if v not in (None, "")
+    }
+    run = orders_bulk_start(
+        by=by, action="set", params={"field": payload.field, "value": payload.value},
+        filters=filters, ids=payload.ids, via="api",
+    )  # fmt: skip
+    return Status(202, _out(by, run.pk, BULK_ORDERS))
+
+
+@router.get(
+    "/orders/bulk-changes/{run_id}",
+    response={200: CustomersBulkOut, **ERROR_RESPONSES},
+    tags=["orders"],
+    summary="An orders bulk run: its progress and, once done, its counts and refused rows "
+    "(its author, or an admin)",
+)
+def orders_bulk_changes_run(request: HttpRequest, run_id: RecordId) -> dict[str, Any]:
+    return _out(caller(request), run_id, BULK_ORDERS)

@@ -14,4 +14,5 @@ class BulkConfig(AppConfig):
         run_kind_register(tasks.BULK_KIND)
         run_kind_register(tasks.BULK_ACCOUNTS_KIND)
         run_kind_register(tasks.BULK_TASKS_KIND)
+        run_kind_register(tasks.BULK_ORDERS_KIND)
         run_kind_register(tasks.PURGE_KIND)

@@ -1,4 +1,5 @@
-"""Reads: a bulk run as its author sees it, the trash as each role sees it."""
+"""Reads: a bulk run as its author sees it, the trash as each role sees it, and the chosen
+accounts and orders as CSV."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from tenure.customers.filters import AccountFilterSet
 from tenure.customers.models import Account
 from tenure.history.models import TrashItem
 from tenure.jobs.models import Run, RunStatus
-from tenure.transfer.services import CsvExport
+from tenure.orders.filters import OrderFilterSet
+from tenure.orders.models import Order
+from tenure.transfer.services import CsvExport, orders_export_csv
 from tenure.users.models import Role, User
 
 REFUSED_SHOWN = 200
@@ -36,8 +39,9 @@ class BulkProgress:
 
     @property
     def noun(self) -> str:
-        """What the run changes, one of them: customer, account or task."""
-        return {"bulk.accounts": "account", "bulk.tasks": "task"}.get(self.run.kind, "customer")
+        """What the run changes, one of them: customer, account, task or order."""
+        nouns = {"bulk.accounts": "account", "bulk.tasks": "task", "bulk.orders": "order"}
+        return nouns.get(self.run.kind, "customer")
 
     @property
     def percent(self) -> int:
@@ -48,8 +52,8 @@ class BulkProgress:
 
 
 def bulk_progress(*, by: User, run_id: int, kind: str = BULK) -> BulkProgress | None:
-    """A bulk run of ``kind`` (customers, ``BULK_ACCOUNTS`` or ``BULK_TASKS``), for the person
-    who asked for it or an admin (None for anyone else)."""
+    """A bulk run of ``kind`` (customers, ``BULK_ACCOUNTS``, ``BULK_TASKS`` or
+    ``BULK_ORDERS``), for the person who asked for it or an admin (None for anyone else)."""
     runs = Run.objects.filter(pk=run_id, kind=kind)
     if by.role != Role.ADMIN:
         runs = runs.filter(requested_by=by)
@@ -97,3 +101,13 @@ def accounts_export_csv(*, by: User, filters: Any, ids: list[int] | None) -> Csv
             ]  # fmt: skip
 
     return CsvExport(ACCOUNT_EXPORT_COLUMNS, rows())
+
+
+def orders_export_chosen(*, by: User, filters: Any, ids: list[int] | None) -> CsvExport:
+    """The orders list's chosen rows (``ids``, else every row of ``filters``) as CSV, in the
+    import's columns through the orders export (formula-neutralised); only orders ``by`` may
+    see. ``InvalidFilters`` for a bad filter."""
+    chosen: QuerySet[Order] = OrderFilterSet.of(by, filters).filtered()
+    if ids is not None:
+        chosen = chosen.filter(pk__in=ids)
+    return orders_export_csv(by=by, orders=chosen)

@@ -1,14 +1,16 @@
 """Writes: a cell edited on the list, a bulk change of many customers, Undo, and the trash's
 restore. Each record goes through ``tenure.customers.services`` as a single edit does (roles,
 scope, validation, history and events per record); what changed is logged as a ``ChangeSet``
-so that its author (or an admin) can put it back."""
+so that its author (or an admin) can put it back. ``bulk_set_each`` and ``record_cell_set``
+are the same steps for any record with its own service (the tasks' and orders' bulk changes
+and cells: ``task_bulk``, ``order_bulk``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -33,6 +35,7 @@ from tenure.history.models import TrashItem
 from tenure.history.trash import RestoreRefused, trash_unpack
 from tenure.jobs.models import Run
 from tenure.jobs.services import run_start
+from tenure.orders.services import order_update
 from tenure.segments.services import segment_members_add
 from tenure.todos.services import task_update
 from tenure.users.models import User
@@ -48,6 +51,7 @@ ACCOUNT_CELL_FIELDS = ("owner_id", "industry", "size_band")
 ACCOUNT_BULK_FIELDS = ("owner_id", "industry", "size_band", "budget_band")
 """What a bulk change of accounts may set."""
 ACCOUNT_BULK_ACTIONS = ("set", "delete")
+M = TypeVar("M", bound=Model)
 _TEXT_MAX = {"industry": 100}  # the account's column; a customer's texts hold 60
 _ACCOUNT_CHOICES = {"size_band": SizeBand.values, "budget_band": BudgetBand.values}
 
@@ -140,6 +144,28 @@ def account_update_undoable(
     before = _values(record_for_change(by, Account, account_id), changes)
     account = customers.account_update(by=by, account_id=account_id, changes=changes)
     return account, _logged(by, "customers.Account", account, before, now)
+
+
+@transaction.atomic
+def record_cell_set(
+    *,
+    by: User,
+    model: type[M],
+    pk: int,
+    field: str,
+    value: Any,
+    allowed: Iterable[str],
+    update: Callable[[int, dict[str, Any]], M],
+    now: datetime,
+) -> tuple[M, ChangeSet | None]:
+    """A list's cell of any record: ``field`` (one of ``allowed``) set through the record's
+    own service, ``update(pk, changes)``; the change set to undo it, None when nothing
+    changed (the orders' and tasks' cells; customers and accounts have their own above)."""
+    _cell_allowed(by, field, allowed)
+    before = _values(record_for_change(by, model, pk), [field])
+    record = update(pk, {field: value})
+    change_set = _logged(by, model._meta.label, record, before, now)
+    return record, _cell_labelled(record, field, change_set)
 
 
 def _logged(
@@ -334,6 +360,47 @@ def _words(error: Exception) -> str:
     if isinstance(error, Http404):
         return "no longer in your book"
     return str(error)
+
+
+def bulk_set_each(
+    *,
+    by: User,
+    model: type[Model],
+    targets: list[int],
+    name: str,
+    value: Any,
+    update: Callable[[int, dict[str, Any]], Model],
+    outcome: BulkOutcome,
+    change_set: ChangeSet,
+    progress: Callable[[int, int], None],
+) -> None:
+    """Set ``name`` to ``value`` on each of ``targets``, one record per transaction through
+    its service (``update(pk, changes)``): unchanged where it holds the value already, each
+    change logged in ``change_set``, a refusal kept with its reason (the tasks' and orders'
+    bulk changes)."""
+    for done, pk in enumerate(targets, start=1):
+        try:
+            with transaction.atomic():
+                before = _values(record_for_change(by, model, pk), [name])
+                if value_plain(before[name]) == value_plain(value):
+                    outcome.unchanged += 1
+                else:
+                    record = update(pk, {name: value})
+                    after = _values(record, [name])
+                    _record_changes(change_set, model._meta.label, pk, before, after)
+                    outcome.changed += 1
+        except (ValidationError, Conflict, Http404, AccessDenied) as error:
+            outcome.refused.append({"id": pk, "reason": _words(error)})
+        if done % 50 == 0 or done == len(targets):
+            progress(done, len(targets))
+
+
+def bulk_result(change_set: ChangeSet, outcome: BulkOutcome) -> dict[str, Any]:
+    """The run's result; the change set dropped when it changed nothing (nothing to undo)."""
+    if not change_set.rows.exists():
+        change_set.delete()
+        return outcome.as_result(None)
+    return outcome.as_result(change_set)
 
 
 def customers_bulk_apply(
@@ -561,6 +628,8 @@ def _put_back(by: User, row: ChangeRow) -> None:
             customers.account_update(by=by, account_id=row.object_id, changes=changes)
         elif row.model == "todos.Task":
             task_update(by=by, task_id=row.object_id, changes=changes)
+        elif row.model == "orders.Order":
+            order_update(by=by, order_id=row.object_id, changes=changes)
         else:
             raise UndoRefused(f"{row.model} changes are not undone here")
     except ValidationError as error:

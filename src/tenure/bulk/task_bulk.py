@@ -4,7 +4,8 @@ list or the API, as a background run like the customers' and accounts' (``servic
 Each task goes through ``tenure.todos.services.task_update`` as a single edit does (roles,
 scope, an active owner, history, the new owner's notification); what changed is logged as a
 ``ChangeSet``, so its author (or an admin) can undo it. Tasks are not deleted in bulk: a task
-is closed (done or cancelled), and its history stays."""
+is closed (done or cancelled), and its history stays. The Tasks list's cells (owner, due date,
+status) go through the same service, one task at a time (``task_cell_set``)."""
 
 from __future__ import annotations
 
@@ -14,23 +15,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 
-from tenure.access import AccessDenied, require
-from tenure.access.records import record_for_change
+from tenure.access import require
 from tenure.bulk.models import ChangeKind, ChangeSet
 from tenure.bulk.services import (
     BulkOutcome,
     _an_id,
-    _record_changes,
     _targets,
-    _values,
-    _words,
+    bulk_result,
     bulk_run_start,
+    bulk_set_each,
+    record_cell_set,
 )
 from tenure.domain.access import Action
-from tenure.domain.errors import Conflict
-from tenure.history.bulk import value_plain
 from tenure.jobs.models import Run
 from tenure.todos import services as todos
 from tenure.todos.filters import TaskFilterSet
@@ -39,6 +36,8 @@ from tenure.users.models import User
 
 TASK_BULK_FIELDS = ("owner_id", "due", "status")
 """What a bulk change of tasks may set: who does it, when, and whether it is still open."""
+TASK_CELL_FIELDS = ("owner_id", "due", "status")
+"""What a Tasks list cell edits in place: the same fields."""
 _WORDS = {"owner_id": "owner", "due": "due date", "status": "status"}
 
 
@@ -119,21 +118,22 @@ def tasks_bulk_apply(
     change_set = ChangeSet.objects.create(
         author=by, kind=ChangeKind.BULK, label=f"{_WORDS[name]} set on {many}", created_at=now
     )
-    for done, pk in enumerate(targets, start=1):
-        try:
-            with transaction.atomic():
-                before = _values(record_for_change(by, Task, pk), [name])
-                if value_plain(before[name]) == value_plain(value):
-                    outcome.unchanged += 1
-                else:
-                    task = todos.task_update(by=by, task_id=pk, changes={name: value})
-                    _record_changes(change_set, "todos.Task", pk, before, _values(task, [name]))
-                    outcome.changed += 1
-        except (ValidationError, Conflict, Http404, AccessDenied) as error:
-            outcome.refused.append({"id": pk, "reason": _words(error)})
-        if done % 50 == 0 or done == len(targets):
-            progress(done, len(targets))
-    if not change_set.rows.exists():
-        change_set.delete()
-        return outcome.as_result(None)
-    return outcome.as_result(change_set)
+    bulk_set_each(
+        by=by, model=Task, targets=targets, name=name, value=value,
+        update=lambda pk, changes: todos.task_update(by=by, task_id=pk, changes=changes),
+        outcome=outcome, change_set=change_set, progress=progress,
+    )  # fmt: skip
+    return bulk_result(change_set, outcome)
+
+
+@transaction.atomic
+def task_cell_set(
+    *, by: User, task_id: int, field: str, value: Any, now: datetime
+) -> tuple[Task, ChangeSet | None]:
+    """Set one field of a task from the Tasks list (``TASK_CELL_FIELDS``: its owner, due date
+    or status) through ``task_update``; the change set to undo it, None when nothing changed."""
+    return record_cell_set(
+        by=by, model=Task, pk=task_id, field=field, value=value, allowed=TASK_CELL_FIELDS,
+        update=lambda pk, changes: todos.task_update(by=by, task_id=pk, changes=changes),
+        now=now,
+    )  # fmt: skip

@@ -1,5 +1,5 @@
-"""The background work of this app: a bulk action on customers (one ``tenure.jobs`` run, its
-progress polled by the page) and the nightly purge of the trash."""
+"""The background work of this app: a bulk action on customers, accounts, tasks or orders (one
+``tenure.jobs`` run, its progress polled by the page) and the nightly purge of the trash."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tenure.users.models import User
 BULK = "bulk.customers"
 BULK_ACCOUNTS = "bulk.accounts"
 BULK_TASKS = "bulk.tasks"
+BULK_ORDERS = "bulk.orders"
 PURGE = "bulk.trash_purge"
 
 
@@ -66,6 +67,12 @@ def bulk_tasks_run(run: RunContext) -> dict[str, Any]:
     return _as_the_asker(run, tasks_bulk_apply, "tasks")
 
 
+def bulk_orders_run(run: RunContext) -> dict[str, Any]:
+    from tenure.bulk.order_bulk import orders_bulk_apply
+
+    return _as_the_asker(run, orders_bulk_apply, "orders")
+
+
 def purge_run(run: RunContext) -> dict[str, Any]:
     """Nightly: remove what was deleted more than 30 days ago."""
     return {"purged": trash_purge(now=timezone.now()), "days": TRASH_DAYS}
@@ -94,5 +101,13 @@ BULK_TASKS_KIND = RunKind(
     may_start=_may_start,
     unexpected="The bulk change stopped on an unexpected error (the details are in the "
     "worker's log); the tasks it had done keep their change.",
+)
+BULK_ORDERS_KIND = RunKind(
+    name=BULK_ORDERS,
+    label="bulk change of orders",
+    function=bulk_orders_run,
+    may_start=_may_start,
+    unexpected="The bulk change stopped on an unexpected error (the details are in the "
+    "worker's log); the orders it had done keep their change.",
 )
 PURGE_KIND = RunKind(name=PURGE, label="trash purge", function=purge_run, nightly=90)

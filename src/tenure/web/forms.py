@@ -18,7 +18,7 @@ from tenure.domain.records import CUSTOMER_FIELDS, ORDER_FIELDS
 from tenure.interactions.models import CaseStatus, InteractionKind
 from tenure.todos.models import TaskPriority, TaskStatus
 from tenure.transfer.models import ImportKind
-from tenure.users.models import ROLE_CHOICES, Role
+from tenure.users.models import ROLE_CHOICES, Role, User
 
 # The fields an import maps columns onto, listed on the page; the import checks the map.
 IMPORT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -329,6 +329,23 @@ class TaskForm(LimitedForm):
 
 class TaskStatusForm(LimitedForm):
     status = forms.ChoiceField(choices=TaskStatus.choices)
+
+
+class TaskCellForm(LimitedForm):
+    """A cell of the Tasks list: its owner (an active team member; the one it has now, though
+    deactivated, is still shown), due date or status. ``task_update`` decides."""
+
+    owner = forms.TypedChoiceField(label="Owner", coerce=int)
+    due = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label="Status", choices=TaskStatus.choices)
+
+    def __init__(self, *args: Any, current_owner: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = User.objects.filter(is_active=True)
+        if current_owner is not None:
+            people = people | User.objects.filter(pk=current_owner)
+        ordered = people.order_by("first_name", "last_name", "username")
+        self.fields["owner"].choices = [(u.pk, str(u)) for u in ordered]  # type: ignore[attr-defined]
 
 
 class TaskCommentForm(LimitedForm):

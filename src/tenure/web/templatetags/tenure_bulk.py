@@ -68,6 +68,20 @@ def task_bulk_bar(context: template.Context) -> dict[str, Any]:
     }
 
 
+@register.inclusion_tag("web/bulk/_order_bar.html", takes_context=True)
+def order_bulk_bar(context: template.Context) -> dict[str, Any]:
+    """The bar above the orders list: the statuses its filters offer already; the export of
+    the chosen rows for every role, the change for those who change records."""
+    user = context["user"]
+    return {
+        "user": user,
+        "changes": isinstance(user, User) and may(user, Action.CHANGE),
+        "statuses": context.get("statuses", []),
+        "query": context.get("export_query", ""),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
 @register.inclusion_tag("web/bulk/_toast_body.html", takes_context=True)
 def undo_offer(context: template.Context) -> dict[str, Any]:
     """The Undo toast of the change made just before this page (a record's Delete)."""

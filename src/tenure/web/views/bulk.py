@@ -1,4 +1,5 @@
-"""The customers, accounts and tasks lists' bulk bars, and the cells edited in place.
+"""The customers, accounts, tasks and orders lists' bulk bars, and the customers' and accounts'
+cells edited in place (the orders' and tasks' cells: ``cells``).
 
 A bulk action names rows on the page (``ids``) or every row of the list's filters (``all``);
 the run decides again, from the filters and the person's scope, which customers it touches
@@ -18,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenure.access import get_visible_or_404, may, require
 from tenure.access.filtering import InvalidFilters
-from tenure.bulk.selectors import accounts_export_csv, bulk_progress
+from tenure.bulk.order_bulk import orders_bulk_start
+from tenure.bulk.selectors import accounts_export_csv, bulk_progress, orders_export_chosen
 from tenure.bulk.services import (
     ACCOUNT_BULK_FIELDS,
     BULK_FIELDS,
@@ -29,7 +31,7 @@ from tenure.bulk.services import (
     customers_bulk_start,
 )
 from tenure.bulk.task_bulk import TASK_BULK_FIELDS, tasks_bulk_start
-from tenure.bulk.tasks import BULK, BULK_ACCOUNTS, BULK_TASKS
+from tenure.bulk.tasks import BULK, BULK_ACCOUNTS, BULK_ORDERS, BULK_TASKS
 from tenure.customers.filters import CustomerFilterSet
 from tenure.customers.models import Account, Customer
 from tenure.customers.selectors import customers_chosen
@@ -357,3 +359,50 @@ def tasks_bulk(request: HttpRequest) -> HttpResponse:
 def tasks_bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
     """A tasks bulk run's progress: the card alone for htmx's polling, else its page."""
     return _run_page(request, run_id, BULK_TASKS, "tasks")
+
+
+# --- the orders list: its status for many orders, and their CSV ----------------------------------
+
+
+@login_required
+@require_POST
+def orders_bulk(request: HttpRequest) -> HttpResponse:
+    """Start a bulk change of orders' status (completed, refunded, cancelled); its progress
+    card or page."""
+    user = signed_in_user(request)
+    require(user, Action.CHANGE)  # an analyst reads, and is refused here (403)
+    try:
+        filters, ids = _scope(request, "order")
+        if request.POST.get("operation", "") != "status":
+            raise BadRequest({"operation": ["choose what to do"]})
+        params = {"field": "status", "value": request.POST.get("new_status", "")}
+        run = orders_bulk_start(
+            by=user, action="set", params=params, filters=filters.dict(), ids=ids, via="web"
+        )
+    except BadRequest as bad:
+        return _refusal(request, bad.fields)
+    except ValidationError as invalid:
+        return _refusal(request, invalid.message_dict)
+    return _started(request, run.pk, BULK_ORDERS, "web:orders-bulk-run")
+
+
+@login_required
+@require_GET
+def orders_bulk_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """An orders bulk run's progress: the card alone for htmx's polling, else its page."""
+    return _run_page(request, run_id, BULK_ORDERS, "orders")
+
+
+@login_required
+@require_GET
+def orders_bulk_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The chosen orders (or every row of the filters) as the orders export's CSV."""
+    user = signed_in_user(request)
+    try:
+        filters, ids = _scope(request, "order")
+        export = orders_export_chosen(by=user, filters=filters, ids=ids)
+    except BadRequest as bad:
+        return _refusal(request, bad.fields)
+    except InvalidFilters as refused:
+        return _refused(refused)
+    return _attachment(export, "orders")

@@ -20,6 +20,7 @@ from tenure.customers.models import Account, Customer
 from tenure.domain.access import Action
 from tenure.web.views._render import signed_in_user
 from tenure.web.views.bulk import ACCOUNT_CELLS, CELLS
+from tenure.web.views.cells import cells_undone
 
 OFFER = "tenure_undo_offer"
 OFFER_SECONDS = 120
@@ -77,11 +78,13 @@ def undo(request: HttpRequest, change_set_id: int) -> HttpResponse:
             account = Account.objects.select_related("owner").filter(pk=row.object_id).first()
             if account is not None:
                 account_cells.append((account, names[row.field]))
+    record_cells = cells_undone(change_set) if change_set.kind == ChangeKind.EDIT else []
     response = render(
         request,
         "web/bulk/_undone.html",
         {"message": f"Undone: {change_set.label}.", "cells": cells,
-         "account_cells": account_cells},
+         "account_cells": account_cells, "record_cells": record_cells,
+         "today": timezone.localdate()},
     )  # fmt: skip
     if change_set.kind != ChangeKind.EDIT:
         response["HX-Trigger"] = "tenure-list-changed"  # bulk.js refreshes the list's rows

@@ -1,5 +1,5 @@
-/* The customers, accounts and tasks lists' bulk bar and its cells edited in place (see web/bulk/_bar.html and
- * _cell.html). The bar counts the chosen rows and keeps its "query" equal to the filters shown,
+/* The customers, accounts, tasks and orders lists' bulk bar and their cells edited in place (see
+ * web/bulk/_bar.html, _cell.html and _record_cell.html). The bar counts the chosen rows and keeps its "query" equal to the filters shown,
  * so the server applies the same filters (and the person's scope) when the run starts. A cell's
  * input opens on click or Enter (its button), saves on Enter (its form), and Esc cancels. */
 (function () {
