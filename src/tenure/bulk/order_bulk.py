@@ -6,8 +6,8 @@ Each order goes through ``tenure.orders.services.order_update`` as a single edit
 scope, validation, the customers' figures recounted, history, and the order's own events: a
 refund is ``order.refunded``, which the lifecycle follows); what changed is logged as a
 ``ChangeSet``, so its author (or an admin) can undo it. Orders are not deleted in bulk: an
-order is history, and ``order_delete`` removes it for good (no trash to restore it from), so a
-wrong order is refunded or cancelled instead."""
+order is history, so a wrong order is refunded or cancelled instead (one order's page may
+delete it, into the trash: ``order_delete``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Writes: a cell edited on the list, a bulk change of many customers, Undo, and the trash's
-restore. Each record goes through ``tenure.customers.services`` as a single edit does (roles,
-scope, validation, history and events per record); what changed is logged as a ``ChangeSet``
+"""Writes: a cell edited on the list, a record's edit page (``record_update_undoable``), a bulk
+change of many customers, Undo, and the trash's restore. Each record goes through its own
+service as a single edit does (roles, scope, validation, history and events per record; the
+services of each kind in ``tenure.bulk.undoable``); what changed is logged as a ``ChangeSet``
 so that its author (or an admin) can put it back. ``bulk_set_each`` and ``record_cell_set``
 are the same steps for any record with its own service (the tasks' and orders' bulk changes
 and cells: ``task_bulk``, ``order_bulk``)."""
@@ -21,23 +22,20 @@ from django.http import Http404
 from tenure.access import AccessDenied, require, visible
 from tenure.access.filtering import InvalidFilters
 from tenure.access.records import record_for_change
-from tenure.bulk.events import ACCOUNT_RESTORED, CUSTOMER_RESTORED
 from tenure.bulk.models import ChangeKind, ChangeRow, ChangeSet
+from tenure.bulk.undoable import undoable_of
 from tenure.customers import services as customers
 from tenure.customers.filters import AccountFilterSet, CustomerFilterSet
 from tenure.customers.models import Account, BudgetBand, Customer, SizeBand
 from tenure.domain.access import Action, Role
 from tenure.domain.errors import Conflict
 from tenure.domain.limits import INTEGER_MAX
-from tenure.events.record import event_record
 from tenure.history.bulk import value_plain
 from tenure.history.models import TrashItem
 from tenure.history.trash import RestoreRefused, trash_unpack
 from tenure.jobs.models import Run
 from tenure.jobs.services import run_start
-from tenure.orders.services import order_update
 from tenure.segments.services import segment_members_add
-from tenure.todos.services import task_update
 from tenure.users.models import User
 
 CELL_FIELDS = ("owner_id", "category", "channel", "email", "phone")
@@ -107,8 +105,8 @@ def customer_cell_set(
     """Set one field of a customer from the list (``CELL_FIELDS``) through
     ``customer_update``; the change set to undo it, None when nothing changed."""
     _cell_allowed(by, field, CELL_FIELDS)
-    customer, change_set = customer_update_undoable(
-        by=by, customer_id=customer_id, changes={field: value}, now=now
+    customer, change_set = record_update_undoable(
+        by=by, model=Customer, pk=customer_id, changes={field: value}, now=now
     )
     return customer, _cell_labelled(customer, field, change_set)
 
@@ -120,30 +118,24 @@ def account_cell_set(
     """Set one field of an account from the list (``ACCOUNT_CELL_FIELDS``) through
     ``account_update``; the change set to undo it, None when nothing changed."""
     _cell_allowed(by, field, ACCOUNT_CELL_FIELDS)
-    account, change_set = account_update_undoable(
-        by=by, account_id=account_id, changes={field: value}, now=now
+    account, change_set = record_update_undoable(
+        by=by, model=Account, pk=account_id, changes={field: value}, now=now
     )
     return account, _cell_labelled(account, field, change_set)
 
 
 @transaction.atomic
-def customer_update_undoable(
-    *, by: User, customer_id: int, changes: Mapping[str, Any], now: datetime
-) -> tuple[Customer, ChangeSet | None]:
-    """``customer_update``, with the change set that undoes it (None when nothing changed)."""
-    before = _values(record_for_change(by, Customer, customer_id), changes)
-    customer = customers.customer_update(by=by, customer_id=customer_id, changes=changes)
-    return customer, _logged(by, "customers.Customer", customer, before, now)
-
-
-@transaction.atomic
-def account_update_undoable(
-    *, by: User, account_id: int, changes: Mapping[str, Any], now: datetime
-) -> tuple[Account, ChangeSet | None]:
-    """``account_update``, with the change set that undoes it (None when nothing changed)."""
-    before = _values(record_for_change(by, Account, account_id), changes)
-    account = customers.account_update(by=by, account_id=account_id, changes=changes)
-    return account, _logged(by, "customers.Account", account, before, now)
+def record_update_undoable(
+    *, by: User, model: type[M], pk: int, changes: Mapping[str, Any], now: datetime
+) -> tuple[M, ChangeSet | None]:
+    """An edit page's save of any record of the Undo registry (``tenure.bulk.undoable``:
+    customers, accounts, contacts, subscriptions, orders, tasks) through its own service, with
+    the change set that undoes it (None when nothing changed)."""
+    entry = undoable_of(model._meta.label)
+    assert entry is not None, f"{model._meta.label} is not in the Undo registry"
+    before = _values(record_for_change(by, model, pk), changes)
+    record: Any = entry.update(by, pk, changes)
+    return record, _logged(by, model._meta.label, record, before, now)
 
 
 @transaction.atomic
@@ -611,7 +603,7 @@ def changeset_undo(*, by: User, change_set_id: int, now: datetime) -> ChangeSet:
             )
     for row in rows:
         if row.trash_item_id is not None:
-            trash_restore(by=by, item_id=row.trash_item_id, now=now)
+            _restore_back(by, row, now)
         elif row.field:
             _put_back(by, row)
     change_set.undone_at, change_set.undone_by = now, by
@@ -620,22 +612,26 @@ def changeset_undo(*, by: User, change_set_id: int, now: datetime) -> ChangeSet:
 
 
 def _put_back(by: User, row: ChangeRow) -> None:
-    changes = {row.field: row.before}
+    entry = undoable_of(row.model)
+    if entry is None:
+        raise UndoRefused(f"{row.model} changes are not undone here")
     try:
-        if row.model == "customers.Customer":
-            customers.customer_update(by=by, customer_id=row.object_id, changes=changes)
-        elif row.model == "customers.Account":
-            customers.account_update(by=by, account_id=row.object_id, changes=changes)
-        elif row.model == "todos.Task":
-            task_update(by=by, task_id=row.object_id, changes=changes)
-        elif row.model == "orders.Order":
-            order_update(by=by, order_id=row.object_id, changes=changes)
-        else:
-            raise UndoRefused(f"{row.model} changes are not undone here")
+        entry.update(by, row.object_id, {row.field: row.before})
     except ValidationError as error:
         raise UndoRefused(f"{row.field.removesuffix('_id')}: {_words(error)}") from error
     except Http404 as error:
         raise UndoRefused(f"record {row.object_id} is no longer in your book") from error
+
+
+def _restore_back(by: User, row: ChangeRow, now: datetime) -> None:
+    """A deleted record out of the trash, its refusal in the toast's words."""
+    try:
+        trash_restore(by=by, item_id=int(row.trash_item_id or 0), now=now)
+    except ValidationError as error:
+        noun = row.model.split(".")[-1].lower()
+        raise UndoRefused(f"{noun} {row.object_id}: {_words(error)}") from error
+    except Http404 as error:
+        raise UndoRefused("it is no longer in the trash") from error
 
 
 # --- the trash --------------------------------------------------------------------------------
@@ -652,26 +648,27 @@ def trash_visible(by: User) -> QuerySet[TrashItem]:
 
 @transaction.atomic
 def trash_restore(*, by: User, item_id: int, now: datetime) -> Model:
-    """Bring a deleted customer or account back exactly (same ids, its dependents, the
-    references cleared by the delete), with a restore event; 404 outside what ``by`` sees."""
+    """Bring a deleted record back exactly (same ids, its dependents, the references cleared
+    by the delete), then what its kind says follows (``tenure.bulk.undoable``: its restore
+    event, an order's customer's figures); 404 outside what ``by`` sees. A ``ValidationError``
+    on its field when it cannot come back: a unique value taken since, the record it belongs
+    to gone (an order's customer), or it would land outside ``by``'s book."""
     require(by, Action.CHANGE)
     item = trash_visible(by).select_for_update().filter(pk=item_id).first()
     if item is None:
         raise Http404(f"no trash item with id {item_id}")
+    model = item.content_type.model_class()
+    entry = undoable_of(model._meta.label) if model is not None else None
+    if model is None or entry is None or entry.restored is None:
+        raise ValidationError({"record": ["this kind of record is not restored here"]})
     try:
         record = trash_unpack(item=item)
     except RestoreRefused as refused:
         raise ValidationError({refused.field: [refused.reason]}) from refused
-    if isinstance(record, Customer):
-        event_record(
-            CUSTOMER_RESTORED.name, subject="customer", subject_id=record.pk,
-            customer_id=record.pk, at=now,
-        )  # fmt: skip
-    elif isinstance(record, Account):
-        event_record(
-            ACCOUNT_RESTORED.name, subject="account", subject_id=record.pk, customer_id=None,
-            at=now,
-        )  # fmt: skip
+    if not visible(by, model, Action.CHANGE).filter(pk=record.pk).exists():
+        # What it belongs to was handed to another book since (an order's customer).
+        raise ValidationError({"record": ["it would now be outside your book"]})
+    entry.restored(record, now)
     return record
 
 

@@ -218,8 +218,10 @@ def contact_update(
 
 
 @transaction.atomic
-def contact_delete(*, by: User | None = None, contact_id: int) -> None:
-    record_for_change(by, Contact, contact_id).delete()
+def contact_delete(*, by: User | None = None, contact_id: int) -> TrashItem:
+    """Delete a contact; kept 30 days in the trash, which gives the interactions logged with
+    them their contact back on a restore."""
+    return trash_put(record=record_for_change(by, Contact, contact_id), by=by, now=timezone.now())
 
 
 # --- subscriptions -----------------------------------------------------------------------------
@@ -250,9 +252,11 @@ def subscription_update(
 
 
 @transaction.atomic
-def subscription_delete(*, by: User | None = None, subscription_id: int) -> None:
+def subscription_delete(*, by: User | None = None, subscription_id: int) -> TrashItem:
+    """Delete a subscription (its ``subscription.deleted`` event as for any delete); kept 30
+    days in the trash."""
     subscription = record_for_change(by, Subscription, subscription_id)
-    subscription.delete()
+    return trash_put(record=subscription, by=by, now=timezone.now())
 
 
 @transaction.atomic

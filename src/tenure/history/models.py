@@ -47,8 +47,9 @@ class BulkCreation(models.Model):
 
 
 class TrashItem(models.Model):
-    """A deleted customer or account kept 30 days: its row and every row that went with it
-    (Django's ``Collector``: subscriptions, consents, interactions, stages, team links, ...)
+    """A deleted record (a customer, an account, a contact, a subscription, an order) kept 30
+    days: its row and every row that went with it (Django's ``Collector``: subscriptions,
+    consents, interactions, stages, team links, an order's lines, ...)
     serialized in deletion order, and the rows whose reference to it was cleared (an
     account's customers), so a restore brings back the same rows with the same ids."""
 

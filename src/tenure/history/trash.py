@@ -1,4 +1,5 @@
-"""A 30-day trash for deleted customers and accounts, by serialization rather than soft delete.
+"""A 30-day trash for deleted records (customers, accounts, contacts, subscriptions, orders),
+by serialization rather than soft delete.
 
 Deleting moves the record and everything that goes with it (Django's ``Collector``, the same
 walk ``delete()`` does, with no fast deletes so every row is seen) into one ``TrashItem`` as
@@ -18,7 +19,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, router, transaction
 from django.db.models.deletion import Collector
 
@@ -82,9 +83,26 @@ def _restorable(row: models.Model) -> None:
     """The checks a row kept as it was must still pass: the records it references exist, its
     unique values are free. Not the fields' rules: it was stored, and comes back as it was."""
     plain = [f.name for f in row._meta.concrete_fields if not f.is_relation]
-    row.clean_fields(exclude=plain)
+    try:
+        row.clean_fields(exclude=plain)
+    except ValidationError as error:
+        raise ValidationError(
+            {name: [_gone(row, name, errors)] for name, errors in error.error_dict.items()}
+        ) from error
     row.validate_unique()
     row.validate_constraints()
+
+
+def _gone(row: models.Model, name: str, errors: list[ValidationError]) -> str:
+    """A reference whose record is gone, in words (an order whose customer was deleted since:
+    that record comes back first); any other refusal in Django's."""
+    if all(error.code == "invalid" for error in errors):
+        field: Any = row._meta.get_field(name)
+        return (
+            f"its {field.verbose_name} (id {getattr(row, field.attname)}) no longer exists: "
+            f"restore that {field.verbose_name} first"
+        )
+    return " ".join(message for error in errors for message in error.messages)
 
 
 @transaction.atomic
@@ -101,7 +119,8 @@ def trash_unpack(*, item: TrashItem) -> models.Model:
                 loaded.save()
     except ValidationError as error:
         name, reasons = next(iter(error.message_dict.items()))
-        raise RestoreRefused(field=name, reason=" ".join(reasons)) from error
+        field = "record" if name == NON_FIELD_ERRORS else name  # a constraint over fields
+        raise RestoreRefused(field=field, reason=" ".join(reasons)) from error
     except IntegrityError as error:
         # A unique value (an external id, an account's name) was taken since the delete.
         raise RestoreRefused(

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from tenure.access.records import (
     record_for_change,
@@ -28,6 +29,8 @@ from tenure.access.records import (
 )
 from tenure.customers.models import Customer
 from tenure.customers.services import check_references
+from tenure.history.models import TrashItem
+from tenure.history.trash import trash_put
 from tenure.orders.models import Order, OrderStatus
 from tenure.orders.storage import by_key_lookups
 from tenure.users.models import User
@@ -221,11 +224,13 @@ def order_update(*, by: User | None = None, order_id: int, changes: Mapping[str,
 
 
 @transaction.atomic
-def order_delete(*, by: User | None = None, order_id: int) -> None:
+def order_delete(*, by: User | None = None, order_id: int) -> TrashItem:
+    """Delete an order and its lines (its ``order.deleted`` event as for any delete); the
+    customer's figures follow; kept 30 days in the trash, from where it can be restored."""
     order = record_for_change(by, Order, order_id)
-    customer_id = order.customer_id
-    order.delete()
-    customer_stats_refresh(customer_ids=[customer_id])
+    item = trash_put(record=order, by=by, now=timezone.now())
+    customer_stats_refresh(customer_ids=[order.customer_id])
+    return item
 
 
 def customers_lock(ids: set[int]) -> None:

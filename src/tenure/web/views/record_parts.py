@@ -1,6 +1,8 @@
 """The records that belong to another: an account's contacts (from the account page), a
 customer's subscriptions and orders (from the customer page), created, edited and deleted
-through their services (``tenure.customers.services``, ``tenure.orders.services``)."""
+through their services (``tenure.customers.services``, ``tenure.orders.services``). A save
+and a delete offer Undo on the page they lead to, as the customers' and accounts' do: the
+edit through ``record_update_undoable``, the delete kept in the trash (``trash_changeset``)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
+from tenure.bulk.models import ChangeSet
+from tenure.bulk.services import record_update_undoable, trash_changeset
 from tenure.customers import services
 from tenure.customers.models import Account, Contact, Customer, Subscription
+from tenure.history.models import TrashItem
 from tenure.orders import services as order_services
 from tenure.orders.models import Order
+from tenure.users.models import User
 from tenure.web.record_forms import ContactForm, OrderForm, SubscriptionForm, initial_of
 from tenure.web.views._records import (
     GET_POST,
@@ -24,6 +31,7 @@ from tenure.web.views._records import (
     form_save,
     sent,
 )
+from tenure.web.views.undo import undo_offer_later
 
 
 def _account_crumbs(account: Account) -> list[tuple[str, str]]:
@@ -32,6 +40,14 @@ def _account_crumbs(account: Account) -> list[tuple[str, str]]:
 
 def _account_url(account_id: int) -> str:
     return reverse("web:account", args=[account_id]) + "#contacts"
+
+
+def _deleted(
+    request: HttpRequest, user: User, item: TrashItem, *, on: str, anchor: str = ""
+) -> HttpResponse:
+    """After a delete: the page ``on`` offers its Undo (the trash keeps it 30 days)."""
+    undo_offer_later(request, trash_changeset(by=user, item=item, now=timezone.now()), on=on)
+    return redirect(on + anchor)
 
 
 def _customer_crumbs(customer: Customer) -> list[tuple[str, str]]:
@@ -73,11 +89,17 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
         changes = form.values(only_changed=True)
         if not changes:
             return contact
-        return services.contact_update(by=user, contact_id=contact.pk, changes=changes)
+        saved, undoable[0] = record_update_undoable(
+            by=user, model=Contact, pk=contact.pk, changes=changes, now=timezone.now()
+        )
+        return saved
 
+    undoable: list[ChangeSet | None] = [None]  # the change set of the save, for its Undo
     if request.method == "POST" and (saved := form_save(form, write)) is not None:
         messages.success(request, f"Contact {saved} saved.")
-        return redirect(_account_url(contact.account_id))
+        on = reverse("web:account", args=[saved.account_id])
+        undo_offer_later(request, undoable[0], on=on)
+        return redirect(_account_url(saved.account_id))
     return form_page(
         request, form, title=f"Edit contact {contact}", crumbs=_account_crumbs(contact.account),
         cancel=_account_url(contact.account_id), submit="Save changes", section="accounts",
@@ -91,11 +113,13 @@ def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
     user = changer(request)
     contact = changeable(user, Contact.objects.select_related("account"), contact_id)
     if request.method == "POST":
-        services.contact_delete(by=user, contact_id=contact.pk)
-        messages.success(request, f"Contact {contact} deleted.")
-        return redirect(_account_url(contact.account_id))
+        item = services.contact_delete(by=user, contact_id=contact.pk)
+        on = reverse("web:account", args=[contact.account_id])
+        return _deleted(request, user, item, on=on, anchor="#contacts")
     return delete_page(
-        request, what=f"contact {contact}", consequence="Their interactions stay, without them.",
+        request, what=f"contact {contact}",
+        consequence="Their interactions stay, without them; the contact is kept 30 days in the "
+        "trash, and a restore gives the interactions their contact back.",
         crumbs=_account_crumbs(contact.account), cancel=_account_url(contact.account_id),
         section="accounts",
     )  # fmt: skip
@@ -139,12 +163,15 @@ def subscription_edit(request: HttpRequest, subscription_id: int) -> HttpRespons
         changes = form.values(only_changed=True)
         if not changes:
             return subscription
-        return services.subscription_update(
-            by=user, subscription_id=subscription.pk, changes=changes
+        saved, undoable[0] = record_update_undoable(
+            by=user, model=Subscription, pk=subscription.pk, changes=changes, now=timezone.now()
         )
+        return saved
 
+    undoable: list[ChangeSet | None] = [None]  # the change set of the save, for its Undo
     if request.method == "POST" and (saved := form_save(form, write)) is not None:
         messages.success(request, f"Subscription {saved} saved.")
+        undo_offer_later(request, undoable[0], on=page)
         return redirect(page)
     return form_page(
         request, form, title=f"Edit subscription {subscription.plan}",
@@ -162,13 +189,12 @@ def subscription_delete(request: HttpRequest, subscription_id: int) -> HttpRespo
     subscription = changeable(user, queryset, subscription_id)
     page = reverse("web:customer", args=[subscription.customer_id])
     if request.method == "POST":
-        services.subscription_delete(by=user, subscription_id=subscription.pk)
-        messages.success(request, f"Subscription {subscription} deleted.")
-        return redirect(page)
+        item = services.subscription_delete(by=user, subscription_id=subscription.pk)
+        return _deleted(request, user, item, on=page)
     return delete_page(
         request, what=f"subscription {subscription}",
         consequence="A subscription that ended is better cancelled: deleting it removes it "
-        "from the contract figures as if it never existed.",
+        "from the contract figures as if it never existed (kept 30 days in the trash).",
         crumbs=_customer_crumbs(subscription.customer), cancel=page, section="customers",
     )  # fmt: skip
 
@@ -209,10 +235,15 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
         changes = form.values(only_changed=True)
         if not changes:
             return order
-        return order_services.order_update(by=user, order_id=order.pk, changes=changes)
+        saved, undoable[0] = record_update_undoable(
+            by=user, model=Order, pk=order.pk, changes=changes, now=timezone.now()
+        )
+        return saved
 
+    undoable: list[ChangeSet | None] = [None]  # the change set of the save, for its Undo
     if request.method == "POST" and (saved := form_save(form, write)) is not None:
         messages.success(request, f"{saved} saved.")
+        undo_offer_later(request, undoable[0], on=page)
         return redirect(page)
     return form_page(
         request, form, title=f"Edit order {order.external_id}",
@@ -230,13 +261,13 @@ def order_delete(request: HttpRequest, order_id: int) -> HttpResponse:
     order = changeable(user, Order.objects.select_related("customer"), order_id)
     page = reverse("web:order", args=[order.pk])
     if request.method == "POST":
-        order_services.order_delete(by=user, order_id=order.pk)
-        messages.success(request, f"{order} deleted.")
-        return redirect("web:customer", customer_id=order.customer_id)
+        item = order_services.order_delete(by=user, order_id=order.pk)
+        on = reverse("web:customer", args=[order.customer_id])
+        return _deleted(request, user, item, on=on)
     return delete_page(
         request, what=f"order {order.external_id}",
-        consequence="Its lines go with it and the customer's figures are counted again. A "
-        "refund is better recorded as the order's status.",
+        consequence="Its lines go with it (kept 30 days in the trash) and the customer's "
+        "figures are counted again. A refund is better recorded as the order's status.",
         crumbs=[*_customer_crumbs(order.customer), (str(order), page)], cancel=page,
         section="customers",
     )  # fmt: skip

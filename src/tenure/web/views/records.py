@@ -16,11 +16,7 @@ from django.utils import timezone
 
 from tenure.access import visible
 from tenure.bulk.models import ChangeSet
-from tenure.bulk.services import (
-    account_update_undoable,
-    customer_update_undoable,
-    trash_changeset,
-)
+from tenure.bulk.services import record_update_undoable, trash_changeset
 from tenure.customers import services
 from tenure.customers.models import Account, Customer
 from tenure.domain.errors import Conflict
@@ -100,8 +96,8 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
         changes = form.values(only_changed=True)
         if not changes:
             return customer
-        saved, undoable[0] = customer_update_undoable(
-            by=user, customer_id=customer.pk, changes=changes, now=timezone.now()
+        saved, undoable[0] = record_update_undoable(
+            by=user, model=Customer, pk=customer.pk, changes=changes, now=timezone.now()
         )
         return saved
 
@@ -196,8 +192,8 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
         changes = form.values(only_changed=True)
         if not changes:
             return account
-        saved, undoable[0] = account_update_undoable(
-            by=user, account_id=account.pk, changes=changes, now=timezone.now()
+        saved, undoable[0] = record_update_undoable(
+            by=user, model=Account, pk=account.pk, changes=changes, now=timezone.now()
         )
         return saved
 

@@ -1,24 +1,39 @@
 """The trash: what was deleted in the last 30 days (admins and managers: everything; others:
-what they deleted), and Restore, which brings a record back with the same ids."""
+what they deleted), and Restore, which brings a record back with the same ids and opens the
+page where it shows (``_SHOWN``: its own, or the page of the record it belongs to)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tenure.access import may, require
 from tenure.bulk.selectors import trash_list
 from tenure.bulk.services import trash_item_erase, trash_restore
-from tenure.customers.models import Customer
+from tenure.customers.models import Account, Contact, Customer, Subscription
 from tenure.domain.access import Action
 from tenure.history.trash import TRASH_DAYS
+from tenure.orders.models import Order
 from tenure.web.views._render import signed_in_user
 from tenure.web.views.pagination import page_number, paginate
+
+_SHOWN: dict[type[Model], Callable[[Any], str]] = {
+    Customer: lambda customer: reverse("web:customer", args=[customer.pk]),
+    Account: lambda account: reverse("web:account", args=[account.pk]),
+    Contact: lambda contact: reverse("web:account", args=[contact.account_id]) + "#contacts",
+    Subscription: lambda subscription: reverse("web:customer", args=[subscription.customer_id]),
+    Order: lambda order: reverse("web:order", args=[order.pk]),
+}
 
 
 @login_required
@@ -48,9 +63,7 @@ def trash_item_restore(request: HttpRequest, item_id: int) -> HttpResponse:
         messages.error(request, f"Not restored: {words}")
         return redirect("web:trash")
     messages.success(request, f"{record} restored.")
-    if isinstance(record, Customer):
-        return redirect("web:customer", customer_id=record.pk)
-    return redirect("web:account", account_id=record.pk)
+    return redirect(_SHOWN[type(record)](record))
 
 
 @login_required
