@@ -190,3 +190,48 @@ def test_subscriptions_card_shows_mrr_retention_and_renewals(client):
     assert "$30.00" in card  # MRR at the start
     assert "66.7 %" in card  # NRR: (30 - 10) / 30
     assert "5 of 6 due" in card  # two monthly renewals a month; the cancelled one misses Mar 1
+
+
+def _statistics(page: str) -> tuple[str, str, str]:
+    """The page split around ``<details id="statistics">``: before it, its opening tag and
+    contents, after it."""
+    start = page.index('<details class="card card-details" id="statistics"')
+    end = page.index("</details>", start) + len("</details>")
+    return page[:start], page[start:end], page[end:]
+
+
+STATISTICS = ("Active at start (S)", "Active at end (E)", "Joined (N)", "Activity rule:")
+PARAMETERS = ("Model parameters", "Std. error", "log-likelihood", "Predicted CLV: discounted")
+
+
+def test_the_answer_in_words_comes_first_and_the_statistics_are_one_click_away(client):
+    domain_example()
+    client.force_login(make_user(role=Role.ANALYST))
+    page = client.get(URL, FIXED_60).content.decode()
+    before, statistics, after = _statistics(page)
+    # The answer, in words and figures, before anything statistical.
+    sentence = before.split('id="answer-sentence">')[1].split("</p>")[0]
+    assert sentence.startswith("Retention in 2025 Q2 was 95.0 %")
+    assert 'id="kpi-strip"' in before
+    # S, E, N and the activity rule are inside the details element, closed, and nowhere else.
+    opening = statistics.split(">", 1)[0]
+    assert " open" not in opening
+    assert "<summary>The statistics behind these figures: S, E, N" in statistics
+    for words in STATISTICS:
+        assert words in statistics and words not in before + after, words
+    assert "Model parameters" not in page  # nothing fitted yet
+
+
+def test_the_models_parameters_are_inside_the_closed_statistics(client):
+    simulated_buyers(customers=200, end=date(2025, 12, 31), seed=3)
+    assert clv_fit(observation_end=date(2025, 12, 31)).status == FitStatus.DONE
+    client.force_login(make_user(role=Role.ADMIN))
+    page = client.get(URL).content.decode()
+    before, statistics, after = _statistics(page)
+    assert 'id="answer-sentence"' in before
+    assert " open" not in statistics.split(">", 1)[0]
+    assert "the models' parameters</summary>" in statistics
+    for words in PARAMETERS:
+        assert words in statistics and words not in before + after, words
+    assert '<td class="mono">r</td>' in statistics  # BG/NBD's r, with its estimate
+    assert "Refit models" in before and "Fit #" in after  # the fits themselves stay on the page

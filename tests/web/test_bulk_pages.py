@@ -12,9 +12,12 @@ from django.urls import reverse
 from tenure.bulk.models import ChangeSet
 from tenure.customers import services as customers
 from tenure.customers.models import Customer
+from tenure.events.models import Event
 from tenure.history.models import TrashItem
 from tenure.jobs.models import Run
 from tenure.jobs.runner import run_execute
+from tenure.segments.models import Segment, SegmentKind, SegmentMembership
+from tenure.segments.services import segment_create, segment_members_add
 from tenure.users.models import Role
 from tests.factories import make_customer, make_user
 from tests.web.conftest import HTMX
@@ -185,3 +188,73 @@ def test_an_admin_deletes_a_trash_item_for_good_and_no_one_else_may(client):
     assert "Gone Person deleted for good." in erased.content.decode()
     assert not TrashItem.objects.exists()
     assert client.post(reverse("web:trash-erase", args=[item.pk])).status_code == 404
+
+
+def _tag(client, segment, **scope) -> tuple[Run, str]:
+    """Start a bulk "add to segment" from the bar, run it, and read its card."""
+    data = {"operation": "segment", "segment_id": str(segment.pk), "query": "", **scope}
+    started = client.post(reverse("web:customers-bulk"), data, **HTMX)
+    assert started.status_code == 200
+    run = Run.objects.filter(kind="bulk.customers").latest("pk")
+    assert run_execute(run.pk)["status"] == "done"
+    card = client.get(reverse("web:customers-bulk-run", args=[run.pk]), **HTMX).content.decode()
+    return Run.objects.get(pk=run.pk), card
+
+
+def _members(segment) -> set[int]:
+    return set(
+        SegmentMembership.objects.filter(segment=segment, left_at__isnull=True).values_list(
+            "customer_id", flat=True
+        )
+    )
+
+
+def test_bulk_tag_adds_the_chosen_customers_of_the_own_book_to_a_static_segment(client):
+    sam = make_user(role=Role.SUCCESS_MANAGER)
+    sue = make_user(role=Role.SUCCESS_MANAGER)
+    chosen = [make_customer(owner=sam) for _ in range(3)]
+    left_out = make_customer(owner=sam)  # Sam's, but not chosen
+    theirs = make_customer(owner=sue)  # chosen by a forged id: not Sam's to change
+    segment = segment_create(by=sam, name="Call this week", kind=SegmentKind.STATIC)
+    segment_members_add(by=sam, segment_id=segment.pk, customer_ids=[chosen[0].pk])
+    client.force_login(sam)
+    run, card = _tag(client, segment, ids=[str(c.pk) for c in [*chosen, theirs]])
+    assert _members(segment) == {c.pk for c in chosen}
+    assert left_out.pk not in _members(segment) and theirs.pk not in _members(segment)
+    # Two entered (each with its event), the one already in it unchanged, Sue's refused in
+    # the words of an unknown id.
+    assert run.result["changed"] == 2 and run.result["unchanged"] == 1
+    assert run.result["refused"] == [
+        {"id": theirs.pk, "reason": f"no customer with id {theirs.pk}"}
+    ]
+    entered = Event.objects.filter(kind="segment.entered", subject_id=segment.pk)
+    assert set(entered.values_list("customer_id", flat=True)) == {c.pk for c in chosen}
+    assert Segment.objects.get(pk=segment.pk).members_count == 3
+    assert 'data-testid="bulk-changed">2<' in card and 'data-testid="bulk-unchanged">1<' in card
+    assert 'data-testid="bulk-refused">1<' in card
+    # Undo is not offered for it: membership is undone by removing the members (the segment's
+    # own Leave), so the run keeps no change set and its card has no Undo button.
+    assert run.result["change_set"] is None
+    assert not ChangeSet.objects.exists() and ">Undo</button>" not in card
+
+
+def test_bulk_tag_of_every_match_follows_the_filter_and_the_book(client):
+    sam = make_user(role=Role.SUCCESS_MANAGER)
+    sue = make_user(role=Role.SUCCESS_MANAGER)
+    gold = [make_customer(owner=sam, category="gold") for _ in range(2)]
+    silver = make_customer(owner=sam, category="silver")
+    theirs = make_customer(owner=sue, category="gold")  # matches, but outside Sam's book
+    segment = segment_create(by=sam, name="Gold", kind=SegmentKind.STATIC)
+    client.force_login(sam)
+    run, card = _tag(client, segment, all="1", query="category=gold")
+    assert _members(segment) == {c.pk for c in gold}
+    assert silver.pk not in _members(segment) and theirs.pk not in _members(segment)
+    assert run.result["changed"] == 2 and run.result["unchanged"] == 0
+    assert run.result["refused"] == []  # another's customer is not even matched
+    # A dynamic segment's members follow its definition: the whole run is refused, row by row.
+    dynamic = segment_create(
+        by=sam, name="Dyn", definition={"when": {"fact": "category", "op": "is", "value": "vip"}}
+    )
+    run, card = _tag(client, dynamic, all="1", query="category=gold")
+    assert run.result["changed"] == 0 and len(run.result["refused"]) == 2
+    assert "is dynamic" in card and _members(dynamic) == set()

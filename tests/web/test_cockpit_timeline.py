@@ -7,18 +7,27 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
-from tenure.customers.models import Subscription
+from tenure.customers.models import Customer, Subscription
 from tenure.customers.selectors import account_timeline, customer_timeline
 from tenure.customers.services import customer_update
 from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
 from tenure.interactions.models import Interaction
-from tenure.lifecycle.models import HealthScore, HealthSnapshot, StageTransition
+from tenure.lifecycle.models import (
+    AccountHealthScore,
+    AccountHealthSnapshot,
+    CustomerStage,
+    HealthScore,
+    HealthSnapshot,
+    StageTransition,
+)
 from tenure.lifecycle.services import active_definition
 from tenure.mail.models import Message
+from tenure.notifications.cockpit import account_cockpit
 from tenure.todos.models import Task
 from tests.factories import T0, make_account, make_customer, make_order
 from tests.feedback.helpers import answer, referral
@@ -148,8 +157,6 @@ def test_the_cockpit_header(signed_in, manager):
         customer=grace, to_stage="at_risk", rule="r", effective_at=T0, recorded_at=T0,
         definition=active_definition(), cause="event",
     )  # fmt: skip
-    from tenure.lifecycle.models import CustomerStage
-
     CustomerStage.objects.create(customer=grace, stage="at_risk", entered_at=T0,
                                  definition=active_definition())  # fmt: skip
     body = signed_in.get(reverse("web:customer", args=[grace.pk])).content.decode()
@@ -169,6 +176,94 @@ def test_the_cockpit_header(signed_in, manager):
     assert 'class="trend-down">-45 ↓</span>' in rows["Recency against their own rhythm"]
     assert 'class="muted">0</span>' in rows["Open complaints"]
     assert 'class="muted">—</span></td></tr>' in rows["Latest NPS / CSAT"]
+
+
+def _predicted(customer, fit, clv: str, risk: float) -> None:
+    CustomerPrediction.objects.create(
+        customer=customer, fit=fit, frequency=1, recency=10.0, T=100.0, p_alive=1 - risk,
+        churn_risk=risk, expected_purchases_365=1.0, expected_average_spend=Decimal("10"),
+        predicted_clv_365=Decimal(clv), value_if_stays_365=None, historic_clv=Decimal("0"),
+    )  # fmt: skip
+
+
+def _renews(customer, plan: str, days: int, *, cancelled: bool = False) -> None:
+    now = timezone.now()
+    Subscription.objects.create(
+        customer=customer, plan=plan, amount="10.00", currency="USD", interval="month",
+        started_at=T0, renews_at=now + timedelta(days=days),
+        cancelled_at=now if cancelled else None,
+    )  # fmt: skip
+
+
+def _placed(customer, stage: str) -> None:
+    CustomerStage.objects.create(
+        customer=customer, stage=stage, entered_at=T0, definition=active_definition()
+    )
+
+
+def test_the_account_cockpit_header(signed_in, manager):
+    acme = make_account(name="Acme", owner=manager)
+    grace = make_customer(first_name="Grace", last_name="Hopper", account=acme)
+    alan = make_customer(first_name="Alan", last_name="Turing", account=acme)
+    ada = make_customer(first_name="Ada", last_name="Lovelace", account=acme)
+    elsewhere = make_customer(first_name="Edsger", last_name="Dijkstra")  # in no account
+    today = timezone.localdate()
+    fit = ModelFit.objects.create(status=FitStatus.DONE, observation_end=today)
+    _predicted(grace, fit, "1000.00", 0.8)
+    _predicted(alan, fit, "3000.00", 0.2)  # Ada has no prediction: she counts for neither
+    _predicted(elsewhere, fit, "9999.00", 0.99)
+    _placed(grace, "at_risk")
+    _placed(alan, "at_risk")
+    _placed(ada, "retention")
+    _placed(elsewhere, "churned")
+    _renews(grace, "Pro", 20)
+    _renews(alan, "Team", 5)
+    _renews(alan, "Old", 2, cancelled=True)  # cancelled: renews no more
+    _renews(ada, "Lapsed", -3)  # its date has passed
+    _renews(elsewhere, "Other", 1)  # not the account's
+    AccountHealthScore.objects.create(
+        account=acme, score=61.0, band="yellow", computed_at=timezone.now(),
+        components={"recency": 40.0},
+    )  # fmt: skip
+    AccountHealthSnapshot.objects.create(
+        account=acme, day=today - timedelta(days=35), score=73.0, band="green"
+    )
+    AccountHealthSnapshot.objects.create(  # too recent to be the one 30 days ago
+        account=acme, day=today - timedelta(days=5), score=50.0, band="yellow"
+    )
+
+    cockpit = account_cockpit(account=acme, customers=acme.customers.all(), today=today)
+    assert cockpit.stages == [("At risk", 2), ("Retention", 1)]
+    assert cockpit.predicted_clv == Decimal("4000.00")  # 1,000 + 3,000; Edsger's not counted
+    # Weighted by predicted CLV: (1,000 x 0.8 + 3,000 x 0.2) / 4,000 = 0.35; the plain mean
+    # of the two risks would be 0.5.
+    assert cockpit.churn_risk == pytest.approx(0.35)
+    assert cockpit.next_renewal is not None and cockpit.next_renewal.plan == "Team"
+    assert cockpit.health_score == 61.0 and cockpit.score_before == 73.0
+    assert cockpit.change == -12.0 and cockpit.owner == manager
+
+    body = signed_in.get(reverse("web:account", args=[acme.pk])).content.decode()
+    header = body[body.index('id="cockpit"') : body.index("</section>", body.index('id="cockpit"'))]
+    assert "At risk · 2</span>" in header and "Retention · 1</span>" in header
+    assert "Churned" not in header
+    assert "4,000.00" in header and "9,999" not in header
+    assert ">35 %</span>" in header
+    assert "Team · Alan Turing" in header and "Other" not in header
+    assert "61 · Yellow" in header and "-12 in 30 days" in header
+    assert "Mia Manager" in header
+
+
+def test_the_account_churn_risk_is_the_plain_mean_when_no_value_is_predicted(manager):
+    acme = make_account(name="Acme", owner=manager)
+    fit = ModelFit.objects.create(status=FitStatus.DONE, observation_end=timezone.localdate())
+    _predicted(make_customer(account=acme), fit, "0.00", 0.9)
+    _predicted(make_customer(account=acme), fit, "0.00", 0.3)
+    cockpit = account_cockpit(account=acme, customers=acme.customers.all())
+    assert cockpit.predicted_clv == Decimal("0.00")
+    assert cockpit.churn_risk == pytest.approx(0.6)
+    assert cockpit.stages == [] and cockpit.health_score is None and cockpit.next_renewal is None
+    empty = account_cockpit(account=make_account(name="Empty"), customers=Customer.objects.none())
+    assert empty.predicted_clv is None and empty.churn_risk is None
 
 
 def test_the_api_timeline_has_every_kind_and_the_same_filter(client, manager):

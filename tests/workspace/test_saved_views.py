@@ -109,7 +109,8 @@ def test_only_the_owner_or_a_role_over_all_changes_a_shared_view():
         ("accounts", "stage=at_risk", "stage: not a filter of the accounts list"),
         ("orders", "status=lost", "status:"),
         ("tasks", "view=someday", "view:"),
-        ("tasks", "cols=name", "cols: this list has no columns to choose"),
+        ("tasks", "cols=name", "cols: no column 'name'"),
+        ("orders", "cols=order,placed,lines", "cols: no column 'lines'"),
     ],
 )
 def test_a_refused_filter_is_named_before_anything_is_saved(list_name, query, named):

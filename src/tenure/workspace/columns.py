@@ -46,9 +46,30 @@ ACCOUNT_COLUMNS: tuple[Column, ...] = (
     Column("revenue", "Revenue", numeric=True),
     Column("since", "Since", sort="since"),
 )
+ORDER_COLUMNS: tuple[Column, ...] = (
+    Column("order", "Order"),
+    Column("customer", "Customer"),
+    Column("placed", "Placed"),
+    Column("status", "Status"),
+    Column("amount", "Amount", numeric=True),
+    Column("currency", "Currency"),
+)
+TASK_COLUMNS: tuple[Column, ...] = (
+    Column("title", "Task"),
+    Column("about", "About"),
+    Column("owner", "Owner"),
+    Column("due", "Due"),
+    Column("priority", "Priority"),
+    Column("status", "Status"),
+    Column("source", "Source"),
+    Column("created", "Created"),
+    Column("completed", "Completed"),
+)
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "customers": CUSTOMER_COLUMNS,
     "accounts": ACCOUNT_COLUMNS,
+    "orders": ORDER_COLUMNS,
+    "tasks": TASK_COLUMNS,
 }
 
 # Who looks at a list for what: a success manager at their own book (the owner is them), a
@@ -71,10 +92,24 @@ _CUSTOMER_DEFAULTS: dict[str, tuple[str, ...]] = {
 _ACCOUNT_DEFAULTS: dict[str, tuple[str, ...]] = {
     Role.SUCCESS_MANAGER: ("name", "health", "industry", "customers", "revenue", "since"),
 }
-_ACCOUNT_ALL = tuple(column.key for column in ACCOUNT_COLUMNS)
+_ORDERS_SEEN = ("order", "customer", "placed", "status", "amount")
+_ORDER_DEFAULTS: dict[str, tuple[str, ...]] = {
+    **{role: _ORDERS_SEEN for role in Role},
+    Role.ANALYST: ("order", "placed", "status", "amount", "currency"),  # the figures
+}
+# A success manager's tasks are mostly their own: no owner column; an analyst reads how the
+# team's work goes (who, due, opened and done when) rather than its priorities.
+_TASKS_SEEN = ("title", "about", "owner", "due", "priority", "status")
+_TASK_DEFAULTS: dict[str, tuple[str, ...]] = {
+    **{role: _TASKS_SEEN for role in Role},
+    Role.SUCCESS_MANAGER: ("title", "about", "due", "priority", "status"),
+    Role.ANALYST: ("title", "about", "owner", "due", "status", "created", "completed"),
+}
 DEFAULTS: dict[str, dict[str, tuple[str, ...]]] = {
     "customers": _CUSTOMER_DEFAULTS,
     "accounts": _ACCOUNT_DEFAULTS,
+    "orders": _ORDER_DEFAULTS,
+    "tasks": _TASK_DEFAULTS,
 }
 COLUMNS_PARAM = "cols"
 

@@ -33,6 +33,7 @@ from tenure.users.models import User
 from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
 from tenure.web.views.customers import compose, logged_words, team_choices, timeline_context
+from tenure.web.views.empty_state import empty_state
 from tenure.web.views.filtering import filtered_page
 from tenure.web.views.list_views import (
     SAVED_PARAM,
@@ -69,6 +70,8 @@ def accounts(request: HttpRequest) -> HttpResponse:
         **columns,
         **views_context(request, "accounts"),
     }
+    if not found.page.items:  # nothing at all yet: ways in, not "clear the filters"
+        context["empty_state"] = empty_state(user=user, list_name="accounts")
     status = 200 if wants_fragment(request, "results") else found.status  # htmx swaps 2xx only
     if wants_fragment(request, "results"):
         context["fragment"] = True

@@ -24,7 +24,6 @@ from tenure.customers.selectors import (
     customer_key_figures,
     customer_list,
     customer_timeline,
-    customers_visible,
     timeline_kinds_parse,
 )
 from tenure.customers.timeline import TIMELINE_KINDS
@@ -44,6 +43,7 @@ from tenure.notifications.services import Composed, FollowUp, interaction_compos
 from tenure.segments.selectors import segment_list
 from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
+from tenure.web.views.empty_state import empty_state
 from tenure.web.views.filtering import filtered_page
 from tenure.web.views.lifecycle import customer_lifecycle_card
 from tenure.web.views.list_views import (
@@ -81,9 +81,10 @@ def customers(request: HttpRequest) -> HttpResponse:
         **columns,
         **views_context(request, "customers"),
     }
-    if not found.page.items and not customers_visible(user=user).exists():
-        context["book_empty"] = True  # nothing to filter: offer ways in, not "clear filters"
-        context["demo"] = demo_offer(user=user)
+    if not found.page.items:  # nothing at all yet: ways in, not "clear the filters"
+        context["empty_state"] = empty_state(user=user, list_name="customers")
+        if context["empty_state"] is not None:
+            context["demo"] = demo_offer(user=user)
     status = 200 if wants_fragment(request, "results") else found.status  # htmx swaps 2xx only
     if wants_fragment(request, "results"):
         context["fragment"] = True

@@ -16,7 +16,7 @@ from tenure.domain.access import Action
 from tenure.domain.errors import Conflict
 from tenure.domain.records import ImportFileError
 from tenure.transfer.mapping import KIND_FIELDS
-from tenure.transfer.models import ImportJob, ImportStatus, ImportUpload
+from tenure.transfer.models import ImportJob, ImportKind, ImportStatus, ImportUpload
 from tenure.transfer.preview import import_preview
 from tenure.transfer.revert import (
     import_revert_allowed,
@@ -45,7 +45,9 @@ def import_new(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     if request.method == "POST":
         require(user, Action.CHANGE)  # an import writes records: an analyst is refused (403)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    asked = request.GET.get("kind", "")  # a list's empty state opens the page on its kind
+    initial = {"kind": asked} if asked in ImportKind.values else {}
+    form = ImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():

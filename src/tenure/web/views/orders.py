@@ -14,8 +14,15 @@ from tenure.orders.filters import OrderFilterSet
 from tenure.orders.models import Order, OrderStatus
 from tenure.orders.selectors import order_detail, order_list
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
+from tenure.web.views.empty_state import empty_state
 from tenure.web.views.filtering import filtered_page
-from tenure.web.views.list_views import default_view_redirect, views_context
+from tenure.web.views.list_views import (
+    SAVED_PARAM,
+    columns_context,
+    default_view_redirect,
+    views_context,
+)
+from tenure.workspace.columns import COLUMNS_PARAM
 
 
 @login_required
@@ -27,18 +34,22 @@ def orders(request: HttpRequest) -> HttpResponse:
         return default
     user = signed_in_user(request)
     found = filtered_page(request, OrderFilterSet.of(user, request.GET), order_list)
+    columns = columns_context(request, "orders")
     export_query = request.GET.copy()
-    for key in ("page", "saved"):
+    for key in ("page", COLUMNS_PARAM, SAVED_PARAM):  # an export is every row, all its columns
         export_query.pop(key, None)
     context = {
         "filters": found.values,
-        "filter_errors": found.errors,
+        "filter_errors": {**found.errors, **columns["columns_error"]},
         "page": found.page,
         "statuses": OrderStatus.choices,
         "export_query": export_query.urlencode(),
         "section": "orders",
+        **columns,
         **views_context(request, "orders"),
     }
+    if not found.page.items:  # nothing at all yet: ways in, not "clear the filters"
+        context["empty_state"] = empty_state(user=user, list_name="orders")
     status = 200 if wants_fragment(request, "results") else found.status  # htmx swaps 2xx only
     if wants_fragment(request, "results"):
         context["fragment"] = True

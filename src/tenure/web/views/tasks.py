@@ -31,8 +31,10 @@ from tenure.todos.models import Task, TaskStatus
 from tenure.users.models import User
 from tenure.web.forms import TaskCommentForm, TaskForm, TaskPlanForm, TaskStatusForm
 from tenure.web.views._render import errors_onto_form, signed_in_user, wants_fragment
+from tenure.web.views.empty_state import empty_state
 from tenure.web.views.filtering import filtered_page
-from tenure.web.views.list_views import default_view_redirect, views_context
+from tenure.web.views.list_views import columns_context, default_view_redirect, views_context
+from tenure.workspace.columns import COLUMNS_PARAM
 
 TASKS_PER_PAGE = 50
 # The service's field names -> the form's.
@@ -63,23 +65,31 @@ def tasks(request: HttpRequest) -> HttpResponse:
     filters.today = today
     found = filtered_page(request, filters, selectors.task_list, per_page=TASKS_PER_PAGE)
     page = found.page
+    columns = columns_context(request, "tasks")
+    list_query = query.copy()  # the bulk bar's filters: not the columns
+    list_query.pop(COLUMNS_PARAM, None)
+    may_change = may(user, Action.CHANGE)
     context: dict[str, Any] = {
         "view": found.values["view"],
         "views": TASK_VIEWS,
         "filters": found.values,
-        "filter_errors": found.errors,
+        "filter_errors": {**found.errors, **columns["columns_error"]},
         "statuses": TaskStatus.choices,
         "page": page,
         "tasks": page.items,
         "today": today,
         "form": form,
         "owners": owner_choices(user=user),
-        "may_change": may(user, Action.CHANGE),
+        "may_change": may_change,
         "open_form": request.method == "POST" or "customer" in request.GET,
         "section": "tasks",
-        "list_query": query.urlencode(),  # the bulk bar's filters, kept equal by bulk.js
+        "list_query": list_query.urlencode(),  # the bulk bar's filters, kept equal by bulk.js
+        "table_span": len(columns["columns"]) + (1 if may_change else 0),  # + the checkbox
+        **columns,
         **views_context(request, "tasks"),
     }
+    if not page.items:  # nothing at all yet: ways in, not "nothing for you"
+        context["empty_state"] = empty_state(user=user, list_name="tasks")
     if request.method == "GET" and wants_fragment(request, "results"):
         context["fragment"] = True  # htmx swaps 2xx only: the filters' errors show in the rows
         return render(request, "web/tasks/_results.html", context)
