@@ -80,6 +80,7 @@ class Client(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.token, self.batches, self.round = port, token, batches, round_
         self.recomputes = 0
+        self.answered = threading.Event()  # the server answered once this round
 
     def run(self) -> None:
         for key in list(self.batches):
@@ -88,6 +89,7 @@ class Client(threading.Thread):
             if status == 0:
                 return
             assert status == 200, status
+            self.answered.set()
             del self.batches[key]
             if _post(self.port, self.token, "/lifecycle/recompute", {}, f"r{self.round}-{key}"):
                 self.recomputes += 1
@@ -115,7 +117,13 @@ def test_web_server_and_worker_killed_during_bulk_ingest_and_recompute(database_
         wait_until(lambda port=port: _listening(port), seconds=60, what="the server listens")
         client = Client(port, token, batches, round_)
         client.start()
-        time.sleep(rng.uniform(0.5, 3.0))
+        # Killed at a random moment once the server has answered once: on a loaded machine
+        # its first answer can take seconds, and a kill before it would test nothing.
+        waited = time.monotonic()
+        while client.is_alive() and not client.answered.wait(timeout=0.1):
+            if time.monotonic() - waited > 60:
+                break
+        time.sleep(rng.uniform(0.2, 2.5))
         os.killpg(server.pid, signal.SIGKILL)
         worker_kill(worker)
         server.wait()

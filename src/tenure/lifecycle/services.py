@@ -43,6 +43,7 @@ from tenure.domain.lifecycle import (
 )
 from tenure.domain.lifecycle.timeline import Series, purchase_gaps
 from tenure.domain.limits import text_problem
+from tenure.events.reading import end_position
 from tenure.jobs.services import run_start
 from tenure.lifecycle.facts import (
     all_customer_ids,
@@ -274,6 +275,7 @@ def lifecycle_recompute(
     orders: list[Series | None]
     if whole:
         parts = list(chunks(all_customer_ids()))
+        read_at = end_position()  # what the follower may place customers on after the read
         read = [order_series(part, part.ids, now) for part in parts]
         median = median_of_gaps(
             [purchase_gaps(series, part.ids.size) for series, part in zip(read, parts, strict=True)]
@@ -286,11 +288,12 @@ def lifecycle_recompute(
             ids = np.asarray(list(allowed.values_list("pk", flat=True)), dtype=np.int64)
         parts = list(chunks(ids))
         orders = [None] * len(parts)
+        read_at = None
         median = stored_median_gap(now) if parts else None
     plan = Plan(
         now=now, model=model, definition_id=definition.pk, cause=cause, median_gap_days=median,
         since=since or {}, last_run=None if from_scratch else last_run,
-        from_scratch=from_scratch, lock=not whole,
+        from_scratch=from_scratch, lock=not whole, orders_read_at=read_at,
     )  # fmt: skip
     counts: Counter[str] = Counter()
     moves: Counter[str] = Counter()
