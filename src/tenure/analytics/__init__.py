@@ -12,6 +12,11 @@ Modules (imported on demand, so ``import tenure.analytics.metrics`` stays light)
 - :mod:`~tenure.analytics.models`: ``BetaGeo``, ``ParetoNBD``, ``GammaGamma``,
   ``ShiftedBetaGeometric``.
 - :mod:`~tenure.analytics.simulate`: simulated customer bases with the truth kept.
+- :mod:`~tenure.analytics.feedback`: ``nps_score``, ``csat_score``, ``ces_score``,
+  ``survey_score`` and ``survey_score_from_counts``: survey scores with their confidence
+  intervals (``SurveyScore``).
+- :mod:`~tenure.analytics.feedback_trends`: ``survey_trends``: NPS, CSAT and CES per group
+  (account, person, project, ...) and week, month or quarter, with response rates.
 - :mod:`~tenure.analytics.errors`: the exceptions raised on purpose.
 
 Example
