@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tenure.bulk.services import changeset_undo
+from tenure.bulk.undo import changeset_undo
 from tenure.events.models import Event
 from tenure.jobs.models import Run
 from tenure.jobs.runner import run_execute

@@ -11,13 +11,12 @@ from django.core.exceptions import ValidationError
 
 from tenure.access import AccessDenied
 from tenure.bulk.services import (
-    UndoRefused,
     account_cell_set,
     accounts_bulk_apply,
     accounts_bulk_start,
-    changeset_undo,
     customers_bulk_start,
 )
+from tenure.bulk.undo import UndoRefused, changeset_undo
 from tenure.customers import services as customers
 from tenure.customers.models import Account
 from tenure.history.models import TrashItem

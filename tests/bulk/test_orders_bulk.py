@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 
 from tenure.access import AccessDenied
 from tenure.bulk.order_bulk import order_cell_set, orders_bulk_apply, orders_bulk_start
-from tenure.bulk.services import UndoRefused, changeset_undo
 from tenure.bulk.task_bulk import task_cell_set
+from tenure.bulk.undo import UndoRefused, changeset_undo
 from tenure.customers.models import Customer
 from tenure.events.models import Event
 from tenure.jobs.runner import run_execute

@@ -20,13 +20,8 @@ from django.forms.models import model_to_dict
 from django.http import Http404
 
 from tenure.access import AccessDenied
-from tenure.bulk.services import (
-    UndoRefused,
-    changeset_undo,
-    record_update_undoable,
-    trash_changeset,
-    trash_restore,
-)
+from tenure.bulk.services import record_update_undoable
+from tenure.bulk.undo import UndoRefused, changeset_undo, trash_changeset, trash_restore
 from tenure.customers import services as customers
 from tenure.customers.models import Contact, Customer, Subscription
 from tenure.events.models import Event

@@ -11,14 +11,8 @@ from django.http import Http404
 
 from tenure.access import AccessDenied
 from tenure.bulk.models import ChangeSet
-from tenure.bulk.services import (
-    UndoRefused,
-    changeset_undo,
-    customer_cell_set,
-    customers_bulk_apply,
-    trash_restore,
-    trash_visible,
-)
+from tenure.bulk.services import customer_cell_set, customers_bulk_apply
+from tenure.bulk.undo import UndoRefused, changeset_undo, trash_restore, trash_visible
 from tenure.customers import services as customers
 from tenure.customers.models import Account, Consent, Customer, Subscription
 from tenure.events.models import Event

@@ -11,8 +11,8 @@ from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 
 from tenure.access import AccessDenied
-from tenure.bulk.services import UndoRefused, changeset_undo
 from tenure.bulk.task_bulk import tasks_bulk_apply, tasks_bulk_start
+from tenure.bulk.undo import UndoRefused, changeset_undo
 from tenure.events.models import Event
 from tenure.jobs.runner import run_execute
 from tenure.todos.models import Task, TaskStatus

@@ -1,6 +1,7 @@
 """The lifecycle board in a real browser: a card dragged to another column asks why, then
 the customer stands in that stage with the move recorded (who, why), and the board shows it;
-the keyboard's Move button does the same. Screenshots in var/test/screenshots/board/."""
+the toast's Undo moves them back; the keyboard's Move button does the same. Screenshots in
+var/test/screenshots/board/."""
 
 from __future__ import annotations
 
@@ -71,13 +72,24 @@ def test_a_drag_moves_a_stage_and_records_it(live_server, browser_page):  # noqa
     dialog.get_by_role("button", name="Move").click()
 
     expect(dialog).to_be_hidden()
-    expect(page.get_by_role("status")).to_contain_text("Grace Hopper moved to Advocacy by hand.")
+    toast = page.locator("#undo-toast")
+    expect(toast).to_contain_text("Grace Hopper moved to Advocacy by hand.")
     expect(advocacy.locator(".board-card", has_text="Grace Hopper")).to_be_visible()
     expect(retention.locator(".board-card")).to_have_count(1)
     page.screenshot(path=str(SCREENSHOTS / "03-moved.png"), full_page=True)
     assert CustomerStage.objects.get(customer=grace).stage == "advocacy"
     move = StageTransition.objects.get(customer=grace, rule="by-hand")
     assert move.reason == "Moved by hand by mia: Wrote us a glowing review"
+
+    # The toast's Undo moves her back, by hand and saying so; the board asks itself again.
+    toast.get_by_role("button", name="Undo").click()
+    expect(toast).to_contain_text("Undone: Grace Hopper moved to Advocacy.")
+    expect(retention.locator(".board-card", has_text="Grace Hopper")).to_be_visible()
+    expect(advocacy.locator(".board-card")).to_have_count(0)
+    page.screenshot(path=str(SCREENSHOTS / "03b-undone.png"), full_page=True)
+    assert CustomerStage.objects.get(customer=grace).stage == "retention"
+    back = StageTransition.objects.filter(customer=grace, rule="by-hand").latest("pk")
+    assert back.reason == "Moved by hand by mia: Undo of the move to Advocacy"
 
     # From the keyboard: the card's Move button opens the same dialog.
     retention.get_by_role("link", name="Move Alan Turing").focus()

@@ -232,10 +232,14 @@ def test_bulk_tag_adds_the_chosen_customers_of_the_own_book_to_a_static_segment(
     assert Segment.objects.get(pk=segment.pk).members_count == 3
     assert 'data-testid="bulk-changed">2<' in card and 'data-testid="bulk-unchanged">1<' in card
     assert 'data-testid="bulk-refused">1<' in card
-    # Undo is not offered for it: membership is undone by removing the members (the segment's
-    # own Leave), so the run keeps no change set and its card has no Undo button.
-    assert run.result["change_set"] is None
-    assert not ChangeSet.objects.exists() and ">Undo</button>" not in card
+    # Undo takes out exactly the two it put in; the one already in it stays.
+    change_set = ChangeSet.objects.get(pk=run.result["change_set"])
+    assert reverse("web:undo", args=[change_set.pk]) in card and ">Undo</button>" in card
+    undone = client.post(reverse("web:undo", args=[change_set.pk]), **HTMX)
+    assert "Undone: 2 customers added to Call this week." in undone.content.decode()
+    assert undone["HX-Trigger"] == "tenure-list-changed"
+    assert _members(segment) == {chosen[0].pk}
+    assert Segment.objects.get(pk=segment.pk).members_count == 1
 
 
 def test_bulk_tag_of_every_match_follows_the_filter_and_the_book(client):

@@ -9,9 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from tenure.bulk.models import ChangeSet
 from tenure.customers.models import Contact
+from tenure.history.models import TrashItem
 from tenure.interactions.models import Interaction
 from tenure.interactions.services import interaction_log
+from tenure.todos.models import Task
 from tests.factories import make_account, make_customer, make_user
 from tests.web.conftest import htmx
 
@@ -212,3 +215,81 @@ def test_the_form_enforces_csrf(book, manager):
     )
     assert response.status_code == 200
     assert Interaction.objects.count() == 2
+
+
+# --- Undo of what the composer logged ---------------------------------------------------------
+
+
+def test_the_composer_offers_undo_and_undo_takes_the_entry_and_its_task_away(
+    signed_in, book, manager
+):
+    grace = book["grace"]
+    answer = signed_in.post(
+        post_url(grace),
+        form_data(follow_up_owner="Mia Manager", follow_up_due="2025-03-11"),
+        **htmx("interaction-form"),
+    ).content.decode()
+    change_set = ChangeSet.objects.get(author=manager)
+    # The toast, out of band, beside the fresh form and the timeline.
+    assert 'id="undo-toast" hx-swap-oob="innerHTML"' in answer
+    assert "Meeting logged about Grace Hopper, with a follow-up task." in answer
+    assert reverse("web:undo", args=[change_set.pk]) in answer
+    meeting, task = Interaction.objects.get(), Task.objects.get()
+
+    undone = signed_in.post(reverse("web:undo", args=[change_set.pk]), **htmx("undo-toast"))
+
+    body = undone.content.decode()
+    assert "Undone: Meeting logged about Grace Hopper, with a follow-up task." in body
+    assert undone["HX-Trigger"] == "tenure-list-changed"  # composer.js asks the timeline again
+    assert not Interaction.objects.filter(pk=meeting.pk).exists()
+    assert TrashItem.objects.get(object_id=meeting.pk).deleted_by == manager
+    assert Task.objects.get(pk=task.pk).status == "cancelled"
+    timeline = signed_in.get(
+        reverse("web:customer-timeline", args=[grace.pk]), **htmx("timeline-entries")
+    ).content.decode()
+    assert "They want a second seat." not in timeline  # the meeting's words are gone
+    assert "Follow up: Quarterly review" in timeline and ">Cancelled<" in timeline
+    # The Trash page gives it back, on the customer's page.
+    restored = signed_in.post(reverse("web:trash-restore", args=[TrashItem.objects.get().pk]))
+    assert restored["Location"] == reverse("web:customer", args=[grace.pk]) + "#timeline"
+    assert Interaction.objects.filter(pk=meeting.pk).exists()
+
+
+def test_without_htmx_the_customer_page_offers_the_undo(signed_in, book, manager):
+    grace = book["grace"]
+    response = signed_in.post(post_url(grace), form_data())
+    change_set = ChangeSet.objects.get(author=manager)
+    page = signed_in.get(response["Location"]).content.decode()
+    assert "Meeting logged about Grace Hopper." in page
+    assert reverse("web:undo", args=[change_set.pk]) in page
+
+
+def test_an_accounts_composer_offers_undo_too(signed_in, manager):
+    acme = make_account(name="Acme")
+    url = reverse("web:account-interaction-create", args=[acme.pk])
+    answer = signed_in.post(url, form_data(kind="note"), **htmx("interaction-form")).content
+    change_set = ChangeSet.objects.get(author=manager)
+    assert "Note logged about Acme." in answer.decode()
+    assert reverse("web:undo", args=[change_set.pk]) in answer.decode()
+    signed_in.post(reverse("web:undo", args=[change_set.pk]), **htmx("undo-toast"))
+    assert not Interaction.objects.filter(account=acme).exists()
+    plain = signed_in.post(url, form_data(kind="call"))  # without htmx: on the account's page
+    page = signed_in.get(plain["Location"]).content.decode()
+    assert reverse("web:undo", args=[ChangeSet.objects.latest("pk").pk]) in page
+
+
+def test_an_entry_edited_since_is_not_undone_and_the_toast_says_why(signed_in, book, manager):
+    signed_in.post(post_url(book["grace"]), form_data(), **htmx("interaction-form"))
+    change_set = ChangeSet.objects.get(author=manager)
+    meeting = Interaction.objects.get()
+    Interaction.objects.filter(pk=meeting.pk).update(body="Went badly.")
+
+    body = signed_in.post(
+        reverse("web:undo", args=[change_set.pk]), **htmx("undo-toast")
+    ).content.decode()
+
+    assert (
+        "Not undone: interaction “Meeting: Quarterly review” was edited since; nothing was "
+        "undone." in body
+    )
+    assert Interaction.objects.filter(pk=meeting.pk).exists()

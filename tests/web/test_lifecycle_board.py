@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from tenure.bulk.models import ChangeSet
 from tenure.lifecycle.models import CustomerStage, StageTransition
 from tenure.lifecycle.services import lifecycle_recompute
 from tests.factories import make_customer, make_order, make_user
@@ -63,6 +65,65 @@ def test_a_move_from_the_dialog_answers_the_board_and_is_stored():
     assert CustomerStage.objects.get(customer=customer).stage == "advocacy"
     move = StageTransition.objects.filter(customer=customer, rule="by-hand").get()
     assert move.reason == "Moved by hand by mia: Glowing review"
+
+
+def test_the_boards_toast_undoes_the_move_and_the_board_asks_again():
+    mia = make_user(username="mia")
+    customer = _buyer(first_name="Grace", last_name="Hopper")
+    client = _client(mia)
+    answer = client.post(
+        f"/customers/{customer.pk}/stage/", {"stage": "advocacy", "reason": "Glowing review"},
+        **htmx("board"),
+    ).content.decode()  # fmt: skip
+    change_set = ChangeSet.objects.get(author=mia)
+    assert 'id="undo-toast" hx-swap-oob="innerHTML"' in answer
+    assert reverse("web:undo", args=[change_set.pk]) in answer
+    # The board asks itself again when an Undo says the records changed.
+    assert 'hx-trigger="tenure-list-changed from:body"' in answer
+
+    undone = client.post(reverse("web:undo", args=[change_set.pk]), **htmx("undo-toast"))
+
+    assert "Undone: Grace Hopper moved to Advocacy." in undone.content.decode()
+    assert undone["HX-Trigger"] == "tenure-list-changed"
+    assert CustomerStage.objects.get(customer=customer).stage == "retention"
+    back = StageTransition.objects.filter(customer=customer, rule="by-hand").latest("pk")
+    assert back.reason == "Moved by hand by mia: Undo of the move to Advocacy"
+    board = client.get("/lifecycle/board/", **htmx("board")).content.decode()
+    retention = board.split('data-stage="retention"')[1].split('data-stage="')[0]
+    assert f"/customers/{customer.pk}/" in retention
+
+
+def test_an_undo_after_the_stage_changed_again_is_refused_in_the_toast():
+    mia = make_user(username="mia")
+    customer = _buyer(first_name="Grace", last_name="Hopper")
+    client = _client(mia)
+    url = f"/customers/{customer.pk}/stage/"
+    client.post(url, {"stage": "advocacy", "reason": "Review"}, **htmx("board"))
+    first = ChangeSet.objects.get(author=mia)
+    client.post(url, {"stage": "at_risk", "reason": "Complained"}, **htmx("board"))
+
+    body = client.post(reverse("web:undo", args=[first.pk]), **htmx("undo-toast")).content
+    assert (
+        "Not undone: Grace Hopper: the stage changed since (now At risk); nothing was undone."
+        in body.decode()
+    )
+    assert CustomerStage.objects.get(customer=customer).stage == "at_risk"
+
+
+def test_the_move_page_offers_undo_on_the_page_it_leads_back_to():
+    mia = make_user(username="mia")
+    customer = _buyer()
+    client = _client(mia)
+    page = f"/customers/{customer.pk}/"
+    moved = client.post(
+        f"/customers/{customer.pk}/stage/",
+        {"stage": "at_risk", "reason": "Asked to cancel", "next": page + "?tab=lifecycle"},
+    )
+    change_set = ChangeSet.objects.get(author=mia)
+    assert moved["Location"] == page + "?tab=lifecycle"
+    shown = client.get(moved["Location"]).content.decode()
+    assert reverse("web:undo", args=[change_set.pk]) in shown
+    assert reverse("web:undo", args=[change_set.pk]) not in client.get(page).content.decode()
 
 
 def test_a_refused_move_shows_its_errors_in_the_dialog_and_stores_nothing():

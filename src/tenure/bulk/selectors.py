@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tenure.access import visible
-from tenure.bulk.services import trash_visible
 from tenure.bulk.tasks import BULK
+from tenure.bulk.undo import trash_visible
 from tenure.customers.filters import AccountFilterSet
 from tenure.customers.models import Account
 from tenure.history.models import TrashItem

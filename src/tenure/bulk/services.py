@@ -1,10 +1,10 @@
 """Writes: a cell edited on the list, a record's edit page (``record_update_undoable``), a bulk
-change of many customers, Undo, and the trash's restore. Each record goes through its own
-service as a single edit does (roles, scope, validation, history and events per record; the
-services of each kind in ``tenure.bulk.undoable``); what changed is logged as a ``ChangeSet``
-so that its author (or an admin) can put it back. ``bulk_set_each`` and ``record_cell_set``
-are the same steps for any record with its own service (the tasks' and orders' bulk changes
-and cells: ``task_bulk``, ``order_bulk``)."""
+change of many customers or accounts (Undo and the trash are ``tenure.bulk.undo``). Each record
+goes through its own service as a single edit does (roles, scope, validation, history and
+events per record; the services of each kind in ``tenure.bulk.undoable``); what changed is
+logged as a ``ChangeSet`` so that its author (or an admin) can put it back. ``bulk_set_each``
+and ``record_cell_set`` are the same steps for any record with its own service (the tasks' and
+orders' bulk changes and cells: ``task_bulk``, ``order_bulk``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -27,14 +26,13 @@ from tenure.bulk.undoable import undoable_of
 from tenure.customers import services as customers
 from tenure.customers.filters import AccountFilterSet, CustomerFilterSet
 from tenure.customers.models import Account, BudgetBand, Customer, SizeBand
-from tenure.domain.access import Action, Role
+from tenure.domain.access import Action
 from tenure.domain.errors import Conflict
 from tenure.domain.limits import INTEGER_MAX
 from tenure.history.bulk import value_plain
-from tenure.history.models import TrashItem
-from tenure.history.trash import RestoreRefused, trash_unpack
 from tenure.jobs.models import Run
 from tenure.jobs.services import run_start
+from tenure.segments.models import Segment
 from tenure.segments.services import segment_members_add
 from tenure.users.models import User
 
@@ -52,10 +50,6 @@ ACCOUNT_BULK_ACTIONS = ("set", "delete")
 M = TypeVar("M", bound=Model)
 _TEXT_MAX = {"industry": 100}  # the account's column; a customer's texts hold 60
 _ACCOUNT_CHOICES = {"size_band": SizeBand.values, "budget_band": BudgetBand.values}
-
-
-class UndoRefused(Exception):
-    """An undo that would overwrite a later change, or one the person may not make."""
 
 
 # --- one cell ---------------------------------------------------------------------------------
@@ -412,14 +406,12 @@ def customers_bulk_apply(
     targets, refused = bulk_targets(by=by, filters=filters, ids=ids)
     outcome = BulkOutcome(refused=refused)
     label = _bulk_label(action, params, len(targets))
+    kinds = {"delete": ChangeKind.DELETE, "segment": ChangeKind.MEMBERSHIP}
     change_set = ChangeSet.objects.create(
-        author=by,
-        kind=ChangeKind.DELETE if action == "delete" else ChangeKind.BULK,
-        label=label,
-        created_at=now,
+        author=by, kind=kinds.get(action, ChangeKind.BULK), label=label, created_at=now
     )
     if action == "segment":
-        _bulk_segment(by, params["segment_id"], targets, outcome, now)
+        _bulk_segment(by, change_set, params["segment_id"], targets, outcome, now)
         progress(len(targets), len(targets))
     else:
         for done, pk in enumerate(targets, start=1):
@@ -471,17 +463,34 @@ def _bulk_delete(
 
 
 def _bulk_segment(
-    by: User, segment_id: int, targets: list[int], outcome: BulkOutcome, now: datetime
+    by: User,
+    change_set: ChangeSet,
+    segment_id: int,
+    targets: list[int],
+    outcome: BulkOutcome,
+    now: datetime,
 ) -> None:
     # The segment's own service, set-wise: each new member a stay and an event; a customer
-    # already in it is unchanged. Membership has its own Leave, so it is not undone here.
+    # already in it is unchanged and not logged, so Undo takes out only those it put in.
     try:
         change = segment_members_add(by=by, segment_id=segment_id, customer_ids=targets, now=now)
     except (ValidationError, Conflict, Http404) as error:
         outcome.refused += [{"id": pk, "reason": _words(error)} for pk in targets]
         return
+    ChangeRow.objects.bulk_create(
+        (
+            ChangeRow(change_set=change_set, model="customers.Customer", object_id=pk,
+                      field="segment", after=segment_id)
+            for pk in change.entered_ids
+        ),
+        batch_size=5000,
+    )  # fmt: skip
     outcome.changed = change.entered
     outcome.unchanged = len(targets) - change.entered
+    name = Segment.objects.filter(pk=segment_id).values_list("name", flat=True).first()
+    many = f"{change.entered} customer{'s' if change.entered != 1 else ''}"
+    change_set.label = f"{many} added to {name}"[:300]  # those put in, not those already in it
+    change_set.save(update_fields=["label"])
 
 
 # --- many accounts ----------------------------------------------------------------------------
@@ -567,132 +576,3 @@ def _account_set(
     account = customers.account_update(by=by, account_id=pk, changes={name: value})
     _record_changes(change_set, "customers.Account", pk, before, _values(account, [name]))
     outcome.changed += 1
-
-
-# --- undo -------------------------------------------------------------------------------------
-
-
-def _may_undo(by: User, change_set: ChangeSet) -> None:
-    require(by, Action.CHANGE)
-    if change_set.author_id != by.pk and by.role != Role.ADMIN:
-        raise UndoRefused("Only its author or an admin may undo this.")
-    if change_set.undone_at is not None:
-        raise UndoRefused("This was undone already.")
-
-
-@transaction.atomic
-def changeset_undo(*, by: User, change_set_id: int, now: datetime) -> ChangeSet:
-    """Put back what a change set changed, through the same services: each field to its
-    before-value, each deleted record out of the trash. Refused whole (``UndoRefused``, the
-    record and field named) when a field was changed since, or a record is gone."""
-    change_set = ChangeSet.objects.select_for_update().filter(pk=change_set_id).first()
-    if change_set is None:
-        raise UndoRefused(f"no change with id {change_set_id}")
-    _may_undo(by, change_set)
-    rows = list(change_set.rows.order_by("-id"))
-    for row in rows:
-        if row.trash_item_id is not None or not row.field:
-            continue
-        model = apps.get_model(row.model)
-        record = model._default_manager.filter(pk=row.object_id).first()
-        if record is None:
-            raise UndoRefused(f"{model._meta.verbose_name} {row.object_id} no longer exists.")
-        if value_plain(getattr(record, row.field)) != row.after:
-            raise UndoRefused(
-                f"{record}: {row.field.removesuffix('_id')} was changed since; nothing was undone."
-            )
-    for row in rows:
-        if row.trash_item_id is not None:
-            _restore_back(by, row, now)
-        elif row.field:
-            _put_back(by, row)
-    change_set.undone_at, change_set.undone_by = now, by
-    change_set.save(update_fields=["undone_at", "undone_by"])
-    return change_set
-
-
-def _put_back(by: User, row: ChangeRow) -> None:
-    entry = undoable_of(row.model)
-    if entry is None:
-        raise UndoRefused(f"{row.model} changes are not undone here")
-    try:
-        entry.update(by, row.object_id, {row.field: row.before})
-    except ValidationError as error:
-        raise UndoRefused(f"{row.field.removesuffix('_id')}: {_words(error)}") from error
-    except Http404 as error:
-        raise UndoRefused(f"record {row.object_id} is no longer in your book") from error
-
-
-def _restore_back(by: User, row: ChangeRow, now: datetime) -> None:
-    """A deleted record out of the trash, its refusal in the toast's words."""
-    try:
-        trash_restore(by=by, item_id=int(row.trash_item_id or 0), now=now)
-    except ValidationError as error:
-        noun = row.model.split(".")[-1].lower()
-        raise UndoRefused(f"{noun} {row.object_id}: {_words(error)}") from error
-    except Http404 as error:
-        raise UndoRefused("it is no longer in the trash") from error
-
-
-# --- the trash --------------------------------------------------------------------------------
-
-
-def trash_visible(by: User) -> QuerySet[TrashItem]:
-    """What ``by`` may see in the trash: admins and managers everything, others what they
-    deleted themselves."""
-    items = TrashItem.objects.all()
-    if by.role in (Role.ADMIN, Role.MANAGER):
-        return items
-    return items.filter(deleted_by=by)
-
-
-@transaction.atomic
-def trash_restore(*, by: User, item_id: int, now: datetime) -> Model:
-    """Bring a deleted record back exactly (same ids, its dependents, the references cleared
-    by the delete), then what its kind says follows (``tenure.bulk.undoable``: its restore
-    event, an order's customer's figures); 404 outside what ``by`` sees. A ``ValidationError``
-    on its field when it cannot come back: a unique value taken since, the record it belongs
-    to gone (an order's customer), or it would land outside ``by``'s book."""
-    require(by, Action.CHANGE)
-    item = trash_visible(by).select_for_update().filter(pk=item_id).first()
-    if item is None:
-        raise Http404(f"no trash item with id {item_id}")
-    model = item.content_type.model_class()
-    entry = undoable_of(model._meta.label) if model is not None else None
-    if model is None or entry is None or entry.restored is None:
-        raise ValidationError({"record": ["this kind of record is not restored here"]})
-    try:
-        record = trash_unpack(item=item)
-    except RestoreRefused as refused:
-        raise ValidationError({refused.field: [refused.reason]}) from refused
-    if not visible(by, model, Action.CHANGE).filter(pk=record.pk).exists():
-        # What it belongs to was handed to another book since (an order's customer).
-        raise ValidationError({"record": ["it would now be outside your book"]})
-    entry.restored(record, now)
-    return record
-
-
-def trash_item_erase(*, by: User, item_id: int) -> str:
-    """Remove a trash item for good before its 30 days are up (an admin's answer to a deleted
-    person's erasure request: their data must not wait for the purge); returns its label."""
-    require(by, Action.ADMINISTER)
-    item = trash_visible(by).filter(pk=item_id).first()
-    if item is None:
-        raise Http404(f"no trash item with id {item_id}")
-    label = item.label
-    item.delete()
-    return label
-
-
-def trash_changeset(*, by: User, item: TrashItem, now: datetime) -> ChangeSet:
-    """The change set of a single delete (a record page's Delete), so its toast can undo it."""
-    change_set = ChangeSet.objects.create(
-        author=by, kind=ChangeKind.DELETE, label=f"{item.label} deleted", created_at=now
-    )
-    ChangeRow.objects.create(
-        change_set=change_set,
-        model=item.content_type.model_class()._meta.label,  # type: ignore[union-attr]
-        object_id=item.object_id,
-        trash_item=item,
-    )
-    return change_set

@@ -14,6 +14,8 @@ from tenure.access import AccessDenied, require, visible
 from tenure.access.records import record_for_change, record_save, reject_unknown_fields
 from tenure.customers.models import Account, Contact, Customer
 from tenure.domain.access import Action
+from tenure.history.models import TrashItem
+from tenure.history.trash import trash_put
 from tenure.interactions.models import CASE_KINDS, CaseStatus, Interaction, InteractionKind
 from tenure.users.models import User
 
@@ -123,6 +125,8 @@ def interaction_update(
 
 
 @transaction.atomic
-def interaction_delete(*, by: User | None = None, interaction_id: int) -> None:
+def interaction_delete(*, by: User | None = None, interaction_id: int) -> TrashItem:
+    """Move an entry to the 30-day trash (its ``interaction.deleted`` event as for any delete);
+    a restore brings it back with its id (``tenure.bulk``)."""
     interaction = record_for_change(by, Interaction, interaction_id)
-    interaction.delete()
+    return trash_put(record=interaction, by=by, now=timezone.now())

@@ -59,6 +59,8 @@ class MembershipChange:
     entered: int
     left: int
     members: int | None = None  # after a whole-base refresh; None after a partial one
+    entered_ids: tuple[int, ...] = ()  # by hand (a static segment): who came in, who went out
+    left_ids: tuple[int, ...] = ()
 
 
 @dataclass
@@ -357,12 +359,13 @@ def segment_members_add(
     now: datetime | None = None,
 ) -> MembershipChange:
     """Put customers in a static segment (those already in it stay as they are): a stay and a
-    ``segment.entered`` event each."""
+    ``segment.entered`` event each; the change names who came in (``entered_ids``), so an
+    undo takes out exactly those."""
     segment = _static_for_change(by, segment_id)
     ids = _known_customers(by, customer_ids)
     entered = np.setdiff1d(ids, _open_members(segment.pk), assume_unique=False)
     _store(segment, entered, np.array([], dtype=np.int64), now or timezone.now())
-    return _recount(segment, entered=int(entered.size), left=0)
+    return _recount(segment, entered=entered, left=np.array([], dtype=np.int64))
 
 
 @transaction.atomic
@@ -378,14 +381,17 @@ def segment_members_remove(
     ids = _known_customers(by, customer_ids)
     left = np.intersect1d(ids, _open_members(segment.pk))
     _store(segment, np.array([], dtype=np.int64), left, now or timezone.now())
-    return _recount(segment, entered=0, left=int(left.size))
+    return _recount(segment, entered=np.array([], dtype=np.int64), left=left)
 
 
-def _recount(segment: Segment, *, entered: int, left: int) -> MembershipChange:
+def _recount(segment: Segment, *, entered: IntArray, left: IntArray) -> MembershipChange:
     count = int(_open_members(segment.pk).size)
     Segment.objects.filter(pk=segment.pk).update(members_count=count)
     segment.members_count = count
-    return MembershipChange(segment.pk, entered, left, count)
+    return MembershipChange(
+        segment.pk, int(entered.size), int(left.size), count,
+        entered_ids=tuple(entered.tolist()), left_ids=tuple(left.tolist()),
+    )  # fmt: skip
 
 
 def _open_members(segment_id: int) -> IntArray:

@@ -32,7 +32,13 @@ from tenure.notifications.selectors import open_complaints
 from tenure.users.models import User
 from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
-from tenure.web.views.customers import compose, logged_words, team_choices, timeline_context
+from tenure.web.views.customers import (
+    compose,
+    logged_context,
+    logged_words,
+    team_choices,
+    timeline_context,
+)
 from tenure.web.views.empty_state import empty_state
 from tenure.web.views.filtering import filtered_page
 from tenure.web.views.list_views import (
@@ -42,6 +48,7 @@ from tenure.web.views.list_views import (
     views_context,
 )
 from tenure.web.views.pagination import paginate
+from tenure.web.views.undo import undo_offer_later
 from tenure.workspace.columns import COLUMNS_PARAM
 
 ACCOUNT_PAGE_ROWS = 20
@@ -155,12 +162,13 @@ def account_interaction_create(request: HttpRequest, account_id: int) -> HttpRes
                 account=found, customers=account_customers(user=user, account=found)
             ),
             **_account_timeline_urls(found, every),
-            "logged": True,
-            "composed": composed,
+            **logged_context(composed),
         }
         return render(request, "web/customers/_interaction_logged.html", context)
-    messages.success(request, logged_words(composed))
-    return redirect(reverse("web:account", args=[found.pk]) + "#timeline")
+    page = reverse("web:account", args=[found.pk])
+    messages.success(request, logged_words(composed[0]))
+    undo_offer_later(request, composed[1], on=page)
+    return redirect(page + "#timeline")
 
 
 def _account_timeline_urls(account: Account, kinds: frozenset[str]) -> dict[str, Any]:

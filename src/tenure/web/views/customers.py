@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import may, require
+from tenure.bulk.models import ChangeSet
+from tenure.bulk.reversible import interaction_compose_undoable
 from tenure.customers.filters import HEALTH_BANDS, CustomerFilterSet
 from tenure.customers.models import Account, Customer
 from tenure.customers.selectors import (
@@ -39,7 +41,7 @@ from tenure.notifications.selectors import (
     team_member_label,
     team_members,
 )
-from tenure.notifications.services import Composed, FollowUp, interaction_compose
+from tenure.notifications.services import Composed, FollowUp
 from tenure.segments.selectors import segment_list
 from tenure.web.forms import InteractionForm
 from tenure.web.views._render import recent_history, signed_in_user, wants_fragment
@@ -52,6 +54,7 @@ from tenure.web.views.list_views import (
     default_view_redirect,
     views_context,
 )
+from tenure.web.views.undo import undo_offer_later
 from tenure.workspace.columns import COLUMNS_PARAM
 
 
@@ -195,7 +198,8 @@ def interaction_create(request: HttpRequest, customer_id: int) -> HttpResponse:
     composed = compose(request, form, customer=customer)
     fragment = wants_fragment(request, "interaction-form")
     if composed is not None and fragment:
-        # A fresh form, and the timeline's first page swapped in beside it (out of band).
+        # A fresh form, the timeline's first page swapped in beside it and the Undo toast
+        # (both out of band).
         context = {
             "customer": customer,
             "form": InteractionForm.blank(complaints=open_complaints(customer=customer)),
@@ -203,13 +207,14 @@ def interaction_create(request: HttpRequest, customer_id: int) -> HttpResponse:
             "composer_url": reverse("web:interaction-create", args=[customer.pk]),
             "timeline": customer_timeline(customer=customer),
             **_customer_timeline_urls(customer, frozenset(TIMELINE_KINDS)),
-            "logged": True,
-            "composed": composed,
+            **logged_context(composed),
         }
         return render(request, "web/customers/_interaction_logged.html", context)
     if composed is not None:
-        messages.success(request, logged_words(composed))
-        return redirect(reverse("web:customer", args=[customer.pk]) + "#timeline")
+        page = reverse("web:customer", args=[customer.pk])
+        messages.success(request, logged_words(composed[0]))
+        undo_offer_later(request, composed[1], on=page)
+        return redirect(page + "#timeline")
     if fragment:
         context = {
             "customer": customer,
@@ -227,15 +232,17 @@ def compose(
     *,
     customer: Customer | None = None,
     account: Account | None = None,
-) -> Composed | None:
-    """The composer's one service call, its refusals put on the form's fields."""
+) -> tuple[Composed, ChangeSet | None] | None:
+    """The composer's one service call (with the change set its Undo reverses), its refusals
+    put on the form's fields."""
     if not form.is_valid():
         return None
     data = form.cleaned_data
     owner = data.get("follow_up_user")
     try:
-        return interaction_compose(
+        return interaction_compose_undoable(
             author=signed_in_user(request),
+            now=timezone.now(),
             customer=customer,
             account=account,
             kind=data["kind"],
@@ -258,6 +265,13 @@ def compose(
 def team_choices() -> list[tuple[str, str]]:
     """(label, username) of everyone one may mention or give a follow-up to."""
     return [(team_member_label(user), user.username) for user in team_members()]
+
+
+def logged_context(composed: tuple[Composed, ChangeSet | None]) -> dict[str, Any]:
+    """The composer's answer after a log: its words, and the toast offering Undo."""
+    done, change_set = composed
+    toast = f"{change_set.label}." if change_set is not None else logged_words(done)
+    return {"logged": True, "composed": done, "change_set": change_set, "message": toast}
 
 
 def logged_words(composed: Composed) -> str:

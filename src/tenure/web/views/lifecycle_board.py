@@ -1,10 +1,13 @@
 """The board by lifecycle stage: a column per stage, a card per customer; a drag (or the card's
 "Move" form, from the keyboard or without script) puts a customer in a stage by hand, with the
-reason, through ``lifecycle.services.customer_stage_move``."""
+reason, through ``lifecycle.services.customer_stage_move`` (by ``bulk.reversible``'s
+``stage_move_undoable``, so the move offers Undo: in the toast beside the board, or on the page
+the move page leads back to)."""
 
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -13,18 +16,21 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from tenure.access import may, require
+from tenure.bulk.reversible import stage_move_undoable
 from tenure.customers.models import Customer
 from tenure.customers.selectors import customer_detail
 from tenure.domain.access import Action
 from tenure.lifecycle.selectors import stage_board
-from tenure.lifecycle.services import MOVE_REASON_MAX, active_model, customer_stage_move
+from tenure.lifecycle.services import MOVE_REASON_MAX, active_model
 from tenure.web.views._render import errors_onto_form, signed_in_user, wants_fragment
 from tenure.web.views.segment_scope import SegmentRefused, segment_refused, segment_scope
+from tenure.web.views.undo import undo_offer_later
 
 
 class StageMoveForm(forms.Form):
@@ -88,9 +94,9 @@ def stage_move(request: HttpRequest, customer_id: int) -> HttpResponse:
     form = StageMoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            customer_stage_move(
+            _, change_set = stage_move_undoable(
                 by=user, customer_id=customer.pk, stage=form.cleaned_data["stage"],
-                reason=form.cleaned_data["reason"],
+                reason=form.cleaned_data["reason"], now=timezone.now(),
             )  # fmt: skip
         except ValidationError as refused:
             errors_onto_form(form, refused)
@@ -98,10 +104,14 @@ def stage_move(request: HttpRequest, customer_id: int) -> HttpResponse:
             label = form.stages[form.cleaned_data["stage"]]
             moved = f"{customer} moved to {label} by hand."
             if request.headers.get("HX-Request") == "true":
-                context = _board_context(request) | {"moved": moved}
-                return render(request, "web/lifecycle/_board.html", context)
+                # The board again, and the Undo toast beside it (out of band).
+                toast = {"message": moved, "change_set": change_set}
+                context = _board_context(request) | toast
+                return render(request, "web/lifecycle/_board_moved.html", context)
             messages.success(request, moved)
-            return redirect(_next(request) or reverse("web:lifecycle-board"))
+            target = _next(request) or reverse("web:lifecycle-board")
+            undo_offer_later(request, change_set, on=urlsplit(target).path)
+            return redirect(target)
     status = 422 if request.method == "POST" else 200
     context = {"customer": customer, "form": form, "section": "lifecycle"}
     if request.headers.get("HX-Request") == "true" and request.method == "POST":

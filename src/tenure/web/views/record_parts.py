@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenure.bulk.models import ChangeSet
-from tenure.bulk.services import record_update_undoable, trash_changeset
+from tenure.bulk.services import record_update_undoable
+from tenure.bulk.undo import trash_changeset
 from tenure.customers import services
 from tenure.customers.models import Account, Contact, Customer, Subscription
 from tenure.history.models import TrashItem

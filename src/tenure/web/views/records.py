@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from tenure.access import visible
 from tenure.bulk.models import ChangeSet
-from tenure.bulk.services import record_update_undoable, trash_changeset
+from tenure.bulk.services import record_update_undoable
+from tenure.bulk.undo import trash_changeset
 from tenure.customers import services
 from tenure.customers.models import Account, Customer
 from tenure.domain.errors import Conflict

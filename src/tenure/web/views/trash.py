@@ -19,10 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tenure.access import may, require
 from tenure.bulk.selectors import trash_list
-from tenure.bulk.services import trash_item_erase, trash_restore
+from tenure.bulk.undo import trash_item_erase, trash_restore
 from tenure.customers.models import Account, Contact, Customer, Subscription
 from tenure.domain.access import Action
 from tenure.history.trash import TRASH_DAYS
+from tenure.interactions.models import Interaction
 from tenure.orders.models import Order
 from tenure.web.views._render import signed_in_user
 from tenure.web.views.pagination import page_number, paginate
@@ -33,6 +34,14 @@ _SHOWN: dict[type[Model], Callable[[Any], str]] = {
     Contact: lambda contact: reverse("web:account", args=[contact.account_id]) + "#contacts",
     Subscription: lambda subscription: reverse("web:customer", args=[subscription.customer_id]),
     Order: lambda order: reverse("web:order", args=[order.pk]),
+    Interaction: lambda entry: (
+        (
+            reverse("web:customer", args=[entry.customer_id])
+            if entry.customer_id
+            else reverse("web:account", args=[entry.account_id])
+        )
+        + "#timeline"
+    ),
 }
 
 

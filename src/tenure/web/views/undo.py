@@ -1,6 +1,10 @@
-"""Undo: the toast that offers it after an edit, a delete or a bulk change, and the button's
-request. The offer of a change made by a full page (a record's Delete, which redirects) waits
-in the session for the next page (``web/bulk/_toast_slot.html``)."""
+"""Undo: the toast that offers it after an edit, a delete, a bulk change, an interaction logged
+from the composer or a stage move by hand, and the button's request (any kind of change set:
+``tenure.bulk.undo.changeset_undo`` reverses it as its kind says). The offer of a change made
+by a full page (a record's Delete, a move page, the composer without script: they redirect)
+waits in the session for the next page (``web/bulk/_toast_slot.html``). After anything but a
+cell's edit the answer says ``tenure-list-changed``: the list, the board or the timeline shown
+asks for itself again."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from tenure.access import require
 from tenure.bulk.models import ChangeKind, ChangeSet
-from tenure.bulk.services import UndoRefused, changeset_undo
+from tenure.bulk.undo import UndoRefused, changeset_undo
 from tenure.customers.models import Account, Customer
 from tenure.domain.access import Action
 from tenure.web.views._render import signed_in_user

@@ -1,7 +1,8 @@
 /* The composer of the customer and account pages: typing "@" in the notes offers the team's
  * active members (the list the page rendered); choosing one writes "@username ". The
- * resolution's complaint field shows only for a resolution. Without script, "@username"
- * typed by hand works the same. */
+ * resolution's complaint field shows only for a resolution. After the toast's Undo of what was
+ * logged, the timeline is asked again (its kinds kept). Without script, "@username" typed by
+ * hand works the same. */
 (function () {
   "use strict";
 
@@ -91,6 +92,18 @@
     event.preventDefault(); // keep the focus in the notes
     var area = document.querySelector("[aria-controls='" + option.parentNode.id + "']");
     if (area) choose(area, option);
+  });
+
+  // The Undo's answer triggers "tenure-list-changed": the entry it took away leaves the timeline
+  // and the composer's "Logged." goes.
+  document.addEventListener("tenure-list-changed", function () {
+    var logged = document.querySelector("#interaction-form > .alert-success");
+    if (logged) logged.remove();
+    var filters = document.querySelector("#timeline form.timeline-filters[hx-get]");
+    if (!filters || !window.htmx) return;
+    window.htmx.ajax("GET", filters.getAttribute("hx-get"), {
+      source: filters, target: "#timeline-entries", swap: "innerHTML", push: "false"
+    });
   });
 
   document.addEventListener("DOMContentLoaded", function () {
