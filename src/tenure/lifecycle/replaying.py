@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
 
 from tenure.customers.models import Customer
 from tenure.domain.lifecycle import UNSTAGED, LifecycleModel
@@ -169,28 +170,54 @@ def chunk_replay(plan: Plan, chunk: Chunk, orders: Series | None = None) -> Chun
         with transaction.atomic():
             # A whole-base run takes turns with the follower (``following.STAGES``), whose
             # batch holds its position's row: neither stores over what the other just read,
-            # and the orders read before the run are checked under the turn (``_replay``).
+            # and the orders read before the run are checked under the turn.
             # Its own row, not the customers': locking a million rows cost 2.6 s.
-            consumer_position(STAGES)
-            turn = ConsumerPosition.objects.select_for_update().filter(name=STAGES.name)
-            tx, event_id = turn.values_list("tx", "event_id").get()
-            read_at = plan.orders_read_at
-            if orders is not None and read_at is not None and Position(tx, event_id) > read_at:
-                # The follower placed customers on events after the read: on orders the read
-                # may lack. Events it has not handled yet it replays after this chunk.
-                orders = orders if orders_unchanged(chunk, chunk.ids, plan.now, orders) else None
-            _commit_without_waiting()
-            return _replay(plan, chunk, orders)
+            prepared = prepare(plan, chunk, orders_checked(plan, chunk, orders, turn_take()))
+            commit_without_waiting()
+            store(plan, prepared)
+            return prepared.outcome
     with transaction.atomic():
         # Two writers' commits can replay the same customers at once; each must read the
         # stages and moves the other stored, or a move is stored twice and a stage lost. The
         # rows are locked in id order, as the order writers lock them, so none deadlocks.
         locked = Customer.objects.select_for_update().filter(pk__in=chunk.ids.tolist())
         list(locked.order_by("pk").values_list("pk", flat=True))
-        return _replay(plan, chunk, orders)
+        prepared = prepare(plan, chunk, orders)
+        store(plan, prepared)
+        return prepared.outcome
 
 
-def _commit_without_waiting() -> None:
+def turn_take() -> Position:
+    """Wait for the follower's batch to end and hold its turn (its position's row, locked
+    until this transaction ends); where it got to."""
+    consumer_position(STAGES)
+    turn = ConsumerPosition.objects.select_for_update().filter(name=STAGES.name)
+    tx, event_id = turn.values_list("tx", "event_id").get()
+    return Position(tx, event_id)
+
+
+def turn_seen() -> Position:
+    """Where the follower got to, as committed now (no lock)."""
+    consumer_position(STAGES)
+    tx, event_id = (
+        ConsumerPosition.objects.filter(name=STAGES.name).values_list("tx", "event_id").get()
+    )
+    return Position(tx, event_id)
+
+
+def orders_checked(
+    plan: Plan, chunk: Chunk, orders: Series | None, follower: Position
+) -> Series | None:
+    """The orders the run read, or None (read them again) when the follower, now at
+    ``follower``, handled events since the read and the chunk's orders changed: it placed
+    customers on orders the read may lack (those it has not handled yet it replays after)."""
+    read_at = plan.orders_read_at
+    if orders is None or read_at is None or not follower > read_at:
+        return orders
+    return orders if orders_unchanged(chunk, chunk.ids, plan.now, orders) else None
+
+
+def commit_without_waiting() -> None:
     """A whole-base chunk commits without waiting for its write-ahead log to reach the disk
     (PostgreSQL's asynchronous commit, this transaction only): a first recompute writes
     hundreds of megabytes of moves, and waiting for each chunk's flush was 6 % of its time.
@@ -201,7 +228,32 @@ def _commit_without_waiting() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _replay(plan: Plan, chunk: Chunk, orders: Series | None) -> ChunkOutcome:
+@dataclass(frozen=True)
+class Prepared:
+    """A chunk replayed, not stored yet: what it writes and what it reports."""
+
+    ids: IntArray
+    fresh: pd.DataFrame
+    superseded: list[int]
+    stages: pd.DataFrame
+    final: np.ndarray
+    before: np.ndarray
+    entered: np.ndarray
+    rewound: np.ndarray
+    outcome: ChunkOutcome
+
+
+def stages_fingerprint(chunk: Chunk) -> tuple[int, int, int]:
+    """The count, the entry moments' sum and the rules' versions' sum of the chunk's stored
+    stages: any move stored since changes the moment it entered (or the count)."""
+    found = CustomerStage.objects.filter(chunk.where("customer_id")).aggregate(
+        n=Count("pk"), moments=Sum(EpochMillis("entered_at")), versions=Sum("definition_id")
+    )
+    return int(found["n"]), int(found["moments"] or 0), int(found["versions"] or 0)
+
+
+def prepare(plan: Plan, chunk: Chunk, orders: Series | None) -> Prepared:
+    """Read the chunk's customers and replay them: what ``store`` then writes."""
     model = plan.model
     ids = existing_ids(chunk)
     if orders is not None and not np.array_equal(ids, chunk.ids):
@@ -238,29 +290,36 @@ def _replay(plan: Plan, chunk: Chunk, orders: Series | None) -> ChunkOutcome:
     stages = _stage_rows(
         ids, final, replay.entered, stored, moves, at_start, plan.definition_id, model
     )
-    with transaction.atomic():
-        if superseded:
-            transitions_supersede(superseded, at=plan.now)
-        if not fresh.empty:
-            transitions_append(
-                fresh, stage_keys=model.stage_keys, rule_names=_rule_names(model),
-                recorded_at=plan.now, definition_id=plan.definition_id, cause=plan.cause,
-            )  # fmt: skip
-        _stages_store(stages, ids, final, before, plan.definition_id)
-        events_write_rows(
-            stage_event_rows(
-                ids=ids, before=_plain(before), after=_plain(final), entered_ms=replay.entered,
-                corrected=rewound, model=model, now=plan.now,
-            )
-        )  # fmt: skip
     counts = Counter(UNSTAGED if key is None else key for key in final.tolist())
     moved = int(sum(a != b for a, b in zip(final.tolist(), _plain(before), strict=True)))
     names = _rule_names(model)
     by_rule = np.bincount(fresh["rule"].to_numpy(dtype=np.int64), minlength=len(names))
-    return ChunkOutcome(
+    outcome = ChunkOutcome(
         len(ids), moved, len(fresh), len(superseded), replay.checkpoints, counts,
         Counter({name: int(n) for name, n in zip(names, by_rule, strict=True) if n}),
     )  # fmt: skip
+    return Prepared(ids, fresh, superseded, stages, final, before, replay.entered, rewound, outcome)
+
+
+def store(plan: Plan, prepared: Prepared) -> None:
+    """Write a prepared chunk: moves superseded and appended, stages, stage events."""
+    model, ids = plan.model, prepared.ids
+    with transaction.atomic():
+        if prepared.superseded:
+            transitions_supersede(prepared.superseded, at=plan.now)
+        if not prepared.fresh.empty:
+            transitions_append(
+                prepared.fresh, stage_keys=model.stage_keys, rule_names=_rule_names(model),
+                recorded_at=plan.now, definition_id=plan.definition_id, cause=plan.cause,
+            )  # fmt: skip
+        _stages_store(prepared.stages, ids, prepared.final, prepared.before, plan.definition_id)
+        events_write_rows(
+            stage_event_rows(
+                ids=ids, before=_plain(prepared.before), after=_plain(prepared.final),
+                entered_ms=prepared.entered, corrected=prepared.rewound, model=model,
+                now=plan.now,
+            )
+        )  # fmt: skip
 
 
 def _rule_names(model: LifecycleModel) -> tuple[str, ...]:

@@ -62,7 +62,8 @@ from tenure.lifecycle.models import (
     RunStatus,
     TransitionCause,
 )
-from tenure.lifecycle.replaying import Plan, chunk_replay
+from tenure.lifecycle.pipeline import chunks_replay, pipelined
+from tenure.lifecycle.replaying import ChunkOutcome, Plan, chunk_replay
 from tenure.lifecycle.timelines import order_series
 from tenure.users.models import User
 
@@ -299,8 +300,9 @@ def lifecycle_recompute(
     moves: Counter[str] = Counter()
     customers = moved = stored = superseded = checkpoints = 0
     everyone = sum(part.ids.size for part in parts)
-    for part, series in zip(parts, orders, strict=True):
-        outcome = chunk_replay(plan, part, series)
+
+    def report(outcome: ChunkOutcome) -> None:
+        nonlocal customers, moved, stored, superseded, checkpoints
         customers += outcome.customers
         moved += outcome.moved
         stored += outcome.transitions
@@ -310,6 +312,12 @@ def lifecycle_recompute(
         moves.update(outcome.moves)
         if on_progress is not None:
             on_progress(customers, everyone)
+
+    if whole and pipelined(len(parts)):
+        chunks_replay(plan, parts, orders, report)
+    else:
+        for part, series in zip(parts, orders, strict=True):
+            report(chunk_replay(plan, part, series))
     order = [*model.stage_keys, UNSTAGED]
     ordered = {key: counts[key] for key in order if counts[key]}
     seconds = time.perf_counter() - began
