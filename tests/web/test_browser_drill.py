@@ -99,3 +99,61 @@ def test_a_chart_point_opens_its_customers_and_saves_them_as_a_segment(
     members = SegmentMembership.objects.filter(segment=segment, left_at__isnull=True)
     assert sorted(members.values_list("customer_id", flat=True)) == sorted(c.pk for c in retained)
     assert errors == []
+
+
+BAR = """
+([id, dataset, label]) => {
+  const chart = window.Chart.getChart(document.getElementById(id));
+  const index = chart.data.labels.indexOf(label);
+  const bar = chart.getDatasetMeta(dataset).data[index];
+  return {x: bar.x, y: (bar.y + bar.base) / 2};
+}
+"""
+
+
+@pytest.mark.browser
+def test_a_model_check_bar_opens_the_customers_with_that_many_repeat_purchases(
+    live_server,
+    browser_page,  # noqa: F811
+):
+    """The Actual bar of the model check (customers by repeat purchases) opens exactly the
+    customers it counts; the Expected bar beside it, the model's figure, opens nothing."""
+    from playwright.sync_api import expect
+
+    from tests.web.test_drill_figure_pages import _fitted
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    make_user(username="mia", first_name="Mia", last_name="Manager")
+    customers = _fitted([i % 4 for i in range(20)] + [9, 9, 11], sam=None)  # five with 2
+    with_two = sorted(f"/customers/{c.pk}/" for i, c in enumerate(customers[:20]) if i % 4 == 2)
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("mia")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+    page.goto(f"{live_server.url}/analytics/")
+    canvas = page.locator("#chart-fit")
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_function("() => window.Chart && window.Chart.getChart('chart-fit')")
+    page.screenshot(path=str(SCREENSHOTS / "05-model-check.png"), full_page=True)
+    box = canvas.bounding_box()
+    assert box is not None
+    bar = page.evaluate(BAR, ["chart-fit", 1, "2"])  # Expected: the model's, opens nothing
+    page.mouse.click(box["x"] + bar["x"], box["y"] + bar["y"])
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/analytics/")
+    bar = page.evaluate(BAR, ["chart-fit", 0, "2"])  # Actual: five customers bought twice more
+    page.mouse.click(box["x"] + bar["x"], box["y"] + bar["y"])
+    page.wait_for_url("**/analytics/drill/**")
+    expect(page.locator("#drill-title")).to_contain_text("Customers with 2 repeat purchases")
+    expect(page.locator("#drill-count")).to_have_text("5 customers")
+    hrefs = page.locator("#drill-table tbody a").evaluate_all(
+        "as => as.map(a => a.getAttribute('href'))"
+    )
+    assert sorted(hrefs) == with_two
+    page.screenshot(path=str(SCREENSHOTS / "06-two-repeat-purchases.png"), full_page=True)
+    assert errors == []

@@ -21,9 +21,10 @@ ORDERS, TASKS = reverse("web:orders"), reverse("web:tasks")
 
 
 def _headers(page: str) -> list[str]:
-    """The table's column headers, in order (the checkbox's header has no words)."""
+    """The table's column headers, in order (the checkbox's header has no words; a sortable
+    one's words are its link's)."""
     table = page.split("<thead>")[1].split("</thead>")[0]
-    return re.findall(r'<th scope="col"[^>]*>\s*([^<]+)<', table)
+    return re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([^<]+)<', table)
 
 
 def _as(role: str) -> tuple[Client, object]:

@@ -2,8 +2,8 @@
 the web list, for the customers the caller may see and the list filters name, streamed.
 
 The customers export takes the customers list's filters (``CustomerFilterSet``, its sort
-included: rows in that order); the orders export takes those of the customers (but their sort)
-and the orders list's (``OrderFilterSet``), rows by id."""
+included: rows in that order); the orders export takes those of the customers and the orders
+list's (``OrderFilterSet``), rows in the sort either list names, else by id."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ from django.utils import timezone
 from ninja import Field, Query, Router
 
 from tenure.access import require
+from tenure.access.filtering import sort_choices
 from tenure.api.customers import CustomerListFilters
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.inputs import filter_values
+from tenure.api.inputs import filter_values, one_of
 from tenure.api.orders import OrderFilters
-from tenure.customers.filters import CustomerFilterSet
+from tenure.customers.filters import CUSTOMER_SORTS, CustomerFilterSet
 from tenure.customers.selectors import customers_chosen
 from tenure.domain.access import Action
-from tenure.orders.filters import OrderFilterSet
+from tenure.orders.filters import ORDER_SORTS, order_export_filters
 from tenure.orders.selectors import orders_chosen
 from tenure.transfer.services import CsvExport, customers_export_csv, orders_export_csv
 from tenure.users.models import User
@@ -47,8 +48,15 @@ class CustomerExportFilters(CustomerListFilters):
 
 
 class OrderExportFilters(OrderFilters, CustomerListFilters):
-    """The orders list's filters and the customers list's, which name whose orders (in their
-    sort, when one is given)."""
+    """The orders list's filters and the customers list's, which name whose orders; one sort,
+    either list's."""
+
+    sort: str | None = Field(
+        None,
+        description="the orders' sort, or their customers' (then by id); `-` first for "
+        "descending (default: by id)",
+        json_schema_extra=one_of(sort_choices({**ORDER_SORTS, **CUSTOMER_SORTS})),
+    )
 
 
 def _attachment(export: CsvExport, kind: str) -> StreamingHttpResponse:
@@ -88,8 +96,6 @@ def customers_csv(
 )
 def orders_csv(request: HttpRequest, filters: Query[OrderExportFilters]) -> StreamingHttpResponse:
     user = _caller(request)
-    data = filter_values(filters)
-    orders = orders_chosen(
-        filters=OrderFilterSet.of(user, data), customers=CustomerFilterSet.of(user, data)
-    )
+    order_filters, customers = order_export_filters(user, filter_values(filters))
+    orders = orders_chosen(filters=order_filters, customers=customers)
     return _attachment(orders_export_csv(by=user, orders=orders), "orders")

@@ -21,9 +21,10 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from tenure.access import get_visible_or_404, require_all
+from tenure.access.filtering import sort_choices
 from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
-from tenure.api.inputs import Input, QueryInput, filter_values
+from tenure.api.inputs import Input, QueryInput, filter_values, one_of
 from tenure.api.pagination import LIMIT_DEFAULT, Page, paginate
 from tenure.api.segment_scope import in_segment_query, within
 from tenure.api.types import AnalyticsDay, Money, RecordId, finite_or_none
@@ -45,7 +46,7 @@ from tenure.lifecycle.models import (
 )
 from tenure.todos import selectors as todo_selectors
 from tenure.todos import services as todos
-from tenure.todos.filters import TaskFilterSet
+from tenure.todos.filters import TASK_SORTS, TaskFilterSet
 from tenure.todos.models import Task, TaskComment, TaskPriority, TaskStatus
 
 router = Router(tags=["lifecycle"])
@@ -745,6 +746,11 @@ class TaskFilters(QueryInput):
     )
     status: TaskStatus | None = None
     customer_id: RecordId | None = None
+    sort: str | None = Field(
+        None,
+        description="the order, pages following it; `-` first for descending (default: by id)",
+        json_schema_extra=one_of(sort_choices(TASK_SORTS)),
+    )
 
 
 class CommentIn(Input):
@@ -763,10 +769,9 @@ def task_list(
     cursor: str | None = None,
     limit: int = LIMIT_DEFAULT,
 ) -> dict[str, Any]:
-    tasks = todo_selectors.task_list(
-        filters=TaskFilterSet.of(caller(request), filter_values(filters))
-    )
-    return paginate(tasks, cursor=cursor, limit=limit)
+    chosen = TaskFilterSet.of(caller(request), filter_values(filters))
+    tasks = todo_selectors.task_list(filters=chosen)
+    return paginate(tasks, cursor=cursor, limit=limit, sort=chosen.sort_columns())
 
 
 @router.post(

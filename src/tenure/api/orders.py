@@ -11,13 +11,14 @@ from ninja import Field, Router, Schema
 from pydantic import ValidationError as PydanticValidationError
 from pydantic import ValidatorFunctionWrapHandler, WrapValidator
 
+from tenure.access.filtering import sort_choices
 from tenure.api.auth import caller
 from tenure.api.crud import Resource, add_crud
 from tenure.api.errors import ERROR_RESPONSES, pydantic_message
-from tenure.api.inputs import Input, QueryInput
+from tenure.api.inputs import Input, QueryInput, one_of
 from tenure.api.types import Money, RecordId
 from tenure.orders import services
-from tenure.orders.filters import OrderFilterSet
+from tenure.orders.filters import ORDER_SORTS, OrderFilterSet
 from tenure.orders.ingest import BULK_MAX, orders_ingest
 from tenure.orders.models import Order, OrderStatus
 
@@ -57,6 +58,11 @@ class OrderFilters(QueryInput):
     status: OrderStatus | None = None
     placed_after: datetime | None = Field(None, description="placed at or after")
     placed_before: datetime | None = Field(None, description="placed before")
+    sort: str | None = Field(
+        None,
+        description="the order, pages following it; `-` first for descending (default: by id)",
+        json_schema_extra=one_of(sort_choices(ORDER_SORTS)),
+    )
 
 
 def _item_or_its_errors(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:

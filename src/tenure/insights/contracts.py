@@ -86,6 +86,7 @@ class _Rows:
     cancel: npt.NDArray[np.datetime64]  # NaT while not cancelled
     cents: npt.NDArray[np.float64]
     months: npt.NDArray[np.int64]
+    customer: npt.NDArray[np.int64]  # whose: a drill-down lists them
 
 
 def _visible(
@@ -97,7 +98,8 @@ def _visible(
 
 
 def _rows(subscriptions: QuerySet[Subscription]) -> _Rows:
-    """One query: interval in months, amount in cents, start and cancellation local days."""
+    """One query: interval in months, amount in cents, start and cancellation local days, and
+    the customer."""
     months = Case(
         *(When(interval=name, then=Value(n)) for name, n in INTERVAL_MONTHS.items()),
         output_field=IntegerField(),
@@ -113,6 +115,7 @@ def _rows(subscriptions: QuerySet[Subscription]) -> _Rows:
         EpochSeconds("started_at"),
         EpochSeconds(Coalesce("cancelled_at", "started_at")),
         cancelled,
+        "customer_id",
     ]
     table = fetch_columns(subscriptions.order_by().values_list(*columns), len(columns))
     cancel = local_days(table[:, 3]).astype("datetime64[D]")
@@ -122,6 +125,7 @@ def _rows(subscriptions: QuerySet[Subscription]) -> _Rows:
         cancel=cancel,
         cents=table[:, 1],
         months=table[:, 0].astype(np.int64),
+        customer=table[:, 5].astype(np.int64),
     )
 
 

@@ -16,8 +16,11 @@ from django.db.models import FloatField, QuerySet
 from django.db.models.functions import Cast
 
 from tenure.analytics.activity import ActivityRule, snapshot
+from tenure.analytics.contracts import INTERVAL_MONTHS
 from tenure.analytics.drill import RetentionPart, cohort_cell_members, retention_part
+from tenure.analytics.drill_figures import frequency_bar_of, renewal_survivors
 from tenure.analytics.errors import InvalidInputError
+from tenure.insights.contracts import _rows, _visible
 from tenure.insights.reading import (
     completed_orders,
     day_number,
@@ -139,3 +142,42 @@ def recency_bucket_members(
     bucket = recency_bucket_of(table[:, 1] - table[:, 2])
     chosen = bucket == RECENCY_BUCKETS.index(low_days)
     return table[chosen, 0].astype(np.int64)
+
+
+def repeat_purchase_members(
+    *, user: User | None, repeat: int, top: int = 7, within: QuerySet[Any, Any] | None = None
+) -> IntArray:
+    """The ids of the customers in the "actual" bar ``repeat`` of ``selectors.fit_check(top=
+    top)``: the stored predictions' repeat purchases, ``top`` for ``top`` or more."""
+    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= 50:
+        raise InvalidInputError("top", "must be a whole number from 1 to 50")
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 0 <= repeat <= top:
+        raise InvalidInputError("repeat", f"must be a bar of the chart, 0 to {top}")
+    table = fetch_columns(
+        _predictions(user, within).order_by().values_list("customer_id", "frequency"), 2
+    )
+    chosen = frequency_bar_of(table[:, 1], top) == repeat
+    return table[chosen, 0].astype(np.int64)
+
+
+def survival_members(
+    *,
+    user: User | None,
+    interval: str,
+    renewals: int,
+    as_of: date,
+    within: QuerySet[Any, Any] | None = None,
+) -> IntArray:
+    """The ids of the customers whose ``interval`` subscriptions make point ``renewals`` of the
+    observed survival of ``contracts.renewal_survival(as_of=as_of, interval=interval)``: renewed
+    at least that many times, in a cohort observed that long. A customer with two such
+    subscriptions is listed once."""
+    if interval not in INTERVAL_MONTHS:
+        raise InvalidInputError("interval", f"must be month, quarter or year, got {interval!r}")
+    visible = _visible(user, day_start(as_of + timedelta(days=1)), within)
+    rows = _rows(visible.filter(interval=interval))
+    chosen = renewal_survivors(
+        rows.start, rows.cancel, rows.months, as_of=as_of, renewals=renewals,
+        interval=INTERVAL_MONTHS[interval],
+    )  # fmt: skip
+    return np.unique(rows.customer[chosen])

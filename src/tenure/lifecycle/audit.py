@@ -35,6 +35,7 @@ from tenure.access import visible
 from tenure.analytics.attributes import attributes_frame
 from tenure.analytics.audit import COLUMNS as AUDIT_COLUMNS
 from tenure.analytics.audit import churn_audit
+from tenure.analytics.drill_figures import audit_bar_counts
 from tenure.analytics.errors import InvalidInputError
 from tenure.customers.models import Customer, Subscription
 from tenure.feedback.models import Referral, SurveyKind, SurveyResponse
@@ -79,9 +80,10 @@ def churn_audit_frame(
     today: date | None = None,
     within: QuerySet[Any, Any] | None = None,
 ) -> pd.DataFrame:
-    """One row per visible buyer in a stage (``within``: among those customers): ``churned``
-    (in the churned stage) and every attribute the audit compares; ``attrs["labels"]`` names
-    them, ``attrs["notes"]`` says what was left out of the custom attributes."""
+    """One row per visible buyer in a stage (``within``: among those customers), indexed by the
+    customer's id: ``churned`` (in the churned stage) and every attribute the audit compares;
+    ``attrs["labels"]`` names them, ``attrs["notes"]`` says what was left out of the custom
+    attributes."""
     today = today or timezone.localdate()
     completed = Order.objects.filter(customer=OuterRef("pk"), status=OrderStatus.COMPLETED)
     first_amount = completed.order_by("placed_at", "id").values("amount")[:1]
@@ -115,14 +117,15 @@ def churn_audit_frame(
             "lifecycle_stage__stage", "category", "channel", "birthday", "account__industry",
             "account__size_band", "account__budget_band", "first_order_value", "orders_count",
             "complaints", "has_subscription", "was_referred", "latest_nps", "latest_csat",
-            "account_id", "owner_id", "custom_attributes", "account__custom_attributes",
+            "account_id", "owner_id", "custom_attributes", "account__custom_attributes", "pk",
         )
     )  # fmt: skip
     columns = ["stage", "category", "channel", "birthday", "industry", "size_band",
                "budget_band", "first_order_value", "orders_count", "complaints",
                "has_subscription", "was_referred", "latest_nps", "latest_csat", "account",
-               "owner", "custom", "account_custom"]  # fmt: skip
+               "owner", "custom", "account_custom", "id"]  # fmt: skip
     frame = pd.DataFrame(list(rows), columns=columns)
+    ids = frame.pop("id").to_numpy(dtype=np.int64)
     frame["churned"] = frame.pop("stage").isin(model.keys_with_role("lost"))
     frame["age"] = _age_years(frame.pop("birthday"), today)
     frame["has_account"] = frame.pop("account").notna()
@@ -141,6 +144,7 @@ def churn_audit_frame(
     )
     # A custom attribute named like a field stays apart: its column has a prefix.
     frame = pd.concat([frame, own.frame, account.frame], axis=1)
+    frame.index = pd.Index(ids, name="customer_id")  # a chart's bar lists its customers
     frame.attrs["labels"] = {**FIELD_LABELS, **own.labels, **account.labels}
     frame.attrs["notes"] = [
         *(f"Custom attributes: {note}" for note in own.notes),
@@ -158,8 +162,9 @@ def churn_audit_for(
 
     ``attrs`` holds ``churned``, ``retained``, ``alpha``, ``tested``, ``summary`` (the outcome
     in one sentence, "No difference found ..." when nothing differs), ``left_out`` (what is not
-    tested and why) and ``note``: why the table is empty when there is nothing to compare yet
-    (no churned or no retained customer), else ``""``."""
+    tested and why), ``members`` (how many customers each tested attribute's bar opens:
+    ``tenure.analytics.drill_figures.audit_bar_counts``) and ``note``: why the table is empty
+    when there is nothing to compare yet (no churned or no retained customer), else ``""``."""
     if not 0 < alpha < 1:
         raise InvalidInputError("alpha", f"must be between 0 and 1, got {alpha!r}")
     frame = churn_audit_frame(user=user, within=within)
@@ -173,11 +178,12 @@ def churn_audit_for(
         missing = "churned" if not churned else "retained"
         empty.attrs = {
             "churned": churned, "retained": retained, "alpha": alpha, "tested": 0,
-            "summary": "", "left_out": left_out,
+            "summary": "", "left_out": left_out, "members": {},
             "note": f"no {missing} customers to compare with yet",
         }  # fmt: skip
         return empty
     attributes = [name for name in frame.columns if name != "churned"]
     result = churn_audit(frame, "churned", attributes, alpha=alpha, labels=labels)
-    result.attrs.update(note="", left_out=left_out)
+    # how many customers each bar opens (the drill-down's count), by attribute
+    result.attrs.update(note="", left_out=left_out, members=audit_bar_counts(frame, result))
     return result

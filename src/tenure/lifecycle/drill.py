@@ -1,10 +1,11 @@
 """Reads: the customers behind one point of the Lifecycle page's charts, and the customers of
 any drill-down as a list.
 
-The counts they match: ``selectors.stage_flow`` (customers in a stage at the end of a period)
-and ``selectors.lifecycle_buckets_for`` (a period's new, returning, resurrecting and dormant
-buyers); the same reads under ``visible(user)`` and ``within``, the rule of
-``tenure.analytics.drill``.
+The counts they match: ``selectors.stage_flow`` (customers in a stage at the end of a period),
+``selectors.lifecycle_buckets_for`` (a period's new, returning, resurrecting and dormant
+buyers) and ``audit.churn_audit_for`` (the churned customers behind an attribute's bar); the
+same reads under ``visible(user)`` and ``within``, the rules of ``tenure.analytics.drill`` and
+``tenure.analytics.drill_figures``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tenure.analytics.drill import Bucket, bucket_members, stage_members_at
+from tenure.analytics.drill_figures import audit_bar_members
 from tenure.analytics.errors import InvalidInputError
 from tenure.customers.models import Customer
 from tenure.insights.reading import completed_orders, day_start, visible_customer_ids
+from tenure.lifecycle.audit import churn_audit_frame
 from tenure.lifecycle.selectors import _PERIOD_FREQ, Period, Within, _customers, _transitions
 from tenure.users.models import User
 
@@ -69,6 +72,19 @@ def stage_members_at_end(
         return np.zeros(0, dtype=np.int64)
     bound = (pd.Period(start, freq=_PERIOD_FREQ[period]) + 1).start_time.tz_localize("UTC")
     return stage_members_at(moves, stage, bound)
+
+
+def audit_members(
+    *, user: User | None, attribute: str, category: str | None = None, within: Within = None
+) -> IntArray:
+    """The ids behind one bar of the churn audit: the churned customers in ``category`` of
+    ``attribute`` (as the audit pools categories), or with a value of a numeric one."""
+    frame = churn_audit_frame(user=user, within=within)
+    if attribute == "churned" or attribute not in frame.columns:
+        raise InvalidInputError("attribute", f"is not an attribute of the audit: {attribute!r}")
+    churned = frame["churned"].to_numpy(dtype=bool)
+    chosen = audit_bar_members(frame[attribute], churned, category=category)
+    return frame.index.to_numpy(dtype=np.int64)[chosen]
 
 
 def drilled_customers(

@@ -33,10 +33,10 @@ def order_detail(*, user: User, order_id: int) -> Order:
 
 
 def order_list(*, filters: OrderFilterSet) -> QuerySet[Order]:
-    """The orders ``filters`` choose among those its user may see, newest first (the index on
-    (customer, placed_at) serves a customer's; the whole list walks ``placed_at``). Raises
-    ``InvalidFilters``."""
-    return filters.filtered().select_related("customer").order_by("-placed_at", "-id")
+    """The orders ``filters`` choose among those its user may see, in the sort asked for, else
+    newest first (the index on (customer, placed_at) serves a customer's; the whole list walks
+    ``placed_at``). Raises ``InvalidFilters``."""
+    return filters.in_default_order(filters.filtered()).select_related("customer")
 
 
 def order_search(*, user: User, terms: list[str]) -> QuerySet[Order]:
@@ -49,13 +49,16 @@ def order_search(*, user: User, terms: list[str]) -> QuerySet[Order]:
 
 def orders_chosen(*, filters: OrderFilterSet, customers: CustomerFilterSet) -> QuerySet[Order]:
     """The orders ``filters`` choose, of the customers ``customers`` choose (both among what
-    their user may see): in the customers' sort when one is asked for, then by id; else by id.
+    their user may see): in the orders' sort when one is asked for, else in the customers',
+    then by id; else by id (``filters.order_export_filters`` gives the sort to one of them).
     Raises ``InvalidFilters`` naming the fields of both."""
     refused = {**customers.field_errors(), **filters.field_errors()}
     if refused:
         raise InvalidFilters(refused)
     of_customers = customers.filtered().order_by().values("pk")
     orders = filters.filtered().filter(customer__in=of_customers)
+    if filters.sort_columns():
+        return orders  # in the orders' own sort, which ends with the id
     sort = customers.sort_columns()
     if not sort:
         return orders.order_by("id")

@@ -1,4 +1,4 @@
-"""The tasks list's filters, declared once for the Tasks page and the API
+"""The tasks list's filters and sort, declared once for the Tasks page and the API
 (``tenure.access.filtering``)."""
 
 from __future__ import annotations
@@ -10,10 +10,19 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from tenure.access.filtering import IdFilter, ListFilterSet
+from tenure.access.filtering import IdFilter, ListFilterSet, SortFilter
 from tenure.todos.models import Task, TaskStatus
 
 TASK_VIEWS = {"mine": "My tasks", "overdue": "Overdue", "all": "All I may see"}
+# What the list may be sorted by: the name in the URL (the column's) -> the columns. Without a
+# sort the list keeps its own order (open first, by due date: ``selectors.task_list``).
+TASK_SORTS: dict[str, tuple[str, ...]] = {
+    "title": ("title", "id"),
+    "owner": ("owner__first_name", "owner__last_name", "owner__username", "id"),
+    "due": ("due", "id"),
+    "created": ("created_at", "id"),
+    "completed": ("completed_at", "id"),
+}
 
 
 class TaskFilterSet(ListFilterSet):
@@ -24,6 +33,7 @@ class TaskFilterSet(ListFilterSet):
     )
     status = django_filters.ChoiceFilter(choices=TaskStatus.choices)
     customer_id = IdFilter()
+    sort = SortFilter(sorts=TASK_SORTS, nullable=frozenset({"completed_at"}))
 
     today: date | None = None  # "overdue" is before this day; default: today in the business
 

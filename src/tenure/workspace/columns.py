@@ -47,23 +47,23 @@ ACCOUNT_COLUMNS: tuple[Column, ...] = (
     Column("since", "Since", sort="since"),
 )
 ORDER_COLUMNS: tuple[Column, ...] = (
-    Column("order", "Order"),
+    Column("order", "Order", sort="order"),
     Column("customer", "Customer"),
-    Column("placed", "Placed"),
+    Column("placed", "Placed", sort="placed"),
     Column("status", "Status"),
-    Column("amount", "Amount", numeric=True),
+    Column("amount", "Amount", sort="amount", numeric=True),
     Column("currency", "Currency"),
 )
 TASK_COLUMNS: tuple[Column, ...] = (
-    Column("title", "Task"),
+    Column("title", "Task", sort="title"),
     Column("about", "About"),
-    Column("owner", "Owner"),
-    Column("due", "Due"),
+    Column("owner", "Owner", sort="owner"),
+    Column("due", "Due", sort="due"),
     Column("priority", "Priority"),
     Column("status", "Status"),
     Column("source", "Source"),
-    Column("created", "Created"),
-    Column("completed", "Completed"),
+    Column("created", "Created", sort="created"),
+    Column("completed", "Completed", sort="completed"),
 )
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "customers": CUSTOMER_COLUMNS,

@@ -24,8 +24,10 @@ register = template.Library()
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 _SELECTED = mark_safe(" selected")  # a constant attribute; every value and label is escaped
-# Lists open on these columns biggest or newest first; names open A to Z.
-_DESCENDING_FIRST = {"last_order", "revenue", "orders", "since"}
+# Lists open on these columns biggest or newest first; names open A to Z (the lists' keys).
+_DESCENDING_FIRST = {
+    "last_order", "revenue", "orders", "since", "placed", "amount", "created", "completed",
+}  # fmt: skip
 
 
 @register.filter

@@ -16,9 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from tenure.access import sees_all
@@ -34,6 +32,7 @@ from tenure.web.forms import AnalyticsForm, AnalyticsSettings
 from tenure.web.views._render import signed_in_user
 from tenure.web.views.answer import answer_context, money_format
 from tenure.web.views.drill import CLV_BINS
+from tenure.web.views.drill_points import MODEL_CHECK_TOP, drill_url
 from tenure.web.views.figures_cache import figures_cached
 from tenure.web.views.segment_scope import (
     SegmentRefused,
@@ -126,7 +125,7 @@ def _figures(user: User, settings: AnalyticsSettings, scope: SegmentScope) -> di
     )
     distribution = selectors.clv_distribution(user=user, bins=CLV_BINS, within=within)
     recency = selectors.p_alive_by_recency(user=user, within=within)
-    check = selectors.fit_check(user=user, within=within)
+    check = selectors.fit_check(user=user, top=MODEL_CHECK_TOP, within=within)
     current = series[-1] if series else None
     contracts = (
         contract_figures(user=user, start=current.start, end=current.end, within=within)
@@ -137,7 +136,7 @@ def _figures(user: User, settings: AnalyticsSettings, scope: SegmentScope) -> di
     drill = _Drill(settings, scope.and_query)
     charts = {
         **_chart_data(settings.period, shown, distribution, recency, check, drill),
-        "survival": _survival_chart(survival),
+        "survival": _survival_chart(survival, drill),
     }
     figures.update(
         overview=answer_context(_overview(user, settings, series, within)),
@@ -159,14 +158,18 @@ def _figures(user: User, settings: AnalyticsSettings, scope: SegmentScope) -> di
         # the bars' customers as links, for keyboards and screen readers (the canvas is an image)
         clv_bars=_bars(charts["clv"], "counts"),
         recency_bars=_bars(charts["recency"], "customers"),
+        fit_bars=_bars(charts["fit"], "actual") if charts["fit"] else [],
+        survival_points=_bars(charts["survival"], "customers") if charts["survival"] else [],
     )
     return figures
 
 
 def _bars(chart: dict[str, Any], counts: str) -> list[dict[str, Any]]:
+    # as many as there are links: the survival's projected points open nobody (the model's)
+    labels = chart["labels"][: len(chart["urls"])]
     return [
         {"label": label, "customers": customers, "url": url}
-        for label, customers, url in zip(chart["labels"], chart[counts], chart["urls"], strict=True)
+        for label, customers, url in zip(labels, chart[counts], chart["urls"], strict=True)
     ]
 
 
@@ -243,15 +246,20 @@ def _survival(user: Any, as_of: Any, within: Any) -> SurvivalProjection:
     return renewal_survival(user=user, as_of=as_of, interval="year", within=within)
 
 
-def _survival_chart(survival: SurvivalProjection) -> dict[str, Any] | None:
-    """Observed (pooled cohorts) and sBG-projected share still subscribed, per renewal."""
+def _survival_chart(survival: SurvivalProjection, drill: _Drill) -> dict[str, Any] | None:
+    """Observed (pooled cohorts) and sBG-projected share still subscribed, per renewal; each
+    observed point opens the subscribers it counts (the cohorts' survivors at that renewal)."""
     pooled = survival.pooled
     if pooled is None or not pooled.fitted:
         return None
+    observed = range(len(pooled.observed_pct))
+    survivors = [sum(row.survivors for row in survival.rows if row.period == t) for t in observed]
     return {
         "labels": [str(t) for t in range(len(pooled.survival_pct))],
         "observed": list(pooled.observed_pct),
         "projected": list(pooled.survival_pct),
+        "customers": survivors,
+        "urls": [drill.survival(survival.interval, t, survival.as_of) for t in observed],
     }
 
 
@@ -282,7 +290,7 @@ class _Drill:
         }  # fmt: skip
 
     def _url(self, params: dict[str, Any]) -> str:
-        return f"{reverse('web:analytics-drill')}?{urlencode(params)}{self.and_query}"
+        return drill_url(params, self.and_query)
 
     def retention(self, figures: selectors.RetentionFigures) -> dict[str, str]:
         days = {"chart": "retention", "start": figures.start, "end": figures.end, **self.rule}
@@ -294,6 +302,15 @@ class _Drill:
 
     def recency(self, low_days: int) -> str:
         return self._url({"chart": "recency", "low_days": low_days})
+
+    def repeat(self, repeat: int, top: int) -> str:
+        """An "actual" bar of the model check (``top``: that many repeat purchases or more)."""
+        return self._url({"chart": "repeat", "repeat": repeat, "top": top})
+
+    def survival(self, interval: str, renewals: int, as_of: Any) -> str:
+        """A point of the observed renewal survival."""
+        params = {"chart": "survival", "interval": interval, "renewals": renewals}
+        return self._url({**params, "as_of": as_of})
 
     def cohort(self, cohort: Any, k: int) -> str:
         settings = self.settings
@@ -373,5 +390,7 @@ def _chart_data(
             "labels": [f"{k}+" if k == check.top else str(k) for k in check.frequency],
             "actual": check.actual,
             "expected": check.expected,
+            # an Actual bar opens its customers; the Expected one is the model's
+            "urls": [drill.repeat(k, check.top) for k in check.frequency],
         },
     }

@@ -2,11 +2,13 @@
 paged, as CSV, and saved as a static segment.
 
 The query says which point (``chart`` and its settings: a retention period's lost, a cohort
-cell, a lifecycle bucket, a stage at a period's end); the ids come from the selector that
-applies that figure's own rule to the same reads (``tenure.insights.drill``,
-``tenure.lifecycle.drill``), so the list holds as many customers as the point counts. Nothing is
-signed: the ids are computed again under ``visible(user)`` on every request, so a link shared
-with a success manager shows only their own customers among them.
+cell, a lifecycle bucket, a stage at a period's end, a bar of CLV or recency; and in
+``drill_points``: a point of the renewal survival, a bar of the model check or of the churn
+audit); the ids come from the selector that applies that figure's own rule to the same reads
+(``tenure.insights.drill``, ``tenure.lifecycle.drill``), so the list holds as many customers as
+the point counts. Nothing is signed: the ids are computed again under ``visible(user)`` on
+every request, so a link shared with a success manager shows only their own customers among
+them.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from tenure.segments.services import segment_create, segment_members_add
 from tenure.transfer.services import customers_export_csv
 from tenure.users.models import User
 from tenure.web.forms import LimitedForm
+from tenure.web.views import drill_points
 from tenure.web.views._render import signed_in_user
 from tenure.web.views.figures_cache import figures_cached
 from tenure.web.views.pagination import PER_PAGE, ListPage, page_number
@@ -67,6 +70,7 @@ CHARTS = [
     ("stage", "a stage at a period's end"),
     ("clv", "a bar of the predicted CLV histogram"),
     ("recency", "a bar of P(alive) by days since the last order"),
+    *drill_points.CHARTS,
 ]
 PARTS = {
     "retained": "stayed active",
@@ -117,6 +121,18 @@ class DrillForm(LimitedForm):
     bins = forms.IntegerField(required=False, min_value=1, max_value=200)
     bar = forms.IntegerField(required=False, min_value=0, max_value=200)
     low_days = forms.IntegerField(required=False, min_value=0, max_value=3650)
+    # a point of the renewal survival: the subscriptions' interval, renewals, the day seen on
+    interval = forms.ChoiceField(
+        required=False, choices=[(k, k) for k in ("month", "quarter", "year")]
+    )
+    renewals = forms.IntegerField(required=False, min_value=0, max_value=120)
+    as_of = forms.DateField(required=False)
+    # a bar of the model check: repeat purchases (``top``: that many or more)
+    repeat = forms.IntegerField(required=False, min_value=0, max_value=50)
+    top = forms.IntegerField(required=False, min_value=1, max_value=50)
+    # a bar of the churn audit: the attribute (its column) and, for categories, the finding's
+    attribute = forms.CharField(required=False, max_length=200)
+    category = forms.CharField(required=False, max_length=2000, strip=False)
 
     NEEDS = {
         "retention": ("part", "start", "end"),
@@ -125,6 +141,7 @@ class DrillForm(LimitedForm):
         "stage": ("period", "stage", "start"),
         "clv": ("bar",),
         "recency": ("low_days",),
+        **drill_points.NEEDS,
     }
 
     def clean(self) -> dict[str, Any]:
@@ -249,6 +266,9 @@ def _members(user: User, data: dict[str, Any], within: Any, query: str) -> Drill
             "Days between the last order and the end of the data the models were fitted on.",
             query,
         )
+    if chart in drill_points.NEEDS:
+        ids, title, description = drill_points.point_members(user, data, within)
+        return Drill(np.sort(ids), title, description, query)
     _definition, model = active_model()
     key = data["stage"]
     name = model.stage(key).name if key in model.stage_keys else key
@@ -314,7 +334,9 @@ def drill(request: HttpRequest) -> HttpResponse:
         "page": _page(user, found, page_number(request.GET.get("page")), scope.within),
         "may_save": may(user, Action.CHANGE),
         "default_name": found.title[:120],
-        "section": "lifecycle" if request.GET.get("chart") in ("bucket", "stage") else "analytics",
+        "section": "lifecycle"
+        if request.GET.get("chart") in ("bucket", "stage", "audit")
+        else "analytics",
     }
     return render(request, "web/analytics/drill.html", context)
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from tenure.access.filtering import InvalidFilters
 from tenure.customers.filters import CustomerFilterSet
 from tenure.customers.selectors import customers_chosen
-from tenure.orders.filters import OrderFilterSet
+from tenure.orders.filters import order_export_filters
 from tenure.orders.selectors import orders_chosen
 from tenure.transfer.services import CsvExport, customers_export_csv, orders_export_csv
 from tenure.web.views._render import signed_in_user
@@ -54,13 +54,11 @@ def customers_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 @require_GET
 def customer_orders_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The orders of the listed customers (in the list's sort), narrowed by the orders list's
-    filters when the query names them."""
+    filters when the query names them (in the orders list's sort when it names one)."""
     user = signed_in_user(request)
+    filters, customers = order_export_filters(user, request.GET)
     try:
-        orders = orders_chosen(
-            filters=OrderFilterSet.of(user, request.GET),
-            customers=CustomerFilterSet.of(user, request.GET),
-        )
+        orders = orders_chosen(filters=filters, customers=customers)
     except InvalidFilters as refused:
         return _refused(refused)
     return _attachment(orders_export_csv(by=user, orders=orders), "orders")

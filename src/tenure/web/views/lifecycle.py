@@ -55,6 +55,7 @@ from tenure.users.models import User
 from tenure.web.forms import LifecycleForm
 from tenure.web.views._render import signed_in_user, wants_fragment
 from tenure.web.views.answer import answer_context, money_format
+from tenure.web.views.drill_points import audit_links
 from tenure.web.views.figures_cache import figures_cached
 from tenure.web.views.pagination import page_number, paginate
 from tenure.web.views.segment_scope import (
@@ -569,7 +570,8 @@ def churn_audit(request: HttpRequest) -> HttpResponse:
 def _audit_figures(user: User, scope: SegmentScope) -> dict[str, Any]:
     """The audit and its chart (the part ``figures_cached`` keeps)."""
     result = churn_audit_for(user=user, within=scope.within)
-    rows = _audit_rows(result)
+    # each tested row (a bar) links the churned customers it stands for
+    rows = audit_links(_audit_rows(result), result.attrs["members"], scope.and_query)
     tested = [row for row in rows if row["effect_size"] is not None]
     return {
         "rows": rows,
@@ -586,6 +588,8 @@ def _audit_figures(user: User, scope: SegmentScope) -> dict[str, Any]:
                 "effects": [float(row["effect_size"]) for row in tested],
                 "significant": [row["significant"] is True for row in tested],
                 "measures": [row["effect_measure"] or "" for row in tested],
+                "customers": [row["customers"] for row in tested],
+                "urls": [row["url"] for row in tested],
             }
         },
     }

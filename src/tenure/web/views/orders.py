@@ -29,7 +29,8 @@ from tenure.workspace.columns import COLUMNS_PARAM
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 def orders(request: HttpRequest) -> HttpResponse:
-    """Every order the user may see, newest first, by status, customer and when placed."""
+    """Every order the user may see, by status, customer and when placed; newest first, or
+    sorted by a column's header (``?sort=-amount``: the FilterSet's sort, as the API's)."""
     if (default := default_view_redirect(request, "orders")) is not None:
         return default
     user = signed_in_user(request)

@@ -1,8 +1,8 @@
 """Tasks: "My tasks", "Overdue" and "All I may see", the create form, and a task's page with
 its status and comments (added in place with htmx).
 
-Reads through ``tenure.todos.selectors.task_list`` narrowed by ``TaskFilterSet`` (view,
-status, customer: the API's filters too) and ``tenure.access`` (a success manager
+Reads through ``tenure.todos.selectors.task_list`` narrowed and sorted by ``TaskFilterSet``
+(view, status, customer, sort: the API's filters too) and ``tenure.access`` (a success manager
 sees their own tasks and the tasks about their customers and accounts; any other task is 404);
 writes through ``tenure.todos.services``, which refuse an analyst (403).
 """
@@ -65,6 +65,8 @@ def tasks(request: HttpRequest) -> HttpResponse:
     filters.today = today
     found = filtered_page(request, filters, selectors.task_list, per_page=TASKS_PER_PAGE)
     page = found.page
+    if not found.values["sort"] and found.values["view"] in ("mine", "overdue"):
+        found.values["sort"] = "due"  # their own order: the due column's header says so
     columns = columns_context(request, "tasks")
     list_query = query.copy()  # the bulk bar's filters: not the columns
     list_query.pop(COLUMNS_PARAM, None)

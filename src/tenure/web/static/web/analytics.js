@@ -91,8 +91,15 @@
           { label: "Projected (sBG)", data: data.survival.projected, borderColor: INDIGO,
             backgroundColor: INDIGO, borderDash: [6, 4] }
         ] },
-        options: { scales: { y: percentAxis(100),
-          x: { title: { display: true, text: "renewals" } } } }
+        /* An observed point opens the subscribers it counts; the projection is the model's. */
+        options: Object.assign({ scales: { y: percentAxis(100),
+          x: { title: { display: true, text: "renewals" } } },
+          plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } },
+            tooltip: { callbacks: { afterLabel: function (item) {
+              var n = data.survival.customers[item.dataIndex];
+              return item.datasetIndex === 0 && n !== undefined ? n + " subscriptions" : "";
+            } } } } },
+          opensCustomers([data.survival.urls, null]))
       });
     }
 
@@ -103,8 +110,10 @@
           { label: "Actual", data: data.fit.actual, backgroundColor: SLATE },
           { label: "Expected (BG/NBD)", data: data.fit.expected, backgroundColor: INDIGO }
         ] },
-        options: { scales: { x: { title: { display: true, text: "repeat purchases" } },
-          y: { beginAtZero: true, title: { display: true, text: "customers" } } } }
+        /* An Actual bar opens its customers; the Expected one is the model's. */
+        options: Object.assign({ scales: { x: { title: { display: true, text: "repeat purchases" } },
+          y: { beginAtZero: true, title: { display: true, text: "customers" } } } },
+          opensCustomers([data.fit.urls, null]))
       });
     }
   });

@@ -107,12 +107,15 @@
         data: { labels: data.audit.labels, datasets: [{
           label: "Effect size", data: data.audit.effects, borderRadius: 4,
           backgroundColor: data.audit.significant.map(function (s) { return s ? "#6366f1" : SLATE + "88"; }) }] },
-        options: { indexAxis: "y", plugins: { legend: { display: false }, tooltip: { callbacks: {
+        /* A bar opens the churned customers it stands for (its finding's category). */
+        options: Object.assign({ indexAxis: "y", plugins: { legend: { display: false },
+          tooltip: { callbacks: {
           afterLabel: function (item) {
             return data.audit.measures[item.dataIndex] +
-              (data.audit.significant[item.dataIndex] ? ", significant" : ", not significant");
+              (data.audit.significant[item.dataIndex] ? ", significant" : ", not significant") +
+              "; " + data.audit.customers[item.dataIndex] + " churned customers";
           } } } },
-          scales: { x: { min: -1, max: 1 } } }
+          scales: { x: { min: -1, max: 1 } } }, opensCustomers([data.audit.urls]))
       });
     }
   });
