@@ -25,7 +25,13 @@ def test_a_valid_token_authenticates(client):
     _, token = api_token_create(user=user, name="notebook")
     response = client.get("/api/v1/me", headers=_bearer(token))
     assert response.status_code == 200
-    assert response.json() == {"username": "ana", "role": "analyst", "email": ""}
+    assert response.json() == {
+        "username": "ana",
+        "role": "analyst",
+        "email": "",
+        "first_name": "",
+        "last_name": "",
+    }
 
 
 @pytest.mark.parametrize(

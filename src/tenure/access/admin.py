@@ -6,16 +6,21 @@ decided by `tenure.access`, not by Django's per-model permission table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 
 from tenure.access.form_limits import limits_onto_form
 from tenure.access.scopes import may, visible
 from tenure.domain.access import Action
+from tenure.domain.errors import Conflict
 
 
 class LimitedModelForm(forms.ModelForm):
@@ -81,3 +86,77 @@ class AdministerOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._administers(request)
+
+
+_REFUSED = "_tenure_delete_refused"
+
+
+class ServiceDeletes(admin.ModelAdmin):
+    """Deletes in the admin through the record's own delete service (``record_delete``), as
+    the pages and the API delete it: the role check, the history entry and events, the trash
+    for the kinds kept there, an order's customer's figures. One record (``delete_model``), the
+    chosen ones ("Delete selected": all or none) and the rows an inline form marks for deletion
+    whose own admin is one of these.
+
+    What goes with a record is the service's to decide (the trash keeps it too), so the admin's
+    permission to delete each dependent is not asked: a customer's lifecycle stage, which nobody
+    deletes here, goes with the customer. A service's refusal (``Conflict``,
+    ``ValidationError``) is the page's error message, and nothing is deleted or logged."""
+
+    def record_delete(self, request: HttpRequest, obj: Any) -> None:
+        raise NotImplementedError
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        return []  # logged by ``_deleted_by_service`` once the service has deleted them
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self._deleted_by_service(request, [obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._deleted_by_service(request, list(queryset))
+
+    def _deleted_by_service(self, request: HttpRequest, records: Sequence[Model]) -> None:
+        record: Model | None = None
+        try:
+            with transaction.atomic():
+                for record in records:
+                    self.record_delete(request, record)
+        except (Conflict, ValidationError) as refusal:
+            reason = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else refusal
+            setattr(request, _REFUSED, True)
+            self.message_user(request, f"Nothing was deleted. {record}: {reason}", messages.ERROR)
+            return
+        admin.ModelAdmin.log_deletions(self, request, records)  # type: ignore[arg-type]  # any iterable
+
+    def message_user(self, request: HttpRequest, message: Any, *args: Any, **kwargs: Any) -> None:
+        level = args[0] if args else kwargs.get("level", messages.INFO)
+        if level == messages.SUCCESS and getattr(request, _REFUSED, False):
+            return  # the admin's own "deleted successfully" after a refusal
+        super().message_user(request, message, *args, **kwargs)
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseModelFormSet, change: bool
+    ) -> None:
+        site, model = self.admin_site, formset.model
+        own = site.get_model_admin(model) if model and site.is_registered(model) else None
+        if not isinstance(own, ServiceDeletes):
+            super().save_formset(request, form, formset, change)
+            return
+        kept = formset.save(commit=False)  # marks the deleted rows, deletes none of them
+        for row in formset.deleted_objects:
+            own.record_delete(request, row)
+        for instance in kept:
+            instance.save()
+        formset.save_m2m()
+
+
+class TrashingAdmin(ServiceDeletes):
+    """Deletes through a service that keeps the record 30 days in the trash; the confirmation
+    pages say so."""
+
+    delete_confirmation_template = "admin/trash_delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/trash_delete_selected_confirmation.html"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 
 from tenure.api.analytics import router as analytics_router
 from tenure.api.auth import BearerToken
 from tenure.api.bulk import router as bulk_router
 from tenure.api.customers import router as customers_router
-from tenure.api.errors import ERROR_RESPONSES, error_body, install_error_handlers
+from tenure.api.errors import error_body, install_error_handlers
 from tenure.api.events import router as events_router
 from tenure.api.exports import router as exports_router
 from tenure.api.feedback import router as feedback_router
@@ -22,6 +22,7 @@ from tenure.api.orders import router as orders_router
 from tenure.api.playbooks import router as playbooks_router
 from tenure.api.saved_views import router as saved_views_router
 from tenure.api.segments import router as segments_router
+from tenure.api.users import router as users_router
 from tenure.api.webhooks import router as webhooks_router
 
 api = NinjaAPI(
@@ -59,20 +60,7 @@ api.add_router("", playbooks_router)
 api.add_router("", saved_views_router)  # saved list views (h/lists)
 api.add_router("", imports_router)  # h/importwiz: read and revert imports
 api.add_router("", myday_router)  # the caller's own worklist and notifications
-
-
-class Me(Schema):
-    username: str
-    role: str
-    email: str
-
-
-@api.get(
-    "/me", response={200: Me, **ERROR_RESPONSES}, tags=["users"], summary="Who the token belongs to"
-)
-def me(request: HttpRequest) -> Me:
-    user = request.user
-    return Me(username=user.username, role=user.role, email=user.email)  # type: ignore[union-attr]
+api.add_router("", users_router)  # /me: the caller, their name and email
 
 
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:

@@ -1,6 +1,7 @@
 """Email in the admin: the ledger read-only (a message's fate is the sender's to write), the
-templates written through the services (parsed in the sandbox first), the suppression list,
-broadcasts made and steered through their services (a started one is read-only)."""
+templates written and deleted through the services (parsed in the sandbox first), the suppression
+list (an address let go through ``suppression_remove``), broadcasts made and steered through
+their services (a started one is read-only)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from tenure.access.admin import ScopedAdmin
+from tenure.access.admin import ScopedAdmin, ServiceDeletes
 from tenure.domain.errors import Conflict
 from tenure.mail import broadcasts, services
 from tenure.mail.models import (
@@ -44,7 +45,7 @@ class MessageAdmin(ScopedAdmin):
 
 
 @admin.register(Template)
-class TemplateAdmin(ScopedAdmin):
+class TemplateAdmin(ServiceDeletes, ScopedAdmin):
     list_display = ("name", "kind", "topic", "subject", "updated_at")
     fields = services.TEMPLATE_FIELDS
 
@@ -57,9 +58,13 @@ class TemplateAdmin(ScopedAdmin):
             saved = services.template_create(by=user, **values)
         obj.pk = saved.pk
 
+    def record_delete(self, request: HttpRequest, obj: Template) -> None:
+        user: Any = request.user
+        services.template_delete(by=user, template_id=obj.pk)
+
 
 @admin.register(Suppression)
-class SuppressionAdmin(ScopedAdmin):
+class SuppressionAdmin(ServiceDeletes, ScopedAdmin):
     list_display = ("address", "reason", "soft_bounces", "suppressed_at", "detail")
     list_filter = ("reason",)
     search_fields = ("address",)
@@ -75,6 +80,10 @@ class SuppressionAdmin(ScopedAdmin):
             now=timezone.now(),
         )
         obj.pk = saved.pk
+
+    def record_delete(self, request: HttpRequest, obj: Suppression) -> None:
+        user: Any = request.user
+        services.suppression_remove(by=user, address=obj.address)
 
 
 def _each(

@@ -1,4 +1,5 @@
-"""The back office for orders: a million rows, so customers are picked by id."""
+"""The back office for orders: a million rows, so customers are picked by id. An order is
+deleted through ``order_delete``, into the 30-day trash, as on its page and in the API."""
 
 from __future__ import annotations
 
@@ -6,14 +7,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import transaction
-from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from tenure.access.admin import ScopedAdmin
+from tenure.access.admin import ScopedAdmin, TrashingAdmin
 from tenure.customers.admin import ScopedInline
 from tenure.orders.models import Order, OrderLine
-from tenure.orders.services import customer_stats_refresh
+from tenure.orders.services import customer_stats_refresh, order_delete
 
 
 class OrderLineInline(ScopedInline):
@@ -22,9 +22,10 @@ class OrderLineInline(ScopedInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ScopedAdmin):
-    """As every order service, a save or delete refreshes the cached figures of the customers
-    it touched (the one an order left too); the events are the order's save's."""
+class OrderAdmin(TrashingAdmin, ScopedAdmin):
+    """As every order service, a save refreshes the cached figures of the customers it touched
+    (the one an order left too); the events are the order's save's. A delete is the service's,
+    which refreshes the figures too."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         with transaction.atomic():
@@ -33,16 +34,8 @@ class OrderAdmin(ScopedAdmin):
             super().save_model(request, obj, form, change)
             customer_stats_refresh(customer_ids=touched)
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        with transaction.atomic():
-            super().delete_model(request, obj)
-            customer_stats_refresh(customer_ids=[obj.customer_id])
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        with transaction.atomic():
-            touched = set(queryset.values_list("customer_id", flat=True))
-            super().delete_queryset(request, queryset)
-            customer_stats_refresh(customer_ids=touched)
+    def record_delete(self, request: HttpRequest, obj: Any) -> None:
+        order_delete(by=request.user, order_id=obj.pk)  # type: ignore[arg-type]
 
     list_display = ("external_id", "customer", "placed_at", "amount", "currency", "status")
     list_filter = ("status",)

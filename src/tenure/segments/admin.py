@@ -8,10 +8,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import HttpRequest
 
-from tenure.access.admin import LimitedModelForm, ScopedAdmin
+from tenure.access.admin import LimitedModelForm, ScopedAdmin, ServiceDeletes
 from tenure.segments.models import Segment, SegmentMembership
 from tenure.segments.services import (
     definition_validated,
@@ -35,7 +35,7 @@ class SegmentForm(LimitedModelForm):
 
 
 @admin.register(Segment)
-class SegmentAdmin(ScopedAdmin):
+class SegmentAdmin(ServiceDeletes, ScopedAdmin):
     form = SegmentForm
     list_display = ("name", "slug", "owner", "shared", "members_count", "refreshed_at")
     list_filter = ("shared",)
@@ -51,18 +51,9 @@ class SegmentAdmin(ScopedAdmin):
             saved = segment_create(by=request.user, **fields)  # type: ignore[arg-type]
         obj.pk, obj.slug, obj.owner_id = saved.pk, saved.slug, saved.owner_id
 
-    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
-        # The stays go with the segment (the service lets the members leave first): no
-        # permission to delete stays, which nobody has here, is needed for that.
-        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
-        return deleted, counts, set(), protected
-
-    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+    def record_delete(self, request: HttpRequest, obj: Segment) -> None:
+        # The stays go with the segment (the service lets the members leave first).
         segment_delete(by=request.user, segment_id=obj.pk)  # type: ignore[arg-type]
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for pk in queryset.values_list("pk", flat=True):
-            segment_delete(by=request.user, segment_id=pk)  # type: ignore[arg-type]
 
 
 @admin.register(SegmentMembership)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenure.access import require
+from tenure.access.records import reject_unknown_fields
 from tenure.domain.access import Action
 from tenure.users.models import ApiToken, Role, User
 from tenure.users.tokens import TOKEN_PREFIX, token_digest, token_generate, token_looks_valid
@@ -46,6 +48,8 @@ def user_create(
         errors["role"] = [f"unknown role {role!r}; choose one of {', '.join(Role)}"]
     if User.objects.filter(username=username).exists():
         errors["username"] = [f"a user named {username!r} already exists"]
+    if _email_taken(email, user_id=None):
+        errors["email"] = [EMAIL_TAKEN]
     user = User(
         username=username,
         email=email,
@@ -67,6 +71,54 @@ def user_create(
         raise ValidationError(errors)
     user.set_password(password)
     user.save()
+    return user
+
+
+PROFILE_FIELDS = ("first_name", "last_name", "email")
+EMAIL_TAKEN = "another team member has this email (emails are told apart regardless of case)"
+
+
+def _email_taken(email: str, *, user_id: int | None) -> bool:
+    """Whether another team member, active or not, has ``email`` in any case."""
+    others = User.objects.filter(email__iexact=email)
+    if user_id is not None:
+        others = others.exclude(pk=user_id)
+    return bool(email) and others.exists()
+
+
+@transaction.atomic
+def user_update_profile(
+    *, by: User | None = None, user_id: int, changes: Mapping[str, str]
+) -> User:
+    """Change a team member's first name, last name or email: an admin anyone's, everyone else
+    only their own (AccessDenied otherwise); recorded in the change history.
+
+    Raises ``User.DoesNotExist``, and ValidationError by field: an unknown field, a name too
+    long, an email that is not one or that another team member has (in any case).
+    """
+    if by is None or by.pk != user_id:
+        _require_administer(by)
+    reject_unknown_fields(changes, PROFILE_FIELDS)
+    user = User.objects.select_for_update().get(pk=user_id)
+    changed = []
+    for name, value in changes.items():
+        value = value.strip()
+        if getattr(user, name) != value:
+            setattr(user, name, value)
+            changed.append(name)
+    if not changed:
+        return user
+    errors: dict[str, list[str]] = {}
+    try:
+        others = [f.name for f in User._meta.fields if f.name not in changed]
+        user.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if "email" in changed and "email" not in errors and _email_taken(user.email, user_id=user.pk):
+        errors["email"] = [EMAIL_TAKEN]
+    if errors:
+        raise ValidationError(errors)
+    user.save(update_fields=changed)
     return user
 
 

@@ -1,6 +1,6 @@
 """The delivery log in the admin: endpoints and their deliveries, admins only. Endpoints are
 made through the API (``POST /api/v1/webhooks``), which shows the secret once; the admin never
-shows it."""
+shows it, and deletes one through ``endpoint_delete``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from tenure.access.admin import AdministerOnlyAdmin, ScopedAdmin
+from tenure.access.admin import AdministerOnlyAdmin, ScopedAdmin, ServiceDeletes
 from tenure.webhooks.models import Delivery, Endpoint
-from tenure.webhooks.services import deliveries_send_again
+from tenure.webhooks.services import deliveries_send_again, endpoint_delete
 
 
 class _AdminsOnly(AdministerOnlyAdmin, ScopedAdmin):
@@ -21,13 +21,16 @@ class _AdminsOnly(AdministerOnlyAdmin, ScopedAdmin):
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(_AdminsOnly):
+class EndpointAdmin(ServiceDeletes, _AdminsOnly):
     list_display = ("url", "description", "kinds", "active", "created_by", "created_at")
     list_filter = ("active",)
     search_fields = ("url", "description")
     fields = ("url", "description", "kinds", "active", "created_by", "created_at")
     readonly_fields = ("url", "kinds", "created_by", "created_at")  # the secret: never shown
     show_full_result_count = False
+
+    def record_delete(self, request: HttpRequest, obj: Endpoint) -> None:
+        endpoint_delete(by=request.user, endpoint_id=obj.pk)
 
 
 @admin.register(Delivery)

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import HttpRequest
 
-from tenure.access.admin import LimitedModelForm, ScopedAdmin
+from tenure.access.admin import LimitedModelForm, ScopedAdmin, ServiceDeletes
 from tenure.workspace.models import SavedView
 from tenure.workspace.services import (
     querystring_validated,
@@ -39,7 +39,7 @@ class SavedViewForm(LimitedModelForm):
 
 
 @admin.register(SavedView)
-class SavedViewAdmin(ScopedAdmin):
+class SavedViewAdmin(ServiceDeletes, ScopedAdmin):
     form = SavedViewForm
     list_display = ("name", "list", "owner", "shared", "default_for_role", "updated_at")
     list_filter = ("list", "shared", "default_for_role")
@@ -61,9 +61,5 @@ class SavedViewAdmin(ScopedAdmin):
             saved = saved_view_create(by=request.user, **data)  # type: ignore[arg-type]
         obj.pk, obj.owner_id = saved.pk, saved.owner_id
 
-    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+    def record_delete(self, request: HttpRequest, obj: SavedView) -> None:
         saved_view_delete(by=request.user, view_id=obj.pk)  # type: ignore[arg-type]
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for pk in queryset.values_list("pk", flat=True):
-            saved_view_delete(by=request.user, view_id=pk)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """The team: admins list the team members, create them, change their roles and deactivate or
-reactivate them. Everyone else is refused (403). The services record every change in the
-change history and keep at least one active admin."""
+reactivate them (their names and emails: ``views/profile.py``). Everyone else is refused (403).
+The services record every change in the change history and keep at least one active admin."""
 
 from __future__ import annotations
 
