@@ -17,9 +17,12 @@ from django.db.models import Sum
 from tenure.access import AccessDenied
 from tenure.customers.models import Consent, Customer, SpecialDate
 from tenure.customers.services import customer_update
+from tenure.history.models import TrashItem
 from tenure.insights.models import CustomerPrediction, ModelFit
 from tenure.interactions.models import Interaction
+from tenure.interactions.services import interaction_delete
 from tenure.orders.models import Order
+from tenure.orders.services import order_delete
 from tenure.privacy.services import JSON_ENCODER, person_erase, person_export
 from tenure.todos.models import Task
 from tenure.todos.services import task_comment_add, task_create
@@ -132,6 +135,27 @@ def test_erase_leaves_no_trace_and_keeps_the_figures(person):
     assert Task.objects.get(customer=erased).title == "Follow-up (person erased)"  # work stays
     assert Customer.objects.filter(external_id="BYSTANDER", first_name="Other").exists()
     assert LogEntry.objects.filter(additional_data__event="erase", object_id=person.pk).exists()
+
+
+def test_erase_reaches_their_records_in_the_trash(person):
+    note = Interaction.objects.create(
+        customer=person, kind="note", occurred_at=T0, body=f"{NAME} prefers mornings"
+    )
+    interaction_delete(interaction_id=note.pk)  # in the trash for 30 days, words and all
+    order_delete(order_id=Order.objects.get(external_id="P-42-1").pk)
+    bystander = Customer.objects.get(external_id="BYSTANDER")
+    theirs = Interaction.objects.create(
+        customer=bystander, kind="note", occurred_at=T0, body="Other likes tea"
+    )
+    interaction_delete(interaction_id=theirs.pk)
+    assert TrashItem.objects.count() == 3 and NAME in _everything_stored()
+
+    counts = person_erase(customer_id=person.pk)
+
+    assert counts["trash_items"] == 2
+    assert NAME not in _everything_stored()
+    (kept,) = TrashItem.objects.all()  # the bystander's note stays restorable
+    assert kept.object_id == theirs.pk and "Other likes tea" in json.dumps(kept.rows)
 
 
 def test_only_admins_may_export_or_erase(person):

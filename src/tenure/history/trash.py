@@ -146,3 +146,15 @@ def trash_purge(*, now: datetime) -> int:
     """Remove the items deleted more than ``TRASH_DAYS`` days before ``now``; how many."""
     purged, _ = trash_expired(now=now).delete()
     return purged
+
+
+def trash_items_about(*, customer_id: int) -> list[TrashItem]:
+    """The trash items holding a row of this customer (an order, an interaction, a
+    subscription deleted within 30 days: each row's ``customer`` is theirs): what a person's
+    erasure must remove too, since a restore would bring their words and figures back. Read
+    in Python: the trash holds 30 days of deletes, and its rows are JSON on every database."""
+    return [
+        item
+        for item in TrashItem.objects.order_by("pk")
+        if any(row.get("fields", {}).get("customer") == customer_id for row in item.rows)
+    ]

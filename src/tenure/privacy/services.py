@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
+from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
@@ -29,7 +30,9 @@ from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.feedback.selectors import person_feedback
 from tenure.feedback.services import person_feedback_erase
+from tenure.history.models import TrashItem
 from tenure.history.selectors import history_entry_view, history_of
+from tenure.history.trash import trash_items_about
 from tenure.interactions.models import Interaction
 from tenure.privacy.signals import person_erasing, person_exporting
 from tenure.users.models import User
@@ -113,6 +116,19 @@ def _forget_history(records: list[Model]) -> int:
     return deleted
 
 
+def _forget_trashed_history(items: list[TrashItem]) -> int:
+    """Delete the history entries of the rows in these trash items (a deleted note's entry
+    holds its words): by model and id, since the rows are no longer stored."""
+    deleted = 0
+    for item in items:
+        for row in item.rows:
+            model = apps.get_model(row["model"])
+            deleted += LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(model), object_id=row["pk"]
+            ).delete()[0]
+    return deleted
+
+
 @transaction.atomic
 def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
     """Anonymise the customer in place. Returns how many records of each kind were touched."""
@@ -150,7 +166,12 @@ def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
             counts, records = cast("tuple[dict[str, int], list[Model]]", outcome or ({}, []))
             elsewhere.update(counts)
             related += records
-    history = _forget_history(related)
+    # Their records in the trash (an order, a note deleted last week) go for good: a restore
+    # would bring back what the erasure removed.
+    trashed = trash_items_about(customer_id=customer.pk)
+    history = _forget_history(related) + _forget_trashed_history(trashed)
+    for item in trashed:
+        item.delete()
     # Apps beside this one (uploaded import files) forget the person too, by name.
     for hook in settings.PERSON_ERASE_HOOKS:
         elsewhere.update(import_string(hook)(identifiers=identifiers))
@@ -161,5 +182,6 @@ def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
         "consents": consents,
         **feedback,
         **elsewhere,
+        "trash_items": len(trashed),
         "history_entries": history,
     }
