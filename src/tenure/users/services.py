@@ -135,6 +135,24 @@ def _keep_an_active_admin(user: User, *, role: str, active: bool) -> None:
         raise ValidationError({"role" if active else "is_active": [NO_ADMIN_LEFT]})
 
 
+def team_rules_problems(
+    *, user: User | None, email: str, role: str, active: bool
+) -> dict[str, list[str]]:
+    """What a change of ``user`` (None: a new member) to this email, role and active flag
+    breaks of the team's rules, by field (empty: nothing): an email another member has, no
+    active admin left. For the edits that do not come through the services above (the Django
+    admin's user form), so the rules hold there too."""
+    errors: dict[str, list[str]] = {}
+    if _email_taken(email.strip(), user_id=None if user is None else user.pk):
+        errors["email"] = [EMAIL_TAKEN]
+    if user is not None:
+        try:
+            _keep_an_active_admin(user, role=role, active=active)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    return errors
+
+
 def _user_for_change(by: User | None, user_id: int) -> User:
     _require_administer(by)
     return User.objects.select_for_update().get(pk=user_id)
