@@ -252,7 +252,8 @@ def test_role_table(client, row):
 
 def test_every_api_operation_is_in_the_table():
     """A new endpoint must be added to the table above (or here, with a reason)."""
-    covered = {"/api/v1/me"}  # reads the caller only: every role, 200 (test_auth_and_errors)
+    # The caller only: every role reads and changes its own (test_auth_and_errors, test_me).
+    covered = {"/api/v1/me"}
     for resource in RESOURCES.values():
         covered.add(f"/api/v1{resource.path}")
         covered.add(f"/api/v1{resource.path}/{{record_id}}")
@@ -847,6 +848,71 @@ BULK_PAGES = [
 
 
 DRILLED = "chart=retention&part=lost&start=2025-01-01&end=2025-03-31"
+
+
+def _predicted_customer(owner):
+    """A customer with a stored prediction: 2 repeat purchases (the model check's bar 2)."""
+    from tenure.insights.models import CustomerPrediction, FitStatus, ModelFit
+
+    customer = make_customer(owner=owner)
+    fit = ModelFit.objects.create(status=FitStatus.DONE, observation_end=T0.date())
+    CustomerPrediction.objects.create(
+        customer=customer, fit=fit, frequency=2, recency=50.0, T=100.0, p_alive=0.5,
+        churn_risk=0.5, expected_purchases_365=1.0, expected_average_spend=Decimal("1"),
+        predicted_clv_365=Decimal("1"), value_if_stays_365=Decimal("1"), historic_clv=Decimal(0),
+    )  # fmt: skip
+    return customer
+
+
+def _renewing_customer(owner):
+    """A yearly subscription since 2020-01-01, renewed twice by mid-2022."""
+    customer = make_customer(owner=owner)
+    Subscription.objects.create(
+        customer=customer, plan="yearly", amount=Decimal("120.00"), currency="USD",
+        interval="year", started_at=T0.replace(year=2020, month=1, day=1),
+    )  # fmt: skip
+    return customer
+
+
+def _churned_customer(owner):
+    # Two orders a year and more ago: the recompute puts them in the churned stage.
+    customer = make_customer(owner=owner, birthday=T0.date().replace(year=1980))
+    now = timezone.now()
+    for days in (420, 380):
+        make_order(customer=customer, placed_at=now - timedelta(days=days))
+    lifecycle_recompute(customer_ids=[customer.pk], now=now)
+    return customer
+
+
+# The models' and the churn audit's points (web/views/drill_points.py): the same page.
+FIGURE_DRILLS = [
+    Page("analytics-drill", "list", _renewing_customer, shows=lambda c: c.external_id,
+         query="?chart=survival&interval=year&renewals=2&as_of=2022-06-30"),
+    Page("analytics-drill", "list", _predicted_customer, shows=lambda c: c.external_id,
+         query="?chart=repeat&repeat=2"),
+    Page("analytics-drill", "list", _churned_customer, shows=lambda c: c.external_id,
+         query="?chart=audit&attribute=age"),
+    Page("analytics-drill-csv", "list", _churned_customer, shows=lambda c: c.external_id,
+         query="?chart=audit&attribute=age"),
+]  # fmt: skip
+def _survey(owner):
+    from tenure.feedback.models import Survey
+
+    return Survey.objects.create(
+        name=f"NPS {owner.pk}-{Survey.objects.count()}", kind="nps", question="Recommend us?"
+    )
+
+
+# Surveys: every role reads them (rates counted over its book); admins and managers make and
+# send them. The answer page (/s/<token>/) is public, in tenure.web.public_urls.
+SURVEY_PAGES = [
+    Page("surveys", "self"),
+    Page("surveys", "change_all", method="post", done=302,
+         data=lambda: {"name": "Made on a page", "kind": "csat", "question": "Happy?"}),
+    Page("survey", "self", _survey),
+    Page("survey-send", "change_all", _survey, method="post", done=302,
+         data=lambda: {"customers": "1"}),
+]  # fmt: skip
 PAGES = [
     Page("home", "self", done=302),
     Page("search", "self"),  # the palette: what each role may open (tests/web/test_palette.py)
@@ -861,6 +927,7 @@ PAGES = [
     Page("playbook-edit", "change_all", _playbook),
     Page("playbook-switch", "change_all", _playbook, method="post", done=302),
     *MAIL_PAGES,
+    *SURVEY_PAGES,
     Page("customers", "list", _customer, shows=lambda c: c.external_id),
     Page("customers-csv", "list", _customer, shows=lambda c: c.external_id),
     Page("customer-orders-csv", "list", _order, shows=lambda o: o.external_id),
@@ -916,6 +983,7 @@ PAGES = [
         data=lambda: {"query": DRILLED, "name": "Drilled"},
         done=302,
     ),
+    *FIGURE_DRILLS,
     *LIFECYCLE_PAGES,
     *SEGMENT_PAGES,
     Page("api-tokens", "self"),
@@ -934,6 +1002,15 @@ PAGES = [
             "new_password1": GOOD_PASSWORD + "-new",
             "new_password2": GOOD_PASSWORD + "-new",
         },
+        done=302,
+    ),
+    # Everyone edits their own name and email; an admin anyone's (tests/web/test_profile.py).
+    Page("profile", "self"),
+    Page(
+        "profile",
+        "self",
+        method="post",
+        data=lambda: {"first_name": "Pat", "last_name": "Lee", "email": ""},
         done=302,
     ),
     # Cockpit: everyone has a day and notifications of their own; setting a customer aside
@@ -981,6 +1058,15 @@ PAGES = [
         lambda owner: owner,
         method="post",
         data=lambda: {"active": "0"},
+        done=302,
+    ),
+    Page("team-member-edit", "administer", lambda owner: owner),
+    Page(
+        "team-member-edit",
+        "administer",
+        lambda owner: owner,
+        method="post",
+        data=lambda: {"first_name": "Sam", "last_name": "Lee", "email": ""},
         done=302,
     ),
 ]

@@ -27,7 +27,8 @@ def _refused(write) -> bool:
     ("kind", "score", "stored"),
     [("nps", 0, True), ("nps", 10, True), ("nps", 11, False), ("nps", -1, False),
      ("csat", 1, True), ("csat", 5, True), ("csat", 0, False), ("csat", 6, False),
-     ("ces", 3, False)],
+     ("ces", 1, True), ("ces", 7, True), ("ces", 0, False), ("ces", 8, False),
+     ("xyz", 3, False)],
 )  # fmt: skip
 def test_a_score_is_on_its_kinds_scale(kind, score, stored):
     customer = make_customer()

@@ -63,7 +63,8 @@ def test_an_answer_is_recorded_and_announced_as_of_its_time(announced, commits):
         ({"score": 11}, "score"),
         ({"kind": "csat", "score": 0}, "score"),
         ({"kind": "csat", "score": 6}, "score"),
-        ({"kind": "ces"}, "kind"),
+        ({"kind": "ces", "score": 8}, "score"),
+        ({"kind": "xyz"}, "kind"),
         ({"customer_id": None}, "customer_id"),
         ({"customer_id": 10**9}, "customer_id"),
         ({"answered_at": T0.replace(tzinfo=None)}, "answered_at"),
@@ -239,5 +240,5 @@ def test_the_latest_answer_per_customer_and_kind():
         SurveyResponse.objects.get(customer=ada, score=3), tie_high,
     }  # fmt: skip
     assert tie_low not in set(latest_answers(user=None))
-    assert customer_latest_answers(customer=ada) == {"nps": newest, "csat": csat}
+    assert customer_latest_answers(customer=ada) == {"nps": newest, "csat": csat, "ces": None}
     assert customer_latest_answers(customer=bob)["csat"] is None

@@ -90,7 +90,9 @@ def _acme(**fields):
 
 
 def test_account_facts_take_its_customers_as_one_buyer():
-    acme, _ann, _bob = _acme()
+    acme, _ann, bob = _acme()
+    # A CES answer (1-7) is neither an NPS nor a CSAT: it leaves latest_csat missing.
+    SurveyResponse.objects.create(customer=bob, kind="ces", score=2, answered_at=NOW - 5 * DAYS)
     other = make_account(name="Quiet")
     needed = {
         "days_since_last_order", "typical_gap_days", "orders_last_90d", "orders_prior_90d",

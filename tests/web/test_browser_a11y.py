@@ -48,6 +48,19 @@ def _more_pages(admin: Any) -> dict[str, str]:
         name="Red health",
         definition={"when": {"all": [{"fact": "health_band", "op": "is", "value": "red"}]}},
     )
+    from tenure.customers.models import Customer
+    from tenure.feedback.models import Survey, SurveyInvitation, SurveySend
+    from tenure.feedback.tokens import survey_token
+
+    survey = Survey.objects.create(
+        name="After delivery", kind="nps", question="How likely are you to recommend us?",
+        follow_up="What would make it a 10?",
+    )  # fmt: skip
+    invitation = SurveyInvitation.objects.create(
+        survey=survey, customer=Customer.objects.order_by("pk")[0], key="a11y",
+        send=SurveySend.objects.create(survey=survey, key="a11y", created_at=timezone.now()),
+        sent_at=timezone.now(), expires_at=timezone.now() + timedelta(days=30),
+    )  # fmt: skip
     from tenure.workspace.services import saved_view_create
 
     view = saved_view_create(
@@ -63,10 +76,15 @@ def _more_pages(admin: Any) -> dict[str, str]:
         "accounts-health": "/accounts/?health=red&cols=name,health,owner,revenue",
         "segment": f"/segments/{segment.pk}/",
         "segment-edit": f"/segments/{segment.pk}/edit/",
+        "survey": f"/surveys/{survey.pk}/",
+        "survey-answer": f"/s/{survey_token(invitation.pk)}/",
         "lifecycle-definition": "/lifecycle/definition/",
         "mail-templates": "/mail/templates/",
         "api-tokens": "/tokens/",
         "password": "/password/",
+        "profile": "/profile/",
+        # Another member's name and email, as the Team page's Edit opens them.
+        "team-member-edit": f"/team/{make_user(role='success_manager', first_name='Sam').pk}/edit/",
     }
     # insight: the customers behind a figure (the last whole month's retained)
     month_end = timezone.localdate().replace(day=1) - timedelta(days=1)
@@ -170,6 +188,7 @@ def _small_business() -> dict[str, str]:
         "at-risk": "/lifecycle/at-risk/",
         "churn-audit": "/lifecycle/churn-audit/",
         "segments": "/segments/",
+        "surveys": "/surveys/",
         "playbooks": "/playbooks/",
         "email-outbox": "/mail/",
         "import": "/imports/",

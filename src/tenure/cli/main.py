@@ -37,6 +37,7 @@ def register_commands() -> click.Group:
         person,
         playbooks,
         segments,
+        surveys,
         system,
         tokens,
         transfer,
@@ -44,7 +45,7 @@ def register_commands() -> click.Group:
 
     modules = (
         system, tokens, person, transfer, demo, insights, lifecycle, segments, check, events, mail,
-        playbooks,
+        playbooks, surveys,
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:

@@ -1,4 +1,5 @@
-"""What customers say and who they bring: survey answers (NPS, CSAT) and referrals.
+"""What customers say and who they bring: survey answers (NPS, CSAT, CES), the surveys they
+are invited to by email and answer by a signed link, and referrals.
 
 Orders and interactions are sibling apps this one does not import: an answer's optional link
 to the order or conversation it was about names them by label.
@@ -15,15 +16,22 @@ from tenure.customers.models import Customer
 class SurveyKind(models.TextChoices):
     NPS = "nps", "NPS"
     CSAT = "csat", "CSAT"
+    CES = "ces", "CES"
 
 
-# The scale of each kind, lowest and highest score (DOMAIN.md): NPS 0-10, CSAT 1-5.
-SCALES: dict[str, tuple[int, int]] = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5)}
+# The scale of each kind, lowest and highest score (DOMAIN.md): NPS 0-10, CSAT 1-5, CES 1-7
+# (as ``tenure.analytics.feedback.SCALES``).
+SCALES: dict[str, tuple[int, int]] = {
+    SurveyKind.NPS: (0, 10),
+    SurveyKind.CSAT: (1, 5),
+    SurveyKind.CES: (1, 7),
+}
 
 
 class SurveyResponse(models.Model):
-    """One answer of a customer to an NPS or CSAT question. An answer is what the customer
-    said: it is recorded or deleted, never edited."""
+    """One answer of a customer to an NPS, CSAT or CES question. An answer is what the
+    customer said: it is recorded or deleted, never edited. An answer given through a survey's
+    link names its invitation (one answer per invitation)."""
 
     # No index of its own: survey_customer_kind_at (customer, kind, answered_at) serves it.
     customer = models.ForeignKey(
@@ -53,6 +61,14 @@ class SurveyResponse(models.Model):
     external_id = models.CharField(
         max_length=100, blank=True, help_text="the survey tool's id; unique per kind"
     )
+    invitation = models.OneToOneField(
+        "SurveyInvitation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answer",
+        help_text="the invitation answered, for an answer given through a survey's link",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -68,9 +84,11 @@ class SurveyResponse(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(kind=SurveyKind.NPS) & Q(score__gte=0) & Q(score__lte=10))
-                | (Q(kind=SurveyKind.CSAT) & Q(score__gte=1) & Q(score__lte=5)),
+                | (Q(kind=SurveyKind.CSAT) & Q(score__gte=1) & Q(score__lte=5))
+                | (Q(kind=SurveyKind.CES) & Q(score__gte=1) & Q(score__lte=7)),
                 name="survey_score_on_scale",
-                violation_error_message="An NPS score is 0 to 10, a CSAT score 1 to 5.",
+                violation_error_message="An NPS score is 0 to 10, a CSAT score 1 to 5, a CES "
+                "score 1 to 7.",
             ),
             models.UniqueConstraint(
                 fields=["kind", "external_id"],
@@ -86,10 +104,18 @@ class SurveyResponse(models.Model):
     @property
     def sentiment(self) -> str:
         """promoter / passive / detractor for NPS (9-10 / 7-8 / 0-6); satisfied (4-5) or not
-        for CSAT, as the CSAT formula counts them."""
+        for CSAT, as the CSAT formula counts them; easy / neutral / difficult for CES (5-7 / 4 /
+        1-3)."""
         if self.kind == SurveyKind.NPS:
             return "promoter" if self.score >= 9 else "passive" if self.score >= 7 else "detractor"
+        if self.kind == SurveyKind.CES:
+            return "easy" if self.score >= 5 else "neutral" if self.score == 4 else "difficult"
         return "satisfied" if self.score >= 4 else "unsatisfied"
+
+    @property
+    def scale_high(self) -> int:
+        """The highest score of the answer's scale (10, 5 or 7), for "8 out of 10"."""
+        return SCALES[self.kind][1]
 
 
 class ReferralStatus(models.TextChoices):
@@ -153,3 +179,106 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"Referral by {self.referrer_id} ({self.get_status_display()})"
+
+
+class Survey(models.Model):
+    """A question customers are invited to answer by email, on a public page reached by a
+    signed link: NPS (0-10), CSAT (1-5) or CES (1-7), with an optional free-text follow-up."""
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=4, choices=SurveyKind.choices)
+    question = models.CharField(max_length=500)
+    follow_up = models.CharField(
+        max_length=500, blank=True, help_text="an optional free-text question after the score"
+    )
+    language = models.CharField(
+        max_length=10, blank=True, help_text="the page's language (e.g. de), if not English"
+    )
+    valid_days = models.PositiveSmallIntegerField(
+        default=30, help_text="days an invitation's link may be answered"
+    )
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        "users.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SurveyKind.values), name="survey_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_days__gte=1) & Q(valid_days__lte=365),
+                name="survey_valid_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SurveySend(models.Model):
+    """One sending of a survey: by hand (the page, the CLI) on a day, or by a playbook. Its
+    ``key`` makes a send retried the same send; response rates are counted per send."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="sends")
+    key = models.CharField(max_length=200, unique=True)
+    source = models.CharField(max_length=120, help_text="manual, cli or playbook:<id>")
+    created_by = models.ForeignKey(
+        "users.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    skipped = models.PositiveIntegerField(
+        default=0, help_text="customers not invited (no consent, no address), last time asked"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.survey} ({self.key})"
+
+
+class SurveyInvitation(models.Model):
+    """A customer invited to answer a survey: one email with a signed, expiring link, answered
+    at most once. ``key`` (survey, customer, occurrence) is unique, so a send retried makes no
+    second invitation."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    send = models.ForeignKey(SurveySend, on_delete=models.CASCADE, related_name="invitations")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="survey_invitations"
+    )
+    account = models.ForeignKey(
+        "customers.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    key = models.CharField(max_length=200, unique=True)
+    sent_by = models.ForeignKey(
+        "users.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(help_text="when its email was queued")
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["survey", "sent_at"], name="invitation_survey_sent"),
+            models.Index(fields=["customer", "sent_at"], name="invitation_customer_sent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("sent_at")), name="invitation_expires_after_sent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} to {self.customer_id}"

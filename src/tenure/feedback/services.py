@@ -100,9 +100,11 @@ def survey_response_create(
     order_id: int | None = None,
     interaction_id: int | None = None,
     external_id: str = "",
+    invitation_id: int | None = None,
     now: datetime | None = None,
 ) -> SurveyResponse:
-    """Record one NPS (0-10) or CSAT (1-5) answer of a customer.
+    """Record one NPS (0-10), CSAT (1-5) or CES (1-7) answer of a customer; ``invitation_id``
+    for one given through a survey's link (``tenure.feedback.surveys``: one per invitation).
 
     Raises ``AccessDenied`` when ``by``'s role may not change records, and ``ValidationError``
     with a message per field: a customer ``by`` may not change reads as no such customer; an
@@ -137,6 +139,7 @@ def survey_response_create(
         order_id=order_id,
         interaction_id=interaction_id,
         external_id=external_id,
+        invitation_id=invitation_id,
     )
     record_save(answer)
     return answer

@@ -217,7 +217,9 @@ def _answers(chunk: Chunk, ids: IntArray, now: datetime) -> dict[str, Any]:
     (the higher id wins a tie), one query with a window function."""
     newest_first = [F("answered_at").desc(), F("id").desc()]
     latest = (
-        SurveyResponse.objects.filter(chunk.where("customer__account_id"), answered_at__lte=now)
+        SurveyResponse.objects.filter(
+            chunk.where("customer__account_id"), answered_at__lte=now, kind__in=list(_ANSWERS)
+        )
         .order_by()
         .annotate(
             newest=Window(

@@ -17,7 +17,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from tenure.domain.playbook_steps import Param, StepKind
 from tenure.events.models import Event
+from tenure.feedback.models import Survey
 from tenure.mail.events import MAIL_CLICKED, MAIL_OPENED
 from tenure.mail.models import MessageKind, Template
 from tenure.mail.services import NewMessage, message_queue
@@ -27,9 +29,11 @@ from tenure.playbooks.steps import (
     branch_signal_register,
     step_check_register,
     step_executor_register,
+    step_register,
 )
 from tenure.segments.models import Segment
 from tenure.segments.services import segment_members_add, segment_members_remove
+from tenure.surveys.sending import survey_send
 
 
 def _template(slug: str) -> Template | None:
@@ -116,7 +120,47 @@ def _mail_signal(kind: str) -> Any:
     return signal
 
 
+SURVEY = StepKind(
+    "survey",
+    "Send a survey",
+    {"survey": Param("text", required=True, max_length=120, help="the survey's name")},
+    "Invite the customer to answer a survey by email (one invitation per enrolment; none "
+    "without consent to marketing emails).",
+    needs="the surveys",
+)
+
+
+def _survey(reference: object) -> Survey | None:
+    return Survey.objects.filter(name=str(reference)).first()
+
+
+def _survey_check(params: Mapping[str, Any]) -> str | None:
+    survey = _survey(params["survey"])
+    if survey is None:
+        return f"no survey {params['survey']!r} (the Surveys page lists them)"
+    return None if survey.active else f"the survey “{survey.name}” is switched off"
+
+
+def _survey_step(ctx: StepContext) -> Outcome:
+    enrollment = ctx.enrollment
+    survey = _survey(ctx.step.params["survey"])
+    problem = _survey_check(ctx.step.params)
+    if survey is None or problem is not None:
+        return Outcome("failed", problem or "no such survey")
+    result = survey_send(
+        by=None, survey_id=survey.pk, customer_ids=[enrollment.customer_id], now=ctx.now,
+        source=f"playbook:{enrollment.playbook_id}",
+        occurrence=f"playbook:{enrollment.playbook_id}:{ctx.index}:{enrollment.occurrence}",
+        send_key=f"{survey.pk}:playbook:{enrollment.playbook_id}",
+    )  # fmt: skip
+    if result.skipped_count:
+        return Outcome("skipped", f"not invited: {', '.join(result.skipped)}")
+    return Outcome("done", "invited" if result.invited else "invited already")
+
+
 def app_steps_register() -> None:
+    step_register(SURVEY, _survey_step)
+    step_check_register("survey", _survey_check)
     step_executor_register("email", _email)
     step_check_register("email", _email_check)
     step_executor_register("segment_add", _segment_step(adding=True))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tenure.web.views import mail_public
+from tenure.web.views import mail_public, survey_public
 
 app_name = "public"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("u/<str:token>", mail_public.unsubscribe, name="unsubscribe"),
     path("m/o/<str:token>", mail_public.opened, name="mail-opened"),
     path("m/c/<str:token>", mail_public.clicked, name="mail-clicked"),
+    path("s/<str:token>/", survey_public.survey_answer_page, name="survey-answer"),
 ]
