@@ -123,3 +123,10 @@ def test_the_fragment_lists_options_and_the_page_works_without_script(client):
 
 def test_signed_out_is_sent_to_log_in(client):
     assert client.get("/search/", {"q": "x"}).status_code == 302
+
+
+def test_the_profile_surveys_and_trash_are_found_by_their_words():
+    analyst = make_user(username="ann", role="analyst")
+    assert "Your profile" in _groups(analyst, "email").get("Pages", [])
+    assert "Surveys" in _groups(analyst, "nps").get("Pages", [])
+    assert "Trash" in _groups(analyst, "restore").get("Pages", [])

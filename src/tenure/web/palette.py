@@ -75,6 +75,9 @@ PAGES: tuple[Entry, ...] = (
     Entry("Imports", "web:imports", "csv upload", keys="g i"),
     Entry("Team", "web:team", "users roles members", needs=Action.ADMINISTER),
     Entry("API tokens", "web:api-tokens", "keys rest"),
+    Entry("Surveys", "web:surveys", "nps csat ces feedback answers"),
+    Entry("Trash", "web:trash", "deleted restore undo"),
+    Entry("Your profile", "web:profile", "name email account me"),
     Entry("Change password", "web:password-change", "account security"),
 )
 
