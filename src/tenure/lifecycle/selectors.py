@@ -18,13 +18,16 @@ import pandas as pd
 from django.db.models import (
     Count,
     Exists,
+    F,
     OuterRef,
     QuerySet,
+    Window,
 )
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
-from tenure.access import get_visible_or_404, visible
+from tenure.access import get_visible_or_404, sees_all, visible
 from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.funnel import funnel_conversion, stage_counts_over_time, stage_durations
 from tenure.analytics.lifecycle_buckets import lifecycle_buckets
@@ -122,18 +125,57 @@ def stage_board(
     order, with the count and the ``cards`` highest-revenue customers the user sees."""
     _definition, model = active_model()
     counts = {row.key: row.customers for row in stage_counts(user=user, within=within)}
-    columns = []
-    for stage in model.stages:
-        rows = (
-            _customers(user, within)
-            .filter(lifecycle_stage__stage=stage.key)
-            .select_related("lifecycle_stage", "health", "owner")
-            .order_by("-revenue", "id")[:cards]
+    chosen = _board_ids(
+        _customers(user, within),
+        model.stage_keys,
+        cards,
+        by_stage=user is None or (within is None and sees_all(user)),
+    )
+    found = Customer.objects.select_related("lifecycle_stage", "health", "owner").in_bulk(
+        [pk for ids in chosen.values() for pk in ids]
+    )
+    return [
+        BoardColumn(
+            stage.key,
+            stage.name,
+            stage.role,
+            counts.get(stage.key, 0),
+            [found[pk] for pk in chosen[stage.key] if pk in found],
         )
-        columns.append(
-            BoardColumn(stage.key, stage.name, stage.role, counts.get(stage.key, 0), list(rows))
+        for stage in model.stages
+    ]
+
+
+def _board_ids(
+    customers: QuerySet[Customer], keys: tuple[str, ...], cards: int, *, by_stage: bool
+) -> dict[str, list[int]]:
+    """The ``cards`` highest-revenue customer ids of each stage, read narrow (ids, not whole
+    rows: sorting whole customers by revenue spilled to disk, 0.5 s at 100,000). The whole
+    base (``by_stage``): a query per stage, each a top-N through the stage's index (25 ms);
+    a book or a segment: one pass with a row number per stage, since a query per stage would
+    evaluate the book's predicate once per stage (60 ms each at 100,000 customers)."""
+    chosen: dict[str, list[int]] = {key: [] for key in keys}
+    if by_stage:
+        for key in keys:
+            top = customers.filter(lifecycle_stage__stage=key).order_by("-revenue", "id")
+            chosen[key] = list(top.values_list("pk", flat=True)[:cards])
+        return chosen
+    placed = (
+        customers.filter(lifecycle_stage__stage__in=list(keys))
+        .values("pk")
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("lifecycle_stage__stage")],
+                order_by=[F("revenue").desc(), F("id").asc()],
+            )
         )
-    return columns
+        .filter(place__lte=cards)
+        .values_list("lifecycle_stage__stage", "place", "pk")
+    )
+    for key, _place, pk in sorted(placed):
+        chosen[key].append(pk)
+    return chosen
 
 
 @dataclass(frozen=True)

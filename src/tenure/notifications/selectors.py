@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
@@ -63,6 +64,33 @@ class MyDay:
     accounts_snoozed: int
 
 
+_NEXT_RENEWAL = "subscriptions__renews_at"
+
+
+def _next_renewal(start_of_today: datetime) -> Min:
+    """A customer's next renewal: the soonest of their live subscriptions from today on."""
+    live = Q(subscriptions__cancelled_at__isnull=True, subscriptions__renews_at__gte=start_of_today)
+    return Min(_NEXT_RENEWAL, filter=live)
+
+
+# The figures the ranking reads, as plain values: a book of thousands is ranked without making
+# a model (and its prediction and health) per customer, 1.4 s of 1.5 at 3,000 customers.
+_RANKED = (
+    "prediction__id", "prediction__churn_risk", "prediction__predicted_clv_365", "revenue",
+    "health__score", "next_renewal",
+)  # fmt: skip
+
+
+def _member(values: tuple[Any, ...], today: date) -> Member:
+    predicted, churn_risk, clv, revenue, health, renewal = values
+    return Member(
+        churn_risk=churn_risk,
+        health_score=health,
+        value=clv if predicted is not None else revenue or Decimal(0),
+        days_to_renewal=(timezone.localdate(renewal) - today).days if renewal else None,
+    )
+
+
 def my_day(*, user: User, today: date | None = None, limit: int = 50) -> MyDay:
     """The customers ``user`` owns, ranked by ``tenure.domain.worklist`` (value at risk x how
     soon they renew), without those put aside until after ``today``; and the user's open
@@ -70,39 +98,34 @@ def my_day(*, user: User, today: date | None = None, limit: int = 50) -> MyDay:
     today = today or timezone.localdate()
     start_of_today = timezone.make_aware(datetime.combine(today, time.min))
     aside = WorklistSnooze.objects.filter(user=user, until__gt=today).values("customer_id")
-    customers = (
+    found = (
         visible(user, Customer)
         .filter(owner=user)
         .exclude(pk__in=aside)
-        .select_related("prediction", "health")
         .annotate(
-            next_renewal=Min(
-                "subscriptions__renews_at",
-                filter=Q(
-                    subscriptions__cancelled_at__isnull=True,
-                    subscriptions__renews_at__gte=start_of_today,
-                ),
-            ),
+            next_renewal=_next_renewal(start_of_today),
             open_tasks=Count("tasks", filter=Q(tasks__status=TaskStatus.OPEN), distinct=True),
         )
+        .values_list("pk", "health__band", "open_tasks", *_RANKED)
     )
-    rows = []
-    for customer in customers:
-        prediction = getattr(customer, "prediction", None)
-        health = getattr(customer, "health", None)
-        renewal = customer.next_renewal
-        days = (timezone.localdate(renewal) - today).days if renewal else None
-        value = prediction.predicted_clv_365 if prediction else customer.revenue or Decimal(0)
+    ranked = []
+    for pk, band, open_tasks, *figures in found:
+        member = _member(tuple(figures), today)
         ranking = worklist_score(
-            churn_risk=prediction.churn_risk if prediction else None,
-            health_score=health.score if health else None,
-            value=value,
-            days_to_renewal=days,
-        )
-        band = health.band if health else ""
-        rows.append(WorklistRow(customer, ranking, renewal, band, customer.open_tasks))
-    rows.sort(key=lambda row: (-row.ranking.score, row.customer.pk))
-    rank = {row.customer.pk: i for i, row in enumerate(rows)}
+            churn_risk=member.churn_risk, health_score=member.health_score,
+            value=member.value, days_to_renewal=member.days_to_renewal,
+        )  # fmt: skip
+        ranked.append((-ranking.score, pk, ranking, figures[-1], band or "", open_tasks))
+    ranked.sort(key=lambda row: (row[0], row[1]))
+    rank = {row[1]: i for i, row in enumerate(ranked)}
+    shown = Customer.objects.select_related("prediction", "health").in_bulk(
+        [row[1] for row in ranked[:limit]]
+    )
+    rows = [
+        WorklistRow(shown[pk], ranking, renewal, band, open_tasks)
+        for _, pk, ranking, renewal, band, open_tasks in ranked[:limit]
+        if pk in shown  # not deleted since the ranking's read
+    ]
     tasks = list(
         Task.objects.filter(owner=user, status=TaskStatus.OPEN).select_related(
             "customer", "account"
@@ -112,7 +135,7 @@ def my_day(*, user: User, today: date | None = None, limit: int = 50) -> MyDay:
     snoozed = WorklistSnooze.objects.filter(user=user, until__gt=today).count()
     accounts, accounts_snoozed = _account_rows(user, today, start_of_today)
     return MyDay(
-        rows=rows[:limit],
+        rows=rows,
         tasks=tasks,
         snoozed=snoozed,
         accounts=accounts[:limit],
@@ -146,32 +169,12 @@ def _account_rows(
     renewals: dict[int, datetime] = {}
     customers = (
         Customer.objects.filter(account_id__in=list(accounts))
-        .select_related("prediction", "health")
-        .annotate(
-            next_renewal=Min(
-                "subscriptions__renews_at",
-                filter=Q(
-                    subscriptions__cancelled_at__isnull=True,
-                    subscriptions__renews_at__gte=start_of_today,
-                ),
-            )
-        )
+        .annotate(next_renewal=_next_renewal(start_of_today))
+        .values_list("account_id", *_RANKED)
     )
-    for customer in customers:
-        prediction = getattr(customer, "prediction", None)
-        health = getattr(customer, "health", None)
-        renewal = customer.next_renewal
-        account_id = int(customer.account_id or 0)  # filtered on its account: never None
-        members[account_id].append(
-            Member(
-                churn_risk=prediction.churn_risk if prediction else None,
-                health_score=health.score if health else None,
-                value=prediction.predicted_clv_365
-                if prediction
-                else customer.revenue or Decimal(0),
-                days_to_renewal=(timezone.localdate(renewal) - today).days if renewal else None,
-            )
-        )
+    for account_id, *figures in customers:
+        renewal = figures[-1]
+        members[int(account_id)].append(_member(tuple(figures), today))
         if renewal and (account_id not in renewals or renewal < renewals[account_id]):
             renewals[account_id] = renewal
     rows = [
