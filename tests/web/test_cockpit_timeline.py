@@ -41,7 +41,8 @@ def _history(customer, by):
     Interaction.objects.create(customer=customer, kind="call", occurred_at=at[1], subject="Hi")
     Message.objects.create(
         key=f"welcome:{customer.pk}", source="welcome", customer=customer, kind="marketing",
-        subject="s", text="t", due_at=at[2], next_at=at[2], created_at=at[2], status="sent",
+        subject="Welcome aboard", text="t", due_at=at[2], next_at=at[2], created_at=at[2],
+        status="sent",
     )  # fmt: skip
     task = Task.objects.create(title="Call back", owner=by, due=at[3].date(), customer=customer)
     Task.objects.filter(pk=task.pk).update(created_at=at[3])
@@ -91,6 +92,8 @@ def test_the_page_filters_by_type_in_the_url_and_with_htmx(signed_in, manager):
     )
     assert "Order O-1" not in body
     assert 'name="kind" value="task" checked' in body
+    emails = signed_in.get(reverse("web:customer", args=[grace.pk]), {"kind": "message"})
+    assert "Email “Welcome aboard”" in emails.content.decode()  # its subject, not its key
     assert 'name="kind" value="order">' in body  # off
     fragment = signed_in.get(
         reverse("web:customer-timeline", args=[grace.pk]),

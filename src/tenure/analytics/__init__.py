@@ -17,6 +17,8 @@ Modules (imported on demand, so ``import tenure.analytics.metrics`` stays light)
   intervals (``SurveyScore``).
 - :mod:`~tenure.analytics.feedback_trends`: ``survey_trends``: NPS, CSAT and CES per group
   (account, person, project, ...) and week, month or quarter, with response rates.
+- :mod:`~tenure.analytics.themes`: ``themes_find`` and ``themes_trend``: themes found in
+  free-text answers (offline, TF-IDF + NMF) and their share per month.
 - :mod:`~tenure.analytics.errors`: the exceptions raised on purpose.
 
 Example
