@@ -187,10 +187,21 @@ def chunk_replay(plan: Plan, chunk: Chunk, orders: Series | None = None) -> Chun
         return prepared.outcome
 
 
-def turn_take() -> Position:
+def turn_take(*, shared: bool = False) -> Position:
     """Wait for the follower's batch to end and hold its turn (its position's row, locked
-    until this transaction ends); where it got to."""
+    until this transaction ends); where it got to. ``shared``: with other whole-base chunks
+    stored at the same time (PostgreSQL's ``FOR SHARE``: they touch other customers), never
+    with the follower, whose batch locks the row ``FOR UPDATE``."""
     consumer_position(STAGES)
+    if shared and connection.vendor == "postgresql":
+        table = connection.ops.quote_name(ConsumerPosition._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT tx, event_id FROM {table} WHERE name = %s FOR SHARE",  # noqa: S608
+                [STAGES.name],
+            )
+            tx, event_id = cursor.fetchone()
+        return Position(int(tx), int(event_id))
     turn = ConsumerPosition.objects.select_for_update().filter(name=STAGES.name)
     tx, event_id = turn.values_list("tx", "event_id").get()
     return Position(tx, event_id)
