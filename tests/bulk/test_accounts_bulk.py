@@ -10,12 +10,8 @@ from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 
 from tenure.access import AccessDenied
-from tenure.bulk.services import (
-    account_cell_set,
-    accounts_bulk_apply,
-    accounts_bulk_start,
-    customers_bulk_start,
-)
+from tenure.bulk.account_bulk import accounts_bulk_apply, accounts_bulk_start
+from tenure.bulk.services import account_cell_set, customers_bulk_start
 from tenure.bulk.undo import UndoRefused, changeset_undo
 from tenure.customers import services as customers
 from tenure.customers.models import Account

@@ -19,13 +19,13 @@ from tenure.api.auth import caller
 from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.inputs import Input
 from tenure.api.types import RecordId
+from tenure.bulk.account_bulk import accounts_bulk_start
 from tenure.bulk.order_bulk import orders_bulk_start
 from tenure.bulk.selectors import bulk_progress
 from tenure.bulk.services import (
     ACCOUNT_BULK_FIELDS,
     BULK_FIELDS,
     BULK_MAX_IDS,
-    accounts_bulk_start,
     customers_bulk_start,
 )
 from tenure.bulk.task_bulk import TASK_BULK_FIELDS, tasks_bulk_start

@@ -56,7 +56,7 @@ def bulk_run(run: RunContext) -> dict[str, Any]:
 
 
 def bulk_accounts_run(run: RunContext) -> dict[str, Any]:
-    from tenure.bulk.services import accounts_bulk_apply
+    from tenure.bulk.account_bulk import accounts_bulk_apply
 
     return _as_the_asker(run, accounts_bulk_apply, "accounts")
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenure.access import get_visible_or_404, may, require
 from tenure.access.filtering import InvalidFilters
+from tenure.bulk.account_bulk import accounts_bulk_start
 from tenure.bulk.order_bulk import orders_bulk_start
 from tenure.bulk.selectors import accounts_export_csv, bulk_progress, orders_export_chosen
 from tenure.bulk.services import (
@@ -26,7 +27,6 @@ from tenure.bulk.services import (
     BULK_FIELDS,
     BULK_MAX_IDS,
     account_cell_set,
-    accounts_bulk_start,
     customer_cell_set,
     customers_bulk_start,
 )
