@@ -153,3 +153,23 @@ def test_a_chunk_changed_after_its_read_is_replayed_again_in_its_turn(
     else:  # at risk 25 days ago as the rules say, then by hand, each move stored once
         assert ("advocacy", "by-hand") in moves and len(at_risk) == 1
         assert len(moves) == len(set(effective.values_list("effective_at", "step")))
+
+
+def test_a_first_recompute_writes_each_stage_event_once_and_a_replaced_history_none_again(
+    small_chunks,
+):
+    now = timezone.now()
+    customers = _business(now)
+    lifecycle_recompute(now=now)  # every chunk new: its events copied straight in
+    entered = Event.objects.filter(kind="stage.entered")
+    assert entered.count() == len(customers) and not Event.objects.filter(kind="stage.left")
+    assert sorted(entered.values_list("customer_id", flat=True)) == sorted(c.pk for c in customers)
+    keys = set(Event.objects.values_list("key", flat=True))
+    # Their stages taken away (a history replaced) but their events kept: placed again, the
+    # same moves give the same keys, which are written once.
+    StageTransition.objects.all().delete()
+    CustomerStage.objects.all().delete()
+    run = lifecycle_recompute(now=now)
+    assert run.moved == len(customers)
+    assert set(Event.objects.values_list("key", flat=True)) == keys
+    assert Event.objects.filter(kind="stage.entered").count() == len(customers)
