@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "tenure.lifecycle",
     "tenure.segments",
     "tenure.notifications",
+    "tenure.success",  # onboarding checklists and success plans
     "tenure.webhooks",
     "tenure.mail",
     "tenure.playbooks",

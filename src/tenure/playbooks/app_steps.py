@@ -33,6 +33,7 @@ from tenure.playbooks.steps import (
 )
 from tenure.segments.models import Segment
 from tenure.segments.services import segment_members_add, segment_members_remove
+from tenure.success.steps import START_ONBOARDING, start_onboarding_check, start_onboarding_run
 from tenure.surveys.sending import survey_send
 
 
@@ -158,7 +159,14 @@ def _survey_step(ctx: StepContext) -> Outcome:
     return Outcome("done", "invited" if result.invited else "invited already")
 
 
+def _start_onboarding(ctx: StepContext) -> Outcome:
+    status, detail = start_onboarding_run(ctx.step.params, ctx.enrollment.customer_id, ctx.now)
+    return Outcome(status, detail)  # type: ignore[arg-type]
+
+
 def app_steps_register() -> None:
+    step_register(START_ONBOARDING, _start_onboarding)
+    step_check_register("start_onboarding", start_onboarding_check)
     step_register(SURVEY, _survey_step)
     step_check_register("survey", _survey_check)
     step_executor_register("email", _email)

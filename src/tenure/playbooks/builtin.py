@@ -124,6 +124,19 @@ BUILTIN: dict[str, dict[str, Any]] = {
         ],
         "reentry": "every",
     },
+    "onboard_accounts": {
+        "name": "Onboard new accounts",
+        "slug": "onboard-new-accounts",
+        "description": "When a new account's first customer is created, start the account's "
+        "onboarding checklist (kickoff, set-up, first value): its steps become tasks for "
+        "their owners, once per account.",
+        "priority": 250,
+        "trigger": {"type": "event", "kind": "customer.created"},
+        "steps": [
+            {"kind": "start_onboarding", "template": "Onboard new accounts", "for": "account"},
+        ],
+        "reentry": "once",
+    },
 }
 
 

@@ -26,6 +26,7 @@ from tenure.notifications.services import (
     worklist_done,
     worklist_snooze,
 )
+from tenure.success.selectors import overdue_onboardings
 from tenure.web.forms import SnoozeForm
 from tenure.web.views._render import signed_in_user
 
@@ -37,6 +38,7 @@ def my_day_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     context = {
         "day": my_day(user=user, today=today),
+        "overdue_onboardings": overdue_onboardings(user=user, today=today),
         "today": today,
         "tomorrow": today + timedelta(days=1),
         "next_week": today + timedelta(days=7),

@@ -1,0 +1,1 @@
+"""Customer success: onboarding checklists (their steps are tasks) and success plans."""

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tenure.access.admin import ScopedAdmin
+from tenure.success.models import (
+    ChecklistStep,
+    ChecklistTemplate,
+    Goal,
+    Milestone,
+    Onboarding,
+    SuccessPlan,
+)
+
+
+class ChecklistStepInline(admin.TabularInline):
+    model = ChecklistStep
+    extra = 0
+    raw_id_fields = ("member",)
+
+
+@admin.register(ChecklistTemplate)
+class ChecklistTemplateAdmin(ScopedAdmin):
+    list_display = ("name", "applies_to", "active")
+    inlines = [ChecklistStepInline]
+
+
+@admin.register(Onboarding)
+class OnboardingAdmin(ScopedAdmin):
+    list_display = ("key", "template", "account", "customer", "started_at")
+    raw_id_fields = ("account", "customer", "started_by")
+    readonly_fields = ("key", "started_at")
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # started by ``onboarding_start`` only: it opens the step tasks
+
+
+class GoalInline(admin.TabularInline):
+    model = Goal
+    extra = 0
+    raw_id_fields = ("owner",)
+
+
+@admin.register(SuccessPlan)
+class SuccessPlanAdmin(ScopedAdmin):
+    list_display = ("title", "account", "status", "next_review")
+    list_filter = ("status",)
+    raw_id_fields = ("account",)
+    inlines = [GoalInline]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ScopedAdmin):
+    list_display = ("title", "goal", "due", "done_at")
+    raw_id_fields = ("goal",)

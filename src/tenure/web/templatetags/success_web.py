@@ -1,0 +1,25 @@
+"""The account page's "Onboarding" and "Success plan" cards, read where they are shown (one
+include, no view change)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.simple_tag
+def onboardings_of(user: Any, account: Any) -> list[Any]:
+    from tenure.success.selectors import account_onboardings
+
+    return account_onboardings(user=user, account_id=account.pk, today=timezone.localdate())
+
+
+@register.simple_tag
+def success_plan_of(user: Any, account: Any) -> Any:
+    from tenure.success.selectors import account_plan
+
+    return account_plan(user=user, account_id=account.pk)
