@@ -895,12 +895,23 @@ FIGURE_DRILLS = [
     Page("analytics-drill-csv", "list", _churned_customer, shows=lambda c: c.external_id,
          query="?chart=audit&attribute=age"),
 ]  # fmt: skip
+
+
 def _survey(owner):
     from tenure.feedback.models import Survey
 
     return Survey.objects.create(
         name=f"NPS {owner.pk}-{Survey.objects.count()}", kind="nps", question="Recommend us?"
     )
+
+
+def _answered_account(owner):
+    account = make_account(owner=owner)
+    SurveyResponse.objects.create(
+        customer=make_customer(account=account, owner=owner), kind="nps", score=9,
+        answered_at=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+    return account
 
 
 # Surveys: every role reads them (rates counted over its book); admins and managers make and
@@ -912,9 +923,69 @@ SURVEY_PAGES = [
     Page("survey", "self", _survey),
     Page("survey-send", "change_all", _survey, method="post", done=302,
          data=lambda: {"customers": "1"}),
+    # Trends: every role reads them over its book (an account's answers shown by its name).
+    Page("survey-trends", "list", _answered_account, shows=lambda a: a.name),
+    # The single-threaded accounts: an account with no contact rests on no one.
+    Page("accounts-single-threaded", "list", _account, shows=lambda a: a.name),
+]  # fmt: skip
+
+
+def _planned_goal(owner):
+    """A goal in a success plan of an account of ``owner``'s book (local import: the success
+    app's pages, h/success)."""
+    from datetime import date
+
+    from tenure.success.models import Goal, SuccessPlan
+
+    plan = SuccessPlan.objects.create(account=make_account(owner=owner), title="Grow")
+    return Goal.objects.create(plan=plan, title="Adopt", target_date=date(2099, 6, 1), owner=owner)
+
+
+def _planned_account(owner):
+    return _planned_goal(owner).plan.account
+
+
+def _milestone(owner):
+    from datetime import date
+
+    from tenure.success.models import Milestone
+
+    goal = _planned_goal(owner)
+    return Milestone.objects.create(goal=goal, title="Kickoff", due=date(2099, 1, 1))
+
+
+def _goal_form():
+    from tenure.users.models import User
+
+    someone = User.objects.filter(is_active=True).order_by("pk").first()
+    assert someone is not None
+    owner = str(someone.pk)
+    return {"title": "Adopt", "target_date": "2099-01-01", "owner": owner, "status": "open"}
+
+
+# Success plans (h/success): read on the account's page; changed by those who may change the
+# account (a success manager their book's, an analyst nothing).
+SUCCESS_PAGES = [
+    Page("success-plan-edit", "update", _account),
+    Page("success-plan-edit", "update", _account, method="post", done=302,
+         data=lambda: {"title": "Grow", "status": "draft", "reminder_days": "7"}),
+    Page("success-plan-review", "update", _planned_account),
+    Page("success-plan-review", "update", _planned_account, method="post", done=302,
+         data=lambda: {"next_review": "2099-01-01"}),
+    Page("success-goal-new", "update", _account),
+    Page("success-goal-new", "update", _account, method="post", done=302, data=_goal_form),
+    Page("success-goal-edit", "update", _planned_goal),
+    Page("success-goal-edit", "update", _planned_goal, method="post", done=302, data=_goal_form),
+    Page("success-milestone-new", "update", _planned_goal),
+    Page("success-milestone-new", "update", _planned_goal, method="post", done=302,
+         data=lambda: {"title": "Kickoff", "due": "2099-01-01"}),
+    Page("success-milestone-edit", "update", _milestone),
+    Page("success-milestone-edit", "update", _milestone, method="post", done=302,
+         data=lambda: {"title": "Kickoff", "due": "2099-01-01", "done": "on"}),
 ]  # fmt: skip
 PAGES = [
     Page("home", "self", done=302),
+    *SUCCESS_PAGES,
     Page("search", "self"),  # the palette: what each role may open (tests/web/test_palette.py)
     *RECORD_PAGES,
     *BULK_PAGES,

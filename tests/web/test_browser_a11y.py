@@ -108,7 +108,47 @@ def _more_pages(admin: Any) -> dict[str, str]:
     from tests.web.test_imports_browser import import_wizard_pages
 
     pages.update(import_wizard_pages(admin))
+    pages.update(_success_pages(admin))
     return pages
+
+
+def _success_pages(admin: Any) -> dict[str, str]:
+    """An account of the admin's with an onboarding late by a month and a success plan with a
+    goal and a milestone (h/success): its page's cards, the plan's forms, My day's section."""
+    from tenure.success.builtin import templates_builtin_ensure
+    from tenure.success.onboarding import onboarding_start
+    from tenure.success.services import goal_create, milestone_create, plan_save
+    from tests.factories import make_account
+
+    now = timezone.now()
+    account = make_account(name="Onboarding Ltd", owner=admin)
+    onboarding_start(
+        by=admin, template_id=templates_builtin_ensure().pk, account_id=account.pk,
+        now=now - timedelta(days=40),
+    )  # fmt: skip
+    plan_save(
+        by=admin, account_id=account.pk, now=now,
+        changes={"title": "Grow with us", "next_review": now.date() + timedelta(days=30)},
+    )  # fmt: skip
+    goal = goal_create(
+        by=admin, account_id=account.pk, now=now,
+        data={"title": "Adopt reports", "target_date": now.date() + timedelta(days=90),
+              "owner_id": admin.pk},
+    )  # fmt: skip
+    milestone = milestone_create(
+        by=admin, goal_id=goal.pk, now=now,
+        data={"title": "First report", "due": now.date() + timedelta(days=30)},
+    )  # fmt: skip
+    return {
+        "account-success": f"/accounts/{account.pk}/",
+        "my-day-onboardings": "/my-day/",
+        "success-plan-edit": f"/accounts/{account.pk}/success-plan/",
+        "success-plan-review": f"/accounts/{account.pk}/success-plan/review/",
+        "success-goal-new": f"/accounts/{account.pk}/success-plan/goals/new/",
+        "success-goal-edit": f"/success-plan/goals/{goal.pk}/",
+        "success-milestone-new": f"/success-plan/goals/{goal.pk}/milestones/new/",
+        "success-milestone-edit": f"/success-plan/milestones/{milestone.pk}/",
+    }
 
 
 def _bulk_pages(admin: Any) -> dict[str, str]:
@@ -189,6 +229,8 @@ def _small_business() -> dict[str, str]:
         "churn-audit": "/lifecycle/churn-audit/",
         "segments": "/segments/",
         "surveys": "/surveys/",
+        "survey-trends": "/surveys/trends/?kind=nps&by=account&period=month",
+        "single-threaded": "/accounts/single-threaded/",
         "playbooks": "/playbooks/",
         "email-outbox": "/mail/",
         "import": "/imports/",

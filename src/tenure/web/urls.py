@@ -27,7 +27,10 @@ from tenure.web.views import (
     profile,
     record_parts,
     records,
+    relationships,
     segments,
+    success,
+    survey_trends,
     surveys,
     tasks,
     team,
@@ -152,6 +155,7 @@ urlpatterns = [
     # Cockpit: reassign and reschedule a task.
     path("tasks/<int:task_id>/plan/", tasks.task_plan, name="task-plan"),
     path("surveys/", surveys.surveys, name="surveys"),
+    path("surveys/trends/", survey_trends.survey_trends_page, name="survey-trends"),
     path("surveys/<int:survey_id>/", surveys.survey, name="survey"),
     path("surveys/<int:survey_id>/send/", surveys.survey_send_page, name="survey-send"),
     path("segments/", segments.segments, name="segments"),
@@ -215,6 +219,9 @@ urlpatterns = [
     ),
     path("accounts/", accounts.accounts, name="accounts"),
     path("accounts/new/", records.account_new, name="account-new"),
+    path(
+        "accounts/single-threaded/", relationships.single_threaded, name="accounts-single-threaded"
+    ),
     path("accounts/<int:account_id>/", accounts.account, name="account"),
     # Cockpit: the account's timeline entries (type filters, "Show older") for htmx.
     path(
@@ -228,6 +235,29 @@ urlpatterns = [
         name="account-interaction-create",
     ),
     path("accounts/<int:account_id>/edit/", records.account_edit, name="account-edit"),
+    # The account's success plan: the plan, a review, goals and milestones.
+    path("accounts/<int:account_id>/success-plan/", success.plan_edit, name="success-plan-edit"),
+    path(
+        "accounts/<int:account_id>/success-plan/review/",
+        success.plan_review,
+        name="success-plan-review",
+    ),
+    path(
+        "accounts/<int:account_id>/success-plan/goals/new/",
+        success.goal_new,
+        name="success-goal-new",
+    ),
+    path("success-plan/goals/<int:goal_id>/", success.goal_edit, name="success-goal-edit"),
+    path(
+        "success-plan/goals/<int:goal_id>/milestones/new/",
+        success.milestone_new,
+        name="success-milestone-new",
+    ),
+    path(
+        "success-plan/milestones/<int:milestone_id>/",
+        success.milestone_edit,
+        name="success-milestone-edit",
+    ),
     path("accounts/<int:account_id>/delete/", records.account_delete, name="account-delete"),
     path("accounts/<int:account_id>/contacts/new/", record_parts.contact_new, name="contact-new"),
     path("contacts/<int:contact_id>/edit/", record_parts.contact_edit, name="contact-edit"),
