@@ -204,3 +204,22 @@ def test_each_column_shows_its_highest_revenue_customers_for_every_book():
         assert column.customers == 5
         assert [card.pk for card in column.cards] == top
         assert column.cards[0].lifecycle_stage.stage == "retention"  # read along, no query
+
+
+def _column_of(page: str, customer_id: int) -> str | None:
+    """The stage whose column shows the customer's card."""
+    for section in page.split('<section class="board-column"')[1:]:
+        if f"/customers/{customer_id}/stage/" in section:
+            return section.split('data-stage="', 1)[1].split('"', 1)[0]
+    return None
+
+
+def test_the_board_kept_between_requests_shows_a_move_at_once():
+    mia = make_user(username="mia")
+    grace = _buyer(first_name="Grace")
+    client = _client(mia)
+    assert _column_of(client.get("/lifecycle/board/").content.decode(), grace.pk) == "retention"
+    client.post(f"/customers/{grace.pk}/stage/", {"stage": "advocacy", "reason": "Review"})
+    # The move wrote its events: the data's version moved, the kept columns are not reused.
+    page = client.get("/lifecycle/board/").content.decode()
+    assert _column_of(page, grace.pk) == "advocacy"

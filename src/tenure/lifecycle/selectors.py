@@ -118,11 +118,19 @@ class BoardColumn:
     cards: list[Customer]
 
 
-def stage_board(
+@dataclass(frozen=True)
+class BoardPlan:
+    """What the board shows, as plain data a cache can keep: each stage's count and its
+    cards' customer ids, highest revenue first."""
+
+    counts: dict[str, int]
+    chosen: dict[str, list[int]]
+
+
+def stage_board_plan(
     *, user: User | None, within: Within = None, cards: int = BOARD_CARDS
-) -> list[BoardColumn]:
-    """The board by lifecycle stage: a column per stage of the active definition, in its
-    order, with the count and the ``cards`` highest-revenue customers the user sees."""
+) -> BoardPlan:
+    """The counts and the ``cards`` highest-revenue customers of each stage the user sees."""
     _definition, model = active_model()
     counts = {row.key: row.customers for row in stage_counts(user=user, within=within)}
     chosen = _board_ids(
@@ -131,16 +139,29 @@ def stage_board(
         cards,
         by_stage=user is None or (within is None and sees_all(user)),
     )
+    return BoardPlan(counts, chosen)
+
+
+def stage_board(
+    *, user: User | None, within: Within = None, cards: int = BOARD_CARDS,
+    plan: BoardPlan | None = None,
+) -> list[BoardColumn]:  # fmt: skip
+    """The board by lifecycle stage: a column per stage of the active definition, in its
+    order, with the count and the ``cards`` highest-revenue customers the user sees (``plan``:
+    the ``stage_board_plan`` a caller kept; the cards are read fresh, so their stage, health
+    and owner are today's)."""
+    _definition, model = active_model()
+    plan = plan or stage_board_plan(user=user, within=within, cards=cards)
     found = Customer.objects.select_related("lifecycle_stage", "health", "owner").in_bulk(
-        [pk for ids in chosen.values() for pk in ids]
+        [pk for ids in plan.chosen.values() for pk in ids]
     )
     return [
         BoardColumn(
             stage.key,
             stage.name,
             stage.role,
-            counts.get(stage.key, 0),
-            [found[pk] for pk in chosen[stage.key] if pk in found],
+            plan.counts.get(stage.key, 0),
+            [found[pk] for pk in plan.chosen.get(stage.key, []) if pk in found],
         )
         for stage in model.stages
     ]

@@ -26,9 +26,10 @@ from tenure.bulk.reversible import stage_move_undoable
 from tenure.customers.models import Customer
 from tenure.customers.selectors import customer_detail
 from tenure.domain.access import Action
-from tenure.lifecycle.selectors import stage_board
+from tenure.lifecycle.selectors import BOARD_CARDS, stage_board, stage_board_plan
 from tenure.lifecycle.services import MOVE_REASON_MAX, active_model
 from tenure.web.views._render import errors_onto_form, signed_in_user, wants_fragment
+from tenure.web.views.figures_cache import figures_cached
 from tenure.web.views.segment_scope import SegmentRefused, segment_refused, segment_scope
 from tenure.web.views.undo import undo_offer_later
 
@@ -56,8 +57,14 @@ def _next(request: HttpRequest) -> str | None:
 def _board_context(request: HttpRequest) -> dict[str, Any]:
     user = signed_in_user(request)
     scope = segment_scope(request, user)
+    # Which customers each column shows is kept while the data is unchanged (a move writes
+    # events: a new version); the cards themselves are read on every request.
+    plan = figures_cached(
+        "board", user=user, scope=scope, settings=BOARD_CARDS,
+        compute=lambda: stage_board_plan(user=user, within=scope.within),
+    )  # fmt: skip
     return {
-        "columns": stage_board(user=user, within=scope.within),
+        "columns": stage_board(user=user, within=scope.within, plan=plan),
         "scope": scope,
         "may_move": may(user, Action.CHANGE),
         "form": StageMoveForm(),
