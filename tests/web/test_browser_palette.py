@@ -35,6 +35,7 @@ def test_the_palette_finds_a_customer_and_an_action(live_server, browser_page): 
     page.on("pageerror", lambda error: errors.append(str(error)))
     _log_in(page, live_server.url, "mia")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.wait_for_load_state("load")  # palette.js (deferred) listens for the keys by then
 
     page.keyboard.press("Control+k")
     palette = page.get_by_role("dialog", name="Command palette")
@@ -46,6 +47,7 @@ def test_the_palette_finds_a_customer_and_an_action(live_server, browser_page): 
     page.keyboard.press("Enter")  # at once: it waits for the answer to "hopper", then opens it
     expect(page).to_have_url(f"{live_server.url}/customers/{grace.pk}/")
     page.go_back()
+    page.wait_for_load_state("load")
     page.keyboard.press("Control+k")
     box = page.get_by_role("dialog", name="Command palette").get_by_role("combobox")
     box.fill("hopper")
@@ -59,6 +61,7 @@ def test_the_palette_finds_a_customer_and_an_action(live_server, browser_page): 
     expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
 
     # An action, by its words, chosen with the arrows.
+    page.wait_for_load_state("load")
     page.keyboard.press("Control+k")
     box = page.get_by_role("dialog", name="Command palette").get_by_role("combobox")
     box.fill("new")
@@ -78,6 +81,7 @@ def test_the_palette_finds_a_customer_and_an_action(live_server, browser_page): 
     expect(page.get_by_role("heading", name="New account")).to_be_visible()
 
     # Escape closes; "?" shows the map; "g" then "c" goes to the customers.
+    page.wait_for_load_state("load")
     page.keyboard.press("Control+k")
     expect(page.get_by_role("dialog", name="Command palette")).to_be_visible()
     page.keyboard.press("Escape")
@@ -106,6 +110,7 @@ def test_an_analyst_sees_no_edit_action_in_the_palette(live_server, browser_page
     page = browser_page
     _log_in(page, live_server.url, "ann")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.wait_for_load_state("load")  # palette.js (deferred) listens for the keys by then
 
     page.keyboard.press("Control+k")
     palette = page.get_by_role("dialog", name="Command palette")
