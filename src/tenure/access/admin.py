@@ -104,7 +104,7 @@ class ServiceDeletes(admin.ModelAdmin):
     ``ValidationError``) is the page's error message, and nothing is deleted or logged."""
 
     def record_delete(self, request: HttpRequest, obj: Any) -> None:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: say which service deletes its records")
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         deleted, counts, _, protected = super().get_deleted_objects(objs, request)
