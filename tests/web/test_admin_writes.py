@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenure.customers.models import Customer
+from tenure.events.models import Event
 from tenure.lifecycle.models import CustomerStage
 from tenure.orders.models import Order
-from tenure.todos.models import Task
+from tenure.todos.models import Task, TaskComment
+from tenure.todos.services import task_comment_add, task_create
 from tests.factories import make_customer, make_order, make_user
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +124,81 @@ def test_a_complaint_added_in_the_admin_opens_its_follow_up(
     assert response.status_code == 302, response.content.decode()[:3000]
     task = Task.objects.get(customer=customer)
     assert task.owner == owner
+
+
+def _task_form(client, url: str, **changes: str) -> dict[str, str]:
+    """The add/change page's values (the comments' management form included), changed."""
+    parser = _FormValues()
+    parser.feed(client.get(url).content.decode())
+    return {**parser.values, **changes}
+
+
+def test_a_task_added_in_the_admin_tells_its_owner(admin_client):
+    owner = make_user(role="success_manager")
+    customer = make_customer(owner=owner)
+    url = reverse("admin:todos_task_add")
+    due = (timezone.localdate() + timedelta(days=3)).isoformat()
+    values = _task_form(
+        admin_client, url, title="Call about the renewal", owner=str(owner.pk), due=due,
+        priority="normal", customer=str(customer.pk),
+    )  # fmt: skip
+    response = admin_client.post(url, values)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    task = Task.objects.get(customer=customer)
+    assert (task.title, task.owner, task.source) == ("Call about the renewal", owner, "manual")
+    assigned = Event.objects.get(kind="task.assigned", subject_id=task.pk)
+    assert (assigned.data, assigned.via) == ({"owner_id": owner.pk}, "admin")
+
+
+def test_a_task_reassigned_in_the_admin_to_a_former_member_is_refused(admin_client):
+    owner = make_user(role="success_manager")
+    gone = make_user(role="success_manager", is_active=False)
+    customer = make_customer(owner=owner)
+    task = task_create(by=None, title="Check in", owner=owner, due=timezone.localdate(),
+                       customer_id=customer.pk)  # fmt: skip
+    url = reverse("admin:todos_task_change", args=[task.pk])
+    response = admin_client.post(url, _task_form(admin_client, url, owner=str(gone.pk)))
+    assert response.status_code == 200
+    assert "a task needs an active team member as its owner" in response.content.decode()
+    task.refresh_from_db()
+    assert task.owner == owner
+    assert not Event.objects.filter(kind="task.assigned", data__owner_id=gone.pk).exists()
+
+
+def test_a_task_is_cancelled_in_the_admin_never_deleted(admin_client):
+    owner = make_user(role="success_manager")
+    task = task_create(by=None, title="Check in", owner=owner, due=timezone.localdate())
+    delete = admin_client.get(reverse("admin:todos_task_delete", args=[task.pk]))
+    assert delete.status_code == 403
+    changelist = reverse("admin:todos_task_changelist")
+    admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [task.pk], "post": "yes"}
+    )
+    assert Task.objects.filter(pk=task.pk).exists()
+    url = reverse("admin:todos_task_change", args=[task.pk])
+    response = admin_client.post(url, _task_form(admin_client, url, status="cancelled"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    task.refresh_from_db()
+    assert task.status == "cancelled" and task.completed_at is not None
+
+
+def test_a_comment_is_added_in_the_admin_and_the_written_ones_stay(admin_client):
+    owner = make_user(role="success_manager")
+    task = task_create(by=None, title="Check in", owner=owner, due=timezone.localdate())
+    first = task_comment_add(by=owner, task_id=task.pk, body="Left a voicemail")
+    url = reverse("admin:todos_task_change", args=[task.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="comments-0-body"' not in page  # the written one is shown, not editable
+    values = _task_form(admin_client, url)
+    values.update({
+        "comments-TOTAL_FORMS": "2", "comments-1-body": "Called back: all good",
+        "comments-1-task": str(task.pk),
+    })  # fmt: skip
+    response = admin_client.post(url, values)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    comments = list(TaskComment.objects.filter(task=task).order_by("pk"))
+    admin_id = int(admin_client.session["_auth_user_id"])
+    assert [(c.pk, c.body, c.author_id) for c in comments] == [
+        (first.pk, "Left a voicemail", owner.pk),
+        (comments[1].pk, "Called back: all good", admin_id),
+    ]
