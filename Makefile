@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/tenure
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-sqlite test-postgres lint browser clean constraints
+.PHONY: demo test test-sqlite test-postgres lint browser pdf-libs clean constraints
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,13 +25,13 @@ constraints:
 	mv constraints.new constraints.txt && rm -rf .venv-fresh
 
 ## make demo: install, migrate, load the demo business, serve it with a worker on :8000
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed pdf-libs
 	$(BIN)/tenure demo
 
 ## make test: lint, then the whole suite on SQLite and on PostgreSQL side by side, each half's
 ## output printed whole when it ends (TEST_JOBS=1: one after the other, 70 minutes against 41)
 TEST_JOBS ?= 2
-test: $(VENV)/.installed-test browser lint
+test: $(VENV)/.installed-test browser pdf-libs lint
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-sqlite test-postgres
 
 lint: $(VENV)/.installed-test
@@ -53,6 +53,15 @@ browser:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+# Pango, HarfBuzz and fonts for WeasyPrint (the results report's PDF), from Debian's packages
+# when missing; nothing is asked of apt when they are there.
+pdf-libs:
+	@{ ldconfig -p | grep -q libpangoft2-1.0.so.0 && ldconfig -p | grep -q libharfbuzz.so.0 \
+	  && fc-list | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	  libharfbuzz0b fonts-dejavu-core >/dev/null; }
 
 clean:
 	rm -rf var/test var/test-pg .pytest_cache

@@ -1,0 +1,114 @@
+"""Emailing an account's results report to its people, once per (account, period, person).
+
+The people are the account's customers (the persons the mail ledger writes to, each with their
+consents); the account's contacts without a customer record have no consent recorded and are
+not mailed. Each gets one marketing message on the ``email_marketing`` topic queued in the
+ledger under the key (``report:<account>``, ``results``, the person, the period), so a playbook
+step run twice, a retried request or a second click queues nothing more; the sender checks
+consent, suppression, quiet hours and the cap again when it sends. Someone who could not be
+mailed now (no address, a suppressed address, no consent) is counted with the reason. The
+report is the message's body (HTML and text); the mail layer carries no attachments, so the
+PDF is not attached (it is downloaded from the report's page or the API).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+
+from tenure.access import require_all
+from tenure.customers.models import Consent, ConsentPurpose, Customer
+from tenure.domain.access import Action
+from tenure.mail.models import MessageKind, Suppression
+from tenure.mail.services import NewMessage, message_queue
+from tenure.reports.building import AccountReport, account_report
+from tenure.reports.events import REPORT_SENT, report_event
+from tenure.reports.periods import ReportPeriod
+from tenure.reports.rendering import report_html, report_text
+from tenure.users.models import User
+
+SEND_WHY = "emailing results reports is for admins and managers"
+TOPIC = ConsentPurpose.EMAIL_MARKETING
+NO_ADDRESS = "no email address"
+SUPPRESSED = "address suppressed"
+NO_CONSENT = "no consent to marketing emails"
+
+
+@dataclass
+class ReportSendResult:
+    queued: int = 0
+    already: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def words(self) -> str:
+        parts = [f"{self.queued} queued"]
+        if self.already:
+            parts.append(f"{self.already} queued before (not again)")
+        parts += [f"{n} not sent: {reason}" for reason, n in sorted(self.skipped.items())]
+        return "; ".join(parts)
+
+
+def _reasons(customers: list[Customer]) -> dict[int, str]:
+    """Why each person could not be mailed now ('' when they could): the sender's rule."""
+    granted = set(
+        Consent.objects.filter(
+            customer__in=customers, purpose=TOPIC, granted=True
+        ).values_list("customer_id", flat=True)
+    )  # fmt: skip
+    addresses = {c.email.strip().lower() for c in customers if c.email.strip()}
+    suppressed = set(
+        Suppression.objects.filter(address__in=addresses, suppressed_at__isnull=False)
+        .values_list("address", flat=True)
+    )  # fmt: skip
+    reasons = {}
+    for customer in customers:
+        address = customer.email.strip().lower()
+        reasons[customer.pk] = (
+            NO_ADDRESS if not address else SUPPRESSED if address in suppressed
+            else NO_CONSENT if customer.pk not in granted else ""
+        )  # fmt: skip
+    return reasons
+
+
+def _message(report: AccountReport, customer_id: int, now: datetime) -> NewMessage:
+    subject = f"{report.account_name}: your results for {report.period.words}"
+    return NewMessage(
+        source=f"report:{report.account_id}", step="results", occurrence=report.period.label,
+        customer_id=customer_id, due_at=now, kind=MessageKind.MARKETING, topic=TOPIC,
+        subject="{{ subject }}", text="{{ report_text }}", html="{{ report_html|safe }}",
+        context={"subject": subject, "report_text": report_text(report),
+                 "report_html": report_html(report)},
+    )  # fmt: skip
+
+
+def report_send(
+    *, by: User | None, account_id: int, period: ReportPeriod, now: datetime
+) -> ReportSendResult:
+    """Queue the account's report for ``period`` to each of its people who may be mailed."""
+    if by is not None:
+        require_all(by, Action.CHANGE, why=SEND_WHY)
+    from tenure.reports.selectors import report_account
+
+    account = report_account(user=by, account_id=account_id)
+    report = account_report(account=account, period=period, now=now)
+    people = list(Customer.objects.filter(account=account).order_by("pk"))
+    reasons = _reasons(people)
+    result = ReportSendResult()
+    with transaction.atomic():
+        for person in people:
+            if reasons[person.pk]:
+                result.skipped[reasons[person.pk]] += 1
+                continue
+            _, new = message_queue(_message(report, person.pk, now), now=now)
+            if new:
+                result.queued += 1
+            else:
+                result.already += 1
+        if result.queued:
+            report_event(
+                REPORT_SENT, subject_id=account.pk, period=period.label, queued=result.queued
+            )
+    return result
