@@ -33,6 +33,7 @@ from tenure.playbooks.steps import (
 )
 from tenure.segments.models import Segment
 from tenure.segments.services import segment_members_add, segment_members_remove
+from tenure.success.appreciation_steps import RECORD_APPRECIATION, record_appreciation_run
 from tenure.success.steps import START_ONBOARDING, start_onboarding_check, start_onboarding_run
 from tenure.surveys.sending import survey_send
 
@@ -164,8 +165,16 @@ def _start_onboarding(ctx: StepContext) -> Outcome:
     return Outcome(status, detail)  # type: ignore[arg-type]
 
 
+def _record_appreciation(ctx: StepContext) -> Outcome:
+    enrollment = ctx.enrollment
+    key = f"playbook:{enrollment.playbook_id}:{ctx.index}:{enrollment.pk}"  # once per enrolment
+    status, detail = record_appreciation_run(ctx.step.params, enrollment.customer_id, key, ctx.now)
+    return Outcome(status, detail)  # type: ignore[arg-type]
+
+
 def app_steps_register() -> None:
     step_register(START_ONBOARDING, _start_onboarding)
+    step_register(RECORD_APPRECIATION, _record_appreciation)
     step_check_register("start_onboarding", start_onboarding_check)
     step_register(SURVEY, _survey_step)
     step_check_register("survey", _survey_check)

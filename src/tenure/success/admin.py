@@ -5,8 +5,10 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tenure.access.admin import ScopedAdmin
+from tenure.access.admin import ScopedAdmin, ServiceDeletes
+from tenure.success.appreciation import appreciation_delete
 from tenure.success.models import (
+    Appreciation,
     ChecklistStep,
     ChecklistTemplate,
     Goal,
@@ -56,3 +58,24 @@ class SuccessPlanAdmin(ScopedAdmin):
 class MilestoneAdmin(ScopedAdmin):
     list_display = ("title", "goal", "due", "done_at")
     raw_id_fields = ("goal",)
+
+
+@admin.register(Appreciation)
+class AppreciationAdmin(ServiceDeletes, ScopedAdmin):
+    """Read and deleted here; recorded on the account's page, the API or by a playbook."""
+
+    list_display = ("given_on", "account", "kind", "cost", "currency", "given_by")
+    list_filter = ("kind",)
+    list_select_related = ("account", "given_by")
+    raw_id_fields = ("account", "contact", "customer", "given_by")
+    readonly_fields = ("created_at", "key")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # recorded by ``appreciation_record`` only: its event, its key
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def record_delete(self, request: HttpRequest, obj: Any) -> None:
+        appreciation_delete(by=request.user, appreciation_id=obj.pk)  # type: ignore[arg-type]

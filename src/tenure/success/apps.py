@@ -1,7 +1,9 @@
 from django.apps import AppConfig
 
 # Their changes keep a history like the customers' records (who, when, which fields).
-TRACKED = ("ChecklistTemplate", "ChecklistStep", "SuccessPlan", "Goal", "Milestone")
+TRACKED = (
+    "ChecklistTemplate", "ChecklistStep", "SuccessPlan", "Goal", "Milestone", "Appreciation",
+)  # fmt: skip
 
 
 class SuccessConfig(AppConfig):

@@ -14,7 +14,14 @@ PLAN_REVIEWED = EventKind("success.plan_reviewed", "A success plan was reviewed 
 PLAN_STATUS_CHANGED = EventKind(
     "success.plan_status_changed", "A success plan's status changed (draft, active, ...)."
 )
-event_kinds_register(ONBOARDING_STARTED, GOAL_ACHIEVED, PLAN_REVIEWED, PLAN_STATUS_CHANGED)
+APPRECIATION_RECORDED = EventKind(
+    "appreciation.recorded", "A gift, thank-you note or invitation was given to an account."
+)
+APPRECIATION_DELETED = EventKind("appreciation.deleted", "A recorded appreciation was deleted.")
+event_kinds_register(
+    ONBOARDING_STARTED, GOAL_ACHIEVED, PLAN_REVIEWED, PLAN_STATUS_CHANGED, APPRECIATION_RECORDED,
+    APPRECIATION_DELETED,
+)  # fmt: skip
 
 
 def success_event(

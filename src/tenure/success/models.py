@@ -8,11 +8,14 @@ and the next review (a reminder task for the account's owner before it, once per
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from tenure.customers.models import Account, Customer
+from tenure.customers.models import Account, Contact, Customer
+from tenure.customers.validators import validate_currency
 
 
 class AppliesTo(models.TextChoices):
@@ -152,3 +155,51 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AppreciationKind(models.TextChoices):
+    GIFT = "gift", "Gift"
+    THANK_YOU_NOTE = "thank_you_note", "Thank-you note"
+    EVENT_INVITATION = "event_invitation", "Event invitation"
+    OTHER = "other", "Other"
+
+
+class Appreciation(models.Model):
+    """A gift, a thank-you note or an invitation given to an account (and a person there),
+    with its cost, so the team sees who was thanked and when. ``key`` makes a playbook's step
+    record one per enrolment, however often it runs."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="appreciations")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="appreciations"
+    )
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="appreciations"
+    )
+    kind = models.CharField(max_length=20, choices=AppreciationKind.choices)
+    description = models.CharField(max_length=500, blank=True)
+    cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    given_on = models.DateField()
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField()
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        indexes = [
+            models.Index(fields=["account", "given_on"], name="appreciation_account_given"),
+            models.Index(fields=["given_on", "id"], name="appreciation_given"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(cost__gte=0), name="appreciation_cost_gte_0"),
+            models.CheckConstraint(
+                condition=Q(kind__in=AppreciationKind.values), name="appreciation_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.account_id} on {self.given_on}"
