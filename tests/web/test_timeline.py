@@ -77,7 +77,8 @@ def test_a_page_is_one_query_per_source_however_long_the_history(django_assert_n
         )
         for n in range(300)
     )
-    # orders, interactions, answers, referrals, messages, tasks, stage moves, field changes
-    with django_assert_num_queries(8):
+    # orders, interactions, answers, referrals, messages, tasks, stage moves, field changes,
+    # comments and reviews (voices)
+    with django_assert_num_queries(9):
         page = customer_timeline(customer=customer, limit=20)
     assert [entry.item.external_id for entry in page.entries][:2] == ["B-299", "B-298"]

@@ -178,7 +178,7 @@ class TimelineOut(Schema):
     summary="A customer's orders, interactions, emails, tasks, stage moves, field changes, "
     "survey answers and referrals, newest first",
     description="``kinds``: comma-separated, of order, interaction, message, task, stage, "
-    "change, survey, referral (empty or none known: all).",
+    "change, survey, referral, voice (empty or none known: all).",
 )
 def get_timeline(
     request: HttpRequest,
@@ -208,6 +208,9 @@ def _timeline_summary(kind: str, item: Any, customer: Customer) -> tuple[str, An
         return f"Order {item.external_id}", item.amount, item.status
     if kind == "survey":
         return f"{item.get_kind_display()} {item.score}", None, item.sentiment
+    if kind == "voice":
+        rating = f" ({item.rating} of {item.rating_scale})" if item.rating is not None else ""
+        return f"{item.source_name}{rating}: {item.text[:80]}", None, item.source_kind
     if kind == "referral":
         summary = "Came through a referral"
         if item.referrer_id == customer.pk:

@@ -1,6 +1,6 @@
 """One timeline of a customer (or of an account over its customers): orders, interactions,
-emails, tasks, stage moves, field changes, survey answers and referrals, newest first, a page
-at a time with a keyset cursor, narrowed to the kinds asked for.
+emails, tasks, stage moves, field changes, survey answers, referrals, comments and reviews
+(voices), newest first, a page at a time with a keyset cursor, narrowed to the kinds asked for.
 
 The apps that own those records (orders, interactions, feedback, todos, lifecycle, mail) sit
 above this one in the layers, so their tables are reached through the customer's reverse
@@ -33,12 +33,13 @@ TIMELINE_KINDS = {
     "change": "Field changes",
     "survey": "Survey answers",
     "referral": "Referrals",
+    "voice": "Comments and reviews",
 }
 # Entries at the same instant are ordered by this rank, then newest id first: any fixed total
 # order works, the cursor only has to name a place in it.
 _SOURCE_RANK = {
     "order": 0, "interaction": 1, "survey": 2, "referral": 3, "message": 4, "task": 5,
-    "stage": 6, "change": 7,
+    "stage": 6, "change": 7, "voice": 8,
 }  # fmt: skip
 
 
@@ -124,6 +125,11 @@ def _sources(customers: Any, account: Account | None) -> dict[str, tuple[QuerySe
             "occurred_at",
         ),
         "survey": (_model("survey_responses")._default_manager.filter(own), "answered_at"),
+        # Comments and reviews (tenure.voices): the customer's, and an account's own.
+        "voice": (
+            _model("voices")._default_manager.filter(of_account).select_related("customer"),
+            "published_at",
+        ),
         "referral": (
             _model("referrals_made")._default_manager.filter(
                 Q(referrer_id__in=customers) | Q(referred_customer_id__in=customers)
