@@ -10,6 +10,7 @@ done, 2 bad arguments.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from rich.console import Console
@@ -73,12 +74,14 @@ def _customer_ids(text: str) -> list[int]:
 @click.option("--segment", help="send to this segment's members (its slug or id)")
 @click.option("--customers", help="send to these customer ids, separated by commas")
 @click.option("--occurrence", help="tells sends apart (default: today: one invitation a day)")
+@click.option("--language", default="", help="the invitations' language (default: each one's own)")
 @click.option("--as", "as_user", metavar="USERNAME", help="send as this user (their role)")
 def survey_send_command(
     name: str,
     segment: str | None,
     customers: str | None,
     occurrence: str | None,
+    language: str,
     as_user: str | None,
 ) -> None:
     """Invite customers to answer a survey: one email each, once per occurrence."""
@@ -91,16 +94,11 @@ def survey_send_command(
     from tenure.access import AccessDenied
     from tenure.analytics.errors import InvalidInputError
     from tenure.events.record import acting_via
-    from tenure.feedback.models import Survey
     from tenure.segments.selectors import segment_chosen, segment_members
     from tenure.surveys.sending import survey_send
 
     user = _user(as_user)
-    found = Survey.objects.filter(name=name).first()
-    if found is None and name.isdigit():
-        found = Survey.objects.filter(pk=int(name)).first()
-    if found is None:
-        raise click.BadParameter(f"no survey {name!r}", param_hint="--survey")
+    found = _survey_named(name)
     if segment is not None:
         try:
             chosen = segment_chosen(user=user, ref=segment)
@@ -113,7 +111,7 @@ def survey_send_command(
         with acting_via("cli", user.pk if user else None):
             result = survey_send(
                 by=user, survey_id=found.pk, customer_ids=ids, now=timezone.now(), source="cli",
-                occurrence=occurrence,
+                occurrence=occurrence, language=language,
             )  # fmt: skip
     except AccessDenied as error:
         click.echo(f"Refused: {error}", err=True)
@@ -122,6 +120,62 @@ def survey_send_command(
         click.echo(f"Not sent: {'; '.join(error.messages)}", err=True)
         sys.exit(1)
     click.echo(f"{found.name}: {result.words()}.")
+
+
+def _survey_named(name: str) -> Any:
+    from tenure.feedback.models import Survey
+
+    found = Survey.objects.filter(name=name).first()
+    if found is None and name.isdigit() and len(name) < 19:
+        found = Survey.objects.filter(pk=int(name)).first()
+    if found is None:
+        raise click.BadParameter(f"no survey {name!r}", param_hint="--survey")
+    return found
+
+
+@survey.command("results")
+@click.option("--survey", "name", required=True, help="the survey's name (or id)")
+@click.option("--as", "as_user", metavar="USERNAME", help="count this user's customers only")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def survey_results_command(name: str, as_user: str | None, as_json: bool) -> None:
+    """A survey's score with its interval and its custom questions' results."""
+    setup_django()
+    from tenure.feedback.question_selectors import question_results
+    from tenure.feedback.survey_selectors import survey_row
+
+    user = _user(as_user)
+    found = _survey_named(name)
+    row = survey_row(user=user, survey=found)
+    results = question_results(user=user, survey=found)
+    if as_json:
+        _echo_json({
+            "survey": found.name, "kind": found.kind, "n": row.score.n, "score": row.score.score,
+            "low": row.score.low, "high": row.score.high, "invited": row.rate.invited,
+            "answered": row.rate.answered,
+            "questions": [
+                {"field": r.question.field, "kind": r.question.kind, "text": r.question.text,
+                 "n": r.n, "mean": r.mean, "low": r.low, "high": r.high,
+                 "options": {o.text: o.count for o in r.options}, "texts": r.texts}
+                for r in results
+            ],
+        })  # fmt: skip
+        return
+    score = "-" if row.score.score is None else f"{row.score.score:.0f}"
+    if row.score.low is not None and row.score.high is not None:
+        score += f" (95 % interval {row.score.low:.0f} to {row.score.high:.0f})"
+    click.echo(f"{found.name}: {found.kind.upper()} {score}, {row.score.n} answers")
+    table = Table("question", "kind", "answers", "result", title="Custom questions")
+    for r in results:
+        if r.mean is not None:
+            shown = f"mean {r.mean:.2f}"
+            if r.low is not None and r.high is not None:
+                shown += f" ({r.low:.2f} to {r.high:.2f})"
+        elif r.options:
+            shown = ", ".join(f"{o.text}: {o.count}" for o in r.options)
+        else:
+            shown = f"{len(r.texts)} latest texts"
+        table.add_row(f"{r.question.position}. {r.question.text}", r.question.kind, str(r.n), shown)
+    Console().print(table)
 
 
 COMMANDS = [survey]

@@ -1,8 +1,16 @@
 """The feedback app's events: surveys answered, changed, deleted; referrals made, changed,
-deleted. Dated by when the answer was given and when the referral was made."""
+deleted. Dated by when the answer was given and when the referral was made.
+
+An answer's event names its band (``band``: NPS ``detractor`` / ``passive`` / ``promoter``,
+CSAT ``dissatisfied`` / ``neutral`` / ``satisfied``, CES ``difficult`` / ``neutral`` /
+``easy``, the bands of ``tenure.analytics.feedback``) and whether it is ``low`` (the negative
+band), so a playbook starts on "an NPS detractor" or "any low answer" by its trigger:
+``{"type": "event", "kind": "survey.answered", "match": {"kind": "nps", "band": "detractor"}}``
+or ``"match": {"low": true}``."""
 
 from __future__ import annotations
 
+from tenure.analytics.feedback import BANDS
 from tenure.events.kinds import EventKind, event_kinds_register
 from tenure.events.record import NewEvent
 from tenure.events.tracking import Values, changed_fields
@@ -21,15 +29,32 @@ REFERRAL_CHANGED = EventKind(
 )
 REFERRAL_DELETED = EventKind("referral.deleted", "A referral was deleted.", dated=True)
 
+# The singular of each band's name, negative, neutral, positive (the events' ``band``).
+BAND_WORDS: dict[str, tuple[str, str, str]] = {
+    "nps": ("detractor", "passive", "promoter"),
+    "csat": ("dissatisfied", "neutral", "satisfied"),
+    "ces": ("difficult", "neutral", "easy"),
+}
+
 event_kinds_register(
     ANSWERED, ANSWER_CHANGED, ANSWER_DELETED, REFERRED, REFERRAL_CHANGED, REFERRAL_DELETED
 )
 
 
+def answer_band(kind: str, score: int) -> str:
+    """The band an answer falls in: ``detractor``, ``passive``, ``promoter`` for NPS, ..."""
+    negative, positive = BANDS[kind]
+    low, middle, high = BAND_WORDS[kind]
+    return low if score <= negative else high if score >= positive else middle
+
+
 def answer_events(answer_id: int, before: Values | None, after: Values | None) -> list[NewEvent]:
     values = after if after is not None else before
     assert values is not None
-    data: dict[str, object] = {"kind": str(values["kind"]), "score": int(values["score"])}
+    scale, score = str(values["kind"]), int(values["score"])
+    band = answer_band(scale, score) if scale in BANDS else ""
+    low = scale in BANDS and band == BAND_WORDS[scale][0]
+    data: dict[str, object] = {"kind": scale, "score": score, "band": band, "low": low}
     if after is None:
         kind, at, key = ANSWER_DELETED, values["answered_at"], f"{ANSWER_DELETED.name}:{answer_id}"
     elif before is None:

@@ -198,6 +198,12 @@ class Survey(models.Model):
         default=30, help_text="days an invitation's link may be answered"
     )
     active = models.BooleanField(default=True)
+    review_url = models.URLField(
+        blank=True, help_text="the business's review page, offered to promoters (NPS 9-10)"
+    )
+    referral_url = models.URLField(
+        blank=True, help_text="the referral programme's page; a promoter's link adds ?ref=<id>"
+    )
     created_by = models.ForeignKey(
         "users.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -261,6 +267,9 @@ class SurveyInvitation(models.Model):
         "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     key = models.CharField(max_length=200, unique=True)
+    language = models.CharField(
+        max_length=10, blank=True, help_text="the customer's language when sent ('': the survey's)"
+    )
     sent_by = models.ForeignKey(
         "users.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -282,3 +291,102 @@ class SurveyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey} to {self.customer_id}"
+
+
+class QuestionKind(models.TextChoices):
+    SCALE = "scale", "Scale"
+    CHOICE = "choice", "Choice"
+    TEXT = "text", "Free text"
+
+
+class SurveyQuestion(models.Model):
+    """A custom question of a survey, asked after its headline (NPS, CSAT or CES) question:
+    a scale (``scale_min``-``scale_max`` with words at its ends), a choice among ``options``
+    (one, or several with ``multiple``) or free text. ``position`` orders them, from 1."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=6, choices=QuestionKind.choices)
+    text = models.CharField(max_length=500)
+    required = models.BooleanField(default=False)
+    scale_min = models.SmallIntegerField(null=True, blank=True)
+    scale_max = models.SmallIntegerField(null=True, blank=True)
+    low_label = models.CharField(max_length=80, blank=True)
+    high_label = models.CharField(max_length=80, blank=True)
+    options = models.JSONField(default=list, blank=True, help_text="the choices' texts")
+    multiple = models.BooleanField(default=False, help_text="several choices may be ticked")
+
+    class Meta:
+        ordering = ["survey", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "position"], name="question_position_once"),
+            models.CheckConstraint(
+                condition=Q(kind__in=QuestionKind.values), name="question_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=QuestionKind.SCALE)
+                | (
+                    Q(scale_min__isnull=False, scale_max__isnull=False)
+                    & Q(scale_min__lt=F("scale_max"))
+                ),
+                name="question_scale_bounds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}#{self.position} {self.text[:40]}"
+
+    @property
+    def field(self) -> str:
+        """The answer's name in a form or an API body: ``q1``, ``q2``, ..."""
+        return f"q{self.position}"
+
+
+class SurveyTranslation(models.Model):
+    """A survey's texts in another language: the headline question, the follow-up, and per
+    custom question (by position) its text, options and scale words. Saved only complete
+    (``tenure.feedback.questions.survey_translation_save``)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10)
+    question = models.CharField(max_length=500)
+    follow_up = models.CharField(max_length=500, blank=True)
+    questions = models.JSONField(
+        default=dict, blank=True, help_text='{"1": {"text": ..., "options": [...], ...}}'
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["survey", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "language"], name="translation_once_per_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} ({self.language})"
+
+
+class SurveyAnswerItem(models.Model):
+    """The answer to one custom question, part of a survey answer: ``number`` for a scale,
+    ``choices`` (the options' indexes, from 0) for a choice, ``text`` for free text. Kept in
+    columns, so results count choices and average scales in the database's rows."""
+
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey(
+        SurveyQuestion, on_delete=models.PROTECT, related_name="answers", db_index=False
+    )
+    number = models.SmallIntegerField(null=True, blank=True)
+    choices = models.JSONField(default=list, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["response", "question"]
+        indexes = [models.Index(fields=["question", "response"], name="answer_item_question")]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="answer_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}/{self.question_id}"

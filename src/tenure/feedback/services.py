@@ -29,7 +29,14 @@ from tenure.access.records import (
 )
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
-from tenure.feedback.models import SCALES, Referral, ReferralStatus, SurveyKind, SurveyResponse
+from tenure.feedback.models import (
+    SCALES,
+    Referral,
+    ReferralStatus,
+    SurveyAnswerItem,
+    SurveyKind,
+    SurveyResponse,
+)
 from tenure.users.models import User
 
 CAUSE = "feedback"
@@ -276,10 +283,14 @@ def person_feedback_erase(*, customer: Customer) -> tuple[dict[str, int], list[M
     history holds the old text. Call it before the customer's email is blanked."""
     answers = list(SurveyResponse.objects.filter(customer=customer).exclude(comment=""))
     SurveyResponse.objects.filter(pk__in=[a.pk for a in answers]).update(comment=ERASED)
+    # Their words in custom free-text questions too; the scale and choice answers stay.
+    texts = SurveyAnswerItem.objects.filter(response__customer=customer).exclude(text="")
+    texts_count = texts.update(text=ERASED)
     theirs = Q(referrer=customer) | Q(referred_customer=customer)
     if customer.email:
         theirs |= Q(referred_email__iexact=customer.email)
     referrals = list(Referral.objects.filter(theirs).exclude(referred_email=""))
     Referral.objects.filter(pk__in=[r.pk for r in referrals]).update(referred_email="")
-    counts = {"survey_comments": len(answers), "referral_emails": len(referrals)}
+    counts = {"survey_comments": len(answers), "referral_emails": len(referrals),
+              "survey_texts": texts_count}  # fmt: skip
     return counts, [*answers, *referrals]

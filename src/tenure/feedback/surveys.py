@@ -17,33 +17,40 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from tenure.access import require_all
 from tenure.access.records import record_save, reject_unknown_fields
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
+from tenure.domain.errors import Conflict
 from tenure.feedback.models import (
     SCALES,
     Survey,
+    SurveyAnswerItem,
     SurveyInvitation,
     SurveyKind,
     SurveyResponse,
     SurveySend,
 )
+from tenure.feedback.questions import SURVEYS_WHY as SURVEYS_WHY
+from tenure.feedback.questions import answer_items_clean
 from tenure.feedback.services import survey_response_create
 from tenure.feedback.tokens import survey_token_read
 from tenure.users.models import User
 
-SURVEYS_WHY = "surveys are the whole business's: admins and managers create and send them"
 CHANNEL = "email-link"
 COMMENT_MAX = 5000
 KEY_MAX = 200
-SURVEY_FIELDS = ("name", "kind", "question", "follow_up", "language", "valid_days", "active")
+SURVEY_FIELDS = (
+    "name", "kind", "question", "follow_up", "language", "valid_days", "active", "review_url",
+    "referral_url",
+)  # fmt: skip
 
 
 def survey_create(*, by: User | None, **fields: Any) -> Survey:
     """A new survey (name, kind nps/csat/ces, question, and optionally follow_up, language,
-    valid_days 1-365, active). ``ValidationError`` per field."""
+    valid_days 1-365, active, review_url, referral_url). ``ValidationError`` per field."""
     if by is not None:
         require_all(by, Action.CHANGE, why=SURVEYS_WHY)
     reject_unknown_fields(fields, SURVEY_FIELDS)
@@ -69,6 +76,20 @@ def survey_update(*, by: User | None, survey_id: int, changes: Mapping[str, Any]
     return survey
 
 
+@transaction.atomic
+def survey_delete(*, by: User | None, survey_id: int) -> None:
+    """Delete a survey never sent; one that was sent holds its invitations and answers'
+    context, so it is switched off instead (``Conflict``)."""
+    if by is not None:
+        require_all(by, Action.CHANGE, why=SURVEYS_WHY)
+    survey = Survey.objects.select_for_update().filter(pk=survey_id).first()
+    if survey is None:
+        raise Http404("no such survey")
+    if survey.invitations.exists() or survey.sends.exists():
+        raise Conflict("the survey has been sent: switch it off (active: false) instead")
+    survey.delete()
+
+
 def survey_send_claim(
     *, survey: Survey, key: str, source: str, by: User | None, now: datetime
 ) -> SurveySend:
@@ -88,6 +109,7 @@ def invitation_claim(
     now: datetime,
     contact_id: int | None = None,
     order_id: int | None = None,
+    language: str = "",
 ) -> tuple[SurveyInvitation, bool]:
     """The customer's invitation to the send's survey for ``occurrence``: (it, whether new).
     Its key (survey, customer, occurrence) is unique, so asking again returns the first one."""
@@ -100,7 +122,8 @@ def invitation_claim(
         return found, False
     invitation = SurveyInvitation.objects.create(
         survey=survey, send=send, customer=customer, account_id=customer.account_id,
-        contact_id=contact_id, order_id=order_id, key=key, sent_by=by, sent_at=now,
+        contact_id=contact_id, order_id=order_id, key=key, language=language, sent_by=by,
+        sent_at=now,
         expires_at=now + timedelta(days=survey.valid_days),
     )  # fmt: skip
     return invitation, True
@@ -142,26 +165,46 @@ class Answered:
     answer: SurveyResponse
 
 
-def survey_answer_record(*, token: str, score: Any, comment: str, now: datetime) -> Answered:
+def survey_answer_record(
+    *,
+    token: str,
+    score: Any,
+    comment: str,
+    now: datetime,
+    answers: Mapping[str, Any] | None = None,
+) -> Answered:
     """Record the answer given through a link: once per invitation (the invitation is locked,
     so two submissions at once record one), through ``survey_response_create`` with the
-    channel ``email-link``. The caller holds the transaction. ``SurveyRefused`` for a link
-    that may not be answered, ``ValidationError`` for a score off the scale."""
+    channel ``email-link``, with the answers to the survey's custom questions (``answers`` by
+    field, ``q1``, ...: ``tenure.feedback.questions.answer_items_clean``). The caller holds the
+    transaction. ``SurveyRefused`` for a link that may not be answered, ``ValidationError``
+    naming each field refused (a score off the scale, a required question left empty)."""
     invitation = invitation_of_token(token, now=now, lock=True)
     survey = invitation.survey
     low, high = SCALES[survey.kind]
-    if isinstance(score, str) and score.strip().lstrip("-").isdigit():
+    if isinstance(score, str) and score.strip().lstrip("-").isdigit() and len(score) < 6:
         score = int(score.strip())
-    if not isinstance(score, int) or not low <= score <= high:
-        raise ValidationError({"score": [f"choose a score from {low} to {high}"]})
+    errors: dict[str, list[str]] = {}
+    if isinstance(score, bool) or not isinstance(score, int) or not low <= score <= high:
+        errors["score"] = [f"choose a score from {low} to {high}"]
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise ValidationError({"comment": [f"at most {COMMENT_MAX:,} characters"]})
+        errors["comment"] = [f"at most {COMMENT_MAX:,} characters"]
+    items: list[SurveyAnswerItem] = []
+    try:
+        items = answer_items_clean(list(survey.questions.all()), answers)
+    except ValidationError as refused:
+        errors |= refused.message_dict
+    if errors:
+        raise ValidationError(errors)
     answer = survey_response_create(
         by=None, customer_id=invitation.customer_id, kind=survey.kind, score=score,
         answered_at=now, comment=comment if survey.follow_up else "", channel=CHANNEL,
         order_id=invitation.order_id, invitation_id=invitation.pk, now=now,
     )  # fmt: skip
+    for item in items:
+        item.response = answer
+    SurveyAnswerItem.objects.bulk_create(items)
     invitation.answered_at = now
     invitation.save(update_fields=["answered_at"])
     return Answered(invitation, answer)

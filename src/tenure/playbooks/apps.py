@@ -10,10 +10,11 @@ class PlaybooksConfig(AppConfig):
     def ready(self) -> None:
         from tenure.events.consumers import consumer_register, follower_register
         from tenure.jobs.registry import run_kind_register
-        from tenure.playbooks import app_steps, builtin, steps, tasks, triggers
+        from tenure.playbooks import app_steps, builtin, steps, survey_steps, tasks, triggers
 
         steps.builtin_executors_register()
         app_steps.app_steps_register()
+        survey_steps.survey_steps_register()  # h4: ask a promoter for a review or a referral
         consumer_register(triggers.TRIGGERS)
         follower_register("playbooks.steps", tasks.steps_follow)
         run_kind_register(tasks.DAILY_KIND)

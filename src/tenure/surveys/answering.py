@@ -10,6 +10,7 @@ so a second submission of the link records nothing and opens nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,10 +62,20 @@ def low_answer_follow_up(
 
 
 @transaction.atomic
-def survey_answer(*, token: str, score: Any, comment: str = "", now: datetime) -> Answered:
-    """Record an answer given through a survey's link and follow it up when it is low, in one
-    transaction. ``SurveyRefused`` (invalid, expired, answered, closed) or ``ValidationError``
-    (a score off the scale) leave nothing written."""
-    answered = survey_answer_record(token=token, score=score, comment=comment, now=now)
+def survey_answer(
+    *,
+    token: str,
+    score: Any,
+    comment: str = "",
+    now: datetime,
+    answers: Mapping[str, Any] | None = None,
+) -> Answered:
+    """Record an answer given through a survey's link (with its custom questions' ``answers``
+    by field) and follow it up when it is low, in one transaction. ``SurveyRefused`` (invalid,
+    expired, answered, closed) or ``ValidationError`` (a score off the scale, a custom answer
+    refused) leave nothing written."""
+    answered = survey_answer_record(
+        token=token, score=score, comment=comment, now=now, answers=answers
+    )
     low_answer_follow_up(answer=answered.answer, sent_by_id=answered.invitation.sent_by_id, now=now)
     return answered

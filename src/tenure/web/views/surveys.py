@@ -1,7 +1,13 @@
 """The Surveys pages: every survey with its response rate and score (NPS, CSAT or CES with its
 interval), a form to make one, and one survey's sends with a form to send it to a segment or
 to customers by id. Every role reads them (counted over its own book); admins and managers
-make and send surveys (``tenure.feedback.surveys``, ``tenure.surveys.sending``)."""
+make and send surveys (``tenure.feedback.surveys``, ``tenure.surveys.sending``).
+
+A survey's page also shows its custom questions with their results (a scale's mean, a choice's
+shares, each with its interval; the latest free-text answers) and its translations; admins and
+managers add and remove questions, save a language's texts and set the review and referral
+links (``tenure.feedback.questions``): each form posts to its own URL and comes back to the
+page with a message, its refusal naming the field."""
 
 from __future__ import annotations
 
@@ -18,9 +24,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tenure.access import require_all
 from tenure.analytics.errors import InvalidInputError
 from tenure.domain.access import Action
-from tenure.feedback.models import Survey, SurveyKind
+from tenure.feedback.models import QuestionKind, Survey, SurveyKind, SurveyQuestion
+from tenure.feedback.question_selectors import question_results
+from tenure.feedback.questions import (
+    survey_question_add,
+    survey_question_delete,
+    survey_translation_delete,
+    survey_translation_save,
+)
 from tenure.feedback.survey_selectors import survey_row, survey_rows, survey_send_rows
-from tenure.feedback.surveys import SURVEYS_WHY, survey_create
+from tenure.feedback.surveys import SURVEYS_WHY, survey_create, survey_update
 from tenure.segments.selectors import segment_chosen, segment_list, segment_members
 from tenure.surveys.sending import survey_send
 from tenure.web.views._render import signed_in_user
@@ -80,6 +93,9 @@ def survey(request: HttpRequest, survey_id: int) -> HttpResponse:
         "row": survey_row(user=user, survey=found),
         "sends": survey_send_rows(user=user, survey=found),
         "segments": segment_list(user=user),
+        "results": question_results(user=user, survey=found),
+        "translations": list(found.translations.all()),
+        "question_kinds": QuestionKind.choices,
         "section": "surveys",
     }
     return render(request, "web/surveys/detail.html", context)
@@ -116,4 +132,124 @@ def survey_send_page(request: HttpRequest, survey_id: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{found.name}: {result.words()}.")
+    return redirect("web:survey", survey_id=found.pk)
+
+
+def _refused(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(
+        request,
+        "; ".join(f"{field}: {' '.join(words)}" for field, words in error.message_dict.items()),
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@login_required
+@require_POST
+def survey_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """The survey's review and referral links and whether it may be sent and answered."""
+    user = signed_in_user(request)
+    require_all(user, Action.CHANGE, why=SURVEYS_WHY)
+    found = _survey(survey_id)
+    changes = {
+        "review_url": request.POST.get("review_url", "").strip(),
+        "referral_url": request.POST.get("referral_url", "").strip(),
+        "active": request.POST.get("active") == "on",
+    }
+    try:
+        survey_update(by=user, survey_id=found.pk, changes=changes)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"Survey “{found.name}” saved.")
+    return redirect("web:survey", survey_id=found.pk)
+
+
+@login_required
+@require_POST
+def question_add(request: HttpRequest, survey_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    require_all(user, Action.CHANGE, why=SURVEYS_WHY)
+    found = _survey(survey_id)
+    post = request.POST
+    try:
+        survey_question_add(
+            by=user, survey_id=found.pk, kind=post.get("kind", ""), text=post.get("text", ""),
+            required=post.get("required") == "on", scale_min=post.get("scale_min", ""),
+            scale_max=post.get("scale_max", ""), low_label=post.get("low_label", ""),
+            high_label=post.get("high_label", ""), options=_lines(post.get("options", "")),
+            multiple=post.get("multiple") == "on",
+        )  # fmt: skip
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "Question added.")
+    return redirect("web:survey", survey_id=found.pk)
+
+
+@login_required
+@require_POST
+def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    require_all(user, Action.CHANGE, why=SURVEYS_WHY)
+    question = SurveyQuestion.objects.filter(pk=question_id).first()
+    if question is None:
+        raise Http404("no such question")
+    try:
+        survey_question_delete(by=user, question_id=question.pk)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "Question removed.")
+    return redirect("web:survey", survey_id=question.survey_id)
+
+
+@login_required
+@require_POST
+def translation_save(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """A language's texts: the headline question, the follow-up, and per custom question
+    (``q<position>_text``, ``_options`` one per line, ``_low_label``, ``_high_label``)."""
+    user = signed_in_user(request)
+    require_all(user, Action.CHANGE, why=SURVEYS_WHY)
+    found = _survey(survey_id)
+    post = request.POST
+    questions: dict[str, Any] = {}
+    for question in found.questions.all():
+        prefix = question.field
+        entry: dict[str, Any] = {"text": post.get(f"{prefix}_text", "")}
+        if question.kind == QuestionKind.CHOICE:
+            entry["options"] = _lines(post.get(f"{prefix}_options", ""))
+        for label in ("low_label", "high_label"):
+            if getattr(question, label):
+                entry[label] = post.get(f"{prefix}_{label}", "")
+        questions[str(question.position)] = entry
+    texts = {"question": post.get("question", ""), "follow_up": post.get("follow_up", ""),
+             "questions": questions}  # fmt: skip
+    try:
+        saved = survey_translation_save(
+            by=user, survey_id=found.pk, language=post.get("language", ""), texts=texts
+        )
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"Translation “{saved.language}” saved.")
+    return redirect("web:survey", survey_id=found.pk)
+
+
+@login_required
+@require_POST
+def translation_delete(request: HttpRequest, survey_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    require_all(user, Action.CHANGE, why=SURVEYS_WHY)
+    found = _survey(survey_id)
+    try:
+        survey_translation_delete(
+            by=user, survey_id=found.pk, language=request.POST.get("language", "")
+        )
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "Translation removed.")
     return redirect("web:survey", survey_id=found.pk)
