@@ -1,8 +1,10 @@
 """Starting an onboarding: one per (template, account or customer), its steps opened as tasks.
 
 Each step's task is keyed ``onboarding:<onboarding>:<step>`` (``Task.source_key``), so a start
-asked for again (the same event delivered twice, a playbook step retried) finds the onboarding
-and opens no task twice.
+asked for again (the same event delivered twice, a playbook step retried, an API call repeated)
+finds the onboarding and opens no task twice. The tasks are opened with the onboarding, in its
+transaction, from the template's steps of that moment: a step added to the template later is
+not added to a running onboarding (changes apply to new onboardings only).
 """
 
 from __future__ import annotations
@@ -76,8 +78,8 @@ def onboarding_start(
             "started_at": now, "started_by": by,
         },
     )  # fmt: skip
-    _open_tasks(by, onboarding, template, subject)
     if new:
+        _open_tasks(by, onboarding, template, subject)
         success_event(
             ONBOARDING_STARTED, subject="onboarding", subject_id=onboarding.pk,
             customer_id=customer_id, template_id=template.pk, account_id=account_id,

@@ -225,3 +225,19 @@ def milestone_update(
         milestone.done_at = (milestone.done_at or now) if changes["done"] else None
     record_save(milestone)
     return milestone
+
+
+@transaction.atomic
+def goal_delete(*, by: User | None, goal_id: int) -> None:
+    """Delete a goal and its milestones (their history keeps them)."""
+    goal = _goal_for_change(by, goal_id)
+    goal.delete()
+
+
+@transaction.atomic
+def milestone_delete(*, by: User | None, milestone_id: int) -> None:
+    milestone = Milestone.objects.filter(pk=milestone_id).first()
+    if milestone is None:
+        raise ValidationError({"milestone_id": [f"no milestone {milestone_id}"]})
+    _goal_for_change(by, milestone.goal_id)
+    milestone.delete()

@@ -23,3 +23,12 @@ def success_plan_of(user: Any, account: Any) -> Any:
     from tenure.success.selectors import account_plan
 
     return account_plan(user=user, account_id=account.pk)
+
+
+@register.simple_tag
+def account_checklists() -> list[Any]:
+    """The active checklists for accounts, for the account page's "Start a checklist"."""
+    from tenure.success.models import AppliesTo
+    from tenure.success.selectors import checklist_templates
+
+    return checklist_templates(applies_to=AppliesTo.ACCOUNT, active=True)
