@@ -1,0 +1,75 @@
+"""The back office's view of the ledger: read only. Entries, lots and balances are written by
+the services alone (an adjustment is ``points_adjust``, on the customer's page or the API);
+the program's settings are the admins' (``/loyalty/settings/`` validates them the same way)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from tenure.access import visible
+from tenure.access.admin import AdministerOnlyAdmin, ScopedAdmin
+from tenure.customers.models import Customer
+from tenure.loyalty.models import LoyaltyBalance, LoyaltyProgram, PointsEntry, PointsLot
+
+
+class ReadOnlyLedgerAdmin(ScopedAdmin):
+    """Rows of the customers the member sees; never added, changed or deleted here."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        rows = self.model._default_manager.all()
+        return rows.filter(customer_id__in=visible(request.user, Customer).values("pk"))
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request) and (
+            obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+        )
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(ReadOnlyLedgerAdmin):
+    list_display = ("created_at", "customer", "kind", "points", "written_off", "source_key")
+    list_filter = ("kind",)
+    search_fields = ("source_key",)
+    raw_id_fields = ("customer", "order", "reverses", "by")
+
+
+@admin.register(PointsLot)
+class PointsLotAdmin(ReadOnlyLedgerAdmin):
+    list_display = ("entry", "customer", "points", "remaining", "earned_at", "expires_at")
+    raw_id_fields = ("entry", "customer")
+
+
+@admin.register(LoyaltyBalance)
+class LoyaltyBalanceAdmin(ReadOnlyLedgerAdmin):
+    list_display = ("customer", "balance", "debt", "earned", "updated_at")
+    raw_id_fields = ("customer",)
+
+
+@admin.register(LoyaltyProgram)
+class LoyaltyProgramAdmin(AdministerOnlyAdmin):
+    """Read here; changed on ``/loyalty/settings/`` (through ``program_update``)."""
+
+    list_display = ("enabled", "points_per_unit", "rounding", "lot_lifetime_days",
+                    "negative_floor")  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

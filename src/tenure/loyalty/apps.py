@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class LoyaltyConfig(AppConfig):
+    name = "tenure.loyalty"
+    label = "loyalty"
+    verbose_name = "Loyalty"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from tenure.events.consumers import consumer_register
+        from tenure.facts import fact_provider_register
+        from tenure.jobs.registry import run_kind_register
+        from tenure.loyalty import events, facts, following, signals, tasks
+        from tenure.privacy.signals import person_exporting
+
+        assert events.KINDS  # the kinds register on import
+        auditlog.register(self.get_model("LoyaltyProgram"))  # who changed the settings
+        fact_provider_register(facts.PROVIDER)
+        consumer_register(following.POINTS)
+        run_kind_register(tasks.EXPIRE_KIND)
+        run_kind_register(tasks.RECONCILE_KIND)
+        person_exporting.connect(signals.on_person_exporting, dispatch_uid="loyalty-export")

@@ -1,0 +1,24 @@
+"""A person's export lists their points: every ledger entry and the balance (``tenure.privacy``).
+Erasure keeps the ledger: its entries are numbers and keys, no personal text, and the
+business owes (or is owed) the points whoever the person was."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def on_person_exporting(sender: Any, *, customer: Any, **_: Any) -> dict[str, Any]:
+    from tenure.loyalty.models import LoyaltyBalance, PointsEntry
+
+    balance = LoyaltyBalance.objects.filter(pk=customer.pk).first()
+    entries = PointsEntry.objects.filter(customer=customer).order_by("id")
+    return {
+        "loyalty_points": {
+            "balance": balance.balance if balance else 0,
+            "entries": [
+                {"kind": e.kind, "points": e.points, "cause": e.cause,
+                 "created_at": e.created_at.isoformat()}
+                for e in entries
+            ],
+        }
+    }  # fmt: skip
