@@ -172,6 +172,50 @@ RESOURCES["referrals"] = Resource(
     },
     {"status": "signed_up"},
 )
+
+
+def _appreciation(owner):
+    """A gift to an account of ``owner``'s book (h2: recorded or deleted, never edited)."""
+    from tenure.success.models import Appreciation
+
+    return Appreciation.objects.create(
+        account=make_account(owner=owner), kind="gift", cost=Decimal("20.00"), currency="USD",
+        given_on=T0.date(), created_at=T0,
+    )  # fmt: skip
+
+
+RESOURCES["appreciations"] = Resource(
+    "/appreciations",
+    _appreciation,
+    lambda own: {"account_id": own.account_id, "kind": "thank_you_note", "cost": "4.50"},
+    None,
+)
+
+
+def _voice(owner):
+    """A review about a customer of ``owner``'s book (local import: the voices app, h3)."""
+    from tenure.voices.models import Voice
+
+    n = Voice.objects.count()
+    return Voice.objects.create(
+        customer=make_customer(owner=owner), source_kind="review_site", source_name="Trustpilot",
+        external_id=f"tp-{n}", text=f"Lovely service number {n}x", published_at=T0,
+    )  # fmt: skip
+
+
+# Comments and reviews: a success manager records and reads their book's only.
+RESOURCES["voices"] = Resource(
+    "/voices",
+    _voice,
+    lambda own: {
+        "customer_id": own.customer_id,
+        "source_kind": "social",
+        "source_name": "Twitter/X",
+        "text": "Great",
+        "published_at": "2025-03-01T10:00:00Z",
+    },
+    {"language": "en"},
+)
 # Extra read-only views of one record, answered like reading the record itself.
 RECORD_VIEWS = {"customers": ["", "/history", "/timeline"]}
 
@@ -294,6 +338,8 @@ def test_every_api_operation_is_in_the_table():
         "/api/v1/segments/{segment_id}/members/remove",
     }
     covered |= {f"/api/v1{path}" for path in MAIL_PATHS}
+    # Onboarding and success plans: their table is test_success_api_table below.
+    covered |= {f"/api/v1{path}" for path in SUCCESS_API_PATHS}
     # Playbooks: every role reads them and the enrolments of its book; admins and managers
     # change them (tests/playbooks/test_api.py has their table).
     covered |= {
@@ -318,6 +364,58 @@ def test_every_api_operation_is_in_the_table():
         "/api/v1/me/day/accounts/{account_id}/done",
         "/api/v1/me/notifications",
         "/api/v1/me/notifications/read",
+    }
+    # Results reports and agency metrics: their table of every role, own account and
+    # another's, is tests/reports/test_api.py and tests/reports/test_metrics.py.
+    covered |= {
+        "/api/v1/accounts/{account_id}/report",
+        "/api/v1/accounts/{account_id}/report.pdf",
+        "/api/v1/account-metrics",
+    }
+    # The ideas board: everyone reads, a success manager asks for their book's customers,
+    # admins and managers steer; its table of every role is tests/ideas/test_api.py.
+    covered |= {
+        "/api/v1/ideas",
+        "/api/v1/ideas/{record_id}",
+        "/api/v1/ideas/{record_id}/requests",
+        "/api/v1/ideas/{record_id}/requests/{request_id}",
+        "/api/v1/ideas/{record_id}/status",
+        "/api/v1/ideas/{record_id}/merge",
+    }
+    # Voices in a batch go one by one through voice_record (the voices rows above hold);
+    # the search reads each source under visible: tests/voices/test_search.py, test_api.py.
+    covered |= {"/api/v1/voices/batch", "/api/v1/feedback/search"}
+    # Loyalty points: their own table of every role and operation (tests/loyalty/test_api.py).
+    covered |= {
+        "/api/v1/loyalty/customers/{customer_id}/points",
+        "/api/v1/loyalty/customers/{customer_id}/points/earn",
+        "/api/v1/loyalty/customers/{customer_id}/points/redeem",
+        "/api/v1/loyalty/customers/{customer_id}/points/adjust",
+        "/api/v1/loyalty/redemptions/{entry_id}/cancel",
+        "/api/v1/loyalty/program",
+    }
+    # Themes: their own table of every role and operation (tests/themes/test_api.py).
+    covered |= {
+        "/api/v1/themes",
+        "/api/v1/themes/run",
+        "/api/v1/themes/{theme_id}",
+        "/api/v1/themes/{theme_id}/answers",
+        "/api/v1/themes/{theme_id}/rename",
+        "/api/v1/themes/{theme_id}/tags",
+        "/api/v1/themes/{theme_id}/hide",
+        "/api/v1/themes/{theme_id}/merge",
+    }
+    # Surveys: their own table of every role and operation (tests/api/test_surveys_api.py).
+    covered |= {
+        "/api/v1/surveys",
+        "/api/v1/surveys/trends",
+        "/api/v1/surveys/{survey_id}",
+        "/api/v1/surveys/{survey_id}/questions",
+        "/api/v1/surveys/{survey_id}/questions/{question_id}",
+        "/api/v1/surveys/{survey_id}/translations/{language}",
+        "/api/v1/surveys/{survey_id}/send",
+        "/api/v1/surveys/{survey_id}/sends",
+        "/api/v1/surveys/{survey_id}/results",
     }
     documented = set(ninja_api.get_openapi_schema()["paths"])
     assert documented - covered == set()
@@ -905,6 +1003,13 @@ def _survey(owner):
     )
 
 
+def _survey_question(owner):
+    from tenure.feedback.questions import survey_question_add
+
+    survey = _survey(owner)
+    return survey_question_add(by=None, survey_id=survey.pk, kind="text", text="Else?")
+
+
 def _answered_account(owner):
     account = make_account(owner=owner)
     SurveyResponse.objects.create(
@@ -923,6 +1028,16 @@ SURVEY_PAGES = [
     Page("survey", "self", _survey),
     Page("survey-send", "change_all", _survey, method="post", done=302,
          data=lambda: {"customers": "1"}),
+    # A survey's links, custom questions and translations: admins and managers.
+    Page("survey-edit", "change_all", _survey, method="post", done=302,
+         data=lambda: {"review_url": "https://reviews.example/", "active": "on"}),
+    Page("survey-question-add", "change_all", _survey, method="post", done=302,
+         data=lambda: {"kind": "text", "text": "Anything else?"}),
+    Page("survey-question-delete", "change_all", _survey_question, method="post", done=302),
+    Page("survey-translation-save", "change_all", _survey, method="post", done=302,
+         data=lambda: {"language": "de", "question": "Empfehlen Sie uns?"}),
+    Page("survey-translation-delete", "change_all", _survey, method="post", done=302,
+         data=lambda: {"language": "de"}),
     # Trends: every role reads them over its book (an account's answers shown by its name).
     Page("survey-trends", "list", _answered_account, shows=lambda a: a.name),
     # The single-threaded accounts: an account with no contact rests on no one.
@@ -983,9 +1098,206 @@ SUCCESS_PAGES = [
     Page("success-milestone-edit", "update", _milestone, method="post", done=302,
          data=lambda: {"title": "Kickoff", "due": "2099-01-01", "done": "on"}),
 ]  # fmt: skip
+
+
+def _checklist(owner):
+    """A checklist of two steps (the business's: ``owner`` does not matter; h6)."""
+    from tenure.success.models import ChecklistStep, ChecklistTemplate
+
+    n = ChecklistTemplate.objects.count()
+    template = ChecklistTemplate.objects.create(name=f"Checklist {n}")
+    for position, title in enumerate(("Kickoff", "Set-up")):
+        ChecklistStep.objects.create(template=template, position=position, title=title)
+    return template
+
+
+def _checklist_step(owner):
+    return _checklist(owner).steps.order_by("position").first()
+
+
+def _onboarded_account(owner):
+    from tenure.success.onboarding import onboarding_start
+
+    account = make_account(owner=owner)
+    onboarding_start(
+        by=None, template_id=_checklist(owner).pk, account_id=account.pk, now=timezone.now()
+    )
+    return account
+
+
+def _start_form():
+    return {"template": str(_checklist(None).pk)}
+
+
+_STEP_FORM = {"title": "Call", "days_after_start": "1", "owner_kind": "owner"}
+# Onboarding: the list is of one's book's accounts; checklists are the business's (every
+# role reads them, admins and managers change them); a start by hand changes the account.
+ONBOARDING_PAGES = [
+    Page("onboardings", "list", _onboarded_account, shows=lambda a: a.name),
+    Page("onboarding-templates", "self"),
+    Page("onboarding-templates", "change_all", method="post", done=302,
+         data=lambda: {"name": "Made on a page", "applies_to": "account", "active": "on"}),
+    Page("onboarding-template", "self", _checklist),
+    Page("onboarding-template", "change_all", _checklist, method="post", done=302,
+         data=lambda: {"name": "Renamed", "applies_to": "account", "active": "on"}),
+    Page("onboarding-step-new", "change_all", _checklist),
+    Page("onboarding-step-new", "change_all", _checklist, method="post", done=302,
+         data=lambda: _STEP_FORM),
+    Page("onboarding-step-edit", "change_all", _checklist_step),
+    Page("onboarding-step-edit", "change_all", _checklist_step, method="post", done=302,
+         data=lambda: _STEP_FORM),
+    Page("onboarding-step-move", "change_all", _checklist_step, method="post", done=302,
+         data=lambda: {"direction": "down"}),
+    Page("onboarding-step-remove", "change_all", _checklist_step, method="post", done=302),
+    Page("onboarding-start", "update", _account, method="post", data=_start_form, done=302),
+]  # fmt: skip
+# An account's results report: read with the account (a success manager their book's).
+REPORT_PAGES = [
+    Page("account-report", "read", _account, query="?period=2025-07"),
+    Page("account-report-pdf", "read", _account, query="?period=2025-07"),
+]
+
+
+def _idea(owner):
+    """An idea asked for by a customer of ``owner``'s book."""
+    from tenure.ideas.services import idea_create, idea_request_add
+
+    idea = idea_create(by=None, data={"title": f"Idea of {owner.pk}"}, now=T0)
+    customer = make_customer(owner=owner)
+    idea_request_add(by=None, idea_id=idea.pk, customer_id=customer.pk, data={}, now=T0)
+    return idea
+
+
+def _idea_request(owner):
+    return _idea(owner).requests.get()
+
+
+def _first_idea_customer() -> dict:
+    """The customer of the first idea made (the success manager's own, made first)."""
+    from tenure.ideas.models import IdeaRequest
+
+    return {"customer": str(IdeaRequest.objects.order_by("pk")[0].customer_id), "note": "hi"}
+
+
+def _an_idea() -> dict:
+    from tenure.ideas.services import idea_create
+
+    return {"idea": str(idea_create(by=None, data={"title": "Asked"}, now=T0).pk), "note": "x"}
+
+
+def _appreciation_form() -> dict:
+    return {"kind": "gift", "given_on": "2025-03-01", "cost": "12.50", "currency": "USD"}
+
+
+# The ideas board: every role reads it (what an idea weighs, over one's book); adding an
+# idea or a request changes records (an analyst is refused, a success manager reaches their
+# customers); a status and a merge reach every customer who asked: admins and managers.
+# Appreciation: the account's records, listed for the team over one's book.
+IDEA_PAGES = [
+    Page("ideas", "self"),
+    Page("ideas", "create", method="post", data=lambda: {"title": "Made on a page"}, done=302),
+    Page("idea", "self", _idea),
+    Page("idea-request-add", "create", _idea, method="post", data=_first_idea_customer, done=302),
+    Page("idea-status", "change_all", _idea, method="post", data=lambda: {"status": "planned"},
+         done=302),
+    Page("idea-merge", "change_all", _idea, method="post", data=lambda: {"into": "1"}, done=302),
+    Page("idea-request-remove", "update", _idea_request, method="post", done=302),
+    Page("customer-idea-request", "update", _customer),
+    Page("customer-idea-request", "update", _customer, method="post", data=_an_idea, done=302),
+    Page("appreciations", "list", _appreciation, shows=lambda a: f"/accounts/{a.account_id}/"),
+    Page("appreciation-new", "update", _account),
+    Page("appreciation-new", "update", _account, method="post", data=_appreciation_form,
+         done=302),
+]  # fmt: skip
+
+
+def _feedback_form(owner):
+    from tenure.voices.models import FeedbackForm
+
+    n = FeedbackForm.objects.count()
+    return FeedbackForm.objects.create(slug=f"tell-us-{n}", title=f"Tell us {n}")
+
+
+def _first_voices_customer() -> dict:
+    """The customer of the first voice made (the success manager's own)."""
+    from tenure.voices.models import Voice
+
+    first = Voice.objects.order_by("pk").first()
+    assert first is not None
+    return {"customer": str(first.customer_id)}
+
+
+# Comments and reviews: every role reads its book's (unmatched ones: the roles over all);
+# feedback forms are the business's, read by every role, made by admins and managers; the
+# public form (/f/<slug>/) is in tenure.web.public_urls (tests/voices/test_public_form.py).
+VOICE_PAGES = [
+    Page("voices", "list", _voice, shows=lambda v: v.text),
+    Page("voice", "read", _voice),
+    Page("voice-attach", "update", _voice, method="post", done=302, data=_first_voices_customer),
+    Page("feedback-forms", "self"),
+    Page("feedback-forms", "change_all", method="post", done=302,
+         data=lambda: {"title": "Tell us", "slug": "tell-us-new", "rating_scale": "5"}),
+    Page("feedback-form", "self", _feedback_form),
+    Page("feedback-form", "change_all", _feedback_form, method="post", done=302,
+         data=lambda: {"title": "Tell us", "slug": "tell-us-changed", "rating_scale": "5"}),
+    Page("feedback-search", "list", _voice, shows=lambda v: f"/feedback/voices/{v.pk}/",
+         query="?q=lovely"),
+]  # fmt: skip
+# Loyalty: the overview counts one's book; the settings are the admins'; a customer's
+# points are read as the customer; adjusting is for the roles that change every record.
+LOYALTY_PAGES = [
+    Page("loyalty", "self"),
+    Page("loyalty-settings", "administer"),
+    Page("loyalty-settings", "administer", method="post", done=302,
+         data=lambda: {"points_per_unit": "1", "rounding": "floor", "lot_lifetime_days": "365",
+                       "negative_floor": "-500", "refund_window_days": "30"}),
+    Page("customer-points", "read", _customer),
+    Page("customer-points-adjust", "change_all", _customer),
+    Page("customer-points-adjust", "change_all", _customer, method="post", done=302,
+         data=lambda: {"points": "5", "cause": "goodwill", "key": "page-table"}),
+]  # fmt: skip
+
+
+def _theme(owner):
+    """A theme holding one answer of ``owner``'s book."""
+    from tenure.themes.models import Theme, ThemeAssignment
+
+    customer = make_customer(owner=owner)
+    said = SurveyResponse.objects.create(
+        customer=customer, kind="nps", score=9, comment="late", answered_at=timezone.now()
+    )
+    theme = Theme.objects.create(label=f"Theme of {customer.external_id}", terms=["late"])
+    ThemeAssignment.objects.create(
+        theme=theme, source="survey", source_id=said.pk, customer=customer, at=said.answered_at
+    )
+    return theme
+
+
+# Themes: every role reads them, a success manager those holding an answer of their book
+# (another's is 404 to them); admins and managers curate them and ask for a run.
+THEME_PAGES = [
+    Page("themes", "list", _theme, shows=lambda t: t.label),
+    Page("theme", "read", _theme),
+    Page("themes-run", "change_all", method="post", done=302),
+    Page("theme-rename", "change_all", _theme, method="post", done=302,
+         data=lambda: {"label": "Late"}),
+    Page("theme-tag", "change_all", _theme, method="post", done=302, data=lambda: {"tag": "ops"}),
+    Page("theme-untag", "change_all", _theme, method="post", done=302,
+         data=lambda: {"tag": "ops"}),
+    Page("theme-hide", "change_all", _theme, method="post", done=302,
+         data=lambda: {"hidden": "1"}),
+    Page("theme-merge", "change_all", _theme, method="post", done=302,
+         data=lambda: {"into": str(_theme(None).pk)}),
+]  # fmt: skip
 PAGES = [
     Page("home", "self", done=302),
+    *LOYALTY_PAGES,
+    *VOICE_PAGES,
+    *IDEA_PAGES,
     *SUCCESS_PAGES,
+    *REPORT_PAGES,
+    *ONBOARDING_PAGES,
+    *THEME_PAGES,
     Page("search", "self"),  # the palette: what each role may open (tests/web/test_palette.py)
     *RECORD_PAGES,
     *BULK_PAGES,
@@ -1685,3 +1997,156 @@ def test_mail_table(client, row):
         ids = {item["id"] for item in response.json()["items"]}
         assert messages["own"].pk in ids
         assert (messages["other"].pk in ids) == (role != Role.SUCCESS_MANAGER)
+
+
+# --- Onboarding and success plans ---------------------------------------------------------
+#
+# Checklists are the business's settings: every role reads them, admins and managers change them
+# (403 otherwise). Onboardings and success plans are their account's: a success manager reaches
+# their book's (404 for another's), an analyst reads and changes nothing (403).
+SUCCESS_API_PATHS = {
+    "/checklist-templates",
+    "/checklist-templates/{template_id}",
+    "/checklist-templates/{template_id}/steps",
+    "/checklist-templates/{template_id}/steps/{step_id}",
+    "/onboardings",
+    "/onboardings/{onboarding_id}",
+    "/accounts/{account_id}/success-plan",
+    "/accounts/{account_id}/success-plan/review",
+    "/accounts/{account_id}/success-plan/goals",
+    "/success-goals/{goal_id}",
+    "/success-goals/{goal_id}/milestones",
+    "/success-milestones/{milestone_id}",
+}
+SUCCESS_API_OPERATIONS = [
+    # (name, method, path, body, kind, status when allowed): kind "read" (every role),
+    # "change_all" (admins and managers), "list" (every role, a success manager their book's),
+    # "book" (read: every role, a success manager their own), "change" (their account's
+    # changers: admins, managers, a success manager their own), "create" (own account only)
+    ("templates", "get", "/checklist-templates", None, "read", 200),
+    ("template", "get", "/checklist-templates/{template}", None, "read", 200),
+    ("template-create", "post", "/checklist-templates",
+     {"name": "Made by API", "steps": [{"title": "Call"}]}, "change_all", 201),
+    ("template-update", "patch", "/checklist-templates/{template}", {"name": "Renamed"},
+     "change_all", 200),
+    ("template-delete", "delete", "/checklist-templates/{spare}", None, "change_all", 204),
+    ("step-create", "post", "/checklist-templates/{template}/steps", {"title": "Train"},
+     "change_all", 201),
+    ("step-update", "patch", "/checklist-templates/{template}/steps/{step}",
+     {"days_after_start": 3}, "change_all", 200),
+    ("step-delete", "delete", "/checklist-templates/{template}/steps/{step}", None,
+     "change_all", 204),
+    ("onboardings", "get", "/onboardings", None, "list", 200),
+    ("onboarding", "get", "/onboardings/{onboarding}", None, "book", 200),
+    ("onboarding-start", "post", "/onboardings", "start", "create", 201),
+    ("plan", "get", "/accounts/{account}/success-plan", None, "book", 200),
+    ("plan-put", "put", "/accounts/{account}/success-plan", {"title": "Grow", "status": "active"},
+     "change", 200),
+    ("plan-review", "post", "/accounts/{account}/success-plan/review",
+     {"next_review": "2099-01-01"}, "change", 200),
+    ("goals", "get", "/accounts/{account}/success-plan/goals", None, "book", 200),
+    ("goal-create", "post", "/accounts/{account}/success-plan/goals", "goal", "change", 201),
+    ("goal", "get", "/success-goals/{goal}", None, "book", 200),
+    ("goal-update", "patch", "/success-goals/{goal}", {"status": "achieved"}, "change", 200),
+    ("goal-delete", "delete", "/success-goals/{goal}", None, "change", 204),
+    ("milestone-create", "post", "/success-goals/{goal}/milestones",
+     {"title": "Kickoff", "due": "2099-01-01"}, "change", 201),
+    ("milestone", "get", "/success-milestones/{milestone}", None, "book", 200),
+    ("milestone-update", "patch", "/success-milestones/{milestone}", {"done": True}, "change",
+     200),
+    ("milestone-delete", "delete", "/success-milestones/{milestone}", None, "change", 204),
+]  # fmt: skip
+
+
+def _success_expected(role: Role, operation: tuple, whose: str) -> int:
+    kind, done = operation[4], operation[5]
+    if kind in ("read", "list"):
+        return done
+    if kind == "change_all":
+        return done if role in (Role.ADMIN, Role.MANAGER) else 403
+    if kind == "book":
+        return 404 if role == Role.SUCCESS_MANAGER and whose == "other" else done
+    status = expected(role, "update" if kind == "change" else kind, whose)
+    return done if status < 400 else status
+
+
+SUCCESS_API_TABLE = [
+    (role, operation, whose)
+    for role in ROLES
+    for operation in SUCCESS_API_OPERATIONS
+    for whose in (("own", "other") if operation[4] in ("book", "change") else ("own",))
+]
+
+
+def _onboarded_book(owner) -> dict[str, Any]:
+    """An account of ``owner``'s with a started onboarding and a success plan with a goal and
+    a milestone."""
+    from datetime import date
+
+    from tenure.success.models import ChecklistTemplate, Goal, Milestone, SuccessPlan
+    from tenure.success.onboarding import onboarding_start
+
+    account = make_account(owner=owner)
+    template = ChecklistTemplate.objects.get(name="Kickoff")
+    onboarding, _ = onboarding_start(
+        by=None, template_id=template.pk, account_id=account.pk, now=timezone.now()
+    )
+    plan = SuccessPlan.objects.create(account=account, title="Grow")
+    goal = Goal.objects.create(plan=plan, title="Adopt", target_date=date(2099, 6, 1), owner=owner)
+    milestone = Milestone.objects.create(goal=goal, title="Train", due=date(2099, 1, 1))
+    return {"account": account, "onboarding": onboarding, "goal": goal, "milestone": milestone}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "row",
+    SUCCESS_API_TABLE,
+    ids=[f"{r}-{o[0]}-{w}-{_success_expected(r, o, w)}" for r, o, w in SUCCESS_API_TABLE],
+)
+def test_success_api_table(client, row):
+    from tenure.success.models import ChecklistStep, ChecklistTemplate, Goal, Onboarding
+    from tenure.todos.models import Task
+
+    role, operation, whose = row
+    _, method, path, body, kind, _ = operation
+    success_manager = make_user(role=Role.SUCCESS_MANAGER)
+    other = make_user(role=Role.SUCCESS_MANAGER)
+    caller = Api(
+        client, user=success_manager if role == Role.SUCCESS_MANAGER else make_user(role=role)
+    )
+    template = ChecklistTemplate.objects.create(name="Kickoff")
+    step = ChecklistStep.objects.create(template=template, position=0, title="Kickoff call")
+    second = ChecklistTemplate.objects.create(name="Second")
+    ChecklistStep.objects.create(template=second, position=0, title="Review")
+    spare = ChecklistTemplate.objects.create(name="Spare")
+    books = {"own": _onboarded_book(success_manager), "other": _onboarded_book(other)}
+    book = books[whose]
+    url = path.format(
+        template=template.pk, spare=spare.pk, step=step.pk, account=book["account"].pk,
+        onboarding=book["onboarding"].pk, goal=book["goal"].pk, milestone=book["milestone"].pk,
+    )  # fmt: skip
+    payload = body
+    if body == "start":
+        payload = {"template_id": second.pk, "account_id": books["own"]["account"].pk}
+    elif body == "goal":
+        payload = {"title": "Expand", "target_date": "2099-03-01", "owner_id": success_manager.pk}
+    if method == "put":
+        response = caller.client.put(
+            f"/api/v1{url}", payload, content_type="application/json", headers=caller.headers
+        )
+    elif method in ("post", "patch"):
+        response = getattr(caller, method)(url, payload)
+    else:
+        response = getattr(caller, method)(url)
+    want = _success_expected(role, operation, whose)
+    assert response.status_code == want, response.content
+    if want >= 400:
+        assert response.json()["error"]["code"] in {"permission_denied", "not_found"}
+        assert Onboarding.objects.count() == 2  # nothing was changed
+        assert Task.objects.count() == 2
+        assert Goal.objects.filter(status="open").count() == 2
+        assert ChecklistTemplate.objects.filter(name__in=["Kickoff", "Spare"]).count() == 2
+    if kind == "list":
+        ids = {item["id"] for item in response.json()["items"]}
+        assert books["own"]["onboarding"].pk in ids
+        assert (books["other"]["onboarding"].pk in ids) == (role != Role.SUCCESS_MANAGER)

@@ -29,8 +29,11 @@ STEPS = [
     "lifecycle.health",
     "segments.refresh",
     "playbooks.daily",
+    "loyalty.expire",  # h7: lots whose moment has come, then the balances checked
+    "loyalty.reconcile",
     "bulk.trash_purge",
     "notifications.digest",
+    "themes.find",  # h5: the themes of what customers wrote, last
 ]
 
 

@@ -78,6 +78,8 @@ def _more_pages(admin: Any) -> dict[str, str]:
         "segment-edit": f"/segments/{segment.pk}/edit/",
         "survey": f"/surveys/{survey.pk}/",
         "survey-answer": f"/s/{survey_token(invitation.pk)}/",
+        # A survey's custom questions, answered in German.
+        "survey-answer-de": f"/s/{survey_token(_german_invitation())}/",
         "lifecycle-definition": "/lifecycle/definition/",
         "mail-templates": "/mail/templates/",
         "api-tokens": "/tokens/",
@@ -109,7 +111,154 @@ def _more_pages(admin: Any) -> dict[str, str]:
 
     pages.update(import_wizard_pages(admin))
     pages.update(_success_pages(admin))
+    pages.update(_ideas_pages(admin))  # h2
+    pages.update(_onboarding_pages(admin))  # h6
+    pages.update(_report_pages(admin))
+    pages.update(_voice_pages(admin))  # h3
+    pages.update(_loyalty_pages(admin))  # h7
+    pages.update(_theme_pages())  # h5
     return pages
+
+
+def _loyalty_pages(admin: Any) -> dict[str, str]:
+    """The loyalty overview and settings, a customer's points with a lot, a redemption and an
+    adjustment, and the adjust form."""
+    from decimal import Decimal
+
+    from tenure.customers.models import Customer
+    from tenure.loyalty.services import points_adjust, points_earn, points_redeem, program_update
+
+    program_update(by=admin, changes={"enabled": True, "points_per_unit": Decimal("1")})
+    customer = Customer.objects.order_by("pk")[0]
+    now = timezone.now()
+    points_earn(by=admin, customer_id=customer.pk, key="a11y", now=now, points=120)
+    points_redeem(by=admin, customer_id=customer.pk, points=30, key="a11y", now=now)
+    points_adjust(by=admin, customer_id=customer.pk, points=-5, cause="typo", key="a11y", now=now)
+    return {
+        "loyalty": "/loyalty/",
+        "loyalty-settings": "/loyalty/settings/",
+        "customer-points-card": f"/customers/{customer.pk}/",
+        "customer-points": f"/customers/{customer.pk}/points/",
+        "customer-points-adjust": f"/customers/{customer.pk}/points/adjust/",
+    }
+
+
+def _voice_pages(admin: Any) -> dict[str, str]:
+    """Comments and reviews, one matched and rated, a feedback form and its public page, and
+    a search that finds it."""
+    from tenure.customers.models import Customer
+    from tenure.voices.services import feedback_form_save, voice_record
+
+    customer = Customer.objects.order_by("pk")[0]
+    voice = voice_record(by=admin, data={
+        "source_kind": "review_site", "source_name": "Trustpilot", "external_id": "a11y",
+        "text": "Quick delivery and a kind support team", "rating": 4, "rating_scale": 5,
+        "published_at": timezone.now(), "customer_id": customer.pk,
+        "url": "https://example.com/review/1",
+    }).voice  # fmt: skip
+    form = feedback_form_save(by=admin, changes={
+        "slug": "tell-us", "title": "Tell us", "intro": "We read every message.",
+        "rating_question": "How was your visit?", "rating_scale": 5, "ask_email": True,
+    })  # fmt: skip
+    return {
+        "voices": "/feedback/voices/",
+        "voice": f"/feedback/voices/{voice.pk}/",
+        "feedback-forms": "/feedback/forms/",
+        "feedback-form": f"/feedback/forms/{form.pk}/",
+        "feedback-form-public": f"/f/{form.slug}/",
+        "feedback-search": "/feedback/search/?q=delivery",
+    }
+
+
+def _report_pages(admin: Any) -> dict[str, str]:
+    """An account's results report: the hand-worked account of tests/reports/acme.py."""
+    from tests.reports.acme import acme_build
+
+    acme = acme_build()
+    return {"account-report": f"/accounts/{acme.account.pk}/report/?period=2025-Q3"}
+
+
+def _ideas_pages(admin: Any) -> dict[str, str]:
+    """The ideas board, an idea asked for by two customers, the team's appreciation list and
+    an account's form to record one."""
+    from decimal import Decimal
+
+    from tenure.customers.models import Account, Customer
+    from tenure.ideas.services import idea_create, idea_request_add
+    from tenure.success.appreciation import appreciation_record
+
+    now = timezone.now()
+    idea = idea_create(by=admin, data={"title": "Dark mode", "description": "Easier at night"},
+                       now=now)  # fmt: skip
+    idea_create(by=admin, data={"title": "Export to a spreadsheet"}, now=now)
+    for customer in Customer.objects.order_by("pk")[:2]:
+        idea_request_add(by=admin, idea_id=idea.pk, customer_id=customer.pk,
+                         data={"note": "Asked on a call"}, now=now)  # fmt: skip
+    account = Account.objects.order_by("pk")[0]
+    appreciation_record(by=admin, account_id=account.pk, now=now, data={
+        "kind": "gift", "cost": Decimal("35.00"), "description": "Flowers after the renewal",
+    })  # fmt: skip
+    return {
+        "ideas": "/ideas/",
+        "idea": f"/ideas/{idea.pk}/",
+        "appreciation": "/appreciation/",
+        "appreciation-new": f"/accounts/{account.pk}/appreciation/new/",
+    }
+
+
+def _theme_pages() -> dict[str, str]:
+    """Two themes of the demo's customers' comments, one renamed and tagged: the list with
+    its sparklines and a theme with its answers, customers, trend and curation forms."""
+    from tenure.customers.models import Customer
+    from tenure.feedback.models import SurveyResponse
+    from tenure.themes.models import Theme, ThemeAssignment
+    from tenure.themes.services import theme_rename, theme_tag
+
+    themes = [Theme.objects.create(label=label, terms=label.split(", ")) for label in
+              ("late, parcel, courier", "invoice, charged, refund")]  # fmt: skip
+    for n, customer in enumerate(Customer.objects.order_by("pk")[:12]):
+        said = SurveyResponse.objects.create(
+            customer=customer, kind="nps", score=n % 11, answered_at=timezone.now()
+            - timedelta(days=20 * n), comment=f"The parcel came late, answer {n} & <more>",
+        )  # fmt: skip
+        ThemeAssignment.objects.create(
+            theme=themes[n % 2], source="survey", source_id=said.pk, customer=customer,
+            at=said.answered_at, weight=0.5,
+        )  # fmt: skip
+    theme_rename(by=None, theme_id=themes[0].pk, label="Late deliveries")
+    theme_tag(by=None, theme_id=themes[0].pk, tag="logistics")
+    return {"themes": "/feedback/themes/", "theme": f"/feedback/themes/{themes[0].pk}/"}
+
+
+def _german_invitation() -> int:
+    """An invitation in German to a survey with a scale, a choice and a free-text question
+    ; its id."""
+    from tenure.customers.models import Customer
+    from tenure.feedback.models import SurveyInvitation, SurveySend
+    from tenure.feedback.questions import survey_question_add, survey_translation_save
+    from tests.feedback.survey_helpers import make_survey
+
+    survey = make_survey(name="Nach der Lieferung", follow_up="What would make it a 10?")
+    survey_question_add(by=None, survey_id=survey.pk, kind="scale", text="How easy was it?",
+                        scale_min=1, scale_max=5, low_label="Hard", high_label="Easy")  # fmt: skip
+    survey_question_add(by=None, survey_id=survey.pk, kind="choice", text="What do you use?",
+                        options=["Reports", "Exports"], multiple=True)  # fmt: skip
+    survey_question_add(by=None, survey_id=survey.pk, kind="text", text="Anything else?")
+    survey_translation_save(by=None, survey_id=survey.pk, language="de", texts={
+        "question": "Wie wahrscheinlich ist es, dass Sie uns empfehlen?",
+        "follow_up": "Was würde daraus eine 10 machen?",
+        "questions": {"1": {"text": "Wie einfach war es?", "low_label": "Schwer",
+                            "high_label": "Einfach"},
+                      "2": {"text": "Was nutzen Sie?", "options": ["Berichte", "Exporte"]},
+                      "3": {"text": "Sonst noch etwas?"}},
+    })  # fmt: skip
+    now = timezone.now()
+    invitation = SurveyInvitation.objects.create(
+        survey=survey, customer=Customer.objects.order_by("pk")[0], key="a11y-de", language="de",
+        send=SurveySend.objects.create(survey=survey, key="a11y-de", created_at=now),
+        sent_at=now, expires_at=now + timedelta(days=30),
+    )  # fmt: skip
+    return invitation.pk
 
 
 def _success_pages(admin: Any) -> dict[str, str]:
@@ -148,6 +297,24 @@ def _success_pages(admin: Any) -> dict[str, str]:
         "success-goal-edit": f"/success-plan/goals/{goal.pk}/",
         "success-milestone-new": f"/success-plan/goals/{goal.pk}/milestones/new/",
         "success-milestone-edit": f"/success-plan/milestones/{milestone.pk}/",
+    }
+
+
+def _onboarding_pages(admin: Any) -> dict[str, str]:
+    """The onboardings list (the one _success_pages started, late), the checklists, one
+    checklist with its steps, a step's form and a new step's."""
+    from tenure.success.builtin import templates_builtin_ensure
+
+    template = templates_builtin_ensure()
+    step = template.steps.order_by("position").first()
+    assert step is not None
+    return {
+        "onboardings": "/onboarding/?status=",
+        "onboardings-overdue": "/onboarding/?overdue=true",
+        "checklists": "/onboarding/templates/",
+        "checklist": f"/onboarding/templates/{template.pk}/",
+        "checklist-step-new": f"/onboarding/templates/{template.pk}/steps/new/",
+        "checklist-step-edit": f"/onboarding/steps/{step.pk}/",
     }
 
 

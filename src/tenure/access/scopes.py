@@ -73,6 +73,8 @@ _OWN: dict[str, Callable[[Any], Q]] = {
         _of_own_customer(user) | Q(account_id__in=_own_account_ids(user))
     ),
     "feedback.SurveyResponse": _of_own_customer,
+    # A comment or review is its customer's; one not matched to a customer is no one's own.
+    "voices.Voice": _of_own_customer,
     # A referral is the book's of either side: the customer who referred or the one referred.
     "feedback.Referral": lambda user: (
         Q(referrer_id__in=_own_customer_ids(user))
@@ -96,6 +98,11 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     # A saved list view, like a segment: its owner's, and the team's when shared.
     "workspace.SavedView": lambda user: Q(owner=user) | Q(shared=True),
     "playbooks.StepRun": lambda user: Q(enrollment__customer_id__in=_own_customer_ids(user)),
+    # The ideas board is the whole team's; a request is its customer's.
+    "ideas.Idea": lambda user: Q(),
+    "ideas.IdeaRequest": _of_own_customer,
+    # A gift, a thank-you note, an invitation: the account's.
+    "success.Appreciation": lambda user: Q(account_id__in=_own_account_ids(user)),
 }
 
 
@@ -106,6 +113,8 @@ _OWN_TO_CHANGE: dict[str, Callable[[Any], Q]] = {
     # A shared segment is seen by the team but changed by its owner (or a role over all).
     "segments.Segment": lambda user: Q(owner=user),
     "workspace.SavedView": lambda user: Q(owner=user),
+    # An idea is seen by the team but edited by its author (or a role over all).
+    "ideas.Idea": lambda user: Q(created_by=user),
 }
 
 

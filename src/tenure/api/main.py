@@ -6,6 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI
 
 from tenure.api.analytics import router as analytics_router
+from tenure.api.appreciation import router as appreciation_router
 from tenure.api.auth import BearerToken
 from tenure.api.bulk import router as bulk_router
 from tenure.api.customers import router as customers_router
@@ -13,16 +14,23 @@ from tenure.api.errors import error_body, install_error_handlers
 from tenure.api.events import router as events_router
 from tenure.api.exports import router as exports_router
 from tenure.api.feedback import router as feedback_router
+from tenure.api.ideas import router as ideas_router
 from tenure.api.imports import router as imports_router
 from tenure.api.interactions import router as interactions_router
 from tenure.api.lifecycle import router as lifecycle_router
+from tenure.api.loyalty import router as loyalty_router
 from tenure.api.mail import router as mail_router
 from tenure.api.myday import router as myday_router
 from tenure.api.orders import router as orders_router
 from tenure.api.playbooks import router as playbooks_router
+from tenure.api.reports import router as reports_router
 from tenure.api.saved_views import router as saved_views_router
 from tenure.api.segments import router as segments_router
+from tenure.api.success import router as success_router
+from tenure.api.surveys import router as surveys_router
+from tenure.api.themes import router as themes_router
 from tenure.api.users import router as users_router
+from tenure.api.voices import router as voices_router
 from tenure.api.webhooks import router as webhooks_router
 
 api = NinjaAPI(
@@ -50,6 +58,8 @@ api.add_router("", customers_router)
 api.add_router("", orders_router)
 api.add_router("", interactions_router)
 api.add_router("", feedback_router)
+api.add_router("", surveys_router)  # h4: surveys, questions, translations, sends, results
+api.add_router("", voices_router)  # h3: comments and reviews, free-text search
 api.add_router("", analytics_router)
 api.add_router("", lifecycle_router)
 api.add_router("", events_router)
@@ -61,6 +71,12 @@ api.add_router("", saved_views_router)  # saved list views (h/lists)
 api.add_router("", imports_router)  # h/importwiz: read and revert imports
 api.add_router("", myday_router)  # the caller's own worklist and notifications
 api.add_router("", users_router)  # /me: the caller, their name and email
+api.add_router("", loyalty_router)  # h7: loyalty points (issue 17)
+api.add_router("", reports_router)  # results reports and agency metrics
+api.add_router("", ideas_router)  # the ideas board
+api.add_router("", appreciation_router)  # gifts, notes, invitations
+api.add_router("", success_router)  # onboarding and success plans
+api.add_router("", themes_router)  # themes of what customers wrote
 
 
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:

@@ -33,19 +33,29 @@ def register_commands() -> click.Group:
         events,
         insights,
         lifecycle,
+        loyalty,
         mail,
         person,
         playbooks,
+        reports,
         segments,
+        success,
         surveys,
         system,
+        themes,
         tokens,
         transfer,
+        voices,
     )
 
     modules = (
         system, tokens, person, transfer, demo, insights, lifecycle, segments, check, events, mail,
         playbooks, surveys,
+        reports,  # h1: results reports and agency metrics
+        voices,  # h3: comments and reviews from a CSV file
+        success,  # h6: onboarding and success plans
+        loyalty,  # h7: loyalty points
+        themes,  # h5: themes of what customers wrote
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:

@@ -120,16 +120,21 @@ INSTALLED_APPS = [
     "tenure.orders",
     "tenure.interactions",
     "tenure.feedback",
+    "tenure.voices",  # comments, reviews and feedback forms; free-text search
     "tenure.transfer",
     "tenure.insights",
+    "tenure.themes",  # themes of what customers wrote, kept across runs
     "tenure.todos",
     "tenure.lifecycle",
+    "tenure.loyalty",  # loyalty points: the ledger, lots, balances
     "tenure.segments",
     "tenure.notifications",
     "tenure.success",  # onboarding checklists and success plans
     "tenure.webhooks",
     "tenure.mail",
+    "tenure.ideas",  # the ideas board: requests, status, "it shipped" emails
     "tenure.playbooks",
+    "tenure.reports",  # results reports of accounts and their agency metrics
     "tenure.demo",
     "tenure.workspace",  # saved list views
     "tenure.bulk",  # bulk changes, undo and the trash's restore

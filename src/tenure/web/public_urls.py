@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tenure.web.views import mail_public, survey_public
+from tenure.web.views import mail_public, survey_public, voice_public
 
 app_name = "public"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("m/o/<str:token>", mail_public.opened, name="mail-opened"),
     path("m/c/<str:token>", mail_public.clicked, name="mail-clicked"),
     path("s/<str:token>/", survey_public.survey_answer_page, name="survey-answer"),
+    path("f/<str:slug>/", voice_public.feedback_form_page, name="feedback-form-answer"),
 ]

@@ -4,6 +4,7 @@ from django.urls import path
 from tenure.web.views import (
     accounts,
     analytics,
+    appreciation,
     bulk,
     cells,
     customers,
@@ -11,14 +12,17 @@ from tenure.web.views import (
     drill,
     exports,
     home,
+    ideas,
     imports,
     lifecycle,
     lifecycle_board,
     lifecycle_definition,
     list_views,
+    loyalty,
     mail,
     mail_broadcasts,
     myday,
+    onboarding,
     orders,
     palette,
     password,
@@ -28,15 +32,18 @@ from tenure.web.views import (
     record_parts,
     records,
     relationships,
+    reports,
     segments,
     success,
     survey_trends,
     surveys,
     tasks,
     team,
+    themes,
     tokens,
     trash,
     undo,
+    voices,
 )
 
 app_name = "web"
@@ -154,10 +161,76 @@ urlpatterns = [
     path("tasks/<int:task_id>/comments/", tasks.task_comment, name="task-comment"),
     # Cockpit: reassign and reschedule a task.
     path("tasks/<int:task_id>/plan/", tasks.task_plan, name="task-plan"),
+    # Loyalty points: the overview, the settings, a customer's points and the adjust form.
+    path("loyalty/", loyalty.overview, name="loyalty"),
+    path("loyalty/settings/", loyalty.program_settings, name="loyalty-settings"),
+    path("customers/<int:customer_id>/points/", loyalty.customer_points, name="customer-points"),
+    path(
+        "customers/<int:customer_id>/points/adjust/",
+        loyalty.customer_points_adjust,
+        name="customer-points-adjust",
+    ),
     path("surveys/", surveys.surveys, name="surveys"),
     path("surveys/trends/", survey_trends.survey_trends_page, name="survey-trends"),
     path("surveys/<int:survey_id>/", surveys.survey, name="survey"),
     path("surveys/<int:survey_id>/send/", surveys.survey_send_page, name="survey-send"),
+    # Themes of what customers wrote: the list, a theme, a run, and curating one.
+    path("feedback/themes/", themes.themes, name="themes"),
+    path("feedback/themes/run/", themes.themes_run, name="themes-run"),
+    path("feedback/themes/<int:theme_id>/", themes.theme, name="theme"),
+    path("feedback/themes/<int:theme_id>/rename/", themes.theme_rename, name="theme-rename"),
+    path("feedback/themes/<int:theme_id>/merge/", themes.theme_merge, name="theme-merge"),
+    path("feedback/themes/<int:theme_id>/tag/", themes.theme_tag, name="theme-tag"),
+    path("feedback/themes/<int:theme_id>/untag/", themes.theme_untag, name="theme-untag"),
+    path("feedback/themes/<int:theme_id>/hide/", themes.theme_hide, name="theme-hide"),
+    # h4: a survey's links, custom questions and translations.
+    path("surveys/<int:survey_id>/edit/", surveys.survey_edit, name="survey-edit"),
+    path("surveys/<int:survey_id>/questions/", surveys.question_add, name="survey-question-add"),
+    path(
+        "surveys/questions/<int:question_id>/delete/",
+        surveys.question_delete,
+        name="survey-question-delete",
+    ),
+    path(
+        "surveys/<int:survey_id>/translations/",
+        surveys.translation_save,
+        name="survey-translation-save",
+    ),
+    path(
+        "surveys/<int:survey_id>/translations/delete/",
+        surveys.translation_delete,
+        name="survey-translation-delete",
+    ),
+    # The ideas board: ideas, the customers who asked, status and merge.
+    path("ideas/", ideas.ideas, name="ideas"),
+    path("ideas/<int:idea_id>/", ideas.idea, name="idea"),
+    path("ideas/<int:idea_id>/requests/", ideas.idea_request_add, name="idea-request-add"),
+    path("ideas/<int:idea_id>/status/", ideas.idea_status, name="idea-status"),
+    path("ideas/<int:idea_id>/merge/", ideas.idea_merge, name="idea-merge"),
+    path(
+        "ideas/requests/<int:request_id>/remove/",
+        ideas.idea_request_remove,
+        name="idea-request-remove",
+    ),
+    path(
+        "customers/<int:customer_id>/ideas/new/",
+        ideas.customer_idea_request,
+        name="customer-idea-request",
+    ),
+    # Appreciation: gifts, thank-you notes and invitations, by account.
+    path("appreciation/", appreciation.appreciations, name="appreciations"),
+    path(
+        "accounts/<int:account_id>/appreciation/new/",
+        appreciation.appreciation_new,
+        name="appreciation-new",
+    ),
+    # Other voices: comments and reviews, feedback forms, free-text search.
+    path("feedback/voices/", voices.voices, name="voices"),
+    path("feedback/voices/<int:voice_id>/", voices.voice, name="voice"),
+    path("feedback/voices/<int:voice_id>/attach/", voices.voice_attach, name="voice-attach"),
+    path("feedback/forms/", voices.forms, name="feedback-forms"),
+    path("feedback/forms/<int:form_id>/", voices.form, name="feedback-form"),
+    path("feedback/search/", voices.search, name="feedback-search"),
     path("segments/", segments.segments, name="segments"),
     path("segments/new/", segments.segment_new, name="segment-new"),
     path("segments/preview/", segments.segment_preview, name="segment-preview"),
@@ -235,6 +308,32 @@ urlpatterns = [
         name="account-interaction-create",
     ),
     path("accounts/<int:account_id>/edit/", records.account_edit, name="account-edit"),
+    # Onboarding: the onboardings in progress, the checklists and their steps, a start
+    # by hand from the account's page.
+    path("onboarding/", onboarding.onboardings, name="onboardings"),
+    path("onboarding/templates/", onboarding.templates, name="onboarding-templates"),
+    path(
+        "onboarding/templates/<int:template_id>/",
+        onboarding.template,
+        name="onboarding-template",
+    ),
+    path(
+        "onboarding/templates/<int:template_id>/steps/new/",
+        onboarding.step_new,
+        name="onboarding-step-new",
+    ),
+    path("onboarding/steps/<int:step_id>/", onboarding.step_edit, name="onboarding-step-edit"),
+    path("onboarding/steps/<int:step_id>/move/", onboarding.step_move, name="onboarding-step-move"),
+    path(
+        "onboarding/steps/<int:step_id>/remove/",
+        onboarding.step_remove,
+        name="onboarding-step-remove",
+    ),
+    path(
+        "accounts/<int:account_id>/onboarding/start/",
+        onboarding.start,
+        name="onboarding-start",
+    ),
     # The account's success plan: the plan, a review, goals and milestones.
     path("accounts/<int:account_id>/success-plan/", success.plan_edit, name="success-plan-edit"),
     path(
@@ -257,6 +356,13 @@ urlpatterns = [
         "success-plan/milestones/<int:milestone_id>/",
         success.milestone_edit,
         name="success-milestone-edit",
+    ),
+    # An account's results report: the page with its period picker, and the PDF.
+    path("accounts/<int:account_id>/report/", reports.account_report_page, name="account-report"),
+    path(
+        "accounts/<int:account_id>/report.pdf",
+        reports.account_report_pdf,
+        name="account-report-pdf",
     ),
     path("accounts/<int:account_id>/delete/", records.account_delete, name="account-delete"),
     path("accounts/<int:account_id>/contacts/new/", record_parts.contact_new, name="contact-new"),
