@@ -18,6 +18,7 @@ from tenure.access import AccessDenied
 from tenure.customers.models import Consent, Customer, SpecialDate
 from tenure.customers.services import customer_update
 from tenure.history.models import TrashItem
+from tenure.ideas.services import idea_create, idea_request_add
 from tenure.insights.models import CustomerPrediction, ModelFit
 from tenure.interactions.models import Interaction
 from tenure.interactions.services import interaction_delete
@@ -28,6 +29,7 @@ from tenure.todos.models import Task
 from tenure.todos.services import task_comment_add, task_create
 from tenure.users.models import Role
 from tests.factories import T0, make_customer, make_order, make_user
+from tests.voices.helpers import make_voice
 
 NAME, SURNAME, EMAIL = "Zebulon", "Quixotic-Marsh", "zebulon.qm@example.org"
 
@@ -135,6 +137,53 @@ def test_erase_leaves_no_trace_and_keeps_the_figures(person):
     assert Task.objects.get(customer=erased).title == "Follow-up (person erased)"  # work stays
     assert Customer.objects.filter(external_id="BYSTANDER", first_name="Other").exists()
     assert LogEntry.objects.filter(additional_data__event="erase", object_id=person.pk).exists()
+
+
+def test_their_comments_and_reviews_are_exported_then_forgotten(person):
+    matched = make_voice(text=f"{NAME} here: the parcel was late", customer_id=person.pk)
+    by_email = make_voice(
+        text="Lovely shop", author=f"{NAME} {SURNAME}", author_email=EMAIL,
+        url="https://reviews.example.com/zqm",
+    )  # fmt: skip
+    someone = make_voice(text="Fine", author="Another Person", author_email="a@example.net")
+
+    exported = person_export(customer_id=person.pk)
+    assert [v["id"] for v in exported["voices"]] == sorted([matched.pk, by_email.pk])
+    assert {v["text"] for v in exported["voices"]} == {matched.text, "Lovely shop"}
+
+    counts = person_erase(customer_id=person.pk)
+    assert counts["voices"] == 2
+    stored = _everything_stored()
+    for trace in (NAME, SURNAME, EMAIL, "reviews.example.com/zqm"):
+        assert trace not in stored, trace
+    by_email.refresh_from_db()
+    assert (by_email.text, by_email.author, by_email.author_email, by_email.url) == (
+        "[erased]",
+        "",
+        "",
+        "",
+    )
+    assert (by_email.source_name, by_email.rating) == ("Trustpilot", None)  # the record stays
+    someone.refresh_from_db()
+    assert (someone.text, someone.author_email) == ("Fine", "a@example.net")
+
+
+def test_what_they_asked_for_on_the_ideas_board_is_exported_then_forgotten(person):
+    idea = idea_create(by=None, data={"title": "Gift wrapping"}, now=T0)
+    request, _ = idea_request_add(
+        by=None, idea_id=idea.pk, customer_id=person.pk,
+        data={"note": f"{NAME} wants it for a wedding"}, now=T0,
+    )  # fmt: skip
+
+    exported = person_export(customer_id=person.pk)
+    assert [(r["idea"], r["note"]) for r in exported["idea_requests"]] == [
+        ("Gift wrapping", f"{NAME} wants it for a wedding")
+    ]
+    counts = person_erase(customer_id=person.pk)
+    assert counts["idea_request_notes"] == 1
+    assert NAME not in _everything_stored()
+    request.refresh_from_db()
+    assert (request.note, request.idea_id) == ("[erased]", idea.pk)  # still counted as asking
 
 
 def test_erase_reaches_their_records_in_the_trash(person):

@@ -36,6 +36,7 @@ from tenure.history.trash import trash_items_about
 from tenure.interactions.models import Interaction
 from tenure.privacy.signals import person_erasing, person_exporting
 from tenure.users.models import User
+from tenure.voices.services import person_voices, person_voices_erase
 
 ERASED = "[erased]"
 JSON_ENCODER = DjangoJSONEncoder
@@ -96,6 +97,7 @@ def person_export(*, by: User | None = None, customer_id: int) -> dict[str, Any]
         ],
         "interactions": [_plain(i) for i in customer.interactions.order_by("occurred_at", "id")],
         **person_feedback(customer=customer),
+        "voices": person_voices(customer=customer),
         "history": [history_entry_view(entry) for entry in history_of(record=customer)],
         "prediction": _prediction(customer),
     }
@@ -143,6 +145,8 @@ def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
         # Before the email goes: invitations sent to it are found by it.
         feedback, feedback_records = person_feedback_erase(customer=customer)
         related += feedback_records
+        voices, voice_records = person_voices_erase(customer=customer)
+        related += voice_records
         customer.first_name = ""
         customer.last_name = ""
         customer.email = ""
@@ -181,6 +185,7 @@ def person_erase(*, by: User | None = None, customer_id: int) -> dict[str, int]:
         "special_dates": special_dates,
         "consents": consents,
         **feedback,
+        **voices,
         **elsewhere,
         "trash_items": len(trashed),
         "history_entries": history,

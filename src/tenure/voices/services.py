@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -319,3 +320,39 @@ def form_answer_record(
         "rating": rating, "rating_scale": form.rating_scale if rating is not None else None,
     }  # fmt: skip
     return voice_record(by=None, data=data, now=now, form=form)
+
+
+ERASED = "[erased]"
+
+
+def _theirs(customer: Customer) -> Q:
+    theirs = Q(customer=customer)
+    if customer.email:
+        theirs |= Q(author_email__iexact=customer.email)
+    return theirs
+
+
+def person_voices(*, customer: Customer) -> list[dict[str, Any]]:
+    """A person's comments and reviews (matched to them, or written from their email), for
+    their export (``tenure.privacy.person_export``)."""
+    voices = Voice.objects.filter(_theirs(customer)).order_by("published_at", "id")
+    return [
+        {"id": v.pk, "source_kind": v.source_kind, "source_name": v.source_name,
+         "external_id": v.external_id, "url": v.url, "author": v.author,
+         "author_email": v.author_email, "rating": v.rating, "rating_scale": v.rating_scale,
+         "text": v.text, "language": v.language, "published_at": v.published_at}
+        for v in voices
+    ]  # fmt: skip
+
+
+def person_voices_erase(*, customer: Customer) -> tuple[dict[str, int], list[Voice]]:
+    """Forget a person's words among the voices (``tenure.privacy.person_erase``): the text,
+    author, email and link of every comment matched to them or written from their email. The
+    source, rating and date stay: the business's aggregate record. Returns the count, and the
+    records whose change history holds the old text. Call it before the customer's email is
+    blanked."""
+    voices = list(Voice.objects.filter(_theirs(customer)))
+    Voice.objects.filter(pk__in=[v.pk for v in voices]).update(
+        text=ERASED, author="", author_email="", url=""
+    )
+    return {"voices": len(voices)}, voices
