@@ -3,15 +3,18 @@ and read back are refused with a 422 naming the field (``tenure.domain.limits``)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import ValidationInfo, field_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic import ValidationInfo, ValidatorFunctionWrapHandler, field_validator
 
 from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.periods import period_bounds
+from tenure.api.errors import pydantic_message
 from tenure.domain.limits import analytics_day_problem, attributes_problem, value_problem
 
 
@@ -76,3 +79,25 @@ def filter_values(query: Schema) -> dict[str, Any]:
     """A list's query schema as the data of its FilterSet: the values given, typed and checked
     (the FilterSet checks them again, by the same limits, and applies them)."""
     return {name: value for name, value in query if value is not None and value != ""}
+
+
+@dataclass(frozen=True)
+class InvalidItem:
+    """A batch item that failed validation: its errors by field."""
+
+    fields: dict[str, list[str]]
+
+
+def item_or_its_errors(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A batch's item is validated on its own (``Annotated[ItemIn, WrapValidator(this)]``): an
+    invalid one (a wrong type, a bad date, text the database cannot store) becomes that item's
+    error result, an ``InvalidItem``, not a 422 for the batch. The OpenAPI document still shows
+    the item's schema."""
+    try:
+        return handler(value)
+    except PydanticValidationError as error:
+        fields: dict[str, list[str]] = {}
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"]) or "__all__"
+            fields.setdefault(name, []).append(pydantic_message(dict(problem)))
+        return InvalidItem(fields=fields)

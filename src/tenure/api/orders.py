@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from pydantic import ValidationError as PydanticValidationError
-from pydantic import ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import WrapValidator
 
 from tenure.access.filtering import sort_choices
 from tenure.api.auth import caller
 from tenure.api.crud import Resource, add_crud
-from tenure.api.errors import ERROR_RESPONSES, pydantic_message
-from tenure.api.inputs import Input, QueryInput, one_of
+from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.inputs import Input, InvalidItem, QueryInput, item_or_its_errors, one_of
 from tenure.api.types import Money, RecordId
 from tenure.orders import services
 from tenure.orders.filters import ORDER_SORTS, OrderFilterSet
@@ -65,26 +63,7 @@ class OrderFilters(QueryInput):
     )
 
 
-def _item_or_its_errors(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """An order of a batch is validated on its own: an invalid one (a wrong type, a bad date,
-    text the database cannot store) becomes that order's error result, not a 422 for the
-    batch. The OpenAPI document still shows ``OrderIn`` for each item."""
-    try:
-        return handler(value)
-    except PydanticValidationError as error:
-        fields: dict[str, list[str]] = {}
-        for problem in error.errors():
-            name = ".".join(str(part) for part in problem["loc"]) or "__all__"
-            fields.setdefault(name, []).append(pydantic_message(dict(problem)))
-        return InvalidItem(fields=fields)
-
-
-@dataclass(frozen=True)
-class InvalidItem:
-    fields: dict[str, list[str]]
-
-
-BulkItem = Annotated[OrderIn, WrapValidator(_item_or_its_errors)]
+BulkItem = Annotated[OrderIn, WrapValidator(item_or_its_errors)]
 
 
 class BulkOrdersIn(Input):

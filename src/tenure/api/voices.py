@@ -4,19 +4,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from pydantic import ValidationError as PydanticValidationError
-from pydantic import ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import WrapValidator
 
 from tenure.api.auth import caller
 from tenure.api.crud import Resource, add_crud
-from tenure.api.errors import ERROR_RESPONSES, pydantic_message
-from tenure.api.inputs import Input, QueryInput
+from tenure.api.errors import ERROR_RESPONSES
+from tenure.api.inputs import Input, InvalidItem, QueryInput, item_or_its_errors
 from tenure.api.types import RecordId
 from tenure.voices import services
 from tenure.voices.filters import VoiceFilterSet
@@ -87,24 +85,7 @@ class VoiceFilters(QueryInput):
     published_before: datetime | None = Field(None, description="published before")
 
 
-@dataclass(frozen=True)
-class InvalidItem:
-    fields: dict[str, list[str]]
-
-
-def _item_or_its_errors(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """An item of a batch is validated on its own: an invalid one is its error result."""
-    try:
-        return handler(value)
-    except PydanticValidationError as error:
-        fields: dict[str, list[str]] = {}
-        for problem in error.errors():
-            name = ".".join(str(part) for part in problem["loc"]) or "__all__"
-            fields.setdefault(name, []).append(pydantic_message(dict(problem)))
-        return InvalidItem(fields=fields)
-
-
-BatchItem = Annotated[VoiceIn, WrapValidator(_item_or_its_errors)]
+BatchItem = Annotated[VoiceIn, WrapValidator(item_or_its_errors)]
 
 
 class VoiceBatchIn(Input):
