@@ -56,6 +56,9 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_api_conforms_to_its_schema(case, api_token):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {api_token}"},
+        # A batch's largest allowed size (the coverage phase sends it) takes seconds to store
+        # on a loaded machine, one savepoint and its events' delivery per entry in the tests.
+        timeout=90,
         checks=[
             checks.not_a_server_error,
             checks.status_code_conformance,

@@ -1,5 +1,5 @@
 """/api/v1/voices (comments, reviews, feedback-form entries, with their source),
-/api/v1/voices/batch (up to 200 at once, upserted on source name and external id) and
+/api/v1/voices/batch (up to 100 at once, upserted on source name and external id) and
 /api/v1/feedback/search (free text over survey comments and voices)."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tenure.voices.models import SourceKind, Voice
 from tenure.voices.search import KINDS, PAGE_MAX, QUERY_MAX, free_text_search
 
 router = Router(tags=["voices"])
-BATCH_MAX = 200  # one savepoint per entry: a batch answers within seconds; files go by the CLI
+BATCH_MAX = 100  # one savepoint per entry: a batch answers within seconds; files go by the CLI
 
 
 class VoiceIn(Input):
@@ -106,7 +106,7 @@ class VoiceBatchOut(Schema):
 @router.post(
     "/voices/batch",
     response={200: VoiceBatchOut, **ERROR_RESPONSES},
-    summary="Record up to 200 comments or reviews, upserted by source name and external_id",
+    summary="Record up to 100 comments or reviews, upserted by source name and external_id",
     operation_id="voices_batch",
     description=(
         "Each voice is stored on its own: an invalid one is reported with its errors by field "

@@ -117,13 +117,5 @@ def events_recorded() -> None:
         return
     from tenure.events.consumers import consumers_drain_settled
 
-    # One drain per transaction: a batch of a thousand writes, each in its savepoint, drained a
-    # thousand times (a query per consumer each) and spent most of its time there. A drain
-    # still registered runs after this write's commit too: a rollback that would drop it
-    # (of a savepoint open when it was registered, so still open now) drops this write too.
-    if any(
-        callback is consumers_drain_settled
-        for _, callback, _ in transaction.get_connection().run_on_commit
-    ):
-        return
+    # One drain per write: a later one finds nothing left to do (one query per consumer).
     transaction.on_commit(consumers_drain_settled)
