@@ -29,11 +29,11 @@ STEPS = [
     "lifecycle.health",
     "segments.refresh",
     "playbooks.daily",
-    "loyalty.expire",  # h7: lots whose moment has come, then the balances checked
+    "loyalty.expire",  # lots whose moment has come, then the balances checked
     "loyalty.reconcile",
     "bulk.trash_purge",
     "notifications.digest",
-    "themes.find",  # h5: the themes of what customers wrote, last
+    "themes.find",  # the themes of what customers wrote, last
 ]
 
 
@@ -101,8 +101,11 @@ def test_a_failed_refit_leaves_the_stages_and_health_to_go_on():
         ("lifecycle.health", "done"),
         ("segments.refresh", "done"),
         ("playbooks.daily", "done"),
+        ("loyalty.expire", "done"),
+        ("loyalty.reconcile", "done"),
         ("bulk.trash_purge", "done"),
         ("notifications.digest", "done"),
+        ("themes.find", "done"),
     ]
     assert RecomputeRun.objects.get().status == "done" and HealthScore.objects.count() == 1
 

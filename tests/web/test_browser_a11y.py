@@ -111,12 +111,12 @@ def _more_pages(admin: Any) -> dict[str, str]:
 
     pages.update(import_wizard_pages(admin))
     pages.update(_success_pages(admin))
-    pages.update(_ideas_pages(admin))  # h2
-    pages.update(_onboarding_pages(admin))  # h6
+    pages.update(_ideas_pages(admin))
+    pages.update(_onboarding_pages(admin))
     pages.update(_report_pages(admin))
-    pages.update(_voice_pages(admin))  # h3
-    pages.update(_loyalty_pages(admin))  # h7
-    pages.update(_theme_pages())  # h5
+    pages.update(_voice_pages(admin))
+    pages.update(_loyalty_pages(admin))
+    pages.update(_theme_pages())
     return pages
 
 

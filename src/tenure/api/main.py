@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from tenure.api.analytics import router as analytics_router
 from tenure.api.appreciation import router as appreciation_router
@@ -33,7 +36,26 @@ from tenure.api.users import router as users_router
 from tenure.api.voices import router as voices_router
 from tenure.api.webhooks import router as webhooks_router
 
-api = NinjaAPI(
+
+class TenureAPI(NinjaAPI):
+    """The API whose OpenAPI document is built once per path prefix: its 166 operations take
+    seconds to describe, and nothing in it changes while the process runs."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._documents: dict[str, OpenAPISchema] = {}
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        if path_prefix not in self._documents:
+            self._documents[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+        return self._documents[path_prefix]  # shared: read it, never change it
+
+
+api = TenureAPI(
     title="tenure API",
     version="1",
     description=(
@@ -58,8 +80,8 @@ api.add_router("", customers_router)
 api.add_router("", orders_router)
 api.add_router("", interactions_router)
 api.add_router("", feedback_router)
-api.add_router("", surveys_router)  # h4: surveys, questions, translations, sends, results
-api.add_router("", voices_router)  # h3: comments and reviews, free-text search
+api.add_router("", surveys_router)  # surveys, questions, translations, sends, results
+api.add_router("", voices_router)  # comments and reviews, free-text search
 api.add_router("", analytics_router)
 api.add_router("", lifecycle_router)
 api.add_router("", events_router)
@@ -71,7 +93,7 @@ api.add_router("", saved_views_router)  # saved list views (h/lists)
 api.add_router("", imports_router)  # h/importwiz: read and revert imports
 api.add_router("", myday_router)  # the caller's own worklist and notifications
 api.add_router("", users_router)  # /me: the caller, their name and email
-api.add_router("", loyalty_router)  # h7: loyalty points (issue 17)
+api.add_router("", loyalty_router)  # loyalty points (issue 17)
 api.add_router("", reports_router)  # results reports and agency metrics
 api.add_router("", ideas_router)  # the ideas board
 api.add_router("", appreciation_router)  # gifts, notes, invitations

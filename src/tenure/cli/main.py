@@ -51,11 +51,11 @@ def register_commands() -> click.Group:
     modules = (
         system, tokens, person, transfer, demo, insights, lifecycle, segments, check, events, mail,
         playbooks, surveys,
-        reports,  # h1: results reports and agency metrics
-        voices,  # h3: comments and reviews from a CSV file
-        success,  # h6: onboarding and success plans
-        loyalty,  # h7: loyalty points
-        themes,  # h5: themes of what customers wrote
+        reports,  # results reports and agency metrics
+        voices,  # comments and reviews from a CSV file
+        success,  # onboarding and success plans
+        loyalty,  # loyalty points
+        themes,  # themes of what customers wrote
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:

@@ -94,6 +94,19 @@ def _settled() -> Q:
     return settled
 
 
+def _after(position: Position) -> Q:
+    if connection.vendor == "postgresql":  # read as a range of the (tx, id) index
+        after = RawSQL(
+            "(tx, id) > (%s, %s)", (position.tx, position.event_id), output_field=BooleanField()
+        )
+        return Q(after)
+    # SQLite reads a row comparison as ``tx > ?`` and filters every event of tx 0 after it:
+    # a scan of the whole table at every drain. Every event's tx is 0 there.
+    if position.tx < 0:
+        return Q()
+    return Q(tx=position.tx, id__gt=position.event_id)
+
+
 def events_after(
     position: Position,
     *,
@@ -102,10 +115,7 @@ def events_after(
     queryset: QuerySet[Event] | None = None,
 ) -> list[Event]:
     """Up to ``limit`` settled events after ``position``, in order (of ``kinds`` if given)."""
-    after = RawSQL(
-        "(tx, id) > (%s, %s)", (position.tx, position.event_id), output_field=BooleanField()
-    )
-    events = (queryset if queryset is not None else Event.objects.all()).filter(Q(after))
+    events = (queryset if queryset is not None else Event.objects.all()).filter(_after(position))
     if kinds is not None:
         events = events.filter(kind__in=list(kinds))
     return list(events.filter(_settled()).order_by("tx", "id")[:limit])

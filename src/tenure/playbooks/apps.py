@@ -14,7 +14,7 @@ class PlaybooksConfig(AppConfig):
 
         steps.builtin_executors_register()
         app_steps.app_steps_register()
-        survey_steps.survey_steps_register()  # h4: ask a promoter for a review or a referral
+        survey_steps.survey_steps_register()  # ask a promoter for a review or a referral
         consumer_register(triggers.TRIGGERS)
         follower_register("playbooks.steps", tasks.steps_follow)
         run_kind_register(tasks.DAILY_KIND)

@@ -183,7 +183,7 @@ urlpatterns = [
     path("feedback/themes/<int:theme_id>/tag/", themes.theme_tag, name="theme-tag"),
     path("feedback/themes/<int:theme_id>/untag/", themes.theme_untag, name="theme-untag"),
     path("feedback/themes/<int:theme_id>/hide/", themes.theme_hide, name="theme-hide"),
-    # h4: a survey's links, custom questions and translations.
+    # a survey's links, custom questions and translations.
     path("surveys/<int:survey_id>/edit/", surveys.survey_edit, name="survey-edit"),
     path("surveys/<int:survey_id>/questions/", surveys.question_add, name="survey-question-add"),
     path(
