@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from tenure.access.scopes import AccessDenied
 from tenure.domain.errors import Conflict
@@ -199,3 +200,20 @@ def test_a_running_onboarding_keeps_the_steps_it_started_with():
     spare = checklists.checklist_template_create(by=manager, data={"name": "Spare"})
     checklists.checklist_template_delete(by=manager, template_id=spare.pk)
     assert not ChecklistTemplate.objects.filter(name="Spare").exists()
+
+
+def test_the_admin_shows_checklists_and_leaves_their_writes_to_the_services(client):
+    admin = make_user(role="admin", is_staff=True)
+    template = checklists.checklist_template_create(
+        by=admin, data={"name": "Small"}, steps=[{"title": "A"}]
+    )
+    client.force_login(admin)
+    change = reverse("admin:success_checklisttemplate_change", args=[template.pk])
+    assert client.get(change).status_code == 200  # read
+    assert client.get(reverse("admin:success_checklisttemplate_add")).status_code == 403
+    sent = client.post(change, {"name": "Renamed", "applies_to": "", "active": "on"})
+    assert sent.status_code == 403
+    delete = reverse("admin:success_checklisttemplate_delete", args=[template.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    template.refresh_from_db()
+    assert (template.name, _titles(template)) == ("Small", ["A"])

@@ -26,8 +26,21 @@ class ChecklistStepInline(admin.TabularInline):
 
 @admin.register(ChecklistTemplate)
 class ChecklistTemplateAdmin(ScopedAdmin):
+    """Read here; written by ``tenure.success.checklists`` only (the onboarding pages and the
+    API): it checks each step's owner rule and the first-value step, which a template saved
+    here would skip, and an onboarding started from it would then fail."""
+
     list_display = ("name", "applies_to", "active")
     inlines = [ChecklistStepInline]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Onboarding)
