@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import redis
@@ -125,6 +125,26 @@ def test_recurring_jobs_are_scheduled_once():
     housekeeping = Schedule.objects.get(name="tenure.housekeeping")
     assert housekeeping.schedule_type == Schedule.CRON
     assert housekeeping.func == "tenure.jobs.tasks.housekeeping"
+    # Due when the cron next comes true (03:17 UTC), not the moment a first worker starts.
+    now = timezone.now()
+    nightly = Schedule.objects.get(name="tenure.nightly")
+    for schedule, (hour, minute) in ((housekeeping, (3, 17)), (nightly, (2, 41))):
+        due = schedule.next_run.astimezone(UTC)
+        assert (due.hour, due.minute, due.second) == (hour, minute, 0)
+        assert now < due <= now + timedelta(days=1)
+
+
+@pytest.mark.django_db
+def test_a_changed_cron_is_due_at_its_new_time_and_an_unchanged_one_keeps_its_turn():
+    schedules_sync()
+    soon = timezone.now() + timedelta(minutes=5)
+    Schedule.objects.filter(name="tenure.housekeeping").update(next_run=soon)
+    Schedule.objects.filter(name="tenure.nightly").update(cron="0 4 * * *", next_run=soon)
+    schedules_sync()
+    assert Schedule.objects.get(name="tenure.housekeeping").next_run == soon
+    nightly = Schedule.objects.get(name="tenure.nightly")
+    assert nightly.cron == "41 2 * * *"
+    assert nightly.next_run.astimezone(UTC).strftime("%H:%M") == "02:41"
 
 
 @pytest.mark.django_db

@@ -3,8 +3,10 @@ keeping django-q2's schedule equal to tenure's recurring jobs."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from croniter import croniter
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.models import Schedule
@@ -69,18 +71,28 @@ def run_fail(*, run_id: int, error: str) -> bool:
     return ended is not None
 
 
+def _next_time(cron: str) -> datetime:
+    """When ``cron`` next comes true, as django-q2 reads it (the server's local clock)."""
+    return croniter(cron, timezone.localtime()).get_next(datetime)
+
+
 @transaction.atomic
 def schedules_sync(**_signal_kwargs: Any) -> None:
-    """Make django-q2's schedule table hold exactly tenure's recurring jobs (by name)."""
+    """Make django-q2's schedule table hold exactly tenure's recurring jobs (by name).
+
+    A new entry is due when its cron next comes true, not at once (django-q2's default): a new
+    install, or a database flushed and migrated again, would otherwise run the nightly chain
+    (a refit, a whole-base recompute) the moment its first worker starts."""
     wanted = {job.name: job for job in RECURRING_JOBS}
     Schedule.objects.filter(name__startswith="tenure.").exclude(name__in=wanted).delete()
     for job in wanted.values():
-        Schedule.objects.update_or_create(
-            name=job.name,
-            defaults={
-                "func": job.func,
-                "schedule_type": Schedule.CRON,
-                "cron": job.cron,
-                "repeats": -1,
-            },
-        )
+        fields: dict[str, Any] = {
+            "func": job.func, "schedule_type": Schedule.CRON, "cron": job.cron, "repeats": -1,
+        }  # fmt: skip
+        found = Schedule.objects.filter(name=job.name).first()
+        if found is None:
+            Schedule.objects.create(name=job.name, next_run=_next_time(job.cron), **fields)
+        elif any(getattr(found, name) != value for name, value in fields.items()):
+            if found.cron != job.cron:
+                fields["next_run"] = _next_time(job.cron)
+            Schedule.objects.filter(pk=found.pk).update(**fields)
