@@ -4,6 +4,7 @@ who was thanked, when and the total cost."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from tenure.success.models import Appreciation
 from tests.api.helpers import Api
-from tests.factories import make_account, make_user
+from tests.factories import make_account, make_customer, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +58,39 @@ def test_the_account_page_records_one_and_shows_it_with_this_years_cost(client):
     ]  # fmt: skip
     bad = client.get("/appreciation/", {"given_after": "yesterday"})
     assert bad.status_code == 422 and "given_after" in bad.content.decode()
+
+
+def test_a_persons_export_lists_their_appreciation_and_erasure_removes_its_words():
+    from auditlog.models import LogEntry
+
+    from tenure.privacy.services import person_erase, person_export
+    from tenure.success.appreciation import appreciation_record
+
+    account = make_account()
+    ann = make_customer(account=account, first_name="Ann")
+    other = make_customer(account=account)
+    now = datetime(2025, 6, 2, 10, tzinfo=UTC)
+    mine, _ = appreciation_record(
+        by=None, account_id=account.pk, now=now,
+        data={"kind": "gift", "customer_id": ann.pk, "description": "Flowers for Ann's birthday",
+              "cost": "30.00", "currency": "EUR", "given_on": date(2025, 6, 1)},
+    )  # fmt: skip
+    theirs, _ = appreciation_record(
+        by=None, account_id=account.pk, now=now,
+        data={"kind": "gift", "customer_id": other.pk, "description": "Wine",
+              "currency": "EUR", "given_on": date(2025, 6, 1)},
+    )  # fmt: skip
+    assert LogEntry.objects.get_for_object(mine).exists()
+
+    exported = person_export(customer_id=ann.pk)["appreciations"]
+    assert [(a["id"], a["description"]) for a in exported] == [
+        (mine.pk, "Flowers for Ann's birthday")
+    ]
+    counts = person_erase(customer_id=ann.pk)
+    assert counts["appreciations"] == 1
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.description, mine.cost, mine.kind) == ("[erased]", Decimal("30.00"), "gift")
+    assert theirs.description == "Wine"
+    assert not LogEntry.objects.get_for_object(mine).exists()  # its history held the words
+    assert LogEntry.objects.get_for_object(theirs).exists()

@@ -15,9 +15,12 @@ class SuccessConfig(AppConfig):
         from auditlog.registry import auditlog
         from django.db.models.signals import post_migrate
 
-        from tenure.success import builtin, events
+        from tenure.privacy.signals import person_erasing, person_exporting
+        from tenure.success import builtin, events, signals
 
         assert events.GOAL_ACHIEVED  # the kinds register on import
         for name in TRACKED:
             auditlog.register(self.get_model(name))
         post_migrate.connect(builtin.on_post_migrate, sender=self, dispatch_uid="success-builtin")
+        person_exporting.connect(signals.on_person_exporting, dispatch_uid="success-export")
+        person_erasing.connect(signals.on_person_erasing, dispatch_uid="success-erase")
