@@ -244,6 +244,51 @@ def test_explanation_from_the_stored_form_is_the_explain_sentence():
 
 def test_relationship_words_from_none_to_many():
     words = COMPONENTS["relationship"].words
-    assert words({}, 0.0) == "No contact engaged in the last 90 days"
-    assert words({}, 1.0) == "Single-threaded: 1 contact engaged in the last 90 days"
-    assert words({}, 4.0) == "4 contacts engaged in the last 90 days"
+
+    def said(contacts: float, team: float = NAN) -> str:
+        return words({"contacts_engaged_90d": contacts, "team_engaged_90d": team}, 0.0)
+
+    assert said(0.0) == "No contact engaged in the last 90 days"
+    assert said(1.0) == "Single-threaded: 1 contact engaged in the last 90 days"
+    assert said(4.0) == "4 contacts engaged in the last 90 days"
+    assert said(4.0, 1.0) == (
+        "4 contacts engaged in the last 90 days, one team member alone looks after them "
+        "(single-threaded)"
+    )
+    assert said(NAN, 0.0) == "No one on the team looked after them"
+    assert said(NAN, 3.0) == "3 team members look after them"
+
+
+def test_the_relationship_is_as_broad_as_its_thinner_side():
+    # Contacts: 100 at 3, 0 at 1 (2 -> 50); the team: 100 at 2, 0 at 1. The component is the
+    # lower of the two sides that have data; NaN only when neither has.
+    contacts = [3, 3, 2, 2, NAN, NAN, 1, NAN]
+    team = [2, 1, 5, NAN, 1, 2, 3, NAN]
+    frame = FACTS.iloc[[1] * 8].reset_index(drop=True)
+    frame["contacts_engaged_90d"] = contacts
+    frame["team_engaged_90d"] = team
+    h = health_scores(frame)
+    np.testing.assert_allclose(
+        h.components["relationship"], [100, 0, 50, 50, 0, 100, 0, NAN], equal_nan=True
+    )
+    # bob's 92.708 had relationship 50 (2 contacts); a team of one takes those 5 x 50 points:
+    assert h.score[0] == pytest.approx(92.708333 + 5 * 50 / 100, abs=1e-5)
+    assert h.score[1] == pytest.approx(92.708333 - 5 * 50 / 100, abs=1e-5)
+    # Without the team's column (a plain DataFrame from before it existed): the contacts alone.
+    assert "team_engaged_90d" not in FACTS
+    assert health_scores(FACTS).components.loc["bob", "relationship"] == pytest.approx(50)
+    assert "one team member alone looks after them" in h.explain([1])[0]
+
+
+def test_the_team_anchors_are_settings():
+    config = health_config_validate(
+        {"components": {"relationship": {"team_full_at": 4, "team_zero_at": 0}}}
+    )
+    frame = FACTS.iloc[[1]].reset_index(drop=True)
+    frame["contacts_engaged_90d"] = [NAN]
+    frame["team_engaged_90d"] = [1]
+    assert health_scores(frame, config).components.loc[0, "relationship"] == pytest.approx(25)
+    with pytest.raises(DefinitionError, match="team_full_at"):
+        health_config_validate(
+            {"components": {"relationship": {"team_full_at": 1, "team_zero_at": 1}}}
+        )

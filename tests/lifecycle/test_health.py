@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -159,3 +160,43 @@ def test_a_csat_of_1_recorded_live_takes_a_green_customer_out_of_green(
     # Uncapped: (25 * 100 + 15 * 100 + 10 * 100 + 15 * 100 + 15 * 0) / 80 = 81.25, green.
     assert health.band == "yellow" and health.score == 75
     assert health.explanation.startswith("75 (yellow). Capped at yellow: latest CSAT 1 out of 5")
+
+
+def test_a_customer_of_an_account_looked_after_by_one_member_is_single_threaded():
+    from tenure.customers.models import Contact
+    from tenure.lifecycle.facts import facts_frame
+    from tests.factories import make_account, make_user
+
+    owner, colleague = make_user(role="success_manager"), make_user(role="success_manager")
+    account = make_account(name="Acme")
+    x, y, z = (Contact.objects.create(account=account, first_name=n) for n in "XYZ")
+    alone = make_customer(account=account, owner=owner)
+    helped = make_customer(account=account, owner=owner)
+    person = make_customer(owner=owner)  # no account: the relationship is not a company's
+    for customer in (alone, helped, person):
+        make_order(customer=customer, placed_at=NOW - timedelta(days=5), amount=Decimal("50"))
+    for contact in (x, y, z):  # three contacts: that side is broad (100)
+        for customer in (alone, helped):
+            Interaction.objects.create(
+                customer=customer, contact=contact, kind="call", author=owner,
+                occurred_at=NOW - timedelta(days=10),
+            )  # fmt: skip
+    Interaction.objects.create(
+        customer=helped, kind="meeting", author=colleague, occurred_at=NOW - timedelta(days=20)
+    )
+    Interaction.objects.create(  # 100 days ago: out of the window
+        customer=alone, kind="meeting", author=colleague, occurred_at=NOW - timedelta(days=100)
+    )
+    ids = [alone.pk, helped.pk, person.pk]
+    facts = facts_frame(
+        customer_ids=ids, now=NOW, needed={"team_engaged_90d", "contacts_engaged_90d"}
+    )
+    assert facts["team_engaged_90d"].tolist()[:2] == [1.0, 2.0]  # the owner once; + colleague
+    assert np.isnan(facts.loc[person.pk, "team_engaged_90d"])
+    assert facts["contacts_engaged_90d"].tolist()[:2] == [3.0, 3.0]
+    health_recompute(now=NOW, customer_ids=ids, accounts=False)
+    scores = {h.customer_id: h for h in HealthScore.objects.filter(customer_id__in=ids)}
+    assert scores[alone.pk].components["relationship"] == 0.0  # the thinner side: one member
+    assert scores[helped.pk].components["relationship"] == 100.0
+    assert "relationship" not in scores[person.pk].components  # no data: left out
+    assert "one team member alone looks after them" in scores[alone.pk].explanation

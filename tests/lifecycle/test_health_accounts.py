@@ -43,10 +43,10 @@ def _order(customer, days_ago: int, amount: str = "50") -> None:
     make_order(customer=customer, placed_at=NOW - days_ago * DAYS, amount=Decimal(amount))
 
 
-def _talk(*, contact, days_ago: int, customer=None, account=None) -> None:
+def _talk(*, contact, days_ago: int, customer=None, account=None, author=None) -> None:
     Interaction.objects.create(
         customer=customer, account=account, contact=contact, kind="call",
-        occurred_at=NOW - days_ago * DAYS,
+        occurred_at=NOW - days_ago * DAYS, author=author,
     )  # fmt: skip
 
 
@@ -60,7 +60,8 @@ def _subscribe(customer, renews_in: int, cancelled: bool = False) -> None:
 
 def _acme(**fields):
     """An account whose customers' history is worked by hand in the tests below."""
-    acme = make_account(name="Acme", **fields)
+    owner, colleague = make_user(role="success_manager"), make_user(role="success_manager")
+    acme = make_account(name="Acme", **{"owner": owner, **fields})
     ann, bob = make_customer(account=acme), make_customer(account=acme)
     _order(ann, 200)
     _order(ann, 100)
@@ -68,8 +69,8 @@ def _acme(**fields):
     _order(bob, 30, "80")
     x, y, z = (Contact.objects.create(account=acme, first_name=n) for n in ("X", "Y", "Z"))
     _talk(contact=x, days_ago=20, account=acme)
-    _talk(contact=y, days_ago=40, customer=ann)
-    _talk(contact=z, days_ago=120, account=acme)  # more than 90 days ago
+    _talk(contact=y, days_ago=40, customer=ann, author=colleague)
+    _talk(contact=z, days_ago=120, account=acme, author=make_user())  # over 90 days ago
     Interaction.objects.create(
         customer=ann, kind="complaint", status="open", occurred_at=NOW - 10 * DAYS
     )
@@ -97,7 +98,7 @@ def test_account_facts_take_its_customers_as_one_buyer():
     needed = {
         "days_since_last_order", "typical_gap_days", "orders_last_90d", "orders_prior_90d",
         "spend_last_90d", "spend_prior_90d", "open_complaints", "latest_nps", "latest_csat",
-        "contacts_engaged_90d", "days_to_renewal",
+        "contacts_engaged_90d", "days_to_renewal", "team_engaged_90d",
     }  # fmt: skip
     (chunk,) = chunks([acme.pk, other.pk])
     facts = account_facts_frame(chunk=chunk, now=NOW, needed=needed, median_gap_days=45.0)
@@ -113,12 +114,36 @@ def test_account_facts_take_its_customers_as_one_buyer():
             "latest_csat": np.nan,
             "contacts_engaged_90d": 2.0,  # X and Y; Z was 120 days ago
             "days_to_renewal": 30.0,  # Ann's; Bob's in 5 days was cancelled
+            "team_engaged_90d": 2.0,  # the owner and the colleague; the third was 120 days ago
         },
         nan_ok=True,
     )  # fmt: skip
     quiet = facts.loc[other.pk]
     assert quiet["open_complaints"] == 0 and np.isnan(quiet["days_since_last_order"])
     assert np.isnan(quiet["contacts_engaged_90d"])  # no contacts on record: no data
+    assert quiet["team_engaged_90d"] == 0  # no owner, no one logged anything: no one
+
+
+def test_an_account_looked_after_by_one_member_scores_the_team_side_0():
+    acme, ann, _bob = _acme()
+    # The colleague's call leaves the window: the owner alone is left (the same owner's own
+    # call counts them once).
+    Interaction.objects.filter(author__isnull=False).exclude(author=acme.owner).update(
+        occurred_at=NOW - 100 * DAYS
+    )
+    _talk(contact=None, days_ago=5, customer=ann, author=acme.owner)
+    (chunk,) = chunks([acme.pk])
+    facts = account_facts_frame(
+        chunk=chunk, now=NOW, needed={"team_engaged_90d", "contacts_engaged_90d"},
+        median_gap_days=None,
+    )  # fmt: skip
+    assert facts.loc[acme.pk].tolist() == [1.0, 1.0]  # contacts: X only; the team: the owner
+    account_health_recompute(now=NOW, account_ids=[acme.pk])
+    health = AccountHealthScore.objects.get(account=acme)
+    assert health.components["relationship"] == 0
+    # Recency 100, orders 50, spend 80, complaints 0, NPS 33.33, relationship 0, renewal
+    # 66.67; weights 90: (2500 + 750 + 800 + 0 + 500 + 0 + 333.33) / 90 = 54.26.
+    assert health.score == pytest.approx(54.26)
 
 
 def test_account_score_hand_worked_with_its_words():

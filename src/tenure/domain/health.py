@@ -22,9 +22,13 @@ sentiment                 15     latest_nps (100 at 9, 0 at 3: a 6 scores 50) an
                                  (1-5: 100 at 5, 0 at 1), the mean of those answered
 email_engagement          10     emails_engaged_90d / emails_sent_90d (opened or clicked): 100
                                  at 40 %, 0 at none; no data when nothing was sent
-relationship              5      contacts_engaged_90d at the customer's account: 100 at 3 or
-                                 more, 0 at one (single-threaded); NaN for a person with no
-                                 account
+relationship              5      the thinner side of the relationship: contacts_engaged_90d
+                                 (100 at 3 or more, 0 at one) and team_engaged_90d, the owner
+                                 and the members who logged an interaction (100 at 2 or more,
+                                 0 at one: ``team_full_at``, ``team_zero_at``); either
+                                 side single-threaded scores 0; NaN for a person with no
+                                 account. The team's fact may be left out of a DataFrame
+                                 (then only the contacts count)
 renewal                   5      days_to_renewal: 100 at 90 days or more, 50 on the day, 0 at
                                  90 days overdue; NaN with no renewal ahead
 ========================  =====  ==============================================================
@@ -147,12 +151,32 @@ def _count_words(f: Row, x: float) -> str:
     return "No open complaints" if x == 0 else f"{x:.0f} open complaint{'s' if x != 1 else ''}"
 
 
+def _relationship(f: Facts, p: Params) -> FloatArray:
+    contacts = _line(f["contacts_engaged_90d"], p["zero_at"], p["full_at"])
+    team = _line(f["team_engaged_90d"], p["team_zero_at"], p["team_full_at"])
+    with np.errstate(invalid="ignore"):
+        return np.fmin(contacts, team)  # the thinner side; NaN only when neither has data
+
+
 def _relationship_words(f: Row, x: float) -> str:
-    if x < 1:
-        return "No contact engaged in the last 90 days"
-    if x <= 1:
-        return f"Single-threaded: {x:.0f} contact engaged in the last 90 days"
-    return f"{x:.0f} contacts engaged in the last 90 days"
+    contacts, team = f.get("contacts_engaged_90d", math.nan), f.get("team_engaged_90d", math.nan)
+    parts = []
+    if not math.isnan(contacts):
+        if contacts < 1:
+            parts.append("No contact engaged in the last 90 days")
+        elif contacts <= 1:
+            parts.append("Single-threaded: 1 contact engaged in the last 90 days")
+        else:
+            parts.append(f"{contacts:.0f} contacts engaged in the last 90 days")
+    if not math.isnan(team):
+        if team < 1:
+            parts.append("no one on the team looked after them")
+        elif team <= 1:
+            parts.append("one team member alone looks after them (single-threaded)")
+        else:
+            parts.append(f"{team:.0f} team members look after them")
+    text = ", ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def _renewal_words(f: Row, x: float) -> str:
@@ -170,6 +194,7 @@ class Component:
     measure: Callable[[Facts, Params], FloatArray]
     words: Callable[[Row, float], str]
     scored: bool = False  # the measure is already 0-100 (no anchors applied)
+    optional: tuple[str, ...] = ()  # facts a caller's frame may leave out: no data then
 
 
 def _recency(f: Facts, p: Params) -> FloatArray:
@@ -221,8 +246,11 @@ COMPONENTS: dict[str, Component] = {
                   ("emails_engaged_90d", "emails_sent_90d"),
                   {"weight": 10, "full_at": 0.4, "zero_at": 0.0}, _emails, _emails_words),
         Component("relationship", "relationship breadth (single-threaded)",
-                  ("contacts_engaged_90d",), {"weight": 5, "full_at": 3.0, "zero_at": 1.0},
-                  _fact_itself("contacts_engaged_90d"), _relationship_words),
+                  ("contacts_engaged_90d", "team_engaged_90d"),
+                  {"weight": 5, "full_at": 3.0, "zero_at": 1.0, "team_full_at": 2.0,
+                   "team_zero_at": 1.0},
+                  _relationship, _relationship_words, scored=True,
+                  optional=("team_engaged_90d",)),
         Component("renewal", "renewal coming up", ("days_to_renewal",),
                   {"weight": 5, "full_at": 90.0, "zero_at": -90.0},
                   _fact_itself("days_to_renewal"), _renewal_words),
@@ -314,7 +342,7 @@ def health_config_validate(data: Mapping[str, Any] | None = None) -> HealthConfi
                 problems.append(Problem(f"{path}.weight", f"must be a number >= 0, got {value!r}"))
             else:
                 params[key][name] = float(value)
-        for prefix in ("", "nps_", "csat_"):
+        for prefix in ("", "nps_", "csat_", "team_"):
             zero, full = params[key].get(prefix + "zero_at"), params[key].get(prefix + "full_at")
             if zero is not None and zero == full:
                 problems.append(
@@ -625,7 +653,9 @@ def _health_columns(
     facts: Mapping[str, Any] | pd.DataFrame, config: HealthConfig
 ) -> dict[str, FloatArray]:
     columns: dict[str, FloatArray] = {}
-    for name in sorted(config.facts_used):
+    optional = {fact for key in config.active for fact in COMPONENTS[key].optional}
+    left_out = sorted(name for name in config.facts_used if name in optional and name not in facts)
+    for name in sorted(config.facts_used - set(left_out)):
         if name not in facts:
             reader = next(key for key in config.active if name in COMPONENTS[key].facts)
             raise InvalidInputError(
@@ -645,6 +675,9 @@ def _health_columns(
         if values.ndim != 1 or values.shape != first.shape:
             raise InvalidInputError(name, f"has {values.size} values for {first.size} customers")
         columns[name] = values
+    n = len(next(iter(columns.values()))) if columns else len(facts)
+    for name in left_out:
+        columns[name] = np.full(n, np.nan)
     return columns
 
 

@@ -16,6 +16,9 @@ query per account), on the same clock ``now`` as the customers' facts (``facts.p
   of its customers; ``contacts_engaged_90d``: distinct contacts named on those interactions in
   the last 90 days (0 when the account has contacts and none was engaged: no relationship at
   all is worse than a single thread; NaN when it has no contacts on record);
+  ``team_engaged_90d``: the team on tenure's side, its owner and every author of those
+  interactions in the last 90 days, one person once (the single-threaded page's reading,
+  ``tenure.interactions.relationship_selectors``);
 - ``latest_nps`` / ``latest_csat``: the latest answer of each kind given by any of its
   customers by ``now`` (NaN: none);
 - ``emails_engaged_90d`` / ``emails_sent_90d``: its customers' email facts added up, read
@@ -34,6 +37,7 @@ from django.db.models.functions import Coalesce, RowNumber, TruncDate
 
 from tenure.customers.models import Account, Contact, Customer, Subscription
 from tenure.facts import DAY, Chunk, IntArray, chunks, facts_compute, fetch_numbers
+from tenure.facts import lookup as _lookup
 from tenure.facts import scatter as _scatter
 from tenure.feedback.models import SurveyKind, SurveyResponse
 from tenure.insights.reading import EpochSeconds, local_days
@@ -46,6 +50,7 @@ ACCOUNT_FACTS = frozenset(
         "days_since_last_order", "typical_gap_days", "orders_last_90d", "orders_prior_90d",
         "spend_last_90d", "spend_prior_90d", "open_complaints", "latest_nps", "latest_csat",
         "emails_engaged_90d", "emails_sent_90d", "contacts_engaged_90d", "days_to_renewal",
+        "team_engaged_90d",
     }
 )  # fmt: skip
 """The facts an account has (every fact a health component reads)."""
@@ -133,6 +138,8 @@ def account_facts_frame(
         facts["days_to_renewal"] = _renewals(chunk, ids, now)
     if needed & {"open_complaints", "contacts_engaged_90d"}:
         facts |= _conversations(chunk, ids, now)
+    if "team_engaged_90d" in needed:
+        facts["team_engaged_90d"] = _team(chunk, ids, now)
     if needed & {"latest_nps", "latest_csat"}:
         facts |= _answers(chunk, ids, now)
     if needed & _EMAILS:
@@ -210,6 +217,30 @@ def _conversations(chunk: Chunk, ids: IntArray, now: datetime) -> dict[str, Any]
         "open_complaints": _scatter(ids, keys, rows[:, 1], 0.0),
         "contacts_engaged_90d": np.where((on_record > 0) | (engaged > 0), engaged, np.nan),
     }
+
+
+def _team(chunk: Chunk, ids: IntArray, now: datetime) -> Any:
+    """The owner and the authors of the account's interactions (on it or its customers) in
+    the last 90 days, one person once."""
+    owners = fetch_numbers(
+        Account.objects.filter(chunk.where("pk")).order_by().values_list("pk", "owner_id"), 2
+    )
+    owner = _scatter(ids, owners[:, 0].astype(np.int64), np.nan_to_num(owners[:, 1]), 0.0)
+    pairs = fetch_numbers(
+        Interaction.objects.filter(
+            chunk.where("account_id") | chunk.where("customer__account_id"),
+            occurred_at__gt=now - timedelta(days=90),
+            occurred_at__lte=now,
+            author__isnull=False,
+        )
+        .order_by()
+        .values_list(Coalesce("account_id", "customer__account_id"), "author_id")
+        .distinct(),
+        2,
+    )
+    at, known = _lookup(ids, pairs[:, 0].astype(np.int64))
+    others = known & (pairs[:, 1] != owner[at])  # the owner is counted once, below
+    return np.bincount(at[others], minlength=ids.size).astype(np.float64) + (owner > 0)
 
 
 def _answers(chunk: Chunk, ids: IntArray, now: datetime) -> dict[str, Any]:
