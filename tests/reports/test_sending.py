@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pypdfium2 as pdfium
 import pytest
 from django.utils import timezone
 
@@ -67,9 +68,18 @@ def test_the_step_emails_the_report_once_per_person(acme, smtp):
     html = received.get_body(("html",)).get_content()
     assert "Acme Rockets" in html and "<article" in html
     assert "RESULTS" in received.get_body(("plain",)).get_content()
+    # The report's PDF rides along, read back by PDFium.
+    label = report_period(None, today=timezone.localdate(now)).label
+    (attached,) = received.iter_attachments()
+    assert attached.get_content_type() == "application/pdf"
+    assert attached.get_filename() == f"acme-rockets-results-{label}.pdf"
+    data = attached.get_content()
+    assert data.startswith(b"%PDF")
+    page = pdfium.PdfDocument(data)[0]
+    assert "Acme Rockets" in page.get_textpage().get_text_range()
+    assert max(len(line) for line in received.as_bytes().splitlines()) <= 998  # SMTP's limit
     assert Enrollment.objects.filter(playbook=playbook).count() == 2
     details = sorted(run.detail for run in StepRun.objects.filter(enrollment__playbook=playbook))
-    label = report_period(None, today=timezone.localdate(now)).label
     assert details == [
         f"{label}: 0 queued; 1 queued before (not again); 1 not sent: no consent to marketing "
         "emails",
@@ -96,3 +106,20 @@ def test_sent_by_hand_once_per_period_and_only_by_admins_and_managers(acme):
             report_send(by=make_user(role=role), account_id=acme.account.pk, period=period,
                         now=NOW)  # fmt: skip
     assert Message.objects.count() == 2
+
+
+def test_an_erased_person_keeps_no_copy_of_the_report_sent_to_them(acme):
+    from tenure.privacy.services import person_erase
+
+    result = report_send(
+        by=None,
+        account_id=acme.account.pk,
+        period=report_period("2025-Q1", today=NOW.date()),
+        now=NOW,
+    )
+    assert result.queued == 1
+    message = Message.objects.get(customer=acme.ada)
+    assert message.attachments[0]["content_type"] == "application/pdf"
+    person_erase(customer_id=acme.ada.pk)
+    message.refresh_from_db()
+    assert message.attachments == [] and message.html == ""

@@ -3,6 +3,7 @@ tracking links when switched on, the DKIM signature."""
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from dataclasses import dataclass
@@ -140,6 +141,22 @@ def _boundary(*parts: str) -> str:
             return boundary
 
 
+def _with_files(
+    body: MIMENonMultipart | MIMEMultipart, files: list[dict[str, str]], *texts: str
+) -> MIMEMultipart:
+    """The body and the files, as multipart/mixed (each file base64 in lines of 76, named)."""
+    mixed = MIMEMultipart("mixed", boundary=_boundary(*texts))
+    mixed.attach(body)
+    for stored in files:
+        maintype, _, subtype = stored["content_type"].partition("/")
+        part = MIMENonMultipart(maintype or "application", subtype or "octet-stream")
+        part.set_payload(base64.encodebytes(base64.b64decode(stored["data"])).decode("ascii"))
+        part["Content-Transfer-Encoding"] = "base64"
+        part.add_header("Content-Disposition", "attachment", filename=stored["filename"])
+        mixed.attach(part)
+    return mixed
+
+
 def message_compose(message: Message, *, address: str, rendered: Rendered, when: float) -> Composed:
     """The bytes to hand to the server, headers included (and signed when DKIM is set up).
 
@@ -154,6 +171,8 @@ def message_compose(message: Message, *, address: str, rendered: Rendered, when:
         body.attach(_text_part(html, "html"))
     else:
         body = _text_part(rendered.text, "plain")
+    if message.attachments:
+        body = _with_files(body, message.attachments, rendered.text, rendered.html)
     message_id = make_msgid(idstring=str(message.pk), domain=settings.DKIM_DOMAIN or from_domain())
     body["From"] = _sender(settings.MAIL_FROM)[0]
     body["To"] = address

@@ -124,6 +124,10 @@ class Message(models.Model):
     text = models.TextField(blank=True)
     html = models.TextField(blank=True)
     context = models.JSONField(default=dict, blank=True)
+    attachments = models.JSONField(
+        default=list, blank=True,
+        help_text='files sent with it: [{"filename", "content_type", "data": base64}]',
+    )  # fmt: skip
     due_at = models.DateTimeField(help_text="when it was meant to go (orders ties under the cap)")
     next_at = models.DateTimeField(help_text="when the sender looks at it next")
     valid_until = models.DateTimeField(null=True, blank=True)

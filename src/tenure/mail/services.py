@@ -7,6 +7,7 @@ there, so a trigger handled twice, or a broadcast resumed, never makes a second 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,26 @@ def message_key(*, source: str, step: str, customer_id: int, occurrence: str) ->
     return f"{source}:{step}:{customer_id}:{occurrence}"
 
 
+MAX_ATTACHED = 10 * 1024 * 1024
+"""Bytes a message may carry in files: servers refuse mail much above this."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a report's PDF), kept on the message as base64."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    def stored(self) -> dict[str, str]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "data": base64.b64encode(self.data).decode("ascii"),
+        }
+
+
 @dataclass(frozen=True)
 class NewMessage:
     """A message to queue. Content is a template's, or subject/text/html given here."""
@@ -61,6 +82,7 @@ class NewMessage:
     html: str = ""
     context: Mapping[str, Any] = field(default_factory=dict)
     valid_until: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 def _row(new: NewMessage, now: datetime) -> Message:
@@ -72,6 +94,8 @@ def _row(new: NewMessage, now: datetime) -> Message:
         raise ValidationError({"template_id": ["a message needs a template or a subject and text"]})
     if new.valid_until is not None and new.valid_until <= new.due_at:
         raise ValidationError({"valid_until": ["valid until must be after the due time"]})
+    if sum(len(a.data) for a in new.attachments) > MAX_ATTACHED:
+        raise ValidationError({"attachments": [f"at most {MAX_ATTACHED:,} bytes of files"]})
     return Message(
         key=message_key(
             source=new.source, step=new.step, customer_id=new.customer_id, occurrence=new.occurrence
@@ -88,6 +112,7 @@ def _row(new: NewMessage, now: datetime) -> Message:
         text=new.text,
         html=new.html,
         context=dict(new.context),
+        attachments=[a.stored() for a in new.attachments],
         due_at=new.due_at,
         next_at=new.due_at,
         valid_until=new.valid_until,

@@ -22,5 +22,7 @@ def on_person_erasing(sender: Any, *, customer: Any, **_: Any) -> tuple[dict[str
     from tenure.mail.models import Message
 
     messages = Message.objects.filter(customer=customer)
-    count = messages.update(to_address="", raw="", subject="", text="", html="", context={})
+    count = messages.update(
+        to_address="", raw="", subject="", text="", html="", context={}, attachments=[]
+    )
     return {"messages": count}, []

@@ -7,8 +7,8 @@ ledger under the key (``report:<account>``, ``results``, the person, the period)
 step run twice, a retried request or a second click queues nothing more; the sender checks
 consent, suppression, quiet hours and the cap again when it sends. Someone who could not be
 mailed now (no address, a suppressed address, no consent) is counted with the reason. The
-report is the message's body (HTML and text); the mail layer carries no attachments, so the
-PDF is not attached (it is downloaded from the report's page or the API).
+report is the message's body (HTML and text) and its PDF is attached, rendered once per call
+and only when someone is to be mailed.
 """
 
 from __future__ import annotations
@@ -18,16 +18,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.text import slugify
 
 from tenure.access import require_all
 from tenure.customers.models import Consent, ConsentPurpose, Customer
 from tenure.domain.access import Action
 from tenure.mail.models import MessageKind, Suppression
-from tenure.mail.services import NewMessage, message_queue
+from tenure.mail.services import Attachment, NewMessage, message_queue
 from tenure.reports.building import AccountReport, account_report
 from tenure.reports.events import REPORT_SENT, report_event
 from tenure.reports.periods import ReportPeriod
-from tenure.reports.rendering import report_html, report_text
+from tenure.reports.rendering import report_html, report_pdf, report_text
 from tenure.users.models import User
 
 SEND_WHY = "emailing results reports is for admins and managers"
@@ -73,9 +74,16 @@ def _reasons(customers: list[Customer]) -> dict[int, str]:
     return reasons
 
 
-def _message(report: AccountReport, customer_id: int, now: datetime) -> NewMessage:
+def _pdf(report: AccountReport) -> Attachment:
+    name = slugify(report.account_name) or f"account-{report.account_id}"
+    return Attachment(f"{name}-results-{report.period.label}.pdf", "application/pdf",
+                      report_pdf(report))  # fmt: skip
+
+
+def _message(report: AccountReport, customer_id: int, now: datetime, pdf: Attachment) -> NewMessage:
     subject = f"{report.account_name}: your results for {report.period.words}"
     return NewMessage(
+        attachments=(pdf,),
         source=f"report:{report.account_id}", step="results", occurrence=report.period.label,
         customer_id=customer_id, due_at=now, kind=MessageKind.MARKETING, topic=TOPIC,
         subject="{{ subject }}", text="{{ report_text }}", html="{{ report_html|safe }}",
@@ -97,12 +105,13 @@ def report_send(
     people = list(Customer.objects.filter(account=account).order_by("pk"))
     reasons = _reasons(people)
     result = ReportSendResult()
+    pdf = _pdf(report) if any(not reasons[p.pk] for p in people) else None
     with transaction.atomic():
         for person in people:
-            if reasons[person.pk]:
+            if reasons[person.pk] or pdf is None:
                 result.skipped[reasons[person.pk]] += 1
                 continue
-            _, new = message_queue(_message(report, person.pk, now), now=now)
+            _, new = message_queue(_message(report, person.pk, now, pdf), now=now)
             if new:
                 result.queued += 1
             else:
