@@ -20,8 +20,9 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=18, decimal_p
 
 
 def _requests_seen(user: Any, prefix: str = "requests__") -> Q | None:
-    """Which requests count for ``user`` (None: all of them)."""
-    if sees_all(user):
+    """Which requests count for ``user`` (None: all of them; ``user`` None is the operator
+    at the command line)."""
+    if user is None or sees_all(user):
         return None
     return Q(**{f"{prefix}customer__in": visible(user, Customer).values("pk")})
 
