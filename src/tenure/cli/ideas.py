@@ -66,7 +66,7 @@ def ideas_list_command(statuses: tuple[str, ...], as_user: str | None, as_json: 
         raise click.BadParameter(
             "; ".join(" ".join(v) for v in errors.values()), param_hint="--status"
         )
-    chosen = list(filters.for_page()[:500])
+    chosen: list[Any] = list(filters.for_page()[:500])  # annotated: customers, revenue, clv
     if as_json:
         _echo_json([
             {"id": idea.pk, "title": idea.title, "status": idea.status,
