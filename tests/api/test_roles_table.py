@@ -393,6 +393,30 @@ def test_every_api_operation_is_in_the_table():
         "/api/v1/loyalty/customers/{customer_id}/points/adjust",
         "/api/v1/loyalty/redemptions/{entry_id}/cancel",
         "/api/v1/loyalty/program",
+        "/api/v1/loyalty/tiers",  # every role reads, admins change: loyalty/test_tiers_edges.py
+    }
+    # Rewards and coupons: their own table of every role and operation, tests/rewards/test_api.py.
+    covered |= {
+        "/api/v1/rewards",
+        "/api/v1/rewards/{reward_id}/redeem",
+        "/api/v1/reward-redemptions/{redemption_id}/cancel",
+        "/api/v1/coupons",
+        "/api/v1/coupons/{coupon_id}",
+        "/api/v1/coupons/validate",
+        "/api/v1/coupons/redeem",
+        "/api/v1/coupon-redemptions/{redemption_id}/release",
+    }
+    # Referral rewards: their own table of every role and operation
+    # (tests/referrals/test_api.py; the override's roles: tests/referrals/test_end_to_end.py).
+    covered |= {
+        "/api/v1/loyalty/referrals",
+        "/api/v1/loyalty/referrals/program",
+        "/api/v1/loyalty/referrals/attribute",
+        "/api/v1/loyalty/referrals/{attribution_id}",
+        "/api/v1/loyalty/referrals/{attribution_id}/override",
+        "/api/v1/loyalty/referrals/customers/{customer_id}",
+        "/api/v1/loyalty/referrals/customers/{customer_id}/code",
+        "/api/v1/loyalty/referrals/customers/{customer_id}/code/revoke",
     }
     # Themes: their own table of every role and operation (tests/themes/test_api.py).
     covered |= {
@@ -447,6 +471,7 @@ NOT_IN_THE_PAGE_TABLE = {
     "trash-erase": "admins only, a 404 for an item gone (tests/web/test_bulk_pages.py)",
     "trash-restore": "what one deleted (admins and managers: everything); an analyst 403 "
     "(tests/web/test_bulk_pages.py)",
+    "referral-link": "public: a code's link page, no login (tests/referrals/test_pages.py)",
 }
 
 
@@ -1251,10 +1276,50 @@ LOYALTY_PAGES = [
     Page("loyalty-settings", "administer", method="post", done=302,
          data=lambda: {"points_per_unit": "1", "rounding": "floor", "lot_lifetime_days": "365",
                        "negative_floor": "-500", "refund_window_days": "30"}),
+    Page("loyalty-tiers", "administer"),
+    Page("loyalty-tiers", "administer", method="post", done=302,
+         data=lambda: {"basis": "points", "period": "lifetime", "window_days": "365",
+                       "tiers": "Gold | 1000 | 1.5 | Free shipping"}),
     Page("customer-points", "read", _customer),
     Page("customer-points-adjust", "change_all", _customer),
     Page("customer-points-adjust", "change_all", _customer, method="post", done=302,
          data=lambda: {"points": "5", "cause": "goodwill", "key": "page-table"}),
+]  # fmt: skip
+
+
+def _reward(owner):
+    from tenure.rewards.models import Reward
+
+    return Reward.objects.create(
+        name=f"Reward {Reward.objects.count()}", points_cost=100, kind="other", created_at=T0
+    )
+
+
+def _coupon(owner):
+    """A coupon only ``owner``'s new customer may use (a success manager's book's)."""
+    from tenure.rewards.models import Coupon
+
+    customer = make_customer(owner=owner)
+    return Coupon.objects.create(
+        code=f"PAGE-{customer.pk}", kind="fixed", value=5, customer=customer, created_at=T0
+    )
+
+
+# Rewards and coupons: every role reads the catalog, admins and managers add and edit it and
+# make coupons; a coupon tied to a customer is that customer's (404 outside one's book).
+REWARD_PAGES = [
+    Page("rewards", "self"),
+    Page("reward-new", "change_all"),
+    Page("reward-new", "change_all", method="post", done=302,
+         data=lambda: {"name": "Mug", "points_cost": "50", "kind": "other"}),
+    Page("reward-edit", "change_all", _reward),
+    Page("reward-edit", "change_all", _reward, method="post", done=302,
+         data=lambda: {"name": "Mug", "points_cost": "60", "kind": "other"}),
+    Page("coupons", "list", _coupon, shows=lambda c: c.code),
+    Page("coupon-new", "change_all"),
+    Page("coupon-new", "change_all", method="post", done=302,
+         data=lambda: {"kind": "fixed", "value": "5"}),
+    Page("coupon", "read", _coupon),
 ]  # fmt: skip
 
 
@@ -1289,9 +1354,38 @@ THEME_PAGES = [
     Page("theme-merge", "change_all", _theme, method="post", done=302,
          data=lambda: {"into": str(_theme(None).pk)}),
 ]  # fmt: skip
+
+
+def _blocked_referral(owner):
+    """A referral blocked as a self-referral (the same email with a +tag)."""
+    from tenure.referrals.services import code_make, referral_attribute
+
+    referrer = make_customer(owner=owner, email=f"ann{owner.pk}@example.com")
+    twin = make_customer(owner=owner, email=f"ann{owner.pk}+twin@example.com")
+    code, _ = code_make(by=None, customer_id=referrer.pk, now=timezone.now())
+    return referral_attribute(by=None, code=code.code, customer_id=twin.pk, now=timezone.now())[0]
+
+
+# Referral rewards: the list over one's book; the settings and the override are the admins';
+# a customer's code is made and revoked by who changes the customer.
+REFERRAL_PAGES = [
+    Page("referrals", "self"),
+    Page("referral-settings", "administer"),
+    Page("referral-settings", "administer", method="post", done=302,
+         data=lambda: {"referrer_points": "100", "referred_points": "50", "signup_url": ""}),
+    Page("referral-override", "administer", _blocked_referral),
+    Page("referral-override", "administer", _blocked_referral, method="post", done=302,
+         data=lambda: {"reason": "two people, one inbox"}),
+    Page("customer-referral-code", "update", _customer, method="post", done=302),
+    Page("customer-referral-code-revoke", "update", _customer, method="post", done=302),
+    Page("customer-referred-by", "update", _customer, method="post", done=302,
+         data=lambda: {"code": "NOSUCHCO"}),
+]  # fmt: skip
 PAGES = [
     Page("home", "self", done=302),
     *LOYALTY_PAGES,
+    *REFERRAL_PAGES,
+    *REWARD_PAGES,
     *VOICE_PAGES,
     *IDEA_PAGES,
     *SUCCESS_PAGES,
@@ -1812,7 +1906,10 @@ def test_account_health_role_table(client, row):
     if want >= 400:
         assert response.json()["error"]["code"] == "not_found"
     else:
-        assert response.json()["health"]["band"] == "green"  # no open case: complaints 100
+        health = response.json()["health"]
+        # No open case (complaints 100); its owner alone looks after it (relationship 0):
+        # (15 x 100 + 5 x 0) / 20 = 75, the top of yellow.
+        assert (health["band"], health["score"]) == ("yellow", 75)
 
 
 # --- Health: its backtest and adopting fitted weights -----------------------------------------

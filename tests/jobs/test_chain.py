@@ -27,9 +27,11 @@ STEPS = [
     "insights.fit",
     "lifecycle.recompute",
     "lifecycle.health",
+    "loyalty.tiers",  # the tiers' reviews, before the segments read the day's facts
     "segments.refresh",
     "playbooks.daily",
     "loyalty.expire",  # lots whose moment has come, then the balances checked
+    "referrals.reward",  # referral rewards due, before the balances are checked
     "loyalty.reconcile",
     "bulk.trash_purge",
     "notifications.digest",
@@ -99,9 +101,11 @@ def test_a_failed_refit_leaves_the_stages_and_health_to_go_on():
         ("insights.fit", "failed"),
         ("lifecycle.recompute", "done"),
         ("lifecycle.health", "done"),
+        ("loyalty.tiers", "done"),
         ("segments.refresh", "done"),
         ("playbooks.daily", "done"),
         ("loyalty.expire", "done"),
+        ("referrals.reward", "done"),
         ("loyalty.reconcile", "done"),
         ("bulk.trash_purge", "done"),
         ("notifications.digest", "done"),

@@ -134,9 +134,17 @@ def _loyalty_pages(admin: Any) -> dict[str, str]:
     points_earn(by=admin, customer_id=customer.pk, key="a11y", now=now, points=120)
     points_redeem(by=admin, customer_id=customer.pk, points=30, key="a11y", now=now)
     points_adjust(by=admin, customer_id=customer.pk, points=-5, cause="typo", key="a11y", now=now)
+    from tenure.loyalty.tiers import customers_tiers_evaluate, tiers_update
+
+    tiers_update(by=admin, basis="points", period="calendar_year", window_days=365, tiers=[
+        {"name": "Silver", "threshold": "100", "multiplier": "1.25",
+         "benefits": [{"name": "Free shipping", "description": "on every order"}]},
+        {"name": "Gold", "threshold": "1000", "multiplier": "1.5"}])  # fmt: skip
+    customers_tiers_evaluate(customer_ids=[customer.pk], now=now)  # Silver, with its benefit
     return {
         "loyalty": "/loyalty/",
         "loyalty-settings": "/loyalty/settings/",
+        "loyalty-tiers": "/loyalty/tiers/",
         "customer-points-card": f"/customers/{customer.pk}/",
         "customer-points": f"/customers/{customer.pk}/points/",
         "customer-points-adjust": f"/customers/{customer.pk}/points/adjust/",

@@ -5,7 +5,8 @@ the two is required), becomes the entry's source key, so a retry, even with anot
 has no second effect and answers the first entry (200, ``replayed: true``; 201 the first
 time). Not enough points is 409 ("balance 40, asked 80"); an analyst may read but not move
 points (403); another's customer is 404. Adjustments are for admins and managers; the
-program's settings are read by every role and changed by admins.
+program's settings and its tiers (``/loyalty/tiers``) are read by every role and changed by
+admins; a customer's points carry their tier.
 """
 
 from __future__ import annotations
@@ -24,8 +25,15 @@ from tenure.api.errors import ERROR_RESPONSES
 from tenure.api.idempotency import HEADER
 from tenure.api.inputs import Input
 from tenure.api.types import RecordId
-from tenure.loyalty import selectors, services
-from tenure.loyalty.models import LoyaltyBalance, LoyaltyProgram, PointsEntry, Rounding
+from tenure.loyalty import selectors, services, tiers
+from tenure.loyalty.models import (
+    LoyaltyBalance,
+    LoyaltyProgram,
+    PointsEntry,
+    Rounding,
+    TierBasis,
+    TierPeriod,
+)
 
 router = Router(tags=["loyalty"])
 KEY_HELP = "the request's key: a retry with it has no second effect (default: Idempotency-Key)"
@@ -52,10 +60,69 @@ class EntryOut(Schema):
     created_at: datetime
 
 
+class BenefitIn(Input):
+    name: str = Field(min_length=1, max_length=60, description="free shipping, early access...")
+    description: str = Field("", max_length=300)
+
+
+class BenefitOut(Schema):
+    name: str
+    description: str
+
+
+class TierOut(Schema):
+    id: int
+    name: str
+    rank: int
+    threshold: Decimal
+    multiplier: Decimal
+    benefits: list[BenefitOut]
+
+
+class TierIn(Input):
+    id: int | None = Field(None, ge=1, description="a tier's id to change it; none: a new tier")
+    name: str = Field(min_length=1, max_length=60)
+    threshold: Decimal = Field(gt=0, max_digits=14, decimal_places=2,
+                               description="points, or an amount spent")  # fmt: skip
+    multiplier: Decimal = Field(Decimal(1), ge=1, le=10, max_digits=6, decimal_places=3)
+    benefits: list[BenefitIn] = Field(default_factory=list, max_length=20)
+
+
+class TiersOut(Schema):
+    basis: str
+    period: str
+    window_days: int
+    tiers: list[TierOut]
+
+
+class TiersIn(Input):
+    basis: TierBasis = Field(description="points earned (net of reversals) or spend")
+    period: TierPeriod
+    window_days: int = Field(365, ge=1, le=3650, description="the rolling window's days")
+    tiers: list[TierIn] = Field(max_length=10, description="lowest first: the order is the rank")
+
+
+class TierChangeOut(Schema):
+    from_name: str
+    to_name: str
+    direction: str
+    reason: str
+    at: datetime
+
+
+class TierStandingOut(Schema):
+    tier: TierOut | None
+    since: datetime | None
+    may_drop_at: datetime | None = Field(description="the first review that could lower it")
+    qualifying: Decimal
+    changes: list[TierChangeOut]
+
+
 class PointsOut(Schema):
     customer_id: int
     balance: int
     earned: int
+    tier: TierStandingOut
     lots: list[LotOut]
     entries: list[EntryOut]
 
@@ -134,6 +201,7 @@ def get_points(request: HttpRequest, customer_id: RecordId) -> dict[str, Any]:
         raise Http404
     return {
         "customer_id": customer_id, "balance": found.balance, "earned": found.earned,
+        "tier": found.tier,
         "lots": [{"id": lot.pk, "points": lot.points, "remaining": lot.remaining,
                   "earned_at": lot.earned_at, "expires_at": lot.expires_at} for lot in found.lots],
         "entries": found.entries,
@@ -214,3 +282,37 @@ def get_program(request: HttpRequest) -> LoyaltyProgram:
 )
 def put_program(request: HttpRequest, payload: ProgramIn) -> LoyaltyProgram:
     return services.program_update(by=caller(request), changes=payload.dict())
+
+
+def _tiers() -> dict[str, Any]:
+    settings = selectors.program()
+    return {
+        "basis": settings.tier_basis, "period": settings.tier_period,
+        "window_days": settings.tier_window_days, "tiers": selectors.tiers(),
+    }  # fmt: skip
+
+
+@router.get(
+    "/loyalty/tiers",
+    response={200: TiersOut, **ERROR_RESPONSES},
+    summary="The loyalty tiers (lowest first), their benefits and the qualification rule",
+    operation_id="get_loyalty_tiers",
+)
+def get_tiers(request: HttpRequest) -> dict[str, Any]:
+    caller(request)
+    return _tiers()
+
+
+@router.put(
+    "/loyalty/tiers",
+    response={200: TiersOut, **ERROR_RESPONSES},
+    summary="Replace the loyalty tiers and their qualification rule (admins)",
+    operation_id="put_loyalty_tiers",
+)
+def put_tiers(request: HttpRequest, payload: TiersIn) -> dict[str, Any]:
+    tiers.tiers_update(
+        by=caller(request), basis=payload.basis, period=payload.period,
+        window_days=payload.window_days,
+        tiers=[tier.dict() for tier in payload.tiers],
+    )  # fmt: skip
+    return _tiers()

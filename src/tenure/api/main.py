@@ -26,7 +26,9 @@ from tenure.api.mail import router as mail_router
 from tenure.api.myday import router as myday_router
 from tenure.api.orders import router as orders_router
 from tenure.api.playbooks import router as playbooks_router
+from tenure.api.referrals import router as referrals_router
 from tenure.api.reports import router as reports_router
+from tenure.api.rewards import router as rewards_router
 from tenure.api.saved_views import router as saved_views_router
 from tenure.api.segments import router as segments_router
 from tenure.api.success import router as success_router
@@ -93,7 +95,9 @@ api.add_router("", saved_views_router)  # saved list views (h/lists)
 api.add_router("", imports_router)  # h/importwiz: read and revert imports
 api.add_router("", myday_router)  # the caller's own worklist and notifications
 api.add_router("", users_router)  # /me: the caller, their name and email
+api.add_router("", referrals_router)  # referral rewards (issue 17)
 api.add_router("", loyalty_router)  # loyalty points (issue 17)
+api.add_router("", rewards_router)  # rewards catalog and coupons (issue 17)
 api.add_router("", reports_router)  # results reports and agency metrics
 api.add_router("", ideas_router)  # the ideas board
 api.add_router("", appreciation_router)  # gifts, notes, invitations

@@ -1,4 +1,5 @@
-"""`tenure loyalty`: a customer's points, an adjustment, the expiry and the reconciliation.
+"""`tenure loyalty`: a customer's points, an adjustment, the expiry, the reconciliation, the
+tiers (``tenure loyalty tiers [--evaluate]``).
 
 ``tenure loyalty points CUSTOMER_ID`` prints the balance, the lots and the latest entries;
 ``tenure loyalty adjust CUSTOMER_ID --points -50 --reason "..."`` writes an adjustment through
@@ -118,6 +119,49 @@ def reconcile_command() -> None:
     click.echo(f"{checked} customers checked, {len(mismatches)} mismatches.")
     if mismatches:
         sys.exit(1)
+
+
+@loyalty.command("tiers")
+@click.option(
+    "--evaluate",
+    is_flag=True,
+    help="place every customer with points or orders now (after tiers are defined)",
+)
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def tiers_command(evaluate: bool, as_json: bool) -> None:
+    """The tiers, lowest first: threshold, multiplier, benefits and how many hold each."""
+    setup_django()
+    from django.utils import timezone
+
+    from tenure.events.record import acting_via
+    from tenure.loyalty.selectors import program, tier_mix
+    from tenure.loyalty.tiers import tiers_evaluate_all
+    from tenure.users.models import Role, User
+
+    if evaluate:
+        with acting_via("cli"):
+            done = tiers_evaluate_all(now=timezone.now())
+        click.echo(f"{done['customers']} customers evaluated: {done['up']} up, "
+                   f"{done['down']} down.")  # fmt: skip
+    settings = program()
+    mix = tier_mix(user=User(role=Role.ADMIN, is_active=True))
+    if as_json:
+        _echo_json({
+            "basis": settings.tier_basis, "period": settings.tier_period,
+            "window_days": settings.tier_window_days,
+            "tiers": [{"id": t.pk, "rank": t.rank, "name": t.name, "threshold": t.threshold,
+                       "multiplier": t.multiplier, "benefits": t.benefits, "customers": n}
+                      for t, n in mix],
+        })  # fmt: skip
+        return
+    click.echo(f"Qualified on {settings.get_tier_basis_display().lower()}, "
+               f"{settings.get_tier_period_display().lower()}.")  # fmt: skip
+    if not mix:
+        click.echo("No tiers defined.")
+    for tier, held in mix:
+        benefits = ", ".join(b["name"] for b in tier.benefits) or "no benefits"
+        click.echo(f"  {tier.rank}. {tier.name}: from {tier.threshold:f}, x{tier.multiplier:f}, "
+                   f"{benefits}; {held} customers")  # fmt: skip
 
 
 COMMANDS = [loyalty]

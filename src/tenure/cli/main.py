@@ -31,13 +31,16 @@ def register_commands() -> click.Group:
         check,
         demo,
         events,
+        ideas,
         insights,
         lifecycle,
         loyalty,
         mail,
         person,
         playbooks,
+        referrals,
         reports,
+        rewards,
         segments,
         success,
         surveys,
@@ -55,7 +58,10 @@ def register_commands() -> click.Group:
         voices,  # comments and reviews from a CSV file
         success,  # onboarding and success plans
         loyalty,  # loyalty points
+        referrals,  # referral codes and rewards
+        rewards,  # the rewards catalog and coupons
         themes,  # themes of what customers wrote
+        ideas,  # the ideas board and appreciation
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:

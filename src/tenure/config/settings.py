@@ -127,6 +127,8 @@ INSTALLED_APPS = [
     "tenure.todos",
     "tenure.lifecycle",
     "tenure.loyalty",  # loyalty points: the ledger, lots, balances
+    "tenure.referrals",  # referral codes, attribution, rewards for both sides
+    "tenure.rewards",  # the rewards catalog and coupons
     "tenure.segments",
     "tenure.notifications",
     "tenure.success",  # onboarding checklists and success plans

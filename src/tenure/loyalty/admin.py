@@ -13,7 +13,15 @@ from django.http import HttpRequest
 from tenure.access import visible
 from tenure.access.admin import AdministerOnlyAdmin, ScopedAdmin
 from tenure.customers.models import Customer
-from tenure.loyalty.models import LoyaltyBalance, LoyaltyProgram, PointsEntry, PointsLot
+from tenure.loyalty.models import (
+    CustomerTier,
+    LoyaltyBalance,
+    LoyaltyProgram,
+    LoyaltyTier,
+    PointsEntry,
+    PointsLot,
+    TierChange,
+)
 
 
 class ReadOnlyLedgerAdmin(ScopedAdmin):
@@ -64,6 +72,37 @@ class LoyaltyProgramAdmin(AdministerOnlyAdmin):
 
     list_display = ("enabled", "points_per_unit", "rounding", "lot_lifetime_days",
                     "negative_floor")  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(CustomerTier)
+class CustomerTierAdmin(ReadOnlyLedgerAdmin):
+    list_display = ("customer", "tier", "since", "may_drop_at", "changes")
+    list_filter = ("tier",)
+    raw_id_fields = ("customer",)
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(ReadOnlyLedgerAdmin):
+    list_display = ("at", "customer", "from_name", "to_name", "direction", "reason")
+    list_filter = ("direction",)
+    raw_id_fields = ("customer", "from_tier", "to_tier")
+
+
+@admin.register(LoyaltyTier)
+class LoyaltyTierAdmin(AdministerOnlyAdmin):
+    """Read here; changed on ``/loyalty/tiers/`` or ``PUT /api/v1/loyalty/tiers`` (through
+    ``tiers_update``, which checks the ranks and thresholds together)."""
+
+    list_display = ("rank", "name", "threshold", "multiplier")
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -17,8 +17,12 @@ class LoyaltyConfig(AppConfig):
 
         assert events.KINDS  # the kinds register on import
         auditlog.register(self.get_model("LoyaltyProgram"))  # who changed the settings
+        auditlog.register(self.get_model("LoyaltyTier"))
         fact_provider_register(facts.PROVIDER)
+        fact_provider_register(facts.TIER_PROVIDER)
         consumer_register(following.POINTS)
+        consumer_register(following.TIERS)  # after the points: it follows their events
         run_kind_register(tasks.EXPIRE_KIND)
+        run_kind_register(tasks.TIERS_KIND)
         run_kind_register(tasks.RECONCILE_KIND)
         person_exporting.connect(signals.on_person_exporting, dispatch_uid="loyalty-export")

@@ -4,7 +4,8 @@ numbers only; segments and playbooks follow them (the balance is a fact)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from tenure.events.kinds import EventKind, event_kinds_register
 from tenure.events.record import NewEvent, events_record
@@ -18,7 +19,11 @@ KINDS = {
     "reverse": EventKind("loyalty.reversed", "A refund reversed the points an order earned."),
     "restore": EventKind("loyalty.restored", "A cancelled redemption gave its points back."),
 }
-event_kinds_register(*KINDS.values())
+TIER_CHANGED = EventKind(
+    "loyalty.tier_changed",
+    "A customer's loyalty tier went up (qualified) or down (at a review), with the reason.",
+)
+event_kinds_register(*KINDS.values(), TIER_CHANGED)
 
 
 def entry_event(entry: PointsEntry) -> NewEvent:
@@ -32,3 +37,13 @@ def entry_event(entry: PointsEntry) -> NewEvent:
 
 def entries_announce(entries: Iterable[PointsEntry]) -> int:
     return events_record(entry_event(entry) for entry in entries)
+
+
+def tier_event(
+    *, customer_id: int, seq: int, change_id: int, at: datetime, data: Mapping[str, object]
+) -> NewEvent:
+    """Keyed by the customer's change number: an evaluation redone announces nothing twice."""
+    return NewEvent(
+        TIER_CHANGED.name, "tier_change", change_id, customer_id, at=at, data=data,
+        key=f"{TIER_CHANGED.name}:{customer_id}:{seq}",
+    )  # fmt: skip

@@ -1,4 +1,5 @@
-"""The loyalty facts, from the ledger as of ``now`` (one query per chunk): ``loyalty_balance``
+"""The loyalty facts, from the ledger as of ``now`` (one query per chunk): ``loyalty_tier``
+(the tier's name, missing below every tier), ``loyalty_balance``
 (the sum of the customer's entries; negative after a reversal of spent points) and
 ``loyalty_points_earned`` (earned from orders and the shop, net of reversals). Timeless to the
 lifecycle's replay (a replay reads today's value): segments and rules may read them."""
@@ -12,7 +13,8 @@ from django.db.models import Q, Sum
 
 from tenure.domain.facts import Fact, FactProvider
 from tenure.facts import FactRequest, fetch_numbers, scatter
-from tenure.loyalty.models import EntryKind, PointsEntry
+from tenure.facts.chunks import lookup
+from tenure.loyalty.models import CustomerTier, EntryKind, PointsEntry
 
 
 def _loyalty_facts(request: FactRequest) -> dict[str, Any]:
@@ -49,3 +51,30 @@ PROVIDER = FactProvider(
     timeless=True,
 )  # fmt: skip
 """Registered by ``LoyaltyConfig.ready``."""
+
+
+def _tier_facts(request: FactRequest) -> dict[str, Any]:
+    ids = request.ids
+    rows = list(
+        CustomerTier.objects.filter(request.chunk.where("customer_id"), tier__isnull=False)
+        .order_by("customer_id")
+        .values_list("customer_id", "tier__name")
+    )
+    out = np.full(ids.size, None, dtype=object)
+    if rows:
+        keys = np.array([row[0] for row in rows], dtype=np.int64)
+        pos, found = lookup(ids, keys)
+        out[pos[found]] = np.array([row[1] for row in rows], dtype=object)[found]
+    return {"loyalty_tier": out}
+
+
+TIER_PROVIDER = FactProvider(
+    name="loyalty_tiers",
+    facts=(
+        Fact("loyalty_tier", "category", "The customer's loyalty tier (its name); missing "
+             "below every tier.", nullable=True),
+    ),
+    compute=_tier_facts,
+    timeless=True,
+)  # fmt: skip
+"""The tier held today: a replay of the past reads today's (timeless, like the balance)."""

@@ -34,13 +34,21 @@ from tenure.domain import loyalty as rules
 from tenure.events.consumers import Consumer
 from tenure.events.models import Event
 from tenure.loyalty.events import entries_announce
-from tenure.loyalty.models import EntryKind, LoyaltyBalance, LoyaltyProgram, PointsEntry, PointsLot
+from tenure.loyalty.models import (
+    CustomerTier,
+    EntryKind,
+    LoyaltyBalance,
+    LoyaltyProgram,
+    PointsEntry,
+    PointsLot,
+)
 from tenure.orders.models import Order
 
 PLACED = "order.placed"
 REVERSING = frozenset({"order.refunded", "order.cancelled", "order.deleted"})
 KINDS = frozenset({PLACED, "order.changed", *REVERSING})
 CHUNK = 5000
+ONE = Decimal(1)
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -57,8 +65,22 @@ def _expiry(program: LoyaltyProgram, at: datetime) -> datetime | None:
     return None if days is None else at + timedelta(days=days)
 
 
+def multipliers_of(customer_ids: Sequence[int]) -> dict[int, Decimal]:
+    """The tier multiplier of each customer holding a tier (one query per 5,000 customers;
+    the others earn at 1)."""
+    found: dict[int, Decimal] = {}
+    for ids in _chunks(sorted(customer_ids)):
+        found.update(
+            CustomerTier.objects.filter(customer_id__in=ids, tier__isnull=False).values_list(
+                "customer_id", "tier__multiplier"
+            )
+        )
+    return found
+
+
 def _earns(events: Sequence[Event], program: LoyaltyProgram, now: datetime) -> list[PointsEntry]:
-    """The entries the batch's placed events earn (orders gone since are skipped)."""
+    """The entries the batch's placed events earn (orders gone since are skipped), each at the
+    customer's tier multiplier as it stands, recorded on the entry."""
     placed: dict[int, Event] = {}
     for event in events:
         data = event.data or {}
@@ -67,20 +89,25 @@ def _earns(events: Sequence[Event], program: LoyaltyProgram, now: datetime) -> l
     existing: dict[int, int] = {}
     for ids in _chunks(sorted(placed)):
         existing.update(Order.objects.filter(pk__in=ids).values_list("pk", "customer_id"))
+    multipliers = multipliers_of(list(set(existing.values())))
     rows = []
     for order_id, customer_id in existing.items():
         event = placed[order_id]
+        multiplier = multipliers.get(customer_id, ONE)
         try:
             amount = Decimal(str(event.data["amount"]))
-            points = rules.points_for(amount, program.points_per_unit, program.rounding)
+            rate = program.points_per_unit * multiplier
+            points = rules.points_for(amount, rate, program.rounding)
         except (KeyError, InvalidOperation, rules.LoyaltyError):
             continue
         if points > 0:
             rows.append(
                 PointsEntry(
                     customer_id=customer_id, kind=EntryKind.EARN, points=points,
-                    cause=f"order {order_id}", source_key=earn_key(order_id), order_id=order_id,
-                    amount=amount, created_at=now,
+                    cause=f"order {order_id}" + (f" (x{multiplier.normalize():f} tier)"
+                                                 if multiplier != ONE else ""),
+                    source_key=earn_key(order_id), order_id=order_id, amount=amount,
+                    multiplier=multiplier, created_at=now,
                 )
             )  # fmt: skip
     return rows
@@ -169,7 +196,7 @@ def orders_earn(events: Sequence[Event], *, now: datetime) -> int:
 
 
 ENTRY_COLUMNS = ("customer_id", "kind", "points", "written_off", "cause", "source_key",
-                 "order_id", "amount", "created_at")  # fmt: skip
+                 "order_id", "amount", "multiplier", "created_at")  # fmt: skip
 LOT_COLUMNS = ("entry_id", "customer_id", "points", "remaining", "earned_at", "expires_at")
 
 
@@ -179,8 +206,9 @@ def _moment(at: datetime | None) -> Any:
 
 def _entry_values(row: PointsEntry) -> tuple[Any, ...]:
     amount = connection.ops.adapt_decimalfield_value(row.amount, 14, 2)
+    multiplier = connection.ops.adapt_decimalfield_value(row.multiplier, 6, 3)
     return (row.customer_id, row.kind, row.points, 0, row.cause, row.source_key, row.order_id,
-            amount, _moment(row.created_at))  # fmt: skip
+            amount, multiplier, _moment(row.created_at))  # fmt: skip
 
 
 def _insert(model: Any, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
@@ -253,3 +281,24 @@ def points_follow(events: Sequence[Event]) -> None:
 
 
 POINTS = Consumer("loyalty.points", points_follow, kinds=KINDS, batch=100_000)
+
+LEDGER_KINDS = frozenset({"loyalty.earned", "loyalty.reversed"})
+TIER_KINDS = LEDGER_KINDS | KINDS
+
+
+def tiers_follow(events: Sequence[Event], *, now: datetime | None = None) -> None:
+    """Raise the tiers of the customers an earn, a reversal (points) or an order (spend)
+    touched, at once; lowering waits for the review (``tenure.loyalty.tiers``). ``now`` is a
+    parameter for the tests' clock; the worker's is the time of the batch."""
+    from tenure.loyalty.models import TierBasis
+    from tenure.loyalty.selectors import program
+    from tenure.loyalty.tiers import customers_tiers_evaluate
+
+    settings = program()
+    kinds = LEDGER_KINDS if settings.tier_basis == TierBasis.POINTS else KINDS
+    touched = {e.customer_id for e in events if e.kind in kinds and e.customer_id}
+    if touched:
+        customers_tiers_evaluate(customer_ids=touched, now=now or timezone.now())
+
+
+TIERS = Consumer("loyalty.tiers", tiers_follow, kinds=TIER_KINDS, batch=100_000)

@@ -24,6 +24,17 @@ class Rounding(models.TextChoices):
     HALF_UP = "half_up", "To the nearest whole point (halves up)"
 
 
+class TierBasis(models.TextChoices):
+    POINTS = "points", "Points earned (net of reversals)"
+    SPEND = "spend", "Spend (completed orders, net of refunds)"
+
+
+class TierPeriod(models.TextChoices):
+    LIFETIME = "lifetime", "Lifetime (never lowered)"
+    CALENDAR_YEAR = "calendar_year", "Calendar year (kept through the next year)"
+    ROLLING = "rolling", "Rolling window of days"
+
+
 class LoyaltyProgram(models.Model):
     """The program's settings: one row (``selectors.program``), made when first read. Off
     until a business switches it on, so orders earn nothing before."""
@@ -46,6 +57,17 @@ class LoyaltyProgram(models.Model):
     refund_window_days = models.PositiveIntegerField(
         default=30, validators=[MaxValueValidator(3650)],
         help_text="days an order may still be refunded (for referral rewards, later)",
+    )  # fmt: skip
+    tier_basis = models.CharField(
+        max_length=10, choices=TierBasis.choices, default=TierBasis.POINTS,
+        help_text="what qualifies for a tier (never the balance)",
+    )  # fmt: skip
+    tier_period = models.CharField(
+        max_length=20, choices=TierPeriod.choices, default=TierPeriod.CALENDAR_YEAR
+    )
+    tier_window_days = models.PositiveIntegerField(
+        default=365, validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="the rolling window's days",
     )  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,6 +110,10 @@ class PointsEntry(models.Model):
     amount = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True,
         help_text="an order's earn: the amount its points were computed from",
+    )  # fmt: skip
+    multiplier = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("1"), db_default=Decimal("1"),
+        help_text="an earn: the customer's tier multiplier applied to it",
     )  # fmt: skip
     reverses = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reversals"
@@ -182,3 +208,90 @@ class LoyaltyBalance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.balance}"
+
+
+class LoyaltyTier(models.Model):
+    """A tier the business defines: reached at ``threshold`` (points or currency, as the
+    program's ``tier_basis`` says), its ``multiplier`` on an order's earn, and its benefits
+    (data: a list of ``{"name", "description"}``). ``rank`` 1 is the lowest. History tracked."""
+
+    name = models.CharField(max_length=60)
+    rank = models.PositiveSmallIntegerField()
+    threshold = models.DecimalField(max_digits=14, decimal_places=2)
+    multiplier = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("1"))
+    benefits = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rank"]
+        # Rank and name are unique by ``tiers_update`` (the whole list at once, under the
+        # program's lock), not by constraints: reordering would pass through duplicates.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gt=0), name="loyalty_tier_threshold_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(multiplier__gte=1) & Q(multiplier__lte=10),
+                name="loyalty_tier_multiplier_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerTier(models.Model):
+    """The tier a customer holds (None: below every tier), since when, the start of the
+    period it was last set or reviewed in (``reviewed_from``: a review, which may lower it,
+    comes once per period), when it may drop next, and how many changes it had (the next
+    change's number: the history's and the event's key). Locked by every evaluation."""
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="loyalty_tier"
+    )
+    tier = models.ForeignKey(
+        LoyaltyTier, null=True, blank=True, on_delete=models.PROTECT, related_name="holders"
+    )
+    since = models.DateTimeField(null=True, blank=True)
+    reviewed_from = models.DateTimeField(null=True, blank=True)
+    may_drop_at = models.DateTimeField(null=True, blank=True)
+    qualifying = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    changes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["tier", "reviewed_from"], name="customer_tier_review")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.tier_id}"
+
+
+class TierChange(models.Model):
+    """One change of a customer's tier, never edited: from, to (their names kept, should a
+    tier be renamed), up or down, the reason in words, the moment; ``seq`` is the customer's
+    change number (unique: an evaluation redone writes no second row)."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="tier_changes", db_index=False
+    )
+    seq = models.PositiveIntegerField()
+    from_tier = models.ForeignKey(
+        LoyaltyTier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_tier = models.ForeignKey(
+        LoyaltyTier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_name = models.CharField(max_length=60, blank=True)
+    to_name = models.CharField(max_length=60, blank=True)
+    direction = models.CharField(max_length=4, choices=[("up", "Up"), ("down", "Down")])
+    reason = models.CharField(max_length=300)
+    qualifying = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "seq"], name="tier_change_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_name or '-'} -> {self.to_name or '-'}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -14,7 +15,16 @@ from django.utils import timezone
 
 from tenure.access import visible
 from tenure.customers.models import Customer
-from tenure.loyalty.models import EntryKind, LoyaltyBalance, LoyaltyProgram, PointsEntry, PointsLot
+from tenure.loyalty.models import (
+    CustomerTier,
+    EntryKind,
+    LoyaltyBalance,
+    LoyaltyProgram,
+    LoyaltyTier,
+    PointsEntry,
+    PointsLot,
+    TierChange,
+)
 from tenure.users.models import User
 
 
@@ -29,6 +39,18 @@ def program() -> LoyaltyProgram:
 
 
 @dataclass(frozen=True)
+class TierStanding:
+    """A customer's tier (None: below every tier), since when, when it may drop next (None:
+    never, or no tier), the amount that decided it, and its latest changes."""
+
+    tier: LoyaltyTier | None
+    since: datetime | None
+    may_drop_at: datetime | None
+    qualifying: Decimal
+    changes: list[TierChange]
+
+
+@dataclass(frozen=True)
 class CustomerPoints:
     customer: Customer
     balance: int
@@ -36,6 +58,36 @@ class CustomerPoints:
     earned: int
     lots: list[PointsLot]
     entries: list[PointsEntry]
+    tier: TierStanding | None = None
+
+
+def tiers() -> list[LoyaltyTier]:
+    """The tiers, lowest first."""
+    return list(LoyaltyTier.objects.order_by("rank"))
+
+
+def tier_standing(customer_id: int, *, limit: int = 20) -> TierStanding:
+    """The customer's tier (the caller has checked the customer is visible)."""
+    row = CustomerTier.objects.filter(pk=customer_id).select_related("tier").first()
+    changes = list(TierChange.objects.filter(customer_id=customer_id)[:limit])
+    if row is None:
+        return TierStanding(None, None, None, Decimal(0), changes)
+    return TierStanding(row.tier, row.since, row.may_drop_at if row.tier else None,
+                        row.qualifying, changes)  # fmt: skip
+
+
+def tier_mix(*, user: User) -> list[tuple[LoyaltyTier, int]]:
+    """How many of the customers the user sees hold each tier, lowest first."""
+    held = dict(
+        CustomerTier.objects.filter(
+            customer_id__in=visible(user, Customer).values("pk"), tier__isnull=False
+        )
+        .order_by()
+        .values("tier_id")
+        .annotate(n=Count("pk"))
+        .values_list("tier_id", "n")
+    )
+    return [(tier, held.get(tier.pk, 0)) for tier in tiers()]
 
 
 def customer_points(*, user: Any, customer_id: int, limit: int = 50) -> CustomerPoints | None:
@@ -53,6 +105,7 @@ def customer_points(*, user: Any, customer_id: int, limit: int = 50) -> Customer
         earned=row.earned if row else 0,
         lots=lots,
         entries=entries,
+        tier=tier_standing(customer_id),
     )
 
 

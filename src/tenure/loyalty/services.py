@@ -196,16 +196,22 @@ def points_earn(
     cause: str = "",
 ) -> tuple[PointsEntry, bool]:
     """Points earned outside an order event (a shop's API): ``points``, or ``amount`` in the
-    currency converted by the program's rate. Once per ``key``."""
+    currency converted by the program's rate times the customer's tier multiplier (recorded
+    on the entry). Once per ``key``."""
     customer = _customer(by, customer_id)
     settings = program()
     if not settings.enabled:
         raise Conflict("the loyalty program is switched off: no points are earned")
     if (points is None) == (amount is None):
         raise ValidationError({"points": ["give points or an amount, one of the two"]})
+    multiplier = Decimal(1)
     if amount is not None:
+        from tenure.loyalty.following import multipliers_of
+
+        multiplier = multipliers_of([customer.pk]).get(customer.pk, multiplier)
         try:
-            points = rules.points_for(Decimal(amount), settings.points_per_unit, settings.rounding)
+            rate = settings.points_per_unit * multiplier
+            points = rules.points_for(Decimal(amount), rate, settings.rounding)
         except (rules.LoyaltyError, InvalidOperation):
             raise ValidationError({"amount": ["an amount of 0 or more"]}) from None
         if points <= 0:
@@ -215,7 +221,7 @@ def points_earn(
     return _move(
         customer_id=customer.pk, key=source_key(f"earn:{customer.pk}", key), kind=EntryKind.EARN,
         decide=lambda wallet: (rules.earn(wallet, lot), lot), now=now, by=by,
-        cause=cause or "earned", amount=amount,
+        cause=cause or "earned", amount=amount, multiplier=multiplier,
     )  # fmt: skip
 
 
@@ -323,7 +329,7 @@ def order_earn_one(
     return _move(
         customer_id=row.customer_id, key=row.source_key, kind=EntryKind.EARN,
         decide=lambda wallet: (rules.earn(wallet, lot), lot), now=row.created_at, by=None,
-        cause=row.cause, order_id=row.order_id, amount=row.amount,
+        cause=row.cause, order_id=row.order_id, amount=row.amount, multiplier=row.multiplier,
     )  # fmt: skip
 
 

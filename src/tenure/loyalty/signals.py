@@ -8,11 +8,21 @@ from typing import Any
 
 
 def on_person_exporting(sender: Any, *, customer: Any, **_: Any) -> dict[str, Any]:
-    from tenure.loyalty.models import LoyaltyBalance, PointsEntry
+    from tenure.loyalty.models import CustomerTier, LoyaltyBalance, PointsEntry, TierChange
 
     balance = LoyaltyBalance.objects.filter(pk=customer.pk).first()
     entries = PointsEntry.objects.filter(customer=customer).order_by("id")
+    tier = CustomerTier.objects.filter(pk=customer.pk).select_related("tier").first()
+    changes = TierChange.objects.filter(customer=customer).order_by("id")
     return {
+        "loyalty_tier": {
+            "tier": tier.tier.name if tier and tier.tier else None,
+            "changes": [
+                {"from": c.from_name, "to": c.to_name, "reason": c.reason,
+                 "at": c.at.isoformat()}
+                for c in changes
+            ],
+        },
         "loyalty_points": {
             "balance": balance.balance if balance else 0,
             "entries": [

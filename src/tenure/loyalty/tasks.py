@@ -1,4 +1,6 @@
-"""Background work of the points ledger, steps of the nightly chain: ``loyalty.expire``
+"""Background work of the points ledger, steps of the nightly chain: ``loyalty.tiers``
+reviews the tiers due a review (the period changed: the only moment a tier drops), then
+``loyalty.expire``
 writes one expire entry per lot remainder whose moment has come (keyed ``lot:<id>:expire``:
 a second run finds nothing to do), and ``loyalty.reconcile`` checks every cached balance
 against the ledger's sum and the lots' remainders, reporting each mismatch in the run's
@@ -13,6 +15,7 @@ from django.utils import timezone
 from tenure.jobs.registry import RunKind
 from tenure.jobs.runner import RunContext
 
+TIERS_RUN = "loyalty.tiers"
 EXPIRE_RUN = "loyalty.expire"
 RECONCILE_RUN = "loyalty.reconcile"
 SHOWN = 100
@@ -25,6 +28,15 @@ def expire_run(run: RunContext) -> dict[str, Any]:
         run.progress(done, total, f"{done:,} of {total:,} customers")
 
     return lots_expire_due(now=timezone.now(), on_progress=on_progress)
+
+
+def tiers_run(run: RunContext) -> dict[str, Any]:
+    from tenure.loyalty.tiers import tiers_review
+
+    def on_progress(done: int, total: int) -> None:
+        run.progress(done, total, f"{done:,} of {total:,} customers reviewed")
+
+    return tiers_review(now=timezone.now(), on_progress=on_progress)
 
 
 def reconcile_run(run: RunContext) -> dict[str, Any]:
@@ -62,5 +74,15 @@ RECONCILE_KIND = RunKind(
     unexpected="The reconciliation stopped on an unexpected error (the details are in the "
     "worker's log).",
     nightly=65,
+    nightly_may_fail=True,
+)
+TIERS_KIND = RunKind(
+    name=TIERS_RUN,
+    label="loyalty tier reviews",
+    function=tiers_run,
+    may_start=_may_start,
+    unexpected="The tier reviews stopped on an unexpected error (the details are in the "
+    "worker's log); the customers reviewed stay reviewed, run it again for the rest.",
+    nightly=35,  # before the segments' refresh (40): the day's tiers first
     nightly_may_fail=True,
 )

@@ -31,8 +31,10 @@ from tenure.web.views import (
     profile,
     record_parts,
     records,
+    referrals,
     relationships,
     reports,
+    rewards,
     segments,
     success,
     survey_trends,
@@ -164,6 +166,39 @@ urlpatterns = [
     # Loyalty points: the overview, the settings, a customer's points and the adjust form.
     path("loyalty/", loyalty.overview, name="loyalty"),
     path("loyalty/settings/", loyalty.program_settings, name="loyalty-settings"),
+    # Referral rewards: all referrals, the override (admins), the settings, a customer's code
+    # made and revoked; /r/<code>/ is the public link page (no login, rate-limited).
+    path("loyalty/referrals/", referrals.referrals_list, name="referrals"),
+    path("loyalty/referrals/settings/", referrals.referral_settings, name="referral-settings"),
+    path(
+        "loyalty/referrals/<int:attribution_id>/override/",
+        referrals.referral_override,
+        name="referral-override",
+    ),
+    path(
+        "customers/<int:customer_id>/referral-code/",
+        referrals.customer_code_make,
+        name="customer-referral-code",
+    ),
+    path(
+        "customers/<int:customer_id>/referral-code/revoke/",
+        referrals.customer_code_revoke,
+        name="customer-referral-code-revoke",
+    ),
+    path(
+        "customers/<int:customer_id>/referred-by/",
+        referrals.customer_referred_by,
+        name="customer-referred-by",
+    ),
+    path("r/<str:code>/", referrals.referral_link, name="referral-link"),
+    path("loyalty/tiers/", loyalty.tier_settings, name="loyalty-tiers"),
+    # Rewards catalog and coupons (issue 17).
+    path("loyalty/rewards/", rewards.rewards, name="rewards"),
+    path("loyalty/rewards/new/", rewards.reward_new, name="reward-new"),
+    path("loyalty/rewards/<int:reward_id>/edit/", rewards.reward_edit, name="reward-edit"),
+    path("loyalty/coupons/", rewards.coupons, name="coupons"),
+    path("loyalty/coupons/new/", rewards.coupon_new, name="coupon-new"),
+    path("loyalty/coupons/<int:coupon_id>/", rewards.coupon, name="coupon"),
     path("customers/<int:customer_id>/points/", loyalty.customer_points, name="customer-points"),
     path(
         "customers/<int:customer_id>/points/adjust/",

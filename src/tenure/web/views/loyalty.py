@@ -6,11 +6,14 @@ admins), a customer's whole points history (``/customers/<id>/points/``) and the
 
 from __future__ import annotations
 
+import re
 import uuid
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,8 +22,8 @@ from django.utils import timezone
 from tenure.access import AccessDenied, require, sees_all
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
-from tenure.loyalty import selectors, services
-from tenure.loyalty.models import LoyaltyProgram, Rounding
+from tenure.loyalty import selectors, services, tiers
+from tenure.loyalty.models import LoyaltyProgram, LoyaltyTier, Rounding, TierBasis, TierPeriod
 from tenure.web.forms import LimitedForm
 from tenure.web.views._records import GET_POST, changeable, form_page, form_save, sent
 from tenure.web.views._render import signed_in_user
@@ -46,6 +49,60 @@ class ProgramForm(LimitedForm):
             ("negative_floor", "refund_window_days"))  # fmt: skip
 
 
+TIER_LINE_HELP = (
+    "One tier a line, lowest first: name | threshold | multiplier | benefits, each benefit "
+    '"name: description" and separated by ";". E.g. Gold | 1000 | 1.5 | Free shipping: on '
+    "every order; Priority support"
+)
+
+
+class TiersForm(LimitedForm):
+    basis = forms.ChoiceField(choices=TierBasis.choices, label="Qualify on")
+    period = forms.ChoiceField(choices=TierPeriod.choices, label="Over")
+    window_days = forms.IntegerField(
+        min_value=1, max_value=3650, label="Rolling window (days)", initial=365,
+        help_text="only for a rolling window",
+    )  # fmt: skip
+    tiers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), required=False, max_length=20_000,
+        help_text=TIER_LINE_HELP,
+    )  # fmt: skip
+    rows = (("basis", "period", "window_days"), ("tiers",))
+
+    def clean_tiers(self) -> list[dict[str, Any]]:
+        known = {row.name.casefold(): row.pk for row in selectors.tiers()}
+        parsed = []
+        for n, line in enumerate(self.cleaned_data["tiers"].splitlines(), 1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) < 2 or len(parts) > 4:
+                raise ValidationError(f"line {n}: name | threshold | multiplier | benefits")
+            name, threshold = parts[0], parts[1].replace(",", "")
+            multiplier = parts[2] if len(parts) > 2 and parts[2] else "1"
+            benefits = []
+            for benefit in (parts[3] if len(parts) > 3 else "").split(";"):
+                if benefit.strip():
+                    title, _, description = benefit.partition(":")
+                    benefits.append({"name": title.strip(), "description": description.strip()})
+            parsed.append({"id": known.get(name.casefold()), "name": name, "threshold": threshold,
+                           "multiplier": multiplier, "benefits": benefits})  # fmt: skip
+        return parsed
+
+
+def tier_lines(rows: list[LoyaltyTier]) -> str:
+    """The tiers as the form's lines."""
+    lines = []
+    for row in rows:
+        benefits = "; ".join(
+            f"{b['name']}: {b['description']}" if b.get("description") else b["name"]
+            for b in row.benefits
+        )
+        line = f"{row.name} | {row.threshold.normalize():f} | {row.multiplier.normalize():f}"
+        lines.append(f"{line} | {benefits}" if benefits else line)
+    return "\n".join(lines)
+
+
 class AdjustForm(LimitedForm):
     points = forms.IntegerField(
         min_value=-services.MAX_POINTS, max_value=services.MAX_POINTS,
@@ -65,6 +122,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context = {
         "figures": selectors.overview(user=user, now=timezone.now()),
         "program": selectors.program(),
+        "tier_mix": selectors.tier_mix(user=user),
         "section": "loyalty",
     }
     return render(request, "web/loyalty/overview.html", context)
@@ -93,6 +151,59 @@ def program_settings(request: HttpRequest) -> HttpResponse:
         intro="Points are earned when an order is placed and reversed, as recorded, when it is "
         "refunded or cancelled. A change of rate applies to orders placed from now on.",
     )  # fmt: skip
+
+
+@login_required
+@GET_POST
+def tier_settings(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    require(user, Action.ADMINISTER)
+    current = selectors.program()
+    initial = {
+        "basis": current.tier_basis, "period": current.tier_period,
+        "window_days": current.tier_window_days, "tiers": tier_lines(selectors.tiers()),
+    }  # fmt: skip
+    form = TiersForm(sent(request), initial=initial)
+
+    def write() -> object:
+        data = form.cleaned_data
+        try:
+            return tiers.tiers_update(
+                by=user, basis=data["basis"], period=data["period"],
+                window_days=data["window_days"], tiers=data["tiers"],
+            )  # fmt: skip
+        except ValidationError as refused:  # "tiers[1].threshold" said as the form's line
+            if not hasattr(refused, "error_dict"):
+                raise
+            said = {
+                _line_field(name): [f"{_line_words(name)}{message}" for message in messages_]
+                for name, messages_ in refused.message_dict.items()
+            }
+            raise ValidationError(said) from None
+
+    if request.method == "POST" and form_save(form, write) is not None:
+        messages.success(request, "Loyalty tiers saved.")
+        return redirect("web:loyalty")
+    return form_page(
+        request, form, title="Loyalty tiers",
+        crumbs=[("Loyalty", reverse("web:loyalty"))], cancel=reverse("web:loyalty"),
+        submit="Save tiers", section="loyalty",
+        intro="A customer rises to a tier the moment their points earned (or their spend) reach "
+        "its threshold, and drops only at a review: each January 1st for the calendar year (a "
+        "tier earned this year is kept through the next), each day for a rolling window, never "
+        "for lifetime. A tier's multiplier applies to the points of its holders' orders.",
+    )  # fmt: skip
+
+
+def _line_field(name: str) -> str:
+    return "tiers" if name.startswith("tiers") else name
+
+
+def _line_words(name: str) -> str:
+    found = re.match(r"tiers\[(\d+)\]\.?(\w*)", name)
+    if found is None:
+        return ""
+    return f"line {int(found.group(1)) + 1}{', ' + found.group(2) if found.group(2) else ''}: "
 
 
 @login_required
