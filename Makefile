@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/tenure
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-sqlite test-postgres lint browser pdf-libs clean constraints
+.PHONY: demo test test-sqlite test-postgres lint browser java pdf-libs clean constraints
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ demo: $(VENV)/.installed pdf-libs
 ## make test: lint, then the whole suite on SQLite and on PostgreSQL side by side, each half's
 ## output printed whole when it ends (TEST_JOBS=1: one after the other, 70 minutes against 41)
 TEST_JOBS ?= 2
-test: $(VENV)/.installed-test browser pdf-libs lint
+test: $(VENV)/.installed-test browser java pdf-libs lint
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-sqlite test-postgres
 
 lint: $(VENV)/.installed-test
@@ -53,6 +53,12 @@ browser:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+# Java 17 for the Spark parity tests' local PySpark session, from Debian's packages when missing.
+java:
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq openjdk-17-jre-headless >/dev/null; fi; }
 
 # Pango, HarfBuzz and fonts for WeasyPrint (the results report's PDF), from Debian's packages
 # when missing; nothing is asked of apt when they are there.

@@ -16,9 +16,10 @@ sum; see :func:`tenure.analytics.metrics.historical_clv`). Zero-value rows (free
 has some) are purchases. To net a refund against its order, date it on the order's day.
 
 The group-by is one Ibis expression (:func:`summary_expression`), run on DuckDB by default;
-pass an ``ibis.Table`` to run it where the data live (PERFORMANCE.md ran the same expression on
-PySpark). ``engine="numba"`` runs a compiled counting-sort pass on in-memory frames instead:
-identical results, faster and leaner (10M rows: 1.5 s and +250 MB against DuckDB's 2.6 s and
+pass an ``ibis.Table`` to run it where the data live: on Spark it gives DuckDB's answer
+(:mod:`tenure.analytics.engines`; ``tests/analytics/test_spark_parity.py``).
+``engine="numba"`` runs a compiled counting-sort pass on in-memory frames instead: identical
+results, faster and leaner (10M rows: 1.5 s and +250 MB against DuckDB's 2.6 s and
 +670 MB on this 2-core machine; ``benchmarks/clv.py``).
 """
 
