@@ -66,6 +66,30 @@ class ScopedAdmin(admin.ModelAdmin):
         return self._allows(request, Action.CHANGE, obj)
 
 
+class ReadOnly:
+    """Rows the services alone write (a ledger, a redemption): never added, changed or
+    deleted in the admin."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(ReadOnly, ScopedAdmin):
+    """Read only, and a row is seen when it is among ``get_queryset``'s (which a subclass
+    narrows to the rows of the customers the member sees)."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request) and (
+            obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+        )
+
+
 class AdministerOnlyAdmin(admin.ModelAdmin):
     """Users, roles and settings: admins only."""
 

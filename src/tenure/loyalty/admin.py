@@ -11,7 +11,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from tenure.access import visible
-from tenure.access.admin import AdministerOnlyAdmin, ScopedAdmin
+from tenure.access.admin import AdministerOnlyAdmin, ReadOnlyAdmin
 from tenure.customers.models import Customer
 from tenure.loyalty.models import (
     CustomerTier,
@@ -24,26 +24,12 @@ from tenure.loyalty.models import (
 )
 
 
-class ReadOnlyLedgerAdmin(ScopedAdmin):
+class ReadOnlyLedgerAdmin(ReadOnlyAdmin):
     """Rows of the customers the member sees; never added, changed or deleted here."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         rows = self.model._default_manager.all()
         return rows.filter(customer_id__in=visible(request.user, Customer).values("pk"))
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-        )
 
 
 @admin.register(PointsEntry)

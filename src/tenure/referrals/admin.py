@@ -7,24 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from tenure.access import visible
-from tenure.access.admin import AdministerOnlyAdmin, ScopedAdmin
+from tenure.access.admin import AdministerOnlyAdmin, ReadOnly, ReadOnlyAdmin
 from tenure.customers.models import Customer
 from tenure.referrals.models import ReferralAttribution, ReferralCode, ReferralProgram
-
-
-class ReadOnly:
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 def _seen(request: HttpRequest) -> QuerySet[Any]:
@@ -32,7 +21,7 @@ def _seen(request: HttpRequest) -> QuerySet[Any]:
 
 
 @admin.register(ReferralCode)
-class ReferralCodeAdmin(ReadOnly, ScopedAdmin):
+class ReferralCodeAdmin(ReadOnlyAdmin):
     list_display = ("code", "customer", "created_at", "revoked_at")
     search_fields = ("code",)
     raw_id_fields = ("customer", "created_by", "revoked_by")
@@ -42,7 +31,7 @@ class ReferralCodeAdmin(ReadOnly, ScopedAdmin):
 
 
 @admin.register(ReferralAttribution)
-class ReferralAttributionAdmin(ReadOnly, ScopedAdmin):
+class ReferralAttributionAdmin(ReadOnlyAdmin):
     list_display = ("attributed_at", "referrer", "referred", "status", "reason", "rewarded_at")
     list_filter = ("status",)
     raw_id_fields = ("code", "referrer", "referred", "referral", "order", "override_by")

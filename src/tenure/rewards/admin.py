@@ -7,16 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from tenure.access import visible
-from tenure.access.admin import ScopedAdmin
+from tenure.access.admin import ReadOnlyAdmin
 from tenure.customers.models import Customer
 from tenure.rewards.models import Coupon, CouponRedemption, Reward, RewardRedemption
 
 
-class ReadOnlyAdmin(ScopedAdmin):
+class BookAdmin(ReadOnlyAdmin):
     """Rows of the customers the member sees (the catalog: all); never changed here."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -28,30 +28,16 @@ class ReadOnlyAdmin(ScopedAdmin):
             mine |= Q(customer__isnull=True)
         return rows.filter(mine)
 
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-        )
-
 
 @admin.register(Reward)
-class RewardAdmin(ReadOnlyAdmin):
+class RewardAdmin(BookAdmin):
     list_display = ("name", "points_cost", "kind", "coupon_kind", "coupon_value", "stock", "active")
     list_filter = ("active", "kind")
     search_fields = ("name",)
 
 
 @admin.register(Coupon)
-class CouponAdmin(ReadOnlyAdmin):
+class CouponAdmin(BookAdmin):
     list_display = ("code", "kind", "value", "uses", "max_uses", "expires_at", "customer", "active")
     list_filter = ("kind", "active")
     search_fields = ("code",)
@@ -59,12 +45,12 @@ class CouponAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CouponRedemption)
-class CouponRedemptionAdmin(ReadOnlyAdmin):
+class CouponRedemptionAdmin(BookAdmin):
     list_display = ("created_at", "coupon", "customer", "order", "discount", "released_at")
     raw_id_fields = ("coupon", "customer", "order", "by")
 
 
 @admin.register(RewardRedemption)
-class RewardRedemptionAdmin(ReadOnlyAdmin):
+class RewardRedemptionAdmin(BookAdmin):
     list_display = ("created_at", "reward", "customer", "points", "coupon", "cancelled_at")
     raw_id_fields = ("reward", "customer", "points_entry", "coupon", "by")
