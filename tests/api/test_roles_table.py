@@ -471,7 +471,6 @@ NOT_IN_THE_PAGE_TABLE = {
     "trash-erase": "admins only, a 404 for an item gone (tests/web/test_bulk_pages.py)",
     "trash-restore": "what one deleted (admins and managers: everything); an analyst 403 "
     "(tests/web/test_bulk_pages.py)",
-    "referral-link": "public: a code's link page, no login (tests/referrals/test_pages.py)",
 }
 
 

@@ -1,8 +1,9 @@
-"""Pages reached from inside a message, without an account: signed tokens, no login."""
+"""Pages reached from inside a message or a customer's link, without an account: signed
+tokens or unguessable codes, no login."""
 
 from django.urls import path
 
-from tenure.web.views import mail_public, survey_public, voice_public
+from tenure.web.views import mail_public, referrals, survey_public, voice_public
 
 app_name = "public"
 
@@ -12,4 +13,5 @@ urlpatterns = [
     path("m/c/<str:token>", mail_public.clicked, name="mail-clicked"),
     path("s/<str:token>/", survey_public.survey_answer_page, name="survey-answer"),
     path("f/<str:slug>/", voice_public.feedback_form_page, name="feedback-form-answer"),
+    path("r/<str:code>/", referrals.referral_link, name="referral-link"),
 ]

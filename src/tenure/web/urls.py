@@ -190,7 +190,6 @@ urlpatterns = [
         referrals.customer_referred_by,
         name="customer-referred-by",
     ),
-    path("r/<str:code>/", referrals.referral_link, name="referral-link"),
     path("loyalty/tiers/", loyalty.tier_settings, name="loyalty-tiers"),
     # Rewards catalog and coupons (issue 17).
     path("loyalty/rewards/", rewards.rewards, name="rewards"),
