@@ -208,5 +208,6 @@ def code_normalize(text: str) -> str:
 
 
 def code_generate(draw: Draw, groups: int = 3, size: int = 4) -> str:
-    """``XXXX-XXXX-XXXX`` from ``CODE_ALPHABET`` (pass ``secrets.SystemRandom()``)."""
+    """A code of ``groups`` groups of ``size`` characters of ``CODE_ALPHABET`` joined by "-"
+    (such as "K7QM-2XWD-H9TR"); the services pass ``secrets.SystemRandom()`` as ``draw``."""
     return "-".join("".join(draw.choice(CODE_ALPHABET) for _ in range(size)) for _ in range(groups))
