@@ -385,6 +385,12 @@ def test_every_api_operation_is_in_the_table():
     # Voices in a batch go one by one through voice_record (the voices rows above hold);
     # the search reads each source under visible: tests/voices/test_search.py, test_api.py.
     covered |= {"/api/v1/voices/batch", "/api/v1/feedback/search"}
+    # Feedback forms: every role reads, admins and managers change (tests/voices/test_forms_api.py).
+    covered |= {
+        "/api/v1/feedback-forms",
+        "/api/v1/feedback-forms/{record_id}",
+        "/api/v1/feedback-forms/{record_id}/history",
+    }
     # Loyalty points: their own table of every role and operation (tests/loyalty/test_api.py).
     covered |= {
         "/api/v1/loyalty/customers/{customer_id}/points",

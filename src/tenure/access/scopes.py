@@ -103,6 +103,8 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     "ideas.IdeaRequest": _of_own_customer,
     # A gift, a thank-you note, an invitation: the account's.
     "success.Appreciation": lambda user: Q(account_id__in=_own_account_ids(user)),
+    # A feedback form speaks for the business: the whole team reads it (to link to it).
+    "voices.FeedbackForm": lambda user: Q(),
 }
 
 
@@ -115,6 +117,8 @@ _OWN_TO_CHANGE: dict[str, Callable[[Any], Q]] = {
     "workspace.SavedView": lambda user: Q(owner=user),
     # An idea is seen by the team but edited by its author (or a role over all).
     "ideas.Idea": lambda user: Q(created_by=user),
+    # A feedback form is changed by a role over all only (FORMS_WHY).
+    "voices.FeedbackForm": lambda user: Q(pk__in=[]),
 }
 
 

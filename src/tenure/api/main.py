@@ -17,6 +17,7 @@ from tenure.api.errors import error_body, install_error_handlers
 from tenure.api.events import router as events_router
 from tenure.api.exports import router as exports_router
 from tenure.api.feedback import router as feedback_router
+from tenure.api.feedback_forms import router as feedback_forms_router
 from tenure.api.ideas import router as ideas_router
 from tenure.api.imports import router as imports_router
 from tenure.api.interactions import router as interactions_router
@@ -84,6 +85,7 @@ api.add_router("", interactions_router)
 api.add_router("", feedback_router)
 api.add_router("", surveys_router)  # surveys, questions, translations, sends, results
 api.add_router("", voices_router)  # comments and reviews, free-text search
+api.add_router("", feedback_forms_router)  # the public feedback forms
 api.add_router("", analytics_router)
 api.add_router("", lifecycle_router)
 api.add_router("", events_router)

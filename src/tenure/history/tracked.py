@@ -30,4 +30,6 @@ TRACKED: dict[str, dict[str, Any]] = {
     "lifecycle.LifecycleDefinition": {},
     "playbooks.Playbook": {"exclude_fields": ["created_at", "updated_at"]},
     "workspace.SavedView": {"exclude_fields": ["created_at", "updated_at"]},
+    # A form speaks for the business: who changed its words, and when.
+    "voices.FeedbackForm": {"exclude_fields": ["created_at"]},
 }

@@ -1,5 +1,6 @@
 """The voices list's filters, declared once (``tenure.access.filtering``): the page
-``/feedback/voices/`` and ``GET /api/v1/voices`` both narrow through this FilterSet."""
+``/feedback/voices/`` and ``GET /api/v1/voices`` both narrow through this FilterSet; the
+feedback forms' for ``GET /api/v1/feedback-forms``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from tenure.access.filtering import IdFilter, ListFilterSet, TextFilter
-from tenure.voices.models import SourceKind, Voice
+from tenure.voices.models import FeedbackForm, SourceKind, Voice
 
 
 class VoiceFilterSet(ListFilterSet):
@@ -32,3 +33,12 @@ class VoiceFilterSet(ListFilterSet):
 
     def keep_matched(self, voices: QuerySet[Voice], name: str, matched: bool) -> QuerySet[Voice]:
         return voices.filter(customer__isnull=not matched)
+
+
+class FeedbackFormFilterSet(ListFilterSet):
+    active = django_filters.BooleanFilter()
+    slug = TextFilter(max_length=60)
+
+    class Meta(ListFilterSet.Meta):
+        model = FeedbackForm
+        fields: list[str] = []

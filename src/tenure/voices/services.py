@@ -296,6 +296,15 @@ def feedback_form_save(
     return form
 
 
+@transaction.atomic
+def feedback_form_delete(*, by: User | None, form_id: int) -> None:
+    """Take a form down (admins and managers): its page answers 404 from now on; the answers
+    it collected stay, as voices under its title."""
+    if by is not None:
+        require_all(by, Action.CHANGE, why=FORMS_WHY)
+    record_for_change(by, FeedbackForm, form_id).delete()
+
+
 def form_answer_record(
     *,
     form: FeedbackForm,
