@@ -87,8 +87,10 @@ _OWN: dict[str, Callable[[Any], Q]] = {
     "todos.Task": lambda user: _task_is_own(user),
     # An event is its customer's (an event of no customer, an import's, is no one's own).
     "events.Event": _of_own_customer,
-    # A message is its customer's.
-    "mail.Message": _of_own_customer,
+    # A message is its customer's, or its contact's account's.
+    "mail.Message": lambda user: (
+        _of_own_customer(user) | Q(contact__account_id__in=_own_account_ids(user))
+    ),
     "todos.TaskComment": lambda user: Q(task_id__in=_own_task_ids(user)),
     # A segment is a saved filter: its owner's, and the team's when shared. Its members are
     # seen through their customers.

@@ -312,6 +312,9 @@ class ContactIn(Input):
     role: ContactRole = ContactRole.USER
     is_primary: bool = False
     notes: str = ""
+    receives_reports: bool = Field(
+        False, description="asked for the account's results report by email"
+    )
 
 
 class ContactPatch(Input):
@@ -323,6 +326,7 @@ class ContactPatch(Input):
     role: ContactRole | None = None
     is_primary: bool | None = None
     notes: str | None = None
+    receives_reports: bool | None = None
 
 
 class ContactOut(Schema):
@@ -336,6 +340,7 @@ class ContactOut(Schema):
     role: str
     is_primary: bool
     notes: str
+    receives_reports: bool
 
 
 class ContactFilters(QueryInput):

@@ -40,7 +40,10 @@ class MessageOut(Schema):
     source: str
     step: str
     occurrence: str
-    customer_id: int
+    customer_id: int | None = Field(description="its customer (none: it went to a contact)")
+    contact_id: int | None = Field(
+        description="a contact of an account who is no customer (the results report)"
+    )
     template_id: int | None
     kind: str
     topic: str

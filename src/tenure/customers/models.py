@@ -81,6 +81,11 @@ class Contact(models.Model):
     role = models.CharField(max_length=20, choices=ContactRole.choices, default=ContactRole.USER)
     is_primary = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
+    receives_reports = models.BooleanField(
+        default=False,
+        help_text="asked for the account's results report by email; the report's unsubscribe "
+        "link turns it off",
+    )
 
     class Meta:
         ordering = ["account", "-is_primary", "last_name", "first_name"]

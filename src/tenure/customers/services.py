@@ -41,7 +41,7 @@ ACCOUNT_FIELDS = frozenset(
 )  # fmt: skip
 CONTACT_FIELDS = frozenset(
     {"account_id", "first_name", "last_name", "email", "phone", "title", "role", "is_primary",
-     "notes"}
+     "notes", "receives_reports"}
 )  # fmt: skip
 SUBSCRIPTION_FIELDS = frozenset(
     {"external_id", "customer_id", "plan", "amount", "currency", "interval", "started_at",

@@ -136,10 +136,12 @@ def _sources(customers: Any, account: Account | None) -> dict[str, tuple[QuerySe
             ),
             "referred_at",
         ),
-        # Email: each message at the moment it was due, with what became of it and why.
+        # Email: each message at the moment it was due, with what became of it and why; an
+        # account's also those to its contacts who are no customers (the results report).
         "message": (
-            _model("messages")._default_manager.filter(own).defer("raw", "html", "text")
-            .select_related("customer"),
+            _model("messages")._default_manager
+            .filter(own | Q(contact__account=account) if account is not None else own)
+            .defer("raw", "html", "text").select_related("customer", "contact"),
             "due_at",
         ),
         "task": (

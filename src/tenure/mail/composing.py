@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from tenure.customers.models import Customer
+from tenure.customers.models import Contact, Customer
 from tenure.mail import tokens
 from tenure.mail.models import Message, MessageKind
 from tenure.mail.rendering import Rendered, template_render
@@ -66,8 +66,25 @@ def customer_context(customer: Customer) -> dict[str, Any]:
     }
 
 
+def contact_context(contact: Contact) -> dict[str, Any]:
+    """What a template may say about a contact of an account (a person who is no customer)."""
+    return {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "name": f"{contact.first_name} {contact.last_name}".strip(),
+        "email": contact.email,
+        "title": contact.title,
+        "role": contact.role,
+    }
+
+
 def message_render(message: Message) -> Rendered:
-    context = {"customer": customer_context(message.customer), **(message.context or {})}
+    if message.contact is not None:
+        person = contact_context(message.contact)
+    else:
+        assert message.customer is not None
+        person = customer_context(message.customer)
+    context = {"customer": person, **(message.context or {})}
     source = message.template
     if source is not None:
         return template_render(
@@ -91,8 +108,9 @@ def from_domain() -> str:
 
 
 def unsubscribe_urls(message: Message) -> tuple[str, str]:
+    # A contact's link names no customer: 0 (``services.unsubscribe_target`` reads it so).
     token = tokens.unsubscribe_token(
-        message_id=message.pk, customer_id=message.customer_id, topic=message.topic
+        message_id=message.pk, customer_id=message.customer_id or 0, topic=message.topic
     )
     https = f"{settings.BASE_URL}/u/{token}"
     mailbox = settings.MAIL_UNSUBSCRIBE_MAILTO or _sender(settings.MAIL_FROM)[1]

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from tenure.customers.models import Consent, ConsentPurpose
+from tenure.customers.models import Consent, ConsentPurpose, Contact
 from tenure.events.kinds import event_kind
 from tenure.events.models import Event
 from tenure.events.record import NewEvent, current_actor_id, current_via, unique_key
@@ -32,6 +32,9 @@ WHERE id = %s AND status = %s AND claimed_at = %s AND handed_at IS NULL AND leas
 CONSENTED = """ AND EXISTS (SELECT 1 FROM {consent} WHERE customer_id = %s AND purpose = %s
 AND granted = %s) AND NOT EXISTS (SELECT 1 FROM {consent} WHERE customer_id = %s AND purpose = %s
 AND granted = %s)"""
+# A contact's consent: the results report (``Contact.receives_reports``).
+CONTACT_CONSENTED = """ AND EXISTS (SELECT 1 FROM {contact} WHERE id = %s
+AND receives_reports = %s)"""
 LEASE = """UPDATE {message} SET status = %s, claimed_at = %s, lease_until = %s, to_address = %s
 WHERE id = %s AND status IN (%s, %s)"""
 FINISH = """UPDATE {message} SET status = %s, reason = %s, finished_at = %s
@@ -55,6 +58,7 @@ def sql(template: str) -> str:
     return template.format(
         message=quote(Message._meta.db_table),
         consent=quote(Consent._meta.db_table),
+        contact=quote(Contact._meta.db_table),
         event=quote(Event._meta.db_table),
     )
 
@@ -120,7 +124,10 @@ def _hand_over_statement(
         _moment(now), composed.raw.decode("ascii", "replace"), composed.message_id, message.pk,
         MessageStatus.SENDING, _moment(message.claimed_at), _moment(now),
     ]  # fmt: skip
-    if message.kind == MessageKind.MARKETING:
+    if message.contact_id is not None:
+        statement += CONTACT_CONSENTED
+        params += [message.contact_id, True]
+    elif message.kind == MessageKind.MARKETING:
         # Marketing email granted, and the topic (if it is another) not refused.
         statement += CONSENTED
         params += [message.customer_id, ConsentPurpose.EMAIL_MARKETING, True]

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
 
-from tenure.customers.models import ConsentPurpose, Customer
+from tenure.customers.models import ConsentPurpose, Contact, Customer
 from tenure.segments.models import Segment
 
 
@@ -48,6 +48,9 @@ TOPICS = (
     ConsentPurpose.OFFERS,
     ConsentPurpose.LOYALTY,
 )
+# What a contact of an account who is no customer is sent: the results report they asked for
+# (``Contact.receives_reports`` is their consent to it).
+CONTACT_TOPIC = ConsentPurpose.SERVICE_EMAIL
 
 
 class Template(models.Model):
@@ -104,15 +107,22 @@ class Template(models.Model):
 
 
 class Message(models.Model):
-    """One email to one customer. ``key`` (source, step, customer, occurrence) is unique: the
-    same key queued twice is the same message, so a playbook or broadcast run again, or a job
-    delivered twice, never sends twice."""
+    """One email to one customer, or to one contact of an account (a person at a client who is
+    no customer: the results report, which they asked for, ``Contact.receives_reports``).
+    ``key`` (source, step, recipient, occurrence) is unique: the same key queued twice is the
+    same message, so a playbook or broadcast run again, or a job delivered twice, never sends
+    twice."""
 
     key = models.CharField(max_length=255, unique=True)
     source = models.CharField(max_length=120, help_text="e.g. playbook:7, broadcast:3, manual")
     step = models.CharField(max_length=60, blank=True)
     occurrence = models.CharField(max_length=60, blank=True)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
     template = models.ForeignKey(
         Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
     )
@@ -158,8 +168,19 @@ class Message(models.Model):
             models.Index(fields=["customer", "due_at"], name="message_customer_due"),
             # A broadcast's log, counts, pause and resume read its messages by source.
             models.Index(fields=["source", "status"], name="message_source_status"),
+            models.Index(
+                fields=["contact", "due_at"],
+                condition=models.Q(contact__isnull=False),
+                name="message_contact_due",
+            ),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(customer__isnull=False, contact__isnull=True)
+                | models.Q(customer__isnull=True, contact__isnull=False),
+                name="message_one_recipient",
+                violation_error_message="A message goes to a customer or to a contact.",
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=MessageKind.values), name="message_kind_valid"
             ),

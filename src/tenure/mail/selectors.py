@@ -21,7 +21,7 @@ from tenure.mail.services import TEMPLATES_WHY
 def message_list(
     *, user: Any, customer_id: int | None = None, status: str | None = None
 ) -> QuerySet[Message]:
-    messages = visible(user, Message).select_related("customer", "template")
+    messages = visible(user, Message).select_related("customer", "contact", "template")
     if customer_id is not None:
         messages = messages.filter(customer_id=customer_id)
     if status:
@@ -35,7 +35,9 @@ def outbox(*, user: Any) -> QuerySet[Message]:
 
 
 def message_get(*, user: Any, message_id: int) -> Message:
-    return get_visible_or_404(user, Message.objects.select_related("customer"), pk=message_id)
+    return get_visible_or_404(
+        user, Message.objects.select_related("customer", "contact"), pk=message_id
+    )
 
 
 def template_list(*, user: Any) -> QuerySet[Template]:

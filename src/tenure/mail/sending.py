@@ -21,6 +21,11 @@
   (suppressed, with its reason). The window left is that one commit and the SMTP call after it.
 - Every deferral (a new reason), expiry, suppression, failure and send is an event of the
   customer's (``mail.*``), so it is on their timeline with its reason.
+- **Contacts.** A message to a contact of an account who is no customer (the results report)
+  is claimed the same way per contact (``_claim_contacts``), after the customers' in the same
+  batch: their consent is ``Contact.receives_reports``, read at the claim and again by the
+  hand-over's statement; the cap counts their own messages; their quiet hours are on the
+  business's clock; their events name no customer.
 """
 
 from __future__ import annotations
@@ -30,13 +35,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tenure.customers.models import Consent, ConsentPurpose, Customer
+from tenure.customers.models import Consent, ConsentPurpose, Contact, Customer
 from tenure.domain.mail import Cap, Due, cap_choose, cap_parse, quiet_hours_parse, quiet_until
 from tenure.events.record import NewEvent, events_record, events_recorded
 from tenure.mail import events as kinds
@@ -145,17 +151,26 @@ def _consent_problem(message: Message, consents: dict[str, Consent]) -> str:
     return ""
 
 
+NO_REPORTS = "the contact does not receive results reports"
+
+
+def _contact_consent_problem(message: Message, contact: Contact) -> str:
+    return "" if contact.receives_reports else NO_REPORTS
+
+
 def _decide(
-    customer: Customer,
+    recipient: Customer | Contact,
     due: list[Message],
     *,
-    consents: dict[str, Consent],
+    consent_problem: Callable[[Message], str],
     suppressed: dict[str, Suppression],
     sent_at: list[datetime],
     now: datetime,
 ) -> dict[int, _Decision]:
+    """What becomes of each due message of one recipient (a customer, or a contact of an
+    account)."""
     decisions: dict[int, _Decision] = {}
-    address = customer.email.strip().lower()
+    address = recipient.email.strip().lower()
     blocked = suppressed.get(address)
     marketing: list[Message] = []
     for message in due:
@@ -169,13 +184,14 @@ def _decide(
             )
         elif message.kind == MessageKind.TRANSACTIONAL:
             decisions[message.pk] = _Decision(MessageStatus.SENDING)
-        elif problem := _consent_problem(message, consents):
+        elif problem := consent_problem(message):
             decisions[message.pk] = _Decision(MessageStatus.SUPPRESSED, problem)
         else:
             marketing.append(message)
     if not marketing:
         return decisions
-    zone = _zone(customer.time_zone)
+    # A contact has no clock of their own: the business's (``TIME_ZONE``).
+    zone = _zone(recipient.time_zone if isinstance(recipient, Customer) else "")
     quiet_end = quiet_until(now, quiet_hours_parse(settings.MAIL_QUIET_HOURS), zone)
     if quiet_end is not None:
         local = quiet_end.astimezone(zone).strftime("%H:%M")
@@ -205,9 +221,18 @@ def _deferred(message: Message, until: datetime, reason: str) -> _Decision:
 
 def _due_customers(now: datetime, limit: int) -> list[int]:
     rows = (
-        Message.objects.filter(status__in=WAITING, next_at__lte=now)
+        Message.objects.filter(status__in=WAITING, next_at__lte=now, customer__isnull=False)
         .order_by("-priority", "next_at")
         .values_list("customer_id", flat=True)[: limit * 4]
+    )
+    return list(dict.fromkeys(rows))[:limit]
+
+
+def _due_contacts(now: datetime, limit: int) -> list[int]:
+    rows = (
+        Message.objects.filter(status__in=WAITING, next_at__lte=now, contact__isnull=False)
+        .order_by("-priority", "next_at")
+        .values_list("contact_id", flat=True)[: limit * 4]
     )
     return list(dict.fromkeys(rows))[:limit]
 
@@ -232,6 +257,7 @@ def _claim(now: datetime, limit: int, result: SendResult) -> list[Message]:
             .select_related("template")
             .order_by("pk")
         ):
+            assert message.customer_id is not None
             due_by[message.customer_id].append(message)
         consents: dict[int, dict[str, Consent]] = defaultdict(dict)
         for consent in Consent.objects.filter(customer_id__in=ids):
@@ -259,7 +285,7 @@ def _claim(now: datetime, limit: int, result: SendResult) -> list[Message]:
             decisions = _decide(
                 customer,
                 due,
-                consents=consents[customer_id],
+                consent_problem=partial(_consent_problem, consents=consents[customer_id]),
                 suppressed=suppressed,
                 sent_at=sent_at[customer_id],
                 now=now,
@@ -269,6 +295,67 @@ def _claim(now: datetime, limit: int, result: SendResult) -> list[Message]:
                 if decision.status == MessageStatus.SENDING and len(claimed) >= limit:
                     continue  # the batch is full: still due, for the next claim
                 _apply(message, decision, customer, now, claimed, recorded, result)
+        _lease(claimed, now)
+        events_record(recorded)
+    return claimed
+
+
+def _claim_contacts(now: datetime, limit: int, result: SendResult) -> list[Message]:
+    """``_claim`` for messages to contacts of accounts (the results report): the contacts
+    locked, their consent ``receives_reports``, their cap counted over their own messages, their
+    quiet hours on the business's clock."""
+    candidates = _due_contacts(now, limit)
+    if not candidates or limit <= 0:
+        return []
+    with transaction.atomic():
+        locked = Contact.objects.filter(pk__in=candidates).order_by("pk")
+        if connection.vendor == "postgresql":
+            locked = locked.select_for_update(skip_locked=True, no_key=True)
+        contacts = {c.pk: c for c in locked}
+        if not contacts:
+            return []
+        ids = list(contacts)
+        due_by: dict[int, list[Message]] = defaultdict(list)
+        for message in (
+            Message.objects.filter(contact_id__in=ids, status__in=WAITING, next_at__lte=now)
+            .select_related("template")
+            .order_by("pk")
+        ):
+            assert message.contact_id is not None
+            due_by[message.contact_id].append(message)
+        addresses = {c.email.strip().lower() for c in contacts.values() if c.email}
+        suppressed = {
+            s.address: s
+            for s in Suppression.objects.filter(address__in=addresses, suppressed_at__isnull=False)
+        }
+        sent_at: dict[int, list[datetime]] = defaultdict(list)
+        cap = _cap()
+        if cap is not None:
+            for contact_id, claimed_at in Message.objects.filter(
+                contact_id__in=ids,
+                kind=MessageKind.MARKETING,
+                status__in=COUNTED,
+                claimed_at__gt=now - cap.window,
+            ).values_list("contact_id", "claimed_at"):
+                if claimed_at is not None:
+                    sent_at[contact_id].append(claimed_at)
+        claimed: list[Message] = []
+        recorded: list[NewEvent] = []
+        for contact_id, due in due_by.items():
+            contact = contacts[contact_id]
+            decisions = _decide(
+                contact,
+                due,
+                consent_problem=partial(_contact_consent_problem, contact=contact),
+                suppressed=suppressed,
+                sent_at=sent_at[contact_id],
+                now=now,
+            )
+            for message in due:
+                decision = decisions[message.pk]
+                if decision.status == MessageStatus.SENDING and len(claimed) >= limit:
+                    continue
+                _apply(message, decision, contact, now, claimed, recorded, result)
         _lease(claimed, now)
         events_record(recorded)
     return claimed
@@ -300,7 +387,7 @@ def _lease(claimed: list[Message], now: datetime) -> None:
 def _apply(
     message: Message,
     decision: _Decision,
-    customer: Customer,
+    recipient: Customer | Contact,
     now: datetime,
     claimed: list[Message],
     recorded: list[NewEvent],
@@ -313,8 +400,11 @@ def _apply(
     if decision.status == MessageStatus.SENDING:  # leased by ``_lease``, all in one statement
         lease = now + timedelta(seconds=settings.MAIL_LEASE_SECONDS)
         message.status, message.claimed_at, message.lease_until = MessageStatus.SENDING, now, lease
-        message.customer = customer
-        message.to_address = customer.email.strip()
+        if isinstance(recipient, Customer):
+            message.customer = recipient
+        else:
+            message.contact = recipient
+        message.to_address = recipient.email.strip()
         claimed.append(message)
         return
     if decision.status == MessageStatus.DEFERRED:
@@ -449,12 +539,17 @@ def _record_and_hand_over(
 def _withdrawn_since_claim(message: Message, now: datetime, result: SendResult) -> None:
     """A marketing message whose consent was withdrawn after its claim (an unsubscribe POST
     while its batch was being sent) is suppressed, not handed over."""
-    purposes = {ConsentPurpose.EMAIL_MARKETING, message.topic}
-    consents = {
-        c.purpose: c
-        for c in Consent.objects.filter(customer_id=message.customer_id, purpose__in=purposes)
-    }
-    problem = _consent_problem(message, consents)
+    if message.contact_id is not None:
+        contact = Contact.objects.filter(pk=message.contact_id).first()
+        problem = _contact_consent_problem(message, contact) if contact else NO_REPORTS
+    else:
+        assert message.customer_id is not None
+        purposes = {ConsentPurpose.EMAIL_MARKETING, message.topic}
+        consents = {
+            c.purpose: c
+            for c in Consent.objects.filter(customer_id=message.customer_id, purpose__in=purposes)
+        }
+        problem = _consent_problem(message, consents)
     if problem and Message.objects.filter(
         pk=message.pk, status=MessageStatus.SENDING, claimed_at=message.claimed_at
     ).update(status=MessageStatus.SUPPRESSED, reason=problem, finished_at=now):
@@ -523,7 +618,9 @@ def mail_send_due(
     ``now`` fixes the clock (tests); without it each step reads the time afresh."""
     clock: Callable[[], datetime] = (lambda: now) if now is not None else timezone.now
     result = leases_settle(clock())
-    claimed = _claim(clock(), limit or settings.MAIL_BATCH, result)
+    batch = limit or settings.MAIL_BATCH
+    claimed = _claim(clock(), batch, result)
+    claimed += _claim_contacts(clock(), batch - len(claimed), result)
     if claimed:
         _deliver(claimed, transport or transport_from_settings(), clock, result)
     return result

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from tenure.access import require_all
-from tenure.customers.models import ConsentPurpose, Customer
+from tenure.customers.models import ConsentPurpose, Contact, Customer
 from tenure.customers.services import consent_set
 from tenure.domain.access import Action
 from tenure.domain.errors import Conflict
@@ -26,6 +26,7 @@ from tenure.events.record import NewEvent, events_record
 from tenure.mail import events as kinds
 from tenure.mail import tokens
 from tenure.mail.models import (
+    CONTACT_TOPIC,
     TOPICS,
     Message,
     MessageKind,
@@ -40,8 +41,16 @@ from tenure.users.models import User
 TEMPLATES_WHY = "templates and the suppression list are the whole business's: admins and managers"
 
 
-def message_key(*, source: str, step: str, customer_id: int, occurrence: str) -> str:
-    return f"{source}:{step}:{customer_id}:{occurrence}"
+def message_key(
+    *,
+    source: str,
+    step: str,
+    customer_id: int | None,
+    occurrence: str,
+    contact_id: int | None = None,
+) -> str:
+    recipient = customer_id if contact_id is None else f"contact-{contact_id}"
+    return f"{source}:{step}:{recipient}:{occurrence}"
 
 
 MAX_ATTACHED = 10 * 1024 * 1024
@@ -66,10 +75,13 @@ class Attachment:
 
 @dataclass(frozen=True)
 class NewMessage:
-    """A message to queue. Content is a template's, or subject/text/html given here."""
+    """A message to queue. Content is a template's, or subject/text/html given here. It goes to
+    a customer (``customer_id``) or to a contact of an account (``contact_id``, the customer
+    None): a contact is sent the one thing they asked for, the results report, as marketing on
+    the ``service_email`` topic, which the sender checks against ``Contact.receives_reports``."""
 
     source: str
-    customer_id: int
+    customer_id: int | None
     due_at: datetime
     step: str = ""
     occurrence: str = ""
@@ -83,12 +95,18 @@ class NewMessage:
     context: Mapping[str, Any] = field(default_factory=dict)
     valid_until: datetime | None = None
     attachments: tuple[Attachment, ...] = ()
+    contact_id: int | None = None
 
 
 def _row(new: NewMessage, now: datetime) -> Message:
     if new.kind not in MessageKind.values:
         raise ValidationError({"kind": [f"kind is one of {', '.join(MessageKind.values)}"]})
-    if new.kind == MessageKind.MARKETING and new.topic not in TOPICS:
+    if (new.customer_id is None) == (new.contact_id is None):
+        raise ValidationError({"customer_id": ["a message goes to a customer or to a contact"]})
+    if new.contact_id is not None:
+        if (new.kind, new.topic) != (MessageKind.MARKETING, CONTACT_TOPIC):
+            raise ValidationError({"topic": [f"a contact is sent {CONTACT_TOPIC} only"]})
+    elif new.kind == MessageKind.MARKETING and new.topic not in TOPICS:
         raise ValidationError({"topic": [f"a marketing topic is one of {', '.join(TOPICS)}"]})
     if new.template_id is None and not (new.subject and new.text):
         raise ValidationError({"template_id": ["a message needs a template or a subject and text"]})
@@ -98,12 +116,17 @@ def _row(new: NewMessage, now: datetime) -> Message:
         raise ValidationError({"attachments": [f"at most {MAX_ATTACHED:,} bytes of files"]})
     return Message(
         key=message_key(
-            source=new.source, step=new.step, customer_id=new.customer_id, occurrence=new.occurrence
+            source=new.source,
+            step=new.step,
+            customer_id=new.customer_id,
+            occurrence=new.occurrence,
+            contact_id=new.contact_id,
         ),
         source=new.source,
         step=new.step,
         occurrence=new.occurrence,
         customer_id=new.customer_id,
+        contact_id=new.contact_id,
         template_id=new.template_id,
         kind=new.kind,
         topic=new.topic if new.kind == MessageKind.MARKETING else "",
@@ -228,8 +251,9 @@ class InvalidToken(LookupError):
 @dataclass(frozen=True)
 class Unsubscribing:
     message: Message
-    customer: Customer
+    customer: Customer | None  # None: the message went to a contact
     topic: str
+    contact: Contact | None = None
 
 
 def unsubscribe_target(token: str) -> Unsubscribing:
@@ -237,20 +261,35 @@ def unsubscribe_target(token: str) -> Unsubscribing:
     if found is None:
         raise InvalidToken
     message_id, customer_id, topic = found
-    message = (
-        Message.objects.select_related("customer")
-        .filter(pk=message_id, customer_id=customer_id)
-        .first()
-    )
+    message = Message.objects.select_related("customer", "contact").filter(pk=message_id).first()
     if message is None:
+        raise InvalidToken
+    if message.contact is not None:  # a contact's link names no customer (0)
+        if customer_id != 0:
+            raise InvalidToken
+        return Unsubscribing(message, None, CONTACT_TOPIC, message.contact)
+    if message.customer is None or message.customer_id != customer_id:
         raise InvalidToken
     return Unsubscribing(message, message.customer, topic or ConsentPurpose.EMAIL_MARKETING)
 
 
+def _contact_reports(contact: Contact, receives: bool) -> None:
+    """A contact's consent to the results report, as they chose on its link (history kept)."""
+    if contact.receives_reports != receives:
+        contact.receives_reports = receives
+        contact.save(update_fields=["receives_reports"])
+
+
+@transaction.atomic
 def unsubscribe_one_click(*, token: str, now: datetime) -> None:
     """RFC 8058's one-click POST: the message's topic refused (the whole of marketing email
-    when the message was about marketing in general), recorded with its evidence."""
+    when the message was about marketing in general), recorded with its evidence; a contact's
+    results reports stopped."""
     target = unsubscribe_target(token)
+    if target.contact is not None:
+        _contact_reports(target.contact, False)
+        return
+    assert target.customer is not None
     consent_set(
         customer_id=target.customer.pk,
         purpose=target.topic,
@@ -262,7 +301,10 @@ def unsubscribe_one_click(*, token: str, now: datetime) -> None:
 
 
 def preferences_of(target: Unsubscribing) -> dict[str, bool]:
-    """Each marketing topic and whether the customer receives it now."""
+    """Each marketing topic and whether the customer receives it now (a contact: the report)."""
+    if target.contact is not None:
+        return {CONTACT_TOPIC: target.contact.receives_reports}
+    assert target.customer is not None
     stored = {c.purpose: c.granted for c in target.customer.consents.filter(purpose__in=TOPICS)}
     return {topic: stored.get(topic, topic != ConsentPurpose.EMAIL_MARKETING) for topic in TOPICS}
 
@@ -271,6 +313,11 @@ def preferences_of(target: Unsubscribing) -> dict[str, bool]:
 def preferences_set(*, token: str, choices: Mapping[str, bool], now: datetime) -> None:
     """The preference page's form: each topic as the person chose it."""
     target = unsubscribe_target(token)
+    if target.contact is not None:
+        if CONTACT_TOPIC in choices:
+            _contact_reports(target.contact, bool(choices[CONTACT_TOPIC]))
+        return
+    assert target.customer is not None
     for topic in TOPICS:
         if topic not in choices:
             continue

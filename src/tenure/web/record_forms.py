@@ -210,11 +210,15 @@ class ContactForm(RecordForm):
     is_primary = forms.BooleanField(
         label="Primary contact", required=False, help_text="The account's one primary contact"
     )
+    receives_reports = forms.BooleanField(
+        label="Receives results reports", required=False,
+        help_text="They asked for the account's results report by email",
+    )  # fmt: skip
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     rows = [
-        ("first_name", "last_name"), ("email", "phone"), ("title", "role"), ("is_primary",),
-        ("notes",),
+        ("first_name", "last_name"), ("email", "phone"), ("title", "role"),
+        ("is_primary", "receives_reports"), ("notes",),
     ]  # fmt: skip
 
 

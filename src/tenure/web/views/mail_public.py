@@ -23,6 +23,7 @@ from tenure.customers.models import ConsentPurpose
 from tenure.events.record import acting_via
 from tenure.mail.services import (
     InvalidToken,
+    Unsubscribing,
     message_clicked,
     message_opened,
     preferences_of,
@@ -32,6 +33,12 @@ from tenure.mail.services import (
 )
 
 PIXEL = b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def _label(target: Unsubscribing, topic: str) -> str:
+    if target.contact is not None:  # a contact is sent one thing: their account's report
+        return "Results reports by email"
+    return str(ConsentPurpose(topic).label)
 
 
 @never_cache
@@ -57,7 +64,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
                     "You are unsubscribed.\n", content_type="text/plain; charset=utf-8"
                 )
     topics = [
-        {"name": topic, "label": ConsentPurpose(topic).label, "on": on}
+        {"name": topic, "label": _label(target, topic), "on": on}
         for topic, on in preferences_of(target).items()
     ]
     return render(
