@@ -49,3 +49,32 @@ def test_the_validator_refuses_a_list_of_examples_on_a_parameter(document):
     assert any(
         error.endswith('examples: ["2025-Q1"] is not of type "object"') for error in errors
     ), errors
+
+
+def _schema_classes() -> dict[str, set[str]]:
+    """Each name of tenure's API schema classes, with the modules that define a class by it."""
+    from ninja import Schema
+
+    import tenure.api.main  # noqa: F401  (every router, so every schema class, imported)
+
+    found: dict[str, set[str]] = {}
+
+    def walk(base: type) -> None:
+        for cls in base.__subclasses__():
+            if cls.__module__.startswith("tenure."):
+                found.setdefault(cls.__name__, set()).add(f"{cls.__module__}.{cls.__qualname__}")
+            walk(cls)
+
+    walk(Schema)
+    return found
+
+
+def test_no_two_schema_classes_share_a_name(document):
+    # django-ninja names a component by its class: a second class of the same name silently
+    # replaced the first in the document (/segments/preview was documented as answering the
+    # mail template preview's subject, text and html).
+    shared = {name: where for name, where in _schema_classes().items() if len(where) > 1}
+    assert shared == {}
+    components = document["components"]["schemas"]
+    assert set(components["SegmentPreviewOut"]["properties"]) == {"count", "evaluated", "sample"}
+    assert set(components["TemplatePreviewOut"]["properties"]) == {"html", "subject", "text"}

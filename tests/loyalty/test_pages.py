@@ -34,6 +34,15 @@ def test_the_overview_counts_the_callers_book(client, program_on):
     assert client.get("/loyalty/").context["figures"].outstanding == 1100
 
 
+@pytest.mark.parametrize(("rate", "words"), [("10", "10 points"), ("2.5000", "2.5 points")])
+def test_the_overview_writes_the_rate_as_people_do(client, program_on, rate, words):
+    LoyaltyProgram.objects.update(points_per_unit=Decimal(rate))
+    client.force_login(make_user(role=Role.MANAGER))
+    page = client.get("/loyalty/").content.decode()
+    assert f"{words} per currency unit" in page
+    assert "E+" not in page
+
+
 def test_settings_are_the_admins_and_refuse_a_positive_floor(client, db):
     client.force_login(make_user(role=Role.MANAGER))
     assert client.get("/loyalty/settings/").status_code == 403

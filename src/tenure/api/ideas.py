@@ -60,7 +60,7 @@ class StatusIn(Input):
     status: IdeaStatus
 
 
-class MergeIn(Input):
+class IdeaMergeIn(Input):
     into_id: RecordId = Field(description="the idea that takes over the requests")
 
 
@@ -172,7 +172,7 @@ def set_idea_status(request: HttpRequest, record_id: RecordId, payload: StatusIn
     summary="Merge an idea into another (its requests move there, one per customer)",
     operation_id="merge_idea",
 )
-def merge_idea(request: HttpRequest, record_id: RecordId, payload: MergeIn) -> Idea:
+def merge_idea(request: HttpRequest, record_id: RecordId, payload: IdeaMergeIn) -> Idea:
     target = services.idea_merge(
         by=caller(request), idea_id=record_id, into_id=payload.into_id, now=timezone.now()
     )

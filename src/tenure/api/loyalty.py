@@ -47,7 +47,7 @@ class LotOut(Schema):
     expires_at: datetime | None
 
 
-class EntryOut(Schema):
+class PointsEntryOut(Schema):
     id: int
     customer_id: int
     kind: str
@@ -124,11 +124,11 @@ class PointsOut(Schema):
     earned: int
     tier: TierStandingOut
     lots: list[LotOut]
-    entries: list[EntryOut]
+    entries: list[PointsEntryOut]
 
 
 class MovedOut(Schema):
-    entry: EntryOut
+    entry: PointsEntryOut
     balance: int
     replayed: bool
 
@@ -154,7 +154,7 @@ class AdjustIn(Input):
     key: str = Field("", max_length=255, description=KEY_HELP)
 
 
-class CancelIn(Input):
+class RedemptionCancelIn(Input):
     cause: str = Field("", max_length=200)
 
 
@@ -256,7 +256,9 @@ def adjust_points(request: HttpRequest, customer_id: RecordId, payload: AdjustIn
     summary="Cancel a redemption: its points go back to their lots, with their expiry",
     operation_id="cancel_redemption",
 )
-def cancel_redemption(request: HttpRequest, entry_id: RecordId, payload: CancelIn) -> Status:
+def cancel_redemption(
+    request: HttpRequest, entry_id: RecordId, payload: RedemptionCancelIn
+) -> Status:
     entry, new = services.redemption_cancel(
         by=caller(request), entry_id=entry_id, now=timezone.now(), cause=payload.cause
     )

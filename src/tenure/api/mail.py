@@ -105,11 +105,11 @@ class TemplateOut(Schema):
     updated_at: datetime
 
 
-class PreviewIn(Input):
+class TemplatePreviewIn(Input):
     customer_id: RecordId
 
 
-class PreviewOut(Schema):
+class TemplatePreviewOut(Schema):
     subject: str
     text: str
     html: str
@@ -215,10 +215,12 @@ def template_delete(request: HttpRequest, template_id: RecordId) -> Status:
 
 @router.post(
     "/mail/templates/{template_id}/preview",
-    response={200: PreviewOut, **ERROR_RESPONSES},
+    response={200: TemplatePreviewOut, **ERROR_RESPONSES},
     summary="The template rendered for a real customer (admins and managers)",
 )
-def template_preview(request: HttpRequest, template_id: RecordId, payload: PreviewIn) -> Any:
+def template_preview(
+    request: HttpRequest, template_id: RecordId, payload: TemplatePreviewIn
+) -> Any:
     user = caller(request)
     template = _template(template_id)
     try:
@@ -227,7 +229,7 @@ def template_preview(request: HttpRequest, template_id: RecordId, payload: Previ
         )
     except RenderError as error:
         raise ValidationError({error.part: [error.reason]}) from None
-    return PreviewOut(subject=rendered.subject, text=rendered.text, html=rendered.html)
+    return TemplatePreviewOut(subject=rendered.subject, text=rendered.text, html=rendered.html)
 
 
 @router.post(
@@ -235,7 +237,9 @@ def template_preview(request: HttpRequest, template_id: RecordId, payload: Previ
     response={201: MessageOut, **ERROR_RESPONSES},
     summary="Queue the template to a customer now, as a test (admins and managers)",
 )
-def template_test_send(request: HttpRequest, template_id: RecordId, payload: PreviewIn) -> Status:
+def template_test_send(
+    request: HttpRequest, template_id: RecordId, payload: TemplatePreviewIn
+) -> Status:
     user = caller(request)
     template = _template(template_id)
     selectors.template_preview(user=user, template=template, customer_id=payload.customer_id)
@@ -308,7 +312,7 @@ class ScheduleIn(Input):
     )
 
 
-class CancelIn(Input):
+class BroadcastCancelIn(Input):
     reason: str = Field("", max_length=300)
 
 
@@ -442,7 +446,9 @@ def broadcast_resume(request: HttpRequest, broadcast_id: RecordId) -> Any:
     response={200: BroadcastDetailOut, **ERROR_RESPONSES},
     summary="Stop it for good: its unsent messages expire with the reason (admins, managers)",
 )
-def broadcast_cancel(request: HttpRequest, broadcast_id: RecordId, payload: CancelIn) -> Any:
+def broadcast_cancel(
+    request: HttpRequest, broadcast_id: RecordId, payload: BroadcastCancelIn
+) -> Any:
     return _action(request, broadcast_id, broadcasts.broadcast_cancel, reason=payload.reason)
 
 

@@ -47,13 +47,13 @@ class MoneyOut(Schema):
     currency: str
 
 
-class EntryOut(Schema):
+class ReportEntryOut(Schema):
     title: str
     when: date | None
     detail: str
 
 
-class ScoreOut(Schema):
+class ReportScoreOut(Schema):
     kind: str
     n: int
     score: float | None
@@ -65,15 +65,15 @@ class ScoreOut(Schema):
 
 class DoneOut(Schema):
     interactions: dict[str, int]
-    meetings: list[EntryOut]
-    resolved: list[EntryOut]
+    meetings: list[ReportEntryOut]
+    resolved: list[ReportEntryOut]
     tasks_done: int
-    tasks: list[EntryOut]
-    onboarding_steps: list[EntryOut]
-    milestones: list[EntryOut]
+    tasks: list[ReportEntryOut]
+    onboarding_steps: list[ReportEntryOut]
+    milestones: list[ReportEntryOut]
 
 
-class ResultsOut(Schema):
+class ReportResultsOut(Schema):
     orders: int
     orders_before: int
     spend: list[MoneyOut]
@@ -83,8 +83,8 @@ class ResultsOut(Schema):
     cancelled: int
     issues_opened: int
     issues_resolved: int
-    scores: dict[str, ScoreOut]
-    goals_reached: list[EntryOut]
+    scores: dict[str, ReportScoreOut]
+    goals_reached: list[ReportEntryOut]
 
 
 class MetricOut(Schema):
@@ -95,11 +95,11 @@ class MetricOut(Schema):
     how: str
 
 
-class PlanOut(Schema):
+class ReportPlanOut(Schema):
     has_plan: bool
-    goals: list[EntryOut]
-    overdue_goals: list[EntryOut]
-    milestones: list[EntryOut]
+    goals: list[ReportEntryOut]
+    overdue_goals: list[ReportEntryOut]
+    milestones: list[ReportEntryOut]
     next_review: date | None
 
 
@@ -114,9 +114,9 @@ class ReportOut(Schema):
     currency: str
     generated_at: datetime
     done: DoneOut
-    results: ResultsOut
+    results: ReportResultsOut
     metrics: list[MetricOut]
-    plan: PlanOut | None
+    plan: ReportPlanOut | None
 
 
 def _entries(entries: list[Entry]) -> list[dict[str, Any]]:

@@ -80,7 +80,7 @@ class FactOut(Schema):
     nullable: bool
 
 
-class PreviewIn(Input):
+class SegmentPreviewIn(Input):
     definition: dict[str, Any] = Field(description=DEFINITION_HELP)
     sample: int = Field(10, ge=0, le=100, description="how many members to show")
 
@@ -93,7 +93,7 @@ class MemberOut(Schema):
     email: str
 
 
-class PreviewOut(Schema):
+class SegmentPreviewOut(Schema):
     count: int = Field(description="customers you see who meet the definition now")
     evaluated: int = Field(description="customers you see")
     sample: list[MemberOut]
@@ -139,10 +139,10 @@ def segment_fact_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/segments/preview",
-    response={200: PreviewOut, **ERROR_RESPONSES},
+    response={200: SegmentPreviewOut, **ERROR_RESPONSES},
     summary="How many customers an unsaved definition holds now, and a sample; nothing stored",
 )
-def segment_preview(request: HttpRequest, payload: PreviewIn) -> Any:
+def segment_preview(request: HttpRequest, payload: SegmentPreviewIn) -> Any:
     try:
         return selectors.segment_preview(
             user=caller(request), definition=payload.definition, sample=payload.sample

@@ -371,7 +371,7 @@ class GoalOut(Schema):
     milestones: list[MilestoneOut]
 
 
-class PlanOut(Schema):
+class SuccessPlanOut(Schema):
     id: int
     account_id: int
     title: str
@@ -431,7 +431,7 @@ def _plan(request: HttpRequest, account_id: int) -> SuccessPlan:
 
 @router.get(
     "/accounts/{account_id}/success-plan",
-    response={200: PlanOut, **ERROR_RESPONSES},
+    response={200: SuccessPlanOut, **ERROR_RESPONSES},
     summary="The account's success plan: goals, milestones, next review",
     operation_id="get_success_plan",
 )
@@ -441,7 +441,7 @@ def get_success_plan(request: HttpRequest, account_id: RecordId) -> SuccessPlan:
 
 @router.put(
     "/accounts/{account_id}/success-plan",
-    response={200: PlanOut, **ERROR_RESPONSES},
+    response={200: SuccessPlanOut, **ERROR_RESPONSES},
     summary="Create or change the account's success plan",
     operation_id="put_success_plan",
 )
@@ -457,7 +457,7 @@ def put_success_plan(request: HttpRequest, account_id: RecordId, payload: PlanIn
 
 @router.post(
     "/accounts/{account_id}/success-plan/review",
-    response={200: PlanOut, **ERROR_RESPONSES},
+    response={200: SuccessPlanOut, **ERROR_RESPONSES},
     summary="Mark the plan reviewed today and set the next review",
     operation_id="review_success_plan",
 )

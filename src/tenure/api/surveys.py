@@ -73,7 +73,7 @@ class RateOut(Schema):
     rate: float | None = Field(description="answered over invited, 0-1")
 
 
-class ScoreOut(Schema):
+class SurveyScoreOut(Schema):
     kind: str
     n: int
     score: float | None = Field(description="NPS -100..100; CSAT and CES: % positive")
@@ -146,7 +146,7 @@ class SurveyOut(Schema):
 
 class SurveyRowOut(SurveyOut):
     response: RateOut
-    score: ScoreOut
+    score: SurveyScoreOut
 
 
 class SurveyDetailOut(SurveyRowOut):
@@ -212,10 +212,10 @@ class QuestionResultOut(Schema):
     texts: list[str] = Field(default_factory=list, description="the latest free-text answers")
 
 
-class ResultsOut(Schema):
+class SurveyResultsOut(Schema):
     survey_id: int
     response: RateOut
-    score: ScoreOut
+    score: SurveyScoreOut
     questions: list[QuestionResultOut]
 
 
@@ -262,7 +262,7 @@ def _rate(rate: Rate) -> dict[str, Any]:
 
 
 def _score(score: SurveyScore) -> dict[str, Any]:
-    return {**{k: getattr(score, k) for k in ScoreOut.model_fields if k != "counts"},
+    return {**{k: getattr(score, k) for k in SurveyScoreOut.model_fields if k != "counts"},
             "counts": score.counts}  # fmt: skip
 
 
@@ -489,7 +489,7 @@ def survey_sends(request: HttpRequest, survey_id: RecordId) -> list[dict[str, An
 
 @router.get(
     "/surveys/{survey_id}/results",
-    response={200: ResultsOut, **ERROR_RESPONSES},
+    response={200: SurveyResultsOut, **ERROR_RESPONSES},
     summary="The survey's score with its interval and its questions' results",
 )
 def survey_results(request: HttpRequest, survey_id: RecordId) -> dict[str, Any]:

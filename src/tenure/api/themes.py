@@ -34,7 +34,7 @@ class MonthOut(Schema):
     share: float | None = Field(description="count / answers; null without answers")
 
 
-class ScoreOut(Schema):
+class ThemeScoreOut(Schema):
     n: int
     score: float | None
     low: float | None = Field(description="the 95 % interval's lower end")
@@ -57,8 +57,8 @@ class ThemeOut(Schema):
 
 
 class ThemeDetailOut(ThemeOut):
-    nps: ScoreOut = Field(description="NPS of the theme's survey answers")
-    nps_overall: ScoreOut = Field(description="NPS of every survey answer with a comment")
+    nps: ThemeScoreOut = Field(description="NPS of the theme's survey answers")
+    nps_overall: ThemeScoreOut = Field(description="NPS of every survey answer with a comment")
 
 
 class AnswerOut(Schema):
@@ -74,7 +74,7 @@ class RenameIn(Input):
     label: str = Field(min_length=1, max_length=120)
 
 
-class MergeIn(Input):
+class ThemeMergeIn(Input):
     into_id: RecordId = Field(description="the theme that keeps the answers")
 
 
@@ -205,7 +205,7 @@ def theme_rename(request: HttpRequest, theme_id: RecordId, payload: RenameIn) ->
     summary="Merge a theme into another (its answers and tags move); returns the survivor",
     operation_id="merge_theme",
 )
-def theme_merge(request: HttpRequest, theme_id: RecordId, payload: MergeIn) -> dict[str, Any]:
+def theme_merge(request: HttpRequest, theme_id: RecordId, payload: ThemeMergeIn) -> dict[str, Any]:
     survivor = services.theme_merge(
         by=_curated(request, theme_id), theme_id=theme_id, into_id=payload.into_id
     )

@@ -119,9 +119,12 @@ def _customer_page(customer_id: int) -> str:
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    program = selectors.program()
     context = {
         "figures": selectors.overview(user=user, now=timezone.now()),
-        "program": selectors.program(),
+        "program": program,
+        # Decimal's normalize() writes 10 as 1E+1: fixed-point, without trailing zeros.
+        "rate": f"{program.points_per_unit.normalize():f}",
         "tier_mix": selectors.tier_mix(user=user),
         "section": "loyalty",
     }
