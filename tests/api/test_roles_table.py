@@ -400,6 +400,12 @@ def test_every_api_operation_is_in_the_table():
         "/api/v1/loyalty/redemptions/{entry_id}/cancel",
         "/api/v1/loyalty/program",
         "/api/v1/loyalty/tiers",  # every role reads, admins change: loyalty/test_tiers_edges.py
+        # challenges: every role reads, admins and managers change (loyalty/test_challenges_api.py)
+        "/api/v1/loyalty/challenges",
+        "/api/v1/loyalty/challenges/{challenge_id}",
+        "/api/v1/loyalty/customers/{customer_id}/challenges",
+        "/api/v1/loyalty/program/analytics",  # every role over its book; tests/loyalty too
+        "/api/v1/loyalty/program/point-value",  # admins
     }
     # Rewards and coupons: their own table of every role and operation, tests/rewards/test_api.py.
     covered |= {
@@ -1286,6 +1292,10 @@ LOYALTY_PAGES = [
          data=lambda: {"basis": "points", "period": "lifetime", "window_days": "365",
                        "tiers": "Gold | 1000 | 1.5 | Free shipping"}),
     Page("customer-points", "read", _customer),
+    Page("loyalty-program", "self"),
+    Page("loyalty-program-point-value", "administer", method="post", done=302,
+         data=lambda: {"point_value": "0.01"}),
+    Page("customer-points-link", "update", _customer),
     Page("customer-points-adjust", "change_all", _customer),
     Page("customer-points-adjust", "change_all", _customer, method="post", done=302,
          data=lambda: {"points": "5", "cause": "goodwill", "key": "page-table"}),
@@ -1325,6 +1335,30 @@ REWARD_PAGES = [
     Page("coupon-new", "change_all", method="post", done=302,
          data=lambda: {"kind": "fixed", "value": "5"}),
     Page("coupon", "read", _coupon),
+]  # fmt: skip
+
+
+def _challenge(owner):
+    from tenure.loyalty.models import Challenge
+
+    return Challenge.objects.create(
+        name="Trio", kind="orders_count", target_count=3, bonus_points=10, created_at=T0
+    )
+
+
+# Loyalty challenges: every role reads them, admins and managers add and edit; a customer's
+# progress is read as the customer.
+CHALLENGE_PAGES = [
+    Page("challenges", "self"),
+    Page("challenge-new", "change_all"),
+    Page("challenge-new", "change_all", method="post", done=302,
+         data=lambda: {"name": "Trio", "kind": "orders_count", "target_count": "3",
+                       "bonus_points": "10", "active": "on"}),
+    Page("challenge-edit", "change_all", _challenge),
+    Page("challenge-edit", "change_all", _challenge, method="post", done=302,
+         data=lambda: {"name": "Quartet", "kind": "orders_count", "target_count": "4",
+                       "bonus_points": "10", "active": "on"}),
+    Page("customer-challenges", "read", _customer),
 ]  # fmt: skip
 
 
@@ -1391,6 +1425,7 @@ PAGES = [
     *LOYALTY_PAGES,
     *REFERRAL_PAGES,
     *REWARD_PAGES,
+    *CHALLENGE_PAGES,
     *VOICE_PAGES,
     *IDEA_PAGES,
     *SUCCESS_PAGES,

@@ -27,6 +27,7 @@ STEPS = [
     "insights.fit",
     "lifecycle.recompute",
     "lifecycle.health",
+    "loyalty.challenges",  # challenges' progress and bonuses, before the tiers they may lift
     "loyalty.tiers",  # the tiers' reviews, before the segments read the day's facts
     "segments.refresh",
     "playbooks.daily",
@@ -101,6 +102,7 @@ def test_a_failed_refit_leaves_the_stages_and_health_to_go_on():
         ("insights.fit", "failed"),
         ("lifecycle.recompute", "done"),
         ("lifecycle.health", "done"),
+        ("loyalty.challenges", "done"),
         ("loyalty.tiers", "done"),
         ("segments.refresh", "done"),
         ("playbooks.daily", "done"),

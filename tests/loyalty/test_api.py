@@ -30,6 +30,9 @@ OPERATIONS = [
     ("program-put", "put", "/loyalty/program",
      {"enabled": True, "points_per_unit": "2", "rounding": "floor", "lot_lifetime_days": 30,
       "negative_floor": -100, "refund_window_days": 14}, "program"),
+    ("program-analytics", "get", "/loyalty/program/analytics", None, "everyone"),
+    ("point-value-put", "put", "/loyalty/program/point-value", {"point_value": "0.01"},
+     "program"),
 ]  # fmt: skip
 PATHS = {
     "/loyalty/customers/{customer_id}/points",
@@ -39,6 +42,11 @@ PATHS = {
     "/loyalty/redemptions/{entry_id}/cancel",
     "/loyalty/program",
     "/loyalty/tiers",  # its role table: tests/loyalty/test_tiers_edges.py
+    "/loyalty/challenges",  # its role table: tests/loyalty/test_challenges_api.py
+    "/loyalty/challenges/{challenge_id}",
+    "/loyalty/customers/{customer_id}/challenges",
+    "/loyalty/program/analytics",  # program analytics: tests/loyalty/test_program.py too
+    "/loyalty/program/point-value",
 }
 
 

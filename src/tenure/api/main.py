@@ -23,6 +23,8 @@ from tenure.api.imports import router as imports_router
 from tenure.api.interactions import router as interactions_router
 from tenure.api.lifecycle import router as lifecycle_router
 from tenure.api.loyalty import router as loyalty_router
+from tenure.api.loyalty_challenges import router as loyalty_challenges_router
+from tenure.api.loyalty_program import router as loyalty_program_router
 from tenure.api.mail import router as mail_router
 from tenure.api.myday import router as myday_router
 from tenure.api.orders import router as orders_router
@@ -99,6 +101,8 @@ api.add_router("", myday_router)  # the caller's own worklist and notifications
 api.add_router("", users_router)  # /me: the caller, their name and email
 api.add_router("", referrals_router)  # referral rewards (issue 17)
 api.add_router("", loyalty_router)  # loyalty points (issue 17)
+api.add_router("", loyalty_challenges_router)  # loyalty challenges (issue 17)
+api.add_router("", loyalty_program_router)  # program analytics, value of a point (issue 17)
 api.add_router("", rewards_router)  # rewards catalog and coupons (issue 17)
 api.add_router("", reports_router)  # results reports and agency metrics
 api.add_router("", ideas_router)  # the ideas board

@@ -34,6 +34,7 @@
 | TENURE_MAIL_TRACKING | 0 | 1: open and click tracking |
 | TENURE_MAIL_BATCH | 200 | messages one sender claims at a time |
 | TENURE_DKIM_SELECTOR, _DOMAIN, _KEY_FILE | (none: unsigned) | DKIM signing (PEM key) |
+| TENURE_LOYALTY_LINK_DAYS | 30 | days a customer's signed points link (`/p/<token>/`) works |
 """
 
 from __future__ import annotations
@@ -391,6 +392,7 @@ MAIL_BATCH = _env_int("TENURE_MAIL_BATCH", 200)
 DKIM_SELECTOR = os.environ.get("TENURE_DKIM_SELECTOR", "")
 DKIM_DOMAIN = os.environ.get("TENURE_DKIM_DOMAIN", "")
 DKIM_KEY_FILE = os.environ.get("TENURE_DKIM_KEY_FILE", "")
+LOYALTY_LINK_DAYS = _env_int("TENURE_LOYALTY_LINK_DAYS", 30)
 # A running run whose heartbeat is older than this lost its worker: the sweep fails it or queues
 # it again (tenure.jobs.sweep). Runs beat every sixth of it.
 RUN_HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("TENURE_RUN_HEARTBEAT_TIMEOUT_SECONDS", "120"))

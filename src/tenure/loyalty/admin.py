@@ -14,6 +14,8 @@ from tenure.access import visible
 from tenure.access.admin import AdministerOnlyAdmin, ReadOnlyAdmin
 from tenure.customers.models import Customer
 from tenure.loyalty.models import (
+    Challenge,
+    ChallengeProgress,
     CustomerTier,
     LoyaltyBalance,
     LoyaltyProgram,
@@ -98,3 +100,20 @@ class LoyaltyTierAdmin(AdministerOnlyAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+@admin.register(ChallengeProgress)
+class ChallengeProgressAdmin(ReadOnlyLedgerAdmin):
+    list_display = ("customer", "challenge", "progress", "target", "completed_at", "entry")
+    list_filter = ("challenge",)
+    raw_id_fields = ("customer", "challenge", "entry")
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(ReadOnlyAdmin):
+    """Read here; made and changed on ``/loyalty/challenges/`` or the API (through
+    ``tenure.loyalty.challenges``, which checks the rule)."""
+
+    list_display = ("name", "kind", "bonus_points", "starts_at", "ends_at", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("name",)

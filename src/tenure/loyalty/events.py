@@ -23,7 +23,11 @@ TIER_CHANGED = EventKind(
     "loyalty.tier_changed",
     "A customer's loyalty tier went up (qualified) or down (at a review), with the reason.",
 )
-event_kinds_register(*KINDS.values(), TIER_CHANGED)
+CHALLENGE_COMPLETED = EventKind(
+    "loyalty.challenge_completed",
+    "A customer completed a loyalty challenge and earned its bonus points (once).",
+)
+event_kinds_register(*KINDS.values(), TIER_CHANGED, CHALLENGE_COMPLETED)
 
 
 def entry_event(entry: PointsEntry) -> NewEvent:

@@ -69,6 +69,11 @@ class LoyaltyProgram(models.Model):
         default=365, validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="the rolling window's days",
     )  # fmt: skip
+    point_value = models.DecimalField(
+        max_digits=12, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000000"))],
+        help_text="what one point is worth in the currency, for the liability (empty: not set)",
+    )  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -295,3 +300,106 @@ class TierChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.from_name or '-'} -> {self.to_name or '-'}"
+
+
+class ChallengeKind(models.TextChoices):
+    ORDERS_COUNT = "orders_count", "Orders within a window of days"
+    SPEND = "spend", "Spend within a window of days"
+    NEW_PRODUCT_LINE = "new_product_line", "Try a new product line"
+
+
+class Challenge(models.Model):
+    """A challenge the business defines (``tenure.domain.challenges``): its kind and
+    parameters as columns, the bonus its completion earns (once per customer: a challenge is
+    not repeatable), the time it runs (``starts_at`` none: from its creation). Written by
+    ``tenure.loyalty.challenges`` only; history tracked."""
+
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=1000, blank=True, help_text="shown to customers")
+    kind = models.CharField(max_length=20, choices=ChallengeKind.choices)
+    target_count = models.PositiveIntegerField(null=True, blank=True)
+    target_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    window_days = models.PositiveIntegerField(null=True, blank=True)
+    min_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    sku_prefix = models.CharField(max_length=100, blank=True)
+    bonus_points = models.PositiveIntegerField()
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ChallengeKind.values), name="challenge_kind_valid"
+            ),
+            models.CheckConstraint(condition=Q(bonus_points__gt=0), name="challenge_bonus_gt_0"),
+            models.CheckConstraint(
+                condition=~Q(kind=ChallengeKind.ORDERS_COUNT)
+                | Q(target_count__gte=1, target_count__lte=1000),
+                name="challenge_orders_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ChallengeKind.SPEND) | Q(target_amount__gt=0),
+                name="challenge_spend_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ChallengeKind.NEW_PRODUCT_LINE) | ~Q(sku_prefix=""),
+                name="challenge_line_prefix",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_days__isnull=True)
+                | Q(window_days__gte=1, window_days__lte=3650),
+                name="challenge_window_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_amount__isnull=True) | Q(min_amount__gte=0),
+                name="challenge_min_amount_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="challenge_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChallengeProgress(models.Model):
+    """A customer's progress on a challenge as last evaluated (orders counted or amount
+    spent, of ``target``), when they completed it and the ledger entry that awarded the
+    bonus; once completed, never changed (the bonus is kept). Locked by every evaluation."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="challenge_progress", db_index=False
+    )
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="progress")
+    progress = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    target = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    window_end = models.DateTimeField(null=True, blank=True)
+    eligible = models.BooleanField(default=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    entry = models.ForeignKey(
+        PointsEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "challenge progress"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "challenge"], name="challenge_progress_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=F("target")),
+                name="challenge_progress_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} on {self.challenge_id}: {self.progress} of {self.target}"

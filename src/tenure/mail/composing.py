@@ -20,6 +20,7 @@ from urllib.parse import quote
 from django.conf import settings
 
 from tenure.customers.models import Contact, Customer
+from tenure.loyalty.tokens import points_url
 from tenure.mail import tokens
 from tenure.mail.models import Message, MessageKind
 from tenure.mail.rendering import Rendered, template_render
@@ -79,12 +80,14 @@ def contact_context(contact: Contact) -> dict[str, Any]:
 
 
 def message_render(message: Message) -> Rendered:
+    extra: dict[str, Any] = {}
     if message.contact is not None:
         person = contact_context(message.contact)
     else:
         assert message.customer is not None
         person = customer_context(message.customer)
-    context = {"customer": person, **(message.context or {})}
+        extra["loyalty_link"] = points_url(message.customer.pk)  # their signed points page
+    context = {"customer": person, **extra, **(message.context or {})}
     source = message.template
     if source is not None:
         return template_render(

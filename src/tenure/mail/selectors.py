@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from tenure.access import get_visible_or_404, require_all, visible
 from tenure.customers.models import Customer
 from tenure.domain.access import Action
+from tenure.loyalty.tokens import points_url
 from tenure.mail.composing import customer_context
 from tenure.mail.models import Broadcast, Message, MessageStatus, Suppression, Template
 from tenure.mail.rendering import Rendered, template_render
@@ -53,7 +54,7 @@ def template_preview(*, user: Any, template: Template, customer_id: int) -> Rend
         subject=template.subject,
         text=template.text,
         html=template.html,
-        context={"customer": customer_context(customer)},
+        context={"customer": customer_context(customer), "loyalty_link": points_url(customer.pk)},
     )
 
 

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from tenure.domain.playbook_steps import Param, StepKind
 from tenure.events.models import Event
 from tenure.feedback.models import Survey
+from tenure.loyalty.steps import AWARD_POINTS, award_points_check, award_points_run
 from tenure.mail.events import MAIL_CLICKED, MAIL_OPENED
 from tenure.mail.models import MessageKind, Template
 from tenure.mail.services import NewMessage, message_queue
@@ -31,6 +32,7 @@ from tenure.playbooks.steps import (
     step_executor_register,
     step_register,
 )
+from tenure.rewards.steps import ISSUE_COUPON, issue_coupon_check, issue_coupon_run
 from tenure.segments.models import Segment
 from tenure.segments.services import segment_members_add, segment_members_remove
 from tenure.success.appreciation_steps import RECORD_APPRECIATION, record_appreciation_run
@@ -172,9 +174,25 @@ def _record_appreciation(ctx: StepContext) -> Outcome:
     return Outcome(status, detail)  # type: ignore[arg-type]
 
 
+def _keyed_step(run: Any) -> Any:
+    """A step whose effect is keyed by the enrolment and the step (points, a coupon)."""
+
+    def step(ctx: StepContext) -> Outcome:
+        enrollment = ctx.enrollment
+        key = f"playbook:{enrollment.playbook_id}:{ctx.index}:{enrollment.pk}"
+        status, detail = run(ctx.step.params, enrollment.customer_id, key, ctx.now)
+        return Outcome(status, detail)
+
+    return step
+
+
 def app_steps_register() -> None:
     step_register(START_ONBOARDING, _start_onboarding)
     step_register(RECORD_APPRECIATION, _record_appreciation)
+    step_register(AWARD_POINTS, _keyed_step(award_points_run))  # loyalty (issue 17)
+    step_check_register("award_points", award_points_check)
+    step_register(ISSUE_COUPON, _keyed_step(issue_coupon_run))
+    step_check_register("issue_coupon", issue_coupon_check)
     step_check_register("start_onboarding", start_onboarding_check)
     step_register(SURVEY, _survey_step)
     step_check_register("survey", _survey_check)

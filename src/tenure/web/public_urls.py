@@ -3,7 +3,7 @@ tokens or unguessable codes, no login."""
 
 from django.urls import path
 
-from tenure.web.views import mail_public, referrals, survey_public, voice_public
+from tenure.web.views import loyalty_public, mail_public, referrals, survey_public, voice_public
 
 app_name = "public"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("s/<str:token>/", survey_public.survey_answer_page, name="survey-answer"),
     path("f/<str:slug>/", voice_public.feedback_form_page, name="feedback-form-answer"),
     path("r/<str:code>/", referrals.referral_link, name="referral-link"),
+    path("p/<str:token>/", loyalty_public.points_page_public, name="points-page"),
 ]

@@ -19,6 +19,8 @@ from tenure.web.views import (
     lifecycle_definition,
     list_views,
     loyalty,
+    loyalty_challenges,
+    loyalty_program,
     mail,
     mail_broadcasts,
     myday,
@@ -166,6 +168,19 @@ urlpatterns = [
     # Loyalty points: the overview, the settings, a customer's points and the adjust form.
     path("loyalty/", loyalty.overview, name="loyalty"),
     path("loyalty/settings/", loyalty.program_settings, name="loyalty-settings"),
+    # Program analytics (liability, redemption, members vs non-members), the value of a point
+    # (admins) and a customer's signed points link (/p/<token>/ is public).
+    path("loyalty/program/", loyalty_program.program_page, name="loyalty-program"),
+    path(
+        "loyalty/program/point-value/",
+        loyalty_program.point_value,
+        name="loyalty-program-point-value",
+    ),
+    path(
+        "customers/<int:customer_id>/points/link/",
+        loyalty_program.customer_points_link,
+        name="customer-points-link",
+    ),
     # Referral rewards: all referrals, the override (admins), the settings, a customer's code
     # made and revoked; /r/<code>/ is the public link page (no login, rate-limited).
     path("loyalty/referrals/", referrals.referrals_list, name="referrals"),
@@ -191,6 +206,13 @@ urlpatterns = [
         name="customer-referred-by",
     ),
     path("loyalty/tiers/", loyalty.tier_settings, name="loyalty-tiers"),
+    path("loyalty/challenges/", loyalty_challenges.challenges, name="challenges"),
+    path("loyalty/challenges/new/", loyalty_challenges.challenge_new, name="challenge-new"),
+    path(
+        "loyalty/challenges/<int:challenge_id>/edit/",
+        loyalty_challenges.challenge_edit,
+        name="challenge-edit",
+    ),
     # Rewards catalog and coupons (issue 17).
     path("loyalty/rewards/", rewards.rewards, name="rewards"),
     path("loyalty/rewards/new/", rewards.reward_new, name="reward-new"),
@@ -199,6 +221,11 @@ urlpatterns = [
     path("loyalty/coupons/new/", rewards.coupon_new, name="coupon-new"),
     path("loyalty/coupons/<int:coupon_id>/", rewards.coupon, name="coupon"),
     path("customers/<int:customer_id>/points/", loyalty.customer_points, name="customer-points"),
+    path(
+        "customers/<int:customer_id>/points/challenges/",
+        loyalty_challenges.customer_challenges,
+        name="customer-challenges",
+    ),
     path(
         "customers/<int:customer_id>/points/adjust/",
         loyalty.customer_points_adjust,
