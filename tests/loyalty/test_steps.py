@@ -139,3 +139,32 @@ def test_issuing_by_hand_is_for_admins_and_managers_and_once_per_key():
     with pytest.raises(AccessDenied):
         coupon_issue(by=make_user(role=Role.SUCCESS_MANAGER), reward_id=reward.pk,
                      customer_id=ann.pk, key="k3", now=now)  # fmt: skip
+
+
+def test_an_email_after_the_coupon_step_prints_the_customers_code():
+    from tenure.mail.composing import message_render
+    from tenure.mail.models import Message
+    from tenure.mail.services import template_create
+
+    template_create(
+        by=None, name="Your coupon", slug="your-coupon", kind="transactional",
+        subject="A gift", text="Use {{ coupons[0].code }} for {{ coupons[0].value }} off.",
+    )  # fmt: skip
+    _reward()
+    _playbook([
+        {"kind": "issue_coupon", "reward": "ten off"},
+        {"kind": "email", "template": "your-coupon", "class": "transactional"},
+    ])  # fmt: skip
+    ann = make_customer(email="ann@example.com")
+    _run_twice([ann])
+
+    coupon = Coupon.objects.get(customer=ann)
+    message = Message.objects.get(customer=ann)  # once, however often the steps ran
+    assert message.context["coupons"][0]["code"] == coupon.code
+    assert message_render(message).text == f"Use {coupon.code} for 10.00 off."
+    from tenure.rewards.selectors import coupons_for_mail
+
+    later = timezone.now() + timedelta(days=31)  # the reward's coupons live 30 days
+    assert coupons_for_mail(customer_id=ann.pk, now=later) == []
+    Coupon.objects.filter(pk=coupon.pk).update(uses=1)  # used up
+    assert coupons_for_mail(customer_id=ann.pk, now=timezone.now()) == []

@@ -32,6 +32,7 @@ from tenure.playbooks.steps import (
     step_executor_register,
     step_register,
 )
+from tenure.rewards.selectors import coupons_for_mail
 from tenure.rewards.steps import ISSUE_COUPON, issue_coupon_check, issue_coupon_run
 from tenure.segments.models import Segment
 from tenure.segments.services import segment_members_add, segment_members_remove
@@ -73,6 +74,10 @@ def _email(ctx: StepContext) -> Outcome:
                 priority=ctx.definition.priority,
                 template_id=template.pk,
                 valid_until=valid_until,
+                # The coupons an earlier step issued, for the template to print.
+                context={
+                    "coupons": coupons_for_mail(customer_id=enrollment.customer_id, now=ctx.now)
+                },
             ),
             now=ctx.now,
         )

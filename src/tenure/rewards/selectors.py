@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from tenure.access import visible
 from tenure.customers.models import Customer
@@ -68,6 +68,29 @@ def reward_redemptions_of(user: Any) -> QuerySet[RewardRedemption]:
 
 def customer_coupons(*, user: Any, customer_id: int) -> list[Coupon]:
     return list(coupons_of(user).filter(customer_id=customer_id))
+
+
+MAIL_COUPONS = 10
+
+
+def coupons_for_mail(*, customer_id: int, now: datetime) -> list[dict[str, str]]:
+    """The customer's own coupons they may still use (active, not voided, in their dates,
+    uses left), newest first, as plain values an email template prints: ``{{ coupons[0].code
+    }}`` after a playbook's "Issue a coupon" step. Put in the message when it is queued (the
+    sender renders without the database)."""
+    live = (
+        Coupon.objects.filter(customer_id=customer_id, active=True, voided_at__isnull=True)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .filter(Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
+        .order_by("-created_at", "-pk")[:MAIL_COUPONS]
+    )
+    return [
+        {"code": c.code, "kind": c.kind, "value": f"{c.value:f}", "description": c.description,
+         "min_order": "" if c.min_order is None else f"{c.min_order:f}",
+         "expires_at": c.expires_at.isoformat() if c.expires_at else ""}
+        for c in live
+    ]  # fmt: skip
 
 
 def coupon_validate(
