@@ -176,7 +176,10 @@ def test_the_demo_has_an_email_history_that_feeds_health_and_its_playbooks_on():
     # A welcome message carries its built-in playbook's key: switched on, it never resends.
     welcome = Playbook.objects.get(builtin="welcome")
     assert Message.objects.filter(key__startswith=f"playbook:{welcome.pk}:0:").exists()
-    assert set(Playbook.objects.exclude(builtin="").values_list("enabled", flat=True)) == {True}
+    enabled = dict(Playbook.objects.exclude(builtin="").values_list("builtin", "enabled"))
+    # The points playbooks stay off: the demo runs no loyalty program (their step says so).
+    assert {k for k, on in enabled.items() if not on} == {"birthday_points", "survey_points"}
+    assert len(enabled) == 8
     ids = np.array(sorted(Customer.objects.values_list("pk", flat=True)), dtype=np.int64)
     now = Message.objects.latest("finished_at").finished_at
     engaged = 0.0

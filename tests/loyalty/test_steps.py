@@ -168,3 +168,27 @@ def test_an_email_after_the_coupon_step_prints_the_customers_code():
     assert coupons_for_mail(customer_id=ann.pk, now=later) == []
     Coupon.objects.filter(pk=coupon.pk).update(uses=1)  # used up
     assert coupons_for_mail(customer_id=ann.pk, now=timezone.now()) == []
+
+
+def test_the_builtin_birthday_bonus_awards_100_points_once_a_year():
+    from datetime import UTC, date, datetime
+
+    from tenure.playbooks.builtin import playbooks_builtin_ensure
+    from tenure.playbooks.models import Playbook
+    from tenure.playbooks.services import playbook_enable
+    from tenure.playbooks.triggers import daily_triggers
+
+    playbooks_builtin_ensure()
+    birthday = Playbook.objects.get(builtin="birthday_points")
+    with pytest.raises(ValidationError, match="switched off"):
+        playbook_enable(by=None, playbook_id=birthday.pk)  # the program is off
+    program_update(by=None, changes={"enabled": True})
+    playbook_enable(by=None, playbook_id=birthday.pk)
+    ann = make_customer(time_zone="UTC", birthday=date(1990, 3, 1))
+    noon = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    for at in (noon, noon + timedelta(hours=3)):  # the daily job twice that day
+        daily_triggers(now=at)
+        while enrollments_advance(now=at + timedelta(minutes=1)):
+            pass
+    earned = PointsEntry.objects.filter(customer=ann, kind=EntryKind.EARN)
+    assert [(e.points, e.cause) for e in earned] == [(100, "birthday bonus")]

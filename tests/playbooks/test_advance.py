@@ -147,7 +147,7 @@ def test_the_builtin_complaint_playbook_and_the_rule_open_one_task(
     django_capture_on_commit_callbacks,
 ):
     playbooks_builtin_ensure()
-    assert Playbook.objects.filter(builtin__gt="", enabled=False).count() == 6
+    assert Playbook.objects.filter(builtin__gt="", enabled=False).count() == 8
     follow_up = Playbook.objects.get(builtin="complaint_follow_up")
     playbook_enable(by=None, playbook_id=follow_up.pk)
     author = make_user()

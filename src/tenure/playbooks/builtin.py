@@ -137,6 +137,27 @@ BUILTIN: dict[str, dict[str, Any]] = {
         ],
         "reentry": "once",
     },
+    # The loyalty program's bonus events, a playbook away (switched on with the program).
+    "birthday_points": {
+        "name": "Birthday bonus points",
+        "slug": "birthday-bonus-points",
+        "description": "On the customer's birthday, in their own time zone, 100 bonus points; "
+        "once a year. Needs the loyalty program switched on.",
+        "priority": 90,
+        "trigger": {"type": "special_date", "date": "birthday"},
+        "steps": [{"kind": "award_points", "points": 100, "cause": "birthday bonus"}],
+        "reentry": "every",
+    },
+    "survey_points": {
+        "name": "Points for an answered survey",
+        "slug": "survey-answer-points",
+        "description": "20 points to thank a customer for answering a survey, whatever the "
+        "answer; at most once in 30 days. Needs the loyalty program switched on.",
+        "priority": 80,
+        "trigger": {"type": "event", "kind": "survey.answered"},
+        "steps": [{"kind": "award_points", "points": 20, "cause": "thanks for your answer"}],
+        "reentry": {"once_per_days": 30},
+    },
 }
 
 
