@@ -74,3 +74,18 @@ def test_the_coupons_list_and_a_coupons_page_over_ones_book(client):
     page = client.get(f"/loyalty/coupons/{shared.pk}/")
     assert len(page.context["detail"].redemptions) == 2
     assert "2 of" not in page.content.decode() and ">2<" in page.content.decode()
+
+
+def test_the_customers_points_page_lists_their_own_coupons_only(client):
+    mine = make_user(role=Role.SUCCESS_MANAGER)
+    own, other = make_customer(owner=mine), make_customer(owner=mine)
+    now = timezone.now()
+    coupon_create(by=None, data={"code": "ALL10", "kind": "percent", "value": "10"}, now=now)
+    coupon_create(by=None, data={"code": "OWN10", "kind": "percent", "value": "10",
+                                 "customer_id": own.pk}, now=now)  # fmt: skip
+    coupon_create(by=None, data={"code": "OTHER5", "kind": "fixed", "value": "5",
+                                 "customer_id": other.pk}, now=now)  # fmt: skip
+    client.force_login(mine)
+    page = client.get(f"/customers/{own.pk}/points/").content.decode()
+    assert "OWN10" in page and "10 %" in page and "usable" in page
+    assert "ALL10" not in page and "OTHER5" not in page

@@ -24,6 +24,7 @@ from tenure.customers.models import Customer
 from tenure.domain.access import Action
 from tenure.loyalty import selectors, services, tiers
 from tenure.loyalty.models import LoyaltyProgram, LoyaltyTier, Rounding, TierBasis, TierPeriod
+from tenure.rewards.selectors import customer_coupons
 from tenure.web.forms import LimitedForm
 from tenure.web.views._records import GET_POST, changeable, form_page, form_save, sent
 from tenure.web.views._render import signed_in_user
@@ -215,7 +216,10 @@ def customer_points(request: HttpRequest, customer_id: int) -> HttpResponse:
     found = selectors.customer_points(user=user, customer_id=customer_id, limit=500)
     if found is None:
         raise Http404("no such record")
-    context = {"points": found, "customer": found.customer, "section": "customers"}
+    context = {
+        "points": found, "customer": found.customer, "section": "customers",
+        "coupons": customer_coupons(user=user, customer_id=customer_id), "now": timezone.now(),
+    }  # fmt: skip
     return render(request, "web/loyalty/customer_points.html", context)
 
 
