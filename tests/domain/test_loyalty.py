@@ -27,6 +27,13 @@ def test_points_for_rounds_as_the_program_says():
     assert rules.points_for(Decimal("0"), Decimal("3")) == 0
 
 
+def test_points_for_stops_at_the_cap_after_rounding():
+    assert rules.points_for(Decimal("1234.56"), Decimal("2"), cap=500) == 500
+    assert rules.points_for(Decimal("249.99"), Decimal("2"), cap=500) == 499  # 499.98 down
+    assert rules.points_for(Decimal("250.00"), Decimal("2"), cap=500) == 500
+    assert rules.points_for(Decimal("250.00"), Decimal("2"), cap=None) == 500
+
+
 def test_earn_100_redeem_80_refund_the_order_leaves_minus_80():
     wallet = rules.Wallet()
     rules.earn(wallet, lot(1, 100))

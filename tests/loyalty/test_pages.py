@@ -41,6 +41,9 @@ def test_the_overview_writes_the_rate_as_people_do(client, program_on, rate, wor
     page = client.get("/loyalty/").content.decode()
     assert f"{words} per currency unit" in page
     assert "E+" not in page
+    assert "for one order" not in page
+    LoyaltyProgram.objects.update(max_points_per_order=500)
+    assert "at most 500 for one order" in client.get("/loyalty/").content.decode()
 
 
 def test_settings_are_the_admins_and_refuse_a_positive_floor(client, db):

@@ -165,6 +165,7 @@ class ProgramOut(Schema):
     lot_lifetime_days: int | None
     negative_floor: int
     refund_window_days: int
+    max_points_per_order: int | None
 
 
 class ProgramIn(Input):
@@ -174,6 +175,11 @@ class ProgramIn(Input):
     lot_lifetime_days: int | None = Field(ge=1, le=36500)
     negative_floor: int = Field(ge=-10_000_000, le=0)
     refund_window_days: int = Field(ge=0, le=3650)
+    max_points_per_order: int | None = Field(
+        None, ge=1, le=10_000_000,
+        description="the most points one order earns, the tier's multiplier included (null: no "
+        "cap)",
+    )  # fmt: skip
 
 
 def _key(request: HttpRequest, body_key: str) -> str:

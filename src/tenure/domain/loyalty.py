@@ -110,12 +110,16 @@ class Wallet:
         return movement
 
 
-def points_for(amount: Decimal, per_unit: Decimal, rounding: str = "floor") -> int:
-    """The points an order of ``amount`` earns: ``amount x per_unit``, rounded."""
+def points_for(
+    amount: Decimal, per_unit: Decimal, rounding: str = "floor", cap: int | None = None
+) -> int:
+    """The points an order of ``amount`` earns: ``amount x per_unit``, rounded, at most
+    ``cap`` (the program's most points for one order, the tier's multiplier included)."""
     if amount < 0 or per_unit < 0:
         raise LoyaltyError("an amount and a rate of 0 or more", field="amount")
     exact = Decimal(amount) * Decimal(per_unit)
-    return int(exact.to_integral_value(rounding=ROUNDINGS[rounding]))
+    points = int(exact.to_integral_value(rounding=ROUNDINGS[rounding]))
+    return points if cap is None else min(points, cap)
 
 
 def redemption_order(lots: Iterable[Lot]) -> list[Lot]:

@@ -4,12 +4,12 @@ advances the consumer's position, so each batch's points are written once.
 ``order.placed`` of a completed order earns ``amount x points_per_unit`` (rounded as the
 program says) once per order: the entry's source key is ``order:<id>:earn``, so an event
 delivered three times, or an order imported twice, earns once. A batch's earns are written
-set-wise (an import of a year of orders is a batch of up to 100,000 events): the entries in
-one statement per 2,000 that skips the keys already there (``ON CONFLICT DO NOTHING``), their
-lots likewise, then the balances of the batch's customers recomputed from the ledger, a
-statement per 5,000 customers, with their rows locked first in customer order. A customer in
-debt (a reversal took back spent points) earns one by one instead: the new points pay the
-debt first (``tenure.domain.loyalty.earn``).
+set-wise in SQL (an import of a year of orders is a batch of up to 100,000 events; see
+``tenure.loyalty.earn_sql``): the points computed from the events by one ``INSERT ... SELECT``,
+the keys already there skipped, the balances of the batch's customers locked in customer
+order, then the entries, their lots, the balances and the ``loyalty.earned`` events a
+statement each. A customer in debt (a reversal took back spent points) earns one by one
+instead: the new points pay the debt first (``tenure.domain.loyalty.earn``).
 
 ``order.refunded``, ``order.cancelled`` and ``order.deleted`` reverse what the order earned,
 as recorded (never recomputed with today's rate); an ``order.changed`` that lowers a completed
@@ -23,25 +23,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from django.db import connection
-from django.db.models import IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tenure.domain import loyalty as rules
 from tenure.events.consumers import Consumer
 from tenure.events.models import Event
-from tenure.loyalty.events import entries_announce
-from tenure.loyalty.models import (
-    CustomerTier,
-    EntryKind,
-    LoyaltyBalance,
-    LoyaltyProgram,
-    PointsEntry,
-    PointsLot,
-)
+from tenure.loyalty import earn_sql
+from tenure.loyalty.models import CustomerTier, EntryKind, LoyaltyProgram, PointsEntry
 from tenure.orders.models import Order
 
 PLACED = "order.placed"
@@ -80,12 +71,9 @@ def multipliers_of(customer_ids: Sequence[int]) -> dict[int, Decimal]:
 
 def _earns(events: Sequence[Event], program: LoyaltyProgram, now: datetime) -> list[PointsEntry]:
     """The entries the batch's placed events earn (orders gone since are skipped), each at the
-    customer's tier multiplier as it stands, recorded on the entry."""
-    placed: dict[int, Event] = {}
-    for event in events:
-        data = event.data or {}
-        if event.kind == PLACED and event.subject_id and data.get("status") == "completed":
-            placed[int(event.subject_id)] = event
+    customer's tier multiplier as it stands, recorded on the entry: the rule in Python, for
+    the earns ``earn_sql`` does not compute (and the customers in debt)."""
+    placed = _placed(events)
     existing: dict[int, int] = {}
     for ids in _chunks(sorted(placed)):
         existing.update(Order.objects.filter(pk__in=ids).values_list("pk", "customer_id"))
@@ -97,15 +85,19 @@ def _earns(events: Sequence[Event], program: LoyaltyProgram, now: datetime) -> l
         try:
             amount = Decimal(str(event.data["amount"]))
             rate = program.points_per_unit * multiplier
-            points = rules.points_for(amount, rate, program.rounding)
+            uncapped = rules.points_for(amount, rate, program.rounding)
         except (KeyError, InvalidOperation, rules.LoyaltyError):
             continue
+        cap = program.max_points_per_order
+        points = uncapped if cap is None else min(uncapped, cap)
         if points > 0:
+            cause = f"order {order_id}" + (
+                f" (x{multiplier.normalize():f} tier)" if multiplier != ONE else ""
+            )
             rows.append(
                 PointsEntry(
                     customer_id=customer_id, kind=EntryKind.EARN, points=points,
-                    cause=f"order {order_id}" + (f" (x{multiplier.normalize():f} tier)"
-                                                 if multiplier != ONE else ""),
+                    cause=cause if points == uncapped else earn_sql.capped(cause, points),
                     source_key=earn_key(order_id), order_id=order_id, amount=amount,
                     multiplier=multiplier, created_at=now,
                 )
@@ -113,117 +105,70 @@ def _earns(events: Sequence[Event], program: LoyaltyProgram, now: datetime) -> l
     return rows
 
 
-def balances_lock(customer_ids: Sequence[int]) -> None:
-    """The customers' balance rows, made if missing and locked in customer order (one
-    order for every batch: two writers never wait on each other's rows crosswise)."""
-    LoyaltyBalance.objects.bulk_create(
-        [LoyaltyBalance(customer_id=pk) for pk in customer_ids],
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
-    for ids in _chunks(customer_ids):
-        list(
-            LoyaltyBalance.objects.select_for_update()
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-
-
-def balances_recompute(customer_ids: Sequence[int]) -> None:
-    """Each customer's cached balance and points earned from the ledger, one statement per
-    chunk (the rows are locked by the caller)."""
-    mine = PointsEntry.objects.filter(customer_id=OuterRef("pk")).order_by().values("customer_id")
-
-    def total(column: str, **where: object) -> Coalesce:
-        query = mine.filter(**where).annotate(s=Sum(column)).values("s")
-        return Coalesce(Subquery(query, output_field=IntegerField()), Value(0))
-
-    for ids in _chunks(customer_ids):
-        LoyaltyBalance.objects.filter(pk__in=ids).update(
-            balance=total("points"),
-            earned=total("points", kind__in=[EntryKind.EARN])
-            + total("points", kind=EntryKind.REVERSE)
-            - total("written_off", kind=EntryKind.REVERSE),
-        )
+def _placed(events: Sequence[Event]) -> dict[int, Event]:
+    """The batch's ``order.placed`` events of completed orders, by order (the last wins)."""
+    placed: dict[int, Event] = {}
+    for event in events:
+        data = event.data or {}
+        if event.kind == PLACED and event.subject_id and data.get("status") == "completed":
+            placed[int(event.subject_id)] = event
+    return placed
 
 
 def orders_earn(events: Sequence[Event], *, now: datetime) -> int:
-    """The batch's earns, set-wise; how many entries were new."""
+    """The batch's earns, set-wise (``tenure.loyalty.earn_sql``); how many entries were new."""
     from tenure.loyalty.selectors import program
-    from tenure.loyalty.services import order_earn_one
 
     settings = program()
     if not settings.enabled:
         return 0
-    rows = _earns(events, settings, now)
-    if not rows:
+    placed = _placed(events)
+    if not placed:
         return 0
-    customers = sorted({row.customer_id for row in rows})
-    balances_lock(customers)
-    in_debt: set[int] = set()
-    for ids in _chunks(customers):
-        in_debt.update(
-            LoyaltyBalance.objects.filter(pk__in=ids, debt__gt=0).values_list("pk", flat=True)
-        )
-    placed_at = {e.subject_id: e.at for e in events if e.kind == PLACED}
+    with transaction.atomic():
+        return _earn_staged(placed, settings, now)
+
+
+def _earn_staged(placed: dict[int, Event], settings: LoyaltyProgram, now: datetime) -> int:
+    from tenure.loyalty.services import order_earn_one
+
+    rates = earn_sql.rates(settings)
+    plain = earn_sql.plain_amount(rates) if rates is not None else None
+    in_sql: list[int] = []
+    by_rule: list[Event] = []
+    for event in placed.values():
+        amount = (event.data or {}).get("amount")
+        if plain is not None and isinstance(amount, str) and plain.fullmatch(amount):
+            in_sql.append(event.pk)
+        else:
+            by_rule.append(event)
+    earn_sql.stage_create()
+    if in_sql and rates is not None:
+        earn_sql.stage_fill(in_sql, settings, rates)
+    earn_sql.stage_add(
+        (row, placed[row.order_id].at, _expiry(settings, placed[row.order_id].at))
+        for row in _earns(by_rule, settings, now)
+        if row.order_id is not None
+    )
+    if settings.max_points_per_order is not None:
+        earn_sql.stage_cap(settings.max_points_per_order)
+    if not earn_sql.stage_drop_known():
+        return 0
+    earn_sql.balances_lock(now)
     new = 0
-    for row in rows:
-        if row.customer_id in in_debt:  # one by one: the points pay the debt first
+    debtors = earn_sql.debtors_take()
+    if debtors:  # one by one: the points pay the debt first
+        for row in _earns([placed[order_id] for order_id in debtors], settings, now):
             assert row.order_id is not None
-            at = placed_at[row.order_id]
+            at = placed[row.order_id].at
             _, one = order_earn_one(row=row, earned_at=at, expires_at=_expiry(settings, at))
             new += one
-    bulk = [row for row in rows if row.customer_id not in in_debt]
-    _insert(PointsEntry, ENTRY_COLUMNS, [_entry_values(row) for row in bulk])
-    made: list[tuple[int, int, int, int]] = []
-    for keys in _chunks([row.source_key for row in bulk]):
-        made += PointsEntry.objects.filter(
-            source_key__in=keys, lot__isnull=True, kind=EntryKind.EARN
-        ).values_list("pk", "customer_id", "points", "order_id")
-    lots = []
-    for pk, customer_id, points, order_id in made:
-        at = placed_at[order_id]
-        lots.append((pk, customer_id, points, points, _moment(at), _moment(_expiry(settings, at))))
-    _insert(PointsLot, LOT_COLUMNS, lots)
-    balances_recompute(sorted({customer_id for _, customer_id, _, _ in made}))
-    entries_announce(
-        PointsEntry(pk=pk, customer_id=customer_id, kind=EntryKind.EARN, points=points,
-                    source_key=earn_key(order_id))
-        for pk, customer_id, points, order_id in made
-    )  # fmt: skip
-    return new + len(made)
-
-
-ENTRY_COLUMNS = ("customer_id", "kind", "points", "written_off", "cause", "source_key",
-                 "order_id", "amount", "multiplier", "created_at")  # fmt: skip
-LOT_COLUMNS = ("entry_id", "customer_id", "points", "remaining", "earned_at", "expires_at")
-
-
-def _moment(at: datetime | None) -> Any:
-    return None if at is None else connection.ops.adapt_datetimefield_value(at)
-
-
-def _entry_values(row: PointsEntry) -> tuple[Any, ...]:
-    amount = connection.ops.adapt_decimalfield_value(row.amount, 14, 2)
-    multiplier = connection.ops.adapt_decimalfield_value(row.multiplier, 6, 3)
-    return (row.customer_id, row.kind, row.points, 0, row.cause, row.source_key, row.order_id,
-            amount, multiplier, _moment(row.created_at))  # fmt: skip
-
-
-def _insert(model: Any, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """Many rows in one prepared statement, those whose unique key is known skipped (ON
-    CONFLICT DO NOTHING, both engines): the ORM's ``bulk_create`` prepares every value in
-    Python and SQLite's variable limit cuts it into statements of 80 rows."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608 -- model names
-    with connection.cursor() as cursor:
-        for part in _chunks(rows, 20_000):
-            cursor.executemany(sql, list(part))
+    made = earn_sql.entries_write(now)
+    if made:
+        earn_sql.lots_and_balances_write()
+        earn_sql.announce()
+    earn_sql.stage_clear()
+    return new + made
 
 
 def _refunded(event: Event, earn: PointsEntry) -> Decimal | None:

@@ -54,6 +54,11 @@ class LoyaltyProgram(models.Model):
         default=-500, validators=[MaxValueValidator(0), MinValueValidator(-10_000_000)],
         help_text="how far below zero a reversal may take the balance (0: never negative)",
     )  # fmt: skip
+    max_points_per_order = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10_000_000)],
+        help_text="the most points one order earns, the tier's multiplier included (empty: no "
+        "cap)",
+    )  # fmt: skip
     refund_window_days = models.PositiveIntegerField(
         default=30, validators=[MaxValueValidator(3650)],
         help_text="days an order may still be refunded (for referral rewards, later)",

@@ -48,7 +48,7 @@ from tenure.users.models import User
 MAX_POINTS = 10_000_000
 PROGRAM_FIELDS = frozenset(
     {"enabled", "points_per_unit", "rounding", "lot_lifetime_days", "negative_floor",
-     "refund_window_days"}
+     "refund_window_days", "max_points_per_order"}
 )  # fmt: skip
 
 
@@ -211,7 +211,9 @@ def points_earn(
         multiplier = multipliers_of([customer.pk]).get(customer.pk, multiplier)
         try:
             rate = settings.points_per_unit * multiplier
-            points = rules.points_for(Decimal(amount), rate, settings.rounding)
+            points = rules.points_for(
+                Decimal(amount), rate, settings.rounding, settings.max_points_per_order
+            )
         except (rules.LoyaltyError, InvalidOperation):
             raise ValidationError({"amount": ["an amount of 0 or more"]}) from None
         if points <= 0:

@@ -46,8 +46,12 @@ class ProgramForm(LimitedForm):
         help_text="0: never below zero; a refund beyond it is written off, and said",
     )  # fmt: skip
     refund_window_days = forms.IntegerField(min_value=0, max_value=3650)
+    max_points_per_order = forms.IntegerField(
+        required=False, min_value=1, max_value=10_000_000, label="Most points for one order",
+        help_text="the tier's multiplier included; empty: no cap",
+    )  # fmt: skip
     rows = (("enabled",), ("points_per_unit", "rounding"), ("lot_lifetime_days",),
-            ("negative_floor", "refund_window_days"))  # fmt: skip
+            ("max_points_per_order",), ("negative_floor", "refund_window_days"))  # fmt: skip
 
 
 TIER_LINE_HELP = (
@@ -139,7 +143,7 @@ def program_settings(request: HttpRequest) -> HttpResponse:
     require(user, Action.ADMINISTER)
     current = selectors.program()
     fields = ("enabled", "points_per_unit", "rounding", "lot_lifetime_days", "negative_floor",
-              "refund_window_days")  # fmt: skip
+              "refund_window_days", "max_points_per_order")  # fmt: skip
     form = ProgramForm(sent(request), initial={name: getattr(current, name) for name in fields})
 
     def write() -> LoyaltyProgram:
