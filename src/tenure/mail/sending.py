@@ -31,7 +31,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -219,146 +219,130 @@ def _deferred(message: Message, until: datetime, reason: str) -> _Decision:
     return _Decision(MessageStatus.DEFERRED, reason, until)
 
 
-def _due_customers(now: datetime, limit: int) -> list[int]:
+def _due(field: str, now: datetime, limit: int) -> list[int]:
+    """The recipients (``customer_id`` or ``contact_id``) with messages due, most urgent first."""
     rows = (
-        Message.objects.filter(status__in=WAITING, next_at__lte=now, customer__isnull=False)
+        Message.objects.filter(status__in=WAITING, next_at__lte=now, **{f"{field}__isnull": False})
         .order_by("-priority", "next_at")
-        .values_list("customer_id", flat=True)[: limit * 4]
+        .values_list(field, flat=True)[: limit * 4]
     )
     return list(dict.fromkeys(rows))[:limit]
 
 
-def _due_contacts(now: datetime, limit: int) -> list[int]:
-    rows = (
-        Message.objects.filter(status__in=WAITING, next_at__lte=now, contact__isnull=False)
-        .order_by("-priority", "next_at")
-        .values_list("contact_id", flat=True)[: limit * 4]
-    )
-    return list(dict.fromkeys(rows))[:limit]
+Recipient = Customer | Contact
 
 
-def _claim(now: datetime, limit: int, result: SendResult) -> list[Message]:
-    """One transaction: lock customers, decide their due messages, lease the chosen ones (at
-    most ``limit``, so a batch is sent well within its lease)."""
-    candidates = _due_customers(now, limit)
-    if not candidates:
+def _locked(model: type[Recipient], candidates: list[int]) -> dict[int, Recipient]:
+    """The candidates' rows locked (PostgreSQL: those another sender holds are skipped)."""
+    locked = model._default_manager.filter(pk__in=candidates).order_by("pk")
+    if connection.vendor == "postgresql":
+        locked = locked.select_for_update(skip_locked=True, no_key=True)
+    return {row.pk: row for row in locked}
+
+
+def _due_of(field: str, ids: list[int], now: datetime) -> dict[int, list[Message]]:
+    """Each recipient's due messages (``field``: ``customer_id`` or ``contact_id``)."""
+    due_by: dict[int, list[Message]] = defaultdict(list)
+    for message in (
+        Message.objects.filter(**{f"{field}__in": ids}, status__in=WAITING, next_at__lte=now)
+        .select_related("template")
+        .order_by("pk")
+    ):
+        due_by[getattr(message, field)].append(message)
+    return due_by
+
+
+def _suppressions(recipients: Iterable[Recipient]) -> dict[str, Suppression]:
+    addresses = {r.email.strip().lower() for r in recipients if r.email}
+    found = Suppression.objects.filter(address__in=addresses, suppressed_at__isnull=False)
+    return {s.address: s for s in found}
+
+
+def _counted(field: str, ids: list[int], now: datetime) -> dict[int, list[datetime]]:
+    """When each recipient's marketing messages counted against the cap were claimed."""
+    sent_at: dict[int, list[datetime]] = defaultdict(list)
+    cap = _cap()
+    if cap is not None:
+        for recipient_id, claimed_at in Message.objects.filter(
+            **{f"{field}__in": ids},
+            kind=MessageKind.MARKETING,
+            status__in=COUNTED,
+            claimed_at__gt=now - cap.window,
+        ).values_list(field, "claimed_at"):
+            if claimed_at is not None:
+                sent_at[recipient_id].append(claimed_at)
+    return sent_at
+
+
+def _claim_of(
+    model: type[Recipient],
+    field: str,
+    candidates: list[int],
+    consent_problems: Callable[[list[int]], Callable[[Recipient], Callable[[Message], str]]],
+    now: datetime,
+    limit: int,
+    result: SendResult,
+) -> list[Message]:
+    """One transaction: lock the recipients, decide their due messages, lease the chosen ones
+    (at most ``limit``, so a batch is sent well within its lease). ``consent_problems(ids)``
+    reads the recipients' consents once and gives each recipient's rule."""
+    if not candidates or limit <= 0:
         return []
     with transaction.atomic():
-        locked = Customer.objects.filter(pk__in=candidates).order_by("pk")
-        if connection.vendor == "postgresql":
-            locked = locked.select_for_update(skip_locked=True, no_key=True)
-        customers = {c.pk: c for c in locked}
-        if not customers:
+        recipients = _locked(model, candidates)
+        if not recipients:
             return []
-        ids = list(customers)
-        due_by: dict[int, list[Message]] = defaultdict(list)
-        for message in (
-            Message.objects.filter(customer_id__in=ids, status__in=WAITING, next_at__lte=now)
-            .select_related("template")
-            .order_by("pk")
-        ):
-            assert message.customer_id is not None
-            due_by[message.customer_id].append(message)
-        consents: dict[int, dict[str, Consent]] = defaultdict(dict)
-        for consent in Consent.objects.filter(customer_id__in=ids):
-            consents[consent.customer_id][consent.purpose] = consent
-        addresses = {c.email.strip().lower() for c in customers.values() if c.email}
-        suppressed = {
-            s.address: s
-            for s in Suppression.objects.filter(address__in=addresses, suppressed_at__isnull=False)
-        }
-        sent_at: dict[int, list[datetime]] = defaultdict(list)
-        cap = _cap()
-        if cap is not None:
-            for customer_id, claimed_at in Message.objects.filter(
-                customer_id__in=ids,
-                kind=MessageKind.MARKETING,
-                status__in=COUNTED,
-                claimed_at__gt=now - cap.window,
-            ).values_list("customer_id", "claimed_at"):
-                if claimed_at is not None:
-                    sent_at[customer_id].append(claimed_at)
+        ids = list(recipients)
+        due_by = _due_of(field, ids, now)
+        problem_of = consent_problems(ids)
+        suppressed = _suppressions(recipients.values())
+        sent_at = _counted(field, ids, now)
         claimed: list[Message] = []
         recorded: list[NewEvent] = []
-        for customer_id, due in due_by.items():
-            customer = customers[customer_id]
+        for recipient_id, due in due_by.items():
+            recipient = recipients[recipient_id]
             decisions = _decide(
-                customer,
-                due,
-                consent_problem=partial(_consent_problem, consents=consents[customer_id]),
-                suppressed=suppressed,
-                sent_at=sent_at[customer_id],
-                now=now,
-            )
+                recipient, due, consent_problem=problem_of(recipient), suppressed=suppressed,
+                sent_at=sent_at[recipient_id], now=now,
+            )  # fmt: skip
             for message in due:
                 decision = decisions[message.pk]
                 if decision.status == MessageStatus.SENDING and len(claimed) >= limit:
                     continue  # the batch is full: still due, for the next claim
-                _apply(message, decision, customer, now, claimed, recorded, result)
+                _apply(message, decision, recipient, now, claimed, recorded, result)
         _lease(claimed, now)
         events_record(recorded)
     return claimed
+
+
+def _customers_consents(ids: list[int]) -> Callable[[Recipient], Callable[[Message], str]]:
+    consents: dict[int, dict[str, Consent]] = defaultdict(dict)
+    for consent in Consent.objects.filter(customer_id__in=ids):
+        consents[consent.customer_id][consent.purpose] = consent
+    return lambda customer: partial(_consent_problem, consents=consents[customer.pk])
+
+
+def _contacts_consents(ids: list[int]) -> Callable[[Recipient], Callable[[Message], str]]:
+    # A contact's consent is on its own row, locked and read with it.
+    def problem_of(contact: Recipient) -> Callable[[Message], str]:
+        assert isinstance(contact, Contact)
+        return partial(_contact_consent_problem, contact=contact)
+
+    return problem_of
+
+
+def _claim(now: datetime, limit: int, result: SendResult) -> list[Message]:
+    """Messages to customers: claimed per customer, under their consents."""
+    candidates = _due("customer_id", now, limit)
+    return _claim_of(Customer, "customer_id", candidates, _customers_consents, now, limit, result)
 
 
 def _claim_contacts(now: datetime, limit: int, result: SendResult) -> list[Message]:
-    """``_claim`` for messages to contacts of accounts (the results report): the contacts
-    locked, their consent ``receives_reports``, their cap counted over their own messages, their
-    quiet hours on the business's clock."""
-    candidates = _due_contacts(now, limit)
-    if not candidates or limit <= 0:
-        return []
-    with transaction.atomic():
-        locked = Contact.objects.filter(pk__in=candidates).order_by("pk")
-        if connection.vendor == "postgresql":
-            locked = locked.select_for_update(skip_locked=True, no_key=True)
-        contacts = {c.pk: c for c in locked}
-        if not contacts:
-            return []
-        ids = list(contacts)
-        due_by: dict[int, list[Message]] = defaultdict(list)
-        for message in (
-            Message.objects.filter(contact_id__in=ids, status__in=WAITING, next_at__lte=now)
-            .select_related("template")
-            .order_by("pk")
-        ):
-            assert message.contact_id is not None
-            due_by[message.contact_id].append(message)
-        addresses = {c.email.strip().lower() for c in contacts.values() if c.email}
-        suppressed = {
-            s.address: s
-            for s in Suppression.objects.filter(address__in=addresses, suppressed_at__isnull=False)
-        }
-        sent_at: dict[int, list[datetime]] = defaultdict(list)
-        cap = _cap()
-        if cap is not None:
-            for contact_id, claimed_at in Message.objects.filter(
-                contact_id__in=ids,
-                kind=MessageKind.MARKETING,
-                status__in=COUNTED,
-                claimed_at__gt=now - cap.window,
-            ).values_list("contact_id", "claimed_at"):
-                if claimed_at is not None:
-                    sent_at[contact_id].append(claimed_at)
-        claimed: list[Message] = []
-        recorded: list[NewEvent] = []
-        for contact_id, due in due_by.items():
-            contact = contacts[contact_id]
-            decisions = _decide(
-                contact,
-                due,
-                consent_problem=partial(_contact_consent_problem, contact=contact),
-                suppressed=suppressed,
-                sent_at=sent_at[contact_id],
-                now=now,
-            )
-            for message in due:
-                decision = decisions[message.pk]
-                if decision.status == MessageStatus.SENDING and len(claimed) >= limit:
-                    continue
-                _apply(message, decision, contact, now, claimed, recorded, result)
-        _lease(claimed, now)
-        events_record(recorded)
-    return claimed
+    """Messages to contacts of accounts (the results report): the contacts locked, their
+    consent ``receives_reports``, their cap counted over their own messages, their quiet hours
+    on the business's clock."""
+    candidates = _due("contact_id", now, limit)
+    return _claim_of(Contact, "contact_id", candidates, _contacts_consents, now, limit, result)
 
 
 def _lease(claimed: list[Message], now: datetime) -> None:

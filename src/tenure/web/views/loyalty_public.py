@@ -16,7 +16,6 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -27,6 +26,7 @@ from tenure.loyalty.program import points_page
 from tenure.loyalty.tokens import points_token_read
 from tenure.referrals.selectors import live_code
 from tenure.surveys.sending import business_name
+from tenure.web.rate_limits import client_address, over_limits
 
 WINDOW_SECONDS = 600
 PER_ADDRESS = 60
@@ -48,20 +48,13 @@ def _digest(token: str) -> str:
 
 def _limited(request: HttpRequest, token: str) -> bool:
     """Count this request; whether its address or its link is past its limit in the window."""
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
-    per_address = getattr(settings, "LOYALTY_PAGE_RATE_PER_ADDRESS", PER_ADDRESS)
-    per_link = getattr(settings, "LOYALTY_PAGE_RATE_PER_LINK", PER_LINK)
-    over = False
-    for key, limit in ((f"points-page-rate:ip:{address}", per_address),
-                       (f"points-page-rate:link:{_digest(token)}", per_link)):  # fmt: skip
-        cache.add(key, 0, WINDOW_SECONDS)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: a new window
-            cache.set(key, 1, WINDOW_SECONDS)
-            count = 1
-        over = over or count > limit
-    return over
+    return over_limits(
+        [(f"points-page-rate:ip:{client_address(request)}",
+          getattr(settings, "LOYALTY_PAGE_RATE_PER_ADDRESS", PER_ADDRESS)),
+         (f"points-page-rate:link:{_digest(token)}",
+          getattr(settings, "LOYALTY_PAGE_RATE_PER_LINK", PER_LINK))],
+        WINDOW_SECONDS,
+    )  # fmt: skip
 
 
 def _page(request: HttpRequest, template: str, status: int = 200, **context: Any) -> HttpResponse:

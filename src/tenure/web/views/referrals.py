@@ -22,7 +22,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -38,6 +37,7 @@ from tenure.referrals import selectors, services
 from tenure.referrals.models import MAX_REWARD_POINTS, AttributionStatus, ReferralProgram
 from tenure.surveys.sending import business_name
 from tenure.web.forms import LimitedForm
+from tenure.web.rate_limits import client_address, counted
 from tenure.web.views._records import GET_POST, changer, form_page, form_save, sent
 from tenure.web.views._render import signed_in_user
 from tenure.web.views.pagination import page_number, paginate
@@ -189,16 +189,8 @@ def customer_referred_by(request: HttpRequest, customer_id: int) -> HttpResponse
 
 
 def _limited(request: HttpRequest) -> bool:
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
     limit = getattr(settings, "REFERRAL_RATE_PER_ADDRESS", PER_ADDRESS)
-    key = f"referral-rate:ip:{address}"
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: a new window
-        cache.set(key, 1, WINDOW_SECONDS)
-        count = 1
-    return count > limit
+    return counted(f"referral-rate:ip:{client_address(request)}", WINDOW_SECONDS) > limit
 
 
 def _public(request: HttpRequest, template: str, status: int = 200, **context: Any) -> HttpResponse:

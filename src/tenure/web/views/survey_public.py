@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -33,6 +32,7 @@ from tenure.surveys.answering import survey_answer
 from tenure.surveys.asking import answer_is_positive
 from tenure.surveys.sending import business_name
 from tenure.surveys.words import language_name, words
+from tenure.web.rate_limits import client_address, over_limits
 
 WINDOW_SECONDS = 600
 PER_ADDRESS = 60
@@ -51,20 +51,12 @@ REFUSALS = {
 
 def _limited(request: HttpRequest, token: str) -> bool:
     """Count this request; whether its address or link is past its limit in the window."""
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
-    per_address = getattr(settings, "SURVEY_RATE_PER_ADDRESS", PER_ADDRESS)
-    per_link = getattr(settings, "SURVEY_RATE_PER_LINK", PER_LINK)
-    over = False
-    for key, limit in ((f"survey-rate:ip:{address}", per_address),
-                       (f"survey-rate:link:{token[:400]}", per_link)):  # fmt: skip
-        cache.add(key, 0, WINDOW_SECONDS)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: a new window
-            cache.set(key, 1, WINDOW_SECONDS)
-            count = 1
-        over = over or count > limit
-    return over
+    return over_limits(
+        [(f"survey-rate:ip:{client_address(request)}",
+          getattr(settings, "SURVEY_RATE_PER_ADDRESS", PER_ADDRESS)),
+         (f"survey-rate:link:{token[:400]}", getattr(settings, "SURVEY_RATE_PER_LINK", PER_LINK))],
+        WINDOW_SECONDS,
+    )  # fmt: skip
 
 
 def _page(request: HttpRequest, template: str, status: int = 200, **context: Any) -> HttpResponse:

@@ -15,7 +15,6 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from tenure.surveys.sending import business_name
 from tenure.voices.models import FeedbackForm
 from tenure.voices.services import form_answer_record
+from tenure.web.rate_limits import client_address, counted
 
 WINDOW_SECONDS = 600
 PER_ADDRESS = 60  # requests of any kind
@@ -37,17 +37,11 @@ HONEYPOT = "website"
 
 
 def _over(key: str, limit: int) -> bool:
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: a new window
-        cache.set(key, 1, WINDOW_SECONDS)
-        count = 1
-    return count > limit
+    return counted(key, WINDOW_SECONDS) > limit
 
 
 def _limited(request: HttpRequest) -> bool:
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    address = client_address(request)
     per_address = getattr(settings, "FEEDBACK_FORM_RATE_PER_ADDRESS", PER_ADDRESS)
     answers = getattr(settings, "FEEDBACK_FORM_ANSWERS_PER_ADDRESS", ANSWERS_PER_ADDRESS)
     over = _over(f"feedback-form-rate:ip:{address}", per_address)
