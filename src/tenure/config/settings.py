@@ -35,6 +35,10 @@
 | TENURE_MAIL_BATCH | 200 | messages one sender claims at a time |
 | TENURE_DKIM_SELECTOR, _DOMAIN, _KEY_FILE | (none: unsigned) | DKIM signing (PEM key) |
 | TENURE_LOYALTY_LINK_DAYS | 30 | days a customer's signed points link (`/p/<token>/`) works |
+| TENURE_SURVEY_RATE_PER_ADDRESS, _PER_LINK | 60, 20 | a survey's page: requests per 10 minutes |
+| TENURE_FEEDBACK_FORM_RATE_PER_ADDRESS, _ANSWERS_PER_ADDRESS | 60, 10 | a feedback form's page |
+| TENURE_REFERRAL_RATE_PER_ADDRESS | 60 | the referral link's page |
+| TENURE_LOYALTY_PAGE_RATE_PER_ADDRESS, _PER_LINK | 60, 20 | a customer's points page |
 """
 
 from __future__ import annotations
@@ -393,6 +397,14 @@ DKIM_SELECTOR = os.environ.get("TENURE_DKIM_SELECTOR", "")
 DKIM_DOMAIN = os.environ.get("TENURE_DKIM_DOMAIN", "")
 DKIM_KEY_FILE = os.environ.get("TENURE_DKIM_KEY_FILE", "")
 LOYALTY_LINK_DAYS = _env_int("TENURE_LOYALTY_LINK_DAYS", 30)
+# The public pages' requests counted per address (and per link) in a 10-minute window: 429 past.
+SURVEY_RATE_PER_ADDRESS = _env_int("TENURE_SURVEY_RATE_PER_ADDRESS", 60)
+SURVEY_RATE_PER_LINK = _env_int("TENURE_SURVEY_RATE_PER_LINK", 20)
+FEEDBACK_FORM_RATE_PER_ADDRESS = _env_int("TENURE_FEEDBACK_FORM_RATE_PER_ADDRESS", 60)
+FEEDBACK_FORM_ANSWERS_PER_ADDRESS = _env_int("TENURE_FEEDBACK_FORM_ANSWERS_PER_ADDRESS", 10)
+REFERRAL_RATE_PER_ADDRESS = _env_int("TENURE_REFERRAL_RATE_PER_ADDRESS", 60)
+LOYALTY_PAGE_RATE_PER_ADDRESS = _env_int("TENURE_LOYALTY_PAGE_RATE_PER_ADDRESS", 60)
+LOYALTY_PAGE_RATE_PER_LINK = _env_int("TENURE_LOYALTY_PAGE_RATE_PER_LINK", 20)
 # A running run whose heartbeat is older than this lost its worker: the sweep fails it or queues
 # it again (tenure.jobs.sweep). Runs beat every sixth of it.
 RUN_HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("TENURE_RUN_HEARTBEAT_TIMEOUT_SECONDS", "120"))
