@@ -9,6 +9,7 @@ words naming no one).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from django.conf import settings
@@ -23,8 +24,23 @@ def link_days() -> int:
     return int(getattr(settings, "LOYALTY_LINK_DAYS", DEFAULT_DAYS))
 
 
-def points_token(customer_id: int) -> str:
-    return signing.TimestampSigner(salt=_SALT).sign_object(customer_id)
+class _Signer(signing.TimestampSigner):
+    """The points link's signer, its timestamp taken at ``at`` when given (a link made at a
+    known moment, for the clock the caller holds)."""
+
+    def __init__(self, at: datetime | None = None) -> None:
+        super().__init__(salt=_SALT)
+        self._at = at
+
+    def timestamp(self) -> str:
+        if self._at is None:
+            return super().timestamp()
+        return signing.b62_encode(int(self._at.timestamp()))
+
+
+def points_token(customer_id: int, *, at: datetime | None = None) -> str:
+    """The token of the customer's points link, made now (or ``at``)."""
+    return _Signer(at).sign_object(customer_id)
 
 
 def points_url(customer_id: int) -> str:
@@ -40,7 +56,7 @@ def points_token_read(
         return None, "invalid"
     days = link_days() if max_age_days is None else max_age_days
     try:
-        value = signing.TimestampSigner(salt=_SALT).unsign_object(token, max_age=days * 86400)
+        value = _Signer().unsign_object(token, max_age=days * 86400)
     except signing.SignatureExpired:
         return None, "expired"
     except (signing.BadSignature, ValueError, UnicodeError):
