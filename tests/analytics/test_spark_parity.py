@@ -5,8 +5,10 @@ start on the shared 2-core machine. On CDNOW and on a synthetic log with several
 orders at 23:59:59 and 00:00:00 in New York (one UTC day, two local days) and refunds, the
 summary, the cohort tables, the period metrics and the lifecycle buckets are computed from the
 same frame on DuckDB (the default in-memory path) and on Spark: integer columns identical,
-floats within 1e-9 relative; the summary also equals the references the other summary tests
-use (the published CDNOW file, and the Numba path). The session is module-scoped: started at
+floats within 1e-9 relative; the models' counted statistics too, and the fits on them agree
+within 1e-6 relative and reproduce CDNOW's published values; the summary also equals the
+references the other summary tests use (the published CDNOW file, and the Numba path). The
+session is module-scoped: started at
 the file's first test, stopped after its last, so its JVM does not outlive the file in a whole
 suite run.
 """
@@ -21,6 +23,8 @@ from tenure.analytics import engines
 from tenure.analytics.cohorts import cohort_retention, period_metrics
 from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.lifecycle_buckets import lifecycle_buckets
+from tenure.analytics.models import BetaGeo, ParetoNBD
+from tenure.analytics.sufficient import sufficient_statistics
 from tenure.analytics.summary import rfm_summary
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -253,6 +257,43 @@ def test_lifecycle_buckets_see_new_york_midnight_on_spark(spark):
         [0, 0, 1, 0],
         [0, 1, 0, 0],
     ]
+
+
+FITS = {
+    "cdnow": dict(observation_end="1997-09-30", freq_multiplier=7),
+    "synthetic": dict(freq="W", observation_end="2024-12-31"),
+}
+FIT_RELATIVE = 1e-6  # issue 18: parameters within 1e-6 relative across engines
+
+
+@pytest.mark.parametrize("log", list(FITS))
+def test_counted_statistics_and_fits_are_the_same_on_spark(logs, on_spark, duckdb, log):
+    frame, customer, date, value = logs[log]
+    on_duckdb = engines.orders_table(duckdb, frame, customer, date, value)
+    ours = sufficient_statistics(on_duckdb, customer, date, value, **FITS[log])
+    theirs = sufficient_statistics(on_spark[log], customer, date, value, **FITS[log])
+    # (x, t_x, T) are whole periods (over the multiplier): the same rows, the same counts.
+    for name in ("frequency", "recency", "T", "weight"):
+        np.testing.assert_array_equal(
+            getattr(ours.purchases, name), getattr(theirs.purchases, name), err_msg=name
+        )
+    # Mean spends are sums of floats, added in each engine's order: the customers' values
+    # agree within 1e-9 (a last-bit difference may split or merge a count's row).
+    assert ours.spend is not None and theirs.spend is not None
+    mine = np.repeat(ours.spend.monetary_value, ours.spend.weight.astype(int))
+    spark_m = np.repeat(theirs.spend.monetary_value, theirs.spend.weight.astype(int))
+    np.testing.assert_allclose(np.sort(mine), np.sort(spark_m), rtol=RELATIVE, atol=0)
+    if log != "cdnow":
+        return  # random orders with no dropout and free repeat orders: nothing to fit
+    for model in (BetaGeo, ParetoNBD):
+        left, right = ours.fit_purchases(model()), theirs.fit_purchases(model())
+        for name, param in left.params_.items():
+            assert right.params_[name] == pytest.approx(param, rel=FIT_RELATIVE), (model, name)
+    assert round(right.params_["r"], 3) == 0.553  # Pareto/NBD's published r (FHL 2005)
+    left_spend, right_spend = ours.fit_spend(), theirs.fit_spend()
+    for name, param in left_spend.params_.items():
+        assert right_spend.params_[name] == pytest.approx(param, rel=FIT_RELATIVE), name
+    assert round(right_spend.params_["p"], 2) == 6.25  # Gamma-Gamma's published p
 
 
 def test_bad_engine_and_remote_are_refused():

@@ -31,7 +31,7 @@ PASSWORD = "correct horse battery staple"  # what tests.factories.make_user sets
 
 @pytest.fixture
 def browser_page() -> Iterator:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -43,6 +43,8 @@ def browser_page() -> Iterator:
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.set_default_timeout(15_000)
+            # A loaded CI machine runs both databases' suites at once: a swap can take seconds.
+            expect.set_options(timeout=15_000)
             yield page
         finally:
             browser.close()
@@ -69,6 +71,9 @@ def test_log_in_search_open_and_log_an_interaction(live_server, browser_page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Customers")).to_be_visible()
+    # htmx (deferred) binds the search box's input trigger once the page has loaded; a key
+    # typed before that reloads nothing until the next one.
+    page.wait_for_load_state("load")
 
     # Live search: typing swaps the results in place (htmx) and puts the query in the URL.
     page.get_by_role("searchbox", name="Search customers").fill("hopper")

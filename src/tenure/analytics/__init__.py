@@ -7,6 +7,8 @@ Modules (imported on demand, so ``import tenure.analytics.metrics`` stays light)
   CSAT, renewal rate, gross and net revenue retention.
 - :mod:`~tenure.analytics.summary`: ``rfm_summary`` (transactions -> frequency, recency, T,
   monetary value; calibration/holdout split) and ``compress_rfm``.
+- :mod:`~tenure.analytics.sufficient`: ``sufficient_statistics``: the models' inputs counted
+  on the engine that holds the orders (DuckDB, Spark), fitted on the driver.
 - :mod:`~tenure.analytics.rfm`: RFM quintile scores and named groups.
 - :mod:`~tenure.analytics.cohorts`: cohort retention tables and per-period order metrics.
 - :mod:`~tenure.analytics.models`: ``BetaGeo``, ``ParetoNBD``, ``GammaGamma``,

@@ -281,16 +281,20 @@ def _finish(
     return result.astype(np.float64)
 
 
-def _from_ibis(
+def checked_summary_expression(
     table: Any,
     customer_col: str,
     date_col: str,
     value_col: str | None,
-    observation_end: Any,
-    freq: Freq,
-    calibration_end: Any,
-    freq_multiplier: float,
-) -> pd.DataFrame:
+    *,
+    observation_end: Any = None,
+    freq: Freq = "D",
+    calibration_end: Any = None,
+    freq_multiplier: float = 1,
+) -> tuple[ir.Table, dt.date | None, dt.date]:
+    """The summary's expression on an Ibis table after :func:`rfm_summary`'s checks (one
+    aggregate row read: rows, missing values, last date), with the calibration and
+    observation ends as period starts."""
     for col in (customer_col, date_col, value_col):
         if col is not None and col not in table.columns:
             raise InvalidInputError(col, "is not a column of transactions")
@@ -319,6 +323,29 @@ def _from_ibis(
         observation_end=end,
         freq=freq,
         calibration_end=cal,
+        freq_multiplier=freq_multiplier,
+    )
+    return expr, cal, end
+
+
+def _from_ibis(
+    table: Any,
+    customer_col: str,
+    date_col: str,
+    value_col: str | None,
+    observation_end: Any,
+    freq: Freq,
+    calibration_end: Any,
+    freq_multiplier: float,
+) -> pd.DataFrame:
+    expr, cal, end = checked_summary_expression(
+        table,
+        customer_col,
+        date_col,
+        value_col,
+        observation_end=observation_end,
+        freq=freq,
+        calibration_end=calibration_end,
         freq_multiplier=freq_multiplier,
     )
     result = expr.to_pyarrow().to_pandas().rename(columns={customer_col: "customer"})

@@ -46,16 +46,19 @@ class TransactionModel(Protocol):
 
 
 @njit(parallel=True, cache=True)
-def _spend_sums(gamma: float, x: FloatArray, m: FloatArray) -> tuple[float, float, float, float]:
-    """Sums of ``log(gamma + x m)`` and ``1 / (gamma + x m)``, plain and times x."""
+def _spend_sums(
+    gamma: float, x: FloatArray, m: FloatArray, w: FloatArray
+) -> tuple[float, float, float, float]:
+    """Sums of ``log(gamma + x m)`` and ``1 / (gamma + x m)``, plain and times x, each row
+    counted ``w`` times (the customers it stands for)."""
     s_log = 0.0
     s_xlog = 0.0
     s_inv = 0.0
     s_xinv = 0.0
     for i in prange(x.size):
         v = gamma + x[i] * m[i]
-        lv = math.log(v)
-        inv = 1.0 / v
+        lv = w[i] * math.log(v)
+        inv = w[i] / v
         s_log += lv
         s_xlog += x[i] * lv
         s_inv += inv
@@ -94,6 +97,26 @@ def _check_spend(frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> tup
     return x, m
 
 
+def compress_spend(
+    x: FloatArray, m: FloatArray, w: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Identical (x, m) rows as one row carrying their summed weight, sorted by (x, m), rows
+    of weight 0 dropped: the likelihood depends on a customer only through (x, m), and the
+    sums then run in one order whatever order the customers came in."""
+    order = np.lexsort((m, x))
+    x, m, w = x[order], m[order], w[order]
+    if x.size == 0:
+        return x, m, w
+    starts = np.flatnonzero(np.r_[True, (np.diff(x) != 0) | (np.diff(m) != 0)])
+    weight = np.add.reduceat(w, starts)
+    keep = weight > 0
+    return (
+        np.ascontiguousarray(x[starts][keep]),
+        np.ascontiguousarray(m[starts][keep]),
+        np.ascontiguousarray(weight[keep]),
+    )
+
+
 class GammaGamma(Estimator):
     """Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), fitted by maximum likelihood.
 
@@ -118,11 +141,19 @@ class GammaGamma(Estimator):
 
     _param_names = ("p", "q", "gamma")
 
-    def fit(self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> Self:
+    def fit(
+        self,
+        frequency: npt.ArrayLike,
+        monetary_value: npt.ArrayLike,
+        weights: npt.ArrayLike | None = None,
+    ) -> Self:
         """Fit on repeat purchases x and mean repeat-purchase value per customer.
 
         Customers with x = 0 carry no spend information in this model and are skipped, so a
-        whole RFM summary can be passed. Those with x >= 1 need a mean value > 0.
+        whole RFM summary can be passed. Those with x >= 1 need a mean value > 0. ``weights``
+        is the number of customers each row stands for: an engine's table of distinct
+        (x, m) with their counts (:mod:`tenure.analytics.sufficient`) fits as the customers
+        it counts would.
 
         When spend does not vary between customers the maximum lies at the model's boundary
         (q, gamma -> infinity with gamma / q fixed: every customer's nu is the same). That is
@@ -138,8 +169,19 @@ class GammaGamma(Estimator):
             With fewer than two repeat buyers.
         """
         x, m = _check_spend(frequency, monetary_value)
-        buyers = x > 0
-        x, m = x[buyers], m[buyers]
+        if weights is None:
+            w = np.ones(x.size)
+        else:
+            try:
+                w = np.ascontiguousarray(
+                    np.broadcast_to(as_float_array(weights, "weights"), x.shape), dtype=np.float64
+                )
+            except ValueError:
+                raise InvalidInputError(
+                    "weights", "must have one value per row of frequency and monetary_value"
+                ) from None
+        buyers = (x > 0) & (w > 0)
+        x, m, w = x[buyers], m[buyers], w[buyers]
         if (m <= 0).any():
             bad = np.flatnonzero(m <= 0)
             raise InvalidInputError(
@@ -148,17 +190,17 @@ class GammaGamma(Estimator):
                 count=int(bad.size),
                 example=int(np.flatnonzero(buyers)[bad[0]]),
             )
-        if x.size < 2:
+        if w.sum() < 2:
             raise FitError("GammaGamma", "needs at least two customers with repeat purchases")
         # Sorted sufficient statistics: sums run in one order and the warm start's strided
         # sample is the same whatever order the customers came in.
-        order = np.lexsort((m, x))
-        x, m = np.ascontiguousarray(x[order]), np.ascontiguousarray(m[order])
-        self.n_customers_ = float(x.size)
-        limit = homogeneous_spend_fit(x, m)
+        x, m, w = compress_spend(x, m, w)
+        self.n_customers_ = float(w.sum())
+        self.n_rows_fitted_ = int(x.size)
+        limit = homogeneous_spend_fit(x, m, w)
         self.mean_spend_ = limit.mean_spend
         try:
-            full = self._fit_full(x, m) if np.ptp(m) > 0 else None
+            full = self._fit_full(x, m, w) if np.ptp(m) > 0 else None
         except FitError:
             full = None  # q and gamma ran off to infinity: the boundary, handled below
         self.likelihood_ratio_ = (
@@ -176,15 +218,15 @@ class GammaGamma(Estimator):
         self._store(full)
         return self
 
-    def _fit_full(self, x: FloatArray, m: FloatArray) -> MaximumLikelihood:
+    def _fit_full(self, x: FloatArray, m: FloatArray, w: FloatArray) -> MaximumLikelihood:
         stride = warm_start_stride(x.size)
-        warm_up = self._objective(x[::stride], m[::stride]) if stride > 1 else None
-        start = self.initial_params or self._default_start(x, m)
+        warm_up = self._objective(x[::stride], m[::stride], w[::stride]) if stride > 1 else None
+        start = self.initial_params or self._default_start(x, m, w)
         theta0 = np.log([float(start[k]) for k in self._param_names])
         return maximize(
-            self._objective(x, m),
+            self._objective(x, m, w),
             np.clip(theta0, -LOG_BOUND + 1, LOG_BOUND - 1),
-            n=float(x.size),
+            n=float(w.sum()),
             model="GammaGamma",
             names=self._param_names,
             warm_up=None if self.initial_params else warm_up,
@@ -201,22 +243,23 @@ class GammaGamma(Estimator):
         )
 
     @staticmethod
-    def _objective(x: FloatArray, m: FloatArray) -> Objective:
-        """Mean negative log-likelihood of FH13 eq. (3) and its gradient in log-parameters."""
-        n = float(x.size)
+    def _objective(x: FloatArray, m: FloatArray, w: FloatArray) -> Objective:
+        """Mean negative log-likelihood of FH13 eq. (3) and its gradient in log-parameters,
+        each row counted ``w`` times."""
+        n = float(w.sum())
         # Terms of eq. (3) free of parameters or linear in them, computed once.
         log_m = np.log(m)
         # Plain sums, not ``@``: a BLAS dot out here wakes OpenBLAS's thread pool (5 ms on a
         # busy 2-core machine, more than the whole fit of 40k customers).
-        sum_x_log_m = float(np.sum(x * log_m))
-        sum_x_log_x = float(np.sum(x * np.log(x)))
-        sum_log_m = float(log_m.sum())
-        xs, nx = distinct_counts(x)
+        sum_x_log_m = float(np.sum(w * x * log_m))
+        sum_x_log_x = float(np.sum(w * x * np.log(x)))
+        sum_log_m = float(np.sum(w * log_m))
+        xs, nx = distinct_counts(x, w)
 
         def objective(theta: FloatArray) -> tuple[float, FloatArray]:
             p, q, gamma = (float(v) for v in np.exp(theta))
             with kernel_threads(x.size, ns_per_row=4):
-                s_log, s_xlog, s_inv, s_xinv = _spend_sums(gamma, x, m)
+                s_log, s_xlog, s_inv, s_xinv = _spend_sums(gamma, x, m, w)
             ll, g_p, g_q = _x_terms(p, q, gamma, xs, nx, n)
             ll += p * (sum_x_log_m + sum_x_log_x - s_xlog) - sum_log_m - q * s_log
             g_p += sum_x_log_m + sum_x_log_x - s_xlog
@@ -228,10 +271,10 @@ class GammaGamma(Estimator):
         return objective
 
     @staticmethod
-    def _default_start(x: FloatArray, m: FloatArray) -> dict[str, float]:
+    def _default_start(x: FloatArray, m: FloatArray, w: FloatArray) -> dict[str, float]:
         # E[Z] = p gamma / (q - 1): with p = 2, q = 3 the start matches the mean spend, so the
         # search begins on the data's currency scale.
-        mean = float(np.average(m, weights=x))
+        mean = float(np.average(m, weights=x * w))
         return {"p": 2.0, "q": 3.0, "gamma": mean}
 
     def conditional_expected_average_profit(

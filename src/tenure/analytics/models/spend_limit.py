@@ -59,23 +59,28 @@ def _log_likelihood(p: float, xs: FloatArray, counts: FloatArray, sums: tuple[fl
     )
 
 
-def homogeneous_spend_fit(x: FloatArray, m: FloatArray) -> HomogeneousSpend:
+def homogeneous_spend_fit(
+    x: FloatArray, m: FloatArray, w: FloatArray | None = None
+) -> HomogeneousSpend:
     """Fit the limit on repeat purchases ``x`` (>= 1) and mean repeat-purchase values ``m``
-    (> 0); the caller sorts them so that the sums run in one order."""
+    (> 0), each row standing for ``w`` customers (1 each if not given); the caller sorts them
+    so that the sums run in one order."""
+    if w is None:
+        w = np.ones(x.size)
     sums = (
-        float(x.sum()),
-        float((x * m).sum()),
-        float((x * np.log(x)).sum()),
-        float((x * np.log(m)).sum()),
-        float(np.log(m).sum()),
+        float((w * x).sum()),
+        float((w * x * m).sum()),
+        float((w * x * np.log(x)).sum()),
+        float((w * x * np.log(m)).sum()),
+        float((w * np.log(m)).sum()),
     )
     mean_spend = sums[1] / sums[0]
     if np.ptp(m) == 0:
         # Every mean spend is the same: the transactions' spread is not identified (p -> inf).
         return HomogeneousSpend(math.nan, math.nan, math.nan, mean_spend, math.nan)
 
-    xs, found = np.unique(x, return_counts=True)
-    counts = found.astype(np.float64)
+    xs, where = np.unique(x, return_inverse=True)
+    counts = np.bincount(where, weights=w).astype(np.float64)
 
     def negative(log_p: float) -> float:
         return -_log_likelihood(math.exp(log_p), xs, counts, sums)
