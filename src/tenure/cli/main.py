@@ -28,6 +28,7 @@ def cli() -> None:
 def register_commands() -> click.Group:
     """Attach every subcommand to the group (idempotent) and return it."""
     from tenure.cli import (
+        analytics,
         check,
         demo,
         events,
@@ -62,6 +63,7 @@ def register_commands() -> click.Group:
         rewards,  # the rewards catalog and coupons
         themes,  # themes of what customers wrote
         ideas,  # the ideas board and appreciation
+        analytics,  # the orders' extract, and fits on DuckDB or Spark
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:

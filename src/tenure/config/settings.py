@@ -34,6 +34,9 @@
 | TENURE_MAIL_TRACKING | 0 | 1: open and click tracking |
 | TENURE_MAIL_BATCH | 200 | messages one sender claims at a time |
 | TENURE_DKIM_SELECTOR, _DOMAIN, _KEY_FILE | (none: unsigned) | DKIM signing (PEM key) |
+| TENURE_ANALYTICS_ENGINE | duckdb | where `tenure analytics fit` counts: duckdb or spark |
+| TENURE_ANALYTICS_EXTRACT_DIR | $TENURE_DATA_DIR/extract/orders | the orders' Parquet extract |
+| TENURE_SPARK_REMOTE | (none: local Spark) | sc://host:15002, a Spark Connect server |
 | TENURE_LOYALTY_LINK_DAYS | 30 | days a customer's signed points link (`/p/<token>/`) works |
 | TENURE_SURVEY_RATE_PER_ADDRESS, _PER_LINK | 60, 20 | a survey's page: requests per 10 minutes |
 | TENURE_FEEDBACK_FORM_RATE_PER_ADDRESS, _ANSWERS_PER_ADDRESS | 60, 10 | a feedback form's page |
@@ -397,6 +400,15 @@ DKIM_SELECTOR = os.environ.get("TENURE_DKIM_SELECTOR", "")
 DKIM_DOMAIN = os.environ.get("TENURE_DKIM_DOMAIN", "")
 DKIM_KEY_FILE = os.environ.get("TENURE_DKIM_KEY_FILE", "")
 LOYALTY_LINK_DAYS = _env_int("TENURE_LOYALTY_LINK_DAYS", 30)
+
+# --- analytics beside the database (issue 18) --------------------------------------------------
+# The engine is checked where it is used (tenure.insights.source), with the setting's name;
+# TENURE_SPARK_REMOTE is read by tenure.analytics.engines, which has no Django.
+ANALYTICS_ENGINE = os.environ.get("TENURE_ANALYTICS_ENGINE", "duckdb").strip().lower()
+ANALYTICS_EXTRACT_DIR = Path(
+    os.environ.get("TENURE_ANALYTICS_EXTRACT_DIR") or DATA_DIR / "extract" / "orders"
+)
+
 # The public pages' requests counted per address (and per link) in a 10-minute window: 429 past.
 SURVEY_RATE_PER_ADDRESS = _env_int("TENURE_SURVEY_RATE_PER_ADDRESS", 60)
 SURVEY_RATE_PER_LINK = _env_int("TENURE_SURVEY_RATE_PER_LINK", 20)

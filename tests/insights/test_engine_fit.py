@@ -1,0 +1,192 @@
+"""The orders' Parquet extract and the fits counted on an engine beside the database (issue 18).
+
+The extract holds every completed order once, at its local wall-clock time in the business's
+zone (an order at 23:30 in New York on 31 March is March's, though it is 1 April in UTC), with
+its amount exact; writing it again replaces it whole. The fit counted on DuckDB from the
+extract equals the fit on every customer's summary made in memory from the same orders; on
+Spark it agrees within 1e-6. The command prints the same.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tenure.analytics.models import BetaGeo, GammaGamma, ParetoNBD
+from tenure.analytics.simulate import simulate_bg_nbd, simulate_spend
+from tenure.analytics.summary import rfm_summary
+from tenure.cli.main import register_commands
+from tenure.insights.extract import MANIFEST, extract_read, orders_extract
+from tenure.insights.source import engine_fit
+from tenure.orders.models import Order, OrderStatus
+from tests.factories import make_customer, make_order
+
+pytestmark = pytest.mark.django_db
+
+END = date(2025, 12, 31)
+
+
+def read_extract(directory: Path) -> pd.DataFrame:
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(directory, format="parquet", partitioning="hive")
+    return dataset.to_table().to_pandas().sort_values(["customer_id", "placed_at"])
+
+
+def test_the_extract_holds_each_completed_order_at_its_local_time(tmp_path, settings):
+    settings.TIME_ZONE = "America/New_York"
+    ada, bob = make_customer(), make_customer()
+    # 23:30 on 31 March in New York is 03:30 on 1 April in UTC: March's, by the local clock.
+    make_order(customer=ada, placed_at=datetime(2025, 4, 1, 3, 30, tzinfo=UTC),
+               amount=Decimal("19.99"))  # fmt: skip
+    make_order(customer=ada, placed_at=datetime(2025, 6, 2, 16, 0, tzinfo=UTC),
+               amount=Decimal("0.00"))  # fmt: skip
+    make_order(customer=bob, placed_at=datetime(2025, 6, 3, 12, 0, tzinfo=UTC),
+               amount=Decimal("123456789012.34"))  # fmt: skip
+    make_order(customer=bob, placed_at=datetime(2025, 6, 4, 12, 0, tzinfo=UTC),
+               amount=Decimal("80.00"), status=OrderStatus.CANCELLED)  # fmt: skip
+    where = tmp_path / "orders"
+    made = orders_extract(where, chunk=2)  # two orders a chunk: the chunks join up
+    assert (made.orders, made.customers, made.months) == (3, 2, ["2025-03", "2025-06"])
+    assert made.time_zone == "America/New_York"
+    assert extract_read(where) == made
+    rows = read_extract(where)
+    assert rows["customer_id"].tolist() == [ada.pk, ada.pk, bob.pk]
+    assert rows["placed_at"].tolist() == [
+        pd.Timestamp("2025-03-31 23:30"), pd.Timestamp("2025-06-02 12:00"),
+        pd.Timestamp("2025-06-03 08:00"),
+    ]  # fmt: skip
+    assert rows["amount"].tolist() == [
+        Decimal("19.99"),
+        Decimal("0.00"),
+        Decimal("123456789012.34"),
+    ]
+    assert rows["month"].astype(str).tolist() == ["2025-03", "2025-06", "2025-06"]
+
+
+def test_writing_it_again_replaces_it_whole(tmp_path):
+    first = make_order(placed_at=datetime(2025, 1, 5, tzinfo=UTC))
+    where = tmp_path / "orders"
+    orders_extract(where)
+    first.delete()
+    later = make_order(placed_at=datetime(2025, 2, 5, tzinfo=UTC), amount=Decimal("7.50"))
+    made = orders_extract(where)
+    assert (made.orders, made.months) == (1, ["2025-02"])
+    rows = read_extract(where)
+    assert rows["customer_id"].tolist() == [later.customer_id]
+    assert not (where / "month=2025-01").exists()  # the deleted order's month is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders"]  # no half-built folder
+    assert (where / MANIFEST).exists()
+
+
+def simulated_orders(customers: int = 400) -> None:
+    """A BG/NBD base (rates per day), first purchases in the first 60 days of 2025."""
+    rng = np.random.default_rng(18)
+    start = datetime(2025, 1, 1, 15, tzinfo=UTC)
+    first_day = rng.integers(0, 60, customers)
+    ages = ((END - date(2025, 1, 1)).days - first_day).astype(float)
+    drawn = simulate_bg_nbd(ages, r=0.5, alpha=20.0, a=0.7, b=2.5, rng=rng)
+    repeats = np.bincount(drawn.customer, minlength=customers)
+    spend = iter(simulate_spend(repeats + 1, p=6.0, q=3.5, gamma=15.0, rng=rng))
+    people = [make_customer() for _ in range(customers)]
+    rows: list[Order] = []
+    times = iter(drawn.time)
+    for n, person in enumerate(people):
+        days = [0.0] + [next(times) for _ in range(repeats[n])]
+        for offset in days:
+            rows.append(
+                Order(
+                    customer=person, external_id=f"S{len(rows):06d}", currency="USD",
+                    placed_at=start + timedelta(days=int(first_day[n]) + float(offset)),
+                    amount=Decimal(f"{max(next(spend), 0.01):.2f}"),
+                )
+            )  # fmt: skip
+    Order.objects.bulk_create(rows)
+
+
+def in_memory_summary() -> pd.DataFrame:
+    orders = pd.DataFrame(
+        Order.objects.filter(status=OrderStatus.COMPLETED).values_list(
+            "customer_id", "placed_at", "amount"
+        ),
+        columns=["customer", "at", "value"],
+    )
+    orders["value"] = orders["value"].astype(float)
+    return rfm_summary(orders, "customer", "at", "value", observation_end=END)
+
+
+def test_the_fit_counted_on_duckdb_equals_the_fit_on_every_customer(tmp_path):
+    simulated_orders()
+    result = engine_fit(engine="duckdb", observation_end=END, directory=tmp_path / "orders")
+    summary = in_memory_summary()
+    assert result.customers == len(summary) == 400
+    assert result.observation_end == END
+    # The counted rows (one per distinct (x, t_x, T), one per distinct (x, m_x)) and one
+    # check row: fewer than the orders, none of which left the engine.
+    assert result.rows_fetched <= 2 * 400 + 1 < result.extract.orders
+    for name, model in (("bg_nbd", BetaGeo), ("pareto_nbd", ParetoNBD)):
+        every = model().fit(summary["frequency"], summary["recency"], summary["T"])
+        for key, value in every.params_.items():
+            assert result.params[name][key] == pytest.approx(value, rel=1e-9), (name, key)
+    spend = GammaGamma().fit(summary["frequency"], summary["monetary_value"])
+    for key, value in spend.params_.items():
+        assert result.params["gamma_gamma"][key] == pytest.approx(value, rel=1e-9), key
+    assert set(result.seconds) == {"extract", "count", "fit"}
+
+
+def test_the_command_fits_and_refuses_an_unknown_engine(tmp_path, settings):
+    simulated_orders(200)
+    where = tmp_path / "orders"
+    runner = CliRunner()
+    cli = register_commands()
+    done = runner.invoke(cli, ["analytics", "extract", "--to", str(where)])
+    assert done.exit_code == 0, done.output
+    assert "written to" in done.output
+    fitted = runner.invoke(
+        cli, ["analytics", "fit", "--engine", "duckdb", "--from", str(where),
+              "--observation-end", "2025-12-31", "--json"],
+    )  # fmt: skip
+    assert fitted.exit_code == 0, fitted.output
+    shown = json.loads(fitted.output)
+    assert shown["customers"] == 200 and shown["extract"]["orders"] > 200
+    assert {"bg_nbd", "pareto_nbd", "gamma_gamma"} <= set(shown["params"])
+    settings.ANALYTICS_ENGINE = "snowflake"
+    refused = runner.invoke(cli, ["analytics", "fit", "--from", str(where)])
+    assert refused.exit_code == 2
+    assert "TENURE_ANALYTICS_ENGINE" in refused.output and "snowflake" in refused.output
+
+
+def test_without_completed_orders_the_fit_says_so(tmp_path):
+    make_order(status=OrderStatus.CANCELLED)
+    runner = CliRunner()
+    refused = runner.invoke(
+        register_commands(), ["analytics", "fit", "--engine", "duckdb", "--from", str(tmp_path)]
+    )
+    assert refused.exit_code == 2
+    assert "no completed orders" in refused.output
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_the_fit_counted_on_spark_agrees_with_duckdb(tmp_path):
+    from tenure.analytics import engines
+
+    simulated_orders(300)
+    where = tmp_path / "orders"
+    on_duckdb = engine_fit(engine="duckdb", observation_end=END, directory=where)
+    try:
+        on_spark = engine_fit(engine="spark", observation_end=END, directory=where)
+    finally:
+        engines.spark_session().stop()
+    assert on_spark.customers == on_duckdb.customers == 300
+    assert on_spark.rows_fetched == on_duckdb.rows_fetched
+    for model, params in on_duckdb.params.items():
+        for key, value in params.items():
+            assert on_spark.params[model][key] == pytest.approx(value, rel=1e-6), (model, key)
