@@ -27,7 +27,6 @@ import numpy as np
 from tenure.analytics._frames import is_ibis_table
 from tenure.analytics.errors import InvalidInputError
 from tenure.analytics.summary import (
-    _FREQS,
     CompressedRFM,
     FloatArray,
     Freq,
@@ -136,10 +135,6 @@ def sufficient_statistics(
             "must be an ibis.Table (tenure.analytics.engines.orders_table puts a frame on "
             "DuckDB or Spark); for a frame in memory use rfm_summary and fit on it",
         )
-    if freq not in _FREQS:
-        raise InvalidInputError("freq", f"must be one of D, W, M, got {freq!r}")
-    if not (np.isfinite(freq_multiplier) and freq_multiplier > 0):
-        raise InvalidInputError("freq_multiplier", "must be a finite number > 0")
     summary, _, end = checked_summary_expression(
         orders,
         customer_col,

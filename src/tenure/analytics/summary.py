@@ -106,10 +106,7 @@ def rfm_summary(
     InvalidInputError
         Missing columns, empty input, missing or non-finite values, bad dates or arguments.
     """
-    if freq not in _FREQS:
-        raise InvalidInputError("freq", f"must be one of D, W, M, got {freq!r}")
-    if not (np.isfinite(freq_multiplier) and freq_multiplier > 0):
-        raise InvalidInputError("freq_multiplier", "must be a finite number > 0")
+    check_periods(freq, freq_multiplier)
     if engine not in ("ibis", "numba"):
         raise InvalidInputError("engine", f"must be 'ibis' or 'numba', got {engine!r}")
     if is_ibis_table(transactions):
@@ -248,6 +245,14 @@ def _min_by() -> Any:
     return min_by
 
 
+def check_periods(freq: Any, freq_multiplier: float) -> None:
+    """``freq`` one of D, W, M and ``freq_multiplier`` a finite number > 0."""
+    if freq not in _FREQS:
+        raise InvalidInputError("freq", f"must be one of D, W, M, got {freq!r}")
+    if not (np.isfinite(freq_multiplier) and freq_multiplier > 0):
+        raise InvalidInputError("freq_multiplier", "must be a finite number > 0")
+
+
 def _check_calibration(cal: dt.date | None, end: dt.date | None) -> None:
     if cal is not None and end is not None and cal >= end:
         raise InvalidInputError(
@@ -295,6 +300,7 @@ def checked_summary_expression(
     """The summary's expression on an Ibis table after :func:`rfm_summary`'s checks (one
     aggregate row read: rows, missing values, last date), with the calibration and
     observation ends as period starts."""
+    check_periods(freq, freq_multiplier)
     for col in (customer_col, date_col, value_col):
         if col is not None and col not in table.columns:
             raise InvalidInputError(col, "is not a column of transactions")
