@@ -23,7 +23,7 @@ from tenure.analytics.models import BetaGeo, GammaGamma, ParetoNBD
 from tenure.analytics.simulate import simulate_bg_nbd, simulate_spend
 from tenure.analytics.summary import rfm_summary
 from tenure.cli.main import register_commands
-from tenure.insights.extract import MANIFEST, extract_read, orders_extract
+from tenure.insights.extract import extract_read, orders_extract
 from tenure.insights.source import engine_fit
 from tenure.orders.models import Order, OrderStatus
 from tests.factories import make_customer, make_order
@@ -54,8 +54,8 @@ def test_the_extract_holds_each_completed_order_at_its_local_time(tmp_path, sett
                amount=Decimal("80.00"), status=OrderStatus.CANCELLED)  # fmt: skip
     where = tmp_path / "orders"
     made = orders_extract(where, chunk=2)  # two orders a chunk: the chunks join up
-    assert (made.orders, made.customers, made.months) == (3, 2, ["2025-03", "2025-06"])
-    assert made.time_zone == "America/New_York"
+    assert (made.orders, made.months) == (3, {"2025-03": 1, "2025-06": 2})
+    assert made.time_zone == "America/New_York" and made.whole
     assert extract_read(where) == made
     rows = read_extract(where)
     assert rows["customer_id"].tolist() == [ada.pk, ada.pk, bob.pk]
@@ -71,19 +71,62 @@ def test_the_extract_holds_each_completed_order_at_its_local_time(tmp_path, sett
     assert rows["month"].astype(str).tolist() == ["2025-03", "2025-06", "2025-06"]
 
 
-def test_writing_it_again_replaces_it_whole(tmp_path):
-    first = make_order(placed_at=datetime(2025, 1, 5, tzinfo=UTC))
+def files(where: Path) -> dict[str, float]:
+    """Each Parquet file of the extract with the moment it was written."""
+    return {str(p.relative_to(where)): p.stat().st_mtime_ns for p in where.rglob("*.parquet")}
+
+
+def test_a_second_run_rewrites_only_the_months_whose_orders_changed(tmp_path):
+    def placed(month: int, **fields):
+        return make_order(placed_at=datetime(2025, month, 10, 12, tzinfo=UTC), **fields)
+
+    january, february, march = placed(1), placed(2), placed(3, amount=Decimal("30.00"))
     where = tmp_path / "orders"
-    orders_extract(where)
-    first.delete()
-    later = make_order(placed_at=datetime(2025, 2, 5, tzinfo=UTC), amount=Decimal("7.50"))
-    made = orders_extract(where)
-    assert (made.orders, made.months) == (1, ["2025-02"])
+    first = orders_extract(where)
+    assert first.whole and first.months == {"2025-01": 1, "2025-02": 1, "2025-03": 1}
+    before = files(where)
+
+    nothing = orders_extract(where)  # no order event since: nothing written
+    assert (nothing.whole, nothing.written, nothing.months) == (False, [], first.months)
+    assert files(where) == before
+
+    added = placed(2, amount=Decimal("12.50"))
+    march.status = OrderStatus.REFUNDED
+    march.save()
+    again = orders_extract(where)
+    assert (again.whole, again.written) == (False, ["2025-02", "2025-03"])
+    assert again.months == {"2025-01": 1, "2025-02": 2}  # March's only order was refunded
+    after = files(where)
+    january_file = next(name for name in before if name.startswith("month=2025-01"))
+    assert after[january_file] == before[january_file]  # January's file was not touched
+    assert not (where / "month=2025-03").exists()
     rows = read_extract(where)
-    assert rows["customer_id"].tolist() == [later.customer_id]
-    assert not (where / "month=2025-01").exists()  # the deleted order's month is gone
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders"]  # no half-built folder
-    assert (where / MANIFEST).exists()
+    assert sorted(rows["customer_id"]) == sorted(
+        [january.customer_id, february.customer_id, added.customer_id]
+    )
+    assert sorted(rows["amount"]) == [Decimal("12.50"), Decimal("50.00"), Decimal("50.00")]
+
+    january.delete()
+    gone = orders_extract(where)
+    assert (gone.written, gone.months) == (["2025-01"], {"2025-02": 2})
+    assert not (where / "month=2025-01").exists()
+
+    # An order moved to another month: its old month is not in the event, so all is rewritten.
+    added.placed_at = datetime(2025, 5, 1, tzinfo=UTC)
+    added.save()
+    moved = orders_extract(where)
+    assert moved.whole and moved.months == {"2025-02": 1, "2025-05": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders", "orders.lock"]  # no leftovers
+    assert extract_read(where) == moved
+
+
+def test_a_changed_time_zone_rewrites_it_all(tmp_path, settings):
+    make_order(placed_at=datetime(2025, 4, 1, 3, 30, tzinfo=UTC))
+    where = tmp_path / "orders"
+    assert orders_extract(where).months == {"2025-04": 1}
+    settings.TIME_ZONE = "America/New_York"
+    again = orders_extract(where)
+    assert again.whole and again.months == {"2025-03": 1}
 
 
 def simulated_orders(customers: int = 400) -> None:
@@ -148,7 +191,7 @@ def test_the_command_fits_and_refuses_an_unknown_engine(tmp_path, settings):
     cli = register_commands()
     done = runner.invoke(cli, ["analytics", "extract", "--to", str(where)])
     assert done.exit_code == 0, done.output
-    assert "written to" in done.output
+    assert "wrote every month" in done.output
     fitted = runner.invoke(
         cli, ["analytics", "fit", "--engine", "duckdb", "--from", str(where),
               "--observation-end", "2025-12-31", "--json"],

@@ -26,15 +26,17 @@ def analytics() -> None:
 @analytics.command("extract")
 @click.option("--to", "directory", type=click.Path(path_type=Path), default=None,
               help="where to write it  [default: TENURE_ANALYTICS_EXTRACT_DIR]")  # fmt: skip
-def analytics_extract(directory: Path | None) -> None:
-    """Write every completed order to the Parquet extract, one folder per month."""
+@click.option("--full", is_flag=True, help="write every month, not only the changed ones")
+def analytics_extract(directory: Path | None, full: bool) -> None:
+    """Bring the Parquet extract of the completed orders up to date: the months whose orders
+    changed since the last run (every month the first time, or with --full)."""
     setup_django()
     from tenure.insights.extract import orders_extract
 
-    made = orders_extract(directory)
+    made = orders_extract(directory, full=full)
+    wrote = "every month" if made.whole else f"{len(made.written)} changed month(s)"
     click.echo(
-        f"{made.orders:,} orders of {made.customers:,} customers in {len(made.months)} months "
-        f"written to {made.directory}"
+        f"{made.directory}: {made.orders:,} orders in {len(made.months)} months; wrote {wrote}"
     )
 
 
@@ -45,7 +47,7 @@ def analytics_extract(directory: Path | None) -> None:
               help="last day of orders to use  [default: the last order's]")  # fmt: skip
 @click.option("--from", "directory", type=click.Path(path_type=Path), default=None,
               help="the extract to read  [default: TENURE_ANALYTICS_EXTRACT_DIR]")  # fmt: skip
-@click.option("--refresh", is_flag=True, help="write the extract again first")
+@click.option("--refresh", is_flag=True, help="write the whole extract again first")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 def analytics_fit(
     engine: str | None,

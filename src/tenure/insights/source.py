@@ -1,7 +1,7 @@
 """The orders the analytics read on an engine beside the app's database: the extract as an
 Ibis table on DuckDB (in this process, the default) or on Spark (``TENURE_ANALYTICS_ENGINE``).
 
-``engine_fit`` runs the whole path: the extract (made when missing or asked for), the models'
+``engine_fit`` runs the whole path: the extract (brought up to date), the models'
 sufficient statistics counted on the engine (:mod:`tenure.analytics.sufficient`), and the
 fits on this machine from the counted rows alone: no order row comes back from the engine.
 """
@@ -77,7 +77,8 @@ def engine_fit(
     directory: Path | None = None,
     refresh: bool = False,
 ) -> EngineFit:
-    """Extract (when missing or ``refresh``), count on the engine, fit here (see the module)."""
+    """Bring the extract up to date (all of it with ``refresh``), count on the engine, fit
+    here (see the module)."""
     from tenure.analytics.models import BetaGeo, ModifiedBetaGeo, ParetoNBD
     from tenure.analytics.sufficient import sufficient_statistics
 
@@ -85,9 +86,7 @@ def engine_fit(
     where = directory or extract_directory()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    extract = extract_read(where)
-    if extract is None or refresh:
-        extract = orders_extract(where)
+    extract = orders_extract(where, full=refresh)  # the months changed since, or all of it
     seconds["extract"] = time.perf_counter() - started
     if extract.orders == 0:
         raise InvalidInputError("orders", "there are no completed orders to fit on")
