@@ -38,7 +38,7 @@ def test_the_readme_examples_run_and_give_the_documented_figures():
     assert set(namespace["bgf"].standard_errors_) == {"r", "alpha", "a", "b"}
     assert len(namespace["clv"]) == len(namespace["repeat"])
     assert (namespace["clv"] > 0).all()
-    assert namespace["stats"].rows == 1_846
+    assert namespace["stats"].rows == 1_776
     for name, value in params.items():
         assert namespace["counted_bgf"].params_[name] == pytest.approx(value, rel=1e-9)
     for name, value in namespace["ggf"].params_.items():

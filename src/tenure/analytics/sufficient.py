@@ -10,8 +10,8 @@ customer's row gives. Special functions (lgamma, hypergeometric terms) stay on t
 engine runs plain group-bys, no Python UDF.
 
 What reaches the driver is one row of checks (rows, missing values, last date) and the two
-counted tables: on CDNOW's 6,919 orders of 2,357 customers, about 1,100 purchase rows and
-under 950 spend rows; on a daily grid of millions of customers nearly all one-time buyers
+counted tables: on CDNOW's 6,919 orders of 2,357 customers, 1,016 purchase rows and 760
+spend rows; on a daily grid of millions of customers nearly all one-time buyers
 collapse into one row per first-purchase day (PERFORMANCE.md: 3.7M customers became 82k
 weekly rows). ``tests/analytics/test_sufficient.py`` checks that nothing else is fetched.
 """
@@ -98,10 +98,17 @@ def purchase_statistics_expression(summary: ir.Table) -> ir.Table:
 
 
 def spend_statistics_expression(summary: ir.Table) -> ir.Table:
-    """The repeat buyers of the summary counted by (frequency, monetary_value)."""
+    """The repeat buyers of an ``exact_money`` summary counted by (frequency, repeat_spend),
+    with their mean spend: grouped on the exact sum, so the same customers share a row on
+    every run and engine (a float sum's last bits depend on the order it was added in)."""
     buyers = summary.filter(summary.frequency > 0)
-    grouped = buyers.group_by(["frequency", "monetary_value"]).aggregate(weight=buyers.count())
-    return grouped.order_by(["frequency", "monetary_value"])
+    grouped = buyers.group_by(["frequency", "repeat_spend"]).aggregate(weight=buyers.count())
+    counted = grouped.select(
+        "frequency",
+        monetary_value=grouped.repeat_spend.cast("float64") / grouped.frequency,
+        weight=grouped.weight,
+    )
+    return counted.order_by(["frequency", "monetary_value"])
 
 
 def _column(table: Any, name: str) -> FloatArray:
@@ -143,6 +150,7 @@ def sufficient_statistics(
         observation_end=observation_end,
         freq=freq,
         freq_multiplier=freq_multiplier,
+        exact_money=True,
     )
     counted = purchase_statistics_expression(summary).to_pyarrow()
     purchases = compress_rfm(

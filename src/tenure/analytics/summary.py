@@ -52,6 +52,7 @@ Freq = Literal["D", "W", "M"]
 Engine = Literal["ibis", "numba"]
 
 _FREQS = ("D", "W", "M")
+EXACT_MONEY = "decimal(38, 6)"  # summary_expression(exact_money=True)
 _IBIS_UNIT = {"D": "D", "W": "W", "M": "M"}
 
 
@@ -157,6 +158,7 @@ def summary_expression(
     freq: Freq = "D",
     calibration_end: dt.date | None = None,
     freq_multiplier: float = 1,
+    exact_money: bool = False,
 ) -> ir.Table:
     """The summary as one Ibis expression, for DuckDB or any other Ibis backend.
 
@@ -164,13 +166,20 @@ def summary_expression(
     comes from ``argmin`` by period. ``observation_end`` and ``calibration_end`` are period
     starts (as :func:`rfm_summary` computes them). Columns as :func:`rfm_summary` returns,
     with the customer id in ``customer_col``, ordered by it.
+
+    ``exact_money`` sums the values as decimals of 6 places (each value rounded to them first)
+    instead of floats, and adds ``repeat_spend``, the exact sum of the repeat purchase periods:
+    float sums depend on the order an engine adds them in (DuckDB's threads, Spark's
+    partitions), exact ones do not, so the same customers get the same bits on every run and
+    engine (:mod:`tenure.analytics.sufficient` groups customers by it).
     """
     import ibis
 
     end = ibis.literal(observation_end, type="date")
     cal = end if calibration_end is None else ibis.literal(calibration_end, type="date")
     period = table[date_col].truncate(_IBIS_UNIT[freq]).cast("date")
-    value = table[value_col].cast("float64") if value_col else ibis.literal(0.0, type="float64")
+    kind = EXACT_MONEY if exact_money else "float64"
+    value = table[value_col].cast(kind) if value_col else ibis.literal(0.0, type="float64")
     rows = table.select(customer=table[customer_col], period=period, value=value)
     if value_col:
         rows = rows.filter(rows.value >= 0)  # refunds are not purchases (module docstring)
@@ -188,7 +197,9 @@ def summary_expression(
         stats["n_hold"] = per.count(where=~in_cal)
         stats["hold_total"] = per.value.sum(where=~in_cal)
     if _has_min_by(table):  # DuckDB's FIRST(... ORDER BY) costs 2x its arg_min on 10M rows
-        stats["first_value"] = _min_by()(per.value, per.period, where=in_cal)
+        stats["first_value"] = _min_by(kind if value_col else "float64")(
+            per.value, per.period, where=in_cal
+        )
     agg = per.group_by("customer").aggregate(**stats)
     agg = agg.filter(agg.n > 0)
 
@@ -206,14 +217,17 @@ def summary_expression(
         "T" + suffix: span(cal, agg["first"]).cast("float64"),
     }
     if value_col:
+        repeat = agg.total - agg.first_value  # exact when the sums are
         columns["monetary_value" + suffix] = ibis.ifelse(
-            agg.n > 1, (agg.total - agg.first_value) / (agg.n - 1), 0.0
+            agg.n > 1, repeat.cast("float64") / (agg.n - 1), 0.0
         )
+        if exact_money:
+            columns["repeat_spend" + suffix] = repeat
     if calibration_end is not None:
         columns["frequency_holdout"] = agg.n_hold.cast("float64")
         if value_col:
             columns["monetary_value_holdout"] = ibis.ifelse(
-                agg.n_hold > 0, agg.hold_total / agg.n_hold, 0.0
+                agg.n_hold > 0, agg.hold_total.cast("float64") / agg.n_hold, 0.0
             )
     return agg.select(**columns).order_by(customer_col)
 
@@ -231,12 +245,14 @@ def _has_min_by(table: ir.Table) -> bool:
 
 
 @cache
-def _min_by() -> Any:
-    """SQL's ``min_by(value, key)`` (DuckDB's arg_min, Spark's min_by) as an Ibis builtin."""
+def _min_by(kind: str = "float64") -> Any:
+    """SQL's ``min_by(value, key)`` (DuckDB's arg_min, Spark's min_by) as an Ibis builtin, for
+    values of type ``kind``."""
     import ibis
     import ibis.expr.datatypes as dtypes
 
-    signature = ((dtypes.float64, dtypes.date), dtypes.float64)
+    value = dtypes.dtype(kind)
+    signature = ((value, dtypes.date), value)
 
     @ibis.udf.agg.builtin(name="min_by", signature=signature)
     def min_by(arg, key):
@@ -296,6 +312,7 @@ def checked_summary_expression(
     freq: Freq = "D",
     calibration_end: Any = None,
     freq_multiplier: float = 1,
+    exact_money: bool = False,
 ) -> tuple[ir.Table, dt.date | None, dt.date]:
     """The summary's expression on an Ibis table after :func:`rfm_summary`'s checks (one
     aggregate row read: rows, missing values, last date), with the calibration and
@@ -330,6 +347,7 @@ def checked_summary_expression(
         freq=freq,
         calibration_end=cal,
         freq_multiplier=freq_multiplier,
+        exact_money=exact_money,
     )
     return expr, cal, end
 
