@@ -77,3 +77,28 @@ def test_clv_grows_with_the_margin(customer, spend, margins, discount):
     ]
     assert all(np.isfinite(v).all() and (v >= 0).all() for v in values)
     assert all(np.all(b >= a) for a, b in itertools.pairwise(values))
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 4),  # repeat purchases
+            st.sampled_from([5.0, 12.5, 40.0, 99.99]),  # few values: many rows repeat
+            st.integers(0, 3),  # customers the row stands for
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_compressed_spend_keeps_every_customer_once(rows):
+    from tenure.analytics.models.gamma_gamma import compress_spend
+
+    x, m, w = (np.array(column, dtype=np.float64) for column in zip(*rows, strict=True))
+    cx, cm, cw = compress_spend(x, m, w)
+    assert cw.sum() == w.sum()  # every customer counted, once
+    assert (cw > 0).all()  # rows of no customer dropped
+    pairs = list(zip(cx.tolist(), cm.tolist(), strict=True))
+    assert pairs == sorted(set(pairs))  # sorted by (x, m), each pair once
+    for (xi, mi), wi in zip(pairs, cw.tolist(), strict=True):
+        assert wi == w[(x == xi) & (m == mi)].sum()
