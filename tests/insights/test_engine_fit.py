@@ -23,7 +23,7 @@ from tenure.analytics.models import BetaGeo, GammaGamma, ParetoNBD
 from tenure.analytics.simulate import simulate_bg_nbd, simulate_spend
 from tenure.analytics.summary import rfm_summary
 from tenure.cli.main import register_commands
-from tenure.insights.extract import extract_read, orders_extract
+from tenure.insights.extract import MANIFEST, extract_read, orders_extract
 from tenure.insights.source import engine_fit
 from tenure.orders.models import Order, OrderStatus
 from tests.factories import make_customer, make_order
@@ -233,3 +233,14 @@ def test_the_fit_counted_on_spark_agrees_with_duckdb(tmp_path):
     for model, params in on_duckdb.params.items():
         for key, value in params.items():
             assert on_spark.params[model][key] == pytest.approx(value, rel=1e-6), (model, key)
+
+
+def test_a_manifest_it_cannot_read_makes_it_write_everything_again(tmp_path):
+    make_order(placed_at=datetime(2025, 4, 2, tzinfo=UTC))
+    where = tmp_path / "orders"
+    orders_extract(where)
+    (where / MANIFEST).write_text('{"orders": "many"}')
+    assert extract_read(where) is None
+    again = orders_extract(where)
+    assert again.whole and again.months == {"2025-04": 1}
+    assert extract_read(where) == again

@@ -14,7 +14,8 @@ event's date and of each touched order's current ``placed_at``. An order whose `
 moved (its old month is not in the event), a changed time zone or ``full=True`` rewrite it
 all. A whole rewrite is built beside the old extract and swapped in by renames (a reader sees
 the old extract or the new one); a month's rewrite swaps that month's folder alone, and the
-manifest last. A failed run leaves what was there. One run at a time (a lock file beside it).
+manifest last: a run that stops half-way is finished by the next, which reads the same events
+from the old cursor and rewrites the same months. One run at a time (a lock file beside it).
 """
 
 from __future__ import annotations
@@ -282,4 +283,9 @@ def extract_read(directory: Path | None = None) -> Extract | None:
     path = (directory or extract_directory()) / MANIFEST
     if not path.exists():
         return None
-    return Extract(**json.loads(path.read_text()))
+    try:
+        made = Extract(**json.loads(path.read_text()))
+        Position.parse(made.position)
+    except (ValueError, TypeError):  # not a manifest this version wrote: the extract is rebuilt
+        return None
+    return made
