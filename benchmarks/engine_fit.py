@@ -120,7 +120,8 @@ def run(customers: int, where: Path) -> None:
         found = {}
         for model in (BetaGeo, ParetoNBD):  # each alone: one may sit on its boundary
             try:
-                found[model.__name__] = model().fit(x, t, age, weights=weights).params_
+                fitted = model(max_seconds=60).fit(x, t, age, weights=weights)
+                found[model.__name__] = fitted.params_
             except FitError as error:
                 found[model.__name__] = {"not fitted": error.reason}
         found["GammaGamma"] = GammaGamma().fit(spend_x, m, weights=spend_weights).params_
