@@ -206,8 +206,16 @@ def _manifest(target: Path, made: Extract, into: Path | None = None) -> None:
     os.replace(temporary, folder / MANIFEST)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _made(
+    target: Path, counts: dict[str, int], position: Position, *, written: list[str], whole: bool
+) -> Extract:
+    """The manifest of an extract holding ``counts`` orders per month, current to ``position``."""
+    months = dict(sorted(counts.items()))
+    return Extract(
+        directory=str(target), orders=sum(months.values()), months=months,
+        time_zone=settings.TIME_ZONE, written_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        position=position.token(), written=written, whole=whole,
+    )  # fmt: skip
 
 
 def _extract_whole(target: Path, chunk: int) -> Extract:
@@ -219,12 +227,7 @@ def _extract_whole(target: Path, chunk: int) -> Extract:
         # next run rewrites its month again (harmless) rather than missing it.
         position = end_position()
         counts = _write(Order.objects.all(), building, chunk)
-        months = dict(sorted(counts.items()))
-        made = Extract(
-            directory=str(target), orders=sum(months.values()), months=months,
-            time_zone=settings.TIME_ZONE, written_at=_now(), position=position.token(),
-            written=list(months), whole=True,
-        )  # fmt: skip
+        made = _made(target, counts, position, written=sorted(counts), whole=True)
         _manifest(target, made, into=building)
         _swap(building, target)
     finally:
@@ -255,12 +258,7 @@ def _extract_months(
                 (target / name).rename(retired / name)
             if (building / name).exists():
                 (building / name).rename(target / name)
-        kept = dict(sorted(counts.items()))
-        made = Extract(
-            directory=str(target), orders=sum(kept.values()), months=kept,
-            time_zone=settings.TIME_ZONE, written_at=_now(), position=position.token(),
-            written=sorted(months), whole=False,
-        )  # fmt: skip
+        made = _made(target, counts, position, written=sorted(months), whole=False)
         _manifest(target, made)
     finally:
         shutil.rmtree(building, ignore_errors=True)
