@@ -244,3 +244,15 @@ def test_a_manifest_it_cannot_read_makes_it_write_everything_again(tmp_path):
     again = orders_extract(where)
     assert again.whole and again.months == {"2025-04": 1}
     assert extract_read(where) == again
+
+
+def test_a_folder_that_cannot_be_written_is_named_and_nothing_is_lost(tmp_path):
+    make_order(placed_at=datetime(2025, 4, 2, tzinfo=UTC))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    runner = CliRunner()
+    for command in (["analytics", "extract", "--to"], ["analytics", "fit", "--from"]):
+        failed = runner.invoke(register_commands(), [*command, str(blocker / "orders")])
+        assert failed.exit_code == 1, failed.output
+        assert "the extract could not be written" in failed.output and "a-file" in failed.output
+    assert blocker.read_text() == "not a folder"

@@ -33,7 +33,10 @@ def analytics_extract(directory: Path | None, full: bool) -> None:
     setup_django()
     from tenure.insights.extract import orders_extract
 
-    made = orders_extract(directory, full=full)
+    try:
+        made = orders_extract(directory, full=full)
+    except OSError as error:  # a folder that cannot be made or written: say which
+        raise click.ClickException(f"the extract could not be written: {error}") from error
     wrote = "every month" if made.whole else f"{len(made.written)} changed month(s)"
     click.echo(
         f"{made.directory}: {made.orders:,} orders in {len(made.months)} months; wrote {wrote}"
@@ -71,6 +74,8 @@ def analytics_fit(
         )
     except InvalidInputError as error:
         raise click.BadParameter(error.reason, param_hint=error.name) from error
+    except OSError as error:
+        raise click.ClickException(f"the extract could not be written: {error}") from error
     if as_json:
         click.echo(json.dumps(asdict(result), default=str, indent=2))
         return
